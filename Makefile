@@ -1,0 +1,36 @@
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup audit test bench docs clean
+
+# Create .venv from pyproject.toml when missing (or when pyproject.toml changed).
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) on PATH"; exit 2; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+audit: $(STAMP)
+	$(VENV)/bin/auditor audit \
+		$(foreach f,$(wildcard sample_data/court_accounts*),--court-accounts $(f)) \
+		$(foreach f,$(wildcard sample_data/roster*),--roster $(f)) \
+		$(foreach f,$(wildcard sample_data/pacer_accounts*),--pacer-accounts $(f)) \
+		--out reports/sample-audit.xlsx; \
+	status=$$?; [ $$status -le 1 ] || exit $$status; echo "report: reports/sample-audit.xlsx"
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench.py
+
+docs: $(STAMP)
+	$(VENV)/bin/auditor rules --format markdown > docs/rules.md
+
+clean:
+	rm -rf $(VENV) .pytest_cache
