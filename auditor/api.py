@@ -1,0 +1,177 @@
+"""The Python API: load, validate, derive, evaluate, report.  The command line only wraps it.
+
+>>> from auditor.api import audit, write
+>>> result = audit(court_accounts=["ncmb.xlsx"], pacer_accounts=["pacer.csv"], as_of=date(2026, 11, 30))
+>>> write(result, "reports/ncmb-2026-11.xlsx")
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pandas as pd
+
+from .calendar import Calendar
+from .columns import COURT_ACCOUNTS, KINDS, PACER_ACCOUNTS, ROSTER
+from .derive import derive
+from .errors import AuditorError, InputError, UsageError
+from .evaluate import Matcher, evaluate, pandas_matcher
+from .model import DATA_ISSUE_COLUMNS, FILE_COL, AuditResult, InputTable
+from .rules import Rule, load_rules
+
+Progress = Callable[[str], None]
+ENGINES = ("pandas", "durable")
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def load_inputs(files: dict[str, Iterable], *, court: str | None = None, firm: str | None = None,
+                calendar: Calendar | None = None, limits=None, skip_bad_files: bool = False,
+                progress: Progress = _quiet) -> list[InputTable]:
+    """Read and validate every input file.  A bad file stops the run, or with ``skip_bad_files``
+    is listed as skipped (with its reason) and the others go on."""
+    from .validate import load_input
+    from .load import Limits
+
+    limits = limits or Limits()
+    known = (calendar or Calendar.load()).known_courts()
+    tables: list[InputTable] = []
+    todo = [(kind, Path(p)) for kind in KINDS for p in files.get(kind, ())]
+    for i, (kind, path) in enumerate(todo, 1):
+        progress(f"reading {path.name} ({i} of {len(todo)})")
+        try:
+            table = load_input(path, kind, court=court, firm=firm, known_courts=known, limits=limits)
+        except InputError as exc:
+            if not skip_bad_files:
+                raise
+            tables.append(_skipped(path, kind, str(exc)))
+            continue
+        tables.append(table)
+    _unique_names(tables)
+    return tables
+
+
+def _skipped(path: Path, kind: str, reason: str) -> InputTable:
+    try:
+        import hashlib
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        digest = ""
+    return InputTable(path=str(path), name=path.name, kind=kind, sheet="", sha256=digest, rows_read=0,
+                      records=pd.DataFrame(), rows_rejected=0,
+                      issues=pd.DataFrame(columns=DATA_ISSUE_COLUMNS), status="skipped", reason=reason)
+
+
+def _unique_names(tables: list[InputTable]) -> None:
+    """Two inputs with one file name (from different folders) get "name (2)" so rows stay traceable."""
+    seen: Counter = Counter()
+    for t in tables:
+        seen[t.name] += 1
+        if seen[t.name] > 1:
+            new = f"{t.name} ({seen[t.name]})"
+            if FILE_COL in t.records:
+                t.records[FILE_COL] = new
+            if len(t.issues):
+                t.issues["file"] = new
+            t.name = new
+
+
+def audit_tables(tables: list[InputTable], *, as_of: dt.date | None = None, rules: list[Rule] | None = None,
+                 calendar: Calendar | None = None, matcher: Matcher = pandas_matcher, engine: str = "pandas",
+                 progress: Progress = _quiet) -> AuditResult:
+    """Derive and evaluate over already loaded inputs."""
+    as_of = as_of or dt.date.today()
+    calendar = calendar or Calendar.load()
+    rules = rules if rules is not None else load_rules()
+    audited = [t for t in tables if t.status == "audited"]
+    if not audited:
+        raise UsageError("no input could be audited")
+    records = {}
+    present: dict[str, dict[str, set[str]]] = {}
+    for kind in KINDS:
+        mine = [t for t in audited if t.kind == kind]
+        if mine:
+            frames = [t.records for t in mine if len(t.records.columns)]
+            records[kind] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+            present[kind] = {t.name: set(t.present_columns) for t in mine}
+    progress("deriving fields")
+    derived = derive(records, as_of, calendar)
+    progress(f"evaluating {sum(r.enabled for r in rules)} rules")
+    findings, runs = evaluate(rules, derived, present, as_of, matcher)
+    issues = [t.issues for t in tables if len(t.issues)]
+    data_issues = (pd.concat(issues, ignore_index=True) if issues else pd.DataFrame(columns=DATA_ISSUE_COLUMNS))
+    courts = sorted(derived[COURT_ACCOUNTS]["court_id"].dropna().unique().tolist()) if COURT_ACCOUNTS in derived else []
+    return AuditResult(as_of=as_of, courts=courts, inputs=tables, findings=findings,
+                       data_issues=data_issues[DATA_ISSUE_COLUMNS], rules=runs,
+                       readiness=readiness(derived), engine=engine)
+
+
+def readiness(derived: dict[str, pd.DataFrame]) -> dict:
+    """Share of active filers with an individual, upgraded, linked PACER account.
+
+    Active filers: active CM/ECF accounts, and roster people still at the firm who e-file (or are
+    attorneys).  Ready: a linked username of 8+ characters (or marked upgraded in the PACER list and
+    not marked otherwise), used by no other e-filer, not a PAA and not a shared firm account.
+    """
+    active = ready = 0
+    for kind in (COURT_ACCOUNTS, ROSTER):
+        if kind not in derived:
+            continue
+        f = derived[kind]
+        if kind == COURT_ACCOUNTS:
+            filers = (f["account_status"] == "active").fillna(False)
+        else:
+            filers = (~f["has_left_firm"].fillna(False)) & (
+                f["pacer_use"].isin(["efiling", "both"]).fillna(False) | (f["role"] == "attorney").fillna(False))
+        upgraded = ((f["username_length"] >= 8).fillna(False) & ~(f["pacer_upgraded"] == False).fillna(False)  # noqa: E712
+                    ) | (f["pacer_upgraded"] == True).fillna(False)  # noqa: E712
+        ok = (filers & f["_user"].notna() & upgraded & (f["pacer_efiling_people"] <= 1).fillna(True)
+              & (f["pacer_people"] <= 1).fillna(True)
+              & ~f["pacer_is_paa"].fillna(False) & ~f["pacer_account_type"].isin(["paa", "shared"]).fillna(False))
+        active += int(filers.sum())
+        ready += int(ok.sum())
+    return {"active_filers": active, "ready_filers": ready, "share": (ready / active) if active else None}
+
+
+def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_accounts: Iterable = (),
+          as_of: dt.date | None = None, rules_files: Iterable = (), courts_files: Iterable = (),
+          court: str | None = None, firm: str | None = None, engine: str = "pandas", limits=None,
+          skip_bad_files: bool = False, progress: Progress = _quiet) -> AuditResult:
+    """Audit the given files; raise an AuditorError subclass for bad input, rules or usage."""
+    files = {COURT_ACCOUNTS: list(court_accounts), ROSTER: list(roster), PACER_ACCOUNTS: list(pacer_accounts)}
+    if not any(files.values()):
+        raise UsageError("give at least one input: --court-accounts, --roster or --pacer-accounts")
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r}: choose {' or '.join(ENGINES)}")
+    rules = load_rules(list(rules_files))          # a broken rules file stops the run before any data is read
+    calendar = Calendar.load(list(courts_files))
+    tables = load_inputs(files, court=court, firm=firm, calendar=calendar, limits=limits,
+                         skip_bad_files=skip_bad_files, progress=progress)
+    matcher: Matcher = pandas_matcher
+    if engine == "durable":
+        from .durable_engine import durable_matcher  # optional second engine
+        matcher = durable_matcher(rules)
+    return audit_tables(tables, as_of=as_of, rules=rules, calendar=calendar, matcher=matcher, engine=engine,
+                        progress=progress)
+
+
+def write(result: AuditResult, path, *, split_by_firm: bool = False) -> list[Path]:
+    """Write the report (and, with ``split_by_firm``, one workbook per firm); return the paths written."""
+    from .report import write_firm_reports, write_report
+
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise UsageError(f"the report must be an .xlsx file, not {path.name!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    written = [write_report(result, path)]
+    if split_by_firm:
+        written += write_firm_reports(result, path)
+    return written
+
+
+__all__ = ["audit", "audit_tables", "load_inputs", "write", "readiness", "AuditorError"]

@@ -1,0 +1,125 @@
+"""The court calendar: every PACER court, its type, and its NextGen go-live date.
+
+The shipped calendar is ``rules/courts.csv`` (built from PACER's Court CM/ECF
+Lookup feed and the go-live dates courts published, each row naming its
+source).  A user may add courts or override dates with files of their own
+(``--courts FILE``): same columns, only ``court_id`` required.
+
+A court is live on NextGen on the audit date when its go-live date is on or
+before that date; a court on NextGen whose date is not known counts as live.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import RulesError
+
+RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+DEFAULT_CALENDAR = RULES_DIR / "courts.csv"
+CALENDAR_COLUMNS = ["court_id", "pacer_court_ids", "name", "type", "circuit", "on_nextgen",
+                    "nextgen_go_live", "go_live_precision", "source"]
+COURT_TYPES = {"bankruptcy", "district", "appellate", "national"}
+
+
+def _read_calendar(path: Path) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise RulesError(str(path.name), f"cannot read the court calendar: {exc}") from None
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    if "court_id" not in frame.columns:
+        raise RulesError(path.name, "a court calendar needs a court_id column")
+    unknown = [c for c in frame.columns if c not in CALENDAR_COLUMNS]
+    if unknown:
+        raise RulesError(path.name, f"unknown calendar column(s): {', '.join(unknown)}; "
+                                    f"expected some of: {', '.join(CALENDAR_COLUMNS)}")
+    for col in CALENDAR_COLUMNS:
+        if col not in frame.columns:
+            frame[col] = ""
+    frame = frame[CALENDAR_COLUMNS].apply(lambda s: s.str.strip())
+    frame["court_id"] = frame["court_id"].str.lower()
+    for i, row in frame.iterrows():  # a calendar is ~200 rows: checked row by row for exact messages
+        where = f"row {i + 2}"
+        if not row.court_id:
+            raise RulesError(path.name, f"{where}: court_id is blank")
+        if row.type and row.type.lower() not in COURT_TYPES:
+            raise RulesError(path.name, f"{where}: type {row.type!r} is not one of {', '.join(sorted(COURT_TYPES))}")
+        if row.nextgen_go_live:
+            try:
+                dt.date.fromisoformat(row.nextgen_go_live)
+            except ValueError:
+                raise RulesError(path.name, f"{where}: nextgen_go_live {row.nextgen_go_live!r} "
+                                            "is not a date written YYYY-MM-DD") from None
+        if row.on_nextgen and row.on_nextgen.lower() not in ("yes", "no"):
+            raise RulesError(path.name, f"{where}: on_nextgen must be yes or no")
+    dups = frame.court_id[frame.court_id.duplicated()]
+    if len(dups):
+        raise RulesError(path.name, f"court {dups.iloc[0]!r} is listed twice")
+    frame["type"] = frame["type"].str.lower()
+    frame["on_nextgen"] = frame["on_nextgen"].str.lower()
+    return frame
+
+
+@dataclass
+class Calendar:
+    frame: pd.DataFrame  # CALENDAR_COLUMNS, one row per court_id, plus origin
+
+    @classmethod
+    def load(cls, extra: list[str | Path] | tuple = ()) -> "Calendar":
+        base = _read_calendar(DEFAULT_CALENDAR)
+        base["origin"] = DEFAULT_CALENDAR.name
+        for path in extra:
+            path = Path(path)
+            if not path.is_file():
+                raise RulesError(path.name, "court calendar file not found")
+            add = _read_calendar(path)
+            add["origin"] = path.name
+            # A user's row overrides the shipped one, field by field where the user gave a value.
+            merged = base.set_index("court_id")
+            add = add.set_index("court_id")
+            for court_id, row in add.iterrows():
+                if court_id in merged.index:
+                    for col, value in row.items():
+                        if value:
+                            merged.at[court_id, col] = value
+                else:
+                    row = row.copy()
+                    if not row["on_nextgen"]:
+                        row["on_nextgen"] = "yes"
+                    merged.loc[court_id] = row
+            base = merged.reset_index()
+        return cls(base.reset_index(drop=True))
+
+    def known_courts(self) -> dict[str, str]:
+        """Every accepted spelling (lower case) -> canonical court id: ``ncmb``, ``ncmbk`` -> ``ncmb``."""
+        out = {cid: cid for cid in self.frame.court_id}
+        for cid, ids in zip(self.frame.court_id, self.frame.pacer_court_ids):
+            for pid in filter(None, (p.strip().lower() for p in ids.split(";"))):
+                out.setdefault(pid, cid)
+        return out
+
+    def go_live(self, court_ids: pd.Series) -> pd.Series:
+        """NextGen go-live date of each court id (NaT when unknown)."""
+        dates = pd.to_datetime(self.frame.set_index("court_id")["nextgen_go_live"].replace("", None))
+        return court_ids.map(dates).astype("datetime64[ns]")
+
+    def live(self, court_ids: pd.Series, as_of: dt.date) -> pd.Series:
+        """True where the court is live on NextGen on ``as_of``.
+
+        Known date: live from that date on.  On NextGen with no known date:
+        live.  A court id not in the calendar: live (every PACER court has
+        been on NextGen since 2022); the validator reports the unknown id.
+        """
+        table = self.frame.set_index("court_id")
+        go = pd.to_datetime(table["nextgen_go_live"].replace("", None))
+        live = (go <= pd.Timestamp(as_of)) | (go.isna() & (table["on_nextgen"] != "no"))
+        return court_ids.map(live).fillna(True).astype("boolean")
+
+    def name(self, court_id: str) -> str:
+        hit = self.frame.loc[self.frame.court_id == court_id, "name"]
+        return hit.iloc[0] if len(hit) else court_id

@@ -1,0 +1,323 @@
+"""Derived fields: everything a rule needs that takes more than one record.
+
+This is the one documented place where facts across records are computed
+(who else uses a PACER username, how many accounts a bar id holds at a
+court, whether a username is a PAA, whether a court is live on the audit
+date, whether two names are one person).  Rules then look at one record at a
+time.  ``DERIVED`` documents every field; ``derive`` computes them all with
+vectorised pandas operations.
+
+People are told apart by bar id; where a record has no bar id, by
+normalised name ("Smith, John A." = "John Smith"), and a record without a bar
+id whose name matches a record *with* a bar id on the same PACER username is
+taken to be that person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz
+
+from . import normalize as nz
+from .calendar import Calendar
+from .columns import COURT_ACCOUNTS, PACER_ACCOUNTS, ROSTER
+from .rulelang import BOOL, DATE, INT, TEXT
+
+STRING = "string[pyarrow]"
+ALL = (COURT_ACCOUNTS, ROSTER, PACER_ACCOUNTS)
+USES = (COURT_ACCOUNTS, ROSTER)
+
+
+@dataclass(frozen=True)
+class Derived:
+    name: str
+    dtype: str
+    kinds: tuple[str, ...]
+    description: str
+    columns: tuple[str, ...] = ()  # same-kind input columns it is computed from
+
+
+DERIVED: tuple[Derived, ...] = (
+    Derived("audit_date", DATE, ALL, "The audit date (`--as-of`, default today)."),
+    Derived("username_length", INT, ALL, "Number of characters of the PACER username, trimmed (blank when there is none).",
+            ("pacer_username",)),
+    Derived("is_efiling_use", BOOL, USES,
+            "This record uses its PACER username to e-file: an active CM/ECF account with a linked username, or a "
+            "roster person still at the firm whose pacer_use is efiling or both.", ("pacer_username",)),
+    Derived("is_research_use", BOOL, USES,
+            "A roster person still at the firm who uses the PACER username for research only.", ("pacer_username",)),
+    Derived("pacer_efiling_people", INT, USES,
+            "Distinct people (by bar id, else by normalised name) who e-file with this PACER username, across every "
+            "input of the run.", ("pacer_username",)),
+    Derived("pacer_research_people", INT, USES,
+            "Distinct people who use this PACER username for research only (and do not e-file with it).",
+            ("pacer_username",)),
+    Derived("pacer_people", INT, USES, "Distinct people using this PACER username in any way.", ("pacer_username",)),
+    Derived("pacer_users", TEXT, USES, "The names of the people using this PACER username (for evidence).",
+            ("pacer_username",)),
+    Derived("pacer_is_paa", BOOL, USES,
+            "The PACER username is a PACER Administrative Account: listed with account type paa in the PACER "
+            "accounts, or named as a paa_id in any input.", ("pacer_username",)),
+    Derived("pacer_listed", BOOL, USES, "The PACER username appears in the PACER account list.", ("pacer_username",)),
+    Derived("pacer_upgraded", BOOL, USES, "`upgraded` of this username in the PACER account list.", ("pacer_username",)),
+    Derived("pacer_account_type", TEXT, USES, "`account_type` of this username in the PACER account list.",
+            ("pacer_username",)),
+    Derived("pacer_account_holder", TEXT, USES, "`account_holder` of this username in the PACER account list.",
+            ("pacer_username",)),
+    Derived("pacer_paa_id", TEXT, USES, "`paa_id` of this username in the PACER account list.", ("pacer_username",)),
+    Derived("pacer_mfa_enrolled", BOOL, USES, "`mfa_enrolled` of this username in the PACER account list.",
+            ("pacer_username",)),
+    Derived("holder_name_matches", BOOL, USES,
+            "Whether the PACER account holder's name is this person's name: same first and last name once "
+            "normalised, same last name and first initial, or a fuzzy score of 90 or more.  Blank when the PACER "
+            "list has no holder for the username.", ("pacer_username",)),
+    Derived("court_known", BOOL, (COURT_ACCOUNTS,), "The court id is in the court calendar."),
+    Derived("court_go_live", DATE, (COURT_ACCOUNTS,), "The court's NextGen go-live date, when known."),
+    Derived("court_live", BOOL, (COURT_ACCOUNTS,),
+            "The court is live on NextGen on the audit date (a NextGen court with no known date counts as live)."),
+    Derived("bar_active_accounts_at_court", INT, (COURT_ACCOUNTS,),
+            "Active CM/ECF accounts holding this bar id at this court.", ("bar_id",)),
+    Derived("has_left_firm", BOOL, (ROSTER,), "left_firm_on is on or before the audit date.", ("left_firm_on",)),
+    Derived("linked_to_paa", BOOL, (ROSTER,),
+            "The person's account is linked to a PAA: a paa_id in the roster, or in the PACER account list for "
+            "their username."),
+    Derived("used_for_efiling", BOOL, (PACER_ACCOUNTS,),
+            "Some active CM/ECF account or roster e-filer of the run uses this PACER username."),
+    Derived("in_other_inputs", BOOL, (PACER_ACCOUNTS,),
+            "The username appears in a court account or roster record of the run."),
+    Derived("person_pacer_accounts", INT, (PACER_ACCOUNTS,),
+            "Individual (not PAA, not shared) PACER accounts held by the same person: same e-mail once "
+            "normalised (lower case, +tags removed), or the same bar id e-filing with other usernames."),
+    Derived("firm_name", TEXT, (PACER_ACCOUNTS,),
+            "The firm of the account: from a roster listing the username or the account's paa_id, else from a "
+            "court account linked to it."),
+    Derived("person_pacer_usernames", TEXT, (PACER_ACCOUNTS,),
+            "The usernames counted in person_pacer_accounts (for evidence)."),
+)
+DERIVED_BY_NAME = {d.name: d for d in DERIVED}
+
+
+def _str(values) -> pd.Series:
+    return pd.Series(values, dtype=STRING) if not isinstance(values, pd.Series) else values.astype(STRING)
+
+
+def _bool(s) -> pd.Series:
+    return pd.Series(s).astype("boolean")
+
+
+def derive(tables: dict[str, pd.DataFrame], as_of: dt.date, calendar: Calendar) -> dict[str, pd.DataFrame]:
+    """Add every derived field to each kind's records; returns new frames (inputs unchanged)."""
+    out = {kind: frame.copy() for kind, frame in tables.items()}
+    for kind, frame in out.items():
+        name_col = {COURT_ACCOUNTS: "filer_name", ROSTER: "person_name", PACER_ACCOUNTS: "account_holder"}[kind]
+        frame["_user"] = nz.username_key(frame["pacer_username"])
+        frame["_name"] = nz.name_key(frame[name_col])
+        frame["_display"] = frame[name_col].astype(STRING)
+        frame["_bar"] = nz.bar_key(frame["bar_id"]) if "bar_id" in frame else pd.Series(pd.NA, index=frame.index, dtype=STRING)
+        frame["audit_date"] = pd.Timestamp(as_of)
+        frame["username_length"] = frame["pacer_username"].astype(STRING).str.strip().str.len().astype("Int64")
+
+    if ROSTER in out:
+        r = out[ROSTER]
+        r["has_left_firm"] = _bool((r["left_firm_on"] <= pd.Timestamp(as_of)).fillna(False))
+    uses = _uses(out, as_of)
+    _sharing(out, uses)
+    _pacer_lookups(out)
+    _paa(out)
+    _holder_match(out)
+    if COURT_ACCOUNTS in out:
+        _court(out[COURT_ACCOUNTS], as_of, calendar)
+    if ROSTER in out:
+        r = out[ROSTER]
+        r["linked_to_paa"] = _bool(r["paa_id"].notna() | r["pacer_paa_id"].notna())
+    if PACER_ACCOUNTS in out:
+        _pacer_side(out[PACER_ACCOUNTS], uses)
+        _pacer_firm(out)
+    return out
+
+
+def _pacer_firm(out) -> None:
+    """A PACER account's firm, so that a firm's own report holds its PAA and accounts."""
+    p = out[PACER_ACCOUNTS]
+    firm = pd.Series(pd.NA, index=p.index, dtype=STRING)
+    for kind, key in ((ROSTER, "_user"), (ROSTER, "paa"), (COURT_ACCOUNTS, "_user")):
+        if kind not in out:
+            continue
+        f = out[kind]
+        src = nz.username_key(f["paa_id"]) if key == "paa" else f["_user"]
+        table = pd.Series(f["firm_name"].to_numpy(), index=src).dropna()
+        table = table[table.index.notna() & ~table.index.duplicated()]
+        mine = nz.username_key(p["paa_id"]) if key == "paa" else p["_user"]
+        firm = firm.fillna(mine.map(table).astype(STRING))
+        if key == "paa":  # the PAA's own row: its username is the paa_id the roster names
+            firm = firm.fillna(p["_user"].map(table).astype(STRING))
+    p["firm_name"] = firm
+
+
+def _uses(out, as_of) -> pd.DataFrame:
+    """One row per (record, PACER username) use in court accounts and rosters, with a person id."""
+    parts = []
+    if COURT_ACCOUNTS in out:
+        c = out[COURT_ACCOUNTS]
+        efile = (c["account_status"] == "active").fillna(False) & c["_user"].notna()
+        c["is_efiling_use"] = _bool(efile)
+        c["is_research_use"] = _bool(pd.Series(False, index=c.index))
+        parts.append(pd.DataFrame({"kind": COURT_ACCOUNTS, "idx": c.index[efile], "user": c["_user"][efile],
+                                   "bar": c["_bar"][efile], "name": c["_name"][efile],
+                                   "display": c["_display"][efile], "use": "efiling"}))
+    if ROSTER in out:
+        r = out[ROSTER]
+        here = ~r["has_left_firm"].fillna(False) & r["_user"].notna()
+        efile = here & r["pacer_use"].isin(["efiling", "both"]).fillna(False)
+        research = here & (r["pacer_use"] == "research").fillna(False)
+        r["is_efiling_use"] = _bool(efile)
+        r["is_research_use"] = _bool(research)
+        sel = efile | research
+        parts.append(pd.DataFrame({"kind": ROSTER, "idx": r.index[sel], "user": r["_user"][sel],
+                                   "bar": r["_bar"][sel], "name": r["_name"][sel],
+                                   "display": r["_display"][sel],
+                                   "use": np.where(efile[sel], "efiling", "research")}))
+    if not parts:
+        return pd.DataFrame(columns=["kind", "idx", "user", "bar", "name", "display", "use", "pid"])
+    uses = pd.concat(parts, ignore_index=True)
+    # Person id: bar id; else the bar id of a record with the same name on the same username; else the name.
+    with_bar = uses[uses["bar"].notna() & uses["name"].notna()].drop_duplicates(["user", "name"])
+    by_name = pd.Series(with_bar["bar"].to_numpy(), index=pd.MultiIndex.from_frame(with_bar[["user", "name"]]))
+    key = pd.MultiIndex.from_frame(uses[["user", "name"]])
+    matched_bar = pd.Series(by_name.reindex(key).to_numpy(), index=uses.index, dtype=STRING)
+    pid = ("b:" + uses["bar"]).fillna("b:" + matched_bar).fillna("n:" + uses["name"])
+    uses["pid"] = pid.fillna("r:" + uses["kind"] + ":" + uses["idx"].astype(str))
+    return uses
+
+
+def _sharing(out, uses: pd.DataFrame) -> None:
+    efile = uses[uses["use"] == "efiling"]
+    efiling_people = efile.groupby("user")["pid"].nunique()
+    people = uses.groupby("user")["pid"].nunique()
+    research_only = uses[(uses["use"] == "research") & ~uses.set_index(["user", "pid"]).index.isin(
+        efile.set_index(["user", "pid"]).index)]
+    research_people = research_only.groupby("user")["pid"].nunique()
+    shared_users = people[people >= 2].index
+    sh = uses[uses["user"].isin(shared_users)].drop_duplicates(["user", "pid"])
+    names = (sh["display"].fillna("(no name)") + " (" + sh["use"] + ")").groupby(sh["user"]).agg(
+        lambda s: "; ".join(sorted(s)[:8]) + (f"; and {len(s) - 8} more" if len(s) > 8 else ""))
+    for kind in USES:
+        if kind not in out:
+            continue
+        f = out[kind]
+        u = f["_user"]
+        f["pacer_efiling_people"] = u.map(efiling_people).fillna(0).where(u.notna()).astype("Int64")
+        f["pacer_research_people"] = u.map(research_people).fillna(0).where(u.notna()).astype("Int64")
+        f["pacer_people"] = u.map(people).fillna(0).where(u.notna()).astype("Int64")
+        f["pacer_users"] = u.map(names).astype(STRING)
+
+
+def _pacer_lookups(out) -> None:
+    p = out.get(PACER_ACCOUNTS)
+    if p is not None:
+        first = p[p["_user"].notna()].drop_duplicates("_user").set_index("_user")
+    for kind in USES:
+        if kind not in out:
+            continue
+        f = out[kind]
+        u = f["_user"]
+        if p is None:
+            f["pacer_listed"] = _bool(pd.Series(False, index=f.index))
+            for col, dtype in (("pacer_upgraded", "boolean"), ("pacer_account_type", STRING),
+                               ("pacer_account_holder", STRING), ("pacer_paa_id", STRING),
+                               ("pacer_mfa_enrolled", "boolean")):
+                f[col] = pd.Series(pd.NA, index=f.index, dtype=dtype)
+            continue
+        f["pacer_listed"] = _bool(u.isin(first.index))
+        f["pacer_upgraded"] = u.map(first["upgraded"]).astype("boolean")
+        f["pacer_account_type"] = u.map(first["account_type"]).astype(STRING)
+        f["pacer_account_holder"] = u.map(first["account_holder"]).astype(STRING)
+        f["pacer_paa_id"] = u.map(first["paa_id"]).astype(STRING)
+        f["pacer_mfa_enrolled"] = u.map(first["mfa_enrolled"]).astype("boolean")
+
+
+def _paa(out) -> None:
+    paa = []
+    if PACER_ACCOUNTS in out:
+        p = out[PACER_ACCOUNTS]
+        paa.append(p.loc[p["account_type"] == "paa", "_user"])
+        paa.append(nz.username_key(p["paa_id"]))
+    if ROSTER in out:
+        paa.append(nz.username_key(out[ROSTER]["paa_id"]))
+    names = pd.concat(paa).dropna().unique() if paa else []
+    for kind in USES:
+        if kind in out:
+            f = out[kind]
+            f["pacer_is_paa"] = _bool(f["_user"].isin(names) & f["_user"].notna())
+
+
+def _holder_match(out) -> None:
+    for kind in USES:
+        if kind not in out:
+            continue
+        f = out[kind]
+        holder = nz.name_key(f["pacer_account_holder"])
+        own = f["_name"]
+        known = holder.notna() & own.notna()
+        same = (holder == own).fillna(False)
+        h_last = holder.str.extract(r"(\S+)$", expand=False)
+        o_last = own.str.extract(r"(\S+)$", expand=False)
+        initial = (h_last == o_last).fillna(False) & (holder.str[0] == own.str[0]).fillna(False)
+        result = pd.Series(pd.NA, index=f.index, dtype="boolean")
+        result[known] = (same | initial)[known]
+        # Fuzzy score only for the few pairs the keys did not settle (typos, transposed letters).
+        todo = known & ~(same | initial)
+        if todo.any():
+            scores = [fuzz.token_sort_ratio(a, b) for a, b in zip(holder[todo], own[todo])]
+            result[todo] = np.asarray(scores) >= 90
+        f["holder_name_matches"] = result
+
+
+def _court(c: pd.DataFrame, as_of, calendar: Calendar) -> None:
+    court = c["court_id"].astype(STRING)
+    known = set(calendar.frame["court_id"])
+    c["court_known"] = _bool(court.isin(known))
+    c["court_go_live"] = calendar.go_live(court)
+    c["court_live"] = calendar.live(court, as_of)
+    active = (c["account_status"] == "active").fillna(False) & c["_bar"].notna()
+    counts = c[active].groupby(["court_id", "_bar"], observed=True).size()
+    key = pd.MultiIndex.from_arrays([c["court_id"], c["_bar"]])
+    c["bar_active_accounts_at_court"] = pd.Series(counts.reindex(key).to_numpy(), index=c.index).where(
+        c["_bar"].notna()).astype("Int64")
+
+
+def _pacer_side(p: pd.DataFrame, uses: pd.DataFrame) -> None:
+    efile_users = set(uses.loc[uses["use"] == "efiling", "user"].dropna())
+    all_users = set(uses["user"].dropna())
+    p["used_for_efiling"] = _bool(p["_user"].isin(efile_users))
+    p["in_other_inputs"] = _bool(p["_user"].isin(all_users))
+    personal = p["account_type"].isna() | (p["account_type"] == "individual")
+    email = nz.email_key(p["email"])
+    # Group 1: same normalised e-mail.
+    e = pd.DataFrame({"email": email, "user": p["_user"]})[personal & email.notna() & p["_user"].notna()]
+    e = e.drop_duplicates()
+    e = e[e["email"].duplicated(keep=False)]  # only e-mails on several usernames need grouping
+    by_email = e.groupby("email")["user"].agg(lambda s: sorted(set(s)))
+    per_email = email.map(by_email)
+    # Group 2: one bar id e-filing with several usernames that are personal accounts in the list.
+    personal_users = set(p.loc[personal, "_user"].dropna())
+    eb = uses[(uses["use"] == "efiling") & uses["bar"].notna() & uses["user"].isin(personal_users)]
+    eb = eb.drop_duplicates(["bar", "user"])
+    eb = eb[eb["bar"].duplicated(keep=False)]
+    by_bar = eb.groupby("bar")["user"].agg(lambda s: sorted(set(s)))
+    user_bar = eb.drop_duplicates("user").set_index("user")["bar"]
+    per_bar = p["_user"].map(user_bar).map(by_bar)
+    merged = pd.Series([None] * len(p), index=p.index, dtype=object)
+    many = (per_email.str.len().fillna(0) > 1) | (per_bar.str.len().fillna(0) > 1)
+    if many.any():
+        merged[many] = [sorted(set(a if isinstance(a, list) else []) | set(b if isinstance(b, list) else []))
+                        for a, b in zip(per_email[many], per_bar[many])]
+    count = merged.str.len()
+    p["person_pacer_accounts"] = count.where(personal & p["_user"].notna(), pd.NA).fillna(
+        (personal & p["_user"].notna()).astype(int)).astype("Int64")
+    p.loc[~(personal & p["_user"].notna()), "person_pacer_accounts"] = pd.NA
+    p["person_pacer_usernames"] = merged.map(lambda v: ", ".join(v) if isinstance(v, list) else pd.NA).astype(STRING)

@@ -1,0 +1,373 @@
+"""The condition language of rule files, parsed (never eval-ed) and compiled to pandas.
+
+A condition is over the fields of one record (input columns and derived
+fields).  Grammar::
+
+    condition  := and_expr ("or" and_expr)*
+    and_expr   := unary ("and" unary)*
+    unary      := "not" unary | "(" condition ")" | predicate
+    predicate  := FIELD OP literal            OP: == != < <= > >=
+                | FIELD "in" "[" literal ("," literal)* "]"
+                | FIELD "not" "in" "[" ... "]"
+                | FIELD "is" "null" | FIELD "is" "not" "null"
+                | FIELD "matches" STRING      (the whole value must match; Python regex)
+                | FIELD                       (a yes/no field that is yes)
+    literal    := "text" | 'text' | 12 | 3.5 | 2025-12-31 | true | false
+
+Missing values: a comparison, ``in``, ``matches`` or bare yes/no field is
+false when the field is blank; ``not`` turns false into true.  So
+``not (role == "attorney")`` holds for a blank role, and
+``role != "attorney"`` does not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+# Field types known to the language.
+TEXT, CATEGORY, DATE, BOOL, INT = "text", "category", "date", "bool", "int"
+CMP_OPS = ("==", "!=", "<", "<=", ">", ">=")
+
+
+class ConditionError(ValueError):
+    """A condition that does not parse or does not fit the fields it names."""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    dtype: str
+    categories: tuple[str, ...] = ()
+    description: str = ""
+
+
+# AST nodes --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class And:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Not:
+    item: object
+
+
+@dataclass(frozen=True)
+class Compare:
+    field: str
+    op: str
+    value: object
+
+
+@dataclass(frozen=True)
+class In:
+    field: str
+    values: tuple
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class IsNull:
+    field: str
+    negated: bool = False  # True: "is not null"
+
+
+@dataclass(frozen=True)
+class Matches:
+    field: str
+    pattern: str
+
+
+@dataclass(frozen=True)
+class IsTrue:
+    field: str
+
+
+# Tokenizer --------------------------------------------------------------------------------
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
+  | (?P<date>\d{4}-\d{2}-\d{2}(?![\w-]))
+  | (?P<number>-?\d+(?:\.\d+)?(?![\w.]))
+  | (?P<op>==|!=|<=|>=|<|>)
+  | (?P<punct>[()\[\],])
+  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+""", re.VERBOSE)
+KEYWORDS = {"and", "or", "not", "in", "is", "null", "matches", "true", "false"}
+
+
+def _tokens(text: str) -> list[tuple[str, object, int]]:
+    out, pos = [], 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m:
+            raise ConditionError(f"unexpected {text[pos:pos + 10]!r} at character {pos + 1}")
+        kind, raw = m.lastgroup, m.group()
+        pos = m.end()
+        if kind == "ws":
+            continue
+        if kind == "string":
+            value: object = re.sub(r"\\(.)", r"\1", raw[1:-1])
+        elif kind == "date":
+            try:
+                value = dt.date.fromisoformat(raw)
+            except ValueError:
+                raise ConditionError(f"{raw} is not a valid date") from None
+        elif kind == "number":
+            value = float(raw) if "." in raw else int(raw)
+        elif kind == "word" and raw in KEYWORDS:
+            kind, value = "kw", raw
+        else:
+            value = raw
+        out.append((kind, value, m.start() + 1))
+    out.append(("end", None, len(text) + 1))
+    return out
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.toks = _tokens(text)
+        self.i = 0
+
+    def peek(self, kind=None, value=None) -> bool:
+        k, v, _ = self.toks[self.i]
+        return (kind is None or k == kind) and (value is None or v == value)
+
+    def take(self, kind=None, value=None, what="") -> tuple:
+        k, v, pos = self.toks[self.i]
+        if not self.peek(kind, value):
+            got = "the end" if k == "end" else repr(v)
+            raise ConditionError(f"expected {what or value or kind} at character {pos}, found {got}")
+        self.i += 1
+        return k, v, pos
+
+    def parse(self):
+        node = self.or_expr()
+        self.take("end", what="the end of the condition")
+        return node
+
+    def or_expr(self):
+        items = [self.and_expr()]
+        while self.peek("kw", "or"):
+            self.i += 1
+            items.append(self.and_expr())
+        return items[0] if len(items) == 1 else Or(tuple(items))
+
+    def and_expr(self):
+        items = [self.unary()]
+        while self.peek("kw", "and"):
+            self.i += 1
+            items.append(self.unary())
+        return items[0] if len(items) == 1 else And(tuple(items))
+
+    def unary(self):
+        if self.peek("kw", "not"):
+            self.i += 1
+            return Not(self.unary())
+        if self.peek("punct", "("):
+            self.i += 1
+            node = self.or_expr()
+            self.take("punct", ")", what="')'")
+            return node
+        return self.predicate()
+
+    def literal(self):
+        k, v, pos = self.toks[self.i]
+        if k in ("string", "number", "date"):
+            self.i += 1
+            return v
+        if k == "kw" and v in ("true", "false"):
+            self.i += 1
+            return v == "true"
+        raise ConditionError(f"expected a value at character {pos}, found {'the end' if k == 'end' else repr(v)}")
+
+    def value_list(self):
+        self.take("punct", "[", what="'['")
+        values = [self.literal()]
+        while self.peek("punct", ","):
+            self.i += 1
+            values.append(self.literal())
+        self.take("punct", "]", what="']'")
+        return tuple(values)
+
+    def predicate(self):
+        _, name, _ = self.take("word", what="a field name")
+        if self.peek("op"):
+            _, op, _ = self.take("op")
+            return Compare(name, op, self.literal())
+        if self.peek("kw", "in"):
+            self.i += 1
+            return In(name, self.value_list())
+        if self.peek("kw", "not"):
+            self.i += 1
+            self.take("kw", "in", what="'in' after 'not'")
+            return In(name, self.value_list(), negated=True)
+        if self.peek("kw", "is"):
+            self.i += 1
+            negated = False
+            if self.peek("kw", "not"):
+                self.i += 1
+                negated = True
+            self.take("kw", "null", what="'null'")
+            return IsNull(name, negated)
+        if self.peek("kw", "matches"):
+            self.i += 1
+            k, pattern, pos = self.take("string", what="a quoted pattern")
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ConditionError(f"pattern {pattern!r} is not a valid regular expression: {exc}") from None
+            return Matches(name, pattern)
+        return IsTrue(name)
+
+
+def parse(text: str):
+    if not isinstance(text, str) or not text.strip():
+        raise ConditionError("the condition is empty")
+    return _Parser(text).parse()
+
+
+def field_names(node) -> set[str]:
+    if isinstance(node, (And, Or)):
+        return set().union(*(field_names(i) for i in node.items))
+    if isinstance(node, Not):
+        return field_names(node.item)
+    return {node.field}
+
+
+def check(node, fields: dict[str, Field]) -> None:
+    """Raise ConditionError unless every field exists and every operator and value fits its type."""
+    if isinstance(node, (And, Or)):
+        for item in node.items:
+            check(item, fields)
+        return
+    if isinstance(node, Not):
+        check(node.item, fields)
+        return
+    f = fields.get(node.field)
+    if f is None:
+        raise ConditionError(f"unknown field {node.field!r}")
+    if isinstance(node, IsNull):
+        return
+    if isinstance(node, IsTrue):
+        if f.dtype != BOOL:
+            raise ConditionError(f"{f.name} is {f.dtype}, not yes/no: compare it with a value")
+        return
+    if isinstance(node, Matches):
+        if f.dtype not in (TEXT, CATEGORY):
+            raise ConditionError(f"'matches' needs a text field; {f.name} is {f.dtype}")
+        return
+    values = node.values if isinstance(node, In) else (node.value,)
+    if isinstance(node, Compare) and node.op not in ("==", "!=") and f.dtype in (TEXT, CATEGORY, BOOL):
+        raise ConditionError(f"{node.op} does not apply to {f.dtype} field {f.name}")
+    for v in values:
+        _check_value(f, v)
+
+
+def _check_value(f: Field, v: object) -> None:
+    ok = {
+        TEXT: isinstance(v, str),
+        CATEGORY: isinstance(v, str),
+        DATE: isinstance(v, dt.date),
+        BOOL: isinstance(v, bool),
+        INT: isinstance(v, (int, float)) and not isinstance(v, bool),
+    }[f.dtype]
+    if not ok:
+        raise ConditionError(f"{v!r} is not a {f.dtype} value for {f.name}")
+    if f.dtype == CATEGORY and f.categories and v not in f.categories:
+        raise ConditionError(f"{v!r} is not a value of {f.name} (one of: {', '.join(f.categories)})")
+
+
+# Evaluation: vectorised over a DataFrame ------------------------------------------------------
+def evaluate(node, frame: pd.DataFrame) -> np.ndarray:
+    """Boolean numpy array: where the condition holds for each row of ``frame``."""
+    if isinstance(node, And):
+        out = evaluate(node.items[0], frame)
+        for item in node.items[1:]:
+            out = out & evaluate(item, frame)
+        return out
+    if isinstance(node, Or):
+        out = evaluate(node.items[0], frame)
+        for item in node.items[1:]:
+            out = out | evaluate(item, frame)
+        return out
+    if isinstance(node, Not):
+        return ~evaluate(node.item, frame)
+    s = frame[node.field]
+    if isinstance(node, IsNull):
+        res = s.isna()
+        return (~res if node.negated else res).to_numpy(dtype=bool)
+    if isinstance(node, IsTrue):
+        return _filled(s == True)  # noqa: E712 (nullable boolean)
+    if isinstance(node, Matches):
+        return _filled(s.astype("string[pyarrow]").str.fullmatch(node.pattern))
+    if isinstance(node, In):
+        values = [_scalar(v) for v in node.values]
+        res = s.isin(values).to_numpy(dtype=bool) & s.notna().to_numpy(dtype=bool)
+        if node.negated:
+            res = ~s.isin(values).to_numpy(dtype=bool) & s.notna().to_numpy(dtype=bool)
+        return res
+    value = _scalar(node.value)
+    op = node.op
+    res = {"==": s == value, "!=": s != value, "<": s < value, "<=": s <= value,
+           ">": s > value, ">=": s >= value}[op]
+    return _filled(res) & s.notna().to_numpy(dtype=bool)
+
+
+def _scalar(v):
+    if isinstance(v, dt.date):
+        return pd.Timestamp(v)
+    return v
+
+
+def _filled(res) -> np.ndarray:
+    if isinstance(res, pd.Series):
+        if res.dtype == bool:
+            return res.to_numpy()
+        return res.fillna(False).to_numpy(dtype=bool)
+    return np.asarray(res, dtype=bool)
+
+
+def to_text(node) -> str:
+    """The condition written back in the language (canonical spacing), for docs and reports."""
+    if isinstance(node, (And, Or)):
+        joiner = " and " if isinstance(node, And) else " or "
+        return joiner.join(_wrap(i, node) for i in node.items)
+    if isinstance(node, Not):
+        return "not " + _wrap(node.item, node)
+    if isinstance(node, IsNull):
+        return f"{node.field} is {'not ' if node.negated else ''}null"
+    if isinstance(node, IsTrue):
+        return node.field
+    if isinstance(node, Matches):
+        return f"{node.field} matches {_lit(node.pattern)}"
+    if isinstance(node, In):
+        return f"{node.field} {'not in' if node.negated else 'in'} [{', '.join(_lit(v) for v in node.values)}]"
+    return f"{node.field} {node.op} {_lit(node.value)}"
+
+
+def _wrap(child, parent) -> str:
+    text = to_text(child)
+    if isinstance(child, (And, Or)) and type(child) is not type(parent):
+        return f"({text})"
+    return text
+
+
+def _lit(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return repr(v)
