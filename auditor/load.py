@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import columns as C
@@ -96,23 +97,24 @@ def _scorer(kind: str):
     return score
 
 
-def _clean(grid: pd.DataFrame) -> pd.DataFrame:
+def _clean(grid: pd.DataFrame, ascii_only: bool = False) -> pd.DataFrame:
     """Trim every cell, empty -> <NA>, text in Unicode NFC form."""
     out = {}
     for col in grid.columns:
-        s = grid[col].astype(STRING).str.strip()
-        arr = pa_array(s)
-        if arr is not None and not pc.all(pc.string_is_ascii(arr)).as_py():
-            s = s.str.normalize("NFC")
-        out[col] = s.mask(s.str.len() == 0)
+        s = grid[col]
+        if not isinstance(s.dtype, pd.StringDtype) or s.dtype.storage != "pyarrow":
+            s = s.astype(STRING)
+        arr = pc.utf8_trim_whitespace(_arrow(s))
+        if not ascii_only and not pc.all(pc.string_is_ascii(arr)).as_py():
+            arr = pc.utf8_normalize(arr, "NFC")
+        arr = pc.if_else(pc.equal(pc.binary_length(arr), 0), pa.scalar(None, arr.type), arr)
+        out[col] = pd.arrays.ArrowStringArray(arr)
     return pd.DataFrame(out, index=grid.index)
 
 
-def pa_array(s: pd.Series):
-    try:
-        return s.array._pa_array.combine_chunks()
-    except AttributeError:
-        return None
+def _arrow(s: pd.Series) -> pa.ChunkedArray:
+    arr = pa.array(s.array)
+    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
 
 
 def _title_issue(name, sheet, row, values) -> dict:
@@ -166,7 +168,7 @@ def read_table(path, kind: str, *, sheet: str | None = None, limits: Limits = Li
         grid, sheet_name, col_offset = read_workbook_grid(path, name, sheet, limits)
     if grid.shape[1] == 0 or len(grid) == 0:
         raise InputError(name, "is empty" if found.family == "csv" else f"sheet {sheet_name!r} is empty")
-    grid = _clean(grid)
+    grid = _clean(grid, ascii_only=facts.get("ascii", False))
     return _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, found.family, facts)
 
 
@@ -190,7 +192,7 @@ def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, f
     issues = [_title_issue(name, sheet_name, r, grid.loc[r].tolist()) for r in candidates if r < header_row]
 
     header_cells = grid.loc[header_row].tolist()
-    data = grid.loc[grid.index > header_row]
+    data = grid.iloc[grid.index.get_loc(header_row) + 1:]
     # drop trailing columns with neither a header nor any data (ragged CSV rows, formatting)
     keep = [i for i, h in enumerate(header_cells) if h is not pd.NA or data[grid.columns[i]].notna().any()]
     amap = C.alias_map(kind)
@@ -229,7 +231,8 @@ def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, f
     blank_data = blank.loc[frame.index]
     last = frame.index[~blank_data.to_numpy()].max() if (~blank_data).any() else header_row
     rows_blank = int((blank_data & (frame.index < last)).sum())
-    frame = frame.loc[~blank_data.to_numpy()]
+    if rows_blank or blank_data.any():
+        frame = frame.loc[~blank_data.to_numpy()]
     if len(frame) > limits.max_rows:
         raise InputError(name, (
             f"has {len(frame):,} data rows, more than the limit of {limits.max_rows:,} "

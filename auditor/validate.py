@@ -234,11 +234,11 @@ def _run_schema(kind: str, frame: pd.DataFrame, text: dict, issues: _Issues) -> 
             rows = rows.difference(done)
         if check == "not_nullable":
             if len(rows):
-                issues.add(rows, column, text[column], f"{column.replace('_', ' ')} is blank; the row is not audited", "rejected")
+                issues.add(rows, column, text[column], f"{column} is blank; the row is not audited", "rejected")
                 rejected |= frame.index.isin(rows)
             continue
         accepted = ", ".join(col.categories)
-        reason = f"not a known {column.replace('_', ' ')} (accepted: {accepted})"
+        reason = f"not a known {column} (accepted: {accepted})"
         if col.required:
             issues.add(rows, column, text[column], reason + "; the row is not audited", "rejected")
             rejected |= frame.index.isin(rows)

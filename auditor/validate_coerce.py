@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import columns as C
 
@@ -111,23 +113,29 @@ def coerce_date(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def coerce_email(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     low = s.str.lower()
-    ok = low.str.fullmatch(EMAIL_RE).fillna(True).astype(bool)
+    arr = pa.array(low.array)
+    ok = pc.match_substring_regex(arr, "^" + EMAIL_RE + "$")
+    ok = pd.Series(pc.fill_null(ok, True).to_numpy(zero_copy_only=False), index=s.index)
     bad = s.notna() & ~ok
     return low.mask(bad).astype(STRING), bad.astype(bool)
 
 
 def coerce_court(s: pd.Series, known_courts) -> tuple[pd.Series, pd.Series]:
     """(court id lower-cased and mapped to its canonical id; mask of ids not in the calendar)."""
-    low = s.str.lower().str.replace(r"\s+", "", regex=True)
-    if known_courts is None:
-        return low.astype(STRING), pd.Series(False, index=s.index)
-    known = {str(k).strip().lower(): v for k, v in known_courts.items()}
+    known = None
+    if known_courts is not None:
+        known = {str(k).strip().lower(): v for k, v in known_courts.items()}
 
     def fn(u: pd.Series):
-        return [known.get(v) for v in u]
-    mapped = _by_unique(low, fn, STRING)
-    bad = low.notna() & mapped.isna()
-    return mapped.where(~bad, low).astype(STRING), bad.astype(bool)
+        low = ["".join(str(v).split()).lower() for v in u]
+        if known is None:
+            return low
+        return [known.get(v, "\0" + v) for v in low]
+    mapped = _by_unique(s, fn, STRING)
+    bad = mapped.str.startswith("\0").fillna(False).astype(bool)
+    if bad.any():
+        mapped = mapped.where(~bad, mapped.str.slice(1))
+    return mapped.astype(STRING), bad
 
 
 def category_values(col: C.Column) -> list[str]:
