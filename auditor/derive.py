@@ -301,8 +301,7 @@ def _pacer_side(p: pd.DataFrame, uses: pd.DataFrame) -> None:
     e = pd.DataFrame({"email": email, "user": p["_user"]})[personal & email.notna() & p["_user"].notna()]
     e = e.drop_duplicates()
     e = e[e["email"].duplicated(keep=False)]  # only e-mails on several usernames need grouping
-    by_email = e.groupby("email")["user"].agg(lambda s: sorted(set(s)))
-    per_email = email.map(by_email)
+    by_email = e.groupby("email")["user"].agg(lambda s: sorted(set(s)))  # one call per shared e-mail
     # Group 2: one bar id e-filing with several usernames that are personal accounts in the list.
     personal_users = set(p.loc[personal, "_user"].dropna())
     eb = uses[(uses["use"] == "efiling") & uses["bar"].notna() & uses["user"].isin(personal_users)]
@@ -310,14 +309,15 @@ def _pacer_side(p: pd.DataFrame, uses: pd.DataFrame) -> None:
     eb = eb[eb["bar"].duplicated(keep=False)]
     by_bar = eb.groupby("bar")["user"].agg(lambda s: sorted(set(s)))
     user_bar = eb.drop_duplicates("user").set_index("user")["bar"]
-    per_bar = p["_user"].map(user_bar).map(by_bar)
-    merged = pd.Series([None] * len(p), index=p.index, dtype=object)
-    many = (per_email.str.len().fillna(0) > 1) | (per_bar.str.len().fillna(0) > 1)
-    if many.any():
-        merged[many] = [sorted(set(a if isinstance(a, list) else []) | set(b if isinstance(b, list) else []))
-                        for a, b in zip(per_email[many], per_bar[many])]
-    count = merged.str.len()
-    p["person_pacer_accounts"] = count.where(personal & p["_user"].notna(), pd.NA).fillna(
-        (personal & p["_user"].notna()).astype(int)).astype("Int64")
-    p.loc[~(personal & p["_user"].notna()), "person_pacer_accounts"] = pd.NA
-    p["person_pacer_usernames"] = merged.map(lambda v: ", ".join(v) if isinstance(v, list) else pd.NA).astype(STRING)
+    mine = personal & p["_user"].notna()
+    candidates = mine & (email.isin(by_email.index) | p["_user"].isin(user_bar.index))
+    count = pd.Series(pd.NA, index=p.index, dtype="Int64")
+    count[mine] = 1
+    names = pd.Series(pd.NA, index=p.index, dtype=STRING)
+    if candidates.any():  # only the few accounts that share an e-mail or a bar id
+        sets = [sorted(set(by_email.get(em, [])) | set(by_bar.get(user_bar.get(u), [])) | {u})
+                for em, u in zip(email[candidates].astype(object), p.loc[candidates, "_user"].astype(object))]
+        count[candidates] = [len(x) for x in sets]
+        names[candidates] = [", ".join(x) for x in sets]
+    p["person_pacer_accounts"] = count
+    p["person_pacer_usernames"] = names

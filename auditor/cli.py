@@ -1,0 +1,206 @@
+"""The ``auditor`` command line: a thin face over ``auditor.api``.
+
+Exit codes: 0 done, 1 findings at or above ``--fail-on``, 2 bad input or usage.
+Every failure is one line on standard error; no traceback reaches a user.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import AuditorError
+from .model import SEVERITIES
+
+EXIT_FINDINGS = 1
+EXIT_BAD = 2
+
+
+def _date(_ctx, _param, value):
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date written YYYY-MM-DD") from None
+
+
+class Progress:
+    """Stage messages on standard error, with elapsed time; silent when not a terminal unless asked."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.start = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        if self.enabled:
+            click.echo(f"[{time.perf_counter() - self.start:6.1f}s] {message}", err=True)
+
+
+def _limits(max_file_mb, max_rows, max_cell_chars):
+    from .load import Limits
+
+    base = Limits()
+    return Limits(max_file_bytes=int(max_file_mb * (1 << 20)) if max_file_mb else base.max_file_bytes,
+                  max_rows=max_rows or base.max_rows, max_cell_chars=max_cell_chars or base.max_cell_chars,
+                  max_unzipped_bytes=max(base.max_unzipped_bytes, int((max_file_mb or 0) * (1 << 20)) * 20))
+
+
+def limit_options(f):
+    f = click.option("--max-cell-chars", type=click.IntRange(1), help="Longest cell accepted (default 32767).")(f)
+    f = click.option("--max-rows", type=click.IntRange(1), help="Most data rows in one file (default 5,000,000).")(f)
+    f = click.option("--max-file-mb", type=click.FloatRange(0.001), help="Largest input file in MB (default 1024).")(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="auditor")
+def cli():
+    """Audit PACER / CM/ECF filer accounts for NextGen CM/ECF readiness."""
+
+
+@cli.command()
+@click.option("--court-accounts", "court_accounts", multiple=True, type=click.Path(dir_okay=False),
+              help="Court CM/ECF filer account export (CSV or XLSX). Repeatable.")
+@click.option("--roster", multiple=True, type=click.Path(dir_okay=False), help="Firm roster. Repeatable.")
+@click.option("--pacer-accounts", "pacer_accounts", multiple=True, type=click.Path(dir_okay=False),
+              help="PACER / PAA account list. Repeatable.")
+@click.option("--as-of", callback=_date, help="Audit date, YYYY-MM-DD (default: today).")
+@click.option("--rules", "rules_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Your own rules file: disable or re-grade rules, add rules. Repeatable.")
+@click.option("--courts", "courts_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Your own court calendar file (CSV): add courts or go-live dates. Repeatable.")
+@click.option("--court", help="Court id for court exports that have no court column (e.g. ncmb).")
+@click.option("--firm", help="Firm name for rosters that have no firm column.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES), help="Exit 1 when a finding is at or above this severity.")
+@click.option("--engine", type=click.Choice(["pandas", "durable"]), default="pandas", show_default=True,
+              help="Rule engine: vectorised pandas, or durable_rules as an independent second engine.")
+@click.option("--split-by-firm", is_flag=True, help="Also write one workbook per firm with that firm's rows only.")
+@click.option("--skip-bad-files", is_flag=True, help="List unreadable files as skipped instead of stopping.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Report to write (.xlsx).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+@click.option("--progress", "show_progress", is_flag=True, help="Progress messages even when not on a terminal.")
+@limit_options
+def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_files, court, firm, fail_on, engine,
+          split_by_firm, skip_bad_files, out, quiet, show_progress, max_file_mb, max_rows, max_cell_chars):
+    """Run an audit and write the Excel remediation report."""
+    from . import api
+
+    progress = Progress(show_progress or (not quiet and sys.stderr.isatty()))
+    result = api.audit(court_accounts=court_accounts, roster=roster, pacer_accounts=pacer_accounts, as_of=as_of,
+                       rules_files=rules_files, courts_files=courts_files, court=court, firm=firm, engine=engine,
+                       limits=_limits(max_file_mb, max_rows, max_cell_chars), skip_bad_files=skip_bad_files,
+                       progress=progress)
+    progress(f"writing {Path(out).name} ({len(result.findings):,} findings)")
+    written = api.write(result, out, split_by_firm=split_by_firm)
+    f = result.findings
+    counts = f["severity"].value_counts()
+    summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in SEVERITIES)
+    rows = sum(t.rows_read for t in result.inputs)
+    rejected = sum(t.rows_rejected for t in result.inputs)
+    skipped = [t.name for t in result.inputs if t.status == "skipped"]
+    click.echo(f"{len(f)} findings ({summary}) in {rows} rows read, {rejected} rejected"
+               + (f"; skipped: {', '.join(skipped)}" if skipped else "") + f"; report: {written[0]}")
+    for extra in written[1:]:
+        click.echo(f"firm report: {extra}")
+    if fail_on:
+        worst = SEVERITIES.index(fail_on)
+        if f["severity"].isin(SEVERITIES[: worst + 1]).any():
+            sys.exit(EXIT_FINDINGS)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--kind", type=click.Choice(["court_accounts", "roster", "pacer_accounts", "auto"]), default="auto",
+              show_default=True, help="What the files are; auto guesses from the headers.")
+@click.option("--court", help="Court id for court exports that have no court column.")
+@click.option("--firm", help="Firm name for rosters that have no firm column.")
+@limit_options
+def validate(files, kind, court, firm, max_file_mb, max_rows, max_cell_chars):
+    """Check input files only: rows read, audited, rejected, and every data issue."""
+    from .validate_files import validate_files
+
+    bad = validate_files(files, kind=kind, court=court, firm=firm,
+                         limits=_limits(max_file_mb, max_rows, max_cell_chars), echo=click.echo)
+    if bad:
+        sys.exit(EXIT_BAD)
+
+
+@cli.command(name="rules")
+@click.argument("rule_id", required=False)
+@click.option("--rules", "rules_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Your own rules file, applied before listing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+@click.option("--cross-check", is_flag=True, help="Run both engines and list any finding only one produced.")
+@click.option("--court-accounts", "court_accounts", multiple=True, type=click.Path(dir_okay=False))
+@click.option("--roster", multiple=True, type=click.Path(dir_okay=False))
+@click.option("--pacer-accounts", "pacer_accounts", multiple=True, type=click.Path(dir_okay=False))
+@click.option("--as-of", callback=_date, help="Audit date for --cross-check.")
+def rules_cmd(rule_id, rules_files, fmt, cross_check, court_accounts, roster, pacer_accounts, as_of):
+    """List the rules, or show one rule whole with its examples."""
+    from . import rules_doc
+    from .rules import load_rules
+
+    if cross_check:
+        from .cross_check import run_cross_check
+
+        sys.exit(run_cross_check(court_accounts=court_accounts, roster=roster, pacer_accounts=pacer_accounts,
+                                 as_of=as_of, rules_files=rules_files, echo=click.echo))
+    rules = load_rules(rules_files)
+    if rule_id:
+        match = [r for r in rules if rule_id in (r.id, *r.aliases)]
+        if not match:
+            raise click.UsageError(f"no rule {rule_id!r}; 'auditor rules' lists them")
+        click.echo(rules_doc.rule_markdown(match[0]) if fmt == "markdown" else rules_doc.rule_text(match[0]))
+        return
+    click.echo(rules_doc.catalogue_markdown(rules) if fmt == "markdown" else rules_doc.catalogue_text(rules), nl=False)
+
+
+@cli.command()
+@click.option("--rows", type=click.IntRange(1), required=True, help="Court account rows to make.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write into.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@click.option("--as-of", callback=_date, help="Date the data describes (default 2026-11-30).")
+def sample(rows, out, seed, fmt, as_of):
+    """Make synthetic court exports, PACER account lists and firm rosters with known problems."""
+    from .sample import generate
+
+    kw = {"as_of": as_of} if as_of else {}
+    manifest = generate(rows, out, seed=seed, fmt=fmt, **kw)
+    files = [f for names in manifest["files"].values() for f in names]
+    click.echo(f"wrote {len(files)} files to {out}: {', '.join(files)}")
+
+
+def main(argv=None) -> None:
+    try:
+        cli.main(args=argv, prog_name="auditor", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("auditor: interrupted", err=True)
+        sys.exit(EXIT_BAD)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_BAD)
+    except AuditorError as exc:
+        click.echo(f"auditor: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except MemoryError:
+        click.echo("auditor: out of memory: the inputs are too large for this machine", err=True)
+        sys.exit(EXIT_BAD)
+    except (OSError, ValueError) as exc:  # a file that vanished, a folder not writable, ...
+        click.echo(f"auditor: {exc.__class__.__name__}: {exc}", err=True)
+        sys.exit(EXIT_BAD)
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, never a traceback
+        click.echo(f"auditor: internal error ({exc.__class__.__name__}: {exc}); please report it", err=True)
+        sys.exit(EXIT_BAD)
+
+
+if __name__ == "__main__":
+    main()
