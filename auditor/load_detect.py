@@ -65,7 +65,11 @@ def _zip_family(path: str, name: str, limits) -> tuple[str | None, str]:
         raise
     except (zipfile.BadZipFile, OSError, EOFError, KeyError, NotImplementedError, ValueError) as exc:
         raise InputError(name, f"is damaged and cannot be opened as a workbook ({exc})") from None
-    if any(n.lower().endswith("vbaproject.bin") for n in names) or b"macroenabled" in content_types.lower():
+    # an .xlsb's own content type says "binary.macroEnabled" with or without macros: only a
+    # VBA project, or an .xlsm/.xltm/.xlam content type, means macros
+    ctypes = content_types.lower()
+    if any(n.lower().endswith("vbaproject.bin") for n in names) or any(
+            t in ctypes for t in (b"sheet.macroenabled", b"template.macroenabled", b"addin.macroenabled")):
         raise InputError(name, (
             "is a macro-enabled workbook; macros are not accepted. In Excel use File > Save As > "
             "Excel Workbook (.xlsx) and give that file instead"))

@@ -104,7 +104,7 @@ def _check_columns(raw: RawTable, court, firm) -> None:
         if col.name == "firm_name" and firm:
             continue
         looked = ", ".join(dict.fromkeys(col.aliases))
-        found = ", ".join(raw.all_headers) or "nothing"
+        found = _one_line(", ".join(raw.all_headers)) or "nothing"
         if not raw.header_recognised:
             problem = (f"the header row was not recognised as {C.KIND_LABELS[raw.kind]} "
                        f"(row {raw.header_row} reads: {found}); no column for {col.name} "
@@ -117,6 +117,11 @@ def _check_columns(raw: RawTable, court, firm) -> None:
         if col.option:
             problem += f". Add the column or give {col.option}"
         raise InputError(raw.name, problem)
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def validate_table(raw: RawTable, *, court: str | None = None, firm: str | None = None,
