@@ -118,6 +118,9 @@ def _parse_careful(text: str, delimiter: str, name: str) -> pd.DataFrame:
         raise InputError(name, f"cannot be read as CSV ({exc})", row=reader.line_num) from None
     if not rows:
         return pd.DataFrame()
+    width = max(map(len, rows))
+    if any(len(r) != width for r in rows):
+        rows = [r + [""] * (width - len(r)) if len(r) != width else r for r in rows]
     frame = pd.DataFrame(rows)
     return frame.astype(STRING)
 
