@@ -1,0 +1,67 @@
+"""Shared helpers: write real input files, run the real command line, read the workbook back."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_csv(path: Path, header: list[str], rows: list[list], *, encoding="utf-8", delimiter=",") -> Path:
+    with path.open("w", newline="", encoding=encoding) as fh:
+        w = csv.writer(fh, delimiter=delimiter)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def write_xlsx(path: Path, header: list[str], rows: list[list], *, title: str | None = None) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Accounts"
+    if title:
+        ws.append([title])
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text as typed, even when it looks like a formula
+    wb.save(path)
+    return path
+
+
+def run_cli(*args, cwd=None) -> subprocess.CompletedProcess:
+    """The installed `auditor` command, as a user runs it."""
+    exe = Path(sys.executable).with_name("auditor")
+    return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True, cwd=cwd or ROOT,
+                          timeout=600)
+
+
+def sheet_rows(path: Path, sheet: str) -> list[dict]:
+    """A table sheet as a list of dicts keyed by its header row."""
+    wb = openpyxl.load_workbook(path, read_only=True)
+    rows = list(wb[sheet].iter_rows(values_only=True))
+    wb.close()
+    header = list(rows[0])
+    return [dict(zip(header, r)) for r in rows[1:] if any(v is not None for v in r)]
+
+
+def all_text(path: Path, sheet: str) -> str:
+    wb = openpyxl.load_workbook(path, read_only=True)
+    out = "\n".join(" | ".join("" if v is None else str(v) for v in row)
+                    for row in wb[sheet].iter_rows(values_only=True))
+    wb.close()
+    return out
+
+
+@pytest.fixture
+def cli():
+    return run_cli
