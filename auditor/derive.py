@@ -83,8 +83,8 @@ DERIVED: tuple[Derived, ...] = (
             "Active CM/ECF accounts holding this bar id at this court.", ("bar_id",)),
     Derived("has_left_firm", BOOL, (ROSTER,), "left_firm_on is on or before the audit date.", ("left_firm_on",)),
     Derived("linked_to_paa", BOOL, (ROSTER,),
-            "The person's account is linked to a PAA: a paa_id in the roster, or in the PACER account list for "
-            "their username."),
+            "The person's account is linked to the firm's PAA: a paa_id in the roster, or a paa_id in the PACER "
+            "account list for their username that the same firm's roster names as its PAA."),
     Derived("used_for_efiling", BOOL, (PACER_ACCOUNTS,),
             "Some active CM/ECF account or roster e-filer of the run uses this PACER username."),
     Derived("in_other_inputs", BOOL, (PACER_ACCOUNTS,),
@@ -132,12 +132,22 @@ def derive(tables: dict[str, pd.DataFrame], as_of: dt.date, calendar: Calendar) 
     if COURT_ACCOUNTS in out:
         _court(out[COURT_ACCOUNTS], as_of, calendar)
     if ROSTER in out:
-        r = out[ROSTER]
-        r["linked_to_paa"] = _bool(r["paa_id"].notna() | r["pacer_paa_id"].notna())
+        _linked_to_paa(out[ROSTER])
     if PACER_ACCOUNTS in out:
         _pacer_side(out[PACER_ACCOUNTS], uses)
         _pacer_firm(out)
     return out
+
+
+def _linked_to_paa(r: pd.DataFrame) -> None:
+    """Linked to the firm's PAA: the roster names a PAA for the person, or the PACER list links the
+    account to a PAA that the same firm's roster names for someone (a PAA of another firm, such as a
+    new employer's, does not count)."""
+    firm = nz.firm_key(r["firm_name"])
+    paa = nz.username_key(r["paa_id"])
+    firm_paas = pd.MultiIndex.from_arrays([firm, paa])[firm.notna().to_numpy() & paa.notna().to_numpy()]
+    listed = pd.MultiIndex.from_arrays([firm, nz.username_key(r["pacer_paa_id"])])
+    r["linked_to_paa"] = _bool(paa.notna() | pd.Series(listed.isin(firm_paas), index=r.index))
 
 
 def _pacer_firm(out) -> None:

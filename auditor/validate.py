@@ -167,7 +167,7 @@ def validate_table(raw: RawTable, *, court: str | None = None, firm: str | None 
         frame["firm_name"] = frame["firm_name"].fillna(str(firm).strip())
 
     rejected |= _run_schema(kind, frame, text, issues)
-    _defaults(kind, frame)
+    _defaults(kind, frame, text)
     _attorney_bar(kind, frame, text, rejected, issues)
 
     keep = ~rejected
@@ -253,14 +253,18 @@ def _run_schema(kind: str, frame: pd.DataFrame, text: dict, issues: _Issues) -> 
     return rejected
 
 
-def _defaults(kind: str, frame: pd.DataFrame) -> None:
+def _defaults(kind: str, frame: pd.DataFrame, text: dict) -> None:
+    """Fill defaults into cells left blank, never into cells whose value was not understood: an
+    account status of "Frozen" stays unknown rather than being audited as active."""
     for col in C.columns(kind):
         if col.default is not None:
-            frame[col.name] = frame[col.name].fillna(col.default)
+            blank = text[col.name].isna()
+            frame[col.name] = frame[col.name].mask(blank & frame[col.name].isna(), col.default)
     if kind == C.ROSTER:
         default = pd.Series(np.where(frame["role"].eq("attorney").fillna(False).to_numpy(bool),
                                      "efiling", "research"), index=frame.index, dtype=STRING)
-        frame["pacer_use"] = frame["pacer_use"].fillna(default)
+        blank = text["pacer_use"].isna()
+        frame["pacer_use"] = frame["pacer_use"].mask(blank & frame["pacer_use"].isna(), default)
 
 
 def _attorney_bar(kind: str, frame, text, rejected, issues: _Issues) -> None:
