@@ -1,0 +1,111 @@
+"""``auditor rules --cross-check``: run both rule engines over the same inputs and compare findings.
+
+The inputs are read and validated once; the default (vectorised pandas) engine and durable_rules
+then evaluate the same rules over the same derived records.  Every finding one engine produced and
+the other did not is printed; rules durable_rules cannot express are named, with the reason, and
+left out of the comparison (they are checked by the default engine only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pandas as pd
+
+from .api import audit_tables, load_inputs
+from .calendar import Calendar
+from .columns import COURT_ACCOUNTS, KIND_LABELS, PACER_ACCOUNTS, ROSTER
+from .durable_engine import durable_matcher
+from .errors import UsageError
+from .evaluate import pandas_matcher
+from .rules import load_rules
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+SHOWN = ("finding_id", "rule_id", "court_id", "firm_name", "person_name", "cmecf_login", "pacer_username", "source")
+
+
+def sample_inputs(folder: Path = SAMPLE_DIR) -> tuple[dict[str, list[Path]], dt.date | None]:
+    """The files listed in the sample folder's manifest.json, and its as-of date."""
+    manifest = folder / "manifest.json"
+    if not manifest.is_file():
+        raise UsageError(f"no inputs given and no sample data in {folder}: give --court-accounts, --roster "
+                         "or --pacer-accounts")
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    files = {kind: [folder / name for name in data["files"].get(kind, [])]
+             for kind in (COURT_ACCOUNTS, ROSTER, PACER_ACCOUNTS)}
+    as_of = dt.date.fromisoformat(data["as_of"]) if data.get("as_of") else None
+    return files, as_of
+
+
+def compare_findings(first: pd.DataFrame, second: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(findings only in ``first``, findings only in ``second``), matched by finding id."""
+    a = set(first["finding_id"].astype(str))
+    b = set(second["finding_id"].astype(str))
+    only_first = first[~first["finding_id"].astype(str).isin(b)]
+    only_second = second[~second["finding_id"].astype(str).isin(a)]
+    return only_first.reset_index(drop=True), only_second.reset_index(drop=True)
+
+
+def describe(row: pd.Series) -> str:
+    """One finding on one line: id, rule, who and where."""
+    parts = [f"{c}={row[c]}" for c in SHOWN if c in row and not pd.isna(row[c]) and str(row[c]) != ""]
+    return "  ".join(parts)
+
+
+def report_differences(only_pandas: pd.DataFrame, only_durable: pd.DataFrame, echo: Callable[[str], None]) -> int:
+    """Print the differing findings; return 0 when there are none, else 1."""
+    if only_pandas.empty and only_durable.empty:
+        return 0
+    echo(f"ENGINES DISAGREE: {len(only_pandas)} finding(s) only from pandas, "
+         f"{len(only_durable)} only from durable_rules")
+    for label, table in (("only pandas", only_pandas), ("only durable_rules", only_durable)):
+        for _, row in table.iterrows():
+            echo(f"  {label}: {describe(row)}")
+    return 1
+
+
+def run_cross_check(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_accounts: Iterable = (),
+                    as_of: dt.date | None = None, rules_files: Iterable = (), courts_files: Iterable = (),
+                    echo: Callable[[str], None] = print, timeout: float | None = None) -> int:
+    """Run both engines; print the comparison; return the exit code (0 agree, 1 any difference)."""
+    files = {COURT_ACCOUNTS: list(court_accounts), ROSTER: list(roster), PACER_ACCOUNTS: list(pacer_accounts)}
+    source = "the given inputs"
+    if not any(files.values()):
+        files, sample_as_of = sample_inputs()
+        as_of = as_of or sample_as_of
+        source = f"the sample data in {SAMPLE_DIR.name}/"
+    rules = load_rules(list(rules_files))
+    calendar = Calendar.load(list(courts_files))
+    tables = load_inputs(files, calendar=calendar)
+    as_of = as_of or dt.date.today()
+
+    t0 = time.perf_counter()
+    base = audit_tables(tables, as_of=as_of, rules=rules, calendar=calendar, matcher=pandas_matcher)
+    t1 = time.perf_counter()
+    matcher = durable_matcher(rules, timeout=timeout)
+    other = audit_tables(tables, as_of=as_of, rules=rules, calendar=calendar, matcher=matcher, engine="durable")
+    t2 = time.perf_counter()
+
+    counts = {t.kind: 0 for t in tables}
+    for t in tables:
+        counts[t.kind] += len(t.records)
+    records = ", ".join(f"{n:,} {KIND_LABELS[k]}" for k, n in counts.items())
+    echo(f"cross-check of {matcher.rule_set} on {source} ({records}), as of {as_of.isoformat()}")
+    echo(f"pandas: {len(base.findings):,} findings in {t1 - t0:.2f} s; "
+         f"durable_rules: {len(other.findings):,} findings in {t2 - t1:.2f} s")
+    refused = matcher.not_expressible
+    for rule_id, reason in sorted(refused.items()):
+        echo(f"not expressible in durable_rules (checked by pandas only): {rule_id}: {reason}")
+    keep_a = ~base.findings["rule_id"].isin(list(refused))
+    keep_b = ~other.findings["rule_id"].isin(list(refused))
+    only_pandas, only_durable = compare_findings(base.findings[keep_a], other.findings[keep_b])
+    code = report_differences(only_pandas, only_durable, echo)
+    if code == 0:
+        compared = int(keep_a.sum())
+        checked = sum(r.enabled for r in rules) - len(refused)
+        echo(f"engines agree: {compared:,} findings of {checked} rules, same finding ids")
+    return code

@@ -1,0 +1,150 @@
+"""The durable_rules side of the second engine: asserts records as facts and collects the matches.
+
+This module imports only the standard library and durable_rules, so the child process that runs it
+starts quickly and holds no pandas or Arrow threads.  ``run`` is the whole job: register one
+ruleset, assert the records batch by batch, drain the engine's action queue by hand, check the
+bookkeeping, and release the engine's state before the next batch.
+
+Precautions, each for a known behaviour of durable_rules 2.0.28:
+
+* the host starts no timer threads (its background dispatch races with state deletion);
+* every fact's id is its position in the batch (0..n-1): durable identifies facts by a 32-bit
+  hash of the id, and distinct small integers never collide; the record's row travels in ``_row``;
+* a batch in which a record matches no rule raises before dispatch, so the action queue is drained
+  explicitly, and an extra rule matching every record (``_seen``) proves each record was evaluated;
+* ``$or`` may fire twice for one record: matches are kept as a set of (rule, row) pairs;
+* action exceptions are swallowed by durable into the session state, which is checked after each
+  batch;
+* ruleset definitions are deep-copied (durable deletes ``run`` from the dict it is given).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+
+SEEN = "_seen"            # the bookkeeping rule: fires once for every record asserted
+CRASH_HOOK = "AUDITOR_DURABLE_TEST_CRASH"   # test hook: "abort", "hang" or "raise" in the child
+_counter = [0]
+
+
+class BookkeepingError(RuntimeError):
+    """The engine lost or duplicated records: its answer cannot be trusted."""
+
+
+def _host():
+    from durable import engine
+
+    class QuietHost(engine.Host):
+        """A host without the two background timer threads."""
+
+        def __init__(self, actions):
+            self._actions = actions
+            super().__init__()
+
+        def _run(self):  # no timer threads: actions run only when drained below
+            pass
+
+        def get_action(self, name):
+            return self._actions[name]
+
+    return engine, QuietHost
+
+
+def run(definitions: dict, kind: str, facts: list[dict], batch_size: int = 1000) -> dict:
+    """Evaluate ``facts`` (dicts without ``id``; ``_row`` set) against ``definitions``.
+
+    ``definitions``: durable rule name -> {"all": [{"m": condition}]} (the ``run`` key is added here).
+    Returns {"matches": {rule name: sorted rows}, "asserted": n, "seen": n, "duplicates": n}.
+    """
+    hook = os.environ.get(CRASH_HOOK, "")
+    if hook == "abort":
+        os.abort()
+    if hook == "hang":
+        while True:
+            pass
+    if hook == "raise":
+        raise RuntimeError("deliberate failure for testing")
+    import durable_rules_engine as native
+
+    engine, QuietHost = _host()
+    hits: list[tuple[str, int]] = []
+
+    def recorder(name):
+        def action(c):
+            hits.append((name, c.m["_row"]))
+        return action
+
+    names = list(definitions) + [SEEN]
+    actions = {name: recorder(name) for name in names}
+    ruleset = {name: dict(copy.deepcopy(body), run=name) for name, body in definitions.items()}
+    ruleset[SEEN] = {"all": [{"m": {"_k": kind}}], "run": SEEN}
+    _counter[0] += 1
+    rs_name = f"audit_{os.getpid()}_{_counter[0]}"
+    host = QuietHost(actions)
+    host.set_rulesets({rs_name: ruleset})
+    rs = host.get_ruleset(rs_name)
+
+    matches: dict[str, set[int]] = {name: set() for name in definitions}
+    seen_total = duplicates = 0
+    for start in range(0, len(facts), batch_size):
+        batch = facts[start:start + batch_size]
+        hits.clear()
+        payload = [dict(f, id=i, _k=kind) for i, f in enumerate(batch)]
+        try:
+            rs.assert_facts(payload)
+        except engine.MessageNotHandledException:
+            pass
+        except engine.MessageObservedException:
+            raise BookkeepingError("a record was taken for one already asserted (fact id collision)") from None
+        _drain(native, rs)
+        state = rs.get_state(None)
+        if state.get("exception"):
+            raise BookkeepingError(f"an action failed inside durable_rules: {state['exception']}")
+        rows = {f["_row"] for f in batch}
+        seen = [row for name, row in hits if name == SEEN]
+        if len(seen) != len(batch) or set(seen) != rows:
+            raise BookkeepingError(f"{len(batch)} records asserted but {len(set(seen) & rows)} accounted for "
+                                   f"(rows {start + 1}-{start + len(batch)} of the batch sequence)")
+        seen_total += len(seen)
+        for name, row in hits:
+            if name == SEEN:
+                continue
+            if row not in rows:
+                raise BookkeepingError(f"rule {name} matched row {row}, which is not in the batch")
+            if row in matches[name]:
+                duplicates += 1
+            matches[name].add(row)
+        rs.delete_state(None)      # release every fact of the batch: memory stays flat
+    native.delete_ruleset(rs._handle)
+    return {"matches": {k: sorted(v) for k, v in matches.items()}, "asserted": len(facts),
+            "seen": seen_total, "duplicates": duplicates}
+
+
+def _drain(native, rs) -> None:
+    """Run every queued action now (durable would leave them to its timer threads)."""
+    errors = []
+
+    def done(error, _state):
+        if error:
+            errors.append(error)
+
+    while True:
+        result = native.start_action(rs._handle)
+        if not result:
+            break
+        rs._flush_actions(json.loads(result[0]), {"message": json.loads(result[1])}, result[2], done)
+        if errors:
+            raise BookkeepingError(f"an action failed inside durable_rules: {errors[0]}")
+
+
+def child_main(conn, definitions: dict, kind: str, facts: list[dict], batch_size: int) -> None:
+    """Entry point of the child process: send back ("ok", result) or ("error", message)."""
+    try:
+        result = run(definitions, kind, facts, batch_size)
+        conn.send(("ok", result))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent as one line
+        conn.send(("error", f"{exc.__class__.__name__}: {exc}"))
+    finally:
+        conn.close()
