@@ -20,6 +20,8 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from auditor import sample_names as N
 from auditor.sample_people import COURT, PACER, ROSTER, S, cat
@@ -56,10 +58,9 @@ def generate(rows: int, out_dir, *, seed: int = 0, fmt: str = "csv", as_of: dt.d
     rng = np.random.default_rng(seed)
     w = build(int(rows), courts, as_of, rng)
 
-    # court export grouped by court (stable, so each court's rows keep their order)
-    perm = np.argsort(w.court["court_id"], kind="stable")
-    court = {c: v[perm] for c, v in w.court.items()}
-    court_inv = _inverse(perm)
+    # court export in filer order (each filer's accounts together)
+    court = w.court
+    court_inv = np.arange(int(rows))
     court_file = f"court_accounts.{fmt}"
     _write(out / court_file, court, N.COURT_HEADERS, fmt, N.US, "Filer Accounts")
 
@@ -68,21 +69,21 @@ def generate(rows: int, out_dir, *, seed: int = 0, fmt: str = "csv", as_of: dt.d
 
     # rosters: one file per firm, in firm order
     rperm = np.argsort(w.roster["_firm"], kind="stable")
-    roster = {c: v[rperm] for c, v in w.roster.items()}
+    roster = {c: _take(v, rperm) for c, v in w.roster.items()}
     roster_inv = _inverse(rperm)
-    starts = np.searchsorted(roster["_firm"], np.arange(len(w.firms)))
+    starts = np.searchsorted(roster["_firm"], np.arange(len(w.firms) + 1))
     roster_files, roster_names = [], []
     cycle = list(roster_formats) if roster_formats else [fmt]
     for f, firm in enumerate(w.firms):
         t = f % len(N.ROSTER_HEADERS)
-        sel = roster["_firm"] == f
-        part = {c: v[sel] for c, v in roster.items() if c != "_firm"}
+        lo, hi = int(starts[f]), int(starts[f + 1])
+        part = {c: v[lo:hi] for c, v in roster.items() if c != "_firm"}
         written = firm.replace(" & ", " and ").replace(",", "") if f % 4 == 1 else firm
-        part["firm_name"] = np.full(int(sel.sum()), written, dtype=object)
+        part["firm_name"] = np.full(hi - lo, written, dtype=object)
         part["role"] = _display(part["role"], N.ROSTER_ROLE_DISPLAY[t])
         part["pacer_use"] = _display(part["pacer_use"], N.ROSTER_USE_DISPLAY[t])
         if t == 1:
-            part["courts"] = np.strings.replace(part["courts"], ";", ", ")
+            part["courts"] = pc.replace_substring(part["courts"], ";", ", ")
         rfmt = cycle[f % len(cycle)]
         name = f"roster_{N.slug(firm)}.{rfmt}"
         cols = ["firm_name", "person_name", "role", "bar_id", "email", "pacer_username", "pacer_use",
@@ -124,13 +125,28 @@ def generate(rows: int, out_dir, *, seed: int = 0, fmt: str = "csv", as_of: dt.d
     return manifest
 
 
+def _get(values, i: int) -> str:
+    v = values[i]
+    return str(v.as_py() if isinstance(v, pa.Scalar) else v)
+
+
 def _inverse(perm: np.ndarray) -> np.ndarray:
     inv = np.empty(len(perm), dtype=np.int64)
     inv[perm] = np.arange(len(perm))
     return inv
 
 
-def _display(values: np.ndarray, mapping: dict) -> np.ndarray:
+def _take(values, perm: np.ndarray):
+    """Rows of a column in a new order: text columns become Arrow arrays (fast for long text)."""
+    values = np.asarray(values) if not isinstance(values, pa.Array) else values
+    if isinstance(values, pa.Array) or values.dtype.kind in "OTU":
+        return pa.array(values).take(pa.array(perm)) if not isinstance(values, pa.Array) else values.take(perm)
+    return values[perm]
+
+
+def _display(values, mapping: dict) -> np.ndarray:
+    if isinstance(values, pa.Array):
+        values = values.to_numpy(zero_copy_only=False)
     out = values.astype(object)
     for canon, shown in mapping.items():
         out[values == canon] = shown
@@ -142,22 +158,22 @@ def _entry(rule, kind, i, court, court_inv, roster, roster_inv, starts, roster_f
     if kind == COURT:
         p = int(court_inv[i])
         return {"rule_id": rule, "kind": kind, "file": court_file, "row": p + 2,
-                "key": {"court_id": str(court["court_id"][p]), "cmecf_login": str(court["cmecf_login"][p]),
-                        "pacer_username": str(court["pacer_username"][p])}}
+                "key": {"court_id": _get(court["court_id"], p), "cmecf_login": _get(court["cmecf_login"], p),
+                        "pacer_username": _get(court["pacer_username"], p)}}
     if kind == ROSTER:
         p = int(roster_inv[i])
         f = int(roster["_firm"][p])
         return {"rule_id": rule, "kind": kind, "file": roster_files[f], "row": p - int(starts[f]) + 2,
-                "key": {"firm_name": roster_names[f], "person_name": str(roster["person_name"][p]),
-                        "pacer_username": str(roster["pacer_username"][p])}}
+                "key": {"firm_name": roster_names[f], "person_name": _get(roster["person_name"], p),
+                        "pacer_username": _get(roster["pacer_username"], p)}}
     return {"rule_id": rule, "kind": kind, "file": pacer_file, "row": i + 2,
-            "key": {"pacer_username": str(pacer["pacer_username"][i])}}
+            "key": {"pacer_username": _get(pacer["pacer_username"], i)}}
 
 
 def _frame(table: dict, headers: dict, fmt: str, date_style: str) -> pd.DataFrame:
     data = {}
     for col, values in table.items():
-        if np.issubdtype(np.asarray(values).dtype, np.datetime64):
+        if not isinstance(values, pa.Array) and np.issubdtype(np.asarray(values).dtype, np.datetime64):
             if fmt == "xlsx":
                 data[headers[col]] = pd.Series(np.asarray(values, dtype="datetime64[s]"))
             else:
@@ -169,38 +185,54 @@ def _frame(table: dict, headers: dict, fmt: str, date_style: str) -> pd.DataFram
                     s = s.where(s != "//", "")
                 data[headers[col]] = s
         else:
-            s = pd.Series(np.asarray(values).astype(object), dtype="string[pyarrow]")
+            if isinstance(values, pa.Array):
+                s = pd.Series(pd.array(values.cast(pa.large_string()), dtype="string[pyarrow]"))
+            else:
+                s = pd.Series(np.asarray(values).astype(object), dtype="string[pyarrow]")
             data[headers[col]] = s.mask(s == "") if fmt == "xlsx" else s
     return pd.DataFrame(data)
 
 
-def _csv_text_column(values: np.ndarray, date_style: str) -> np.ndarray:
-    """One column as CSV fields (StringDType): dates formatted, quotes where needed."""
-    values = np.asarray(values)
-    if np.issubdtype(values.dtype, np.datetime64):
-        iso = np.datetime_as_string(values, unit="D").astype(S)
-        if date_style == N.US:
-            iso = cat(np.strings.slice(iso, 5, 7), "/", np.strings.slice(iso, 8, 10), "/",
-                      np.strings.slice(iso, 0, 4))
-        return np.where(np.isnat(values), "", iso).astype(S)
-    v = values.astype(S)
-    needs = (np.strings.find(v, ",") >= 0) | (np.strings.find(v, '"') >= 0) | (np.strings.find(v, "\n") >= 0)
-    if needs.any():
-        quoted = cat('"', np.strings.replace(v, '"', '""'), '"')
-        v = np.where(needs, quoted, v).astype(S)
-    return v
+def _arrow_text(values, date_style: str) -> pa.Array:
+    """One column as CSV field text: dates formatted, quotes where needed, blanks empty."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        arr = values
+    else:
+        values = np.asarray(values)
+        if np.issubdtype(values.dtype, np.datetime64):
+            iso = pa.array(np.datetime_as_string(values, unit="D"), mask=np.isnat(values))
+            if date_style == N.US:
+                iso = pc.binary_join_element_wise(
+                    pc.utf8_slice_codeunits(iso, 5, 7), pc.utf8_slice_codeunits(iso, 8, 10),
+                    pc.utf8_slice_codeunits(iso, 0, 4), "/")
+            return pc.fill_null(iso, "")
+        arr = pa.array(values, type=pa.string()) if values.dtype.kind != "O" else pa.array(values, pa.string())
+    arr = pc.fill_null(arr.cast(pa.string()), "")
+    needs = pc.or_(pc.or_(pc.match_substring(arr, ","), pc.match_substring(arr, '"')),
+                   pc.match_substring(arr, "\n"))
+    if pc.any(needs).as_py():
+        quoted = pc.binary_join_element_wise("\"", pc.replace_substring(arr, "\"", "\"\""), "\"", "")
+        arr = pc.if_else(needs, quoted, arr)
+    return arr
 
 
 def _csv_bytes(table: dict, headers: dict, date_style: str) -> bytes:
-    """UTF-8 CSV text of a table, built column-wise (no loop per row)."""
+    """UTF-8 CSV text of a table, built column-wise with Arrow (no loop per row)."""
     cols = list(table)
-    fields = [_csv_text_column(table[c], date_style) for c in cols]
-    lines = fields[0]
-    for f in fields[1:]:
-        lines = cat(lines, ",", f)
-    head = ",".join(headers[c] for c in cols)
-    body = "\n".join(lines.tolist())
-    return (head + "\n" + body + ("\n" if len(lines) else "")).encode("utf-8")
+    fields = [_arrow_text(table[c], date_style) for c in cols]
+    head = ",".join(headers[c] for c in cols) + "\n"
+    if not len(fields[0]):
+        return head.encode("utf-8")
+    lines = pc.binary_join_element_wise(*fields, ",")
+    lines = pc.binary_join_element_wise(lines, "", "\n")
+    if isinstance(lines, pa.ChunkedArray):
+        lines = lines.combine_chunks()
+    offsets = lines.buffers()[1]
+    data = lines.buffers()[2]
+    width = 8 if pa.types.is_large_string(lines.type) else 4
+    off = np.frombuffer(offsets, dtype=np.int64 if width == 8 else np.int32)
+    lo, hi = int(off[lines.offset]), int(off[lines.offset + len(lines)])
+    return head.encode("utf-8") + data.to_pybytes()[lo:hi]
 
 
 def _write(path: Path, table: dict, headers: dict, fmt: str, date_style: str, sheet: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pyarrow as pa
 
 from auditor.sample_people import (
     FIRST, LAST, PACER, S, account_numbers, blank, cat, dates, legacy_usernames,
@@ -134,12 +135,16 @@ def build_pacer(w, rng, R, pp, user, legacy, mismatch, no_mfa, inactive_search, 
     })
 
     offsets = np.cumsum([0] + [len(b["pacer_username"]) for b in blocks])
-    table = {c: np.concatenate([b[c] for b in blocks]) for c in _COLS}
     total = int(offsets[-1])
     perm = rng.permutation(total)
     inv = np.empty(total, dtype=np.int64)
     inv[perm] = np.arange(total)
-    w.pacer = {c: v[perm] for c, v in table.items()}
+    w.pacer = {}
+    for c in _COLS:
+        if c == "created_on":
+            w.pacer[c] = np.concatenate([b[c] for b in blocks])[perm]
+        else:
+            w.pacer[c] = pa.concat_arrays([pa.array(b[c], pa.string()) for b in blocks]).take(pa.array(perm))
     for rule, target, block, rows in marks:
         rows = rows[rows >= 0]
         if len(rows):
