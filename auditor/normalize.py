@@ -8,26 +8,46 @@ These keys are never shown to users: the report shows the values as read.
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 STRING = "string[pyarrow]"
 
 _SUFFIXES = r"\b(?:jr|sr|ii|iii|iv|v|esq|esquire|md|phd|cpa)\b"
 
 
-def _text(s: pd.Series) -> pd.Series:
-    return s.astype(STRING)
+def arrow(s: pd.Series) -> pa.Array:
+    """The column as one pyarrow string array (Arrow compute runs in C++, not row by row in Python)."""
+    if not isinstance(s.dtype, pd.StringDtype) or s.dtype.storage != "pyarrow":
+        s = s.astype(STRING)
+    data = s.array._pa_array
+    return data.combine_chunks() if isinstance(data, pa.ChunkedArray) else data
 
 
-def _blank_to_na(s: pd.Series) -> pd.Series:
-    return s.mask(s.str.len() == 0)
+def series(a: pa.Array, index) -> pd.Series:
+    if a.type not in (pa.string(), pa.large_string()):
+        a = a.cast(pa.large_string())
+    return pd.Series(pd.arrays.ArrowStringArray(a), index=index)
+
+
+def _sub(a: pa.Array, pattern: str, repl: str) -> pa.Array:
+    return pc.replace_substring_regex(a, pattern=pattern, replacement=repl)
+
+
+def _blank_to_null(a: pa.Array) -> pa.Array:
+    return pc.if_else(pc.equal(pc.utf8_length(a), 0), pa.scalar(None, a.type), a)
+
+
+def _fold(a: pa.Array) -> pa.Array:
+    a = pc.utf8_lower(_sub(pc.utf8_normalize(a, form="NFKD"), r"\p{Mn}", ""))
+    a = _sub(a, "&", " and ")
+    a = _sub(a, r"[^\pL\pN]+", " ")
+    return _blank_to_null(pc.utf8_trim_whitespace(a))
 
 
 def fold(s: pd.Series) -> pd.Series:
     """Lower case without accents, punctuation folded to spaces, spaces collapsed."""
-    s = _text(s).str.normalize("NFKD").str.replace(r"[\u0300-\u036f]", "", regex=True).str.lower()
-    s = s.str.replace("&", " and ", regex=False)
-    s = s.str.replace(r"[^\w]+|_", " ", regex=True).str.strip()
-    return _blank_to_na(s.str.replace(r"\s+", " ", regex=True))
+    return series(_fold(arrow(s)), s.index)
 
 
 def name_key(s: pd.Series) -> pd.Series:
@@ -37,18 +57,19 @@ def name_key(s: pd.Series) -> pd.Series:
     all give "john smith"; middle names and initials, suffixes and accents
     are ignored.
     """
-    s = _text(s).str.strip()
+    a = pc.utf8_trim_whitespace(arrow(s))
     # "Last, First Middle" -> "First Middle Last" (only the first comma counts;
     # "Smith, John, Jr." keeps "Jr." which is dropped below)
-    swapped = s.str.replace(r"^\s*([^,]+?)\s*,\s*([^,]+?)(?:\s*,\s*(.*))?$", r"\2 \1 \3", regex=True)
-    s = fold(swapped)
-    s = s.str.replace(_SUFFIXES, " ", regex=True)
-    s = s.str.replace(r"\b\w\b", " ", regex=True)  # single-letter initials
-    s = s.str.replace(r"\s+", " ", regex=True).str.strip()
-    first = s.str.extract(r"^(\S+)", expand=False)
-    last = s.str.extract(r"(\S+)$", expand=False)
-    out = (first + " " + last).where(first != last, first)
-    return _blank_to_na(out.astype(STRING))
+    a = _sub(a, r"^\s*([^,]+?)\s*,\s*([^,]+?)(?:\s*,\s*(.*))?$", r"\2 \1 \3")
+    a = _fold(a)
+    a = _sub(a, _SUFFIXES, " ")
+    a = _sub(a, r"(^|\s)\S(\s|$)", " ")   # single-letter initials
+    a = _sub(a, r"(^|\s)\S(\s|$)", " ")   # (again: "a b" overlaps)
+    a = pc.utf8_trim_whitespace(_sub(a, r"\s+", " "))
+    first = pc.struct_field(pc.extract_regex(a, pattern=r"^(?P<w>\S+)"), [0])
+    last = pc.struct_field(pc.extract_regex(a, pattern=r"(?P<w>\S+)$"), [0])
+    joined = pc.if_else(pc.equal(first, last), first, pc.binary_join_element_wise(first, last, pa.scalar(" ", first.type)))
+    return series(_blank_to_null(joined), s.index)
 
 
 def firm_key(s: pd.Series) -> pd.Series:
@@ -58,17 +79,17 @@ def firm_key(s: pd.Series) -> pd.Series:
 
 def email_key(s: pd.Series) -> pd.Series:
     """Lower case, "+tag" removed from the local part: abcde+1@x.com -> abcde@x.com."""
-    s = _text(s).str.strip().str.lower()
-    s = s.str.replace(r"^([^@+]*)\+[^@]*@", r"\1@", regex=True)
-    return _blank_to_na(s)
+    a = pc.utf8_lower(pc.utf8_trim_whitespace(arrow(s)))
+    a = _sub(a, r"^([^@+]*)\+[^@]*@", r"\1@")
+    return series(_blank_to_null(a), s.index)
 
 
 def bar_key(s: pd.Series) -> pd.Series:
     """Upper case without spaces, hyphens or dots: "nc-12345" -> "NC12345"."""
-    s = _text(s).str.upper().str.replace(r"[\s.\-/]+", "", regex=True)
-    return _blank_to_na(s)
+    a = _sub(pc.utf8_upper(arrow(s)), r"[\s.\-/]+", "")
+    return series(_blank_to_null(a), s.index)
 
 
 def username_key(s: pd.Series) -> pd.Series:
     """PACER usernames compared trimmed and in lower case (courts advise typing them in lower case)."""
-    return _blank_to_na(_text(s).str.strip().str.lower())
+    return series(_blank_to_null(pc.utf8_lower(pc.utf8_trim_whitespace(arrow(s)))), s.index)

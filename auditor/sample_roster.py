@@ -128,10 +128,12 @@ def build_roster(w, rng, pp, rostered, rfirm, user, rows_of, email, bar, k, cidx
     sel = pick(n_of(0.02, n), has_user)
     r["left_firm_on"][sel] = dates(rng, len(sel), as_of - dt.timedelta(days=600), as_of - dt.timedelta(days=20))
     record("departed-still-linked", sel)
-    sel = pick(n_of(0.01, n), has_user)
+    # (attorneys only, whose PACER accounts the PACER list then shows without a PAA as well)
+    sel = pick(n_of(0.01, n), has_user & (np.arange(n) < nA))
     r["left_firm_on"][sel] = dates(rng, len(sel), as_of - dt.timedelta(days=900), as_of - dt.timedelta(days=20))
     r["paa_id"][sel] = ""
     record("departed-still-linked", sel, kind_list=w.must_not_fire)
+    unlinked = ra[sel]
     # the same person written "Smith, John A." in the court export and "John Smith" here
     sel = np.flatnonzero(is_att & ~used & (r["pacer_username"] != "")
                          & (court_style[ra[np.minimum(np.arange(n), max(nA - 1, 0))]] == 0)
@@ -142,7 +144,7 @@ def build_roster(w, rng, pp, rostered, rfirm, user, rows_of, email, bar, k, cidx
     w.roster = r
     return {"paa_used": ra[np.isin(np.arange(nA), np.flatnonzero(r["pacer_username"][:nA] == paa_user[firm[:nA]]))],
             "staff": sp, "staff_firm": sfirm, "staff_has_user": s_has_user, "staff_email": s_email,
-            "staff_used": used[nA:], "shared_accounts": shared_accounts}
+            "staff_used": used[nA:], "shared_accounts": shared_accounts, "unlinked": unlinked}
 
 
 def s_has_user_full(s_has_user: np.ndarray, nA: int) -> np.ndarray:

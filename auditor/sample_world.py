@@ -121,7 +121,9 @@ def build(rows: int, courts: list[str], as_of: dt.date, rng: np.random.Generator
     second = first_row[dup] + 1
     cidx[second] = cidx[first_row[dup]]
     login[second] = cat(login[second], "b")
-    plant_people("duplicate-filing-accounts", dup)
+    both = np.concatenate([first_row[dup], second])   # only the two accounts at that one court
+    w.planted.append(("duplicate-filing-accounts", COURT, both))
+    planted_rows[both] = True
     # holder-name-mismatch, mfa-not-enrolled, search-status-inactive, duplicate-pacer-accounts
     mismatch = pool.take(_n(0.008, P))
     plant_people("holder-name-mismatch", mismatch)
