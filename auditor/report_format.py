@@ -98,9 +98,9 @@ RULES_LAYOUT = [
 
 # The inputs table on the Summary sheet: (header, width)
 INPUTS_LAYOUT = [
-    ("File", 28), ("Kind", 20), ("Sheet", 12), ("SHA-256", 24), ("Rows read", 11),
-    ("Rows audited", 13), ("Rows rejected", 14), ("Blank rows", 11), ("Read = audited + rejected", 14),
-    ("Status", 10), ("Reason / unknown columns", 40),
+    ("File", 30), ("Kind", 34), ("Sheet", 12), ("Rows read", 11), ("Rows audited", 13),
+    ("Rows rejected", 14), ("Blank rows", 11), ("Read = audited + rejected", 14), ("Status", 10),
+    ("Reason / unknown columns", 40), ("SHA-256", 66),
 ]
 
 _ILLEGAL_RE = r"[\x00-\x08\x0B\x0C\x0E-\x1F]"

@@ -146,8 +146,7 @@ def write_summary_sheet(wb, data: SummaryData) -> None:
     """Lay the Summary out: facts, input files with the row balance, counts, readiness, chart."""
     ws = wb.create_sheet("Summary")
     ws.sheet_view.showGridLines = False
-    widths = [30, 34, 12, 11, 13, 14, 11, 14, 10, 40, 66]
-    for i, w in enumerate(widths, 1):
+    for i, (_, w) in enumerate(INPUTS_LAYOUT, 1):
         ws.column_dimensions[get_column_letter(i)].width = w
     sh = _Sheet(ws)
     title = WriteOnlyCell(ws, value=SUMMARY_TITLE)

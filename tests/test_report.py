@@ -1,0 +1,358 @@
+"""The Excel report, read back the way a user (or a user's script) sees it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+import zipfile
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from auditor.model import DATA_ISSUE_COLUMNS, FINDING_COLUMNS, STATUSES, AuditResult, InputTable, RuleRun
+from auditor.report import write_firm_reports, write_report
+from auditor.report_format import SEVERITY_FILLS
+
+DANGEROUS = ['=HYPERLINK("http://x","y")', "+1-555", "@SUM(A1)", "-2+3", "\t=1+1", "\r=1+1", "#N/A", "=1"]
+# XML reads a carriage return back as a line feed: the cell still holds that text, never a formula
+READ_BACK = {v.replace("\r", "\n") for v in DANGEROUS}
+
+
+def finding(i: int, **kw) -> dict:
+    row = {c: None for c in FINDING_COLUMNS}
+    row.update(
+        finding_id=f"F{i:05d}", rule_id="legacy-username", severity="medium", title="Legacy PACER username",
+        court_id="ncmb", firm_name="Smith & Jones, LLP", person_name=f"Person {i}", bar_id=f"NC{i:05d}",
+        cmecf_login=f"login{i}", pacer_username=f"pu{i}", evidence="username has 6 characters",
+        remediation="Upgrade the PACER account.", owner="filer", due_date=dt.date(2026, 2, 1),
+        status="Open", first_seen=dt.date(2026, 1, 1), source=f"accounts.csv row {i + 2}",
+    )
+    row.update(kw)
+    return row
+
+
+def findings_frame(rows: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=FINDING_COLUMNS)
+    for c in FINDING_COLUMNS:
+        if c in ("due_date", "first_seen"):
+            df[c] = pd.to_datetime(df[c])
+        else:
+            df[c] = df[c].astype("string")
+    return df
+
+
+def issues_frame(rows: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=DATA_ISSUE_COLUMNS)
+    for c in DATA_ISSUE_COLUMNS:
+        df[c] = df[c].astype("Int64") if c == "row" else df[c].astype("string")
+    return df
+
+
+def input_table(name: str, kind: str, read: int, audited: int, rejected: int, **kw) -> InputTable:
+    return InputTable(
+        path=f"/home/clerk/private/{name}", name=name, kind=kind, sheet=kw.pop("sheet", ""),
+        sha256=(name.encode().hex() * 64)[:64], rows_read=read, records=pd.DataFrame(index=range(audited)),
+        rows_rejected=rejected, issues=issues_frame([]), **kw,
+    )
+
+
+def rule(rid: str, severity: str = "medium", n: int = 0, **kw) -> RuleRun:
+    base = dict(id=rid, title=rid.replace("-", " ").capitalize(), severity=severity, enabled=True, ran=True,
+                reason="", findings=n, source="PACER NextGen FAQ", owner="filer", applies_to=["court_accounts"],
+                origin="/opt/auditor/rules/builtin.yaml")
+    base.update(kw)
+    return RuleRun(**base)
+
+
+def make_result(findings: pd.DataFrame, issues: pd.DataFrame | None = None, inputs=None, **kw) -> AuditResult:
+    if issues is None:
+        issues = issues_frame([])
+    if inputs is None:
+        inputs = [input_table("accounts.csv", "court_accounts", 12, 10, 2),
+                  input_table("roster.xlsx", "roster", 5, 5, 0, sheet="People", unknown_columns=["Notes"])]
+    base = dict(
+        as_of=dt.date(2026, 1, 15), courts=["ncmb", "ncwb"], inputs=inputs, findings=findings,
+        data_issues=issues, rules=[rule("legacy-username"), rule("shared-filing-account", "high"),
+                                   rule("mfa-not-enrolled", "low", enabled=False, ran=False, reason="disabled")],
+        readiness={"active_filers": 10, "ready_filers": 7, "share": 0.7},
+        generated_at=dt.datetime(2026, 1, 15, 9, 30),
+    )
+    base.update(kw)
+    return AuditResult(**base)
+
+
+def all_values(path) -> list:
+    wb = openpyxl.load_workbook(path)
+    return [c.value for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
+
+
+def sheet_xml(path) -> dict[str, str]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/worksheets/sheet")}
+
+
+def rows_of(ws) -> list[list]:
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+@pytest.fixture
+def basic(tmp_path):
+    rows = [finding(0, severity="low", rule_id="mfa-not-enrolled", person_name="Zed Low"),
+            finding(1, severity="high", rule_id="shared-filing-account", person_name="Amy High"),
+            finding(2, severity="info", rule_id="shared-research-account", person_name="Ian Info"),
+            finding(3, severity="medium", person_name="Mo Medium", first_seen=None),
+            finding(4, severity="high", rule_id="shared-filing-account", person_name="Ann High", court_id="ncwb")]
+    issues = issues_frame([{"file": "accounts.csv", "sheet": "", "row": 7, "column": "bar_id", "value": "??",
+                            "reason": "not a bar id", "severity": "warning", "firm_name": "Smith & Jones, LLP"}])
+    result = make_result(findings_frame(rows), issues)
+    return write_report(result, tmp_path / "report.xlsx"), result
+
+
+def test_sheets_in_order_and_findings_table(basic):
+    path, result = basic
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Summary", "Findings", "Data issues", "Rules"]
+    ws = wb["Findings"]
+    assert ws.freeze_panes == "A2"
+    (name, ref), = ws.tables.items()
+    assert ref == f"A1:Q{len(result.findings) + 1}"
+    assert [c.value for c in ws[1]] == FINDING_COLUMNS
+    assert [c.name for c in ws.tables[name].tableColumns] == FINDING_COLUMNS
+    # a user's script reads the sheet by its header ids
+    back = pd.read_excel(path, sheet_name="Findings", engine="openpyxl")
+    assert list(back.columns) == FINDING_COLUMNS and len(back) == 5
+
+
+def test_findings_sorted_by_severity_then_rule_then_court(basic):
+    path, _ = basic
+    ws = openpyxl.load_workbook(path)["Findings"]
+    got = [(r[2], r[1], r[4], r[6]) for r in rows_of(ws)[1:]]
+    assert got == [("high", "shared-filing-account", "ncmb", "Amy High"),
+                   ("high", "shared-filing-account", "ncwb", "Ann High"),
+                   ("medium", "legacy-username", "ncmb", "Mo Medium"),
+                   ("low", "mfa-not-enrolled", "ncmb", "Zed Low"),
+                   ("info", "shared-research-account", "ncmb", "Ian Info")]
+
+
+def test_status_drop_down_severity_colours_and_dates(basic):
+    path, _ = basic
+    ws = openpyxl.load_workbook(path)["Findings"]
+    status_col = FINDING_COLUMNS.index("status") + 1
+    dvs = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert len(dvs) == 1
+    assert dvs[0].formula1.strip('"').split(",") == list(STATUSES)
+    for r in range(2, ws.max_row + 1):
+        assert ws.cell(r, status_col).coordinate in dvs[0].sqref
+        sev = ws.cell(r, 3)
+        assert sev.fill.fgColor.rgb[-6:] == SEVERITY_FILLS[sev.value][0]
+    colours = {ws.cell(r, 3).fill.fgColor.rgb for r in range(2, ws.max_row + 1)}
+    assert len(colours) == 4
+    due = ws.cell(2, FINDING_COLUMNS.index("due_date") + 1)
+    assert due.is_date and due.value.date() == dt.date(2026, 2, 1) and "yy" in due.number_format
+    first_seen = [ws.cell(r, FINDING_COLUMNS.index("first_seen") + 1).value for r in range(2, 7)]
+    assert first_seen.count(None) == 1  # the missing date stays empty, not 1900-01-00
+    evidence = ws.cell(2, FINDING_COLUMNS.index("evidence") + 1)
+    assert evidence.alignment.wrap_text
+
+
+def test_summary_accounts_for_every_row_and_has_a_chart(basic):
+    path, _ = basic
+    ws = openpyxl.load_workbook(path)["Summary"]
+    rows = rows_of(ws)
+    assert rows[0][0] == "NextGen account readiness audit"
+    header = next(r for r in rows if r[0] == "File")
+    idx = {h: i for i, h in enumerate(header) if h}
+    files = {r[0]: r for r in rows if r[0] in ("accounts.csv", "roster.xlsx")}
+    acc, ros = files["accounts.csv"], files["roster.xlsx"]
+    assert (acc[idx["Rows read"]], acc[idx["Rows audited"]], acc[idx["Rows rejected"]]) == (12, 10, 2)
+    assert (ros[idx["Rows read"]], ros[idx["Rows audited"]], ros[idx["Rows rejected"]]) == (5, 5, 0)
+    assert acc[idx["Kind"]] == "court filer accounts" and ros[idx["Sheet"]] == "People"
+    assert "Notes" in ros[idx["Reason / unknown columns"]]
+    total = next(r for r in rows if r[0] == "Total")
+    assert (total[idx["Rows read"]], total[idx["Rows audited"]], total[idx["Rows rejected"]]) == (17, 15, 2)
+    text = " ".join(str(v) for r in rows for v in r if v is not None)
+    assert "rows read = rows audited + rows rejected" in text
+    assert "/home/clerk" not in text  # never a path
+    sev = {r[0]: r[1] for r in rows if r[0] in ("high", "medium", "low", "info")}
+    assert sev == {"high": 2, "medium": 1, "low": 1, "info": 1}
+    assert "Ready filers" in text and "upgraded" in text and "linked" in text
+    share = next(r for r in rows if r[0] == "Share ready")
+    assert share[1] == pytest.approx(0.7)
+    assert ws._charts, "the Summary has a chart"
+    assert any(r[0] == "ncwb" and r[1] == 1 for r in rows)  # by court
+    assert any(r[0] == "Smith & Jones, LLP" and r[1] == 5 for r in rows)  # by firm
+
+
+def test_unbalanced_file_is_flagged(tmp_path):
+    result = make_result(findings_frame([]), inputs=[input_table("bad.csv", "court_accounts", 10, 7, 2)])
+    rows = rows_of(openpyxl.load_workbook(write_report(result, tmp_path / "r.xlsx"))["Summary"])
+    text = " ".join(str(v) for r in rows for v in r if v is not None)
+    assert "WARNING" in text and "bad.csv" in text
+
+
+def test_formula_looking_input_is_written_as_text(tmp_path):
+    rows = [finding(i, person_name=v, bar_id=v, evidence=v, firm_name=v) for i, v in enumerate(DANGEROUS)]
+    issues = issues_frame([{"file": "=cmd|' /C calc'!A0", "sheet": "=S", "row": 3, "column": "@x",
+                            "value": v, "reason": "+r", "severity": "warning", "firm_name": None}
+                           for v in DANGEROUS])
+    inputs = [input_table("=evil().csv", "court_accounts", 3, 3, 0, reason="=HYPERLINK(\"x\")")]
+    result = make_result(findings_frame(rows), issues, inputs=inputs,
+                         rules=[rule("legacy-username", title="=1+2", source="@SUM(A1)")])
+    path = write_report(result, tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Findings"]
+    back = {(ws.cell(r, 7).value, ws.cell(r, 7).data_type) for r in range(2, ws.max_row + 1)}
+    assert back == {(v, "s") for v in READ_BACK}
+    for col in ("bar_id", "evidence", "firm_name"):
+        c = FINDING_COLUMNS.index(col) + 1
+        assert {ws.cell(r, c).value for r in range(2, ws.max_row + 1)} == READ_BACK
+        assert {ws.cell(r, c).data_type for r in range(2, ws.max_row + 1)} == {"s"}
+    di = wb["Data issues"]
+    assert {di.cell(r, 5).value for r in range(2, di.max_row + 1)} == READ_BACK
+    assert di.cell(2, 1).value == "=cmd|' /C calc'!A0" and di.cell(2, 1).data_type == "s"
+    for sheet in wb:
+        for row in sheet.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (sheet.title, c.coordinate, c.value)
+    for name, xml in sheet_xml(path).items():
+        assert "<f>" not in xml and "<f " not in xml, name
+        assert "<hyperlink" not in xml
+    assert "=evil().csv" in all_values(path)
+
+
+def test_control_characters_and_long_text_do_not_crash(tmp_path):
+    long = "x" * 40_000
+    rows = [finding(0, person_name="Bell\x07Name", evidence="nul\x00here\x1f", bar_id="a\x0bb"),
+            finding(1, evidence=long, remediation="😀" * 20_000)]
+    issues = issues_frame([{"file": "a.csv", "sheet": "", "row": 2, "column": "x", "value": "v\x08",
+                            "reason": "r", "severity": "rejected", "firm_name": None}])
+    path = write_report(make_result(findings_frame(rows), issues), tmp_path / "r.xlsx")
+    ws = openpyxl.load_workbook(path)["Findings"]
+    by_id = {r[0]: r for r in rows_of(ws)[1:]}
+    assert by_id["F00000"][6] == "Bell\\x07Name"
+    assert by_id["F00000"][10] == "nul\\x00here\\x1f"
+    assert by_id["F00000"][7] == "a\\x0bb"
+    ev, rem = by_id["F00001"][10], by_id["F00001"][11]
+    assert len(ev) <= 32_767 and ev.startswith("xxx") and "cut" in ev
+    assert len(rem.encode("utf-16-le")) // 2 <= 32_767 and "cut" in rem
+    assert openpyxl.load_workbook(path)["Data issues"]["E2"].value == "v\\x08"
+
+
+def test_no_findings_still_gives_a_valid_table(tmp_path):
+    path = write_report(make_result(findings_frame([])), tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Findings"]
+    (_, ref), = ws.tables.items()
+    assert ref == "A1:Q2"
+    assert [c.value for c in ws[1]] == FINDING_COLUMNS
+    assert all(c.value is None for c in ws[2])
+    assert pd.read_excel(path, sheet_name="Findings", engine="openpyxl").dropna(how="all").empty
+    assert "No data issues" in str(wb["Data issues"]["A2"].value)
+
+
+def test_large_sheets_continue_on_numbered_sheets(tmp_path):
+    rows = [finding(i, person_name=f"P{i:02d}") for i in range(7)]
+    issues = issues_frame([{"file": "accounts.csv", "sheet": "", "row": i + 2, "column": "c", "value": str(i),
+                            "reason": "bad", "severity": "rejected", "firm_name": None} for i in range(4)])
+    path = write_report(make_result(findings_frame(rows), issues), tmp_path / "r.xlsx", max_rows=3)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Summary", "Findings", "Findings (2)", "Findings (3)",
+                             "Data issues", "Data issues (2)", "Rules"]
+    people, tables = [], set()
+    for name in ("Findings", "Findings (2)", "Findings (3)"):
+        ws = wb[name]
+        assert [c.value for c in ws[1]] == FINDING_COLUMNS and ws.freeze_panes == "A2"
+        (tname, ref), = ws.tables.items()
+        tables.add(tname)
+        assert ref == f"A1:Q{ws.max_row}" and ws.max_row <= 4
+        people += [r[6] for r in rows_of(ws)[1:]]
+    assert people == [f"P{i:02d}" for i in range(7)] and len(tables) == 3
+    values = [r[4] for n in ("Data issues", "Data issues (2)") for r in rows_of(wb[n])[1:]]
+    assert values == ["0", "1", "2", "3"]
+
+
+def firm_result():
+    rows = [finding(0, firm_name="Smith & Jones, LLP", person_name="Sam Smith", source="accounts.csv row 2"),
+            finding(1, firm_name="smith and jones llp", person_name="Jo Jones", source="roster.xlsx row 5"),
+            finding(2, firm_name="Acme Legal", person_name="Alice Acme", source="acme-roster.csv row 2",
+                    severity="high", rule_id="shared-filing-account"),
+            finding(3, firm_name=None, person_name="Nobody Firmless", source="accounts.csv row 9"),
+            finding(4, firm_name="../../etc/Évil Firm*", person_name="Eve Evil", source="accounts.csv row 4")]
+    issues = issues_frame([
+        {"file": "acme-roster.csv", "sheet": "", "row": 3, "column": "bar_id", "value": "Acme Secret",
+         "reason": "bad", "severity": "warning", "firm_name": "Acme Legal"},
+        {"file": "roster.xlsx", "sheet": "People", "row": 9, "column": "email", "value": "jo@sj",
+         "reason": "bad e-mail", "severity": "warning", "firm_name": "Smith and Jones LLP"}])
+    inputs = [input_table("accounts.csv", "court_accounts", 12, 10, 2),
+              input_table("roster.xlsx", "roster", 5, 5, 0),
+              input_table("acme-roster.csv", "roster", 3, 3, 0)]
+    return make_result(findings_frame(rows), issues, inputs=inputs,
+                       previous={"new": 2, "resolved": 1, "still_open": 3})
+
+
+def test_firm_workbook_holds_that_firm_alone(tmp_path):
+    path = write_report(firm_result(), tmp_path / "r.xlsx", firm="SMITH & JONES LLP")
+    values = [str(v) for v in all_values(path)]
+    text = "\n".join(values)
+    assert "Sam Smith" in text and "Jo Jones" in text and "jo@sj" in text
+    for other in ("Alice Acme", "Acme", "acme-roster.csv", "Nobody Firmless", "Eve Evil", "Evil"):
+        assert other not in text, other
+    wb = openpyxl.load_workbook(path)
+    assert wb["Findings"].max_row == 3 and wb["Data issues"].max_row == 2
+    summary = rows_of(wb["Summary"])
+    assert {r[0] for r in summary} >= {"accounts.csv", "roster.xlsx"}
+    assert not any(r[0] == "high" and r[1] for r in summary)  # counts from this firm's rows alone
+    rules = {r[0]: r[5] for r in rows_of(wb["Rules"])[1:]}
+    assert rules["legacy-username"] == 2 and rules["shared-filing-account"] == 0
+
+
+def test_write_firm_reports_one_per_firm_with_safe_names(tmp_path):
+    result = firm_result()
+    paths = write_firm_reports(result, tmp_path / "reports" / "ncmb.xlsx")
+    names = sorted(p.name for p in paths)
+    assert len(names) == 3  # Smith & Jones (two spellings), Acme, the odd name; no firm-less workbook
+    for p in paths:
+        assert p.parent == tmp_path / "reports" and p.exists()
+        assert re.fullmatch(r"ncmb-firm-[a-z0-9-]+\.xlsx", p.name), p.name
+    assert "ncmb-firm-smith-and-jones-llp.xlsx" in names and "ncmb-firm-acme-legal.xlsx" in names
+    everyone = {"Sam Smith", "Jo Jones", "Alice Acme", "Nobody Firmless", "Eve Evil"}
+    for p in paths:
+        seen = {v for v in map(str, all_values(p)) if v in everyone}
+        assert len(seen) in (1, 2)
+        assert "Nobody Firmless" not in seen
+        assert seen in ({"Sam Smith", "Jo Jones"}, {"Alice Acme"}, {"Eve Evil"})
+
+
+def test_previous_counts_on_summary(tmp_path):
+    rows = rows_of(openpyxl.load_workbook(write_report(firm_result(), tmp_path / "r.xlsx"))["Summary"])
+    got = {r[0]: r[1] for r in rows if r[0] in ("New findings", "Resolved", "Still open")}
+    assert got == {"New findings": 2, "Resolved": 1, "Still open": 3}
+
+
+def test_rules_sheet(basic):
+    path, _ = basic
+    rows = rows_of(openpyxl.load_workbook(path)["Rules"])
+    assert rows[0] == ("id title severity enabled ran findings".split()
+                       + ["reason not run", "owner", "applies to", "source", "rule file"])
+    by_id = {r[0]: r for r in rows[1:]}
+    assert by_id["shared-filing-account"][5] == 2
+    assert by_id["mfa-not-enrolled"][3:5] == ["no", "no"] and by_id["mfa-not-enrolled"][6] == "disabled"
+    assert by_id["legacy-username"][10] == "builtin.yaml"  # the file's name, never its path
+
+
+@pytest.mark.skipif(not (shutil.which("libreoffice") or shutil.which("soffice")), reason="LibreOffice not installed")
+@pytest.mark.parametrize("empty", [False, True])
+def test_libreoffice_opens_the_report(tmp_path, empty):
+    rows = [] if empty else [finding(i, person_name=v) for i, v in enumerate(DANGEROUS)]
+    path = write_report(make_result(findings_frame(rows)), tmp_path / "report.xlsx")
+    exe = shutil.which("libreoffice") or shutil.which("soffice")
+    out = tmp_path / "pdf"
+    proc = subprocess.run([exe, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                           "--convert-to", "pdf", "--outdir", str(out), str(path)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    pdf = out / "report.pdf"
+    assert pdf.exists() and pdf.stat().st_size > 1000
