@@ -21,7 +21,7 @@ from openpyxl import Workbook
 
 from .errors import UsageError
 from .model import DATA_ISSUE_COLUMNS, FINDING_COLUMNS, AuditResult, InputTable
-from .normalize import firm_key
+from .normalize import firm_key, username_key
 from .report_format import EXCEL_MAX_DATA_ROWS, SEVERITY_RANK, firm_slug
 from .report_sheets import write_data_issue_sheets, write_findings_sheets, write_rules_sheet
 from .report_summary import summary_data, write_summary_sheet
@@ -70,9 +70,29 @@ def _select(result: AuditResult, firm: str | None):
     key = firm_key(pd.Series([firm], dtype=object)).iloc[0]
     if pd.isna(key):
         raise UsageError(f"firm name {firm!r} is empty: give the firm's name")
-    findings = findings[_firm_mask(findings["firm_name"], key)]
+    mask = _firm_mask(findings["firm_name"], key)
+    ours = _redact_outsiders(findings[mask], findings[~mask])
     issues = issues[_firm_mask(issues["firm_name"], key)]
-    return findings, issues, _contributing_inputs(inputs, findings, issues)
+    return ours, issues, _contributing_inputs(inputs, ours, issues)
+
+
+OUTSIDER = "(a person outside this firm)"
+
+
+def _redact_outsiders(ours: pd.DataFrame, others: pd.DataFrame) -> pd.DataFrame:
+    """Take out of the evidence the names of people outside the firm who share a PACER username
+    with the firm's people (the evidence of a shared account lists everyone using it)."""
+    if ours.empty or others.empty:
+        return ours
+    our_users = set(username_key(ours["pacer_username"]).dropna())
+    near = others[username_key(others["pacer_username"]).isin(our_users).fillna(False).astype(bool)]
+    names = set(near["person_name"].dropna().astype(str)) - set(ours["person_name"].dropna().astype(str))
+    if not names:
+        return ours
+    evidence = ours["evidence"].astype("string[pyarrow]")
+    for name in sorted(names, key=len, reverse=True):  # one pass per outsider, over the whole column
+        evidence = evidence.str.replace(name, OUTSIDER, regex=False)
+    return ours.assign(evidence=evidence)
 
 
 def write_report(result: AuditResult, path, *, firm: str | None = None,

@@ -309,6 +309,16 @@ def test_firm_workbook_holds_that_firm_alone(tmp_path):
     assert rules["legacy-username"] == 2 and rules["shared-filing-account"] == 0
 
 
+def test_evidence_of_a_shared_account_does_not_name_another_firms_people(tmp_path):
+    shared = "Used to e-file by 2 people: Sam Smith; Alice Acme."
+    rows = [finding(0, firm_name="Smith & Jones", person_name="Sam Smith", pacer_username="Shared1", evidence=shared),
+            finding(1, firm_name="Acme Legal", person_name="Alice Acme", pacer_username="shared1", evidence=shared)]
+    path = write_report(make_result(findings_frame(rows)), tmp_path / "r.xlsx", firm="Smith & Jones")
+    text = "\n".join(map(str, all_values(path)))
+    assert "Alice Acme" not in text
+    assert "Sam Smith; (a person outside this firm)" in text
+
+
 def test_write_firm_reports_one_per_firm_with_safe_names(tmp_path):
     result = firm_result()
     paths = write_firm_reports(result, tmp_path / "reports" / "ncmb.xlsx")
