@@ -83,8 +83,16 @@ def run_cross_check(*, court_accounts: Iterable = (), roster: Iterable = (), pac
     tables = load_inputs(files, calendar=calendar)
     as_of = as_of or dt.date.today()
 
+    pandas_s = [0.0]
+
+    def timed_pandas(rules_, kind, frame):
+        start = time.perf_counter()
+        out = pandas_matcher(rules_, kind, frame)
+        pandas_s[0] += time.perf_counter() - start
+        return out
+
     t0 = time.perf_counter()
-    base = audit_tables(tables, as_of=as_of, rules=rules, calendar=calendar, matcher=pandas_matcher)
+    base = audit_tables(tables, as_of=as_of, rules=rules, calendar=calendar, matcher=timed_pandas)
     t1 = time.perf_counter()
     matcher = durable_matcher(rules, timeout=timeout)
     other = audit_tables(tables, as_of=as_of, rules=rules, calendar=calendar, matcher=matcher, engine="durable")
@@ -97,6 +105,11 @@ def run_cross_check(*, court_accounts: Iterable = (), roster: Iterable = (), pac
     echo(f"cross-check of {matcher.rule_set} on {source} ({records}), as of {as_of.isoformat()}")
     echo(f"pandas: {len(base.findings):,} findings in {t1 - t0:.2f} s; "
          f"durable_rules: {len(other.findings):,} findings in {t2 - t1:.2f} s")
+    engine_s = sum(st["engine_s"] for st in matcher.stats.values())
+    encode_s = sum(st["encode_s"] for st in matcher.stats.values())
+    echo(f"rule evaluation alone: pandas {pandas_s[0]:.2f} s; durable_rules {engine_s:.2f} s "
+         f"(child process, {sum(st['records'] for st in matcher.stats.values()):,} facts) "
+         f"+ {encode_s:.2f} s turning records into facts")
     refused = matcher.not_expressible
     for rule_id, reason in sorted(refused.items()):
         echo(f"not expressible in durable_rules (checked by pandas only): {rule_id}: {reason}")
