@@ -111,11 +111,7 @@ def _parse_fast(data: bytes, delimiter: str, ncols: int) -> pd.DataFrame | None:
 
 
 def _parse_careful(text: str, delimiter: str, name: str) -> pd.DataFrame:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        rows = list(reader)
-    except csv.Error as exc:
-        raise InputError(name, f"cannot be read as CSV ({exc})", row=reader.line_num) from None
+    rows = _records(text, delimiter, name)
     if not rows:
         return pd.DataFrame()
     width = max(map(len, rows))
@@ -123,6 +119,33 @@ def _parse_careful(text: str, delimiter: str, name: str) -> pd.DataFrame:
         rows = [r + [""] * (width - len(r)) if len(r) != width else r for r in rows]
     frame = pd.DataFrame(rows)
     return frame.astype(STRING)
+
+
+def _records(text: str, delimiter: str, name: str) -> list[list[str]]:
+    """Every record of ``text``; InputError for a quoted value that is never closed.
+
+    A quote opened and never closed makes the rest of the file one cell, so
+    every later row would vanish into it: the file is refused, naming the row
+    where the quote opens.  Other quoting slips (text after a closing quote)
+    are read leniently, as spreadsheet programs do.
+    """
+    rows: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        for rec in reader:
+            rows.append(rec)
+        return rows
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise InputError(name, (
+                "a quoted value opened on this row is never closed (a \" without its closing \"), so "
+                "the rest of the file would be read as one cell; fix the quotes and try again"),
+                row=len(rows) + 1) from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise InputError(name, f"cannot be read as CSV ({exc})", row=reader.line_num) from None
 
 
 def read_csv_grid(data: bytes, name: str, score_row) -> tuple[pd.DataFrame, dict]:
