@@ -20,6 +20,16 @@ STRING = pd.StringDtype("pyarrow")
 _MAX_CELLS = 400_000_000
 
 
+def _reader_failure(exc: BaseException) -> bool:
+    """True for an error raised by the workbook reader on a damaged file.
+
+    Besides ordinary exceptions, the Rust reader turns an internal panic into
+    ``PanicException``, which derives from BaseException, not Exception; a
+    damaged file must not escape as a traceback through that gap.
+    """
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
 def _cell_text(v: object) -> str:
     t = type(v)
     if t is str:
@@ -66,7 +76,9 @@ def read_workbook_grid(path: str, name: str, sheet: str | None, limits) -> tuple
         raise InputError(name, (
             "is password-protected (encrypted) and cannot be read. Open it, remove the password, "
             "save an unprotected copy and give that file")) from None
-    except Exception as exc:  # calamine raises several types for damaged files
+    except BaseException as exc:  # calamine raises several types for damaged files
+        if not _reader_failure(exc):
+            raise
         raise InputError(name, f"is damaged and cannot be read as a workbook ({_short(exc)})") from None
     try:
         names = list(wb.sheet_names)
@@ -95,7 +107,9 @@ def read_workbook_grid(path: str, name: str, sheet: str | None, limits) -> tuple
             rows = ws.to_python(skip_empty_area=True)
         except InputError:
             raise
-        except Exception as exc:
+        except BaseException as exc:
+            if not _reader_failure(exc):
+                raise
             raise InputError(name, f"sheet {chosen!r} is damaged and cannot be read ({_short(exc)})") from None
     finally:
         try:
