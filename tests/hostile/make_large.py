@@ -4,6 +4,7 @@
 - ``many_rows.csv`` / ``many_rows.xlsx``: 1,500 data rows, past a lowered ``--max-rows 1000``;
 - ``zip_bomb.xlsx``: a workbook whose sheet is 300 MB of zeros squeezed into a few hundred KB,
   refused from the zip directory before anything is unpacked;
+- ``zip_bomb_lying.xlsx``: the same, with a zip directory that claims the sheet is 1,000 bytes;
 - ``long_cell.csv``: one cell of 40,000 characters, past Excel's 32,767 (the default cell limit);
 - ``wide_header.csv``: 5,000 columns in the header.
 
@@ -12,6 +13,7 @@
 
 from __future__ import annotations
 
+import struct
 import sys
 import zipfile
 from pathlib import Path
@@ -73,6 +75,34 @@ def zip_bomb_xlsx(path: Path, unpacked: int = 300 << 20) -> Path:
     return path
 
 
+def lying_zip_bomb_xlsx(path: Path, unpacked: int = 200 << 20) -> Path:
+    """A workbook whose zip directory claims its 200 MB sheet unpacks to 1,000 bytes."""
+    zip_bomb_xlsx(path, unpacked)
+    data = bytearray(path.read_bytes())
+    i = data.find(b"PK\x01\x02")
+    while i >= 0:
+        name_len = struct.unpack_from("<H", data, i + 28)[0]
+        if bytes(data[i + 46:i + 46 + name_len]) == b"xl/worksheets/sheet1.xml":
+            extra = struct.unpack_from("<H", data, i + 30)[0]
+            # zip64: the real sizes live in the extra field; claim 1,000 bytes there and in the local header
+            start = i + 46 + name_len
+            block = data[start:start + extra]
+            j = block.find(b"\x01\x00")
+            if j >= 0:
+                struct.pack_into("<Q", data, start + j + 4, 1000)
+            struct.pack_into("<I", data, i + 24, 1000)
+            local = struct.unpack_from("<I", data, i + 42)[0]
+            lname, lextra = struct.unpack_from("<HH", data, local + 26)
+            lblock = local + 30 + lname
+            k = bytes(data[lblock:lblock + lextra]).find(b"\x01\x00")
+            if k >= 0:
+                struct.pack_into("<Q", data, lblock + k + 4, 1000)
+            struct.pack_into("<I", data, local + 22, 1000)
+        i = data.find(b"PK\x01\x02", i + 4)
+    path.write_bytes(bytes(data))
+    return path
+
+
 def long_cell_csv(path: Path, chars: int = 40_000) -> Path:
     path.write_text(HEADER + "ncmb,a1," + "N" * chars + ",Attorney,NC1,pacer0001\n" + _row(2), newline="")
     return path
@@ -89,6 +119,7 @@ BUILDERS = {
     "many_rows.csv": many_rows_csv,
     "many_rows.xlsx": many_rows_xlsx,
     "zip_bomb.xlsx": zip_bomb_xlsx,
+    "zip_bomb_lying.xlsx": lying_zip_bomb_xlsx,
     "long_cell.csv": long_cell_csv,
     "wide_header.csv": wide_header_csv,
 }
