@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
@@ -41,10 +43,6 @@ def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
     return keyed.drop(columns="_rank").reset_index(drop=True)
 
 
-def _firm_mask(firm_names: pd.Series, key: str) -> pd.Series:
-    return (firm_key(firm_names) == key).fillna(False).astype(bool)
-
-
 def _contributing_inputs(inputs: list[InputTable], findings: pd.DataFrame,
                          issues: pd.DataFrame) -> list[InputTable]:
     """The input files named in these findings' sources or these data issues."""
@@ -61,38 +59,64 @@ def _contributing_inputs(inputs: list[InputTable], findings: pd.DataFrame,
     return kept
 
 
-def _select(result: AuditResult, firm: str | None):
-    findings = result.findings.reindex(columns=FINDING_COLUMNS)
-    issues = result.data_issues.reindex(columns=DATA_ISSUE_COLUMNS)
-    inputs = list(result.inputs)
-    if firm is None:
-        return findings, issues, inputs
-    key = firm_key(pd.Series([firm], dtype=object)).iloc[0]
-    if pd.isna(key):
-        raise UsageError(f"firm name {firm!r} is empty: give the firm's name")
-    mask = _firm_mask(findings["firm_name"], key)
-    ours = _redact_outsiders(findings[mask], findings[~mask])
-    issues = issues[_firm_mask(issues["firm_name"], key)]
-    return ours, issues, _contributing_inputs(inputs, ours, issues)
+@dataclass
+class _FirmIndex:
+    """Keys computed once for a run, so that many firm workbooks cost one pass over the rows."""
+
+    findings: pd.DataFrame
+    issues: pd.DataFrame
+    finding_rows: dict      # firm key -> row positions in findings
+    issue_rows: dict        # firm key -> row positions in issues
+    shared: pd.DataFrame    # findings whose PACER username is used at more than one firm: key, user, name
+
+
+def _positions(keys: pd.Series) -> dict:
+    frame = pd.DataFrame({"k": keys.astype(object).where(keys.notna(), None).to_numpy()})
+    return frame.groupby("k", sort=False, dropna=True).indices
+
+
+def _firm_index(result: AuditResult) -> _FirmIndex:
+    findings = result.findings.reindex(columns=FINDING_COLUMNS).reset_index(drop=True)
+    issues = result.data_issues.reindex(columns=DATA_ISSUE_COLUMNS).reset_index(drop=True)
+    fkeys = firm_key(findings["firm_name"])
+    people = pd.DataFrame({"firm": fkeys.fillna("").astype(str).to_numpy(),
+                           "user": username_key(findings["pacer_username"]).to_numpy(),
+                           "name": findings["person_name"].to_numpy()}).dropna(subset=["user"])
+    firms_per_user = people.groupby("user")["firm"].nunique()
+    shared = people[people["user"].isin(firms_per_user.index[firms_per_user > 1])]
+    return _FirmIndex(findings, issues, _positions(fkeys), _positions(firm_key(issues["firm_name"])), shared)
 
 
 OUTSIDER = "(a person outside this firm)"
 
 
-def _redact_outsiders(ours: pd.DataFrame, others: pd.DataFrame) -> pd.DataFrame:
+def _redact_outsiders(ours: pd.DataFrame, key: str, shared: pd.DataFrame) -> pd.DataFrame:
     """Take out of the evidence the names of people outside the firm who share a PACER username
     with the firm's people (the evidence of a shared account lists everyone using it)."""
-    if ours.empty or others.empty:
+    if ours.empty or shared.empty:
         return ours
-    our_users = set(username_key(ours["pacer_username"]).dropna())
-    near = others[username_key(others["pacer_username"]).isin(our_users).fillna(False).astype(bool)]
-    names = set(near["person_name"].dropna().astype(str)) - set(ours["person_name"].dropna().astype(str))
+    mine = shared["firm"] == key
+    near = shared[~mine & shared["user"].isin(set(shared.loc[mine, "user"]))]
+    names = set(near["name"].dropna().astype(str)) - set(ours["person_name"].dropna().astype(str))
     if not names:
         return ours
     evidence = ours["evidence"].astype("string[pyarrow]")
     for name in sorted(names, key=len, reverse=True):  # one pass per outsider, over the whole column
         evidence = evidence.str.replace(name, OUTSIDER, regex=False)
     return ours.assign(evidence=evidence)
+
+
+def _firm_rows(result: AuditResult, index: _FirmIndex, firm: str):
+    """The findings, data issues and contributing input files of one firm."""
+    key = firm_key(pd.Series([firm], dtype=object)).iloc[0]
+    if pd.isna(key):
+        raise UsageError(f"firm name {firm!r} is empty: give the firm's name")
+    none = np.array([], dtype=np.intp)
+    ours = index.findings.iloc[index.finding_rows.get(key, none)]
+    ours = _redact_outsiders(ours, key, index.shared)
+    issues = index.issues.iloc[index.issue_rows.get(key, none)]
+    label = ours["firm_name"].mode().iloc[0] if ours["firm_name"].notna().any() else firm
+    return ours, issues, _contributing_inputs(list(result.inputs), ours, issues), label
 
 
 def write_report(result: AuditResult, path, *, firm: str | None = None,
@@ -102,14 +126,18 @@ def write_report(result: AuditResult, path, *, firm: str | None = None,
     ``firm`` restricts it to that firm's rows.  Sheets hold at most ``max_rows``
     data rows; longer findings or data issues continue on "Findings (2)" and so on.
     """
-    path = Path(path)
-    findings, issues, inputs = _select(result, firm)
+    if firm is not None:
+        return _write(result, Path(path), *_firm_rows(result, _firm_index(result), firm), max_rows)
+    findings = result.findings.reindex(columns=FINDING_COLUMNS)
+    issues = result.data_issues.reindex(columns=DATA_ISSUE_COLUMNS)
+    return _write(result, Path(path), findings, issues, list(result.inputs), None, max_rows)
+
+
+def _write(result: AuditResult, path: Path, findings: pd.DataFrame, issues: pd.DataFrame,
+           inputs: list[InputTable], firm_label: str | None, max_rows: int) -> Path:
     findings = sort_findings(findings)
     issues = issues.reset_index(drop=True)
     counts = findings["rule_id"].value_counts().to_dict() if len(findings) else {}
-    firm_label = None
-    if firm is not None:
-        firm_label = findings["firm_name"].mode().iloc[0] if findings["firm_name"].notna().any() else firm
 
     wb = Workbook(write_only=True)
     write_summary_sheet(wb, summary_data(result, findings, issues, inputs, counts, firm_label))
@@ -146,7 +174,8 @@ def write_firm_reports(result: AuditResult, path, *, max_rows: int = EXCEL_MAX_D
     """
     path = Path(path)
     out, used = [], set()
-    for key, name in firm_groups(result.findings):
+    index = _firm_index(result)
+    for key, name in firm_groups(index.findings):
         base = slug = firm_slug(key)
         n = 1
         while slug in used:  # two firms whose names differ only in punctuation-free ways
@@ -154,5 +183,5 @@ def write_firm_reports(result: AuditResult, path, *, max_rows: int = EXCEL_MAX_D
             slug = f"{base}-{n}"
         used.add(slug)
         target = path.with_name(f"{path.stem}-firm-{slug}.xlsx")
-        out.append(write_report(result, target, firm=name, max_rows=max_rows))
+        out.append(_write(result, target, *_firm_rows(result, index, name), max_rows))
     return out
