@@ -109,7 +109,8 @@ def run_cross_check(*, court_accounts: Iterable = (), roster: Iterable = (), pac
     encode_s = sum(st["encode_s"] for st in matcher.stats.values())
     echo(f"rule evaluation alone: pandas {pandas_s[0]:.2f} s; durable_rules {engine_s:.2f} s "
          f"(child process, {sum(st['records'] for st in matcher.stats.values()):,} facts) "
-         f"+ {encode_s:.2f} s turning records into facts")
+         f"+ {encode_s:.2f} s turning records into facts; durable_rules child peak memory "
+         f"{max((st['child_peak_mb'] for st in matcher.stats.values()), default=0):.0f} MB")
     refused = matcher.not_expressible
     for rule_id, reason in sorted(refused.items()):
         echo(f"not expressible in durable_rules (checked by pandas only): {rule_id}: {reason}")

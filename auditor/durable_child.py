@@ -52,12 +52,67 @@ def _host():
     return engine, QuietHost
 
 
-def run(definitions: dict, kind: str, facts: list[dict], batch_size: int = 1000) -> dict:
-    """Evaluate ``facts`` (dicts without ``id``; ``_row`` set) against ``definitions``.
+class Session:
+    """One ruleset in durable_rules, fed batch by batch; ``close`` releases it."""
 
-    ``definitions``: durable rule name -> {"all": [{"m": condition}]} (the ``run`` key is added here).
-    Returns {"matches": {rule name: sorted rows}, "asserted": n, "seen": n, "duplicates": n}.
-    """
+    def __init__(self, definitions: dict, kind: str):
+        import durable_rules_engine as native
+
+        engine, QuietHost = _host()
+        self.native, self.engine, self.kind = native, engine, kind
+        self.hits: list[tuple[str, int]] = []
+        self.names = list(definitions)
+        actions = {name: self._recorder(name) for name in [*self.names, SEEN]}
+        ruleset = {name: dict(copy.deepcopy(body), run=name) for name, body in definitions.items()}
+        ruleset[SEEN] = {"all": [{"m": {"_k": kind}}], "run": SEEN}
+        _counter[0] += 1
+        name = f"audit_{os.getpid()}_{_counter[0]}"
+        host = QuietHost(actions)
+        host.set_rulesets({name: ruleset})
+        self.rs = host.get_ruleset(name)
+
+    def _recorder(self, name):
+        def action(c):
+            self.hits.append((name, c.m["_row"]))
+        return action
+
+    def assert_batch(self, batch: list[dict]) -> dict:
+        """Matches of one batch: {"matches": {rule: rows}, "seen": n, "duplicates": n}."""
+        self.hits.clear()
+        payload = [dict(f, id=i, _k=self.kind) for i, f in enumerate(batch)]
+        try:
+            self.rs.assert_facts(payload)
+        except self.engine.MessageNotHandledException:
+            pass
+        except self.engine.MessageObservedException:
+            raise BookkeepingError("a record was taken for one already asserted (fact id collision)") from None
+        _drain(self.native, self.rs)
+        state = self.rs.get_state(None)
+        if state.get("exception"):
+            raise BookkeepingError(f"an action failed inside durable_rules: {state['exception']}")
+        rows = {f["_row"] for f in batch}
+        seen = [row for name, row in self.hits if name == SEEN]
+        if len(seen) != len(batch) or set(seen) != rows:
+            raise BookkeepingError(f"{len(batch)} records asserted but {len(set(seen) & rows)} accounted for")
+        matches: dict[str, set[int]] = {name: set() for name in self.names}
+        duplicates = 0
+        for name, row in self.hits:
+            if name == SEEN:
+                continue
+            if row not in rows:
+                raise BookkeepingError(f"rule {name} matched row {row}, which is not in the batch")
+            if row in matches[name]:
+                duplicates += 1
+            matches[name].add(row)
+        self.rs.delete_state(None)      # release every fact of the batch: memory stays flat
+        return {"matches": {k: sorted(v) for k, v in matches.items()}, "seen": len(seen),
+                "duplicates": duplicates}
+
+    def close(self) -> None:
+        self.native.delete_ruleset(self.rs._handle)
+
+
+def _crash_hook() -> None:
     hook = os.environ.get(CRASH_HOOK, "")
     if hook == "abort":
         os.abort()
@@ -66,60 +121,26 @@ def run(definitions: dict, kind: str, facts: list[dict], batch_size: int = 1000)
             pass
     if hook == "raise":
         raise RuntimeError("deliberate failure for testing")
-    import durable_rules_engine as native
 
-    engine, QuietHost = _host()
-    hits: list[tuple[str, int]] = []
 
-    def recorder(name):
-        def action(c):
-            hits.append((name, c.m["_row"]))
-        return action
+def run(definitions: dict, kind: str, facts: list[dict], batch_size: int = 1000) -> dict:
+    """Evaluate ``facts`` (dicts with ``_row``, without ``id``) in this process, batch by batch.
 
-    names = list(definitions) + [SEEN]
-    actions = {name: recorder(name) for name in names}
-    ruleset = {name: dict(copy.deepcopy(body), run=name) for name, body in definitions.items()}
-    ruleset[SEEN] = {"all": [{"m": {"_k": kind}}], "run": SEEN}
-    _counter[0] += 1
-    rs_name = f"audit_{os.getpid()}_{_counter[0]}"
-    host = QuietHost(actions)
-    host.set_rulesets({rs_name: ruleset})
-    rs = host.get_ruleset(rs_name)
-
-    matches: dict[str, set[int]] = {name: set() for name in definitions}
-    seen_total = duplicates = 0
+    Returns {"matches": {rule name: sorted rows}, "asserted": n, "seen": n, "duplicates": n}.
+    """
+    _crash_hook()
+    session = Session(definitions, kind)
+    matches: dict[str, list[int]] = {name: [] for name in definitions}
+    seen = duplicates = 0
     for start in range(0, len(facts), batch_size):
-        batch = facts[start:start + batch_size]
-        hits.clear()
-        payload = [dict(f, id=i, _k=kind) for i, f in enumerate(batch)]
-        try:
-            rs.assert_facts(payload)
-        except engine.MessageNotHandledException:
-            pass
-        except engine.MessageObservedException:
-            raise BookkeepingError("a record was taken for one already asserted (fact id collision)") from None
-        _drain(native, rs)
-        state = rs.get_state(None)
-        if state.get("exception"):
-            raise BookkeepingError(f"an action failed inside durable_rules: {state['exception']}")
-        rows = {f["_row"] for f in batch}
-        seen = [row for name, row in hits if name == SEEN]
-        if len(seen) != len(batch) or set(seen) != rows:
-            raise BookkeepingError(f"{len(batch)} records asserted but {len(set(seen) & rows)} accounted for "
-                                   f"(rows {start + 1}-{start + len(batch)} of the batch sequence)")
-        seen_total += len(seen)
-        for name, row in hits:
-            if name == SEEN:
-                continue
-            if row not in rows:
-                raise BookkeepingError(f"rule {name} matched row {row}, which is not in the batch")
-            if row in matches[name]:
-                duplicates += 1
-            matches[name].add(row)
-        rs.delete_state(None)      # release every fact of the batch: memory stays flat
-    native.delete_ruleset(rs._handle)
-    return {"matches": {k: sorted(v) for k, v in matches.items()}, "asserted": len(facts),
-            "seen": seen_total, "duplicates": duplicates}
+        result = session.assert_batch(facts[start:start + batch_size])
+        for name, rows in result["matches"].items():
+            matches[name].extend(rows)
+        seen += result["seen"]
+        duplicates += result["duplicates"]
+    session.close()
+    return {"matches": {k: sorted(v) for k, v in matches.items()}, "asserted": len(facts), "seen": seen,
+            "duplicates": duplicates}
 
 
 def _drain(native, rs) -> None:
@@ -139,11 +160,34 @@ def _drain(native, rs) -> None:
             raise BookkeepingError(f"an action failed inside durable_rules: {errors[0]}")
 
 
-def child_main(conn, definitions: dict, kind: str, facts: list[dict], batch_size: int) -> None:
-    """Entry point of the child process: send back ("ok", result) or ("error", message)."""
+def _peak_kb() -> int:
+    """This process's peak resident memory in kB (0 where the system does not say)."""
     try:
-        result = run(definitions, kind, facts, batch_size)
-        conn.send(("ok", result))
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def child_main(requests, conn, definitions: dict, kind: str) -> None:
+    """Entry point of the child process.
+
+    Reads batches of facts from ``requests`` until ``None``; answers each with ("ok", batch result),
+    and finally ("done", peak memory in kB); any failure is answered with ("error", one line).
+    """
+    try:
+        _crash_hook()
+        session = Session(definitions, kind)
+        while True:
+            batch = requests.get()
+            if batch is None:
+                break
+            conn.send(("ok", session.assert_batch(batch)))
+        session.close()
+        conn.send(("done", _peak_kb()))
     except Exception as exc:  # noqa: BLE001 - reported to the parent as one line
         conn.send(("error", f"{exc.__class__.__name__}: {exc}"))
     finally:

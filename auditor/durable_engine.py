@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import queue
 import signal
 import time
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -51,8 +53,9 @@ def rule_set_name(rules: list[Rule]) -> str:
     return "the shipped rule set" if not files else "the rule set with " + ", ".join(sorted(files))
 
 
-def encode(frame: pd.DataFrame, fields: list[str]) -> list[dict]:
-    """The records as durable facts: ``v_<field>`` values, blanks omitted, ``_row`` = position."""
+def encode(frame: pd.DataFrame, fields: list[str], first_row: int = 0) -> list[dict]:
+    """The records as durable facts: ``v_<field>`` values, blanks omitted, ``_row`` = position
+    (counted from ``first_row``)."""
     columns = []
     for name in fields:
         s = frame[name]
@@ -67,46 +70,65 @@ def encode(frame: pd.DataFrame, fields: list[str]) -> list[dict]:
         columns.append((PREFIX + name, col))
     keys = [k for k, _ in columns]
     facts = []
-    for row, values in enumerate(zip(*(c for _, c in columns)) if columns else ((),) * len(frame)):
+    rows = zip(*(c for _, c in columns)) if columns else ((),) * len(frame)
+    for row, values in enumerate(rows, first_row):
         fact = {k: v for k, v in zip(keys, values) if v is not None}
         fact["_row"] = row
         facts.append(fact)
     return facts
 
 
-def run_child(definitions: dict, kind: str, facts: list[dict], *, what: str, timeout: float,
-              batch_size: int = BATCH_SIZE) -> dict:
-    """Run ``durable_child.run`` in a fresh process; raise EngineError on crash, hang or error."""
-    ctx = mp.get_context("spawn")
-    receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=child_main, args=(sender, definitions, kind, facts, batch_size), daemon=True)
-    proc.start()
-    sender.close()
-    deadline = time.monotonic() + timeout
-    message = None
-    try:
+class _Child:
+    """The child process running ``durable_child.child_main``, watched for crash, hang and error."""
+
+    def __init__(self, definitions: dict, kind: str, what: str, timeout: float):
+        ctx = mp.get_context("spawn")
+        self.requests = ctx.Queue(maxsize=2)
+        self.replies, sender = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=child_main, args=(self.requests, sender, definitions, kind), daemon=True)
+        self.what, self.timeout = what, timeout
+        self.deadline = time.monotonic() + timeout
+        self.stopped = False
+        self.proc.start()
+        sender.close()
+
+    def send(self, batch) -> None:
         while True:
-            if receiver.poll(0.05):
-                try:
-                    message = receiver.recv()
-                except EOFError:
-                    message = None
-                break
-            if not proc.is_alive():
-                break
-            if time.monotonic() > deadline:
-                proc.kill()
-                proc.join(5)
-                raise EngineError(f"durable_rules engine took longer than {timeout:.0f} s while evaluating {what}; "
-                                  "no report written")
-        proc.join(10)
-    finally:
-        receiver.close()
-        if proc.is_alive():
-            proc.kill()
-            proc.join(5)
-    if message is None:
-        code = proc.exitcode
+            try:
+                self.requests.put(batch, timeout=0.05)
+                return
+            except queue.Full:
+                self._check()
+
+    def receive(self, expected: str):
+        while not self.replies.poll(0.05):
+            self._check()
+        try:
+            status, payload = self.replies.recv()
+        except EOFError:
+            self._crashed()
+        if status == "error":
+            self.stop()
+            raise EngineError(f"durable_rules engine failed while evaluating {self.what}: {payload}; "
+                              "no report written")
+        if status != expected:
+            self.stop()
+            raise EngineError(f"durable_rules engine answered out of turn while evaluating {self.what}; "
+                              "no report written")
+        return payload
+
+    def _check(self) -> None:
+        if not self.proc.is_alive() and not self.replies.poll():
+            self._crashed()
+        if time.monotonic() > self.deadline:
+            self.stop()
+            raise EngineError(f"durable_rules engine took longer than {self.timeout:.0f} s while evaluating "
+                              f"{self.what}; no report written")
+
+    def _crashed(self):
+        self.proc.join(5)
+        code = self.proc.exitcode
+        self.stop()
         if code is not None and code < 0:
             try:
                 how = f"signal {signal.Signals(-code).name}"
@@ -114,11 +136,44 @@ def run_child(definitions: dict, kind: str, facts: list[dict], *, what: str, tim
                 how = f"signal {-code}"
         else:
             how = f"exit code {code}"
-        raise EngineError(f"durable_rules engine crashed ({how}) while evaluating {what}; no report written")
-    status, payload = message
-    if status != "ok":
-        raise EngineError(f"durable_rules engine failed while evaluating {what}: {payload}; no report written")
-    return payload
+        raise EngineError(f"durable_rules engine crashed ({how}) while evaluating {self.what}; no report written")
+
+    def stop(self) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
+        self.requests.cancel_join_thread()
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join(5)
+        self.replies.close()
+        self.requests.close()
+
+
+def run_child(definitions: dict, kind: str, batches: Iterator[list[dict]], *, what: str, timeout: float) -> dict:
+    """Evaluate the batches of facts in a fresh process; raise EngineError on crash, hang or error.
+
+    One batch is in flight at a time, so neither process holds more than a batch of facts.
+    Returns {"matches": {rule name: rows}, "asserted": n, "seen": n, "duplicates": n, "peak_kb": n}.
+    """
+    child = _Child(definitions, kind, what, timeout)
+    matches: dict[str, list[int]] = {name: [] for name in definitions}
+    asserted = seen = duplicates = 0
+    try:
+        for batch in batches:
+            child.send(batch)
+            result = child.receive("ok")
+            asserted += len(batch)
+            seen += result["seen"]
+            duplicates += result["duplicates"]
+            for name, rows in result["matches"].items():
+                matches[name].extend(rows)
+        child.send(None)
+        peak = child.receive("done")
+        child.proc.join(10)
+    finally:
+        child.stop()
+    return {"matches": matches, "asserted": asserted, "seen": seen, "duplicates": duplicates, "peak_kb": peak}
 
 
 class DurableMatcher:
@@ -155,18 +210,27 @@ class DurableMatcher:
         if not definitions or n == 0:
             return masks, refused
         started = time.perf_counter()
-        facts = encode(frame, sorted(fields))
-        encoded = time.perf_counter()
         what = f"{self.rule_set} over the {KIND_LABELS.get(kind, kind)}"
         limit = self.timeout if self.timeout is not None else time_limit(n, len(definitions))
-        result = run_child(definitions, kind, facts, what=what, timeout=limit, batch_size=self.batch_size)
+        columns = sorted(fields)
+        encode_s = [0.0]
+
+        def batches():
+            for start in range(0, n, self.batch_size):
+                t = time.perf_counter()
+                facts = encode(frame.iloc[start:start + self.batch_size], columns, first_row=start)
+                encode_s[0] += time.perf_counter() - t
+                yield facts
+
+        result = run_child(definitions, kind, batches(), what=what, timeout=limit)
         if result["asserted"] != n or result["seen"] != n:
             raise EngineError(f"durable_rules engine accounted for {result['seen']} of {n} records while "
                               f"evaluating {what}; no report written")
         for name, rows in result["matches"].items():
             masks[names[name]][np.asarray(rows, dtype=np.int64)] = True
-        self.stats[kind] = {"records": n, "rules": len(definitions), "encode_s": encoded - started,
-                            "engine_s": time.perf_counter() - encoded, "duplicates": result["duplicates"]}
+        self.stats[kind] = {"records": n, "rules": len(definitions), "encode_s": encode_s[0],
+                            "engine_s": time.perf_counter() - started - encode_s[0],
+                            "duplicates": result["duplicates"], "child_peak_mb": result["peak_kb"] / 1024}
         return masks, refused
 
 
