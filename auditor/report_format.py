@@ -150,7 +150,10 @@ def clean_value(value) -> str | None:
     """One text value (from an input or a rules file) made safe for a cell."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
-    return clean_text(pd.Series([str(value)], dtype=object)).iloc[0]
+    text = _escape_control(str(value))
+    if len(text) > EXCEL_MAX_CELL_CHARS // 2 and _utf16_len(text) > EXCEL_MAX_CELL_CHARS:
+        text = _truncate(text)
+    return text
 
 
 def needs_text_guard(s: pd.Series) -> pd.Series:
