@@ -153,21 +153,32 @@ class _Child:
 def run_child(definitions: dict, kind: str, batches: Iterator[list[dict]], *, what: str, timeout: float) -> dict:
     """Evaluate the batches of facts in a fresh process; raise EngineError on crash, hang or error.
 
-    One batch is in flight at a time, so neither process holds more than a batch of facts.
+    At most two batches are in flight, so neither process holds more than a few batches of facts.
     Returns {"matches": {rule name: rows}, "asserted": n, "seen": n, "duplicates": n, "peak_kb": n}.
     """
     child = _Child(definitions, kind, what, timeout)
     matches: dict[str, list[int]] = {name: [] for name in definitions}
     asserted = seen = duplicates = 0
+    in_flight = 0
+
+    def collect():
+        nonlocal seen, duplicates
+        result = child.receive("ok")
+        seen += result["seen"]
+        duplicates += result["duplicates"]
+        for name, rows in result["matches"].items():
+            matches[name].extend(rows)
+
     try:
-        for batch in batches:
+        for batch in batches:           # the next batch is encoded while the child works on this one
             child.send(batch)
-            result = child.receive("ok")
             asserted += len(batch)
-            seen += result["seen"]
-            duplicates += result["duplicates"]
-            for name, rows in result["matches"].items():
-                matches[name].extend(rows)
+            in_flight += 1
+            if in_flight == 2:
+                collect()
+                in_flight -= 1
+        if in_flight:
+            collect()
         child.send(None)
         peak = child.receive("done")
         child.proc.join(10)
