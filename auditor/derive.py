@@ -145,9 +145,9 @@ def _linked_to_paa(r: pd.DataFrame) -> None:
     new employer's, does not count)."""
     firm = nz.firm_key(r["firm_name"])
     paa = nz.username_key(r["paa_id"])
-    firm_paas = pd.MultiIndex.from_arrays([firm, paa])[firm.notna().to_numpy() & paa.notna().to_numpy()]
-    listed = pd.MultiIndex.from_arrays([firm, nz.username_key(r["pacer_paa_id"])])
-    r["linked_to_paa"] = _bool(paa.notna() | pd.Series(listed.isin(firm_paas), index=r.index))
+    firm_paas = nz.joined(firm, paa)
+    listed = nz.joined(firm, nz.username_key(r["pacer_paa_id"]))
+    r["linked_to_paa"] = _bool(paa.notna() | nz.isin(listed, firm_paas))
 
 
 def _pacer_firm(out) -> None:
@@ -159,12 +159,11 @@ def _pacer_firm(out) -> None:
             continue
         f = out[kind]
         src = nz.username_key(f["paa_id"]) if key == "paa" else f["_user"]
-        table = pd.Series(f["firm_name"].to_numpy(), index=src).dropna()
-        table = table[table.index.notna() & ~table.index.duplicated()]
+        table = pd.Series(f["firm_name"].to_numpy(), index=src, dtype=STRING).dropna()
         mine = nz.username_key(p["paa_id"]) if key == "paa" else p["_user"]
-        firm = firm.fillna(mine.map(table).astype(STRING))
+        firm = firm.fillna(nz.lookup(mine, table))
         if key == "paa":  # the PAA's own row: its username is the paa_id the roster names
-            firm = firm.fillna(p["_user"].map(table).astype(STRING))
+            firm = firm.fillna(nz.lookup(p["_user"], table))
     p["firm_name"] = firm
 
 
@@ -195,24 +194,33 @@ def _uses(out, as_of) -> pd.DataFrame:
         return pd.DataFrame(columns=["kind", "idx", "user", "bar", "name", "display", "use", "pid"])
     uses = pd.concat(parts, ignore_index=True)
     # Person id: bar id; else the bar id of a record with the same name on the same username; else the name.
-    with_bar = uses[uses["bar"].notna() & uses["name"].notna()].drop_duplicates(["user", "name"])
-    by_name = pd.Series(with_bar["bar"].to_numpy(), index=pd.MultiIndex.from_frame(with_bar[["user", "name"]]))
-    key = pd.MultiIndex.from_frame(uses[["user", "name"]])
-    matched_bar = pd.Series(by_name.reindex(key).to_numpy(), index=uses.index, dtype=STRING)
+    key = nz.joined(uses["user"], uses["name"])
+    with_bar = uses["bar"].notna()
+    by_name = pd.Series(uses["bar"][with_bar].to_numpy(), index=key[with_bar].to_numpy(), dtype=STRING)
+    matched_bar = nz.lookup(key, by_name)
     pid = ("b:" + uses["bar"]).fillna("b:" + matched_bar).fillna("n:" + uses["name"])
     uses["pid"] = pid.fillna("r:" + uses["kind"] + ":" + uses["idx"].astype(str))
     return uses
 
 
 def _sharing(out, uses: pd.DataFrame) -> None:
-    efile = uses[uses["use"] == "efiling"]
-    efiling_people = efile.groupby("user")["pid"].nunique()
-    people = uses.groupby("user")["pid"].nunique()
-    research_only = uses[(uses["use"] == "research") & ~uses.set_index(["user", "pid"]).index.isin(
-        efile.set_index(["user", "pid"]).index)]
-    research_people = research_only.groupby("user")["pid"].nunique()
-    shared_users = people[people >= 2].index
-    sh = uses[uses["user"].isin(shared_users)].drop_duplicates(["user", "pid"])
+    """Distinct people per username (all uses, e-filing, research only), on integer codes."""
+    ucode, users = pd.factorize(uses["user"])
+    pcode, pids = pd.factorize(uses["pid"])
+    pair = ucode.astype(np.int64) * (len(pids) + 1) + pcode
+    efiling = (uses["use"] == "efiling").to_numpy()
+
+    def distinct_people(sel: np.ndarray) -> np.ndarray:
+        unique_pairs = np.unique(pair[sel])
+        return np.bincount(unique_pairs // (len(pids) + 1), minlength=len(users))
+
+    people = distinct_people(np.ones(len(uses), dtype=bool))
+    efiling_people = distinct_people(efiling)
+    research_only = ~efiling & ~np.isin(pair, pair[efiling])
+    research_people = distinct_people(research_only)
+    users = pd.Series(users, dtype=STRING)
+    shared = np.flatnonzero(people >= 2)
+    sh = uses[np.isin(ucode, shared)].drop_duplicates(["user", "pid"])
     names = (sh["display"].fillna("(no name)") + " (" + sh["use"] + ")").groupby(sh["user"]).agg(
         lambda s: "; ".join(sorted(s)[:8]) + (f"; and {len(s) - 8} more" if len(s) > 8 else ""))
     for kind in USES:
@@ -220,10 +228,12 @@ def _sharing(out, uses: pd.DataFrame) -> None:
             continue
         f = out[kind]
         u = f["_user"]
-        f["pacer_efiling_people"] = u.map(efiling_people).fillna(0).where(u.notna()).astype("Int64")
-        f["pacer_research_people"] = u.map(research_people).fillna(0).where(u.notna()).astype("Int64")
-        f["pacer_people"] = u.map(people).fillna(0).where(u.notna()).astype("Int64")
-        f["pacer_users"] = u.map(names).astype(STRING)
+        where = nz.positions(u, users)
+        for col, counts in (("pacer_efiling_people", efiling_people), ("pacer_research_people", research_people),
+                            ("pacer_people", people)):
+            f[col] = nz.take(pd.Series(counts, dtype="Int64"), where, f.index, "Int64").fillna(0).where(
+                u.notna()).astype("Int64")
+        f["pacer_users"] = nz.lookup(u, names.astype(STRING), STRING)
 
 
 def _pacer_lookups(out) -> None:
@@ -242,12 +252,14 @@ def _pacer_lookups(out) -> None:
                                ("pacer_mfa_enrolled", "boolean")):
                 f[col] = pd.Series(pd.NA, index=f.index, dtype=dtype)
             continue
-        f["pacer_listed"] = _bool(u.isin(first.index))
-        f["pacer_upgraded"] = u.map(first["upgraded"]).astype("boolean")
-        f["pacer_account_type"] = u.map(first["account_type"]).astype(STRING)
-        f["pacer_account_holder"] = u.map(first["account_holder"]).astype(STRING)
-        f["pacer_paa_id"] = u.map(first["paa_id"]).astype(STRING)
-        f["pacer_mfa_enrolled"] = u.map(first["mfa_enrolled"]).astype("boolean")
+        where = nz.positions(u, pd.Series(first.index, dtype=STRING))
+        f["pacer_listed"] = _bool(pd.Series(where[1], index=f.index))
+        for col, src, dtype in (("pacer_upgraded", "upgraded", "boolean"),
+                                ("pacer_account_type", "account_type", STRING),
+                                ("pacer_account_holder", "account_holder", STRING),
+                                ("pacer_paa_id", "paa_id", STRING),
+                                ("pacer_mfa_enrolled", "mfa_enrolled", "boolean")):
+            f[col] = nz.take(first[src].astype(dtype), where, f.index, dtype)
 
 
 def _paa(out) -> None:
@@ -258,11 +270,11 @@ def _paa(out) -> None:
         paa.append(nz.username_key(p["paa_id"]))
     if ROSTER in out:
         paa.append(nz.username_key(out[ROSTER]["paa_id"]))
-    names = pd.concat(paa).dropna().unique() if paa else []
+    names = pd.concat(paa).dropna().astype(STRING) if paa else pd.Series([], dtype=STRING)
     for kind in USES:
         if kind in out:
             f = out[kind]
-            f["pacer_is_paa"] = _bool(f["_user"].isin(names) & f["_user"].notna())
+            f["pacer_is_paa"] = _bool(nz.isin(f["_user"], names))
 
 
 def _holder_match(out) -> None:
@@ -274,9 +286,9 @@ def _holder_match(out) -> None:
         own = f["_name"]
         known = holder.notna() & own.notna()
         same = (holder == own).fillna(False)
-        h_last = holder.str.extract(r"(\S+)$", expand=False)
-        o_last = own.str.extract(r"(\S+)$", expand=False)
-        initial = (h_last == o_last).fillna(False) & (holder.str[0] == own.str[0]).fillna(False)
+        h_last = nz.last_word(holder)
+        o_last = nz.last_word(own)
+        initial = (h_last == o_last).fillna(False) & (nz.first_char(holder) == nz.first_char(own)).fillna(False)
         result = pd.Series(pd.NA, index=f.index, dtype="boolean")
         result[known] = (same | initial)[known]
         # Fuzzy score only for the few pairs the keys did not settle (typos, transposed letters).
@@ -289,22 +301,33 @@ def _holder_match(out) -> None:
 
 def _court(c: pd.DataFrame, as_of, calendar: Calendar) -> None:
     court = c["court_id"].astype(STRING)
-    known = set(calendar.frame["court_id"])
-    c["court_known"] = _bool(court.isin(known))
-    c["court_go_live"] = calendar.go_live(court)
-    c["court_live"] = calendar.live(court, as_of)
+    # A few distinct courts among many rows: look each court up once, then spread by code.
+    codes, uniques = pd.factorize(court)
+    u = pd.Series(uniques, dtype=STRING)
+    has = codes >= 0
+    pick = np.where(has, codes, 0)
+
+    def spread(values: pd.Series, dtype) -> pd.Series:
+        if not len(values):
+            return pd.Series(pd.NA, index=c.index, dtype=dtype)
+        out = pd.Series(values.to_numpy()[pick], index=c.index).astype(dtype)
+        return out.where(has)
+
+    c["court_known"] = spread(u.isin(set(calendar.frame["court_id"])), "boolean")
+    c["court_go_live"] = spread(calendar.go_live(u), "datetime64[ns]")
+    c["court_live"] = spread(calendar.live(u, as_of), "boolean")
     active = (c["account_status"] == "active").fillna(False) & c["_bar"].notna()
-    counts = c[active].groupby(["court_id", "_bar"], observed=True).size()
-    key = pd.MultiIndex.from_arrays([c["court_id"], c["_bar"]])
-    c["bar_active_accounts_at_court"] = pd.Series(counts.reindex(key).to_numpy(), index=c.index).where(
+    key = nz.joined(court.fillna(""), c["_bar"])
+    counts = key[active].value_counts()
+    c["bar_active_accounts_at_court"] = nz.lookup(key, counts.astype("Int64"), "Int64").where(
         c["_bar"].notna()).astype("Int64")
 
 
 def _pacer_side(p: pd.DataFrame, uses: pd.DataFrame) -> None:
-    efile_users = set(uses.loc[uses["use"] == "efiling", "user"].dropna())
-    all_users = set(uses["user"].dropna())
-    p["used_for_efiling"] = _bool(p["_user"].isin(efile_users))
-    p["in_other_inputs"] = _bool(p["_user"].isin(all_users))
+    efile_users = uses.loc[uses["use"] == "efiling", "user"].astype(STRING)
+    all_users = uses["user"].astype(STRING)
+    p["used_for_efiling"] = _bool(nz.isin(p["_user"], efile_users))
+    p["in_other_inputs"] = _bool(nz.isin(p["_user"], all_users))
     personal = p["account_type"].isna() | (p["account_type"] == "individual")
     email = nz.email_key(p["email"])
     # Group 1: same normalised e-mail.
@@ -313,14 +336,16 @@ def _pacer_side(p: pd.DataFrame, uses: pd.DataFrame) -> None:
     e = e[e["email"].duplicated(keep=False)]  # only e-mails on several usernames need grouping
     by_email = e.groupby("email")["user"].agg(lambda s: sorted(set(s)))  # one call per shared e-mail
     # Group 2: one bar id e-filing with several usernames that are personal accounts in the list.
-    personal_users = set(p.loc[personal, "_user"].dropna())
-    eb = uses[(uses["use"] == "efiling") & uses["bar"].notna() & uses["user"].isin(personal_users)]
+    personal_users = p.loc[personal, "_user"]
+    eb = uses[((uses["use"] == "efiling") & uses["bar"].notna()).to_numpy()
+              & nz.isin(uses["user"].astype(STRING), personal_users).to_numpy()]
     eb = eb.drop_duplicates(["bar", "user"])
     eb = eb[eb["bar"].duplicated(keep=False)]
     by_bar = eb.groupby("bar")["user"].agg(lambda s: sorted(set(s)))
     user_bar = eb.drop_duplicates("user").set_index("user")["bar"]
     mine = personal & p["_user"].notna()
-    candidates = mine & (email.isin(by_email.index) | p["_user"].isin(user_bar.index))
+    candidates = mine & (nz.isin(email, pd.Series(by_email.index, dtype=STRING))
+                         | nz.isin(p["_user"], pd.Series(user_bar.index, dtype=STRING)))
     count = pd.Series(pd.NA, index=p.index, dtype="Int64")
     count[mine] = 1
     names = pd.Series(pd.NA, index=p.index, dtype=STRING)

@@ -7,6 +7,7 @@ These keys are never shown to users: the report shows the values as read.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -47,7 +48,7 @@ def _fold(a: pa.Array) -> pa.Array:
 
 def fold(s: pd.Series) -> pd.Series:
     """Lower case without accents, punctuation folded to spaces, spaces collapsed."""
-    return series(_fold(arrow(s)), s.index)
+    return series(_per_distinct(arrow(s), _fold), s.index)
 
 
 def name_key(s: pd.Series) -> pd.Series:
@@ -57,7 +58,17 @@ def name_key(s: pd.Series) -> pd.Series:
     all give "john smith"; middle names and initials, suffixes and accents
     are ignored.
     """
-    a = pc.utf8_trim_whitespace(arrow(s))
+    return series(_per_distinct(arrow(s), _name_key), s.index)
+
+
+def _per_distinct(a: pa.Array, fn) -> pa.Array:
+    """Apply ``fn`` to each distinct value once (names repeat across a person's accounts)."""
+    enc = pc.dictionary_encode(a)
+    return pc.take(fn(enc.dictionary), enc.indices)
+
+
+def _name_key(a: pa.Array) -> pa.Array:
+    a = pc.utf8_trim_whitespace(a)
     # "Last, First Middle" -> "First Middle Last" (only the first comma counts;
     # "Smith, John, Jr." keeps "Jr." which is dropped below)
     a = _sub(a, r"^\s*([^,]+?)\s*,\s*([^,]+?)(?:\s*,\s*(.*))?$", r"\2 \1 \3")
@@ -69,7 +80,7 @@ def name_key(s: pd.Series) -> pd.Series:
     first = pc.struct_field(pc.extract_regex(a, pattern=r"^(?P<w>\S+)"), [0])
     last = pc.struct_field(pc.extract_regex(a, pattern=r"(?P<w>\S+)$"), [0])
     joined = pc.if_else(pc.equal(first, last), first, pc.binary_join_element_wise(first, last, pa.scalar(" ", first.type)))
-    return series(_blank_to_null(joined), s.index)
+    return _blank_to_null(joined)
 
 
 def firm_key(s: pd.Series) -> pd.Series:
@@ -93,3 +104,52 @@ def bar_key(s: pd.Series) -> pd.Series:
 def username_key(s: pd.Series) -> pd.Series:
     """PACER usernames compared trimmed and in lower case (courts advise typing them in lower case)."""
     return series(_blank_to_null(pc.utf8_lower(pc.utf8_trim_whitespace(arrow(s)))), s.index)
+
+
+# Arrow-backed set operations on keys (pandas' own isin/map on Arrow strings fall back to Python) ----
+def joined(*parts: pd.Series) -> pd.Series:
+    """Several key columns as one key ("\x1f" between parts); null when any part is null."""
+    arrays = [arrow(p) for p in parts]
+    arrays = [a.cast(pa.large_string()) for a in arrays]
+    return series(pc.binary_join_element_wise(*arrays, pa.scalar("\x1f", pa.large_string())), parts[0].index)
+
+
+def isin(keys: pd.Series, values) -> pd.Series:
+    """Boolean Series: the key is one of ``values`` (a missing key is never in)."""
+    vals = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=STRING)
+    ref = arrow(vals.dropna()).cast(pa.large_string())
+    out = pc.is_in(arrow(keys).cast(pa.large_string()), value_set=ref, skip_nulls=True)
+    return pd.Series(out.to_numpy(zero_copy_only=False), index=keys.index, dtype=bool)
+
+
+def positions(keys: pd.Series, ref: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Where each key first occurs in ``ref``: (positions, found); one hash pass, reusable for many columns."""
+    ref_a = arrow(ref.astype(STRING)).cast(pa.large_string())
+    pos = pc.index_in(arrow(keys).cast(pa.large_string()), value_set=ref_a, skip_nulls=True)
+    found = pos.is_valid().to_numpy(zero_copy_only=False)
+    return pc.fill_null(pos, 0).to_numpy(zero_copy_only=False), found
+
+
+def take(values: pd.Series, where: tuple[np.ndarray, np.ndarray], index, dtype=None) -> pd.Series:
+    """``values`` at ``positions(...)``; NA where the key was not found."""
+    pos, found = where
+    dtype = dtype or values.dtype
+    if not len(values):
+        return pd.Series(pd.NA, index=index, dtype=dtype)
+    out = pd.Series(values.to_numpy()[pos] if not isinstance(values.dtype, pd.StringDtype)
+                    else values.array.take(pos), index=index).astype(dtype)
+    return out.where(found)
+
+
+def lookup(keys: pd.Series, table: pd.Series, dtype=None) -> pd.Series:
+    """``table[key]`` for each key (table: a Series indexed by keys; first entry wins; missing -> NA)."""
+    table = table[table.index.notna()]
+    return take(table, positions(keys, pd.Series(table.index)), keys.index, dtype)
+
+
+def last_word(s: pd.Series) -> pd.Series:
+    return series(pc.struct_field(pc.extract_regex(arrow(s), pattern=r"(?P<w>\S+)$"), [0]), s.index)
+
+
+def first_char(s: pd.Series) -> pd.Series:
+    return series(pc.utf8_slice_codeunits(arrow(s), 0, 1), s.index)
