@@ -156,8 +156,14 @@ def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_account
     if engine == "durable":
         from .durable_engine import durable_matcher  # optional second engine
         matcher = durable_matcher(rules)
-    return audit_tables(tables, as_of=as_of, rules=rules, calendar=calendar, matcher=matcher, engine=engine,
-                        progress=progress)
+    result = audit_tables(tables, as_of=as_of, rules=rules, calendar=calendar, matcher=matcher, engine=engine,
+                          progress=progress)
+    for run in result.rules:  # say on the Rules sheet which rules the second engine could not take
+        reason = getattr(matcher, "not_expressible", {}).get(run.id)
+        if reason and run.ran:
+            note = f"checked by pandas: durable_rules cannot express it ({reason})"
+            run.reason = f"{run.reason}; {note}" if run.reason else note
+    return result
 
 
 def write(result: AuditResult, path, *, split_by_firm: bool = False) -> list[Path]:

@@ -92,7 +92,7 @@ DATA_ISSUE_LAYOUT = [_ISSUE_LAYOUT[c] for c in DATA_ISSUE_COLUMNS]
 # The Rules sheet: (header, width, wrap)
 RULES_LAYOUT = [
     ("id", 28, False), ("title", 45, True), ("severity", 10, False), ("enabled", 9, False),
-    ("ran", 6, False), ("findings", 10, False), ("reason not run", 40, True), ("owner", 12, False),
+    ("ran", 6, False), ("findings", 10, False), ("notes (why not run, or not everywhere)", 40, True), ("owner", 12, False),
     ("applies to", 24, True), ("source", 50, True), ("rule file", 22, False),
 ]
 

@@ -300,8 +300,6 @@ def test_cross_check_on_2000_generated_rows(tmp_path):
     assert agreed > 50
 
 
-@pytest.mark.skipif(not os.environ.get("AUDITOR_SLOW_TESTS"),
-                    reason="100,000-row agreement takes about 30 s: set AUDITOR_SLOW_TESTS=1")
 def test_cross_check_on_100000_generated_rows(tmp_path):
     out = cross_check_generated(tmp_path, 100_000)
     print(out)

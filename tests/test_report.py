@@ -346,7 +346,7 @@ def test_rules_sheet(basic):
     path, _ = basic
     rows = rows_of(openpyxl.load_workbook(path)["Rules"])
     assert rows[0] == ("id title severity enabled ran findings".split()
-                       + ["reason not run", "owner", "applies to", "source", "rule file"])
+                       + ["notes (why not run, or not everywhere)", "owner", "applies to", "source", "rule file"])
     by_id = {r[0]: r for r in rows[1:]}
     assert by_id["shared-filing-account"][5] == 2
     assert by_id["mfa-not-enrolled"][3:5] == ["no", "no"] and by_id["mfa-not-enrolled"][6] == "disabled"
