@@ -20,7 +20,9 @@ from auditor.load import read_table
 from auditor.validate import load_input
 from conftest import run_cli
 
-CORPUS = Path("/work/shared/corpus")
+# The corpus lives in the shared folder beside the project (CI clones the project next to it).
+CORPUS = next((p for p in (Path(__file__).resolve().parents[2] / "shared" / "corpus", Path("/work/shared/corpus"))
+               if p.is_dir()), Path("/work/shared/corpus"))
 FILES = sorted(p for p in CORPUS.glob("*/*") if p.suffix.lower() != ".md") if CORPUS.exists() else []
 KINDS = ("court_accounts", "roster", "pacer_accounts")
 pytestmark = pytest.mark.skipif(not FILES, reason="shared corpus not present")
