@@ -1,6 +1,7 @@
 """Read a CSV file into a grid of text cells numbered as the user sees them.
 
 The encoding is found by its byte-order mark, else UTF-8 is tried, else
+UTF-8 with the stray Windows-1252 bytes of a mixed file read as such, else
 Windows-1252 (Latin-1 as a last resort).  The delimiter is chosen among
 comma, semicolon, tab and bar by how well the header line reads.  Big files
 go through pyarrow's parser; files it cannot take (blank lines, ragged rows)
@@ -13,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import sys
 
 import pandas as pd
@@ -26,6 +28,18 @@ DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar (|)"}
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_CP1252_FALLBACK = "auditor-cp1252-fallback"
+
+
+def _cp1252_fallback(exc: UnicodeDecodeError) -> tuple[str, int]:
+    """Decode the bytes that are not UTF-8 as Windows-1252 (Latin-1 for its five unused bytes)."""
+    bad = exc.object[exc.start:exc.end]
+    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in bad), exc.end
+
+
+codecs.register_error(_CP1252_FALLBACK, _cp1252_fallback)
 
 
 def decode(data: bytes, name: str) -> tuple[str, str]:
@@ -44,6 +58,10 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    if _UTF8_MULTIBYTE.search(data):
+        # UTF-8 text with some Windows-1252 bytes (rows pasted from two systems): each part is read
+        # in its own encoding, so "Müller" in UTF-8 does not turn into "MÃ¼ller"
+        return data.decode("utf-8", errors=_CP1252_FALLBACK), "utf-8 with some cp1252"
     try:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
