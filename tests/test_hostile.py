@@ -164,6 +164,8 @@ def test_what_the_loader_keeps_from_hostile_files():
 
     latin = load_input(HOSTILE / "latin1.csv", "court_accounts").records
     assert list(latin["filer_name"]) == ["Müller, Jürgen", "García, François"]
+    mixed = load_input(HOSTILE / "mixed_encoding.csv", "court_accounts").records
+    assert list(mixed["filer_name"]) == ["Müller, Jürgen", "García, François"]
     ascii_ = load_input(HOSTILE / "non_ascii.csv", "court_accounts").records
     assert list(ascii_["filer_name"]) == ["张伟", "Øyvind Åström", "José Nũñez"]   # NFC
     bom = load_input(HOSTILE / "bom_utf8.csv", "court_accounts")

@@ -67,6 +67,9 @@ def main() -> None:
     latin = [["ncmb", "jmuller", "Müller, Jürgen", "Attorney", "NC1", "jmuller20", ""],
              ["ncmb", "fgarcia", "García, François", "Attorney", "NC2", "fgarcia20", ""]]
     text("latin1.csv", csv_text(H, latin), encoding="latin-1")
+    # UTF-8 with one row in Windows-1252 (rows pasted together from two systems)
+    (HERE / "mixed_encoding.csv").write_bytes(csv_text(H, latin[:1]).encode("utf-8")
+                                              + csv_text([], latin[1:]).lstrip("\n").encode("cp1252"))
     nonascii = [["ncmb", "zhangwei", "张伟", "Attorney", "NC3", "zhangwei1", ""],
                 ["ncmb", "ostrom", "Øyvind Åström", "Attorney", "NC4", "ostrom001", ""],
                 ["ncmb", "nfc", "Jose\u0301 Nu\u0303n\u0303ez", "Pro Se", "", "", ""]]
