@@ -1,0 +1,23 @@
+"""The benchmark script runs end to end at its smallest size and records its results (no timing asserted)."""
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_bench_runs_at_10k_and_writes_its_csv(tmp_path):
+    results = tmp_path / "results"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--sizes", "10000",
+         "--data", str(tmp_path / "data"), "--results", str(results)],
+        capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for stage in ("load", "validate", "derive", "evaluate", "write", "I/O floor", "peak memory"):
+        assert stage in proc.stdout
+    (path,) = results.glob("bench-*.csv")
+    (row,) = list(csv.DictReader(path.open()))
+    assert int(row["rows"]) == 10000 and int(row["court_rows"]) > 0
+    assert int(row["findings"]) > 0 and float(row["total_s"]) > 0 and int(row["peak_bytes"]) > 0
