@@ -12,6 +12,7 @@ lists only the input files those rows came from.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from .normalize import firm_key, username_key
 from .report_format import EXCEL_MAX_DATA_ROWS, SEVERITY_RANK, firm_slug
 from .report_sheets import write_data_issue_sheets, write_findings_sheets, write_rules_sheet
 from .report_summary import summary_data, write_summary_sheet
+from .report_xml import finish
 
 __all__ = ["write_report", "write_firm_reports", "sort_findings"]
 
@@ -141,14 +143,16 @@ def _write(result: AuditResult, path: Path, findings: pd.DataFrame, issues: pd.D
 
     wb = Workbook(write_only=True)
     write_summary_sheet(wb, summary_data(result, findings, issues, inputs, counts, firm_label))
-    write_findings_sheets(wb, findings, max_rows=max_rows)
-    write_data_issue_sheets(wb, issues, max_rows=max_rows)
+    pending = write_findings_sheets(wb, findings, max_rows=max_rows)
+    pending += write_data_issue_sheets(wb, issues, max_rows=max_rows)
     write_rules_sheet(wb, result.rules, counts)
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.partial.xlsx")
     try:
-        wb.save(tmp)
+        layout = io.BytesIO()
+        wb.save(layout)
+        finish(layout.getvalue(), pending, tmp)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

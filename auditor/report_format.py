@@ -126,7 +126,14 @@ def _truncate(text: str) -> str:
 
 
 def clean_text(s: pd.Series) -> pd.Series:
-    """Input text as it may be put in a cell (object dtype, missing = None).
+    """Input text as it may be put in a cell (object dtype, missing = None)."""
+    s = clean_strings(s)
+    out = s.astype(object)
+    return out.where(s.notna(), None)
+
+
+def clean_strings(s: pd.Series) -> pd.Series:
+    """As ``clean_text``, kept as Arrow-backed strings (missing = <NA>).
 
     Vectorised: only the rare values holding control characters or too long
     for a cell are treated one by one.
@@ -142,8 +149,7 @@ def clean_text(s: pd.Series) -> pd.Series:
             fixed = s[long].map(lambda t: _truncate(t) if _utf16_len(t) > EXCEL_MAX_CELL_CHARS else t)
             s = s.copy()
             s[long] = fixed.astype("string[pyarrow]")
-    out = s.astype(object)
-    return out.where(s.notna(), None)
+    return s
 
 
 def clean_value(value) -> str | None:

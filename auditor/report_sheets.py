@@ -2,7 +2,9 @@
 
 One function per sheet, each taking the rows to write.  Every text value is
 written as text: a value such as ``=HYPERLINK(...)`` or ``#N/A`` from an input
-becomes a string cell, never a formula or an error value.
+becomes a string cell, never a formula or an error value.  The rows of the
+big sheets are put in place by ``report_xml`` (column-wise, much faster than
+openpyxl cell by cell); openpyxl lays out those sheets and writes the rest.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import datetime as dt
 import warnings
 from pathlib import PurePath
 
-import numpy as np
 import pandas as pd
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -20,11 +21,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
+from . import report_xml as rx
 from .model import RuleRun
 from .report_format import (
     DATA_ISSUE_LAYOUT, DATE_FORMAT, FINDING_LAYOUT, HEADER_FILL, HEADER_FONT, RULES_LAYOUT,
     SEVERITY_FILLS, STATUS_LIST, TABLE_STYLE, Column, clean_text, clean_value, column_widths,
-    needs_text_guard, part_names,
+    part_names,
 )
 
 EXCEL_LAST_ROW = 1_048_576
@@ -51,59 +53,30 @@ def header_row(ws, headers) -> list[WriteOnlyCell]:
     return [text_cell(ws, h, bold=True, fill=HEADER_FILL, color=HEADER_FONT) for h in headers]
 
 
-def _dates(s: pd.Series) -> list:
-    d = pd.to_datetime(s, errors="coerce")
-    out = d.dt.date.astype(object)
-    return out.where(d.notna(), None).tolist()
-
-
-def _ints(s: pd.Series) -> list:
-    n = pd.to_numeric(s, errors="coerce").astype("Int64")
-    return n.astype(object).where(n.notna(), None).tolist()
-
-
-def _column_values(ws, s: pd.Series, col: Column) -> list:
-    """The Python values of one column, ready for ``ws.append``."""
-    if col.kind == "date":
-        return _dates(s)
-    if col.kind == "int":
-        return _ints(s)
-    text = clean_text(s)
-    if col.kind == "severity":
-        cells = {}
-        for sev, (fill, font) in SEVERITY_FILLS.items():
-            cells[sev] = text_cell(ws, sev, bold=True, fill=fill, color=font)
-        return [cells.get(v, v) for v in text.tolist()]  # unknown severities stay plain text
-    if col.wrap:
-        return text.tolist()  # set on a wrapping template cell row by row
-    guard = needs_text_guard(text)
-    values = text.tolist()
-    for i in np.flatnonzero(guard.to_numpy()):
-        values[i] = text_cell(ws, values[i])
-    return values
-
-
-def _stream_rows(ws, columns: list[list], wrap_cols: list[int]) -> None:
-    """Append rows; wrapped text columns go through one reused, styled template cell each.
-
-    Reusing a template is safe: the streaming writer serialises every row as it is appended.
-    """
-    templates = {j: text_cell(ws, None, wrap=True) for j in wrap_cols}
-    if not wrap_cols:
-        for row in zip(*columns):
-            ws.append(row)
-        return
-    for row in zip(*columns):
-        row = list(row)
-        for j in wrap_cols:
-            v = row[j]
-            if v is not None:
-                t = templates[j]
-                t.value = v
-                if t.data_type != "s":
-                    t.data_type = "s"
-                row[j] = t
-        ws.append(row)
+def _sample_row(ws, sheet: str, part: pd.DataFrame, layout: list[Column]) -> Pending:
+    """Write one row of sample cells (each column's style; then one cell per severity colour) and
+    return the sheet's real rows, which ``report_xml.finish`` puts in place of that row."""
+    cells, extra, columns = [], [], []
+    for j, col in enumerate(layout, 1):
+        s = part[col.id]
+        letter = get_column_letter(j)
+        if col.kind == "date":
+            cells.append(rx.sample_date())
+            columns.append(rx.Column(letter, "date", rx.date_values(s)))
+            continue
+        if col.kind == "int":
+            cells.append(0)
+            columns.append(rx.Column(letter, "int", rx.int_values(s)))
+            continue
+        styles = {}
+        if col.kind == "severity":  # unknown severities stay plain text
+            for sev, (fill, font) in SEVERITY_FILLS.items():
+                extra.append(text_cell(ws, sev, bold=True, fill=fill, color=font))
+                styles[sev] = get_column_letter(len(layout) + len(extra))
+        cells.append(text_cell(ws, "x", wrap=col.wrap))
+        columns.append(rx.Column(letter, "severity" if styles else "text", rx.text_values(s), styles))
+    ws.append(cells + extra)
+    return rx.Pending(sheet, len(part), columns)
 
 
 def _setup_sheet(ws, widths: list[float]) -> None:
@@ -112,16 +85,16 @@ def _setup_sheet(ws, widths: list[float]) -> None:
     ws.freeze_panes = "A2"
 
 
-def write_findings_sheets(wb, findings: pd.DataFrame, *, max_rows: int) -> list[str]:
+def write_findings_sheets(wb, findings: pd.DataFrame, *, max_rows: int) -> list[rx.Pending]:
     """One "Findings" sheet (more when the rows exceed ``max_rows``): an Excel table with filters,
-    a frozen header, severity colours, real dates and a status drop-down."""
+    a frozen header, severity colours, real dates and a status drop-down.  Returns the rows still to
+    be put in place by ``report_xml.finish``."""
     layout = FINDING_LAYOUT
     widths = column_widths(findings, layout)
     ncol = len(layout)
     last_col = get_column_letter(ncol)
     status_col = get_column_letter([c.kind for c in layout].index("status") + 1)
-    wrap_cols = [j for j, c in enumerate(layout) if c.wrap]
-    names = []
+    pending = []
     for n, (name, start, stop) in enumerate(part_names("Findings", len(findings), max_rows), 1):
         ws = wb.create_sheet(name)
         _setup_sheet(ws, widths)
@@ -142,19 +115,17 @@ def write_findings_sheets(wb, findings: pd.DataFrame, *, max_rows: int) -> list[
         dv.add(f"{status_col}2:{status_col}{EXCEL_LAST_ROW}")
         ws.data_validations.append(dv)
         ws.append(header_row(ws, [c.id for c in layout]))
-        columns = [_column_values(ws, part[c.id], c) for c in layout]
-        _stream_rows(ws, columns, wrap_cols)
-        names.append(name)
-    return names
+        pending.append(_sample_row(ws, name, part, layout))
+    return pending
 
 
-def write_data_issue_sheets(wb, issues: pd.DataFrame, *, max_rows: int) -> list[str]:
-    """Every input row or cell that could not be audited, with file, sheet, row, column, value, reason."""
+def write_data_issue_sheets(wb, issues: pd.DataFrame, *, max_rows: int) -> list[rx.Pending]:
+    """Every input row or cell that could not be audited, with file, sheet, row, column, value, reason.
+    Returns the rows still to be put in place by ``report_xml.finish``."""
     layout = DATA_ISSUE_LAYOUT
     widths = column_widths(issues, layout)
     last_col = get_column_letter(len(layout))
-    wrap_cols = [j for j, c in enumerate(layout) if c.wrap]
-    names = []
+    pending = []
     for name, start, stop in part_names("Data issues", len(issues), max_rows):
         ws = wb.create_sheet(name)
         _setup_sheet(ws, widths)
@@ -162,12 +133,10 @@ def write_data_issue_sheets(wb, issues: pd.DataFrame, *, max_rows: int) -> list[
         ws.auto_filter.ref = f"A1:{last_col}{len(part) + 1}"
         ws.append(header_row(ws, [c.id for c in layout]))
         if len(part):
-            columns = [_column_values(ws, part[c.id], c) for c in layout]
-            _stream_rows(ws, columns, wrap_cols)
+            pending.append(_sample_row(ws, name, part, layout))
         else:
             ws.append([text_cell(ws, "No data issues: every input row could be audited.")])
-        names.append(name)
-    return names
+    return pending
 
 
 def write_rules_sheet(wb, rules: list[RuleRun], counts: dict[str, int]) -> None:
