@@ -125,16 +125,16 @@ def derive(tables: dict[str, pd.DataFrame], as_of: dt.date, calendar: Calendar) 
         r = out[ROSTER]
         r["has_left_firm"] = _bool((r["left_firm_on"] <= pd.Timestamp(as_of)).fillna(False))
     uses = _uses(out, as_of)
-    _sharing(out, uses)
-    _pacer_lookups(out)
+    users, efiling_people = _sharing(out, uses)
+    holder_keys = _pacer_lookups(out)
     _paa(out)
-    _holder_match(out)
+    _holder_match(out, holder_keys)
     if COURT_ACCOUNTS in out:
         _court(out[COURT_ACCOUNTS], as_of, calendar)
     if ROSTER in out:
         _linked_to_paa(out[ROSTER])
     if PACER_ACCOUNTS in out:
-        _pacer_side(out[PACER_ACCOUNTS], uses)
+        _pacer_side(out[PACER_ACCOUNTS], uses, users, efiling_people)
         _pacer_firm(out)
     return out
 
@@ -203,24 +203,23 @@ def _uses(out, as_of) -> pd.DataFrame:
     return uses
 
 
-def _sharing(out, uses: pd.DataFrame) -> None:
-    """Distinct people per username (all uses, e-filing, research only), on integer codes."""
+def _sharing(out, uses: pd.DataFrame) -> tuple[pd.Series, np.ndarray]:
+    """Distinct people per username (all uses, e-filing, research only), on integer codes.
+
+    Returns the distinct usernames and, for each, its number of e-filing people."""
     ucode, users = pd.factorize(uses["user"])
     pcode, pids = pd.factorize(uses["pid"])
     pair = ucode.astype(np.int64) * (len(pids) + 1) + pcode
     efiling = (uses["use"] == "efiling").to_numpy()
-
-    def distinct_people(sel: np.ndarray) -> np.ndarray:
-        unique_pairs = np.unique(pair[sel])
-        return np.bincount(unique_pairs // (len(pids) + 1), minlength=len(users))
-
-    people = distinct_people(np.ones(len(uses), dtype=bool))
-    efiling_people = distinct_people(efiling)
-    research_only = ~efiling & ~np.isin(pair, pair[efiling])
-    research_people = distinct_people(research_only)
+    # One hash pass over (user, person) pairs; a pair is e-filing when any of its uses is.
+    pair_code, unique_pairs = pd.factorize(pair)
+    pair_efiles = np.bincount(pair_code, weights=efiling, minlength=len(unique_pairs)) > 0
+    pair_user = unique_pairs // (len(pids) + 1)
+    people = np.bincount(pair_user, minlength=len(users))
+    efiling_people = np.bincount(pair_user[pair_efiles], minlength=len(users))
+    research_people = np.bincount(pair_user[~pair_efiles], minlength=len(users))  # research only
     users = pd.Series(users, dtype=STRING)
-    shared = np.flatnonzero(people >= 2)
-    sh = uses[np.isin(ucode, shared)].drop_duplicates(["user", "pid"])
+    sh = uses[(people >= 2)[ucode]].drop_duplicates(["user", "pid"])
     names = (sh["display"].fillna("(no name)") + " (" + sh["use"] + ")").groupby(sh["user"]).agg(
         lambda s: "; ".join(sorted(s)[:8]) + (f"; and {len(s) - 8} more" if len(s) > 8 else ""))
     for kind in USES:
@@ -234,9 +233,13 @@ def _sharing(out, uses: pd.DataFrame) -> None:
             f[col] = nz.take(pd.Series(counts, dtype="Int64"), where, f.index, "Int64").fillna(0).where(
                 u.notna()).astype("Int64")
         f["pacer_users"] = nz.lookup(u, names.astype(STRING), STRING)
+    return users, efiling_people
 
 
-def _pacer_lookups(out) -> None:
+def _pacer_lookups(out) -> dict[str, pd.Series]:
+    """The PACER list's fields for each record's username; returns, per kind, the name key of the
+    account holder (the PACER side's ``_name`` at the same position)."""
+    holder_keys = {}
     p = out.get(PACER_ACCOUNTS)
     if p is not None:
         first = p[p["_user"].notna()].drop_duplicates("_user").set_index("_user")
@@ -251,6 +254,7 @@ def _pacer_lookups(out) -> None:
                                ("pacer_account_holder", STRING), ("pacer_paa_id", STRING),
                                ("pacer_mfa_enrolled", "boolean")):
                 f[col] = pd.Series(pd.NA, index=f.index, dtype=dtype)
+            holder_keys[kind] = pd.Series(pd.NA, index=f.index, dtype=STRING)
             continue
         where = nz.positions(u, pd.Series(first.index, dtype=STRING))
         f["pacer_listed"] = _bool(pd.Series(where[1], index=f.index))
@@ -260,6 +264,8 @@ def _pacer_lookups(out) -> None:
                                 ("pacer_paa_id", "paa_id", STRING),
                                 ("pacer_mfa_enrolled", "mfa_enrolled", "boolean")):
             f[col] = nz.take(first[src].astype(dtype), where, f.index, dtype)
+        holder_keys[kind] = nz.take(first["_name"].astype(STRING), where, f.index, STRING)
+    return holder_keys
 
 
 def _paa(out) -> None:
@@ -277,12 +283,12 @@ def _paa(out) -> None:
             f["pacer_is_paa"] = _bool(nz.isin(f["_user"], names))
 
 
-def _holder_match(out) -> None:
+def _holder_match(out, holder_keys: dict[str, pd.Series]) -> None:
     for kind in USES:
         if kind not in out:
             continue
         f = out[kind]
-        holder = nz.name_key(f["pacer_account_holder"])
+        holder = holder_keys[kind]
         own = f["_name"]
         known = holder.notna() & own.notna()
         same = (holder == own).fillna(False)
@@ -323,11 +329,11 @@ def _court(c: pd.DataFrame, as_of, calendar: Calendar) -> None:
         c["_bar"].notna()).astype("Int64")
 
 
-def _pacer_side(p: pd.DataFrame, uses: pd.DataFrame) -> None:
-    efile_users = uses.loc[uses["use"] == "efiling", "user"].astype(STRING)
-    all_users = uses["user"].astype(STRING)
-    p["used_for_efiling"] = _bool(nz.isin(p["_user"], efile_users))
-    p["in_other_inputs"] = _bool(nz.isin(p["_user"], all_users))
+def _pacer_side(p: pd.DataFrame, uses: pd.DataFrame, users: pd.Series, efiling_people: np.ndarray) -> None:
+    pos, found = nz.positions(p["_user"], users)   # the distinct usernames of court accounts and rosters
+    p["used_for_efiling"] = _bool(pd.Series(found & (efiling_people[pos] > 0 if len(users) else found),
+                                            index=p.index))
+    p["in_other_inputs"] = _bool(pd.Series(found, index=p.index))
     personal = p["account_type"].isna() | (p["account_type"] == "individual")
     email = nz.email_key(p["email"])
     # Group 1: same normalised e-mail.
