@@ -182,7 +182,7 @@ def main(argv=None) -> None:
         cli.main(args=argv, prog_name="auditor", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.Abort:
+    except (click.Abort, KeyboardInterrupt):
         click.echo("auditor: interrupted", err=True)
         sys.exit(EXIT_BAD)
     except click.ClickException as exc:
@@ -197,7 +197,9 @@ def main(argv=None) -> None:
     except (OSError, ValueError) as exc:  # a file that vanished, a folder not writable, ...
         click.echo(f"auditor: {exc.__class__.__name__}: {exc}", err=True)
         sys.exit(EXIT_BAD)
-    except Exception as exc:  # noqa: BLE001 - last resort: one line, never a traceback
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - last resort (a Rust panic in a reader is a BaseException)
         click.echo(f"auditor: internal error ({exc.__class__.__name__}: {exc}); please report it", err=True)
         sys.exit(EXIT_BAD)
 
