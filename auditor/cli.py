@@ -83,11 +83,17 @@ def cli():
 @click.option("--split-by-firm", is_flag=True, help="Also write one workbook per firm with that firm's rows only.")
 @click.option("--skip-bad-files", is_flag=True, help="List unreadable files as skipped instead of stopping.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Report to write (.xlsx).")
+@click.option("--findings-csv", type=click.Path(dir_okay=False),
+              help="Also write every finding to this CSV file, for other programs (no Excel row limit; "
+                   "formula-like text gets a leading apostrophe).")
+@click.option("--findings-parquet", type=click.Path(dir_okay=False),
+              help="Also write every finding to this Parquet file, values exactly as in the report.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
 @click.option("--progress", "show_progress", is_flag=True, help="Progress messages even when not on a terminal.")
 @limit_options
 def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_files, court, firm, fail_on, engine,
-          split_by_firm, skip_bad_files, out, quiet, show_progress, max_file_mb, max_rows, max_cell_chars):
+          split_by_firm, skip_bad_files, out, findings_csv, findings_parquet, quiet, show_progress, max_file_mb,
+          max_rows, max_cell_chars):
     """Run an audit and write the Excel remediation report."""
     from . import api
 
@@ -108,6 +114,10 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
                + (f"; skipped: {', '.join(skipped)}" if skipped else "") + f"; report: {written[0]}")
     for extra in written[1:]:
         click.echo(f"firm report: {extra}")
+    for target, fmt in ((findings_csv, "csv"), (findings_parquet, "parquet")):
+        if target:
+            label = {"csv": "CSV", "parquet": "Parquet"}[fmt]
+            click.echo(f"findings {label}: {api.write_findings(result, target, fmt)}")
     if fail_on:
         worst = SEVERITIES.index(fail_on)
         if f["severity"].isin(SEVERITIES[: worst + 1]).any():
