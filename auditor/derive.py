@@ -159,11 +159,12 @@ def _pacer_firm(out) -> None:
             continue
         f = out[kind]
         src = nz.username_key(f["paa_id"]) if key == "paa" else f["_user"]
-        table = pd.Series(f["firm_name"].to_numpy(), index=src, dtype=STRING).dropna()
+        named = f["firm_name"].notna().to_numpy(dtype=bool)
+        src, names = src[named], f["firm_name"][named].astype(STRING)
         mine = nz.username_key(p["paa_id"]) if key == "paa" else p["_user"]
-        firm = firm.fillna(nz.lookup(mine, table))
+        firm = firm.fillna(nz.lookup_pairs(mine, src, names, STRING))
         if key == "paa":  # the PAA's own row: its username is the paa_id the roster names
-            firm = firm.fillna(nz.lookup(p["_user"], table))
+            firm = firm.fillna(nz.lookup_pairs(p["_user"], src, names, STRING))
     p["firm_name"] = firm
 
 
@@ -196,8 +197,7 @@ def _uses(out, as_of) -> pd.DataFrame:
     # Person id: bar id; else the bar id of a record with the same name on the same username; else the name.
     key = nz.joined(uses["user"], uses["name"])
     with_bar = uses["bar"].notna()
-    by_name = pd.Series(uses["bar"][with_bar].to_numpy(), index=key[with_bar].to_numpy(), dtype=STRING)
-    matched_bar = nz.lookup(key, by_name)
+    matched_bar = nz.lookup_pairs(key, key[with_bar], uses["bar"][with_bar].astype(STRING), STRING)
     pid = ("b:" + uses["bar"]).fillna("b:" + matched_bar).fillna("n:" + uses["name"])
     uses["pid"] = pid.fillna("r:" + uses["kind"] + ":" + uses["idx"].astype(str))
     return uses

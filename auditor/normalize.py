@@ -147,6 +147,14 @@ def lookup(keys: pd.Series, table: pd.Series, dtype=None) -> pd.Series:
     return take(table, positions(keys, pd.Series(table.index)), keys.index, dtype)
 
 
+def lookup_pairs(keys: pd.Series, ref_keys: pd.Series, ref_values: pd.Series, dtype=None) -> pd.Series:
+    """As ``lookup`` with the table given as two aligned columns (first non-null key wins): no
+    Python-object index is built, which costs seconds at a million rows."""
+    have = ref_keys.notna().to_numpy(dtype=bool)
+    values = ref_values[have].reset_index(drop=True)
+    return take(values, positions(keys, ref_keys[have]), keys.index, dtype)
+
+
 def last_word(s: pd.Series) -> pd.Series:
     return series(pc.struct_field(pc.extract_regex(arrow(s), pattern=r"(?P<w>\S+)$"), [0]), s.index)
 
