@@ -12,6 +12,7 @@ import datetime as dt
 from itertools import zip_longest
 
 import pandas as pd
+import pyarrow as pa
 import python_calamine
 
 from .errors import InputError
@@ -62,6 +63,17 @@ def _cell_text(v: object) -> str:
 
 def _column_text(values) -> list[str]:
     return [v if type(v) is str else _cell_text(v) for v in values]
+
+
+def _column_array(values) -> pd.arrays.ArrowStringArray:
+    """One column as Arrow text; a column of text cells alone goes to Arrow without a Python pass."""
+    try:
+        arr = pa.array(values, type=pa.large_string())
+        if arr.null_count:
+            raise pa.ArrowInvalid("empty cells")
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers, dates, booleans: text as shown in Excel
+        arr = pa.array(_column_text(values), type=pa.large_string())
+    return pd.arrays.ArrowStringArray(arr)
 
 
 def read_workbook_grid(path: str, name: str, sheet: str | None, limits) -> tuple[pd.DataFrame, str, int]:
@@ -120,7 +132,7 @@ def read_workbook_grid(path: str, name: str, sheet: str | None, limits) -> tuple
         return pd.DataFrame(), chosen, 0
     cols = list(zip_longest(*rows, fillvalue=""))
     del rows
-    frame = pd.DataFrame({i: pd.array(_column_text(c), dtype=STRING) for i, c in enumerate(cols)})
+    frame = pd.DataFrame({i: _column_array(c) for i, c in enumerate(cols)})
     frame.index = pd.RangeIndex(start[0] + 1, start[0] + 1 + len(frame))
     return frame, chosen, start[1]
 
