@@ -16,6 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
 from pandera.errors import SchemaErrors
 
 from . import columns as C
@@ -172,16 +173,21 @@ def validate_table(raw: RawTable, *, court: str | None = None, firm: str | None 
 
     keep = ~rejected
     records = frame.loc[keep].copy()
-    records[FILE_COL] = pd.array([raw.name] * len(records), dtype=STRING)
-    records[SHEET_COL] = pd.array([raw.sheet] * len(records), dtype=STRING)
+    records[FILE_COL] = _constant(raw.name, len(records))
+    records[SHEET_COL] = _constant(raw.sheet, len(records))
     records[ROW_COL] = records.index.to_numpy(dtype="int64")
-    records[KIND_COL] = pd.array([kind] * len(records), dtype=STRING)
+    records[KIND_COL] = _constant(kind, len(records))
     records = records.reset_index(drop=True)
     return InputTable(
         path=raw.path, name=raw.name, kind=kind, sheet=raw.sheet, sha256=raw.sha256,
         rows_read=len(index), records=records, rows_rejected=int(rejected.sum()),
         issues=issues.frame(raw.header_issues), rows_blank=raw.rows_blank,
         unknown_columns=list(raw.unknown_columns), present_columns=list(raw.present_columns))
+
+
+def _constant(value: str, n: int) -> pd.arrays.ArrowStringArray:
+    """One text repeated n times, built in Arrow (not as a Python list of n strings)."""
+    return pd.arrays.ArrowStringArray(pyarrow.repeat(pyarrow.scalar(value, pyarrow.large_string()), n))
 
 
 def _empty(col: C.Column, index: pd.Index) -> pd.Series:

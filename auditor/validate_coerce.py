@@ -46,6 +46,9 @@ def _by_unique(s: pd.Series, fn, dtype) -> pd.Series:
 
 
 def is_excel_error(s: pd.Series) -> pd.Series:
+    maybe = s.str.startswith("#").fillna(False).astype(bool)  # every error value starts with "#"
+    if not maybe.any():
+        return maybe
     return s.str.upper().isin(EXCEL_ERRORS).fillna(False).astype(bool)
 
 
