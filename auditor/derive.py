@@ -198,9 +198,23 @@ def _uses(out, as_of) -> pd.DataFrame:
     key = nz.joined(uses["user"], uses["name"])
     with_bar = uses["bar"].notna()
     matched_bar = nz.lookup_pairs(key, key[with_bar], uses["bar"][with_bar].astype(STRING), STRING)
-    pid = ("b:" + uses["bar"]).fillna("b:" + matched_bar).fillna("n:" + uses["name"])
-    uses["pid"] = pid.fillna("r:" + uses["kind"] + ":" + uses["idx"].astype(str))
+    uses["pid"] = _person_codes(uses["bar"], matched_bar, uses["name"])
     return uses
+
+
+def _person_codes(bar: pd.Series, matched_bar: pd.Series, name: pd.Series) -> np.ndarray:
+    """One integer per person: the bar id, else the matched bar id (the same numbers as bar ids),
+    else the name; a use with none of them is a person of its own."""
+    bars = pd.concat([bar, matched_bar], ignore_index=True)
+    bar_code, bar_values = pd.factorize(bars)
+    own, matched = bar_code[:len(bar)], bar_code[len(bar):]
+    name_code, name_values = pd.factorize(name)
+    n_bar, n_name = len(bar_values), len(name_values)
+    code = np.where(own >= 0, own, matched)
+    code = np.where(code >= 0, code, np.where(name_code >= 0, n_bar + name_code, -1))
+    alone = code < 0
+    code[alone] = n_bar + n_name + np.arange(int(alone.sum()))
+    return code.astype(np.int64)
 
 
 def _sharing(out, uses: pd.DataFrame) -> tuple[pd.Series, np.ndarray]:
@@ -208,13 +222,14 @@ def _sharing(out, uses: pd.DataFrame) -> tuple[pd.Series, np.ndarray]:
 
     Returns the distinct usernames and, for each, its number of e-filing people."""
     ucode, users = pd.factorize(uses["user"])
-    pcode, pids = pd.factorize(uses["pid"])
-    pair = ucode.astype(np.int64) * (len(pids) + 1) + pcode
+    pcode = uses["pid"].to_numpy(dtype=np.int64)
+    n_pids = int(pcode.max()) + 1 if len(pcode) else 0
+    pair = ucode.astype(np.int64) * (n_pids + 1) + pcode
     efiling = (uses["use"] == "efiling").to_numpy()
     # One hash pass over (user, person) pairs; a pair is e-filing when any of its uses is.
     pair_code, unique_pairs = pd.factorize(pair)
     pair_efiles = np.bincount(pair_code, weights=efiling, minlength=len(unique_pairs)) > 0
-    pair_user = unique_pairs // (len(pids) + 1)
+    pair_user = unique_pairs // (n_pids + 1)
     people = np.bincount(pair_user, minlength=len(users))
     efiling_people = np.bincount(pair_user[pair_efiles], minlength=len(users))
     research_people = np.bincount(pair_user[~pair_efiles], minlength=len(users))  # research only
