@@ -353,13 +353,15 @@ def _pacer_side(p: pd.DataFrame, uses: pd.DataFrame, users: pd.Series, efiling_p
     email = nz.email_key(p["email"])
     # Group 1: same normalised e-mail.
     e = pd.DataFrame({"email": email, "user": p["_user"]})[personal & email.notna() & p["_user"].notna()]
+    e = e[e["email"].duplicated(keep=False)]  # an e-mail on one row alone cannot be on several usernames
     e = e.drop_duplicates()
     e = e[e["email"].duplicated(keep=False)]  # only e-mails on several usernames need grouping
     by_email = e.groupby("email")["user"].agg(lambda s: sorted(set(s)))  # one call per shared e-mail
     # Group 2: one bar id e-filing with several usernames that are personal accounts in the list.
     personal_users = p.loc[personal, "_user"]
-    eb = uses[((uses["use"] == "efiling") & uses["bar"].notna()).to_numpy()
-              & nz.isin(uses["user"].astype(STRING), personal_users).to_numpy()]
+    eb = uses.loc[((uses["use"] == "efiling") & uses["bar"].notna()).to_numpy()
+                  & nz.isin(uses["user"].astype(STRING), personal_users).to_numpy(), ["bar", "user"]]
+    eb = eb[eb["bar"].duplicated(keep=False)]  # a bar id on one use alone has one username
     eb = eb.drop_duplicates(["bar", "user"])
     eb = eb[eb["bar"].duplicated(keep=False)]
     by_bar = eb.groupby("bar")["user"].agg(lambda s: sorted(set(s)))
