@@ -112,10 +112,12 @@ def _bool(s) -> pd.Series:
 def derive(tables: dict[str, pd.DataFrame], as_of: dt.date, calendar: Calendar) -> dict[str, pd.DataFrame]:
     """Add every derived field to each kind's records; returns new frames (inputs unchanged)."""
     out = {kind: frame.copy() for kind, frame in tables.items()}
+    name_cols = {COURT_ACCOUNTS: "filer_name", ROSTER: "person_name", PACER_ACCOUNTS: "account_holder"}
+    name_keys = dict(zip(out, nz.name_keys([frame[name_cols[kind]] for kind, frame in out.items()])))
     for kind, frame in out.items():
-        name_col = {COURT_ACCOUNTS: "filer_name", ROSTER: "person_name", PACER_ACCOUNTS: "account_holder"}[kind]
+        name_col = name_cols[kind]
         frame["_user"] = nz.username_key(frame["pacer_username"])
-        frame["_name"] = nz.name_key(frame[name_col])
+        frame["_name"] = name_keys[kind]
         frame["_display"] = frame[name_col].astype(STRING)
         frame["_bar"] = nz.bar_key(frame["bar_id"]) if "bar_id" in frame else pd.Series(pd.NA, index=frame.index, dtype=STRING)
         frame["audit_date"] = pd.Timestamp(as_of)

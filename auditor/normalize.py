@@ -61,6 +61,20 @@ def name_key(s: pd.Series) -> pd.Series:
     return series(_per_distinct(arrow(s), _name_key), s.index)
 
 
+def name_keys(columns: list[pd.Series]) -> list[pd.Series]:
+    """``name_key`` of several columns at once: a name found in more than one of them (a filer in
+    the court export and as a PACER account holder) is worked out once."""
+    arrays = [arrow(s).cast(pa.large_string()) for s in columns]
+    if not arrays:
+        return []
+    keys = _per_distinct(pa.concat_arrays(arrays), _name_key)
+    out, start = [], 0
+    for s, a in zip(columns, arrays):
+        out.append(series(keys.slice(start, len(a)), s.index))
+        start += len(a)
+    return out
+
+
 def _per_distinct(a: pa.Array, fn) -> pa.Array:
     """Apply ``fn`` to each distinct value once (names repeat across a person's accounts)."""
     enc = pc.dictionary_encode(a)
