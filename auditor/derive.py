@@ -197,9 +197,16 @@ def _uses(out, as_of) -> pd.DataFrame:
         return pd.DataFrame(columns=["kind", "idx", "user", "bar", "name", "display", "use", "pid"])
     uses = pd.concat(parts, ignore_index=True)
     # Person id: bar id; else the bar id of a record with the same name on the same username; else the name.
-    key = nz.joined(uses["user"], uses["name"])
-    with_bar = uses["bar"].notna()
-    matched_bar = nz.lookup_pairs(key, key[with_bar], uses["bar"][with_bar].astype(STRING), STRING)
+    # Keys only for the uses that need a match (no bar id, a name) and those that can give one.
+    named = uses["name"].notna().to_numpy(dtype=bool)
+    with_bar = uses["bar"].notna().to_numpy(dtype=bool)
+    need, ref = named & ~with_bar, named & with_bar
+    matched_bar = pd.Series(pd.NA, index=uses.index, dtype=STRING)
+    if need.any() and ref.any():
+        found = nz.lookup_pairs(nz.joined(uses["user"][need], uses["name"][need]),
+                                nz.joined(uses["user"][ref], uses["name"][ref]),
+                                uses["bar"][ref].astype(STRING), STRING)
+        matched_bar.iloc[np.flatnonzero(need)] = found.array
     uses["pid"] = _person_codes(uses["bar"], matched_bar, uses["name"])
     return uses
 
