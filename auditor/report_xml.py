@@ -111,10 +111,12 @@ def _cells(col: Column, values: pa.Array, rownum: pa.Array, styles: dict[str, st
         pos = pc.index_in(values, value_set=pa.array(known, type=_STR))
         attrs = pa.array([_sattr(styles.get(col.styles[k])) for k in known], type=_STR)
         sattr = pc.fill_null(pc.take(attrs, pos), "") if known else pa.repeat(pa.scalar("", _STR), len(values))
-        return _join(ref, rownum, '"', sattr, ' t="inlineStr"><is><t xml:space="preserve">', _escape(values),
-                     "</t></is></c>")
-    return _join(ref, rownum, f'"{_sattr(styles.get(col.letter))} t="inlineStr"><is><t xml:space="preserve">',
-                 _escape(values), "</t></is></c>")
+    else:
+        sattr = _sattr(styles.get(col.letter))
+    # an empty text is an empty string cell, as openpyxl writes it
+    body = pc.if_else(pc.equal(pc.binary_length(values), 0), pa.scalar(" />", _STR),
+                      _join('><is><t xml:space="preserve">', _escape(values), "</t></is></c>"))
+    return _join(ref, rownum, '"', sattr, ' t="inlineStr"', body)
 
 
 def _row_chunks(p: Pending, styles: dict[str, str]):

@@ -1,0 +1,41 @@
+"""The rows of the big sheets (written column-wise, not by openpyxl cell by cell) read back as written."""
+
+import datetime as dt
+
+import openpyxl
+
+from auditor.report import write_report
+from auditor.report_format import SEVERITY_FILLS
+from test_report import finding, findings_frame, issues_frame, make_result
+
+ODD_TEXT = ["a < b & c > d", "  spaced  ", "Zoë 😀 Ōtsuka", "]]></t></is></c><c r=\"A9\"><f>1+1</f>",
+            '=HYPERLINK("http://x","y")', "#N/A", "line\none", "123", "TRUE"]
+
+
+def test_odd_values_read_back_exactly(tmp_path):
+    rows = [finding(i, person_name=text, evidence=f"evidence: {text}") for i, text in enumerate(ODD_TEXT)]
+    rows += [finding(90, person_name="", bar_id=None, severity="weird", due_date=None),
+             finding(91, severity="high", due_date=dt.date(1999, 12, 31), first_seen=dt.date(2026, 3, 1))]
+    issues = issues_frame([{"file": "x.csv", "sheet": "", "row": 123456, "column": "c", "value": "=1+1",
+                            "reason": "bad <b> & worse", "severity": "rejected", "firm_name": None}])
+    path = write_report(make_result(findings_frame(rows), issues), tmp_path / "r.xlsx")
+    ws = openpyxl.load_workbook(path)["Findings"]
+    header = [c.value for c in ws[1]]
+    cells = {r[header.index("finding_id")].value: dict(zip(header, r)) for r in ws.iter_rows(min_row=2)}
+    assert len(cells) == len(rows) and ws.max_row == len(rows) + 1
+    for i, text in enumerate(ODD_TEXT):
+        row = cells[f"F{i:05d}"]
+        assert row["person_name"].value == text and row["person_name"].data_type == "s"
+        assert row["evidence"].value == f"evidence: {text}" and row["evidence"].alignment.wrap_text
+        assert row["due_date"].is_date and row["due_date"].value.date() == dt.date(2026, 2, 1)
+    odd = cells["F00090"]
+    assert odd["person_name"].value is None and odd["bar_id"].value is None and odd["due_date"].value is None
+    assert odd["severity"].value == "weird" and odd["severity"].fill.fgColor.rgb in (None, "00000000")
+    high = cells["F00091"]
+    assert high["severity"].fill.fgColor.rgb[-6:] == SEVERITY_FILLS["high"][0] and high["severity"].font.b
+    assert high["due_date"].value.date() == dt.date(1999, 12, 31)
+    assert high["first_seen"].value.date() == dt.date(2026, 3, 1)
+    assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
+    di = openpyxl.load_workbook(path)["Data issues"]
+    assert [c.value for c in di[2]] == ["x.csv", None, 123456, "c", "=1+1", "bad <b> & worse", "rejected", None]
+    assert di.cell(2, 3).data_type == "n" and di.cell(2, 5).data_type == "s"
