@@ -113,9 +113,10 @@ def _cells(col: Column, values: pa.Array, rownum: pa.Array, styles: dict[str, st
         sattr = pc.fill_null(pc.take(attrs, pos), "") if known else pa.repeat(pa.scalar("", _STR), len(values))
     else:
         sattr = _sattr(styles.get(col.letter))
-    # an empty text is an empty string cell, as openpyxl writes it
-    body = pc.if_else(pc.equal(pc.binary_length(values), 0), pa.scalar(" />", _STR),
-                      _join('><is><t xml:space="preserve">', _escape(values), "</t></is></c>"))
+    body = _join('><is><t xml:space="preserve">', _escape(values), "</t></is></c>")
+    empty = pc.equal(pc.binary_length(values), 0)
+    if pc.any(empty).as_py():  # an empty text is an empty string cell, as openpyxl writes it
+        body = pc.if_else(empty, pa.scalar(" />", _STR), body)
     return _join(ref, rownum, '"', sattr, ' t="inlineStr"', body)
 
 
