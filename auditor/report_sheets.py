@@ -25,7 +25,7 @@ from . import report_xml as rx
 from .model import RuleRun
 from .report_format import (
     DATA_ISSUE_LAYOUT, DATE_FORMAT, FINDING_LAYOUT, HEADER_FILL, HEADER_FONT, RULES_LAYOUT,
-    SEVERITY_FILLS, STATUS_LIST, TABLE_STYLE, Column, clean_text, clean_value, column_widths,
+    SEVERITY_FILLS, STATUS_LIST, TABLE_STYLE, Column, clean_value, column_widths,
     part_names,
 )
 
@@ -53,7 +53,7 @@ def header_row(ws, headers) -> list[WriteOnlyCell]:
     return [text_cell(ws, h, bold=True, fill=HEADER_FILL, color=HEADER_FONT) for h in headers]
 
 
-def _sample_row(ws, sheet: str, part: pd.DataFrame, layout: list[Column]) -> Pending:
+def _sample_row(ws, sheet: str, part: pd.DataFrame, layout: list[Column]) -> rx.Pending:
     """Write one row of sample cells (each column's style; then one cell per severity colour) and
     return the sheet's real rows, which ``report_xml.finish`` puts in place of that row."""
     cells, extra, columns = [], [], []

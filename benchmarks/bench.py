@@ -119,7 +119,6 @@ def run_audit(folder: Path, out_dir: Path) -> dict:
     def progress(msg: str) -> None:
         marks.append((msg, *_clock()))
 
-    t0 = _clock()
     result = api.audit_tables(tables, as_of=AS_OF, rules=rules, calendar=calendar, progress=progress)
     t1 = _clock()
     (_, dw, dc), (_, ew, ec) = marks[0], marks[-1]   # "deriving fields", "evaluating N rules"
