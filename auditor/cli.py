@@ -97,6 +97,8 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
     """Run an audit and write the Excel remediation report."""
     from . import api
 
+    if Path(out).suffix.lower() != ".xlsx":  # say so before any data is read
+        raise click.UsageError(f"--out must name an .xlsx file, not {Path(out).name!r}")
     progress = Progress(show_progress or (not quiet and sys.stderr.isatty()))
     result = api.audit(court_accounts=court_accounts, roster=roster, pacer_accounts=pacer_accounts, as_of=as_of,
                        rules_files=rules_files, courts_files=courts_files, court=court, firm=firm, engine=engine,

@@ -251,3 +251,24 @@ def test_missing_required_column_names_column_and_aliases(tmp_path):
     assert "court.csv" in proc.stderr and "cmecf_login" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "r.xlsx").exists()
+
+
+def test_split_by_firm_gives_each_firm_its_own_rows_only(inputs, tmp_path):
+    out = tmp_path / "court.xlsx"
+    proc = run_cli("audit", "--court-accounts", inputs["court"], "--roster", inputs["roster_a"],
+                   "--roster", inputs["roster_b"], "--pacer-accounts", inputs["pacer"], "--firm",
+                   "Smith & Jones, LLP", "--as-of", "2026-11-30", "--split-by-firm", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    firm_files = sorted(tmp_path.glob("court-firm-*.xlsx"))
+    names = {p.name for p in firm_files}
+    assert {"court-firm-smith-and-jones-llp.xlsx", "court-firm-brown-pc.xlsx"} <= names
+    brown = tmp_path / "court-firm-brown-pc.xlsx"
+    text = "\n".join(all_text(brown, s) for s in openpyxl.load_workbook(brown, read_only=True).sheetnames)
+    assert "White, Kim" in text
+    for outsider in ("Roe, Jane", "Smith, John", "Gone Person", "smith.csv", "Gray, Mary"):
+        assert outsider not in text
+
+
+def test_out_must_be_xlsx_before_anything_is_read(inputs, tmp_path):
+    proc = run_cli("audit", "--roster", inputs["roster_a"], "--firm", "S&J", "--out", tmp_path / "r.csv")
+    assert proc.returncode == 2 and ".xlsx" in proc.stderr
