@@ -39,6 +39,8 @@ def text_cell(ws, value, *, bold=False, wrap=False, fill=None, color=None) -> Wr
     cell = WriteOnlyCell(ws, value=value)
     if cell.data_type in ("f", "e"):
         cell.data_type = "s"
+    if isinstance(value, str) and value[:1] in rx.FORMULA_STARTS:
+        cell.quotePrefix = True  # Excel keeps it text even when someone edits the cell
     if bold or color:
         cell.font = Font(bold=bold, color=color)
     if wrap:
@@ -73,8 +75,12 @@ def _sample_row(ws, sheet: str, part: pd.DataFrame, layout: list[Column]) -> rx.
             for sev, (fill, font) in SEVERITY_FILLS.items():
                 extra.append(text_cell(ws, sev, bold=True, fill=fill, color=font))
                 styles[sev] = get_column_letter(len(layout) + len(extra))
+        else:  # the same style with Excel's quote prefix, for text that looks like a formula
+            extra.append(text_cell(ws, "=x", wrap=col.wrap))
+            styles["quoted"] = get_column_letter(len(layout) + len(extra))
         cells.append(text_cell(ws, "x", wrap=col.wrap))
-        columns.append(rx.Column(letter, "severity" if styles else "text", rx.text_values(s), styles))
+        columns.append(rx.Column(letter, "severity" if col.kind == "severity" and styles else "text",
+                                 rx.text_values(s), styles))
     ws.append(cells + extra)
     return rx.Pending(sheet, len(part), columns)
 

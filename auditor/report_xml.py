@@ -37,6 +37,8 @@ _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
        "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
 _STR = pa.large_string()
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")   # text Excel would read as a formula if retyped
+_FORMULA_START = "^[=+\\-@\t\r]"
 
 
 @dataclass
@@ -113,6 +115,10 @@ def _cells(col: Column, values: pa.Array, rownum: pa.Array, styles: dict[str, st
         sattr = pc.fill_null(pc.take(attrs, pos), "") if known else pa.repeat(pa.scalar("", _STR), len(values))
     else:
         sattr = _sattr(styles.get(col.letter))
+        quoted = col.styles.get("quoted")
+        if quoted:
+            risky = pc.fill_null(pc.match_substring_regex(values, pattern=_FORMULA_START), False)
+            sattr = pc.if_else(risky, pa.scalar(_sattr(styles.get(quoted)), _STR), pa.scalar(sattr, _STR))
     body = _join('><is><t xml:space="preserve">', _escape(values), "</t></is></c>")
     empty = pc.equal(pc.binary_length(values), 0)
     if pc.any(empty).as_py():  # an empty text is an empty string cell, as openpyxl writes it

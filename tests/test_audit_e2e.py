@@ -167,6 +167,9 @@ def test_formula_looking_input_is_text(report):
     wb = openpyxl.load_workbook(report)
     cells = [c for row in wb["Findings"].iter_rows() for c in row if c.value == '=HYPERLINK("http://x","y")']
     assert cells and all(c.data_type == "s" for c in cells)
+    assert all(c.quotePrefix for c in cells)  # stays text even when a clerk edits the cell
+    plain = [c for row in wb["Findings"].iter_rows(min_row=2) for c in row if c.value == "Roe, Jane"]
+    assert plain and not any(c.quotePrefix for c in plain)
     with zipfile.ZipFile(report) as z:
         for name in z.namelist():
             if name.startswith("xl/worksheets/"):
