@@ -1,9 +1,11 @@
 """How the report looks: column labels, widths, colours and formats, and safe text.
 
 The formatting decisions live here as plain data so that any XLSX writer can
-apply them.  ``clean_text`` makes input text safe to place in a cell: control
-characters that XML cannot hold are shown as visible ``\\x07``-style escapes and
-text longer than a cell can hold is cut with a note saying so.
+apply them.  ``clean_strings`` (a column) and ``clean_value`` (one value) make
+input text safe to place in a cell: control characters that XML cannot hold are
+shown as visible ``\\x07``-style escapes and text longer than a cell can hold is
+cut with a note saying so.  ``FORMULA_STARTS`` names the first characters that
+make a spreadsheet read text as a formula.
 """
 
 from __future__ import annotations
@@ -105,8 +107,10 @@ INPUTS_LAYOUT = [
 
 _ILLEGAL_RE = r"[\x00-\x08\x0B\x0C\x0E-\x1F]"
 _ILLEGAL = re.compile(_ILLEGAL_RE)
-# Strings that openpyxl would turn into a formula or an error value.
-EXCEL_ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
+# Text starting with one of these is read as a formula by a spreadsheet when typed or imported;
+# FORMULA_START_RE is the same test as a regular expression over a whole column.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START_RE = "^[=+\\-@\t\r]"
 
 
 def _escape_control(text: str) -> str:
@@ -125,15 +129,8 @@ def _truncate(text: str) -> str:
     return cut + TRUNCATION_NOTE
 
 
-def clean_text(s: pd.Series) -> pd.Series:
-    """Input text as it may be put in a cell (object dtype, missing = None)."""
-    s = clean_strings(s)
-    out = s.astype(object)
-    return out.where(s.notna(), None)
-
-
 def clean_strings(s: pd.Series) -> pd.Series:
-    """As ``clean_text``, kept as Arrow-backed strings (missing = <NA>).
+    """Input text as it may be put in a cell, as Arrow-backed strings (missing = <NA>).
 
     Vectorised: only the rare values holding control characters or too long
     for a cell are treated one by one.
@@ -160,13 +157,6 @@ def clean_value(value) -> str | None:
     if len(text) > EXCEL_MAX_CELL_CHARS // 2 and _utf16_len(text) > EXCEL_MAX_CELL_CHARS:
         text = _truncate(text)
     return text
-
-
-def needs_text_guard(s: pd.Series) -> pd.Series:
-    """True where a plain string would otherwise be read as a formula or error value."""
-    st = s.astype("string[pyarrow]")
-    guard = (st.str.startswith("=") & (st.str.len() > 1)) | st.isin(EXCEL_ERROR_CODES)
-    return guard.fillna(False).astype(bool)
 
 
 def column_widths(df: pd.DataFrame, layout: list[Column]) -> list[float]:

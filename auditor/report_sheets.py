@@ -24,7 +24,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from . import report_xml as rx
 from .model import RuleRun
 from .report_format import (
-    DATA_ISSUE_LAYOUT, DATE_FORMAT, FINDING_LAYOUT, HEADER_FILL, HEADER_FONT, RULES_LAYOUT,
+    DATA_ISSUE_LAYOUT, DATE_FORMAT, FINDING_LAYOUT, FORMULA_STARTS, HEADER_FILL, HEADER_FONT, RULES_LAYOUT,
     SEVERITY_FILLS, STATUS_LIST, TABLE_STYLE, Column, clean_value, column_widths,
     part_names,
 )
@@ -39,7 +39,7 @@ def text_cell(ws, value, *, bold=False, wrap=False, fill=None, color=None) -> Wr
     cell = WriteOnlyCell(ws, value=value)
     if cell.data_type in ("f", "e"):
         cell.data_type = "s"
-    if isinstance(value, str) and value[:1] in rx.FORMULA_STARTS:
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         cell.quotePrefix = True  # Excel keeps it text even when someone edits the cell
     if bold or color:
         cell.font = Font(bold=bold, color=color)

@@ -29,6 +29,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .report_format import FORMULA_START_RE, clean_strings
+
 SAMPLE_ROW = 2                    # the row openpyxl writes sample cells in (row 1 is the header)
 CHUNK_ROWS = 50_000               # rows built and compressed at a time (bounds memory)
 COMPRESS_LEVEL = 1                # zlib level for the big sheets: fast; repeated text still compresses well
@@ -37,8 +39,6 @@ _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
        "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
 _STR = pa.large_string()
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")   # text Excel would read as a formula if retyped
-_FORMULA_START = "^[=+\\-@\t\r]"
 
 
 @dataclass
@@ -61,8 +61,7 @@ class Pending:
 
 
 def text_values(s: pd.Series) -> pa.Array:
-    """Cleaned text (see ``report_format.clean_text``) as one Arrow array; missing stays null."""
-    from .report_format import clean_strings
+    """Cleaned text (see ``report_format.clean_strings``) as one Arrow array; missing stays null."""
     return _arrow(clean_strings(s))
 
 
@@ -117,7 +116,7 @@ def _cells(col: Column, values: pa.Array, rownum: pa.Array, styles: dict[str, st
         sattr = _sattr(styles.get(col.letter))
         quoted = col.styles.get("quoted")
         if quoted:
-            risky = pc.fill_null(pc.match_substring_regex(values, pattern=_FORMULA_START), False)
+            risky = pc.fill_null(pc.match_substring_regex(values, pattern=FORMULA_START_RE), False)
             sattr = pc.if_else(risky, pa.scalar(_sattr(styles.get(quoted)), _STR), pa.scalar(sattr, _STR))
     body = _join('><is><t xml:space="preserve">', _escape(values), "</t></is></c>")
     empty = pc.equal(pc.binary_length(values), 0)
