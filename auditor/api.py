@@ -181,7 +181,6 @@ def write(result: AuditResult, path, *, split_by_firm: bool = False) -> list[Pat
 
 
 FINDINGS_FORMATS = ("csv", "parquet")
-_FORMULA_START = r"^[=+\-@\t\r]"
 
 
 def write_findings(result: AuditResult, path, fmt: str) -> Path:
@@ -198,6 +197,7 @@ def write_findings(result: AuditResult, path, fmt: str) -> Path:
 
     from .model import FINDING_COLUMNS
     from .report import sort_findings
+    from .report_format import FORMULA_START_RE
 
     if fmt not in FINDINGS_FORMATS:
         raise UsageError(f"findings format must be {' or '.join(FINDINGS_FORMATS)}, not {fmt!r}")
@@ -216,7 +216,7 @@ def write_findings(result: AuditResult, path, fmt: str) -> Path:
             continue
         s = s.astype("string[pyarrow]")
         if fmt == "csv":
-            s = s.where(~s.str.contains(_FORMULA_START, regex=True).fillna(False).astype(bool), "'" + s)
+            s = s.where(~s.str.contains(FORMULA_START_RE, regex=True).fillna(False).astype(bool), "'" + s)
         columns[c] = pa.array(s.astype(object).where(s.notna(), None), type=pa.string())
     table = pa.table(columns)
     tmp = path.with_name(f".{path.name}.partial")
