@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable
@@ -57,9 +58,9 @@ def load_inputs(files: dict[str, Iterable], *, court: str | None = None, firm: s
 
 
 def _skipped(path: Path, kind: str, reason: str) -> InputTable:
-    try:
-        import hashlib
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    try:  # streamed: a file skipped for being too big is not read into memory whole
+        with open(path, "rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
     except OSError:
         digest = ""
     return InputTable(path=str(path), name=path.name, kind=kind, sheet="", sha256=digest, rows_read=0,
