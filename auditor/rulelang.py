@@ -312,11 +312,8 @@ def evaluate(node, frame: pd.DataFrame) -> np.ndarray:
     if isinstance(node, Matches):
         return _filled(s.astype("string[pyarrow]").str.fullmatch(node.pattern))
     if isinstance(node, In):
-        values = [_scalar(v) for v in node.values]
-        res = s.isin(values).to_numpy(dtype=bool) & s.notna().to_numpy(dtype=bool)
-        if node.negated:
-            res = ~s.isin(values).to_numpy(dtype=bool) & s.notna().to_numpy(dtype=bool)
-        return res
+        inside = s.isin([_scalar(v) for v in node.values]).to_numpy(dtype=bool)
+        return (~inside if node.negated else inside) & s.notna().to_numpy(dtype=bool)
     value = _scalar(node.value)
     op = node.op
     res = {"==": s == value, "!=": s != value, "<": s < value, "<=": s <= value,
