@@ -1,4 +1,4 @@
-"""The condition language of rule files, parsed (never eval-ed) and compiled to pandas.
+r"""The condition language of rule files, parsed (never eval-ed) and compiled to pandas.
 
 A condition is over the fields of one record (input columns and derived
 fields).  Grammar::
@@ -13,6 +13,10 @@ fields).  Grammar::
                 | FIELD "matches" STRING      (the whole value must match; Python regex)
                 | FIELD                       (a yes/no field that is yes)
     literal    := "text" | 'text' | 12 | 3.5 | 2025-12-31 | true | false
+
+Inside quotes, ``\\``, ``\"`` and ``\'`` stand for the character after the backslash;
+any other backslash is kept as written, so ``matches "[a-z]+\.[a-z]+"`` means a
+literal dot.
 
 Missing values: a comparison, ``in``, ``matches`` or bare yes/no field is
 false when the field is blank; ``not`` turns false into true.  So
@@ -116,8 +120,8 @@ def _tokens(text: str) -> list[tuple[str, object, int]]:
         pos = m.end()
         if kind == "ws":
             continue
-        if kind == "string":
-            value: object = re.sub(r"\\(.)", r"\1", raw[1:-1])
+        if kind == "string":  # \\ \" \' stand for the character; any other backslash is kept
+            value: object = re.sub(r"\\([\\\"'])", r"\1", raw[1:-1])  # ("\." in a pattern)
         elif kind == "date":
             try:
                 value = dt.date.fromisoformat(raw)

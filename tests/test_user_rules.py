@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -135,3 +134,28 @@ def test_docs_rules_md_is_current():
 def test_every_rule_file_is_named_after_its_id():
     for path in (ROOT / "rules").glob("*.yaml"):
         assert re.search(rf"^id: {re.escape(path.stem)}$", path.read_text(), re.M), path.name
+
+
+def test_a_backslash_in_a_pattern_keeps_its_meaning(tmp_path, roster):
+    # "\." is a literal dot: the rule must not fire on "trusty2020", where any character
+    # would stand in for the dot if the backslash were dropped.
+    rules = tmp_path / "ours.yaml"
+    rules.write_text(r"""
+rules:
+  - id: dotted-username
+    title: Username with a dot
+    severity: info
+    applies_to: [roster]
+    when: pacer_username matches "trust\.2020" or pacer_username matches "o\w\d+"
+    owner: firm admin
+    evidence: "{person_name} uses {pacer_username}."
+    remediation: Nothing to do; a test of a firm's own rule.
+    source: [https://example.org/our-policy]
+    examples:
+      fires: [{record: {pacer_username: trust.2020}}]
+      passes: [{record: {pacer_username: trusty2020}}]
+""")
+    proc, out = audit(tmp_path, roster, rules)
+    assert proc.returncode == 0, proc.stderr
+    mine = [f["evidence"] for f in sheet_rows(out, "Findings") if f["rule_id"] == "dotted-username"]
+    assert mine == ["Old Hand uses oh1234."]
