@@ -63,8 +63,6 @@ def encode(frame: pd.DataFrame, fields: list[str], first_row: int = 0) -> list[d
             secs = s.to_numpy(dtype="datetime64[s]").astype("int64")
             values = pd.Series(secs, index=s.index, dtype="Int64").mask(s.isna())
             col = values.astype(object).where(values.notna(), None).tolist()
-        elif pd.api.types.is_bool_dtype(s) or pd.api.types.is_integer_dtype(s) or pd.api.types.is_float_dtype(s):
-            col = s.astype(object).where(s.notna(), None).tolist()
         else:
             col = s.astype(object).where(s.notna(), None).tolist()
         columns.append((PREFIX + name, col))
