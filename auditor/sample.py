@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor import sample_names as N
-from auditor.sample_people import COURT, PACER, ROSTER, S, cat
+from auditor.sample_people import COURT, PACER, ROSTER
 from auditor.sample_world import build
 
 DEFAULT_COURTS = ("ncmb", "ncwb", "nceb", "ncmd")

@@ -100,7 +100,6 @@ def build_pacer(w, rng, R, pp, user, legacy, mismatch, no_mfa, inactive_search, 
     marks.append(("mfa-not-enrolled", w.must_not_fire, 2, np.flatnonzero(s_mfa == "No")[:25]))
 
     # firm PAAs (billing only), some never upgraded
-    f = np.arange(n_rost)
     not_up = rng.permutation(n_rost)[: max(1, n_rost // 5)]
     upgraded = np.full(n_rost, "Yes", dtype=S)
     upgraded[not_up] = "No"
