@@ -20,11 +20,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from rapidfuzz import fuzz
 
 from . import normalize as nz
 from .calendar import Calendar
 from .columns import COURT_ACCOUNTS, PACER_ACCOUNTS, ROSTER
+from .derive_pacer import pacer_firm, pacer_side
 from .rulelang import BOOL, DATE, INT, TEXT
 
 STRING = "string[pyarrow]"
@@ -101,235 +103,249 @@ DERIVED: tuple[Derived, ...] = (
 DERIVED_BY_NAME = {d.name: d for d in DERIVED}
 
 
-def _str(values) -> pd.Series:
-    return pd.Series(values, dtype=STRING) if not isinstance(values, pd.Series) else values.astype(STRING)
-
-
 def _bool(s) -> pd.Series:
     return pd.Series(s).astype("boolean")
+
+
+def _ints(values: np.ndarray, missing: np.ndarray, index) -> pd.Series:
+    return pd.Series(pd.arrays.IntegerArray(np.asarray(values, dtype=np.int64), np.asarray(missing, dtype=bool)),
+                     index=index)
+
+
+@dataclass
+class _Codes:
+    """Integer codes of the keys, shared by all kinds of the run: ``user`` (PACER usernames and PAA
+    ids), ``name`` (normalised names) and ``bar`` (bar ids); -1 where a record has none."""
+
+    user: dict[str, np.ndarray]
+    paa: dict[str, np.ndarray]
+    name: dict[str, np.ndarray]
+    bar: dict[str, np.ndarray]
+    users: pd.Series           # the username keys in code order
+    names: pd.Series           # the name keys in code order
+    n_bars: int
+
+
+NAME_COLUMNS = {COURT_ACCOUNTS: "filer_name", ROSTER: "person_name", PACER_ACCOUNTS: "account_holder"}
+
+
+def _codes(out: dict[str, pd.DataFrame]) -> tuple[_Codes, dict, dict, dict]:
+    """Every key worked out once for the run (one hash pass per kind of key), with its codes."""
+    kinds = list(out)
+    name_keys, name_codes, names = nz.name_codes([out[k][NAME_COLUMNS[k]] for k in kinds])
+    user_cols = [(k, "pacer_username") for k in kinds] + [(k, "paa_id") for k in (ROSTER, PACER_ACCOUNTS)
+                                                          if k in out]
+    user_keys, user_codes, users = nz.key_codes([out[k][c] for k, c in user_cols], nz.username_arrow)
+    bar_kinds = [k for k in kinds if "bar_id" in out[k]]
+    bar_keys, bar_codes, bars = nz.key_codes([out[k]["bar_id"] for k in bar_kinds], nz.bar_arrow)
+    user = {k: c for (k, col), c in zip(user_cols, user_codes) if col == "pacer_username"}
+    paa = {k: c for (k, col), c in zip(user_cols, user_codes) if col == "paa_id"}
+    bar = dict(zip(bar_kinds, bar_codes))
+    for k in kinds:
+        bar.setdefault(k, np.full(len(out[k]), -1, dtype=np.int64))
+    codes = _Codes(user=user, paa=paa, name=dict(zip(kinds, name_codes)), bar=bar, users=users, names=names,
+                   n_bars=len(bars))
+    user_key = {k: s for (k, col), s in zip(user_cols, user_keys) if col == "pacer_username"}
+    return codes, user_key, dict(zip(kinds, name_keys)), dict(zip(bar_kinds, bar_keys))
 
 
 def derive(tables: dict[str, pd.DataFrame], as_of: dt.date, calendar: Calendar) -> dict[str, pd.DataFrame]:
     """Add every derived field to each kind's records; returns new frames (inputs unchanged)."""
     out = {kind: frame.copy() for kind, frame in tables.items()}
-    name_cols = {COURT_ACCOUNTS: "filer_name", ROSTER: "person_name", PACER_ACCOUNTS: "account_holder"}
-    name_keys = dict(zip(out, nz.name_keys([frame[name_cols[kind]] for kind, frame in out.items()])))
+    k, user_keys, name_keys, bar_keys = _codes(out)
     for kind, frame in out.items():
-        name_col = name_cols[kind]
-        frame["_user"] = nz.username_key(frame["pacer_username"])
+        frame["_user"] = user_keys[kind]
         frame["_name"] = name_keys[kind]
-        frame["_display"] = frame[name_col].astype(STRING)
-        frame["_bar"] = nz.bar_key(frame["bar_id"]) if "bar_id" in frame else pd.Series(pd.NA, index=frame.index, dtype=STRING)
+        frame["_display"] = frame[NAME_COLUMNS[kind]].astype(STRING)
+        frame["_bar"] = bar_keys[kind] if kind in bar_keys else pd.Series(pd.NA, index=frame.index, dtype=STRING)
         frame["audit_date"] = pd.Timestamp(as_of)
         frame["username_length"] = frame["pacer_username"].astype(STRING).str.strip().str.len().astype("Int64")
 
     if ROSTER in out:
         r = out[ROSTER]
         r["has_left_firm"] = _bool((r["left_firm_on"] <= pd.Timestamp(as_of)).fillna(False))
-    uses = _uses(out, as_of)
-    users, efiling_people = _sharing(out, uses)
-    holder_keys = _pacer_lookups(out)
-    _paa(out)
-    _holder_match(out, holder_keys)
+    uses = _uses(out, k)
+    in_uses, efiling_people = _sharing(out, k, uses)
+    holder, pacer_paa = _pacer_lookups(out, k)
+    _paa(out, k)
+    _holder_match(out, k, holder)
     if COURT_ACCOUNTS in out:
-        _court(out[COURT_ACCOUNTS], as_of, calendar)
+        _court(out[COURT_ACCOUNTS], as_of, calendar, k)
     if ROSTER in out:
-        _linked_to_paa(out[ROSTER])
+        _linked_to_paa(out[ROSTER], k, pacer_paa[ROSTER])
     if PACER_ACCOUNTS in out:
-        _pacer_side(out[PACER_ACCOUNTS], uses, users, efiling_people)
-        _pacer_firm(out)
+        pacer_side(out[PACER_ACCOUNTS], uses, in_uses, efiling_people, k)
+        pacer_firm(out, k)
     return out
 
 
-def _linked_to_paa(r: pd.DataFrame) -> None:
+def _linked_to_paa(r: pd.DataFrame, k: _Codes, pacer_paa: np.ndarray) -> None:
     """Linked to the firm's PAA: the roster names a PAA for the person, or the PACER list links the
     account to a PAA that the same firm's roster names for someone (a PAA of another firm, such as a
     new employer's, does not count)."""
-    firm = nz.firm_key(r["firm_name"])
-    paa = nz.username_key(r["paa_id"])
-    firm_paas = nz.joined(firm, paa)
-    listed = nz.joined(firm, nz.username_key(r["pacer_paa_id"]))
-    r["linked_to_paa"] = _bool(paa.notna() | nz.isin(listed, firm_paas))
+    firm, _ = pd.factorize(nz.firm_key(r["firm_name"]))
+    paa = k.paa[ROSTER]
+    width = len(k.users) + 1
+    firm_paas = np.where((firm >= 0) & (paa >= 0), firm * width + paa, -1)
+    listed = np.where((firm >= 0) & (pacer_paa >= 0), firm * width + pacer_paa, -1)
+    r["linked_to_paa"] = _bool(pd.Series((paa >= 0) | (nz.find(listed, firm_paas) >= 0), index=r.index))
 
 
-def _pacer_firm(out) -> None:
-    """A PACER account's firm, so that a firm's own report holds its PAA and accounts."""
-    p = out[PACER_ACCOUNTS]
-    firm = pd.Series(pd.NA, index=p.index, dtype=STRING)
-    for kind, key in ((ROSTER, "_user"), (ROSTER, "paa"), (COURT_ACCOUNTS, "_user")):
-        if kind not in out:
-            continue
-        f = out[kind]
-        src = nz.username_key(f["paa_id"]) if key == "paa" else f["_user"]
-        named = f["firm_name"].notna().to_numpy(dtype=bool)
-        src, names = src[named], f["firm_name"][named].astype(STRING)
-        mine = nz.username_key(p["paa_id"]) if key == "paa" else p["_user"]
-        firm = firm.fillna(nz.lookup_pairs(mine, src, names, STRING))
-        if key == "paa":  # the PAA's own row: its username is the paa_id the roster names
-            firm = firm.fillna(nz.lookup_pairs(p["_user"], src, names, STRING))
-    p["firm_name"] = firm
-
-
-def _uses(out, as_of) -> pd.DataFrame:
-    """One row per (record, PACER username) use in court accounts and rosters, with a person id."""
+def _uses(out, k: _Codes) -> pd.DataFrame:
+    """One row per (record, PACER username) use in court accounts and rosters, with a person id; the
+    username, bar id and name as codes."""
     parts = []
     if COURT_ACCOUNTS in out:
         c = out[COURT_ACCOUNTS]
-        efile = (c["account_status"] == "active").fillna(False) & c["_user"].notna()
-        c["is_efiling_use"] = _bool(efile)
+        efile = ((c["account_status"] == "active").fillna(False) & c["_user"].notna()).to_numpy(dtype=bool)
+        c["is_efiling_use"] = _bool(pd.Series(efile, index=c.index))
         c["is_research_use"] = _bool(pd.Series(False, index=c.index))
-        parts.append(pd.DataFrame({"kind": COURT_ACCOUNTS, "idx": c.index[efile], "user": c["_user"][efile],
-                                   "bar": c["_bar"][efile], "name": c["_name"][efile],
-                                   "display": c["_display"][efile], "use": "efiling"}))
+        parts.append(pd.DataFrame({"user": k.user[COURT_ACCOUNTS][efile], "bar": k.bar[COURT_ACCOUNTS][efile],
+                                   "name": k.name[COURT_ACCOUNTS][efile],
+                                   "display": c["_display"].array[efile], "efiling": True}))
     if ROSTER in out:
         r = out[ROSTER]
         here = ~r["has_left_firm"].fillna(False) & r["_user"].notna()
-        efile = here & r["pacer_use"].isin(["efiling", "both"]).fillna(False)
-        research = here & (r["pacer_use"] == "research").fillna(False)
-        r["is_efiling_use"] = _bool(efile)
-        r["is_research_use"] = _bool(research)
+        efile = (here & r["pacer_use"].isin(["efiling", "both"]).fillna(False)).to_numpy(dtype=bool)
+        research = (here & (r["pacer_use"] == "research").fillna(False)).to_numpy(dtype=bool)
+        r["is_efiling_use"] = _bool(pd.Series(efile, index=r.index))
+        r["is_research_use"] = _bool(pd.Series(research, index=r.index))
         sel = efile | research
-        parts.append(pd.DataFrame({"kind": ROSTER, "idx": r.index[sel], "user": r["_user"][sel],
-                                   "bar": r["_bar"][sel], "name": r["_name"][sel],
-                                   "display": r["_display"][sel],
-                                   "use": np.where(efile[sel], "efiling", "research")}))
+        parts.append(pd.DataFrame({"user": k.user[ROSTER][sel], "bar": k.bar[ROSTER][sel],
+                                   "name": k.name[ROSTER][sel], "display": r["_display"].array[sel],
+                                   "efiling": efile[sel]}))
     if not parts:
-        return pd.DataFrame(columns=["kind", "idx", "user", "bar", "name", "display", "use", "pid"])
+        return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in ("user", "bar", "name", "pid")}
+                            ).assign(display=pd.Series(dtype=STRING), efiling=pd.Series(dtype=bool))
     uses = pd.concat(parts, ignore_index=True)
+    user, bar, name = (uses[c].to_numpy(dtype=np.int64) for c in ("user", "bar", "name"))
     # Person id: bar id; else the bar id of a record with the same name on the same username; else the name.
-    # Keys only for the uses that need a match (no bar id, a name) and those that can give one.
-    named = uses["name"].notna().to_numpy(dtype=bool)
-    with_bar = uses["bar"].notna().to_numpy(dtype=bool)
-    need, ref = named & ~with_bar, named & with_bar
-    matched_bar = pd.Series(pd.NA, index=uses.index, dtype=STRING)
+    need, ref = (name >= 0) & (bar < 0), (name >= 0) & (bar >= 0)
+    matched = np.full(len(uses), -1, dtype=np.int64)
     if need.any() and ref.any():
-        found = nz.lookup_pairs(nz.joined(uses["user"][need], uses["name"][need]),
-                                nz.joined(uses["user"][ref], uses["name"][ref]),
-                                uses["bar"][ref].astype(STRING), STRING)
-        matched_bar.iloc[np.flatnonzero(need)] = found.array
-    uses["pid"] = _person_codes(uses["bar"], matched_bar, uses["name"])
+        pair = user * (len(k.names) + 1) + name
+        pos = nz.find(pair[need], np.where(ref, pair, -1))
+        matched[need] = nz.at(bar, pos)
+    uses["pid"] = _person_codes(bar, matched, name, k.n_bars, len(k.names))
     return uses
 
 
-def _person_codes(bar: pd.Series, matched_bar: pd.Series, name: pd.Series) -> np.ndarray:
-    """One integer per person: the bar id, else the matched bar id (the same numbers as bar ids),
-    else the name; a use with none of them is a person of its own."""
-    bars = pd.concat([bar, matched_bar], ignore_index=True)
-    bar_code, bar_values = pd.factorize(bars)
-    own, matched = bar_code[:len(bar)], bar_code[len(bar):]
-    name_code, name_values = pd.factorize(name)
-    n_bar, n_name = len(bar_values), len(name_values)
-    code = np.where(own >= 0, own, matched)
-    code = np.where(code >= 0, code, np.where(name_code >= 0, n_bar + name_code, -1))
+def _person_codes(bar: np.ndarray, matched: np.ndarray, name: np.ndarray, n_bar: int, n_name: int) -> np.ndarray:
+    """One integer per person: the bar id, else the matched bar id, else the name; a use with none
+    of them is a person of its own."""
+    code = np.where(bar >= 0, bar, matched)
+    code = np.where(code >= 0, code, np.where(name >= 0, n_bar + name, -1))
     alone = code < 0
     code[alone] = n_bar + n_name + np.arange(int(alone.sum()))
     return code.astype(np.int64)
 
 
-def _sharing(out, uses: pd.DataFrame) -> tuple[pd.Series, np.ndarray]:
+def _sharing(out, k: _Codes, uses: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Distinct people per username (all uses, e-filing, research only), on integer codes.
 
-    Returns the distinct usernames and, for each, its number of e-filing people."""
-    ucode, users = pd.factorize(uses["user"])
+    Returns, per username code, whether any use has it and its number of e-filing people."""
+    n_users = len(k.users)
+    ucode = uses["user"].to_numpy(dtype=np.int64)
     pcode = uses["pid"].to_numpy(dtype=np.int64)
     n_pids = int(pcode.max()) + 1 if len(pcode) else 0
-    pair = ucode.astype(np.int64) * (n_pids + 1) + pcode
-    efiling = (uses["use"] == "efiling").to_numpy()
+    pair = ucode * (n_pids + 1) + pcode
+    efiling = uses["efiling"].to_numpy(dtype=bool)
     # One hash pass over (user, person) pairs; a pair is e-filing when any of its uses is.
     pair_code, unique_pairs = pd.factorize(pair)
     pair_efiles = np.bincount(pair_code, weights=efiling, minlength=len(unique_pairs)) > 0
     pair_user = unique_pairs // (n_pids + 1)
-    people = np.bincount(pair_user, minlength=len(users))
-    efiling_people = np.bincount(pair_user[pair_efiles], minlength=len(users))
-    research_people = np.bincount(pair_user[~pair_efiles], minlength=len(users))  # research only
-    users = pd.Series(users, dtype=STRING)
+    people = np.bincount(pair_user, minlength=n_users)
+    efiling_people = np.bincount(pair_user[pair_efiles], minlength=n_users)
+    research_people = np.bincount(pair_user[~pair_efiles], minlength=n_users)  # research only
     sh = uses[(people >= 2)[ucode]].drop_duplicates(["user", "pid"])
-    names = (sh["display"].fillna("(no name)") + " (" + sh["use"] + ")").groupby(sh["user"]).agg(
+    label = pd.Series(np.where(sh["efiling"].to_numpy(dtype=bool), " (efiling)", " (research)"), index=sh.index)
+    names = (sh["display"].fillna("(no name)") + label).groupby(sh["user"]).agg(
         lambda s: "; ".join(sorted(s)[:8]) + (f"; and {len(s) - 8} more" if len(s) > 8 else ""))
+    where = np.full(n_users, -1, dtype=np.int64)
+    where[names.index.to_numpy(dtype=np.int64)] = np.arange(len(names))
     for kind in USES:
         if kind not in out:
             continue
         f = out[kind]
-        u = f["_user"]
-        where = nz.positions(u, users)
+        u = k.user[kind]
         for col, counts in (("pacer_efiling_people", efiling_people), ("pacer_research_people", research_people),
                             ("pacer_people", people)):
-            f[col] = nz.take(pd.Series(counts, dtype="Int64"), where, f.index, "Int64").fillna(0).where(
-                u.notna()).astype("Int64")
-        f["pacer_users"] = nz.lookup(u, names.astype(STRING), STRING)
-    return users, efiling_people
+            f[col] = _ints(nz.at(counts, u, 0), u < 0, f.index)
+        f["pacer_users"] = nz.take_at(names, nz.at(where, u), f.index, STRING)
+    return people > 0, efiling_people
 
 
-def _pacer_lookups(out) -> dict[str, pd.Series]:
-    """The PACER list's fields for each record's username; returns, per kind, the name key of the
-    account holder (the PACER side's ``_name`` at the same position)."""
-    holder_keys = {}
+def _pacer_lookups(out, k: _Codes) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The PACER list's fields for each record's username (its first row in the list); returns, per
+    kind, the name code of the account holder and the username code of the listed paa_id."""
+    holder, paa = {}, {}
     p = out.get(PACER_ACCOUNTS)
-    if p is not None:
-        first = p[p["_user"].notna()].drop_duplicates("_user").set_index("_user")
+    first = nz.first_positions(k.user[PACER_ACCOUNTS], len(k.users)) if p is not None else None
     for kind in USES:
         if kind not in out:
             continue
         f = out[kind]
-        u = f["_user"]
         if p is None:
             f["pacer_listed"] = _bool(pd.Series(False, index=f.index))
             for col, dtype in (("pacer_upgraded", "boolean"), ("pacer_account_type", STRING),
                                ("pacer_account_holder", STRING), ("pacer_paa_id", STRING),
                                ("pacer_mfa_enrolled", "boolean")):
                 f[col] = pd.Series(pd.NA, index=f.index, dtype=dtype)
-            holder_keys[kind] = pd.Series(pd.NA, index=f.index, dtype=STRING)
+            holder[kind] = paa[kind] = np.full(len(f), -1, dtype=np.int64)
             continue
-        where = nz.positions(u, pd.Series(first.index, dtype=STRING))
-        f["pacer_listed"] = _bool(pd.Series(where[1], index=f.index))
+        pos = nz.at(first, k.user[kind])
+        f["pacer_listed"] = _bool(pd.Series(pos >= 0, index=f.index))
         for col, src, dtype in (("pacer_upgraded", "upgraded", "boolean"),
                                 ("pacer_account_type", "account_type", STRING),
                                 ("pacer_account_holder", "account_holder", STRING),
                                 ("pacer_paa_id", "paa_id", STRING),
                                 ("pacer_mfa_enrolled", "mfa_enrolled", "boolean")):
-            f[col] = nz.take(first[src].astype(dtype), where, f.index, dtype)
-        holder_keys[kind] = nz.take(first["_name"].astype(STRING), where, f.index, STRING)
-    return holder_keys
+            f[col] = nz.take_at(p[src], pos, f.index, dtype)
+        holder[kind] = nz.at(k.name[PACER_ACCOUNTS], pos)
+        paa[kind] = nz.at(k.paa[PACER_ACCOUNTS], pos)
+    return holder, paa
 
 
-def _paa(out) -> None:
-    paa = []
+def _paa(out, k: _Codes) -> None:
+    is_paa = np.zeros(len(k.users), dtype=bool)
     if PACER_ACCOUNTS in out:
         p = out[PACER_ACCOUNTS]
-        paa.append(p.loc[p["account_type"] == "paa", "_user"])
-        paa.append(nz.username_key(p["paa_id"]))
-    if ROSTER in out:
-        paa.append(nz.username_key(out[ROSTER]["paa_id"]))
-    names = pd.concat(paa).dropna().astype(STRING) if paa else pd.Series([], dtype=STRING)
+        u = k.user[PACER_ACCOUNTS][(p["account_type"] == "paa").fillna(False).to_numpy(dtype=bool)]
+        is_paa[u[u >= 0]] = True
+    for kind in (PACER_ACCOUNTS, ROSTER):
+        if kind in out:
+            u = k.paa[kind]
+            is_paa[u[u >= 0]] = True
     for kind in USES:
         if kind in out:
             f = out[kind]
-            f["pacer_is_paa"] = _bool(nz.isin(f["_user"], names))
+            f["pacer_is_paa"] = _bool(pd.Series(nz.at(is_paa, k.user[kind], False), index=f.index))
 
 
-def _holder_match(out, holder_keys: dict[str, pd.Series]) -> None:
+def _holder_match(out, k: _Codes, holder_codes: dict[str, np.ndarray]) -> None:
+    names = nz.arrow(k.names)
+    last_code, _ = pd.factorize(nz.last_word(k.names))       # per name code
+    first_code, _ = pd.factorize(nz.first_char(k.names))
     for kind in USES:
         if kind not in out:
             continue
         f = out[kind]
-        holder = holder_keys[kind]
-        own = f["_name"]
-        known = holder.notna() & own.notna()
-        same = (holder == own).fillna(False)
-        h_last = nz.last_word(holder)
-        o_last = nz.last_word(own)
-        initial = (h_last == o_last).fillna(False) & (nz.first_char(holder) == nz.first_char(own)).fillna(False)
-        result = pd.Series(pd.NA, index=f.index, dtype="boolean")
-        result[known] = (same | initial)[known]
+        holder, own = holder_codes[kind], k.name[kind]
+        known = (holder >= 0) & (own >= 0)
+        h, o = np.maximum(holder, 0), np.maximum(own, 0)
+        same = known & (holder == own)
+        initial = known & (nz.at(last_code, h) == nz.at(last_code, o)) & (nz.at(first_code, h) == nz.at(first_code, o))
+        ok = same | initial
         # Fuzzy score only for the few pairs the keys did not settle (typos, transposed letters).
-        todo = known & ~(same | initial)
-        if todo.any():
-            scores = [fuzz.token_sort_ratio(a, b) for a, b in zip(holder[todo], own[todo])]
-            result[todo] = np.asarray(scores) >= 90
-        f["holder_name_matches"] = result
+        todo = np.flatnonzero(known & ~ok)
+        if len(todo):
+            a = names.take(pa.array(holder[todo])).to_pylist()
+            b = names.take(pa.array(own[todo])).to_pylist()
+            ok[todo] = np.asarray([fuzz.token_sort_ratio(x, y) for x, y in zip(a, b)]) >= 90
+        f["holder_name_matches"] = pd.Series(pd.arrays.BooleanArray(ok, ~known), index=f.index)
 
 
-def _court(c: pd.DataFrame, as_of, calendar: Calendar) -> None:
+def _court(c: pd.DataFrame, as_of, calendar: Calendar, k: _Codes) -> None:
     court = c["court_id"].astype(STRING)
     # A few distinct courts among many rows: look each court up once, then spread by code.
     codes, uniques = pd.factorize(court)
@@ -346,45 +362,10 @@ def _court(c: pd.DataFrame, as_of, calendar: Calendar) -> None:
     c["court_known"] = spread(u.isin(set(calendar.frame["court_id"])), "boolean")
     c["court_go_live"] = spread(calendar.go_live(u), "datetime64[ns]")
     c["court_live"] = spread(calendar.live(u, as_of), "boolean")
-    active = (c["account_status"] == "active").fillna(False) & c["_bar"].notna()
-    key = nz.joined(court.fillna(""), c["_bar"])
-    counts = key[active].value_counts()
-    c["bar_active_accounts_at_court"] = nz.lookup(key, counts.astype("Int64"), "Int64").where(
-        c["_bar"].notna()).astype("Int64")
-
-
-def _pacer_side(p: pd.DataFrame, uses: pd.DataFrame, users: pd.Series, efiling_people: np.ndarray) -> None:
-    pos, found = nz.positions(p["_user"], users)   # the distinct usernames of court accounts and rosters
-    p["used_for_efiling"] = _bool(pd.Series(found & (efiling_people[pos] > 0 if len(users) else found),
-                                            index=p.index))
-    p["in_other_inputs"] = _bool(pd.Series(found, index=p.index))
-    personal = p["account_type"].isna() | (p["account_type"] == "individual")
-    email = nz.email_key(p["email"])
-    # Group 1: same normalised e-mail.
-    e = pd.DataFrame({"email": email, "user": p["_user"]})[personal & email.notna() & p["_user"].notna()]
-    e = e[e["email"].duplicated(keep=False)]  # an e-mail on one row alone cannot be on several usernames
-    e = e.drop_duplicates()
-    e = e[e["email"].duplicated(keep=False)]  # only e-mails on several usernames need grouping
-    by_email = e.groupby("email")["user"].agg(lambda s: sorted(set(s)))  # one call per shared e-mail
-    # Group 2: one bar id e-filing with several usernames that are personal accounts in the list.
-    personal_users = p.loc[personal, "_user"]
-    eb = uses.loc[((uses["use"] == "efiling") & uses["bar"].notna()).to_numpy()
-                  & nz.isin(uses["user"].astype(STRING), personal_users).to_numpy(), ["bar", "user"]]
-    eb = eb[eb["bar"].duplicated(keep=False)]  # a bar id on one use alone has one username
-    eb = eb.drop_duplicates(["bar", "user"])
-    eb = eb[eb["bar"].duplicated(keep=False)]
-    by_bar = eb.groupby("bar")["user"].agg(lambda s: sorted(set(s)))
-    user_bar = eb.drop_duplicates("user").set_index("user")["bar"]
-    mine = personal & p["_user"].notna()
-    candidates = mine & (nz.isin(email, pd.Series(by_email.index, dtype=STRING))
-                         | nz.isin(p["_user"], pd.Series(user_bar.index, dtype=STRING)))
-    count = pd.Series(pd.NA, index=p.index, dtype="Int64")
-    count[mine] = 1
-    names = pd.Series(pd.NA, index=p.index, dtype=STRING)
-    if candidates.any():  # only the few accounts that share an e-mail or a bar id
-        sets = [sorted(set(by_email.get(em, [])) | set(by_bar.get(user_bar.get(u), [])) | {u})
-                for em, u in zip(email[candidates].astype(object), p.loc[candidates, "_user"].astype(object))]
-        count[candidates] = [len(x) for x in sets]
-        names[candidates] = [", ".join(x) for x in sets]
-    p["person_pacer_accounts"] = count
-    p["person_pacer_usernames"] = names
+    bar = k.bar[COURT_ACCOUNTS]
+    active = (c["account_status"] == "active").fillna(False).to_numpy(dtype=bool) & (bar >= 0)
+    key = np.where(bar >= 0, (codes.astype(np.int64) + 1) * (k.n_bars + 1) + bar, -1)  # a blank court is a court
+    values, counts = np.unique(key[active], return_counts=True)
+    i = np.minimum(np.searchsorted(values, key), max(len(values) - 1, 0))
+    found = (values[i] == key) & (bar >= 0) if len(values) else np.zeros(len(key), dtype=bool)
+    c["bar_active_accounts_at_court"] = _ints(counts[i] if len(values) else np.zeros(len(key)), ~found, c.index)

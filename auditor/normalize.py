@@ -111,13 +111,20 @@ def email_key(s: pd.Series) -> pd.Series:
 
 def bar_key(s: pd.Series) -> pd.Series:
     """Upper case without spaces, hyphens or dots: "nc-12345" -> "NC12345"."""
-    a = _sub(pc.utf8_upper(arrow(s)), r"[\s.\-/]+", "")
-    return series(_blank_to_null(a), s.index)
+    return series(bar_arrow(arrow(s)), s.index)
+
+
+def bar_arrow(a: pa.Array) -> pa.Array:
+    return _blank_to_null(_sub(pc.utf8_upper(a), r"[\s.\-/]+", ""))
 
 
 def username_key(s: pd.Series) -> pd.Series:
     """PACER usernames compared trimmed and in lower case (courts advise typing them in lower case)."""
-    return series(_blank_to_null(pc.utf8_lower(pc.utf8_trim_whitespace(arrow(s)))), s.index)
+    return series(username_arrow(arrow(s)), s.index)
+
+
+def username_arrow(a: pa.Array) -> pa.Array:
+    return _blank_to_null(pc.utf8_lower(pc.utf8_trim_whitespace(a)))
 
 
 # Arrow-backed set operations on keys (pandas' own isin/map on Arrow strings fall back to Python) ----
@@ -175,3 +182,75 @@ def last_word(s: pd.Series) -> pd.Series:
 
 def first_char(s: pd.Series) -> pd.Series:
     return series(pc.utf8_slice_codeunits(arrow(s), 0, 1), s.index)
+
+
+# Integer codes: each distinct key once, then counts, look-ups and set tests on numbers -----------
+def key_codes(columns: list[pd.Series], key) -> tuple[list[pd.Series], list[np.ndarray], pd.Series]:
+    """The keys of several columns (``key``: Arrow array -> Arrow array of keys) and one integer
+    code per key shared by all of them (-1 where the key is missing).
+
+    Returns (keys per column, codes per column, the distinct keys in code order).  One hash pass
+    over all the columns replaces a hash pass per look-up."""
+    arrays = [arrow(s).cast(pa.large_string()) for s in columns]
+    keys = key(pa.concat_arrays(arrays)) if arrays else pa.array([], pa.large_string())
+    codes, uniques = pd.factorize(pd.arrays.ArrowStringArray(keys.cast(pa.large_string())))
+    return _split(columns, arrays, keys, codes, uniques)
+
+
+def name_codes(columns: list[pd.Series]) -> tuple[list[pd.Series], list[np.ndarray], pd.Series]:
+    """``key_codes`` with ``name_key``, worked out once per distinct name across all the columns."""
+    arrays = [arrow(s).cast(pa.large_string()) for s in columns]
+    raw_codes, raw = pd.factorize(pd.arrays.ArrowStringArray(pa.concat_arrays(arrays)) if arrays
+                                  else pd.array([], dtype=STRING))
+    raw_keys = _name_key(arrow(pd.Series(raw, dtype=STRING))).cast(pa.large_string())
+    key_code, uniques = pd.factorize(pd.arrays.ArrowStringArray(raw_keys))
+    codes = np.append(key_code, -1)[raw_codes]          # raw code -1 (missing) -> -1
+    keys = raw_keys.take(pa.array(raw_codes, mask=raw_codes < 0))
+    return _split(columns, arrays, keys, codes, uniques)
+
+
+def _split(columns, arrays, keys: pa.Array, codes: np.ndarray, uniques):
+    out_keys, out_codes, start = [], [], 0
+    for s, a in zip(columns, arrays):
+        out_keys.append(series(keys.slice(start, len(a)), s.index))
+        out_codes.append(np.asarray(codes[start:start + len(a)], dtype=np.int64))
+        start += len(a)
+    return out_keys, out_codes, pd.Series(uniques, dtype=STRING)
+
+
+def first_positions(codes: np.ndarray, n: int) -> np.ndarray:
+    """For each code 0..n-1, the first position where ``codes`` holds it (-1 when nowhere)."""
+    table = np.full(n, -1, dtype=np.int64)
+    valid = np.flatnonzero(codes >= 0)
+    found, first = np.unique(codes[valid], return_index=True)
+    table[found] = valid[first]
+    return table
+
+
+def at(table: np.ndarray, codes: np.ndarray, missing=-1) -> np.ndarray:
+    """``table[code]`` for each code; ``missing`` where the code is -1."""
+    if not len(table):
+        return np.full(len(codes), missing, dtype=table.dtype)
+    return np.where(codes >= 0, table[np.maximum(codes, 0)], missing)
+
+
+def find(keys: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """For integer keys, the position of the first equal key in ``ref`` (-1 when none; keys
+    below 0 are missing and never found)."""
+    ok = np.flatnonzero(ref >= 0)
+    values, first = np.unique(ref[ok], return_index=True)
+    out = np.full(len(keys), -1, dtype=np.int64)
+    if not len(values):
+        return out
+    i = np.minimum(np.searchsorted(values, keys), len(values) - 1)
+    hit = (values[i] == keys) & (keys >= 0)
+    out[hit] = ok[first[i[hit]]]
+    return out
+
+
+def take_at(values: pd.Series, pos: np.ndarray, index, dtype) -> pd.Series:
+    """``values`` at row positions ``pos`` (NA where pos is -1), as ``dtype``."""
+    arr = values.astype(dtype).array
+    if not len(arr):
+        return pd.Series(pd.NA, index=index, dtype=dtype)
+    return pd.Series(arr.take(pos, allow_fill=True), index=index).astype(dtype)
