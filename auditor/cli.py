@@ -132,12 +132,14 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
               show_default=True, help="What the files are; auto guesses from the headers.")
 @click.option("--court", help="Court id for court exports that have no court column.")
 @click.option("--firm", help="Firm name for rosters that have no firm column.")
+@click.option("--courts", "courts_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Your own court calendar file (CSV), so that your courts are known. Repeatable.")
 @limit_options
-def validate(files, kind, court, firm, max_file_mb, max_rows, max_cell_chars):
+def validate(files, kind, court, firm, courts_files, max_file_mb, max_rows, max_cell_chars):
     """Check input files only: rows read, audited, rejected, and every data issue."""
     from .validate_files import validate_files
 
-    bad = validate_files(files, kind=kind, court=court, firm=firm,
+    bad = validate_files(files, kind=kind, court=court, firm=firm, courts_files=courts_files,
                          limits=_limits(max_file_mb, max_rows, max_cell_chars), echo=click.echo)
     if bad:
         sys.exit(EXIT_BAD)
@@ -153,7 +155,9 @@ def validate(files, kind, court, firm, max_file_mb, max_rows, max_cell_chars):
 @click.option("--roster", multiple=True, type=click.Path(dir_okay=False))
 @click.option("--pacer-accounts", "pacer_accounts", multiple=True, type=click.Path(dir_okay=False))
 @click.option("--as-of", callback=_date, help="Audit date for --cross-check.")
-def rules_cmd(rule_id, rules_files, fmt, cross_check, court_accounts, roster, pacer_accounts, as_of):
+@click.option("--courts", "courts_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Your own court calendar file, for --cross-check.")
+def rules_cmd(rule_id, rules_files, fmt, cross_check, court_accounts, roster, pacer_accounts, as_of, courts_files):
     """List the rules, or show one rule whole with its examples."""
     from . import rules_doc
     from .rules import load_rules
@@ -162,6 +166,7 @@ def rules_cmd(rule_id, rules_files, fmt, cross_check, court_accounts, roster, pa
         from .cross_check import run_cross_check
 
         sys.exit(run_cross_check(court_accounts=court_accounts, roster=roster, pacer_accounts=pacer_accounts,
+                                 courts_files=courts_files,
                                  as_of=as_of, rules_files=rules_files, echo=click.echo))
     rules = load_rules(rules_files)
     if rule_id:

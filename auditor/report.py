@@ -104,7 +104,8 @@ def _redact_outsiders(ours: pd.DataFrame, key: str, shared: pd.DataFrame) -> pd.
         return ours
     evidence = ours["evidence"].astype("string[pyarrow]")
     for name in sorted(names, key=len, reverse=True):  # one pass per outsider, over the whole column
-        evidence = evidence.str.replace(name, OUTSIDER, regex=False)
+        # whole names only: an outsider "John Smith" must not garble the firm's own "John Smithson"
+        evidence = evidence.str.replace(rf"(?<!\w){re.escape(name)}(?!\w)", OUTSIDER, regex=True)
     return ours.assign(evidence=evidence)
 
 

@@ -23,17 +23,18 @@ def _load_any(path: Path, kind: str, **kw) -> InputTable:
         except InputError as exc:
             errors.append(exc)
     if not loaded:
-        # Every kind refused it: the first refusal (court accounts) names the missing column.
+        # Every kind refused it: show a refusal about the file itself if there is one (it is the same for
+        # every kind), else the shortest missing-column message.
         raise min(errors, key=lambda e: ("no column" in e.problem, len(str(e))))
     return max(loaded, key=lambda t: (len(t.present_columns), -t.rows_rejected))
 
 
-def validate_files(files, *, kind: str = "auto", court=None, firm=None, limits=None,
+def validate_files(files, *, kind: str = "auto", court=None, firm=None, limits=None, courts_files=(),
                    echo: Callable[[str], None] = print) -> int:
     """Print one summary line per file and its data issues; return the number of refused files."""
     from .load import Limits
 
-    known = Calendar.load().known_courts()
+    known = Calendar.load(list(courts_files)).known_courts()
     bad = 0
     for name in files:
         path = Path(name)

@@ -366,3 +366,13 @@ def test_libreoffice_opens_the_report(tmp_path, empty):
     assert proc.returncode == 0, proc.stderr
     pdf = out / "report.pdf"
     assert pdf.exists() and pdf.stat().st_size > 1000
+
+
+def test_redaction_replaces_whole_names_only(tmp_path):
+    shared = "Used to e-file by 3 people: John Smith; John Smithson; Alice Acme."
+    rows = [finding(0, firm_name="Smith & Jones", person_name="John Smithson", pacer_username="Shared1",
+                    evidence=shared),
+            finding(1, firm_name="Acme Legal", person_name="John Smith", pacer_username="shared1", evidence=shared)]
+    path = write_report(make_result(findings_frame(rows)), tmp_path / "r.xlsx", firm="Smith & Jones")
+    text = "\n".join(map(str, all_values(path)))
+    assert "(a person outside this firm); John Smithson;" in text
