@@ -91,9 +91,16 @@ def _sha256(path: str) -> str:
 def _scorer(kind: str):
     amap = C.alias_map(kind)
 
+    keys: dict[str, str] = {}   # header_key of each cell text seen (the same few texts come back)
+
+    def key(cell) -> str:
+        k = keys.get(cell)
+        if k is None:
+            k = keys[cell] = C.header_key(cell)
+        return k
+
     def score(cells) -> int:
-        return len({amap[k] for k in (C.header_key(c) for c in cells if c is not None and c is not pd.NA)
-                    if k in amap})
+        return len({amap[k] for k in (key(c) for c in cells if c is not None and c is not pd.NA) if k in amap})
     return score
 
 
@@ -104,12 +111,25 @@ def _clean(grid: pd.DataFrame, ascii_only: bool = False) -> pd.DataFrame:
         s = grid[col]
         if not isinstance(s.dtype, pd.StringDtype) or s.dtype.storage != "pyarrow":
             s = s.astype(STRING)
-        arr = pc.utf8_trim_whitespace(_arrow(s))
+        # ASCII text (a CSV file that is ASCII throughout) needs neither Unicode trimming nor NFC
+        arr = (pc.ascii_trim_whitespace if ascii_only else pc.utf8_trim_whitespace)(_arrow(s))
         if not ascii_only and not pc.all(pc.string_is_ascii(arr)).as_py():
             arr = pc.utf8_normalize(arr, "NFC")
-        arr = pc.if_else(pc.equal(pc.binary_length(arr), 0), pa.scalar(None, arr.type), arr)
-        out[col] = pd.arrays.ArrowStringArray(arr)
+        out[col] = pd.arrays.ArrowStringArray(pa.chunked_array([_empty_to_null(c) for c in arr.chunks], arr.type))
     return pd.DataFrame(out, index=grid.index)
+
+
+def _empty_to_null(chunk: pa.Array) -> pa.Array:
+    """Empty text -> null.  The text stays where it is; only the validity bitmap is new."""
+    empty = pc.equal(pc.binary_length(chunk), 0)
+    if not pc.any(empty).as_py():
+        return chunk
+    if chunk.offset or chunk.null_count:
+        return pc.if_else(empty, pa.scalar(None, chunk.type), chunk)
+    valid = pc.invert(empty)
+    if valid.offset:
+        return pc.if_else(empty, pa.scalar(None, chunk.type), chunk)
+    return pa.Array.from_buffers(chunk.type, len(chunk), [valid.buffers()[1], *chunk.buffers()[1:]])
 
 
 def _arrow(s: pd.Series) -> pa.ChunkedArray:
@@ -250,6 +270,9 @@ def _long_cells(frame, name, sheet_name, headers, limits) -> list[dict]:
     """A rejected-row issue for every cell longer than the limit."""
     out = []
     for col in frame.columns:
+        data = frame[col].array._pa_array
+        if (pc.max(pc.binary_length(data)).as_py() or 0) <= limits.max_cell_chars:
+            continue   # no cell has more bytes than the limit, so none has more characters
         too_long = frame[col].str.len() > limits.max_cell_chars
         if not too_long.any():
             continue

@@ -19,6 +19,7 @@ import sys
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .errors import InputError
@@ -128,6 +129,17 @@ def _parse_fast(data: bytes, delimiter: str, ncols: int) -> pd.DataFrame | None:
     return frame
 
 
+def _has_empty_row(frame: pd.DataFrame) -> bool:
+    """Some row of the grid has every cell empty (as a blank line reads)."""
+    empty = None
+    for col in frame.columns:
+        e = pc.equal(pc.binary_length(frame[col].array._pa_array), 0)
+        empty = e if empty is None else pc.and_(empty, e)
+        if not pc.any(empty).as_py():
+            return False
+    return empty is not None and pc.any(empty).as_py()
+
+
 def _parse_careful(text: str, delimiter: str, name: str) -> pd.DataFrame:
     rows = _records(text, delimiter, name)
     if not rows:
@@ -181,9 +193,14 @@ def read_csv_grid(data: bytes, name: str, score_row) -> tuple[pd.DataFrame, dict
     delimiter = sniff_delimiter(head, score_row)
     first = next(iter(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)), [])
     frame = None
-    # the fast parser wants UTF-8 and no blank line anywhere (a blank line is a record to number)
-    if first and b"\n\n" not in raw and b"\n\r\n" not in raw and b"\r\r" not in raw:
+    # the fast parser wants UTF-8 and no blank line anywhere (a blank line is a record to number);
+    # pyarrow reads a blank line as a row of empty cells, so the bytes are searched for blank lines
+    # only when such a row came out
+    if first:
         frame = _parse_fast(raw, delimiter, len(first))   # fails on bytes that are not UTF-8
+        if frame is not None and _has_empty_row(frame) and (
+                b"\n\n" in raw or b"\n\r\n" in raw or b"\r\r" in raw):
+            frame = None
     if frame is None:
         text, encoding = decode(data, name)
         if text.startswith("\ufeff"):

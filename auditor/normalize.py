@@ -193,20 +193,25 @@ def key_codes(columns: list[pd.Series], key) -> tuple[list[pd.Series], list[np.n
     over all the columns replaces a hash pass per look-up."""
     arrays = [arrow(s).cast(pa.large_string()) for s in columns]
     keys = key(pa.concat_arrays(arrays)) if arrays else pa.array([], pa.large_string())
-    codes, uniques = pd.factorize(pd.arrays.ArrowStringArray(keys.cast(pa.large_string())))
+    codes, uniques = _factorize(keys)
     return _split(columns, arrays, keys, codes, uniques)
 
 
 def name_codes(columns: list[pd.Series]) -> tuple[list[pd.Series], list[np.ndarray], pd.Series]:
     """``key_codes`` with ``name_key``, worked out once per distinct name across all the columns."""
     arrays = [arrow(s).cast(pa.large_string()) for s in columns]
-    raw_codes, raw = pd.factorize(pd.arrays.ArrowStringArray(pa.concat_arrays(arrays)) if arrays
-                                  else pd.array([], dtype=STRING))
-    raw_keys = _name_key(arrow(pd.Series(raw, dtype=STRING))).cast(pa.large_string())
-    key_code, uniques = pd.factorize(pd.arrays.ArrowStringArray(raw_keys))
+    raw_codes, raw = _factorize(pa.concat_arrays(arrays) if arrays else pa.array([], pa.large_string()))
+    raw_keys = _name_key(raw)
+    key_code, uniques = _factorize(raw_keys)
     codes = np.append(key_code, -1)[raw_codes]          # raw code -1 (missing) -> -1
     keys = raw_keys.take(pa.array(raw_codes, mask=raw_codes < 0))
     return _split(columns, arrays, keys, codes, uniques)
+
+
+def _factorize(a: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """(code of each value, -1 where missing; the distinct values in code order)."""
+    enc = pc.dictionary_encode(a)
+    return pc.fill_null(enc.indices, -1).to_numpy().astype(np.int64), enc.dictionary
 
 
 def _split(columns, arrays, keys: pa.Array, codes: np.ndarray, uniques):
@@ -215,7 +220,7 @@ def _split(columns, arrays, keys: pa.Array, codes: np.ndarray, uniques):
         out_keys.append(series(keys.slice(start, len(a)), s.index))
         out_codes.append(np.asarray(codes[start:start + len(a)], dtype=np.int64))
         start += len(a)
-    return out_keys, out_codes, pd.Series(uniques, dtype=STRING)
+    return out_keys, out_codes, series(uniques, pd.RangeIndex(len(uniques)))
 
 
 def first_positions(codes: np.ndarray, n: int) -> np.ndarray:
