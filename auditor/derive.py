@@ -16,6 +16,7 @@ taken to be that person.
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -132,12 +133,16 @@ NAME_COLUMNS = {COURT_ACCOUNTS: "filer_name", ROSTER: "person_name", PACER_ACCOU
 def _codes(out: dict[str, pd.DataFrame]) -> tuple[_Codes, dict, dict, dict]:
     """Every key worked out once for the run (one hash pass per kind of key), with its codes."""
     kinds = list(out)
-    name_keys, name_codes, names = nz.name_codes([out[k][NAME_COLUMNS[k]] for k in kinds])
-    user_cols = [(k, "pacer_username") for k in kinds] + [(k, "paa_id") for k in (ROSTER, PACER_ACCOUNTS)
-                                                          if k in out]
-    user_keys, user_codes, users = nz.key_codes([out[k][c] for k, c in user_cols], nz.username_arrow)
-    bar_kinds = [k for k in kinds if "bar_id" in out[k]]
-    bar_keys, bar_codes, bars = nz.key_codes([out[k]["bar_id"] for k in bar_kinds], nz.bar_arrow)
+    # The name keys (a dozen regex passes) are worked out in a second thread while this one hashes
+    # the usernames and bar ids: Arrow's kernels release the GIL, so the two share the machine's cores.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        name_job = pool.submit(nz.name_codes, [out[k][NAME_COLUMNS[k]] for k in kinds])
+        user_cols = [(k, "pacer_username") for k in kinds] + [(k, "paa_id") for k in (ROSTER, PACER_ACCOUNTS)
+                                                              if k in out]
+        user_keys, user_codes, users = nz.key_codes([out[k][c] for k, c in user_cols], nz.username_arrow)
+        bar_kinds = [k for k in kinds if "bar_id" in out[k]]
+        bar_keys, bar_codes, bars = nz.key_codes([out[k]["bar_id"] for k in bar_kinds], nz.bar_arrow)
+        name_keys, name_codes, names = name_job.result()
     user = {k: c for (k, col), c in zip(user_cols, user_codes) if col == "pacer_username"}
     paa = {k: c for (k, col), c in zip(user_cols, user_codes) if col == "paa_id"}
     bar = dict(zip(bar_kinds, bar_codes))

@@ -45,7 +45,7 @@ def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling
     email = nz.email_key(p["email"])
     # Group 1: same normalised e-mail.  An e-mail on one row alone cannot be on several usernames:
     # counted on integer codes first, so the grouping below sees only the e-mails on several rows.
-    ecode, _ = pd.factorize(email)
+    ecode, _ = nz.factorize(nz.arrow(email))
     eligible = personal & (ecode >= 0) & (u >= 0)
     rows = np.bincount(ecode[eligible], minlength=int(ecode.max()) + 1 if len(ecode) else 0)
     several = eligible & (nz.at(rows, ecode, 0) > 1)
@@ -74,6 +74,7 @@ def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling
     count[mine] = 1
     names = pd.Series(pd.NA, index=p.index, dtype=STRING)
     if candidates.any():  # only the few accounts that share an e-mail or a bar id
+        by_email, by_bar, user_bar = by_email.to_dict(), by_bar.to_dict(), user_bar.to_dict()
         sets = [sorted(set(by_email.get(em, [])) | set(by_bar.get(user_bar.get(us), [])) | {us})
                 for em, us in zip(email[candidates].astype(object), p.loc[candidates, "_user"].astype(object))]
         count[candidates] = [len(x) for x in sets]

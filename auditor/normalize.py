@@ -193,22 +193,22 @@ def key_codes(columns: list[pd.Series], key) -> tuple[list[pd.Series], list[np.n
     over all the columns replaces a hash pass per look-up."""
     arrays = [arrow(s).cast(pa.large_string()) for s in columns]
     keys = key(pa.concat_arrays(arrays)) if arrays else pa.array([], pa.large_string())
-    codes, uniques = _factorize(keys)
+    codes, uniques = factorize(keys)
     return _split(columns, arrays, keys, codes, uniques)
 
 
 def name_codes(columns: list[pd.Series]) -> tuple[list[pd.Series], list[np.ndarray], pd.Series]:
     """``key_codes`` with ``name_key``, worked out once per distinct name across all the columns."""
     arrays = [arrow(s).cast(pa.large_string()) for s in columns]
-    raw_codes, raw = _factorize(pa.concat_arrays(arrays) if arrays else pa.array([], pa.large_string()))
+    raw_codes, raw = factorize(pa.concat_arrays(arrays) if arrays else pa.array([], pa.large_string()))
     raw_keys = _name_key(raw)
-    key_code, uniques = _factorize(raw_keys)
+    key_code, uniques = factorize(raw_keys)
     codes = np.append(key_code, -1)[raw_codes]          # raw code -1 (missing) -> -1
     keys = raw_keys.take(pa.array(raw_codes, mask=raw_codes < 0))
     return _split(columns, arrays, keys, codes, uniques)
 
 
-def _factorize(a: pa.Array) -> tuple[np.ndarray, pa.Array]:
+def factorize(a: pa.Array) -> tuple[np.ndarray, pa.Array]:
     """(code of each value, -1 where missing; the distinct values in code order)."""
     enc = pc.dictionary_encode(a)
     return pc.fill_null(enc.indices, -1).to_numpy().astype(np.int64), enc.dictionary
