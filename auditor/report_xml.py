@@ -20,6 +20,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -170,10 +171,16 @@ def finish(workbook: bytes, pending: list[Pending], path: Path) -> None:
             styles = {k.decode(): (v.decode() if v else None) for k, v in _CELL_STYLE.findall(m.group())}
             out = zipfile.ZipInfo(info.filename, date_time=info.date_time)
             out.compress_type = zipfile.ZIP_DEFLATED
-            with zout.open(out, "w", force_zip64=True) as fh:
+            with zout.open(out, "w", force_zip64=True) as fh, ThreadPoolExecutor(1) as pool:
                 fh.write(data[:m.start()])
+                # Compressing a chunk (zlib, which releases the GIL) overlaps building the next one.
+                pending_write = None
                 for chunk in _row_chunks(todo[sheet], styles):
-                    fh.write(chunk)
+                    if pending_write is not None:
+                        pending_write.result()
+                    pending_write = pool.submit(fh.write, chunk)
+                if pending_write is not None:
+                    pending_write.result()
                 fh.write(data[m.end():])
 
 
