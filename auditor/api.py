@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -41,17 +42,26 @@ def load_inputs(files: dict[str, Iterable], *, court: str | None = None, firm: s
 
     limits = limits or Limits()
     known = (calendar or Calendar.load()).known_courts()
-    tables: list[InputTable] = []
     todo = [(kind, Path(p)) for kind in KINDS for p in files.get(kind, ())]
-    for i, (kind, path) in enumerate(todo, 1):
+
+    def one(item) -> InputTable | InputError:
+        i, (kind, path) = item
         progress(f"reading {path.name} ({i} of {len(todo)})")
         try:
-            table = load_input(path, kind, court=court, firm=firm, known_courts=known, limits=limits)
+            return load_input(path, kind, court=court, firm=firm, known_courts=known, limits=limits)
         except InputError as exc:
+            return exc
+
+    # Two files at a time: Arrow's CSV parser and calamine release the GIL, so a big court export and
+    # a big PACER list load side by side.  Results keep the order the files were given in.
+    with ThreadPoolExecutor(2) as pool:
+        loaded = list(pool.map(one, enumerate(todo, 1)))
+    tables: list[InputTable] = []
+    for (kind, path), table in zip(todo, loaded):
+        if isinstance(table, InputError):
             if not skip_bad_files:
-                raise
-            tables.append(_skipped(path, kind, str(exc)))
-            continue
+                raise table
+            table = _skipped(path, kind, str(table))
         tables.append(table)
     _unique_names(tables)
     return tables

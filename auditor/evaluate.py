@@ -18,7 +18,7 @@ from . import normalize as nz
 from . import rulelang as rl
 from .columns import COLUMNS, KIND_LABELS, KIND_OPTIONS, PACER_ACCOUNTS, ROSTER, COURT_ACCOUNTS
 from .derive import DERIVED_BY_NAME
-from .model import FILE_COL, FINDING_COLUMNS, ROW_COL, SEVERITIES, SHEET_COL, RuleRun
+from .model import FILE_COL, FINDING_COLUMNS, ROW_COL, SHEET_COL, RuleRun
 from .rules import PLACEHOLDER, Rule
 
 STRING = "string[pyarrow]"
@@ -186,11 +186,8 @@ def evaluate(rules: list[Rule], records: dict[str, pd.DataFrame], present: dict[
     for rule_id, run in runs.items():
         if run.ran:
             run.reason = "; ".join(notes[rule_id])
+    # In rule order; the report and the findings export sort them for reading (report.sort_findings).
     findings = pd.concat(parts, ignore_index=True) if parts else empty_findings()
-    order = {s: i for i, s in enumerate(SEVERITIES)}
-    findings = findings.assign(_o=findings["severity"].map(order)).sort_values(
-        ["_o", "rule_id", "court_id", "firm_name", "person_name", "finding_id"], kind="stable",
-        na_position="last").drop(columns="_o").reset_index(drop=True)
     return findings, list(runs.values())
 
 
