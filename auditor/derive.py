@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 from rapidfuzz import fuzz
+from rapidfuzz.process import cpdist
 
 from . import normalize as nz
 from .calendar import Calendar
@@ -346,7 +347,7 @@ def _holder_match(out, k: _Codes, holder_codes: dict[str, np.ndarray]) -> None:
         if len(todo):
             a = names.take(pa.array(holder[todo])).to_pylist()
             b = names.take(pa.array(own[todo])).to_pylist()
-            ok[todo] = np.asarray([fuzz.token_sort_ratio(x, y) for x, y in zip(a, b)]) >= 90
+            ok[todo] = cpdist(a, b, scorer=fuzz.token_sort_ratio) >= 90
         f["holder_name_matches"] = pd.Series(pd.arrays.BooleanArray(ok, ~known), index=f.index)
 
 

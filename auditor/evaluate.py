@@ -100,7 +100,7 @@ def render(template: str, frame: pd.DataFrame) -> pd.Series:
 
 def _source(frame: pd.DataFrame) -> pd.Series:
     sheet = frame[SHEET_COL].astype(STRING).fillna("")
-    where = frame[FILE_COL].astype(STRING) + sheet.mask(sheet == "", "").where(sheet == "", ", sheet " + sheet)
+    where = frame[FILE_COL].astype(STRING) + sheet.where(sheet == "", ", sheet " + sheet)
     return (where + ", row " + frame[ROW_COL].astype(str)).astype(STRING)
 
 

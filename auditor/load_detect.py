@@ -32,6 +32,9 @@ _EXT_FAMILY = {
 _MACRO_EXTS = (".xlsm", ".xltm", ".xlam")
 _SMALL_MEMBER = 1 << 20  # members under 1 MB never count as a zip bomb
 
+MACROS_REFUSED = ("is a macro-enabled workbook; macros are not accepted. In Excel use File > Save As > "
+                  "Excel Workbook (.xlsx) and give that file instead")
+
 
 @dataclass(frozen=True)
 class Detected:
@@ -70,9 +73,7 @@ def _zip_family(path: str, name: str, limits) -> tuple[str | None, str]:
     ctypes = content_types.lower()
     if any(n.lower().endswith("vbaproject.bin") for n in names) or any(
             t in ctypes for t in (b"sheet.macroenabled", b"template.macroenabled", b"addin.macroenabled")):
-        raise InputError(name, (
-            "is a macro-enabled workbook; macros are not accepted. In Excel use File > Save As > "
-            "Excel Workbook (.xlsx) and give that file instead"))
+        raise InputError(name, MACROS_REFUSED)
     if "xl/workbook.xml" in names:
         return "xlsx", "an Excel workbook (.xlsx)"
     if "xl/workbook.bin" in names:
@@ -119,9 +120,7 @@ def detect(path: str, name: str, head: bytes, limits) -> Detected:
     if "." in name:
         ext = "." + name.rsplit(".", 1)[1].lower()
     if ext in _MACRO_EXTS:
-        raise InputError(name, (
-            "is a macro-enabled workbook; macros are not accepted. In Excel use File > Save As > "
-            "Excel Workbook (.xlsx) and give that file instead"))
+        raise InputError(name, MACROS_REFUSED)
     want = _EXT_FAMILY.get(ext)  # None: unknown extension, judged by content alone
     if head.startswith(OLE2_MAGIC):
         with open(path, "rb") as fh:

@@ -139,7 +139,3 @@ def coerce_court(s: pd.Series, known_courts) -> tuple[pd.Series, pd.Series]:
     if bad.any():
         mapped = mapped.where(~bad, mapped.str.slice(1))
     return mapped.astype(STRING), bad
-
-
-def category_values(col: C.Column) -> list[str]:
-    return list(col.categories)
