@@ -179,7 +179,8 @@ def rules_cmd(rule_id, rules_files, fmt, cross_check, court_accounts, roster, pa
 
 
 @cli.command()
-@click.option("--rows", type=click.IntRange(1), required=True, help="Court account rows to make.")
+@click.option("--rows", type=click.IntRange(100), required=True,
+              help="Court account rows to make (at least 100, so that every problem is planted).")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write into.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
