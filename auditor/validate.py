@@ -125,10 +125,47 @@ def _one_line(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+_NAME_COLUMN = {C.COURT_ACCOUNTS: "filer_name", C.ROSTER: "person_name", C.PACER_ACCOUNTS: "account_holder"}
+_NAME_PARTS = {  # header keys (columns.header_key) of name parts that exports keep in columns of their own
+    "last": ("lastname", "surname", "familyname", "last"),
+    "first": ("firstname", "givenname", "first"),
+    "middle": ("middlename", "middleinitial", "mi", "middle"),
+    "suffix": ("suffix", "namesuffix"),
+}
+
+
+def _compose_name(raw: RawTable) -> None:
+    """Exports that keep "Last Name" and "First Name" in columns of their own get the name column
+    the audit needs, written "Last, First Middle Suffix" (the parts' columns are used up)."""
+    target = _NAME_COLUMN[raw.kind]
+    if target in raw.frame.columns:
+        return
+    found: dict[str, str] = {}
+    for col in raw.unknown_columns:
+        key = C.header_key(col)
+        for part, keys in _NAME_PARTS.items():
+            if key in keys and part not in found:
+                found[part] = col
+    if "last" not in found or "first" not in found:
+        return
+    part = {p: raw.frame[c].astype(STRING).str.strip().replace("", pd.NA) for p, c in found.items()}
+    given = part["first"]
+    for extra in ("middle", "suffix"):
+        if extra in part:
+            given = (given.fillna("") + " " + part[extra].fillna("")).str.strip().replace("", pd.NA)
+    last = part["last"]
+    name = (last + ", " + given).fillna(last).fillna(given)
+    raw.frame[target] = name.astype(STRING)
+    raw.headers[target] = " + ".join(found[p] for p in ("last", "first", "middle", "suffix") if p in found)
+    raw.present_columns.append(target)
+    raw.unknown_columns = [c for c in raw.unknown_columns if c not in found.values()]
+
+
 def validate_table(raw: RawTable, *, court: str | None = None, firm: str | None = None,
                    known_courts: Mapping[str, str] | None = None) -> InputTable:
     """Typed, checked records of one loaded table, with its data issues."""
     kind = raw.kind
+    _compose_name(raw)
     _check_columns(raw, court, firm)
     src = raw.frame
     index = src.index

@@ -258,3 +258,19 @@ def test_large_file_loads_every_row(tmp_path):
     t = load_input(p, "court_accounts", known_courts=KNOWN)
     assert t.rows_read == n and t.rows_audited == n
     assert t.records["_row"].iloc[-1] == n + 1
+
+
+def test_name_in_separate_last_first_columns(tmp_path):
+    p = write(tmp_path, "split.csv",
+              "Court,Login,Last Name,First Name,MI,Role\n"
+              "ncmb,jsmith,Smith,John,A,Attorney\n"
+              "ncmb,cher,,Cher,,Attorney\n"
+              "ncmb,nobody,,,,Attorney\n")
+    t = load_input(p, "court_accounts", known_courts=KNOWN)
+    r = t.records.set_index("_row")
+    assert r.loc[2, "filer_name"] == "Smith, John A"
+    assert r.loc[3, "filer_name"] == "Cher"
+    assert t.rows_rejected == 1  # no name at all: the required name is blank
+    issue = t.issues[t.issues["row"] == 4].iloc[0]
+    assert issue["column"] == "Last Name + First Name + MI"
+    assert "Last Name" not in t.unknown_columns and "MI" not in t.unknown_columns
