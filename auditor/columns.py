@@ -88,7 +88,8 @@ PACER_USE = {
     "both": ("both", "efiling and research", "filing and research", "research and efiling", "all"),
 }
 ACCOUNT_TYPE = {
-    "individual": ("individual", "upgraded pacer account", "individual account", "personal", "user"),
+    "individual": ("individual", "upgraded pacer account", "individual account", "personal", "user",
+                   "legacy pacer account", "legacy pacer account (upgrade)", "upgraded", "legacy"),
     "paa": ("paa", "pacer administrative account", "administrative", "admin account", "administrative account", "firm billing"),
     "shared": ("shared", "legacy firm account", "firm account", "shared account", "group", "firm"),
 }

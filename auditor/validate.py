@@ -161,6 +161,21 @@ def _compose_name(raw: RawTable) -> None:
     raw.unknown_columns = [c for c in raw.unknown_columns if c not in found.values()]
 
 
+_UPGRADED_TYPES = {"upgradedpaceraccount": True, "upgraded": True, "legacypaceraccount": False,
+                   "legacypaceraccountupgrade": False, "legacy": False}
+
+
+def _upgraded_from_account_type(frame: pd.DataFrame, text: dict) -> None:
+    """PACER's own screen says "Account Type: Upgraded PACER Account" or "Legacy PACER Account":
+    where the upgraded column is blank or absent, that answer fills it."""
+    codes, spellings = pd.factorize(text["account_type"])  # a few distinct spellings, looked up once each
+    if not len(spellings):
+        return
+    answers = pd.array([_UPGRADED_TYPES.get(C.header_key(v)) for v in spellings] + [None], dtype="boolean")
+    said = pd.Series(answers[np.where(codes >= 0, codes, len(spellings))], index=frame.index)
+    frame["upgraded"] = frame["upgraded"].astype("boolean").fillna(said)
+
+
 def validate_table(raw: RawTable, *, court: str | None = None, firm: str | None = None,
                    known_courts: Mapping[str, str] | None = None) -> InputTable:
     """Typed, checked records of one loaded table, with its data issues."""
@@ -206,6 +221,8 @@ def validate_table(raw: RawTable, *, court: str | None = None, firm: str | None 
 
     rejected |= _run_schema(kind, frame, text, issues)
     _defaults(kind, frame, text)
+    if kind == C.PACER_ACCOUNTS:
+        _upgraded_from_account_type(frame, text)
     _attorney_bar(kind, frame, text, rejected, issues)
 
     keep = ~rejected

@@ -274,3 +274,19 @@ def test_name_in_separate_last_first_columns(tmp_path):
     issue = t.issues[t.issues["row"] == 4].iloc[0]
     assert issue["column"] == "Last Name + First Name + MI"
     assert "Last Name" not in t.unknown_columns and "MI" not in t.unknown_columns
+
+
+def test_pacer_account_type_as_pacer_shows_it_fills_upgraded(tmp_path):
+    p = write(tmp_path, "pacer.csv",
+              "PACER Username,Account Type,Upgraded\n"
+              "jd4821,Legacy PACER Account,\n"
+              "jdoe2020,Upgraded PACER Account,\n"
+              "lp1234,Legacy PACER Account (Upgrade),\n"
+              "ab1234,Legacy PACER Account,yes\n"
+              "firmpaa1,PAA,\n")
+    r = load_input(p, "pacer_accounts").records.set_index("pacer_username")
+    assert r.loc["jd4821", "account_type"] == "individual" and r.loc["jd4821", "upgraded"] == False  # noqa: E712
+    assert r.loc["jdoe2020", "upgraded"] == True  # noqa: E712
+    assert r.loc["lp1234", "upgraded"] == False  # noqa: E712
+    assert r.loc["ab1234", "upgraded"] == True  # noqa: E712  (the upgraded column, when given, wins)
+    assert pd.isna(r.loc["firmpaa1", "upgraded"])
