@@ -63,13 +63,18 @@ def header_key(text: object) -> str:
 
 
 FILER_ROLES = {
-    "attorney": ("attorney", "atty", "attorneys", "lawyer", "counsel", "attorney filer", "aty"),
+    "attorney": ("attorney", "atty", "attorneys", "lawyer", "counsel", "attorney filer", "aty", "pro hac vice",
+                 "attorney pro hac vice", "pro hac vice attorney", "phv", "government attorney", "us attorney",
+                 "ausa", "federal defender", "cja attorney", "cja panel attorney", "attorney admitted"),
     "trustee": ("trustee", "chapter 7 trustee", "chapter 13 trustee", "us trustee", "ust", "standing trustee"),
     "creditor": ("creditor", "claims agent", "creditor filer"),
     "limited_filer": ("limited filer", "limited", "limited use", "limited use filer", "filing agent", "agent"),
-    "pro_se": ("pro se", "prose", "self represented", "pro se filer", "pro se party"),
+    "pro_se": ("pro se", "prose", "self represented", "pro se filer", "pro se party", "pro se debtor",
+               "pro se litigant"),
     "staff": ("staff", "court staff", "paralegal", "legal assistant", "assistant", "secretary"),
-    "other": ("other", "party", "transcriber", "auditor", "course provider", "journalist", "media"),
+    "other": ("other", "party", "transcriber", "auditor", "course provider", "journalist", "media",
+              "interested party", "mediator", "petition preparer", "bankruptcy petition preparer",
+              "financial management course provider", "case tracking", "public"),
 }
 ACCOUNT_STATUS = {
     "active": ("active", "a", "enabled", "current"),
