@@ -30,6 +30,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .normalize import arrow
+
 from .report_format import FORMULA_START_RE, clean_strings
 
 SAMPLE_ROW = 2                    # the row openpyxl writes sample cells in (row 1 is the header)
@@ -67,11 +69,7 @@ def text_values(s: pd.Series) -> pa.Array:
 
 
 def _arrow(s: pd.Series) -> pa.Array:
-    if not len(s):
-        return pa.array([], type=_STR)
-    data = s.astype("string[pyarrow]").array._pa_array
-    data = data.combine_chunks() if isinstance(data, pa.ChunkedArray) else data
-    return data.cast(_STR)
+    return arrow(s).cast(_STR)
 
 
 def date_values(s: pd.Series) -> pa.Array:

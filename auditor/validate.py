@@ -21,7 +21,7 @@ from pandera.errors import SchemaErrors
 
 from . import columns as C
 from .errors import InputError
-from .load import Limits, RawTable, read_table
+from .load import SHOWN_VALUE_CHARS, Limits, RawTable, read_table
 from .model import DATA_ISSUE_COLUMNS, FILE_COL, KIND_COL, ROW_COL, SHEET_COL, InputTable
 from .validate_coerce import (
     STRING, coerce_bool, coerce_category, coerce_court, coerce_date, coerce_email, is_excel_error,
@@ -53,8 +53,8 @@ def schema(kind: str) -> pa.DataFrameSchema:
 
 def _shown(s: pd.Series) -> pd.Series:
     s = s.astype(STRING).fillna("")
-    long = s.str.len() > 200
-    return s.where(~long, s.str.slice(0, 200) + "…")
+    long = s.str.len() > SHOWN_VALUE_CHARS   # the column-wise twin of load.shown
+    return s.where(~long, s.str.slice(0, SHOWN_VALUE_CHARS) + "…")
 
 
 class _Issues:
