@@ -16,13 +16,13 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
-from .calendar import Calendar
-from .columns import COURT_ACCOUNTS, KINDS, PACER_ACCOUNTS, ROSTER
-from .derive import derive
-from .errors import AuditorError, InputError, UsageError
-from .evaluate import Matcher, evaluate, pandas_matcher
-from .model import DATA_ISSUE_COLUMNS, FILE_COL, AuditResult, InputTable
-from .rules import Rule, load_rules
+from auditor.calendar import Calendar
+from auditor.columns import COURT_ACCOUNTS, KINDS, PACER_ACCOUNTS, ROSTER
+from auditor.derive.core import derive
+from auditor.errors import AuditorError, InputError, UsageError
+from auditor.engines.evaluate import Matcher, evaluate, pandas_matcher
+from auditor.model import DATA_ISSUE_COLUMNS, FILE_COL, AuditResult, InputTable
+from auditor.rulebook.catalogue import Rule, load_rules
 
 Progress = Callable[[str], None]
 ENGINES = ("pandas", "durable")
@@ -37,8 +37,8 @@ def load_inputs(files: dict[str, Iterable], *, court: str | None = None, firm: s
                 progress: Progress = _quiet) -> list[InputTable]:
     """Read and validate every input file.  A bad file stops the run, or with ``skip_bad_files``
     is listed as skipped (with its reason) and the others go on."""
-    from .validate import load_input
-    from .load import Limits
+    from auditor.validate.table import load_input
+    from auditor.load.table import Limits
 
     limits = limits or Limits()
     known = (calendar or Calendar.load()).known_courts()
@@ -165,7 +165,7 @@ def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_account
                          skip_bad_files=skip_bad_files, progress=progress)
     matcher: Matcher = pandas_matcher
     if engine == "durable":
-        from .durable_engine import durable_matcher  # optional second engine
+        from auditor.engines.durable.engine import durable_matcher  # optional second engine
         matcher = durable_matcher(rules)
     result = audit_tables(tables, as_of=as_of, rules=rules, calendar=calendar, matcher=matcher, engine=engine,
                           progress=progress)
@@ -179,7 +179,7 @@ def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_account
 
 def write(result: AuditResult, path, *, split_by_firm: bool = False) -> list[Path]:
     """Write the report (and, with ``split_by_firm``, one workbook per firm); return the paths written."""
-    from .report import write_firm_reports, write_report
+    from auditor.report.workbook import write_firm_reports, write_report
 
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
@@ -206,9 +206,9 @@ def write_findings(result: AuditResult, path, fmt: str) -> Path:
 
     import pyarrow as pa
 
-    from .model import FINDING_COLUMNS
-    from .report import sort_findings
-    from .report_format import FORMULA_START_RE
+    from auditor.model import FINDING_COLUMNS
+    from auditor.report.workbook import sort_findings
+    from auditor.report.format import FORMULA_START_RE
 
     if fmt not in FINDINGS_FORMATS:
         raise UsageError(f"findings format must be {' or '.join(FINDINGS_FORMATS)}, not {fmt!r}")

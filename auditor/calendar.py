@@ -13,22 +13,25 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 import pandas as pd
 
-from .errors import RulesError
+from auditor.errors import RulesError
 
-RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
-DEFAULT_CALENDAR = RULES_DIR / "courts.csv"
+# The shipped catalogue (the top-level rules/ folder, installed as the package auditor._rules).
+SHIPPED = files("auditor._rules")
+DEFAULT_CALENDAR = SHIPPED / "courts.csv"
 CALENDAR_COLUMNS = ["court_id", "pacer_court_ids", "name", "type", "circuit", "on_nextgen",
                     "nextgen_go_live", "go_live_precision", "source"]
 COURT_TYPES = {"bankruptcy", "district", "appellate", "national"}
 
 
-def _read_calendar(path: Path) -> pd.DataFrame:
+def _read_calendar(path) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        with path.open("rb") as fh:
+            frame = pd.read_csv(fh, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise RulesError(str(path.name), f"cannot read the court calendar: {exc}") from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import AuditorError
-from .model import SEVERITIES
+from auditor import __version__
+from auditor.errors import AuditorError
+from auditor.model import SEVERITIES
 
 EXIT_FINDINGS = 1
 EXIT_BAD = 2
@@ -43,7 +43,7 @@ class Progress:
 
 
 def _limits(max_file_mb, max_rows, max_cell_chars):
-    from .load import Limits
+    from auditor.load.table import Limits
 
     base = Limits()
     return Limits(max_file_bytes=int(max_file_mb * (1 << 20)) if max_file_mb else base.max_file_bytes,
@@ -95,7 +95,7 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
           split_by_firm, skip_bad_files, out, findings_csv, findings_parquet, quiet, show_progress, max_file_mb,
           max_rows, max_cell_chars):
     """Run an audit and write the Excel remediation report."""
-    from . import api
+    from auditor import api
 
     if Path(out).suffix.lower() != ".xlsx":  # say so before any data is read
         raise click.UsageError(f"--out must name an .xlsx file, not {Path(out).name!r}")
@@ -137,7 +137,7 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
 @limit_options
 def validate(files, kind, court, firm, courts_files, max_file_mb, max_rows, max_cell_chars):
     """Check input files only: rows read, audited, rejected, and every data issue."""
-    from .validate_files import validate_files
+    from auditor.validate.files import validate_files
 
     bad = validate_files(files, kind=kind, court=court, firm=firm, courts_files=courts_files,
                          limits=_limits(max_file_mb, max_rows, max_cell_chars), echo=click.echo)
@@ -159,11 +159,11 @@ def validate(files, kind, court, firm, courts_files, max_file_mb, max_rows, max_
               help="Your own court calendar file, for --cross-check.")
 def rules_cmd(rule_id, rules_files, fmt, cross_check, court_accounts, roster, pacer_accounts, as_of, courts_files):
     """List the rules, or show one rule whole with its examples."""
-    from . import rules_doc
-    from .rules import load_rules
+    from auditor.rulebook import docs as rules_doc
+    from auditor.rulebook.catalogue import load_rules
 
     if cross_check:
-        from .cross_check import run_cross_check
+        from auditor.engines.cross_check import run_cross_check
 
         sys.exit(run_cross_check(court_accounts=court_accounts, roster=roster, pacer_accounts=pacer_accounts,
                                  courts_files=courts_files,
@@ -187,7 +187,7 @@ def rules_cmd(rule_id, rules_files, fmt, cross_check, court_accounts, roster, pa
 @click.option("--as-of", callback=_date, help="Date the data describes (default 2026-11-30).")
 def sample(rows, out, seed, fmt, as_of):
     """Make synthetic court exports, PACER account lists and firm rosters with known problems."""
-    from .sample import generate
+    from auditor.sample.files import generate
 
     kw = {"as_of": as_of} if as_of else {}
     manifest = generate(rows, out, seed=seed, fmt=fmt, **kw)

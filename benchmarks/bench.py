@@ -2,7 +2,7 @@
 
 For each size (court account rows; rosters and PACER accounts in proportion,
 as the sample generator makes them) this generates synthetic inputs with
-``auditor.sample.generate`` (kept in benchmarks/data/ and reused), then runs
+``auditor.sample.files.generate`` (kept in benchmarks/data/ and reused), then runs
 the audit in a fresh process so that peak memory is that size's own:
 
   load      read every file (CSV via pyarrow, XLSX via calamine), type and check
@@ -63,7 +63,7 @@ def _peak_bytes() -> int:
 
 def data_dir(base: Path, rows: int, fmt: str, seed: int) -> Path:
     """Generate the inputs once per (size, format, seed); reuse them afterwards."""
-    from auditor.sample import generate
+    from auditor.sample.files import generate
 
     out = base / f"{fmt}-{rows}-seed{seed}"
     if not (out / "manifest.json").exists():
@@ -86,7 +86,7 @@ def run_audit(folder: Path, out_dir: Path) -> dict:
     """One full audit, stage by stage (the same calls as ``auditor.api.audit`` and ``write``)."""
     from auditor import api
     from auditor.calendar import Calendar
-    from auditor.rules import load_rules
+    from auditor.rulebook.catalogue import load_rules
 
     rules = load_rules()
     calendar = Calendar.load()
@@ -130,8 +130,8 @@ def rule_checks(tables, rules, calendar) -> tuple[int, float]:
     """Record-rule checks and the seconds rule evaluation alone takes (derived records given)."""
     import pandas as pd
 
-    from auditor import rulelang as rl
-    from auditor.derive import derive
+    from auditor.rulebook import language as rl
+    from auditor.derive.core import derive
 
     records = {}
     for kind in {t.kind for t in tables}:

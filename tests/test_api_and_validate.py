@@ -9,7 +9,7 @@ import pytest
 
 from auditor.api import audit, write
 from auditor.errors import InputError, RulesError, UsageError
-from auditor.evaluate import finding_ids
+from auditor.engines.evaluate import finding_ids
 from conftest import run_cli, sheet_rows, write_csv
 
 COURT = ["Court ID", "Login", "Filer", "Filer Type", "Bar No", "PACER User Name", "Account Status"]

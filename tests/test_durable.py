@@ -16,13 +16,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditor import rulelang as rl
-from auditor.cross_check import compare_findings, report_differences
-from auditor.durable_child import CRASH_HOOK, run
-from auditor.durable_compile import NotExpressible, check_definition, compile_condition
-from auditor.durable_engine import TIMEOUT_ENV, DurableMatcher, encode
+from auditor.rulebook import language as rl
+from auditor.engines.cross_check import compare_findings, report_differences
+from auditor.engines.durable.child import CRASH_HOOK, run
+from auditor.engines.durable.compile import NotExpressible, check_definition, compile_condition
+from auditor.engines.durable.engine import TIMEOUT_ENV, DurableMatcher, encode
 from auditor.errors import EngineError
-from auditor.rules import fields_for, load_catalogue, load_rules
+from auditor.rulebook.catalogue import fields_for, load_catalogue, load_rules
 
 from conftest import ROOT, run_cli
 

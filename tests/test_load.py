@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from auditor.errors import InputError
-from auditor.load import Limits, read_table
+from auditor.load.table import Limits, read_table
 
 COURT_HEADER = ["Court", "CM/ECF Login", "Name", "Filer Type", "Bar Number", "PACER Login", "Email"]
 

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from auditor.model import DATA_ISSUE_COLUMNS, FINDING_COLUMNS, STATUSES, AuditResult, InputTable, RuleRun
-from auditor.report import write_firm_reports, write_report
-from auditor.report_format import SEVERITY_FILLS
+from auditor.report.workbook import write_firm_reports, write_report
+from auditor.report.format import SEVERITY_FILLS
 
 DANGEROUS = ['=HYPERLINK("http://x","y")', "+1-555", "@SUM(A1)", "-2+3", "\t=1+1", "\r=1+1", "#N/A", "=1"]
 # XML reads a carriage return back as a line feed: the cell still holds that text, never a formula

@@ -4,8 +4,8 @@ import datetime as dt
 
 import openpyxl
 
-from auditor.report import write_report
-from auditor.report_format import SEVERITY_FILLS
+from auditor.report.workbook import write_report
+from auditor.report.format import SEVERITY_FILLS
 from test_report import finding, findings_frame, issues_frame, make_result
 
 ODD_TEXT = ["a < b & c > d", "  spaced  ", "Zoë 😀 Ōtsuka", "]]></t></is></c><c r=\"A9\"><f>1+1</f>",

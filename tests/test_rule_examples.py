@@ -11,8 +11,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from auditor import rulelang as rl
-from auditor.rules import fields_for, load_catalogue
+from auditor.rulebook import language as rl
+from auditor.rulebook.catalogue import fields_for, load_catalogue
 
 RULES = load_catalogue()
 DTYPES = {rl.TEXT: "string[pyarrow]", rl.CATEGORY: "string[pyarrow]", rl.DATE: "datetime64[ns]",

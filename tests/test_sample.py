@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from auditor.columns import COLUMNS, alias_map, header_key
-from auditor.sample import generate
+from auditor.sample.files import generate
 
 RULES = {
     "shared-filing-account", "shared-research-account", "filer-account-shared-with-staff", "legacy-username",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.sample import generate
+from auditor.sample.files import generate
 from conftest import ROOT, run_cli, sheet_rows
 
 

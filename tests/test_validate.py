@@ -10,9 +10,9 @@ import pytest
 
 from auditor import columns as C
 from auditor.errors import InputError
-from auditor.load import Limits
+from auditor.load.table import Limits
 from auditor.model import DATA_ISSUE_COLUMNS
-from auditor.validate import load_input
+from auditor.validate.table import load_input
 
 KNOWN = {"ncmb": "ncmb", "ncmbk": "ncmb", "ncwb": "ncwb", "ncwbk": "ncwb"}
 

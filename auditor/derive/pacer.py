@@ -1,0 +1,83 @@
+"""Derived fields of the PACER account list that look at the other inputs of the run: whether a
+username is used to e-file, the other accounts of the same person, and the account's firm.
+
+Called by ``auditor.derive.core.derive`` with the run's keys as integer codes (``_Codes``), so that
+each look-up is a numpy index rather than a hash pass over text.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from auditor import normalize as nz
+from auditor.columns import COURT_ACCOUNTS, PACER_ACCOUNTS, ROSTER
+
+STRING = "string[pyarrow]"
+
+
+def pacer_firm(out, k) -> None:
+    """A PACER account's firm, so that a firm's own report holds its PAA and accounts: from a roster
+    listing the username or the account's paa_id, else from a court account linked to it."""
+    p = out[PACER_ACCOUNTS]
+    n = len(k.users)
+    firm = pd.Series(pd.NA, index=p.index, dtype=STRING)
+    for kind, key in ((ROSTER, "user"), (ROSTER, "paa"), (COURT_ACCOUNTS, "user")):
+        if kind not in out:
+            continue
+        f = out[kind]
+        src = (k.paa if key == "paa" else k.user)[kind]
+        named = f["firm_name"].notna().to_numpy(dtype=bool)
+        first = nz.first_positions(np.where(named, src, -1), n)   # row of f, first with a firm
+        mine = (k.paa if key == "paa" else k.user)[PACER_ACCOUNTS]
+        firm = firm.fillna(nz.take_at(f["firm_name"], nz.at(first, mine), p.index, STRING))
+        if key == "paa":  # the PAA's own row: its username is the paa_id the roster names
+            firm = firm.fillna(nz.take_at(f["firm_name"], nz.at(first, k.user[PACER_ACCOUNTS]), p.index, STRING))
+    p["firm_name"] = firm
+
+
+def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling_people: np.ndarray, k) -> None:
+    u = k.user[PACER_ACCOUNTS]
+    found = nz.at(in_uses, u, False)   # the username is used in court accounts or rosters
+    p["used_for_efiling"] = pd.Series(found & (nz.at(efiling_people, u, 0) > 0), index=p.index).astype("boolean")
+    p["in_other_inputs"] = pd.Series(found, index=p.index).astype("boolean")
+    personal = (p["account_type"].isna() | (p["account_type"] == "individual")).to_numpy(dtype=bool)
+    email = nz.email_key(p["email"])
+    # Group 1: same normalised e-mail.  An e-mail on one row alone cannot be on several usernames:
+    # counted on integer codes first, so the grouping below sees only the e-mails on several rows.
+    ecode, _ = nz.factorize(nz.arrow(email))
+    eligible = personal & (ecode >= 0) & (u >= 0)
+    rows = np.bincount(ecode[eligible], minlength=int(ecode.max()) + 1 if len(ecode) else 0)
+    several = eligible & (nz.at(rows, ecode, 0) > 1)
+    e = pd.DataFrame({"email": email[several], "user": p["_user"][several]})
+    e = e.drop_duplicates()
+    e = e[e["email"].duplicated(keep=False)]  # only e-mails on several usernames need grouping
+    by_email = e.groupby("email")["user"].agg(lambda s: sorted(set(s)))  # one call per shared e-mail
+    # Group 2: one bar id e-filing with several usernames that are personal accounts in the list.
+    is_personal = np.zeros(len(k.users), dtype=bool)
+    is_personal[u[personal & (u >= 0)]] = True
+    ub = uses["user"].to_numpy(dtype=np.int64)
+    bar = uses["bar"].to_numpy(dtype=np.int64)
+    sel = uses["efiling"].to_numpy(dtype=bool) & (bar >= 0) & nz.at(is_personal, ub, False)
+    eb = pd.DataFrame({"bar": bar[sel], "user": ub[sel]})
+    eb = eb[eb["bar"].duplicated(keep=False)]  # a bar id on one use alone has one username
+    eb = eb.drop_duplicates(["bar", "user"])
+    eb = eb[eb["bar"].duplicated(keep=False)]
+    eb["user"] = k.users.array.take(eb["user"].to_numpy())
+    by_bar = eb.groupby("bar")["user"].agg(lambda s: sorted(set(s)))
+    user_bar = eb.drop_duplicates("user").set_index("user")["bar"]
+    mine = personal & (u >= 0)
+    candidates = pd.Series(mine, index=p.index) & (
+        nz.isin(email, pd.Series(by_email.index, dtype=STRING))
+        | nz.isin(p["_user"], pd.Series(user_bar.index, dtype=STRING)))
+    count = pd.Series(pd.NA, index=p.index, dtype="Int64")
+    count[mine] = 1
+    names = pd.Series(pd.NA, index=p.index, dtype=STRING)
+    if candidates.any():  # only the few accounts that share an e-mail or a bar id
+        by_email, by_bar, user_bar = by_email.to_dict(), by_bar.to_dict(), user_bar.to_dict()
+        sets = [sorted(set(by_email.get(em, [])) | set(by_bar.get(user_bar.get(us), [])) | {us})
+                for em, us in zip(email[candidates].astype(object), p.loc[candidates, "_user"].astype(object))]
+        count[candidates] = [len(x) for x in sets]
+        names[candidates] = [", ".join(x) for x in sets]
+    p["person_pacer_accounts"] = count
+    p["person_pacer_usernames"] = names

@@ -1,0 +1,223 @@
+"""Evaluate rules over derived records and turn the matches into findings.
+
+The default engine compiles each rule's condition to vectorised pandas
+operations (``auditor.rulebook.language.evaluate``).  Another engine may supply the
+matches instead (``matcher``); the findings are built the same way, so both
+engines' output can be compared finding by finding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from auditor import normalize as nz
+from auditor.rulebook import language as rl
+from auditor.columns import COLUMNS, KIND_LABELS, KIND_OPTIONS, PACER_ACCOUNTS, ROSTER, COURT_ACCOUNTS
+from auditor.derive.core import DERIVED_BY_NAME
+from auditor.model import FILE_COL, FINDING_COLUMNS, ROW_COL, SHEET_COL, RuleRun
+from auditor.rulebook.catalogue import PLACEHOLDER, Rule
+
+STRING = "string[pyarrow]"
+# Matcher: (rules, kind, records of that kind) -> {rule id: boolean numpy array over the records}.
+# Called once per input kind with every rule that checks that kind.
+Matcher = Callable[[list[Rule], str, pd.DataFrame], dict[str, np.ndarray]]
+
+PERSON_COLUMN = {COURT_ACCOUNTS: "filer_name", ROSTER: "person_name", PACER_ACCOUNTS: "account_holder"}
+# Input columns that always hold a value (a default fills blanks), so a file without them loses nothing.
+DEFAULTED = {"account_status", "pacer_use"}
+
+
+def pandas_matcher(rules: list[Rule], kind: str, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The default engine: each condition compiled to vectorised pandas operations."""
+    return {rule.id: rl.evaluate(rule.conditions[kind], frame) for rule in rules}
+
+
+def _columns_needed(rule: Rule, kind: str) -> set[str]:
+    """Input columns of ``kind`` that the rule reads, directly or through derived fields."""
+    input_cols = {c.name for c in COLUMNS[kind]}
+    needed: set[str] = set()
+    for name in rl.field_names(rule.conditions[kind]):
+        if name in input_cols:
+            needed.add(name)
+        elif name in DERIVED_BY_NAME:
+            needed.update(DERIVED_BY_NAME[name].columns)
+    for need in rule.needs:
+        k, _, col = need.partition(".")
+        if k == kind and col:
+            needed.add(col)
+    return (needed & input_cols) - DEFAULTED
+
+
+def finding_ids(rule_id: str, kind: str, keys: pd.Series, rows: pd.Series) -> pd.Series:
+    """Stable ids: the same rule and the same account give the same id in every run.
+
+    The account is court + CM/ECF login for court accounts, firm + person (bar id, else name) for
+    rosters, and the username for PACER accounts.  A second record of one account in one run (a
+    duplicated row) gets "-2", "-3" in file order.
+    """
+    text = (rule_id + "|" + kind + "|" + keys.fillna("")).to_numpy(dtype=object)
+    # SipHash with pandas' fixed key over plain Python strings: the same text gives the same number
+    # on every machine and run (a test pins a known id).
+    hashed = pd.util.hash_array(text, categorize=True).astype(">u8")
+    hexes = np.frombuffer(hashed.tobytes().hex().upper().encode(), dtype="S16").astype("U16")
+    ids = pd.Series(np.char.add("F-", hexes), index=keys.index, dtype=STRING)
+    order = pd.DataFrame({"id": ids, "row": rows}).sort_values("row", kind="stable")
+    dup = order.groupby("id").cumcount()
+    suffix = pd.Series(np.where(dup > 0, "-" + (dup + 1).astype(str), ""), index=order.index).reindex(ids.index)
+    return (ids + suffix).astype(STRING)
+
+
+def account_keys(kind: str, frame: pd.DataFrame) -> pd.Series:
+    if kind == COURT_ACCOUNTS:
+        return frame["court_id"].fillna("") + "|" + frame["cmecf_login"].str.strip().str.lower().fillna("")
+    if kind == ROSTER:
+        person = ("b:" + frame["_bar"]).fillna("n:" + frame["_name"]).fillna("r:" + frame[ROW_COL].astype(str))
+        return nz.firm_key(frame["firm_name"]).fillna("") + "|" + person
+    return frame["_user"].fillna("r:" + frame[ROW_COL].astype(str))
+
+
+def _text(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series.dt.strftime("%Y-%m-%d").astype(STRING).fillna("(unknown)")
+    if pd.api.types.is_bool_dtype(series):
+        return series.map({True: "yes", False: "no"}).astype(STRING).fillna("(unknown)")
+    return series.astype(STRING).fillna("(blank)")
+
+
+def render(template: str, frame: pd.DataFrame) -> pd.Series:
+    """Fill ``{field}`` placeholders column-wise (one pass per placeholder, not per row)."""
+    out = pd.Series("", index=frame.index, dtype=STRING)
+    pos = 0
+    for m in PLACEHOLDER.finditer(template):
+        out = out + template[pos:m.start()] + _text(frame[m.group(1)])
+        pos = m.end()
+    return out + template[pos:]
+
+
+def _source(frame: pd.DataFrame) -> pd.Series:
+    sheet = frame[SHEET_COL].astype(STRING).fillna("")
+    where = frame[FILE_COL].astype(STRING) + sheet.where(sheet == "", ", sheet " + sheet)
+    return (where + ", row " + frame[ROW_COL].astype(str)).astype(STRING)
+
+
+def build_findings(rule: Rule, kind: str, hits: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    col = lambda name: hits[name].astype(STRING) if name in hits else pd.Series(pd.NA, index=hits.index, dtype=STRING)  # noqa: E731
+    due = pd.NaT if rule.due_days is None else pd.Timestamp(as_of + dt.timedelta(days=rule.due_days))
+    out = pd.DataFrame({
+        "finding_id": finding_ids(rule.id, kind, account_keys(kind, hits), hits[ROW_COL]),
+        "rule_id": rule.id,
+        "severity": rule.severity,
+        "title": rule.title,
+        "court_id": col("court_id") if kind == COURT_ACCOUNTS else pd.Series(pd.NA, index=hits.index, dtype=STRING),
+        "firm_name": col("firm_name"),
+        "person_name": col(PERSON_COLUMN[kind]),
+        "bar_id": col("bar_id"),
+        "cmecf_login": col("cmecf_login"),
+        "pacer_username": col("pacer_username"),
+        "evidence": render(rule.evidence, hits),
+        "remediation": rule.remediation,
+        "owner": rule.owner,
+        "due_date": pd.Series(due, index=hits.index, dtype="datetime64[ns]"),
+        "status": "Open",
+        "first_seen": pd.Series(pd.Timestamp(as_of), index=hits.index, dtype="datetime64[ns]"),
+        "source": _source(hits),
+    }, index=hits.index)
+    for c in ("rule_id", "severity", "title", "remediation", "owner", "status"):
+        out[c] = out[c].astype(STRING)
+    return out[FINDING_COLUMNS]
+
+
+def evaluate(rules: list[Rule], records: dict[str, pd.DataFrame], present: dict[str, dict[str, set[str]]],
+             as_of: dt.date, matcher: Matcher = pandas_matcher) -> tuple[pd.DataFrame, list[RuleRun]]:
+    """Run every enabled rule; return (findings, one RuleRun per rule).
+
+    ``records``: derived records per input kind (kinds absent from the run are missing).
+    ``present``: per kind, file display name -> canonical columns that file had.
+    """
+    runs: dict[str, RuleRun] = {}
+    plan: dict[str, list[tuple[Rule, list[str]]]] = {}   # kind -> [(rule, files whose rows are skipped)]
+    notes: dict[str, list[str]] = {}
+    for rule in rules:
+        run = RuleRun(id=rule.id, title=rule.title, severity=rule.severity, enabled=rule.enabled, ran=False,
+                      reason="", findings=0, source="; ".join(rule.source), owner=rule.owner,
+                      applies_to=list(rule.applies_to), origin=rule.origin + (
+                          f" (changed by {rule.changed_by})" if rule.changed_by else ""))
+        runs[rule.id] = run
+        notes[rule.id] = []
+        if not rule.enabled:
+            run.reason = f"disabled in {rule.changed_by or rule.origin}"
+            continue
+        blocked = _blocked(rule, records, present)
+        if blocked:
+            run.reason = "not run: " + blocked
+            continue
+        for kind in rule.applies_to:
+            if kind not in records:
+                if len(rule.applies_to) > 1:
+                    notes[rule.id].append(f"no {KIND_LABELS[kind]} in this run")
+                continue
+            needed = _columns_needed(rule, kind)
+            lacking = {f: sorted(needed - cols) for f, cols in present[kind].items() if needed - cols}
+            for f, cols in lacking.items():
+                notes[rule.id].append(f"rows of {f} not checked: no column {', '.join(cols)}")
+            if len(lacking) < len(present[kind]):
+                run.ran = True
+                plan.setdefault(kind, []).append((rule, list(lacking)))
+        if not run.ran:
+            run.reason = "not run: " + ("; ".join(notes[rule.id]) or "no records it applies to")
+    parts = []
+    for kind, items in plan.items():
+        frame = records[kind]
+        if frame.empty:
+            continue
+        masks = matcher([rule for rule, _ in items], kind, frame)
+        for rule, skip_files in items:
+            mask = np.asarray(masks[rule.id], dtype=bool)
+            if skip_files:
+                mask = mask & ~frame[FILE_COL].isin(skip_files).to_numpy(dtype=bool)
+            if mask.any():
+                hits = frame.loc[mask, _finding_columns(rule, frame)]
+                parts.append(build_findings(rule, kind, hits, as_of))
+                runs[rule.id].findings += len(hits)
+    for rule_id, run in runs.items():
+        if run.ran:
+            run.reason = "; ".join(notes[rule_id])
+    # In rule order; the report and the findings export sort them for reading (report.sort_findings).
+    findings = pd.concat(parts, ignore_index=True) if parts else empty_findings()
+    return findings, list(runs.values())
+
+
+# Columns a finding is built from (besides the rule's evidence placeholders).
+_FINDING_SOURCES = ("court_id", "firm_name", "bar_id", "cmecf_login", "pacer_username", "_bar", "_name", "_user",
+                    FILE_COL, SHEET_COL, ROW_COL, *PERSON_COLUMN.values())
+
+
+def _finding_columns(rule: Rule, frame: pd.DataFrame) -> list[str]:
+    """The columns of ``frame`` that building the rule's findings reads (taking only those is faster
+    than taking every input and derived column of the hit rows)."""
+    wanted = dict.fromkeys([*_FINDING_SOURCES, *PLACEHOLDER.findall(rule.evidence)])
+    return [c for c in wanted if c in frame.columns]
+
+
+def _blocked(rule: Rule, records, present) -> str:
+    """Why the rule cannot run at all in this run ("" when it can)."""
+    for need in rule.needs:
+        kind, _, col = need.partition(".")
+        if kind not in records:
+            return f"needs {KIND_LABELS[kind]} ({KIND_OPTIONS[kind]})"
+        if col and not any(col in cols for cols in present.get(kind, {}).values()):
+            return f"needs column {col} in the {KIND_LABELS[kind]}"
+    if not any(kind in records for kind in rule.applies_to):
+        return "no " + " or ".join(KIND_LABELS[k] for k in rule.applies_to) + " in this run"
+    return ""
+
+
+def empty_findings() -> pd.DataFrame:
+    out = pd.DataFrame({c: pd.Series(dtype=STRING) for c in FINDING_COLUMNS})
+    out["due_date"] = pd.Series(dtype="datetime64[ns]")
+    out["first_seen"] = pd.Series(dtype="datetime64[ns]")
+    return out

@@ -1,0 +1,286 @@
+"""Read an input file (CSV or workbook) into a frame of text cells.
+
+``read_table`` refuses what cannot be read safely (a file too big, a zip
+bomb, macros, a password, a file that is not what its name says) with an
+InputError, finds the header row, renames the columns it recognises to their
+canonical names and keeps every cell as text, indexed by the row number the
+user sees in Excel or a text editor.  Typing and checking the cells is the
+validator's work (auditor.validate.table).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from auditor import columns as C
+from auditor.errors import InputError
+from auditor.load.csv import read_csv_grid
+from auditor.load.detect import detect
+from auditor.load.workbook import read_workbook_grid
+
+STRING = pd.StringDtype("pyarrow")
+HEADER_SEARCH_ROWS = 20
+SHOWN_VALUE_CHARS = 200
+
+
+@dataclass
+class Limits:
+    """Size limits that protect the machine from huge or hostile files."""
+
+    max_file_bytes: int = 1 << 30          # 1 GiB
+    max_rows: int = 5_000_000
+    max_cell_chars: int = 32_767           # Excel's own cell limit
+    max_unzipped_bytes: int = 4 << 30      # XLSX: total uncompressed size of the zip members
+    max_zip_ratio: int = 200               # XLSX: uncompressed/compressed ratio of any member
+
+
+@dataclass
+class RawTable:
+    """One sheet or CSV file as read: text cells under canonical column names."""
+
+    path: str
+    name: str
+    kind: str
+    sheet: str
+    sha256: str
+    frame: pd.DataFrame
+    unknown_columns: list[str]
+    present_columns: list[str]
+    rows_blank: int
+    header_issues: list[dict]
+    header_row: int
+    # canonical column -> the header as the user wrote it
+    headers: dict[str, str] = field(default_factory=dict)
+    header_recognised: bool = True   # at least one header cell named a known column
+    all_headers: list[str] = field(default_factory=list)  # every header cell as written, in order
+    file_type: str = ""              # csv | xlsx | xlsb | xls | ods
+    encoding: str = ""               # CSV only
+    delimiter: str = ""              # CSV only
+
+
+def excel_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    out = ""
+    n = index + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def shown(value: object) -> str:
+    """A cell value as shown in a data issue: cut to 200 characters."""
+    text = "" if value is None or value is pd.NA else str(value)
+    return text if len(text) <= SHOWN_VALUE_CHARS else text[:SHOWN_VALUE_CHARS] + "…"
+
+
+def _sha256(path: str) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _scorer(kind: str):
+    amap = C.alias_map(kind)
+
+    keys: dict[str, str] = {}   # header_key of each cell text seen (the same few texts come back)
+
+    def key(cell) -> str:
+        k = keys.get(cell)
+        if k is None:
+            k = keys[cell] = C.header_key(cell)
+        return k
+
+    def score(cells) -> int:
+        return len({amap[k] for k in (key(c) for c in cells if c is not None and c is not pd.NA) if k in amap})
+    return score
+
+
+def _clean(grid: pd.DataFrame, ascii_only: bool = False) -> pd.DataFrame:
+    """Trim every cell, empty -> <NA>, text in Unicode NFC form."""
+    out = {}
+    for col in grid.columns:
+        s = grid[col]
+        if not isinstance(s.dtype, pd.StringDtype) or s.dtype.storage != "pyarrow":
+            s = s.astype(STRING)
+        # ASCII text (a CSV file that is ASCII throughout) needs neither Unicode trimming nor NFC
+        arr = (pc.ascii_trim_whitespace if ascii_only else pc.utf8_trim_whitespace)(_arrow(s))
+        if not ascii_only and not pc.all(pc.string_is_ascii(arr)).as_py():
+            arr = pc.utf8_normalize(arr, "NFC")
+        out[col] = pd.arrays.ArrowStringArray(pa.chunked_array([_empty_to_null(c) for c in arr.chunks], arr.type))
+    return pd.DataFrame(out, index=grid.index)
+
+
+def _empty_to_null(chunk: pa.Array) -> pa.Array:
+    """Empty text -> null.  The text stays where it is; only the validity bitmap is new."""
+    empty = pc.equal(pc.binary_length(chunk), 0)
+    if not pc.any(empty).as_py():
+        return chunk
+    if chunk.offset or chunk.null_count:
+        return pc.if_else(empty, pa.scalar(None, chunk.type), chunk)
+    valid = pc.invert(empty)
+    if valid.offset:
+        return pc.if_else(empty, pa.scalar(None, chunk.type), chunk)
+    return pa.Array.from_buffers(chunk.type, len(chunk), [valid.buffers()[1], *chunk.buffers()[1:]])
+
+
+def _arrow(s: pd.Series) -> pa.ChunkedArray:
+    arr = pa.array(s.array)
+    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+
+
+def _title_issue(name, sheet, row, values) -> dict:
+    text = " | ".join(str(v) for v in values if v is not pd.NA and v is not None)
+    return {"file": name, "sheet": sheet, "row": int(row), "column": "", "value": shown(text),
+            "reason": "title row above the header, not audited", "severity": "warning", "firm_name": pd.NA}
+
+
+def _open(path: str, name: str, limits: Limits) -> bytes:
+    try:
+        size = os.path.getsize(path)
+    except FileNotFoundError:
+        raise InputError(name, "file not found") from None
+    except OSError as exc:
+        raise InputError(name, f"cannot be opened ({exc.strerror or exc})") from None
+    if os.path.isdir(path):
+        raise InputError(name, "is a folder, not a file")
+    if size > limits.max_file_bytes:
+        raise InputError(name, (
+            f"is {size / 2**20:,.0f} MB, more than the limit of {limits.max_file_bytes / 2**20:,.0f} MB "
+            "(raise it with --max-file-mb)"))
+    if size == 0:
+        raise InputError(name, "is empty")
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(8192)
+    except OSError as exc:
+        raise InputError(name, f"cannot be read ({exc.strerror or exc})") from None
+
+
+def read_table(path, kind: str, *, sheet: str | None = None, limits: Limits = Limits()) -> RawTable:
+    """Read one input file of ``kind`` (court_accounts, roster, pacer_accounts)."""
+    if kind not in C.KINDS:
+        raise ValueError(f"unknown input kind {kind!r}")
+    path = os.fspath(path)
+    name = os.path.basename(path)
+    head = _open(path, name, limits)
+    found = detect(path, name, head, limits)
+    score = _scorer(kind)
+    facts: dict = {}
+    col_offset = 0
+    sheet_name = ""
+    if found.family == "csv":
+        with open(path, "rb") as fh:
+            data = fh.read()
+        sha = hashlib.sha256(data).hexdigest()
+        grid, facts = read_csv_grid(data, name, score)
+        del data
+    else:
+        sha = _sha256(path)
+        grid, sheet_name, col_offset = read_workbook_grid(path, name, sheet, limits)
+    if grid.shape[1] == 0 or len(grid) == 0:
+        raise InputError(name, "is empty" if found.family == "csv" else f"sheet {sheet_name!r} is empty")
+    grid = _clean(grid, ascii_only=facts.get("ascii", False))
+    return _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, found.family, facts)
+
+
+def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, family, facts) -> RawTable:
+    blank = grid.isna().all(axis=1)
+    nonblank_rows = grid.index[~blank.to_numpy()]
+    if len(nonblank_rows) == 0:
+        raise InputError(name, "is empty (every cell is blank)" if family == "csv"
+                         else f"sheet {sheet_name!r} is empty (every cell is blank)")
+    ncols = grid.shape[1]
+    candidates = nonblank_rows[:HEADER_SEARCH_ROWS]
+    best_row, best = candidates[0], -1
+    for r in candidates:
+        s = score(grid.loc[r].tolist())
+        if s > best:
+            best_row, best = r, s
+    if best < (1 if ncols == 1 else 2):
+        best_row = candidates[0]
+        best = score(grid.loc[best_row].tolist())
+    header_row = int(best_row)
+    issues = [_title_issue(name, sheet_name, r, grid.loc[r].tolist()) for r in candidates if r < header_row]
+
+    header_cells = grid.loc[header_row].tolist()
+    data = grid.iloc[grid.index.get_loc(header_row) + 1:]
+    # drop trailing columns with neither a header nor any data (ragged CSV rows, formatting)
+    keep = [i for i, h in enumerate(header_cells) if h is not pd.NA or data[grid.columns[i]].notna().any()]
+    amap = C.alias_map(kind)
+    names: list[str] = []
+    headers: dict[str, str] = {}
+    letters: dict[str, str] = {}
+    unknown: list[str] = []
+    all_headers: list[str] = []
+    for i in keep:
+        h = header_cells[i]
+        letter = excel_letter(i + col_offset)
+        written = f"column {letter}" if h is pd.NA else str(h)
+        all_headers.append(written)
+        canon = amap.get(C.header_key(h)) if h is not pd.NA else None
+        if canon is not None and canon not in headers:
+            headers[canon] = written
+            letters[canon] = letter
+            names.append(canon)
+            continue
+        label = written
+        if label in names or label in amap.values() or canon is not None:
+            label = f"{written} (column {letter})"
+        if canon is not None:
+            issues.append({
+                "file": name, "sheet": sheet_name, "row": header_row, "column": written, "value": written,
+                "reason": (f"duplicate column: {written!r} (column {letter}) and {headers[canon]!r} "
+                           f"(column {letters[canon]}) both hold {canon}; only column {letters[canon]} "
+                           "is audited"),
+                "severity": "warning", "firm_name": pd.NA})
+        names.append(label)
+        unknown.append(label)
+    frame = data[[grid.columns[i] for i in keep]]
+    frame.columns = names
+    frame.index.name = None
+
+    blank_data = blank.loc[frame.index]
+    last = frame.index[~blank_data.to_numpy()].max() if (~blank_data).any() else header_row
+    rows_blank = int((blank_data & (frame.index < last)).sum())
+    if rows_blank or blank_data.any():
+        frame = frame.loc[~blank_data.to_numpy()]
+    if len(frame) > limits.max_rows:
+        raise InputError(name, (
+            f"has {len(frame):,} data rows, more than the limit of {limits.max_rows:,} "
+            "(raise it with --max-rows)"))
+    issues.extend(_long_cells(frame, name, sheet_name, headers, limits))
+    return RawTable(
+        path=path, name=name, kind=kind, sheet=sheet_name, sha256=sha, frame=frame,
+        unknown_columns=unknown, present_columns=[c.name for c in C.columns(kind) if c.name in headers],
+        rows_blank=rows_blank, header_issues=issues, header_row=header_row, headers=headers,
+        header_recognised=best > 0, all_headers=all_headers, file_type=family,
+        encoding=facts.get("encoding", ""), delimiter=facts.get("delimiter", ""))
+
+
+def _long_cells(frame, name, sheet_name, headers, limits) -> list[dict]:
+    """A rejected-row issue for every cell longer than the limit."""
+    out = []
+    for col in frame.columns:
+        data = frame[col].array._pa_array
+        if (pc.max(pc.binary_length(data)).as_py() or 0) <= limits.max_cell_chars:
+            continue   # no cell has more bytes than the limit, so none has more characters
+        too_long = frame[col].str.len() > limits.max_cell_chars
+        if not too_long.any():
+            continue
+        firm = frame["firm_name"] if "firm_name" in frame.columns else None
+        for r in frame.index[too_long.fillna(False).to_numpy()]:
+            out.append({
+                "file": name, "sheet": sheet_name, "row": int(r),
+                "column": headers.get(col, col),
+                "value": shown(frame.at[r, col]),
+                "reason": (f"cell holds {len(frame.at[r, col]):,} characters, more than the limit of "
+                           f"{limits.max_cell_chars:,} (raise it with --max-cell-chars)"),
+                "severity": "rejected",
+                "firm_name": firm.at[r] if firm is not None else pd.NA})
+    return out

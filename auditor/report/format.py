@@ -1,0 +1,191 @@
+"""How the report looks: column labels, widths, colours and formats, and safe text.
+
+The formatting decisions live here as plain data so that any XLSX writer can
+apply them.  ``clean_strings`` (a column) and ``clean_value`` (one value) make
+input text safe to place in a cell: control characters that XML cannot hold are
+shown as visible ``\\x07``-style escapes and text longer than a cell can hold is
+cut with a note saying so.  ``FORMULA_STARTS`` names the first characters that
+make a spreadsheet read text as a formula.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from auditor.model import DATA_ISSUE_COLUMNS, FINDING_COLUMNS, SEVERITIES, STATUSES
+
+# Excel holds 1,048,576 rows per sheet: one header row and this many data rows.
+EXCEL_MAX_DATA_ROWS = 1_048_575
+EXCEL_MAX_CELL_CHARS = 32_767
+TRUNCATION_NOTE = " [… cut: the full text is longer than an Excel cell can hold]"
+
+DATE_FORMAT = "yyyy-mm-dd"
+PERCENT_FORMAT = "0.0%"
+COUNT_FORMAT = "#,##0"
+
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+# Fill colour (RGB) and font colour of the severity cell.
+SEVERITY_FILLS = {
+    "high": ("FFC7CE", "9C0006"),    # red
+    "medium": ("FFD8A8", "8A4B00"),  # orange
+    "low": ("FFF2A8", "6B5A00"),     # yellow
+    "info": ("DDEBF7", "1F4E78"),    # blue-grey
+}
+HEADER_FILL = "1F4E78"
+HEADER_FONT = "FFFFFF"
+TABLE_STYLE = "TableStyleMedium2"
+STATUS_LIST = '"' + ",".join(STATUSES) + '"'
+
+SUMMARY_TITLE = "NextGen account readiness audit"
+READY_MEANING = (
+    "A filer counts as ready when they have their own individual PACER account, "
+    "upgraded, and linked to their CM/ECF filing account."
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One report column: the id written as header text and how it is shown."""
+
+    id: str
+    min_width: float = 8
+    max_width: float = 40
+    wrap: bool = False
+    kind: str = "text"  # text | date | int | severity | status
+
+
+_FINDING_LAYOUT = {
+    "finding_id": Column("finding_id", 14, 24),
+    "rule_id": Column("rule_id", 12, 32),
+    "severity": Column("severity", 10, 10, kind="severity"),
+    "title": Column("title", 20, 50, wrap=True),
+    "court_id": Column("court_id", 9, 12),
+    "firm_name": Column("firm_name", 12, 36),
+    "person_name": Column("person_name", 14, 32),
+    "bar_id": Column("bar_id", 8, 16),
+    "cmecf_login": Column("cmecf_login", 12, 24),
+    "pacer_username": Column("pacer_username", 15, 24),
+    "evidence": Column("evidence", 30, 60, wrap=True),
+    "remediation": Column("remediation", 30, 60, wrap=True),
+    "owner": Column("owner", 9, 14),
+    "due_date": Column("due_date", 12, 12, kind="date"),
+    "status": Column("status", 12, 12, kind="status"),
+    "first_seen": Column("first_seen", 12, 12, kind="date"),
+    "source": Column("source", 14, 40),
+}
+FINDING_LAYOUT = [_FINDING_LAYOUT[c] for c in FINDING_COLUMNS]
+
+_ISSUE_LAYOUT = {
+    "file": Column("file", 12, 36),
+    "sheet": Column("sheet", 8, 20),
+    "row": Column("row", 6, 10, kind="int"),
+    "column": Column("column", 10, 24),
+    "value": Column("value", 12, 40),
+    "reason": Column("reason", 30, 70, wrap=True),
+    "severity": Column("severity", 10, 10),
+    "firm_name": Column("firm_name", 12, 36),
+}
+DATA_ISSUE_LAYOUT = [_ISSUE_LAYOUT[c] for c in DATA_ISSUE_COLUMNS]
+
+# The Rules sheet: (header, width, wrap)
+RULES_LAYOUT = [
+    ("id", 28, False), ("title", 45, True), ("severity", 10, False), ("enabled", 9, False),
+    ("ran", 6, False), ("findings", 10, False), ("notes (why not run, or not everywhere)", 40, True), ("owner", 12, False),
+    ("applies to", 24, True), ("source", 50, True), ("rule file", 22, False),
+]
+
+# The inputs table on the Summary sheet: (header, width)
+INPUTS_LAYOUT = [
+    ("File", 30), ("Kind", 34), ("Sheet", 12), ("Rows read", 11), ("Rows audited", 13),
+    ("Rows rejected", 14), ("Blank rows", 11), ("Read = audited + rejected", 14), ("Status", 10),
+    ("Reason / unknown columns", 40), ("SHA-256", 66),
+]
+
+_ILLEGAL_RE = r"[\x00-\x08\x0B\x0C\x0E-\x1F]"
+_ILLEGAL = re.compile(_ILLEGAL_RE)
+# Text starting with one of these is read as a formula by a spreadsheet when typed or imported;
+# FORMULA_START_RE is the same test as a regular expression over a whole column.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START_RE = "^[=+\\-@\t\r]"
+
+
+def _escape_control(text: str) -> str:
+    return _ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _truncate(text: str) -> str:
+    limit = EXCEL_MAX_CELL_CHARS - len(TRUNCATION_NOTE)
+    cut = text[:limit]
+    while _utf16_len(cut) > limit:  # characters outside the BMP count twice in Excel
+        cut = cut[: len(cut) - (_utf16_len(cut) - limit + 1) // 2 - 1]
+    return cut + TRUNCATION_NOTE
+
+
+def clean_strings(s: pd.Series) -> pd.Series:
+    """Input text as it may be put in a cell, as Arrow-backed strings (missing = <NA>).
+
+    Vectorised: only the rare values holding control characters or too long
+    for a cell are treated one by one.
+    """
+    s = s.astype("string[pyarrow]") if len(s) else s.astype(object)
+    if len(s):
+        bad = s.str.contains(_ILLEGAL_RE, regex=True).fillna(False).astype(bool)
+        if bad.any():
+            s = s.copy()
+            s[bad] = s[bad].map(_escape_control).astype("string[pyarrow]")
+        long = (s.str.len() > EXCEL_MAX_CELL_CHARS // 2).fillna(False).astype(bool)
+        if long.any():
+            fixed = s[long].map(lambda t: _truncate(t) if _utf16_len(t) > EXCEL_MAX_CELL_CHARS else t)
+            s = s.copy()
+            s[long] = fixed.astype("string[pyarrow]")
+    return s
+
+
+def clean_value(value) -> str | None:
+    """One text value (from an input or a rules file) made safe for a cell."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    text = _escape_control(str(value))
+    if len(text) > EXCEL_MAX_CELL_CHARS // 2 and _utf16_len(text) > EXCEL_MAX_CELL_CHARS:
+        text = _truncate(text)
+    return text
+
+
+def column_widths(df: pd.DataFrame, layout: list[Column]) -> list[float]:
+    """Widths that fit the longest value (or header), within each column's bounds."""
+    widths = []
+    for col in layout:
+        longest = len(col.id)
+        if col.kind == "date":
+            longest = max(longest, 10)
+        elif col.id in df and len(df):
+            m = df[col.id].astype("string[pyarrow]").str.len().max()
+            if pd.notna(m):
+                longest = max(longest, int(m))
+        widths.append(float(min(max(longest + 2, col.min_width), col.max_width)))
+    return widths
+
+
+def firm_slug(key: str) -> str:
+    """A file-name-safe slug of [a-z0-9-] from a normalised firm key."""
+    slug = re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-")[:60].strip("-")
+    if not slug:
+        slug = "firm-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+    return slug
+
+
+def part_names(base: str, rows: int, max_rows: int) -> list[tuple[str, int, int]]:
+    """Sheet names and row slices: "Findings", "Findings (2)", ... (always at least one)."""
+    parts = max(1, -(-rows // max_rows))
+    return [
+        (base if i == 0 else f"{base} ({i + 1})", i * max_rows, min(rows, (i + 1) * max_rows))
+        for i in range(parts)
+    ]

@@ -1,0 +1,260 @@
+"""The rule catalogue: rule files under ``rules/`` (one YAML file per rule) and users' own rules files.
+
+A rule file holds::
+
+    id: legacy-username                # kebab-case, stable forever
+    title: ...                         # what is wrong, in a few words
+    severity: high                     # high | medium | low | info
+    applies_to: [court_accounts, roster]
+    when: username_length < 8 and ...  # the condition language of auditor.rulebook.language; or a
+                                       # mapping kind -> condition when kinds need different ones
+    owner: filer                       # filer | firm admin | court
+    evidence: "PACER username {pacer_username} ..."   # {field} placeholders
+    remediation: |                     # the owner's steps, in plain words
+      1. ...
+    source: [https://...]              # the public documents the rule comes from
+    needs: [pacer_accounts]            # optional: inputs without which the rule cannot be checked
+    due_in_days: 30                    # optional (default by severity)
+    aliases: [old-id]                  # optional: former ids
+    examples:
+      fires:  [{kind: court_accounts, record: {...}}]
+      passes: [{record: {...}}]
+
+A user's rules file (``--rules FILE``) has ``rules:``, a list whose entries
+either change a shipped rule (``id`` plus any of ``enabled``, ``severity``,
+``due_in_days``) or add a new rule with every field above.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import yaml
+
+from auditor.rulebook import language as rl
+from auditor.calendar import SHIPPED
+from auditor.columns import BOOL, CATEGORY, COLUMNS, DATE, KINDS, TEXT
+from auditor.derive.core import DERIVED
+from auditor.errors import RulesError
+from auditor.model import SEVERITIES
+
+OWNERS = ("filer", "firm admin", "court")
+DEFAULT_DUE_DAYS = {"high": 14, "medium": 30, "low": 60, "info": None}
+RULE_KEYS = {"id", "title", "severity", "applies_to", "when", "owner", "evidence", "remediation", "source",
+             "needs", "due_in_days", "aliases", "examples", "enabled", "description"}
+REQUIRED_KEYS = ("id", "title", "severity", "applies_to", "when", "owner", "evidence", "remediation", "source",
+                 "examples")
+OVERRIDE_KEYS = {"id", "enabled", "severity", "due_in_days"}
+ID_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def fields_for(kind: str) -> dict[str, rl.Field]:
+    """Every field a condition on records of ``kind`` may name: input columns, then derived fields."""
+    type_map = {TEXT: rl.TEXT, CATEGORY: rl.CATEGORY, DATE: rl.DATE, BOOL: rl.BOOL}
+    out = {c.name: rl.Field(c.name, type_map[c.dtype], tuple(c.categories), c.description) for c in COLUMNS[kind]}
+    for d in DERIVED:
+        if kind in d.kinds:
+            out[d.name] = rl.Field(d.name, d.dtype, (), d.description)
+    return out
+
+
+@dataclass
+class Rule:
+    id: str
+    title: str
+    severity: str
+    applies_to: tuple[str, ...]
+    when: dict[str, str]      # kind -> condition text
+    owner: str
+    evidence: str
+    remediation: str
+    source: tuple[str, ...]
+    examples: dict
+    needs: tuple[str, ...] = ()
+    due_in_days: int | None = None
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+    enabled: bool = True
+    origin: str = ""          # file the rule came from
+    changed_by: str = ""      # user file that changed it, if any
+    conditions: dict = field(default_factory=dict, repr=False)  # kind -> parsed condition
+
+    @property
+    def due_days(self) -> int | None:
+        return self.due_in_days if self.due_in_days is not None else DEFAULT_DUE_DAYS[self.severity]
+
+
+def _fail(path: Path, msg: str, rule_id: str | None = None):
+    raise RulesError(path.name, msg, rule_id=rule_id)
+
+
+def _as_list(value, what: str, path: Path, rid: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        _fail(path, f"{what} must be a list of text", rid)
+    return tuple(v.strip() for v in value)
+
+
+def build_rule(data: dict, path: Path) -> Rule:
+    """Check one rule's fields and condition; raise RulesError naming the file, rule and reason."""
+    if not isinstance(data, dict):
+        _fail(path, "a rule must be a mapping of fields")
+    rid = data.get("id")
+    if not isinstance(rid, str) or not ID_RE.match(rid):
+        _fail(path, f"rule id {rid!r} must be kebab-case (lower-case words joined by '-')", str(rid))
+    unknown = set(data) - RULE_KEYS
+    if unknown:
+        _fail(path, f"unknown field(s): {', '.join(sorted(unknown))}", rid)
+    missing = [k for k in REQUIRED_KEYS if k not in data or data[k] in (None, "", [])]
+    if missing:
+        _fail(path, f"missing field(s): {', '.join(missing)}", rid)
+    for key in ("title", "evidence", "remediation"):
+        if not isinstance(data[key], str):
+            _fail(path, f"{key} must be text", rid)
+    if data["severity"] not in SEVERITIES:
+        _fail(path, f"severity {data['severity']!r} is not one of {', '.join(SEVERITIES)}", rid)
+    if data["owner"] not in OWNERS:
+        _fail(path, f"owner {data['owner']!r} is not one of {', '.join(OWNERS)}", rid)
+    applies = _as_list(data["applies_to"], "applies_to", path, rid)
+    for kind in applies:
+        if kind not in KINDS:
+            _fail(path, f"applies_to {kind!r} is not one of {', '.join(KINDS)}", rid)
+    needs = _as_list(data.get("needs", []), "needs", path, rid)
+    for need in needs:
+        kind, _, col = need.partition(".")
+        if kind not in KINDS or (col and col not in {c.name for c in COLUMNS[kind]}):
+            _fail(path, f"needs {need!r}: expected an input kind ({', '.join(KINDS)}), optionally .column", rid)
+    due = data.get("due_in_days")
+    if due is not None and (not isinstance(due, int) or isinstance(due, bool) or due < 0):
+        _fail(path, "due_in_days must be a whole number of days", rid)
+    enabled = data.get("enabled", True)
+    if not isinstance(enabled, bool):
+        _fail(path, "enabled must be true or false", rid)
+    when = data["when"]
+    if isinstance(when, str):
+        when = {kind: when for kind in applies}
+    elif not isinstance(when, dict) or set(when) != set(applies) or not all(
+            isinstance(v, str) for v in when.values()):
+        _fail(path, "when must be one condition, or a mapping from each kind in applies_to to its condition", rid)
+    conditions = {}
+    for kind in applies:
+        try:
+            conditions[kind] = rl.parse(when[kind])
+            rl.check(conditions[kind], fields_for(kind))
+        except rl.ConditionError as exc:
+            _fail(path, f"condition for {kind}: {exc}", rid)
+    for name in PLACEHOLDER.findall(data["evidence"]):
+        if not all(name in fields_for(kind) for kind in applies):
+            _fail(path, f"evidence names unknown field {{{name}}}", rid)
+    rule = Rule(id=rid, title=data["title"].strip(), severity=data["severity"], applies_to=applies,
+                when={k: " ".join(v.split()) for k, v in when.items()}, owner=data["owner"], evidence=data["evidence"].strip(),
+                remediation=data["remediation"].strip(), source=_as_list(data["source"], "source", path, rid),
+                examples=data["examples"], needs=needs, due_in_days=due,
+                aliases=_as_list(data.get("aliases", []), "aliases", path, rid),
+                description=str(data.get("description", "")).strip(), enabled=enabled, origin=path.name,
+                conditions=conditions)
+    _check_examples(rule, path)
+    return rule
+
+
+def _check_examples(rule: Rule, path: Path) -> None:
+    ex = rule.examples
+    if not isinstance(ex, dict) or set(ex) - {"fires", "passes"} or not ex.get("fires") or not ex.get("passes"):
+        _fail(path, "examples needs a non-empty 'fires' list and a non-empty 'passes' list", rule.id)
+    for group in ("fires", "passes"):
+        for i, item in enumerate(ex[group], 1):
+            if not isinstance(item, dict) or set(item) - {"kind", "record", "note"} or not isinstance(
+                    item.get("record"), dict):
+                _fail(path, f"examples.{group}[{i}] must have a 'record' mapping (and optional kind, note)", rule.id)
+            kind = item.get("kind", rule.applies_to[0])
+            if kind not in rule.applies_to:
+                _fail(path, f"examples.{group}[{i}]: kind {kind!r} is not in applies_to", rule.id)
+            unknown = set(item["record"]) - set(fields_for(kind))
+            if unknown:
+                _fail(path, f"examples.{group}[{i}]: unknown field(s) {', '.join(sorted(unknown))}", rule.id)
+
+
+def _read_yaml(path: Path):
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RulesError(path.name, f"cannot read: {exc.__class__.__name__}") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise RulesError(path.name, f"not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+
+
+def load_catalogue(directory=SHIPPED) -> list[Rule]:
+    """The shipped rules, one file each, sorted by id (``directory``: a folder or an importlib resource)."""
+    rules: dict[str, Rule] = {}
+    for path in sorted((p for p in directory.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name):
+        rule = build_rule(_read_yaml(path), path)
+        if path.name.removesuffix(".yaml") != rule.id:
+            _fail(path, f"the file of rule {rule.id} must be named {rule.id}.yaml", rule.id)
+        _add(rules, rule, path)
+    return sorted(rules.values(), key=lambda r: r.id)
+
+
+def _add(rules: dict[str, Rule], rule: Rule, path: Path) -> None:
+    taken = {a: r.id for r in rules.values() for a in (r.id, *r.aliases)}
+    for name in (rule.id, *rule.aliases):
+        if name in taken:
+            _fail(path, f"duplicate rule id {name!r} (already used by rule {taken[name]})", rule.id)
+    rules[rule.id] = rule
+
+
+def apply_user_file(rules: list[Rule], path: Path) -> list[Rule]:
+    """Apply one user rules file: disable, re-grade or add rules."""
+    path = Path(path)
+    if not path.is_file():
+        raise RulesError(path.name, "rules file not found")
+    data = _read_yaml(path)
+    if not isinstance(data, dict) or set(data) != {"rules"} or not isinstance(data["rules"], list):
+        _fail(path, "a rules file is a mapping with one key, 'rules', holding a list of rules or changes")
+    by_id = {r.id: r for r in rules}
+    alias = {a: r.id for r in rules for a in r.aliases}
+    seen: set[str] = set()
+    for entry in data["rules"]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            _fail(path, "every entry needs an id")
+        rid = alias.get(entry["id"], entry["id"])
+        if rid in seen:
+            _fail(path, f"duplicate rule id {rid!r} in this file", rid)
+        seen.add(rid)
+        if rid in by_id and set(entry) <= OVERRIDE_KEYS:
+            base = by_id[rid]
+            if "severity" in entry and entry["severity"] not in SEVERITIES:
+                _fail(path, f"severity {entry['severity']!r} is not one of {', '.join(SEVERITIES)}", rid)
+            if "enabled" in entry and not isinstance(entry["enabled"], bool):
+                _fail(path, "enabled must be true or false", rid)
+            due = entry.get("due_in_days", base.due_in_days)
+            if due is not None and (not isinstance(due, int) or isinstance(due, bool) or due < 0):
+                _fail(path, "due_in_days must be a whole number of days", rid)
+            by_id[rid] = replace(base, severity=entry.get("severity", base.severity),
+                                 enabled=entry.get("enabled", base.enabled), due_in_days=due,
+                                 changed_by=path.name)
+        elif rid in by_id:
+            extra = sorted(set(entry) - OVERRIDE_KEYS)
+            _fail(path, f"rule {rid} is shipped with the product: a rules file may change only "
+                        f"enabled, severity and due_in_days (found {', '.join(extra)}); "
+                        "to change its condition, disable it and add a rule with a new id", rid)
+        elif set(entry) <= OVERRIDE_KEYS:
+            _fail(path, f"no rule {rid!r} to change (known rules: see 'auditor rules')", rid)
+        else:
+            new = build_rule(entry, path)
+            _add(by_id, new, path)
+    return sorted(by_id.values(), key=lambda r: r.id)
+
+
+def load_rules(user_files: list | tuple = ()) -> list[Rule]:
+    rules = load_catalogue()
+    for path in user_files:
+        rules = apply_user_file(rules, Path(path))
+    return rules

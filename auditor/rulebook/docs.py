@@ -1,0 +1,83 @@
+"""Rule documentation generated from the rule files: ``auditor rules`` and ``docs/rules.md``."""
+
+from __future__ import annotations
+
+import yaml
+
+from auditor.columns import KIND_LABELS
+from auditor.derive.core import DERIVED
+from auditor.rulebook.catalogue import Rule
+
+HEADER = """# Rules
+
+Generated from the rule files under `rules/` by `auditor rules --format markdown`;
+do not edit by hand (a test fails when this page is stale).
+
+Conditions use the language described in `auditor/rulelang.py`; derived fields
+(computed across records before the rules run) are listed at the end.
+
+"""
+
+
+def _when(rule: Rule) -> list[str]:
+    texts = set(rule.when.values())
+    if len(texts) == 1:
+        return [next(iter(texts))]
+    return [f"{KIND_LABELS[k]}: {t}" for k, t in rule.when.items()]
+
+
+def catalogue_text(rules: list[Rule]) -> str:
+    width = max(len(r.id) for r in rules)
+    lines = []
+    for r in rules:
+        flag = "" if r.enabled else "  (disabled)"
+        lines.append(f"{r.id:<{width}}  {r.severity:<6}  {r.title}{flag}")
+        lines.append(f"{'':<{width}}          source: {r.source[0]}")
+    return "\n".join(lines) + "\n"
+
+
+def rule_text(r: Rule) -> str:
+    out = [f"{r.id}: {r.title}", f"severity: {r.severity}{'' if r.enabled else ' (disabled)'}",
+           f"applies to: {', '.join(KIND_LABELS[k] for k in r.applies_to)}", f"owner: {r.owner}"]
+    out += ["when: " + w for w in _when(r)]
+    if r.needs:
+        out.append(f"needs: {', '.join(r.needs)}")
+    if r.description:
+        out += ["", r.description]
+    out += ["", "evidence: " + r.evidence, "", "remediation:", r.remediation, "", "sources:"]
+    out += [f"  {s}" for s in r.source]
+    out += ["", "examples:", _examples(r)]
+    if r.aliases:
+        out.append(f"former ids: {', '.join(r.aliases)}")
+    out.append(f"rule file: {r.origin}")
+    return "\n".join(out)
+
+
+def _examples(r: Rule) -> str:
+    return yaml.safe_dump(r.examples, sort_keys=False, allow_unicode=True, width=100).rstrip()
+
+
+def rule_markdown(r: Rule) -> str:
+    out = [f"## `{r.id}`: {r.title}", "",
+           f"- severity: **{r.severity}**", f"- applies to: {', '.join(KIND_LABELS[k] for k in r.applies_to)}",
+           f"- owner: {r.owner}"]
+    out += [f"- when: `{w}`" for w in _when(r)]
+    if r.needs:
+        out.append(f"- needs: {', '.join(r.needs)}")
+    if r.description:
+        out += ["", r.description]
+    out += ["", f"Evidence: {r.evidence}", "", "Remediation:", "", r.remediation, "", "Sources:", ""]
+    out += [f"- {s}" for s in r.source]
+    out += ["", "Examples:", "", "```yaml", _examples(r), "```", ""]
+    return "\n".join(out)
+
+
+def catalogue_markdown(rules: list[Rule]) -> str:
+    out = [HEADER, "| id | severity | title | owner |", "|---|---|---|---|"]
+    out += [f"| [`{r.id}`](#{r.id}) | {r.severity} | {r.title} | {r.owner} |" for r in rules]
+    out.append("")
+    out += [rule_markdown(r) for r in rules]
+    out += ["## Derived fields", "", "| field | type | records | meaning |", "|---|---|---|---|"]
+    out += [f"| `{d.name}` | {d.dtype} | {', '.join(KIND_LABELS[k] for k in d.kinds)} | {d.description} |"
+            for d in DERIVED]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,141 @@
+"""Vectorised coercion of text cells to the canonical column types.
+
+Each function takes a Series of trimmed text (``<NA>`` for blank) and returns
+the typed Series plus a boolean mask of the cells that were not blank but
+could not be understood.  Work is done once per distinct value (dates,
+categories, yes/no values repeat a lot), so a million rows cost little.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from auditor import columns as C
+
+STRING = pd.StringDtype("pyarrow")
+EXCEL_ERRORS = ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
+                "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
+                "#N/A!")
+EMAIL_RE = r"[^@\s]+@[^@\s]+\.[^@\s.]+"
+_EXCEL_MAX_SERIAL = 2_958_465       # 9999-12-31
+_DATE_FORMATS = (
+    ("%Y-%m-%d", r"\d{4}-\d{1,2}-\d{1,2}"),
+    ("ISO8601", r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?"),
+    ("%m/%d/%Y", r"\d{1,2}/\d{1,2}/\d{4}"),
+    ("%m/%d/%y", r"\d{1,2}/\d{1,2}/\d{2}"),
+    ("%Y/%m/%d", r"\d{4}/\d{1,2}/\d{1,2}"),
+    ("%m/%d/%Y %H:%M:%S", r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}:\d{2}"),
+    ("%m/%d/%Y %H:%M", r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}"),
+)
+_TRUE = {C.header_key(v) for v in C.BOOL_TRUE}
+_FALSE = {C.header_key(v) for v in C.BOOL_FALSE}
+
+
+def _by_unique(s: pd.Series, fn, dtype) -> pd.Series:
+    """Apply ``fn`` (a function of an array of distinct non-blank values) via factorize."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    mapped = fn(pd.Series(uniques, dtype=STRING))
+    mapped = pd.array(mapped, dtype=dtype)
+    if len(mapped) == 0:
+        return pd.Series(pd.array([pd.NA] * len(s), dtype=dtype), index=s.index)
+    taken = mapped.take(codes, allow_fill=True)
+    return pd.Series(taken, index=s.index)
+
+
+def is_excel_error(s: pd.Series) -> pd.Series:
+    maybe = s.str.startswith("#").fillna(False).astype(bool)  # every error value starts with "#"
+    if not maybe.any():
+        return maybe
+    return s.str.upper().isin(EXCEL_ERRORS).fillna(False).astype(bool)
+
+
+def coerce_category(s: pd.Series, col: C.Column) -> tuple[pd.Series, pd.Series]:
+    """(canonical value, or the text as read when unknown; mask of unknown values)."""
+    cmap = C.category_map(col)
+
+    def fn(u: pd.Series):
+        return [cmap.get(C.header_key(v)) for v in u]
+    canon = _by_unique(s, fn, STRING)
+    bad = s.notna() & canon.isna()
+    return canon.where(~bad, s).astype(STRING), bad.astype(bool)
+
+
+def coerce_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    def fn(u: pd.Series):
+        out = []
+        for v in u:
+            k = C.header_key(v)
+            out.append(True if k in _TRUE else False if k in _FALSE else pd.NA)
+        return out
+    val = _by_unique(s, fn, "boolean")
+    bad = s.notna() & val.isna()
+    return val, bad.astype(bool)
+
+
+def _parse_dates(u: pd.Series) -> np.ndarray:
+    """datetime64[ns] for distinct date texts (NaT where not understood)."""
+    out = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
+    if len(u) == 0:
+        return out.to_numpy()
+    serial = u.str.fullmatch(r"\d{1,7}(\.\d+)?").fillna(False).astype(bool)
+    if serial.any():
+        num = pd.to_numeric(u.where(serial), errors="coerce").astype("float64")
+        days = np.floor(num)
+        ok = (days >= 1) & (days <= _EXCEL_MAX_SERIAL) & (days != 60)
+        # Excel's 1900 system counts a 29 Feb 1900 that never was (serial 60)
+        base = np.where(days < 60, np.datetime64("1899-12-31", "D"), np.datetime64("1899-12-30", "D"))
+        td = pd.to_timedelta(days.where(ok, 0), unit="D").to_numpy()
+        dates = pd.Series(base.astype("datetime64[ns]") + td, index=u.index)
+        out = out.mask(ok, dates)
+    for fmt, pattern in _DATE_FORMATS:
+        todo = out.isna() & u.str.fullmatch(pattern).fillna(False).astype(bool)
+        if not todo.any():
+            continue
+        parsed = pd.to_datetime(u[todo], format=fmt, errors="coerce")
+        if getattr(parsed.dt, "tz", None) is not None:
+            parsed = parsed.dt.tz_convert(None)
+        out.loc[todo] = parsed.astype("datetime64[ns]").to_numpy()
+    return out.dt.normalize().to_numpy()
+
+
+def coerce_date(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    parsed = _parse_dates(pd.Series(uniques, dtype=STRING))
+    if len(parsed):
+        vals = parsed[np.where(codes >= 0, codes, 0)]
+        vals = np.where(codes >= 0, vals, np.datetime64("NaT", "ns"))
+    else:
+        vals = np.full(len(s), np.datetime64("NaT", "ns"))
+    out = pd.Series(vals.astype("datetime64[ns]"), index=s.index)
+    bad = s.notna() & out.isna()
+    return out, bad.astype(bool)
+
+
+def coerce_email(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    low = s.str.lower()
+    arr = pa.array(low.array)
+    ok = pc.match_substring_regex(arr, "^" + EMAIL_RE + "$")
+    ok = pd.Series(pc.fill_null(ok, True).to_numpy(zero_copy_only=False), index=s.index)
+    bad = s.notna() & ~ok
+    return low.mask(bad).astype(STRING), bad.astype(bool)
+
+
+def coerce_court(s: pd.Series, known_courts) -> tuple[pd.Series, pd.Series]:
+    """(court id lower-cased and mapped to its canonical id; mask of ids not in the calendar)."""
+    known = None
+    if known_courts is not None:
+        known = {str(k).strip().lower(): v for k, v in known_courts.items()}
+
+    def fn(u: pd.Series):
+        low = ["".join(str(v).split()).lower() for v in u]
+        if known is None:
+            return low
+        return [known.get(v, "\0" + v) for v in low]
+    mapped = _by_unique(s, fn, STRING)
+    bad = mapped.str.startswith("\0").fillna(False).astype(bool)
+    if bad.any():
+        mapped = mapped.where(~bad, mapped.str.slice(1))
+    return mapped.astype(STRING), bad

@@ -1,0 +1,345 @@
+"""Type and check the cells of a loaded table; turn bad cells into data issues.
+
+``validate_table`` coerces every canonical column to its type (vectorised,
+keeping the user's row numbers as the index), then checks the rows with a
+pandera schema built from auditor.columns.  A row missing something the audit
+cannot do without (a blank login, an unknown filer role) is rejected; a cell
+that is merely unusable (a bad date, a bad e-mail) is blanked with a warning
+and the row is still audited.  Every problem becomes one row of data issues,
+named by file, sheet, row, the column as the user wrote it, and the value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow
+from pandera.errors import SchemaErrors
+
+from auditor import columns as C
+from auditor.errors import InputError
+from auditor.load.table import SHOWN_VALUE_CHARS, Limits, RawTable, read_table
+from auditor.model import DATA_ISSUE_COLUMNS, FILE_COL, KIND_COL, ROW_COL, SHEET_COL, InputTable
+from auditor.validate.coerce import (
+    STRING, coerce_bool, coerce_category, coerce_court, coerce_date, coerce_email, is_excel_error,
+)
+
+_ROLE_COLUMN = {C.COURT_ACCOUNTS: "filer_role", C.ROSTER: "role"}
+_TYPE_WORDS = {C.DATE: "date", C.BOOL: "yes/no value"}
+
+
+def _schema(kind: str) -> pa.DataFrameSchema:
+    """pandera schema of a kind: required columns not blank, categories within their values."""
+    cols = {}
+    for col in C.columns(kind):
+        checks = []
+        if col.dtype == C.CATEGORY:
+            checks.append(pa.Check.isin(list(col.categories)))
+        cols[col.name] = pa.Column(nullable=not col.required, checks=checks, required=True)
+    return pa.DataFrameSchema(cols, coerce=False, strict=False)
+
+
+_SCHEMAS: dict[str, pa.DataFrameSchema] = {}
+
+
+def schema(kind: str) -> pa.DataFrameSchema:
+    if kind not in _SCHEMAS:
+        _SCHEMAS[kind] = _schema(kind)
+    return _SCHEMAS[kind]
+
+
+def _shown(s: pd.Series) -> pd.Series:
+    s = s.astype(STRING).fillna("")
+    long = s.str.len() > SHOWN_VALUE_CHARS   # the column-wise twin of load.shown
+    return s.where(~long, s.str.slice(0, SHOWN_VALUE_CHARS) + "…")
+
+
+class _Issues:
+    """Collects data issues as small frames (one per column and problem), built vectorised."""
+
+    def __init__(self, raw: RawTable, firm: pd.Series | None):
+        self.raw, self.firm, self.parts = raw, firm, []
+        self.reported: dict[str, pd.Index] = {}
+
+    def add(self, rows: pd.Index, column: str, values: pd.Series, reason, severity: str) -> None:
+        if len(rows) == 0:
+            return
+        header = self.raw.headers.get(column, column)
+        firm = self.firm.reindex(rows) if self.firm is not None else pd.Series(pd.NA, index=rows)
+        part = pd.DataFrame({
+            "file": self.raw.name, "sheet": self.raw.sheet, "row": np.asarray(rows, dtype="int64"),
+            "column": header, "value": _shown(values.reindex(rows)).to_numpy(),
+            "reason": reason.reindex(rows).to_numpy() if isinstance(reason, pd.Series) else reason,
+            "severity": severity, "firm_name": firm.astype(STRING).to_numpy()})
+        self.parts.append(part)
+        prev = self.reported.get(column)
+        self.reported[column] = rows if prev is None else prev.union(rows)
+
+    def frame(self, extra: list[dict]) -> pd.DataFrame:
+        parts = list(self.parts)
+        if extra:
+            parts.insert(0, pd.DataFrame(extra, columns=DATA_ISSUE_COLUMNS))
+        if not parts:
+            out = pd.DataFrame({c: pd.Series(dtype=STRING) for c in DATA_ISSUE_COLUMNS})
+            out["row"] = out["row"].astype("int64")
+            return out
+        out = pd.concat(parts, ignore_index=True)
+        out = out.sort_values("row", kind="stable").reset_index(drop=True)
+        for c in DATA_ISSUE_COLUMNS:
+            if c != "row":
+                out[c] = out[c].astype(STRING)
+        out["row"] = out["row"].astype("int64")
+        return out[DATA_ISSUE_COLUMNS]
+
+
+def _check_columns(raw: RawTable, court, firm) -> None:
+    """InputError when a required column is missing and no option stands in for it."""
+    for col in C.columns(raw.kind):
+        if not col.required or col.name in raw.headers:
+            continue
+        if col.name == "court_id" and court:
+            continue
+        if col.name == "firm_name" and firm:
+            continue
+        looked = ", ".join(dict.fromkeys(col.aliases))
+        found = _one_line(", ".join(raw.all_headers)) or "nothing"
+        if not raw.header_recognised:
+            problem = (f"the header row was not recognised as {C.KIND_LABELS[raw.kind]} "
+                       f"(row {raw.header_row} reads: {found}); no column for {col.name} "
+                       f"(looked for: {looked})")
+            if raw.file_type == "csv":
+                problem += (f". The file was read as {raw.delimiter!r}-separated; check the "
+                            "delimiter and that the file has a header row")
+        else:
+            problem = f"no column for {col.name} (looked for: {looked}); found: {found}"
+        if col.option:
+            problem += f". Add the column or give {col.option}"
+        raise InputError(raw.name, problem)
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+_NAME_COLUMN = {C.COURT_ACCOUNTS: "filer_name", C.ROSTER: "person_name", C.PACER_ACCOUNTS: "account_holder"}
+_NAME_PARTS = {  # header keys (columns.header_key) of name parts that exports keep in columns of their own
+    "last": ("lastname", "surname", "familyname", "last"),
+    "first": ("firstname", "givenname", "first"),
+    "middle": ("middlename", "middleinitial", "mi", "middle"),
+    "suffix": ("suffix", "namesuffix"),
+}
+
+
+def _compose_name(raw: RawTable) -> None:
+    """Exports that keep "Last Name" and "First Name" in columns of their own get the name column
+    the audit needs, written "Last, First Middle Suffix" (the parts' columns are used up)."""
+    target = _NAME_COLUMN[raw.kind]
+    if target in raw.frame.columns:
+        return
+    found: dict[str, str] = {}
+    for col in raw.unknown_columns:
+        key = C.header_key(col)
+        for part, keys in _NAME_PARTS.items():
+            if key in keys and part not in found:
+                found[part] = col
+    if "last" not in found or "first" not in found:
+        return
+    part = {p: raw.frame[c].astype(STRING).str.strip().replace("", pd.NA) for p, c in found.items()}
+    given = part["first"]
+    for extra in ("middle", "suffix"):
+        if extra in part:
+            given = (given.fillna("") + " " + part[extra].fillna("")).str.strip().replace("", pd.NA)
+    last = part["last"]
+    name = (last + ", " + given).fillna(last).fillna(given)
+    raw.frame[target] = name.astype(STRING)
+    raw.headers[target] = " + ".join(found[p] for p in ("last", "first", "middle", "suffix") if p in found)
+    raw.present_columns.append(target)
+    raw.unknown_columns = [c for c in raw.unknown_columns if c not in found.values()]
+
+
+_UPGRADED_TYPES = {"upgradedpaceraccount": True, "upgraded": True, "legacypaceraccount": False,
+                   "legacypaceraccountupgrade": False, "legacy": False}
+
+
+def _upgraded_from_account_type(frame: pd.DataFrame, text: dict) -> None:
+    """PACER's own screen says "Account Type: Upgraded PACER Account" or "Legacy PACER Account":
+    where the upgraded column is blank or absent, that answer fills it."""
+    codes, spellings = pd.factorize(text["account_type"])  # a few distinct spellings, looked up once each
+    if not len(spellings):
+        return
+    answers = pd.array([_UPGRADED_TYPES.get(C.header_key(v)) for v in spellings] + [None], dtype="boolean")
+    said = pd.Series(answers[np.where(codes >= 0, codes, len(spellings))], index=frame.index)
+    frame["upgraded"] = frame["upgraded"].astype("boolean").fillna(said)
+
+
+def validate_table(raw: RawTable, *, court: str | None = None, firm: str | None = None,
+                   known_courts: Mapping[str, str] | None = None) -> InputTable:
+    """Typed, checked records of one loaded table, with its data issues."""
+    kind = raw.kind
+    _compose_name(raw)
+    _check_columns(raw, court, firm)
+    src = raw.frame
+    index = src.index
+    na = pd.Series(pd.NA, index=index, dtype=STRING)
+    text = {c.name: (src[c.name].astype(STRING) if c.name in src.columns else na) for c in C.columns(kind)}
+    firm_col = text["firm_name"].copy() if "firm_name" in text else None
+    if kind == C.ROSTER and firm:
+        firm_col = firm_col.fillna(str(firm).strip())
+    issues = _Issues(raw, firm_col)
+    rejected = np.zeros(len(index), dtype=bool)
+    loader_rejects = [i["row"] for i in raw.header_issues if i.get("severity") == "rejected"]
+    if loader_rejects:
+        rejected |= index.isin(loader_rejects)
+
+    out: dict[str, pd.Series] = {}
+    for col in C.columns(kind):
+        s = text[col.name]
+        if col.name not in src.columns:
+            out[col.name] = _empty(col, index)
+            continue
+        err = is_excel_error(s)
+        if err.any():
+            rows = index[err.to_numpy()]
+            sev = "rejected" if col.required else "warning"
+            issues.add(rows, col.name, s, f"the cell holds an Excel error value, not a {col.name}; "
+                       + ("the row is not audited" if col.required else "the cell is ignored"), sev)
+            if col.required:
+                rejected |= err.to_numpy()
+            s = s.mask(err)
+        out[col.name] = _coerce(col, s, issues, known_courts)
+
+    frame = pd.DataFrame(out, index=index)
+    if "court_id" in frame.columns and court:
+        given, _ = coerce_court(pd.Series([str(court)], dtype=STRING), known_courts)
+        frame["court_id"] = frame["court_id"].fillna(given.iloc[0])
+    if kind == C.ROSTER and firm:
+        frame["firm_name"] = frame["firm_name"].fillna(str(firm).strip())
+
+    rejected |= _run_schema(kind, frame, text, issues)
+    _defaults(kind, frame, text)
+    if kind == C.PACER_ACCOUNTS:
+        _upgraded_from_account_type(frame, text)
+    _attorney_bar(kind, frame, text, rejected, issues)
+
+    keep = ~rejected
+    records = frame.loc[keep].copy()
+    records[FILE_COL] = _constant(raw.name, len(records))
+    records[SHEET_COL] = _constant(raw.sheet, len(records))
+    records[ROW_COL] = records.index.to_numpy(dtype="int64")
+    records[KIND_COL] = _constant(kind, len(records))
+    records = records.reset_index(drop=True)
+    return InputTable(
+        path=raw.path, name=raw.name, kind=kind, sheet=raw.sheet, sha256=raw.sha256,
+        rows_read=len(index), records=records, rows_rejected=int(rejected.sum()),
+        issues=issues.frame(raw.header_issues), rows_blank=raw.rows_blank,
+        unknown_columns=list(raw.unknown_columns), present_columns=list(raw.present_columns))
+
+
+def _constant(value: str, n: int) -> pd.arrays.ArrowStringArray:
+    """One text repeated n times, built in Arrow (not as a Python list of n strings)."""
+    return pd.arrays.ArrowStringArray(pyarrow.repeat(pyarrow.scalar(value, pyarrow.large_string()), n))
+
+
+def _empty(col: C.Column, index: pd.Index) -> pd.Series:
+    dtype = {C.DATE: "datetime64[ns]", C.BOOL: "boolean"}.get(col.dtype, STRING)
+    return pd.Series(pd.NaT if dtype == "datetime64[ns]" else pd.NA, index=index, dtype=dtype)
+
+
+def _coerce(col: C.Column, s: pd.Series, issues: _Issues, known_courts) -> pd.Series:
+    if col.dtype == C.DATE:
+        val, bad = coerce_date(s)
+        if bad.any():
+            issues.add(s.index[bad.to_numpy()], col.name, s,
+                       "not a date this auditor understands (use YYYY-MM-DD, MM/DD/YYYY or an Excel date); "
+                       "the cell is ignored", "warning")
+        return val
+    if col.dtype == C.BOOL:
+        val, bad = coerce_bool(s)
+        if bad.any():
+            issues.add(s.index[bad.to_numpy()], col.name, s,
+                       "not a yes/no value (use yes or no); the cell is ignored", "warning")
+        return val
+    if col.dtype == C.CATEGORY:
+        val, _ = coerce_category(s, col)   # unknown values are judged by the schema
+        return val
+    if col.name == "court_id":
+        val, bad = coerce_court(s, known_courts)
+        if bad.any():
+            rows = s.index[bad.to_numpy()]
+            reason = "unknown court id '" + val.reindex(rows).astype(STRING) + "'"
+            issues.add(rows, col.name, s, reason, "warning")
+        return val
+    if col.name == "email":
+        val, bad = coerce_email(s)
+        if bad.any():
+            issues.add(s.index[bad.to_numpy()], col.name, s,
+                       "not a valid e-mail address; the cell is ignored", "warning")
+        return val
+    return s.astype(STRING)
+
+
+def _run_schema(kind: str, frame: pd.DataFrame, text: dict, issues: _Issues) -> np.ndarray:
+    """Check ``frame`` with the kind's pandera schema; issues for failures; mask of rejected rows."""
+    rejected = np.zeros(len(frame), dtype=bool)
+    try:
+        schema(kind).validate(frame, lazy=True)
+        return rejected
+    except SchemaErrors as exc:
+        cases = exc.failure_cases
+    cases = cases[cases["index"].notna() & cases["column"].notna()]
+    for (column, check), grp in cases.groupby(["column", "check"], sort=False):
+        col = C.column(kind, column)
+        rows = pd.Index(grp["index"].astype("int64").unique())
+        done = issues.reported.get(column)
+        if done is not None:
+            rows = rows.difference(done)
+        if check == "not_nullable":
+            if len(rows):
+                issues.add(rows, column, text[column], f"{column} is blank; the row is not audited", "rejected")
+                rejected |= frame.index.isin(rows)
+            continue
+        accepted = ", ".join(col.categories)
+        reason = f"not a known {column} (accepted: {accepted})"
+        if col.required:
+            issues.add(rows, column, text[column], reason + "; the row is not audited", "rejected")
+            rejected |= frame.index.isin(rows)
+        else:
+            issues.add(rows, column, text[column], reason + "; the cell is ignored", "warning")
+            frame.loc[frame.index.isin(rows), column] = pd.NA
+    return rejected
+
+
+def _defaults(kind: str, frame: pd.DataFrame, text: dict) -> None:
+    """Fill defaults into cells left blank, never into cells whose value was not understood: an
+    account status of "Frozen" stays unknown rather than being audited as active."""
+    for col in C.columns(kind):
+        if col.default is not None:
+            blank = text[col.name].isna()
+            frame[col.name] = frame[col.name].mask(blank & frame[col.name].isna(), col.default)
+    if kind == C.ROSTER:
+        default = pd.Series(np.where(frame["role"].eq("attorney").fillna(False).to_numpy(bool),
+                                     "efiling", "research"), index=frame.index, dtype=STRING)
+        blank = text["pacer_use"].isna()
+        frame["pacer_use"] = frame["pacer_use"].mask(blank & frame["pacer_use"].isna(), default)
+
+
+def _attorney_bar(kind: str, frame, text, rejected, issues: _Issues) -> None:
+    role = _ROLE_COLUMN.get(kind)
+    if role is None:
+        return
+    missing = frame[role].eq("attorney").fillna(False).to_numpy(bool) & frame["bar_id"].isna().to_numpy()
+    missing &= ~rejected
+    if missing.any():
+        issues.add(frame.index[missing], "bar_id", text["bar_id"],
+                   "attorney without bar id: identified by name", "warning")
+
+
+def load_input(path, kind, *, sheet=None, court=None, firm=None, known_courts=None,
+               limits: Limits = Limits()) -> InputTable:
+    """Read and validate one input file."""
+    raw = read_table(path, kind, sheet=sheet, limits=limits)
+    return validate_table(raw, court=court, firm=firm, known_courts=known_courts)
