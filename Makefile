@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup audit test bench docs clean
+.PHONY: setup system-deps audit test bench docs clean
 
 # Create .venv from pyproject.toml when missing (or when pyproject.toml changed).
 $(STAMP): pyproject.toml
@@ -23,7 +23,11 @@ audit: $(STAMP)
 		--out reports/sample-audit.xlsx; \
 	status=$$?; [ $$status -le 1 ] || exit $$status; echo "report: reports/sample-audit.xlsx"
 
-test: $(STAMP)
+# Packages the suite drives for real (Chromium, PostgreSQL, LibreOffice); installed when missing.
+system-deps:
+	@bash scripts/system-deps.sh
+
+test: $(STAMP) system-deps
 	$(PY) -m pytest -q
 
 bench: $(STAMP)

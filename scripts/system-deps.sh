@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the system packages the test suite drives for real, when they are missing:
+#   chromium          the upload page's browser tests (Playwright launches it by path)
+#   postgresql        the history store's PostgreSQL tests (a throwaway server per test session)
+#   libreoffice-calc  the print-layout check (the report converted to PDF as a clerk would print it)
+#   poppler-utils     pdftoppm / pdfinfo, to read that PDF back
+# Needs root and Debian's package lists; where they cannot be had it says so and carries on, and the
+# tests that need the missing part skip, naming it.
+set -u
+want=()
+command -v chromium >/dev/null 2>&1 || want+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || want+=(postgresql)
+command -v soffice >/dev/null 2>&1 || want+=(libreoffice-calc)
+command -v pdftoppm >/dev/null 2>&1 || want+=(poppler-utils)
+[ ${#want[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "system-deps: cannot install ${want[*]} (needs root and apt-get); the tests that need them will skip" >&2
+  exit 0
+fi
+echo "system-deps: installing ${want[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null; }; then
+  echo "system-deps: installing ${want[*]} failed; the tests that need them will skip" >&2
+fi
+exit 0
