@@ -21,6 +21,7 @@ from auditor.columns import COURT_ACCOUNTS, KINDS, PACER_ACCOUNTS, ROSTER
 from auditor.derive.core import derive
 from auditor.errors import AuditorError, InputError, UsageError
 from auditor.engines.evaluate import Matcher, evaluate, pandas_matcher
+from auditor.engines.readiness import readiness
 from auditor.model import DATA_ISSUE_COLUMNS, FILE_COL, AuditResult, InputTable
 from auditor.rulebook.catalogue import Rule, load_rules
 
@@ -113,40 +114,13 @@ def audit_tables(tables: list[InputTable], *, as_of: dt.date | None = None, rule
     progress("deriving fields")
     derived = derive(records, as_of, calendar)
     progress(f"evaluating {sum(r.enabled for r in rules)} rules")
-    findings, runs = evaluate(rules, derived, present, as_of, matcher)
+    evaluation = evaluate(rules, derived, present, as_of, matcher)
     issues = [t.issues for t in tables if len(t.issues)]
     data_issues = (pd.concat(issues, ignore_index=True) if issues else pd.DataFrame(columns=DATA_ISSUE_COLUMNS))
     courts = sorted(derived[COURT_ACCOUNTS]["court_id"].dropna().unique().tolist()) if COURT_ACCOUNTS in derived else []
-    return AuditResult(as_of=as_of, courts=courts, inputs=tables, findings=findings,
-                       data_issues=data_issues[DATA_ISSUE_COLUMNS], rules=runs,
-                       readiness=readiness(derived), engine=engine)
-
-
-def readiness(derived: dict[str, pd.DataFrame]) -> dict:
-    """Share of active filers with an individual, upgraded, linked PACER account.
-
-    Active filers: active CM/ECF accounts, and roster people still at the firm who e-file (or are
-    attorneys).  Ready: a linked username of 8+ characters (or marked upgraded in the PACER list and
-    not marked otherwise), used by no other e-filer, not a PAA and not a shared firm account.
-    """
-    active = ready = 0
-    for kind in (COURT_ACCOUNTS, ROSTER):
-        if kind not in derived:
-            continue
-        f = derived[kind]
-        if kind == COURT_ACCOUNTS:
-            filers = (f["account_status"] == "active").fillna(False)
-        else:
-            filers = (~f["has_left_firm"].fillna(False)) & (
-                f["pacer_use"].isin(["efiling", "both"]).fillna(False) | (f["role"] == "attorney").fillna(False))
-        upgraded = ((f["username_length"] >= 8).fillna(False) & ~(f["pacer_upgraded"] == False).fillna(False)  # noqa: E712
-                    ) | (f["pacer_upgraded"] == True).fillna(False)  # noqa: E712
-        ok = (filers & f["_user"].notna() & upgraded & (f["pacer_efiling_people"] <= 1).fillna(True)
-              & (f["pacer_people"] <= 1).fillna(True)
-              & ~f["pacer_is_paa"].fillna(False) & ~f["pacer_account_type"].isin(["paa", "shared"]).fillna(False))
-        active += int(filers.sum())
-        ready += int(ok.sum())
-    return {"active_filers": active, "ready_filers": ready, "share": (ready / active) if active else None}
+    return AuditResult(as_of=as_of, courts=courts, inputs=tables, findings=evaluation.findings,
+                       data_issues=data_issues[DATA_ISSUE_COLUMNS], rules=evaluation.runs,
+                       readiness=readiness(derived, evaluation.not_ready), engine=engine)
 
 
 def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_accounts: Iterable = (),
@@ -244,4 +218,4 @@ def write_findings(result: AuditResult, path, fmt: str) -> Path:
     return path
 
 
-__all__ = ["audit", "audit_tables", "load_inputs", "write", "write_findings", "readiness", "AuditorError"]
+__all__ = ["audit", "audit_tables", "load_inputs", "write", "write_findings", "AuditorError"]

@@ -9,6 +9,7 @@ engines' output can be compared finding by finding.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -131,9 +132,16 @@ def build_findings(rule: Rule, kind: str, hits: pd.DataFrame, as_of: dt.date) ->
     return out[FINDING_COLUMNS]
 
 
+@dataclass
+class Evaluation:
+    findings: pd.DataFrame            # in rule order; the report and the export sort them for reading
+    runs: list[RuleRun]               # one per rule, enabled or not
+    not_ready: dict[str, np.ndarray]  # kind -> records with a finding of a rule that blocks readiness
+
+
 def evaluate(rules: list[Rule], records: dict[str, pd.DataFrame], present: dict[str, dict[str, set[str]]],
-             as_of: dt.date, matcher: Matcher = pandas_matcher) -> tuple[pd.DataFrame, list[RuleRun]]:
-    """Run every enabled rule; return (findings, one RuleRun per rule).
+             as_of: dt.date, matcher: Matcher = pandas_matcher) -> Evaluation:
+    """Run every enabled rule over the derived records.
 
     ``records``: derived records per input kind (kinds absent from the run are missing).
     ``present``: per kind, file display name -> canonical columns that file had.
@@ -170,6 +178,7 @@ def evaluate(rules: list[Rule], records: dict[str, pd.DataFrame], present: dict[
         if not run.ran:
             run.reason = "not run: " + ("; ".join(notes[rule.id]) or "no records it applies to")
     parts = []
+    not_ready = {kind: np.zeros(len(frame), dtype=bool) for kind, frame in records.items()}
     for kind, items in plan.items():
         frame = records[kind]
         if frame.empty:
@@ -179,6 +188,8 @@ def evaluate(rules: list[Rule], records: dict[str, pd.DataFrame], present: dict[
             mask = np.asarray(masks[rule.id], dtype=bool)
             if skip_files:
                 mask = mask & ~frame[FILE_COL].isin(skip_files).to_numpy(dtype=bool)
+            if rule.blocks_readiness:
+                not_ready[kind] |= mask
             if mask.any():
                 hits = frame.loc[mask, _finding_columns(rule, frame)]
                 parts.append(build_findings(rule, kind, hits, as_of))
@@ -186,9 +197,8 @@ def evaluate(rules: list[Rule], records: dict[str, pd.DataFrame], present: dict[
     for rule_id, run in runs.items():
         if run.ran:
             run.reason = "; ".join(notes[rule_id])
-    # In rule order; the report and the findings export sort them for reading (report.sort_findings).
     findings = pd.concat(parts, ignore_index=True) if parts else empty_findings()
-    return findings, list(runs.values())
+    return Evaluation(findings, list(runs.values()), not_ready)
 
 
 # Columns a finding is built from (besides the rule's evidence placeholders).

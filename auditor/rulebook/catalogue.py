@@ -43,10 +43,10 @@ from auditor.model import SEVERITIES
 OWNERS = ("filer", "firm admin", "court")
 DEFAULT_DUE_DAYS = {"high": 14, "medium": 30, "low": 60, "info": None}
 RULE_KEYS = {"id", "title", "severity", "applies_to", "when", "owner", "evidence", "remediation", "source",
-             "needs", "due_in_days", "aliases", "examples", "enabled", "description"}
+             "needs", "due_in_days", "aliases", "examples", "enabled", "description", "blocks_readiness"}
 REQUIRED_KEYS = ("id", "title", "severity", "applies_to", "when", "owner", "evidence", "remediation", "source",
                  "examples")
-OVERRIDE_KEYS = {"id", "enabled", "severity", "due_in_days"}
+OVERRIDE_KEYS = {"id", "enabled", "severity", "due_in_days", "blocks_readiness"}
 ID_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -78,6 +78,7 @@ class Rule:
     aliases: tuple[str, ...] = ()
     description: str = ""
     enabled: bool = True
+    blocks_readiness: bool = False  # a filer with this finding is not ready for NextGen (the readiness figure)
     origin: str = ""          # file the rule came from
     changed_by: str = ""      # user file that changed it, if any
     conditions: dict = field(default_factory=dict, repr=False)  # kind -> parsed condition
@@ -97,6 +98,20 @@ def _as_list(value, what: str, path: Path, rid: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         _fail(path, f"{what} must be a list of text", rid)
     return tuple(v.strip() for v in value)
+
+
+def _flag(data: dict, key: str, default: bool, path: Path, rid: str) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        _fail(path, f"{key} must be true or false", rid)
+    return value
+
+
+def _due_days(data: dict, default: int | None, path: Path, rid: str) -> int | None:
+    due = data.get("due_in_days", default)
+    if due is not None and (not isinstance(due, int) or isinstance(due, bool) or due < 0):
+        _fail(path, "due_in_days must be a whole number of days", rid)
+    return due
 
 
 def build_rule(data: dict, path: Path) -> Rule:
@@ -128,12 +143,9 @@ def build_rule(data: dict, path: Path) -> Rule:
         kind, _, col = need.partition(".")
         if kind not in KINDS or (col and col not in {c.name for c in COLUMNS[kind]}):
             _fail(path, f"needs {need!r}: expected an input kind ({', '.join(KINDS)}), optionally .column", rid)
-    due = data.get("due_in_days")
-    if due is not None and (not isinstance(due, int) or isinstance(due, bool) or due < 0):
-        _fail(path, "due_in_days must be a whole number of days", rid)
-    enabled = data.get("enabled", True)
-    if not isinstance(enabled, bool):
-        _fail(path, "enabled must be true or false", rid)
+    due = _due_days(data, None, path, rid)
+    enabled = _flag(data, "enabled", True, path, rid)
+    blocks = _flag(data, "blocks_readiness", False, path, rid)
     when = data["when"]
     if isinstance(when, str):
         when = {kind: when for kind in applies}
@@ -155,7 +167,8 @@ def build_rule(data: dict, path: Path) -> Rule:
                 remediation=data["remediation"].strip(), source=_as_list(data["source"], "source", path, rid),
                 examples=data["examples"], needs=needs, due_in_days=due,
                 aliases=_as_list(data.get("aliases", []), "aliases", path, rid),
-                description=str(data.get("description", "")).strip(), enabled=enabled, origin=path.name,
+                description=str(data.get("description", "")).strip(), enabled=enabled, blocks_readiness=blocks,
+                origin=path.name,
                 conditions=conditions)
     _check_examples(rule, path)
     return rule
@@ -232,18 +245,14 @@ def apply_user_file(rules: list[Rule], path: Path) -> list[Rule]:
             base = by_id[rid]
             if "severity" in entry and entry["severity"] not in SEVERITIES:
                 _fail(path, f"severity {entry['severity']!r} is not one of {', '.join(SEVERITIES)}", rid)
-            if "enabled" in entry and not isinstance(entry["enabled"], bool):
-                _fail(path, "enabled must be true or false", rid)
-            due = entry.get("due_in_days", base.due_in_days)
-            if due is not None and (not isinstance(due, int) or isinstance(due, bool) or due < 0):
-                _fail(path, "due_in_days must be a whole number of days", rid)
             by_id[rid] = replace(base, severity=entry.get("severity", base.severity),
-                                 enabled=entry.get("enabled", base.enabled), due_in_days=due,
-                                 changed_by=path.name)
+                                 enabled=_flag(entry, "enabled", base.enabled, path, rid),
+                                 blocks_readiness=_flag(entry, "blocks_readiness", base.blocks_readiness, path, rid),
+                                 due_in_days=_due_days(entry, base.due_in_days, path, rid), changed_by=path.name)
         elif rid in by_id:
             extra = sorted(set(entry) - OVERRIDE_KEYS)
             _fail(path, f"rule {rid} is shipped with the product: a rules file may change only "
-                        f"enabled, severity and due_in_days (found {', '.join(extra)}); "
+                        f"enabled, severity, due_in_days and blocks_readiness (found {', '.join(extra)}); "
                         "to change its condition, disable it and add a rule with a new id", rid)
         elif set(entry) <= OVERRIDE_KEYS:
             _fail(path, f"no rule {rid!r} to change (known rules: see 'auditor rules')", rid)

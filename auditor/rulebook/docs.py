@@ -13,8 +13,18 @@ HEADER = """# Rules
 Generated from the rule files under `rules/` by `auditor rules --format markdown`;
 do not edit by hand (a test fails when this page is stale).
 
-Conditions use the language described in `auditor/rulelang.py`; derived fields
-(computed across records before the rules run) are listed at the end.
+Conditions use the language described in `auditor/rulebook/language.py`; derived
+fields (computed across records before the rules run) are listed at the end.
+
+## The readiness figure
+
+The Summary's readiness figure is the share of active e-filers that no
+readiness-blocking finding names. Active e-filers are the active CM/ECF
+accounts, and the roster people still at their firm who e-file (or are
+attorneys). A rule blocks readiness when its file says `blocks_readiness: true`
+(the "not ready" column below); a user's rules file may set it for any rule,
+and disabling a blocking rule removes it from the figure, so the figure always
+agrees with the findings.
 
 """
 
@@ -26,11 +36,15 @@ def _when(rule: Rule) -> list[str]:
     return [f"{KIND_LABELS[k]}: {t}" for k, t in rule.when.items()]
 
 
+def _readiness(r: Rule) -> str:
+    return "yes: a filer with this finding is not ready" if r.blocks_readiness else "no"
+
+
 def catalogue_text(rules: list[Rule]) -> str:
     width = max(len(r.id) for r in rules)
     lines = []
     for r in rules:
-        flag = "" if r.enabled else "  (disabled)"
+        flag = ("" if r.enabled else "  (disabled)") + ("  [blocks readiness]" if r.blocks_readiness else "")
         lines.append(f"{r.id:<{width}}  {r.severity:<6}  {r.title}{flag}")
         lines.append(f"{'':<{width}}          source: {r.source[0]}")
     return "\n".join(lines) + "\n"
@@ -38,7 +52,8 @@ def catalogue_text(rules: list[Rule]) -> str:
 
 def rule_text(r: Rule) -> str:
     out = [f"{r.id}: {r.title}", f"severity: {r.severity}{'' if r.enabled else ' (disabled)'}",
-           f"applies to: {', '.join(KIND_LABELS[k] for k in r.applies_to)}", f"owner: {r.owner}"]
+           f"applies to: {', '.join(KIND_LABELS[k] for k in r.applies_to)}", f"owner: {r.owner}",
+           f"blocks readiness: {_readiness(r)}"]
     out += ["when: " + w for w in _when(r)]
     if r.needs:
         out.append(f"needs: {', '.join(r.needs)}")
@@ -60,7 +75,7 @@ def _examples(r: Rule) -> str:
 def rule_markdown(r: Rule) -> str:
     out = [f"## `{r.id}`: {r.title}", "",
            f"- severity: **{r.severity}**", f"- applies to: {', '.join(KIND_LABELS[k] for k in r.applies_to)}",
-           f"- owner: {r.owner}"]
+           f"- owner: {r.owner}", f"- blocks readiness: {_readiness(r)}"]
     out += [f"- when: `{w}`" for w in _when(r)]
     if r.needs:
         out.append(f"- needs: {', '.join(r.needs)}")
@@ -73,8 +88,9 @@ def rule_markdown(r: Rule) -> str:
 
 
 def catalogue_markdown(rules: list[Rule]) -> str:
-    out = [HEADER, "| id | severity | title | owner |", "|---|---|---|---|"]
-    out += [f"| [`{r.id}`](#{r.id}) | {r.severity} | {r.title} | {r.owner} |" for r in rules]
+    out = [HEADER, "| id | severity | title | owner | not ready |", "|---|---|---|---|---|"]
+    out += [f"| [`{r.id}`](#{r.id}) | {r.severity} | {r.title} | {r.owner} | {'yes' if r.blocks_readiness else ''} |"
+            for r in rules]
     out.append("")
     out += [rule_markdown(r) for r in rules]
     out += ["## Derived fields", "", "| field | type | records | meaning |", "|---|---|---|---|"]

@@ -1,0 +1,36 @@
+"""The readiness figure: the share of active e-filers that no readiness-blocking finding names.
+
+Which findings make a filer not ready is said by the rule files (``blocks_readiness: true``), so a
+user's rules file that disables, re-grades or adds a rule changes the figure consistently with the
+findings.  Active e-filers are the active CM/ECF accounts, and the roster people still at their firm
+who e-file (the roster's PACER use, which defaults to e-filing for attorneys) or are attorneys.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from auditor.columns import COURT_ACCOUNTS, ROSTER
+
+
+def active_filers(kind: str, frame: pd.DataFrame) -> np.ndarray:
+    """Records of ``kind`` that count as active e-filers (a boolean array)."""
+    if kind == COURT_ACCOUNTS:
+        return (frame["account_status"] == "active").fillna(False).to_numpy(dtype=bool)
+    if kind == ROSTER:
+        here = ~frame["has_left_firm"].fillna(False)
+        files = frame["pacer_use"].isin(["efiling", "both"]).fillna(False) | (frame["role"] == "attorney").fillna(False)
+        return (here & files).to_numpy(dtype=bool)
+    return np.zeros(len(frame), dtype=bool)
+
+
+def readiness(derived: dict[str, pd.DataFrame], not_ready: dict[str, np.ndarray]) -> dict:
+    """Active e-filers, those with no readiness-blocking finding, and the share (None with no filers)."""
+    active = ready = 0
+    for kind, frame in derived.items():
+        filers = active_filers(kind, frame)
+        blocked = not_ready.get(kind, np.zeros(len(frame), dtype=bool))
+        active += int(filers.sum())
+        ready += int((filers & ~blocked).sum())
+    return {"active_filers": active, "ready_filers": ready, "share": (ready / active) if active else None}
