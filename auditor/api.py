@@ -137,14 +137,15 @@ def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_account
     calendar = Calendar.load(list(courts_files))
     tables = load_inputs(files, court=court, firm=firm, calendar=calendar, limits=limits,
                          skip_bad_files=skip_bad_files, progress=progress)
-    matcher: Matcher = pandas_matcher
-    if engine == "durable":
-        from auditor.engines.durable.engine import durable_matcher  # optional second engine
-        matcher = durable_matcher(rules)
+    if engine == "pandas":
+        return audit_tables(tables, as_of=as_of, rules=rules, calendar=calendar, progress=progress)
+    from auditor.engines.durable.engine import durable_matcher  # optional second engine
+
+    matcher = durable_matcher(rules)
     result = audit_tables(tables, as_of=as_of, rules=rules, calendar=calendar, matcher=matcher, engine=engine,
                           progress=progress)
     for run in result.rules:  # say on the Rules sheet which rules the second engine could not take
-        reason = getattr(matcher, "not_expressible", {}).get(run.id)
+        reason = matcher.not_expressible.get(run.id)
         if reason and run.ran:
             note = f"checked by pandas: durable_rules cannot express it ({reason})"
             run.reason = f"{run.reason}; {note}" if run.reason else note

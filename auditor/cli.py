@@ -137,11 +137,14 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
 @limit_options
 def validate(files, kind, court, firm, courts_files, max_file_mb, max_rows, max_cell_chars):
     """Check input files only: rows read, audited, rejected, and every data issue."""
-    from auditor.validate.files import validate_files
+    from auditor.validate.files import check_lines, validate_files
 
-    bad = validate_files(files, kind=kind, court=court, firm=firm, courts_files=courts_files,
-                         limits=_limits(max_file_mb, max_rows, max_cell_chars), echo=click.echo)
-    if bad:
+    checks = validate_files(files, kind=kind, court=court, firm=firm, courts_files=courts_files,
+                            limits=_limits(max_file_mb, max_rows, max_cell_chars))
+    for check in checks:
+        for line in check_lines(check):
+            click.echo(line)
+    if any(check.refused for check in checks):
         sys.exit(EXIT_BAD)
 
 
@@ -165,9 +168,11 @@ def rules_cmd(rule_id, rules_files, fmt, cross_check, court_accounts, roster, pa
     if cross_check:
         from auditor.engines.cross_check import run_cross_check
 
-        sys.exit(run_cross_check(court_accounts=court_accounts, roster=roster, pacer_accounts=pacer_accounts,
-                                 courts_files=courts_files,
-                                 as_of=as_of, rules_files=rules_files, echo=click.echo))
+        outcome = run_cross_check(court_accounts=court_accounts, roster=roster, pacer_accounts=pacer_accounts,
+                                  courts_files=courts_files, as_of=as_of, rules_files=rules_files)
+        for line in outcome.lines:
+            click.echo(line)
+        sys.exit(0 if outcome.agree else 1)
     rules = load_rules(rules_files)
     if rule_id:
         match = [r for r in rules if rule_id in (r.id, *r.aliases)]

@@ -2,7 +2,7 @@
 
 The inputs are read and validated once; the default (vectorised pandas) engine and durable_rules
 then evaluate the same rules over the same derived records.  Every finding one engine produced and
-the other did not is printed; rules durable_rules cannot express are named, with the reason, and
+the other did not is listed; rules durable_rules cannot express are named, with the reason, and
 left out of the comparison (they are checked by the default engine only).
 """
 
@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 import pandas as pd
 
@@ -54,22 +55,27 @@ def describe(row: pd.Series) -> str:
     return "  ".join(parts)
 
 
-def report_differences(only_pandas: pd.DataFrame, only_durable: pd.DataFrame, echo: Callable[[str], None]) -> int:
-    """Print the differing findings; return 0 when there are none, else 1."""
+def report_differences(only_pandas: pd.DataFrame, only_durable: pd.DataFrame) -> list[str]:
+    """The differing findings, one line each after a heading; no lines when there are none."""
     if only_pandas.empty and only_durable.empty:
-        return 0
-    echo(f"ENGINES DISAGREE: {len(only_pandas)} finding(s) only from pandas, "
-         f"{len(only_durable)} only from durable_rules")
+        return []
+    lines = [f"ENGINES DISAGREE: {len(only_pandas)} finding(s) only from pandas, "
+             f"{len(only_durable)} only from durable_rules"]
     for label, table in (("only pandas", only_pandas), ("only durable_rules", only_durable)):
-        for _, row in table.iterrows():
-            echo(f"  {label}: {describe(row)}")
-    return 1
+        lines += [f"  {label}: {describe(row)}" for _, row in table.iterrows()]
+    return lines
+
+
+@dataclass
+class CrossCheck:
+    lines: list[str]     # what ``auditor rules --cross-check`` prints
+    agree: bool          # both engines gave the same findings (rules durable_rules cannot express aside)
 
 
 def run_cross_check(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_accounts: Iterable = (),
                     as_of: dt.date | None = None, rules_files: Iterable = (), courts_files: Iterable = (),
-                    echo: Callable[[str], None] = print, timeout: float | None = None) -> int:
-    """Run both engines; print the comparison; return the exit code (0 agree, 1 any difference)."""
+                    timeout: float | None = None) -> CrossCheck:
+    """Run both engines over the same inputs and compare their findings."""
     files = {COURT_ACCOUNTS: list(court_accounts), ROSTER: list(roster), PACER_ACCOUNTS: list(pacer_accounts)}
     source = "the given inputs"
     rules = load_rules(list(rules_files))
@@ -103,24 +109,25 @@ def run_cross_check(*, court_accounts: Iterable = (), roster: Iterable = (), pac
     for t in tables:
         counts[t.kind] += len(t.records)
     records = ", ".join(f"{n:,} {KIND_LABELS[k]}" for k, n in counts.items())
-    echo(f"cross-check of {matcher.rule_set} on {source} ({records}), as of {as_of.isoformat()}")
-    echo(f"pandas: {len(base.findings):,} findings in {t1 - t0:.2f} s; "
-         f"durable_rules: {len(other.findings):,} findings in {t2 - t1:.2f} s")
+    lines = [f"cross-check of {matcher.rule_set} on {source} ({records}), as of {as_of.isoformat()}",
+             f"pandas: {len(base.findings):,} findings in {t1 - t0:.2f} s; "
+             f"durable_rules: {len(other.findings):,} findings in {t2 - t1:.2f} s"]
     engine_s = sum(st["engine_s"] for st in matcher.stats.values())
     encode_s = sum(st["encode_s"] for st in matcher.stats.values())
-    echo(f"rule evaluation alone: pandas {pandas_s[0]:.2f} s; durable_rules {engine_s:.2f} s "
-         f"(child process, {sum(st['records'] for st in matcher.stats.values()):,} facts) "
-         f"+ {encode_s:.2f} s turning records into facts; durable_rules child peak memory "
-         f"{max((st['child_peak_mb'] for st in matcher.stats.values()), default=0):.0f} MB")
+    lines.append(f"rule evaluation alone: pandas {pandas_s[0]:.2f} s; durable_rules {engine_s:.2f} s "
+                 f"(child process, {sum(st['records'] for st in matcher.stats.values()):,} facts) "
+                 f"+ {encode_s:.2f} s turning records into facts; durable_rules child peak memory "
+                 f"{max((st['child_peak_mb'] for st in matcher.stats.values()), default=0):.0f} MB")
     refused = matcher.not_expressible
     for rule_id, reason in sorted(refused.items()):
-        echo(f"not expressible in durable_rules (checked by pandas only): {rule_id}: {reason}")
+        lines.append(f"not expressible in durable_rules (checked by pandas only): {rule_id}: {reason}")
     keep_a = ~base.findings["rule_id"].isin(list(refused))
     keep_b = ~other.findings["rule_id"].isin(list(refused))
     only_pandas, only_durable = compare_findings(base.findings[keep_a], other.findings[keep_b])
-    code = report_differences(only_pandas, only_durable, echo)
-    if code == 0:
+    differences = report_differences(only_pandas, only_durable)
+    lines += differences
+    if not differences:
         compared = int(keep_a.sum())
         checked = sum(r.enabled for r in rules) - len(refused)
-        echo(f"engines agree: {compared:,} findings of {checked} rules, same finding ids")
-    return code
+        lines.append(f"engines agree: {compared:,} findings of {checked} rules, same finding ids")
+    return CrossCheck(lines, agree=not differences)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from auditor.calendar import Calendar
 from auditor.columns import KIND_LABELS, KINDS
@@ -29,25 +29,39 @@ def _load_any(path: Path, kind: str, **kw) -> InputTable:
     return max(loaded, key=lambda t: (len(t.present_columns), -t.rows_rejected))
 
 
-def validate_files(files, *, kind: str = "auto", court=None, firm=None, limits=None, courts_files=(),
-                   echo: Callable[[str], None] = print) -> int:
-    """Print one summary line per file and its data issues; return the number of refused files."""
+@dataclass
+class FileCheck:
+    path: Path
+    table: InputTable | None = None     # the file as read and checked
+    refused: InputError | None = None   # why it could not be read at all
+
+
+def validate_files(files, *, kind: str = "auto", court=None, firm=None, limits=None,
+                   courts_files=()) -> list[FileCheck]:
+    """Read and check each file (``kind`` "auto": the kind its columns fit best); nothing is audited."""
     from auditor.load.table import Limits
 
     known = Calendar.load(list(courts_files)).known_courts()
-    bad = 0
+    checks = []
     for name in files:
         path = Path(name)
         try:
-            t = _load_any(path, kind, court=court, firm=firm, known_courts=known, limits=limits or Limits())
+            checks.append(FileCheck(path, table=_load_any(path, kind, court=court, firm=firm, known_courts=known,
+                                                          limits=limits or Limits())))
         except InputError as exc:
-            echo(f"refused: {exc}")
-            bad += 1
-            continue
-        echo(f"{t.name}: {KIND_LABELS[t.kind]}; {t.rows_read} rows read, {t.rows_audited} audited, "
+            checks.append(FileCheck(path, refused=exc))
+    return checks
+
+
+def check_lines(check: FileCheck) -> list[str]:
+    """What ``auditor validate`` says of one file: a summary line, then one line per data issue."""
+    if check.refused is not None:
+        return [f"refused: {check.refused}"]
+    t = check.table
+    lines = [f"{t.name}: {KIND_LABELS[t.kind]}; {t.rows_read} rows read, {t.rows_audited} audited, "
              f"{t.rows_rejected} rejected, {t.rows_blank} blank"
-             + (f"; unknown columns kept: {', '.join(t.unknown_columns)}" if t.unknown_columns else ""))
-        for issue in t.issues.itertuples(index=False):
-            where = f"row {issue.row}" if issue.row == issue.row and issue.row is not None else "header"
-            echo(f"  {where}, {issue.column}: {issue.reason} [{issue.severity}]")
-    return bad
+             + (f"; unknown columns kept: {', '.join(t.unknown_columns)}" if t.unknown_columns else "")]
+    for issue in t.issues.itertuples(index=False):
+        where = f"row {issue.row}" if issue.row == issue.row and issue.row is not None else "header"
+        lines.append(f"  {where}, {issue.column}: {issue.reason} [{issue.severity}]")
+    return lines
