@@ -22,7 +22,7 @@ from auditor.engines.durable.child import CRASH_HOOK, run
 from auditor.engines.durable.compile import NotExpressible, check_definition, compile_condition
 from auditor.engines.durable.engine import TIMEOUT_ENV, DurableMatcher, encode
 from auditor.errors import EngineError
-from auditor.rulebook.catalogue import fields_for, load_catalogue, load_rules
+from auditor.rulebook.catalogue import fields_for, load_catalogue
 
 from conftest import ROOT, run_cli
 

@@ -21,7 +21,6 @@ from auditor.api import audit_tables, load_inputs
 from auditor.calendar import Calendar
 from auditor.columns import COURT_ACCOUNTS, KIND_LABELS, PACER_ACCOUNTS, ROSTER
 from auditor.engines.durable.engine import durable_matcher
-from auditor.errors import UsageError
 from auditor.engines.evaluate import pandas_matcher
 from auditor.rulebook.catalogue import load_rules
 
