@@ -13,6 +13,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 COURT_ACCOUNTS = "court_accounts"
 ROSTER = "roster"
 PACER_ACCOUNTS = "pacer_accounts"
@@ -28,6 +30,11 @@ KIND_OPTIONS = {
     ROSTER: "--roster",
     PACER_ACCOUNTS: "--pacer-accounts",
 }
+
+# The column that holds a person's name in each input kind.
+PERSON_COLUMN = {COURT_ACCOUNTS: "filer_name", ROSTER: "person_name", PACER_ACCOUNTS: "account_holder"}
+# The pandas dtype of text throughout a run: strings backed by Arrow.
+STRING = pd.StringDtype("pyarrow")
 
 # dtypes: text, category, date, bool
 TEXT, CATEGORY, DATE, BOOL = "text", "category", "date", "bool"

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from auditor.columns import STRING
 
-STRING = "string[pyarrow]"
 
 _SUFFIXES = r"\b(?:jr|sr|ii|iii|iv|v|esq|esquire|md|phd|cpa)\b"
 
@@ -49,16 +49,6 @@ def _fold(a: pa.Array) -> pa.Array:
 def fold(s: pd.Series) -> pd.Series:
     """Lower case without accents, punctuation folded to spaces, spaces collapsed."""
     return series(_per_distinct(arrow(s), _fold), s.index)
-
-
-def name_key(s: pd.Series) -> pd.Series:
-    """A person's name as "first last".
-
-    "Smith, John A.", "John A. Smith", "JOHN SMITH JR." and "Smith, John"
-    all give "john smith"; middle names and initials, suffixes and accents
-    are ignored.
-    """
-    return series(_per_distinct(arrow(s), _name_key), s.index)
 
 
 def name_keys(columns: list[pd.Series]) -> list[pd.Series]:
@@ -109,11 +99,6 @@ def email_key(s: pd.Series) -> pd.Series:
     return series(_blank_to_null(a), s.index)
 
 
-def bar_key(s: pd.Series) -> pd.Series:
-    """Upper case without spaces, hyphens or dots: "nc-12345" -> "NC12345"."""
-    return series(bar_arrow(arrow(s)), s.index)
-
-
 def bar_arrow(a: pa.Array) -> pa.Array:
     return _blank_to_null(_sub(pc.utf8_upper(a), r"[\s.\-/]+", ""))
 
@@ -128,52 +113,12 @@ def username_arrow(a: pa.Array) -> pa.Array:
 
 
 # Arrow-backed set operations on keys (pandas' own isin/map on Arrow strings fall back to Python) ----
-def joined(*parts: pd.Series) -> pd.Series:
-    """Several key columns as one key ("\x1f" between parts); null when any part is null."""
-    arrays = [arrow(p) for p in parts]
-    arrays = [a.cast(pa.large_string()) for a in arrays]
-    return series(pc.binary_join_element_wise(*arrays, pa.scalar("\x1f", pa.large_string())), parts[0].index)
-
-
 def isin(keys: pd.Series, values) -> pd.Series:
     """Boolean Series: the key is one of ``values`` (a missing key is never in)."""
     vals = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=STRING)
     ref = arrow(vals.dropna()).cast(pa.large_string())
     out = pc.is_in(arrow(keys).cast(pa.large_string()), value_set=ref, skip_nulls=True)
     return pd.Series(out.to_numpy(zero_copy_only=False), index=keys.index, dtype=bool)
-
-
-def positions(keys: pd.Series, ref: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Where each key first occurs in ``ref``: (positions, found); one hash pass, reusable for many columns."""
-    ref_a = arrow(ref.astype(STRING)).cast(pa.large_string())
-    pos = pc.index_in(arrow(keys).cast(pa.large_string()), value_set=ref_a, skip_nulls=True)
-    found = pos.is_valid().to_numpy(zero_copy_only=False)
-    return pc.fill_null(pos, 0).to_numpy(zero_copy_only=False), found
-
-
-def take(values: pd.Series, where: tuple[np.ndarray, np.ndarray], index, dtype=None) -> pd.Series:
-    """``values`` at ``positions(...)``; NA where the key was not found."""
-    pos, found = where
-    dtype = dtype or values.dtype
-    if not len(values):
-        return pd.Series(pd.NA, index=index, dtype=dtype)
-    out = pd.Series(values.to_numpy()[pos] if not isinstance(values.dtype, pd.StringDtype)
-                    else values.array.take(pos), index=index).astype(dtype)
-    return out.where(found)
-
-
-def lookup(keys: pd.Series, table: pd.Series, dtype=None) -> pd.Series:
-    """``table[key]`` for each key (table: a Series indexed by keys; first entry wins; missing -> NA)."""
-    table = table[table.index.notna()]
-    return take(table, positions(keys, pd.Series(table.index)), keys.index, dtype)
-
-
-def lookup_pairs(keys: pd.Series, ref_keys: pd.Series, ref_values: pd.Series, dtype=None) -> pd.Series:
-    """As ``lookup`` with the table given as two aligned columns (first non-null key wins): no
-    Python-object index is built, which costs seconds at a million rows."""
-    have = ref_keys.notna().to_numpy(dtype=bool)
-    values = ref_values[have].reset_index(drop=True)
-    return take(values, positions(keys, ref_keys[have]), keys.index, dtype)
 
 
 def last_word(s: pd.Series) -> pd.Series:

@@ -27,11 +27,10 @@ from rapidfuzz.process import cpdist
 
 from auditor import normalize as nz
 from auditor.calendar import Calendar
-from auditor.columns import COURT_ACCOUNTS, PACER_ACCOUNTS, ROSTER
+from auditor.columns import COURT_ACCOUNTS, PACER_ACCOUNTS, PERSON_COLUMN, ROSTER, STRING
 from auditor.derive.pacer import pacer_firm, pacer_side
 from auditor.rulebook.language import BOOL, DATE, INT, TEXT
 
-STRING = "string[pyarrow]"
 ALL = (COURT_ACCOUNTS, ROSTER, PACER_ACCOUNTS)
 USES = (COURT_ACCOUNTS, ROSTER)
 
@@ -128,7 +127,6 @@ class _Codes:
     n_bars: int
 
 
-NAME_COLUMNS = {COURT_ACCOUNTS: "filer_name", ROSTER: "person_name", PACER_ACCOUNTS: "account_holder"}
 
 
 def _codes(out: dict[str, pd.DataFrame]) -> tuple[_Codes, dict, dict, dict]:
@@ -137,7 +135,7 @@ def _codes(out: dict[str, pd.DataFrame]) -> tuple[_Codes, dict, dict, dict]:
     # The name keys (a dozen regex passes) are worked out in a second thread while this one hashes
     # the usernames and bar ids: Arrow's kernels release the GIL, so the two share the machine's cores.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        name_job = pool.submit(nz.name_codes, [out[k][NAME_COLUMNS[k]] for k in kinds])
+        name_job = pool.submit(nz.name_codes, [out[k][PERSON_COLUMN[k]] for k in kinds])
         user_cols = [(k, "pacer_username") for k in kinds] + [(k, "paa_id") for k in (ROSTER, PACER_ACCOUNTS)
                                                               if k in out]
         user_keys, user_codes, users = nz.key_codes([out[k][c] for k, c in user_cols], nz.username_arrow)
@@ -162,7 +160,7 @@ def derive(tables: dict[str, pd.DataFrame], as_of: dt.date, calendar: Calendar) 
     for kind, frame in out.items():
         frame["_user"] = user_keys[kind]
         frame["_name"] = name_keys[kind]
-        frame["_display"] = frame[NAME_COLUMNS[kind]].astype(STRING)
+        frame["_display"] = frame[PERSON_COLUMN[kind]].astype(STRING)
         frame["_bar"] = bar_keys[kind] if kind in bar_keys else pd.Series(pd.NA, index=frame.index, dtype=STRING)
         frame["audit_date"] = pd.Timestamp(as_of)
         frame["username_length"] = frame["pacer_username"].astype(STRING).str.strip().str.len().astype("Int64")

@@ -11,9 +11,8 @@ import numpy as np
 import pandas as pd
 
 from auditor import normalize as nz
-from auditor.columns import COURT_ACCOUNTS, PACER_ACCOUNTS, ROSTER
+from auditor.columns import COURT_ACCOUNTS, PACER_ACCOUNTS, ROSTER, STRING
 
-STRING = "string[pyarrow]"
 
 
 def pacer_firm(out, k) -> None:

@@ -17,17 +17,15 @@ import pandas as pd
 
 from auditor import normalize as nz
 from auditor.rulebook import language as rl
-from auditor.columns import COLUMNS, KIND_LABELS, KIND_OPTIONS, PACER_ACCOUNTS, ROSTER, COURT_ACCOUNTS
+from auditor.columns import COLUMNS, COURT_ACCOUNTS, KIND_LABELS, KIND_OPTIONS, PERSON_COLUMN, ROSTER, STRING
 from auditor.derive.core import DERIVED_BY_NAME
 from auditor.model import FILE_COL, FINDING_COLUMNS, ROW_COL, SHEET_COL, RuleRun
 from auditor.rulebook.catalogue import PLACEHOLDER, Rule
 
-STRING = "string[pyarrow]"
 # Matcher: (rules, kind, records of that kind) -> {rule id: boolean numpy array over the records}.
 # Called once per input kind with every rule that checks that kind.
 Matcher = Callable[[list[Rule], str, pd.DataFrame], dict[str, np.ndarray]]
 
-PERSON_COLUMN = {COURT_ACCOUNTS: "filer_name", ROSTER: "person_name", PACER_ACCOUNTS: "account_holder"}
 # Input columns that always hold a value (a default fills blanks), so a file without them loses nothing.
 DEFAULTED = {"account_status", "pacer_use"}
 

@@ -23,8 +23,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from auditor.errors import InputError
+from auditor.columns import STRING
 
-STRING = pd.StringDtype("pyarrow")
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar (|)"}
 

@@ -19,12 +19,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor import columns as C
+from auditor.columns import STRING
 from auditor.errors import InputError
 from auditor.load.csv import read_csv_grid
 from auditor.load.detect import detect
 from auditor.load.workbook import read_workbook_grid
 
-STRING = pd.StringDtype("pyarrow")
 HEADER_SEARCH_ROWS = 20
 SHOWN_VALUE_CHARS = 200
 

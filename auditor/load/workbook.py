@@ -17,7 +17,6 @@ import python_calamine
 
 from auditor.errors import InputError
 
-STRING = pd.StringDtype("pyarrow")
 _MAX_CELLS = 400_000_000
 
 

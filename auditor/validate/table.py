@@ -20,6 +20,7 @@ import pyarrow
 from pandera.errors import SchemaErrors
 
 from auditor import columns as C
+from auditor.columns import PERSON_COLUMN
 from auditor.errors import InputError
 from auditor.load.table import SHOWN_VALUE_CHARS, Limits, RawTable, read_table
 from auditor.model import DATA_ISSUE_COLUMNS, FILE_COL, KIND_COL, ROW_COL, SHEET_COL, InputTable
@@ -125,7 +126,6 @@ def _one_line(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-_NAME_COLUMN = {C.COURT_ACCOUNTS: "filer_name", C.ROSTER: "person_name", C.PACER_ACCOUNTS: "account_holder"}
 _NAME_PARTS = {  # header keys (columns.header_key) of name parts that exports keep in columns of their own
     "last": ("lastname", "surname", "familyname", "last"),
     "first": ("firstname", "givenname", "first"),
@@ -137,7 +137,7 @@ _NAME_PARTS = {  # header keys (columns.header_key) of name parts that exports k
 def _compose_name(raw: RawTable) -> None:
     """Exports that keep "Last Name" and "First Name" in columns of their own get the name column
     the audit needs, written "Last, First Middle Suffix" (the parts' columns are used up)."""
-    target = _NAME_COLUMN[raw.kind]
+    target = PERSON_COLUMN[raw.kind]
     if target in raw.frame.columns:
         return
     found: dict[str, str] = {}
