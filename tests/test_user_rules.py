@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 
 import pytest
 
@@ -129,11 +128,6 @@ def test_docs_rules_md_is_current():
     assert proc.returncode == 0
     current = (ROOT / "docs" / "rules.md").read_text()
     assert proc.stdout == current, "docs/rules.md is stale: run `make docs`"
-
-
-def test_every_rule_file_is_named_after_its_id():
-    for path in (ROOT / "rules").glob("*.yaml"):
-        assert re.search(rf"^id: {re.escape(path.stem)}$", path.read_text(), re.M), path.name
 
 
 def test_a_backslash_in_a_pattern_keeps_its_meaning(tmp_path, roster):
