@@ -35,9 +35,10 @@ def _quiet(_: str) -> None:
 
 def load_inputs(files: dict[str, Iterable], *, court: str | None = None, firm: str | None = None,
                 calendar: Calendar | None = None, limits=None, skip_bad_files: bool = False,
-                progress: Progress = _quiet) -> list[InputTable]:
+                progress: Progress = _quiet, header_maps: dict | None = None) -> list[InputTable]:
     """Read and validate every input file.  A bad file stops the run, or with ``skip_bad_files``
-    is listed as skipped (with its reason) and the others go on."""
+    is listed as skipped (with its reason) and the others go on.  ``header_maps`` gives, per file
+    path, headers as written -> canonical columns chosen by the user for that file only."""
     from auditor.validate.table import load_input
     from auditor.load.table import Limits
 
@@ -49,7 +50,8 @@ def load_inputs(files: dict[str, Iterable], *, court: str | None = None, firm: s
         i, (kind, path) = item
         progress(f"reading {path.name} ({i} of {len(todo)})")
         try:
-            return load_input(path, kind, court=court, firm=firm, known_courts=known, limits=limits)
+            return load_input(path, kind, court=court, firm=firm, known_courts=known, limits=limits,
+                              header_map=(header_maps or {}).get(str(path)))
         except InputError as exc:
             return exc
 

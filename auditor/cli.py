@@ -200,6 +200,36 @@ def sample(rows, out, seed, fmt, as_of):
     click.echo(f"wrote {len(files)} files to {out}: {', '.join(files)}")
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Keep the default and put a TLS reverse proxy in front (see README).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Audits running at once.")
+@click.option("--queue", type=click.IntRange(0, 1000), default=8, show_default=True,
+              help="Uploads that may wait for a free worker; beyond that the page says busy (503).")
+@click.option("--job-seconds", type=click.FloatRange(1), default=120, show_default=True,
+              help="Time limit of one audit.")
+@click.option("--keep-minutes", type=click.FloatRange(0.1), default=15, show_default=True,
+              help="Uploads and reports not downloaded by then are deleted.")
+@click.option("--max-file-mb", type=click.FloatRange(0.001), default=25, show_default=True,
+              help="Largest uploaded file.")
+@click.option("--max-upload-mb", type=click.FloatRange(0.001), default=60, show_default=True,
+              help="Largest upload (all files together).")
+def serve(host, port, workers, queue, job_seconds, keep_minutes, max_file_mb, max_upload_mb):
+    """Serve the upload page: firm administrators upload rosters and download the report."""
+    import uvicorn
+
+    from auditor.web.app import create_app
+    from auditor.web.config import MB, WebConfig
+
+    config = WebConfig(max_file_bytes=int(max_file_mb * MB), max_request_bytes=int(max_upload_mb * MB),
+                       workers=workers, queue=queue, job_seconds=job_seconds,
+                       keep_seconds=int(keep_minutes * 60))
+    click.echo(f"auditor: serving the upload page on http://{host}:{port}/ (Ctrl+C stops it)", err=True)
+    uvicorn.run(create_app(config), host=host, port=port, proxy_headers=True, server_header=False,
+                log_level="info", access_log=False)
+
+
 def main(argv=None) -> None:
     try:
         cli.main(args=argv, prog_name="auditor", standalone_mode=False)

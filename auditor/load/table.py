@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -162,8 +163,14 @@ def _open(path: str, name: str, limits: Limits) -> bytes:
         raise InputError(name, f"cannot be read ({exc.strerror or exc})") from None
 
 
-def read_table(path, kind: str, *, sheet: str | None = None, limits: Limits = Limits()) -> RawTable:
-    """Read one input file of ``kind`` (court_accounts, roster, pacer_accounts)."""
+def read_table(path, kind: str, *, sheet: str | None = None, limits: Limits = Limits(),
+               header_map: Mapping[str, str | None] | None = None) -> RawTable:
+    """Read one input file of ``kind`` (court_accounts, roster, pacer_accounts).
+
+    ``header_map`` (header as written -> canonical column, or None for "not used") overrides the
+    alias matching for this one file: the choice a user made for an upload.  A canonical column it
+    names is taken by that header only.
+    """
     if kind not in C.KINDS:
         raise ValueError(f"unknown input kind {kind!r}")
     path = os.fspath(path)
@@ -186,10 +193,21 @@ def read_table(path, kind: str, *, sheet: str | None = None, limits: Limits = Li
     if grid.shape[1] == 0 or len(grid) == 0:
         raise InputError(name, "is empty" if found.family == "csv" else f"sheet {sheet_name!r} is empty")
     grid = _clean(grid, ascii_only=facts.get("ascii", False))
-    return _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, found.family, facts)
+    return _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, found.family, facts,
+                  _checked_map(kind, header_map))
 
 
-def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, family, facts) -> RawTable:
+def _checked_map(kind: str, header_map) -> dict[str, str | None]:
+    known = {c.name for c in C.columns(kind)}
+    out = dict(header_map or {})
+    for header, canon in out.items():
+        if canon is not None and canon not in known:
+            raise ValueError(f"unknown column {canon!r} for {kind} (header {header!r})")
+    return out
+
+
+def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, family, facts,
+           header_map: dict[str, str | None]) -> RawTable:
     blank = grid.isna().all(axis=1)
     nonblank_rows = grid.index[~blank.to_numpy()]
     if len(nonblank_rows) == 0:
@@ -218,12 +236,18 @@ def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, f
     letters: dict[str, str] = {}
     unknown: list[str] = []
     all_headers: list[str] = []
+    taken = {c for c in header_map.values() if c is not None}
     for i in keep:
         h = header_cells[i]
         letter = excel_letter(i + col_offset)
         written = f"column {letter}" if h is pd.NA else str(h)
         all_headers.append(written)
-        canon = amap.get(C.header_key(h)) if h is not pd.NA else None
+        if written in header_map:
+            canon = header_map[written]
+        else:
+            canon = amap.get(C.header_key(h)) if h is not pd.NA else None
+            if canon in taken:
+                canon = None
         if canon is not None and canon not in headers:
             headers[canon] = written
             letters[canon] = letter

@@ -339,7 +339,7 @@ def _attorney_bar(kind: str, frame, text, rejected, issues: _Issues) -> None:
 
 
 def load_input(path, kind, *, sheet=None, court=None, firm=None, known_courts=None,
-               limits: Limits = Limits()) -> InputTable:
-    """Read and validate one input file."""
-    raw = read_table(path, kind, sheet=sheet, limits=limits)
+               limits: Limits = Limits(), header_map: Mapping[str, str | None] | None = None) -> InputTable:
+    """Read and validate one input file (``header_map``: see ``auditor.load.table.read_table``)."""
+    raw = read_table(path, kind, sheet=sheet, limits=limits, header_map=header_map)
     return validate_table(raw, court=court, firm=firm, known_courts=known_courts)

@@ -1,0 +1,249 @@
+"""The upload page's routes: the form, the column-mapping confirm step, the result, the download."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from auditor import columns as C
+from auditor.web.config import MB, WebConfig
+from auditor.web.jobs import Job, Jobs
+from auditor.web.mapping import header_maps
+from auditor.web.pool import Busy, Pool, TimedOut, WorkerFailed
+from auditor.web.upload import UploadRefused, read_upload
+
+HERE = Path(__file__).resolve().parent
+log = logging.getLogger("auditor.web")   # counts and outcomes only: never a name from a file
+
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'")
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+]
+KIND_CHOICES = [(C.ROSTER, "Firm roster"), (C.COURT_ACCOUNTS, "Court CM/ECF export"),
+                (C.PACER_ACCOUNTS, "PACER account list")]
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response, error pages and files included."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    (k, v) for k, v in SECURITY_HEADERS if k not in names]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def create_app(config: WebConfig | None = None) -> Starlette:
+    config = config or WebConfig()
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals.update(config=config, kinds=KIND_CHOICES, kind_labels=dict(KIND_CHOICES), MB=MB)
+
+    def page(request: Request, name: str, status: int = 200, **context) -> Response:
+        return templates.TemplateResponse(request, name, context, status_code=status)
+
+    def message(request: Request, title: str, text: str, status: int, *, again: bool = True) -> Response:
+        response = page(request, "message.html", status, title=title, text=text, again=again)
+        if status == 503:
+            response.headers["retry-after"] = "30"
+        return response
+
+    async def run(name: str, **kwargs):
+        return await run_in_threadpool(request_pool().run, name, **kwargs)
+
+    def request_pool() -> Pool:
+        return app.state.pool
+
+    async def index(request: Request) -> Response:
+        return page(request, "index.html")
+
+    async def upload(request: Request) -> Response:
+        jobs: Jobs = app.state.jobs
+        token, job = jobs.new()
+        try:
+            up = await read_upload(request.stream(), request.headers.get("content-type"),
+                                   request.headers.get("content-length"), job.folder, config)
+            kind = up.fields.get("kind") or C.ROSTER
+            if kind not in C.KINDS:
+                raise UploadRefused(f"unknown kind of file {kind[:40]!r}: choose "
+                                    + ", ".join(k for k in C.KINDS), 400)
+            as_of = (up.fields.get("as_of") or "").strip() or None
+            if as_of:
+                try:
+                    dt.date.fromisoformat(as_of)
+                except ValueError:
+                    raise UploadRefused("the audit date must be written YYYY-MM-DD", 400) from None
+            if not up.files:
+                raise UploadRefused("choose at least one CSV or Excel file", 400)
+        except UploadRefused as exc:
+            jobs.drop(token, job)
+            log.info("upload refused (%s)", exc.status)
+            return message(request, "The upload was refused", str(exc), exc.status)
+        job.kind, job.as_of = kind, as_of
+        job.files = [{"path": str(f.path), "name": f.name} for f in up.files]
+        auto = (up.fields.get("mapping") or "").strip().lower() == "auto"
+        if auto:
+            return await audit_job(request, token, job, {}, auto=True)
+        try:
+            seen = await run("inspect", files=job.files, kind=kind)
+        except (Busy, TimedOut, WorkerFailed) as exc:
+            jobs.drop(token, job)
+            return failed(request, exc)
+        if "error" in seen:
+            jobs.drop(token, job)
+            return message(request, "A file could not be read", seen["error"], 422)
+        job.inspected = seen
+        jobs.put(token, job)
+        return page(request, "mapping.html", token=token, job=job, seen=seen, problems=[])
+
+    async def confirm(request: Request) -> Response:
+        jobs: Jobs = app.state.jobs
+        token = request.path_params["token"]
+        job = jobs.take(token)
+        if job is None or job.inspected is None:
+            return message(request, "This upload is gone",
+                           f"Uploads are deleted after {config.keep_minutes} minutes. Please upload the files again.",
+                           404)
+        async with request.form(max_files=0, max_fields=2000) as form:
+            chosen = {k: str(v) for k, v in form.items()}
+        maps, problems = header_maps(job.files, job.inspected, chosen)
+        if problems:
+            jobs.put(token, job)
+            return page(request, "mapping.html", 422, token=token, job=job, seen=job.inspected,
+                        problems=problems, chosen=chosen)
+        return await audit_job(request, token, job, maps)
+
+    async def audit_job(request: Request, token: str, job: Job, maps: dict, auto: bool = False) -> Response:
+        jobs: Jobs = app.state.jobs
+        job.report = job.folder / "report.xlsx"
+        job.busy = True
+        try:
+            out = await run("audit", files=job.files, kind=job.kind, as_of=job.as_of, header_maps=maps,
+                            report=str(job.report), auto=auto)
+        except Busy as exc:
+            job.busy = False
+            if auto:
+                jobs.drop(token, job)
+            else:
+                jobs.put(token, job)   # the same confirm page can be sent again
+            return failed(request, exc)
+        except (TimedOut, WorkerFailed) as exc:
+            jobs.drop(token, job)
+            return failed(request, exc)
+        finally:
+            job.busy = False
+        if "mapping" in out:
+            seen = out["mapping"]
+            if "error" in seen:
+                jobs.drop(token, job)
+                return message(request, "A file could not be read", seen["error"], 422)
+            job.inspected = seen
+            jobs.put(token, job)
+            return page(request, "mapping.html", 422, token=token, job=job, seen=seen, problems=[])
+        if "error" in out:
+            jobs.drop(token, job)
+            log.info("audit refused a file")
+            return message(request, "The files could not be audited", out["error"], 422)
+        for f in job.files:   # the uploads are not kept once the report exists
+            Path(f["path"]).unlink(missing_ok=True)
+        job.files, job.inspected = [], None
+        job.report_name = f"nextgen-audit-{out['result']['as_of']}.xlsx"
+        download = jobs.rekey(token, job)   # the download link is a new token, not the upload's
+        log.info("audit done: %d findings", out["result"]["total_findings"])
+        return page(request, "result.html", r=out["result"], download=download)
+
+    def failed(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, Busy):
+            log.info("busy")
+            return message(request, "Busy, try again",
+                           "The auditor is busy with other uploads. Please try again in a minute.", 503)
+        if isinstance(exc, TimedOut):
+            log.info("audit stopped at its time limit")
+            return message(request, "The audit took too long",
+                           f"The audit was stopped after {config.job_seconds:,.0f} seconds and nothing was kept. "
+                           "Try fewer or smaller files.", 503)
+        log.warning("audit worker failed")
+        return message(request, "The files could not be audited",
+                       "The auditor failed on these files and nothing was kept. Check that they are the "
+                       "CSV or Excel files you meant to upload.", 500)
+
+    async def report(request: Request) -> Response:
+        jobs: Jobs = app.state.jobs
+        job = jobs.take(request.path_params["token"])
+        if job is None or job.report is None or not job.report.exists():
+            if job is not None:
+                jobs.drop(None, job)
+            return message(request, "This report is gone",
+                           "A report can be downloaded once, and is deleted after "
+                           f"{config.keep_minutes} minutes. Please upload the files again.", 410)
+        log.info("report downloaded")
+        return FileResponse(job.report, filename=job.report_name, content_disposition_type="attachment",
+                            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                            background=BackgroundTask(jobs.drop, None, job))
+
+    async def not_found(request: Request, exc: HTTPException) -> Response:
+        status = getattr(exc, "status_code", 404)
+        return message(request, "Not here", "There is no such page.", status if status in (404, 405) else 404)
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.error("internal error (%s)", type(exc).__name__)
+        return message(request, "Something went wrong",
+                       "The page failed and nothing was kept. Please try again.", 500)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        app.state.jobs = Jobs(config.keep_seconds)
+        app.state.pool = Pool(config.workers, config.queue, config.queue_wait_seconds, config.job_seconds)
+        await run_in_threadpool(app.state.pool.start)
+        sweeper = asyncio.create_task(_sweep(app.state.jobs, min(30.0, max(0.2, config.keep_seconds / 4))))
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            await run_in_threadpool(app.state.pool.close)
+            app.state.jobs.close()
+
+    routes = [
+        Route("/", index, methods=["GET"]),
+        Route("/audit", upload, methods=["POST"]),
+        Route("/audit/{token}/confirm", confirm, methods=["POST"]),
+        Route("/report/{token}", report, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    exception_handlers={HTTPException: not_found, Exception: server_error})
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+async def _sweep(jobs: Jobs, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        jobs.sweep()

@@ -1,0 +1,24 @@
+"""Limits and sizes of the upload page, all configurable from ``auditor serve``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MB = 1 << 20
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    # A 50,000-row roster is about 6 MB as CSV and 3 MB as XLSX: the defaults leave room for it.
+    max_file_bytes: int = 25 * MB        # one uploaded file
+    max_request_bytes: int = 60 * MB     # the whole upload (every file and field)
+    max_files: int = 10                  # files in one upload
+    workers: int = 2                     # audits running at once (worker processes)
+    queue: int = 8                       # uploads that may wait for a worker; beyond that "busy"
+    queue_wait_seconds: float = 30.0     # how long an upload waits for a worker before "busy"
+    job_seconds: float = 120.0           # time limit of one audit
+    keep_seconds: int = 15 * 60          # an upload or report not used by then is deleted
+
+    @property
+    def keep_minutes(self) -> int:
+        return max(1, round(self.keep_seconds / 60))

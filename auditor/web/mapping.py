@@ -1,0 +1,50 @@
+"""The column-mapping confirm step: the user's choices turned into the loader's header maps.
+
+The mapping page shows one drop-down per field, listing the file's own
+headers, with the automatic match chosen.  What comes back is checked against
+the headers the file really has (a value that is not one of them is ignored)
+and becomes, per stored file, header as written -> canonical column: the
+``header_maps`` of ``auditor.api.load_inputs``, used for this upload only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def field_name(i: int, field: str) -> str:
+    """The form field of file ``i``'s drop-down for ``field``."""
+    return f"map-{i}-{field}"
+
+
+def header_maps(files: list[dict], inspected: dict, chosen: dict[str, str]) -> tuple[dict, list[str]]:
+    """(header maps keyed by stored path, problems to show on the page)."""
+    maps: dict[str, dict[str, str | None]] = {}
+    problems: list[str] = []
+    for i, (f, seen) in enumerate(zip(files, inspected["files"])):
+        headers = set(seen["headers"])
+        mine: dict[str, str | None] = {}
+        used: dict[str, str] = {}
+        for fld in seen["fields"]:
+            auto = fld["header"]
+            value = chosen.get(field_name(i, fld["name"]), auto)
+            if value in headers:
+                if value in used:
+                    problems.append(f"{seen['name']}: the column {value!r} was chosen for both "
+                                    f"{used[value]} and {fld['name']}; choose one column for each")
+                    continue
+                used[value] = fld["name"]
+                mine[value] = fld["name"]
+            elif value == "":
+                if auto in headers:
+                    mine.setdefault(auto, None)   # "not in this file": the automatic match is not used
+                if fld["required"]:
+                    problems.append(f"{seen['name']}: choose the column that holds {fld['name']} "
+                                    f"({fld['description'] or 'required'})")
+            # any other value (a name composed of two columns, or something not in the file) keeps the
+            # automatic reading
+        for header, canon in list(mine.items()):
+            if canon is None and header in used:
+                mine[header] = used[header]
+        maps[str(Path(f["path"]))] = mine
+    return maps, problems

@@ -1,0 +1,153 @@
+"""A bounded pool of worker processes, each audit with a time limit.
+
+Each worker is a long-lived process that has imported the auditor once, so an
+audit starts at once.  A request takes a free worker or waits for one, but
+only while fewer than ``queue`` requests wait and for ``queue_wait_seconds``
+at most; otherwise the page answers "busy, try again".  An audit that passes
+its time limit has its worker process killed (and a fresh one started): a
+hostile or huge file cannot hold a worker for ever.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import threading
+import time
+from collections import deque
+
+
+class Busy(Exception):
+    """Every worker is taken and the waiting line is full (or the wait was too long)."""
+
+
+class TimedOut(Exception):
+    """The audit passed its time limit and was stopped."""
+
+
+class WorkerFailed(Exception):
+    """The worker process died (out of memory, a crash in a reader)."""
+
+
+def _worker_main(conn) -> None:
+    from auditor.web import work   # imported once per worker: pandas, pyarrow, the rules
+
+    work.warm()
+    while True:
+        try:
+            name, kwargs = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        try:
+            reply = ("ok", getattr(work, name)(**kwargs))
+        except BaseException as exc:  # noqa: BLE001 - reported to the page as an internal error, by type only
+            reply = ("error", type(exc).__name__)
+        conn.send(reply)
+
+
+class _Worker:
+    def __init__(self, ctx):
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child,), daemon=True, name="auditor-web-worker")
+        self.process.start()
+        child.close()
+
+    def call(self, name: str, kwargs: dict, timeout: float):
+        try:
+            self.conn.send((name, kwargs))
+            ready = self.conn.poll(timeout)
+        except OSError:
+            raise WorkerFailed() from None
+        if not ready:
+            raise TimedOut()
+        try:
+            status, value = self.conn.recv()
+        except (EOFError, OSError):
+            raise WorkerFailed() from None
+        if status != "ok":
+            raise WorkerFailed(value)
+        return value
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class Pool:
+    def __init__(self, workers: int, queue: int, queue_wait: float, job_seconds: float):
+        self.size, self.queue, self.queue_wait, self.job_seconds = workers, queue, queue_wait, job_seconds
+        self._ctx = mp.get_context("spawn")   # no fork of a threaded server
+        self._lock = threading.Condition()
+        self._free: deque[_Worker] = deque()
+        self._all: list[_Worker] = []
+        self.running = 0
+        self.waiting = 0
+        self._closed = False
+
+    def start(self) -> None:
+        for _ in range(self.size):
+            w = _Worker(self._ctx)
+            with self._lock:
+                self._all.append(w)
+                self._free.append(w)
+                self._lock.notify()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers, self._all = self._all, []
+            self._free.clear()
+            self._lock.notify_all()
+        for w in workers:
+            w.stop()
+
+    def _acquire(self) -> _Worker:
+        with self._lock:
+            if not self._free and self.waiting >= self.queue:
+                raise Busy()
+            self.waiting += 1
+            try:
+                deadline = time.monotonic() + self.queue_wait
+                while not self._free:
+                    left = deadline - time.monotonic()
+                    if self._closed or left <= 0:
+                        raise Busy()
+                    self._lock.wait(left)
+                self.running += 1
+                return self._free.popleft()
+            finally:
+                self.waiting -= 1
+
+    def _release(self, worker: _Worker, healthy: bool) -> None:
+        if not healthy:
+            worker.stop()
+            with self._lock:
+                if worker in self._all:
+                    self._all.remove(worker)
+                closed = self._closed
+            if closed:
+                with self._lock:
+                    self.running -= 1
+                return
+            worker = _Worker(self._ctx)
+            with self._lock:
+                self._all.append(worker)
+        with self._lock:
+            self.running -= 1
+            if self._closed:
+                worker.stop()
+                return
+            self._free.append(worker)
+            self._lock.notify()
+
+    def run(self, name: str, **kwargs):
+        """Run ``auditor.web.work.<name>(**kwargs)`` in a worker; blocking (call it from a thread)."""
+        worker = self._acquire()
+        healthy = False
+        try:
+            value = worker.call(name, kwargs, self.job_seconds)
+            healthy = True
+            return value
+        finally:
+            self._release(worker, healthy)

@@ -1,0 +1,125 @@
+"""What a worker process does for the page: look at uploaded files, and audit them.
+
+Everything goes through the Python API (``auditor.api``) and the loader, as
+the command line does; this module only turns results into plain data the
+page can show (and pickle back from the worker).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+from auditor import columns as C
+from auditor.api import audit_tables, load_inputs, write
+from auditor.errors import AuditorError, InputError
+from auditor.load.table import Limits, read_table
+from auditor.model import FILE_COL, SEVERITIES
+from auditor.report.format import READY_MEANING
+from auditor.report.summary import summary_data
+from auditor.report.workbook import sort_findings
+from auditor.validate.table import _compose_name as compose_name
+
+PREVIEW_ROWS = 5
+SHOWN_FINDINGS = 50
+SHOWN_ISSUES = 50
+FINDING_FIELDS = ("severity", "title", "person_name", "cmecf_login", "pacer_username", "evidence",
+                  "remediation", "source")
+ISSUE_FIELDS = ("file", "sheet", "row", "column", "value", "reason", "severity")
+
+
+def warm() -> None:
+    """Load the rules and calendars once, so the first audit does not pay for it."""
+    from auditor.calendar import Calendar
+    from auditor.rulebook.catalogue import load_rules
+
+    load_rules()
+    Calendar.load()
+
+
+def _text(v) -> str:
+    return "" if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)) else str(v)
+
+
+def _message(exc: AuditorError, files: list[dict]) -> str:
+    """The error in plain words, naming the file as the user named it."""
+    text = str(exc)
+    if isinstance(exc, InputError):
+        for f in files:
+            if exc.file == Path(f["path"]).name:
+                return f["name"] + text[len(exc.file):]
+    return text
+
+
+def inspect(files: list[dict], kind: str) -> dict:
+    """For each file: how its headers were matched to the fields, what is missing, the first rows."""
+    out = []
+    for f in files:
+        try:
+            raw = read_table(f["path"], kind, limits=Limits())
+        except InputError as exc:
+            return {"error": _message(exc, files)}
+        compose_name(raw)
+        fields = []
+        for col in C.columns(kind):
+            fields.append({"name": col.name, "required": col.required, "description": col.description,
+                           "header": raw.headers.get(col.name, "")})
+        missing = [x["name"] for x in fields if x["required"] and not x["header"]]
+        shown = [c for c in raw.frame.columns if c in raw.headers or c in raw.unknown_columns]
+        titles = [raw.headers.get(c, c) for c in shown]
+        head = raw.frame.head(PREVIEW_ROWS)
+        rows = [[_text(v) for v in r] for r in head[shown].itertuples(index=False, name=None)]
+        out.append({"name": f["name"], "headers": list(raw.all_headers), "fields": fields, "missing": missing,
+                    "unknown": list(raw.unknown_columns), "preview_headers": titles, "preview": rows,
+                    "rows": len(raw.frame)})
+    return {"files": out}
+
+
+def audit(files: list[dict], kind: str, as_of: str | None, header_maps: dict, report: str,
+          auto: bool = False) -> dict:
+    """Load, audit and write the report; with ``auto`` first check that no confirm step is needed."""
+    if auto:
+        seen = inspect(files, kind)
+        if "error" in seen or any(f["missing"] for f in seen["files"]):
+            return {"mapping": seen}
+    try:
+        tables = load_inputs({kind: [f["path"] for f in files]}, header_maps=header_maps)
+        names = {str(Path(f["path"])): f["name"] for f in files}
+        for t in tables:   # the report names files as the user named them, not as stored
+            t.name = names.get(str(Path(t.path)), t.name)
+            if FILE_COL in t.records:
+                t.records[FILE_COL] = t.name
+            if len(t.issues):
+                t.issues["file"] = t.name
+        result = audit_tables(tables, as_of=dt.date.fromisoformat(as_of) if as_of else None)
+        write(result, report)
+    except AuditorError as exc:
+        return {"error": _message(exc, files)}
+    return {"result": view(result)}
+
+
+def view(result) -> dict:
+    """The result page's figures, from the same summary the workbook's Summary sheet uses."""
+    findings, issues = result.findings, result.data_issues
+    s = summary_data(result, findings, issues, list(result.inputs), {}, None)
+    first = sort_findings(findings).head(SHOWN_FINDINGS)
+    share = (s.readiness or {}).get("share")
+    return {
+        "as_of": result.as_of.isoformat(),
+        "inputs": [{"name": r[0], "kind": r[1], "sheet": r[2], "read": r[3], "audited": r[4], "rejected": r[5],
+                    "blank": r[6], "balanced": r[7], "status": r[8], "note": r[9]} for r in s.inputs],
+        "totals": {"read": s.totals[0], "audited": s.totals[1], "rejected": s.totals[2], "blank": s.totals[3]},
+        "balanced": s.balanced,
+        "by_severity": [(k, n) for k, n in s.by_severity if k in SEVERITIES],
+        "by_rule": [{"id": r[0], "title": r[1], "severity": r[2], "count": r[3]} for r in s.by_rule if r[3]],
+        "total_findings": s.total_findings,
+        "readiness": {"active": (s.readiness or {}).get("active_filers", 0),
+                      "ready": (s.readiness or {}).get("ready_filers", 0),
+                      "percent": None if share is None else round(100 * share, 1)},
+        "ready_meaning": READY_MEANING,
+        "findings": [{k: _text(r.get(k)) for k in FINDING_FIELDS} for r in first.to_dict("records")],
+        "issues": [{k: _text(r.get(k)) for k in ISSUE_FIELDS} for r in issues.head(SHOWN_ISSUES).to_dict("records")],
+        "issue_count": len(issues),
+    }

@@ -1,0 +1,85 @@
+"""A real upload server (uvicorn, on 127.0.0.1 and a free port) and real files to upload."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from auditor.web.app import create_app
+from auditor.web.config import WebConfig
+from tests.conftest import write_csv
+
+ROSTER_HEADER = ["Firm", "Name", "Title", "Bar Number", "Email", "PACER Username", "PACER Use"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """uvicorn running the app in a thread of the test process, listening on loopback only."""
+
+    def __init__(self, config: WebConfig):
+        self.app = create_app(config)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
+                                                    log_level="warning", access_log=False))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> "Server":
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the upload server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(30)
+
+    @property
+    def jobs(self):
+        return self.app.state.jobs
+
+    @property
+    def pool(self):
+        return self.app.state.pool
+
+
+@pytest.fixture
+def serve():
+    """serve(**config) -> a started Server; stopped at the end of the test."""
+    with contextlib.ExitStack() as stack:
+        yield lambda **kw: stack.enter_context(Server(WebConfig(**kw)))
+
+
+@pytest.fixture(scope="module")
+def shared_server():
+    with Server(WebConfig()) as server:
+        yield server
+
+
+def roster_rows(firm: str, n: int, *, start: int = 0) -> list[list]:
+    """n people of ``firm``: attorneys with their own PACER usernames, two sharing one login."""
+    rows = []
+    for i in range(start, start + n):
+        rows.append([firm, f"Person{i} Lastname{i}", "Attorney", f"B{i:05d}", f"p{i}@{firm.lower()}.example",
+                     f"user{i}{firm.lower()}long", "efiling"])
+    if n >= 2:   # one login shared by two people: the finding every firm must see
+        rows[1][5] = rows[0][5]
+    return rows
+
+
+def roster_file(folder: Path, firm: str, n: int = 5, *, header=None, name: str | None = None) -> Path:
+    return write_csv(folder / (name or f"roster_{firm.lower()}.csv"), header or ROSTER_HEADER, roster_rows(firm, n))
