@@ -111,11 +111,14 @@ def create_app(config: WebConfig | None = None) -> Starlette:
         auto = (up.fields.get("mapping") or "").strip().lower() == "auto"
         if auto:
             return await audit_job(request, token, job, {}, auto=True)
+        job.busy = True
         try:
             seen = await run("inspect", files=job.files, kind=kind)
         except (Busy, TimedOut, WorkerFailed) as exc:
             jobs.drop(token, job)
             return failed(request, exc)
+        finally:
+            job.busy = False
         if "error" in seen:
             jobs.drop(token, job)
             return message(request, "A file could not be read", seen["error"], 422)
@@ -129,7 +132,7 @@ def create_app(config: WebConfig | None = None) -> Starlette:
         job = jobs.take(token)
         if job is None or job.inspected is None:
             return message(request, "This upload is gone",
-                           f"Uploads are deleted after {config.keep_minutes} minutes. Please upload the files again.",
+                           f"Uploads are deleted after {config.keep_words}. Please upload the files again.",
                            404)
         async with request.form(max_files=0, max_fields=2000) as form:
             chosen = {k: str(v) for k, v in form.items()}
@@ -202,7 +205,7 @@ def create_app(config: WebConfig | None = None) -> Starlette:
                 jobs.drop(None, job)
             return message(request, "This report is gone",
                            "A report can be downloaded once, and is deleted after "
-                           f"{config.keep_minutes} minutes. Please upload the files again.", 410)
+                           f"{config.keep_words}. Please upload the files again.", 410)
         log.info("report downloaded")
         return FileResponse(job.report, filename=job.report_name, content_disposition_type="attachment",
                             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

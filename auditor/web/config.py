@@ -20,5 +20,8 @@ class WebConfig:
     keep_seconds: int = 15 * 60          # an upload or report not used by then is deleted
 
     @property
-    def keep_minutes(self) -> int:
-        return max(1, round(self.keep_seconds / 60))
+    def keep_words(self) -> str:
+        """How long things are kept, as the page says it: "15 minutes", "30 seconds"."""
+        if self.keep_seconds < 120:
+            return f"{self.keep_seconds:g} second{'s' if self.keep_seconds != 1 else ''}"
+        return f"{self.keep_seconds / 60:g} minutes"

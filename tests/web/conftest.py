@@ -83,3 +83,35 @@ def roster_rows(firm: str, n: int, *, start: int = 0) -> list[list]:
 
 def roster_file(folder: Path, firm: str, n: int = 5, *, header=None, name: str | None = None) -> Path:
     return write_csv(folder / (name or f"roster_{firm.lower()}.csv"), header or ROSTER_HEADER, roster_rows(firm, n))
+
+
+def post(server: Server, paths: list[Path], *, kind: str = "roster", timeout: float = 120, names=None, **fields):
+    """POST /audit as a script does: multipart fields ``kind`` and ``files``, plus any others
+    (``names``: the file names the client sends, when not the files' own)."""
+    import httpx
+
+    names = names or [p.name for p in paths]
+    files = [("files", (n, p.read_bytes(), "application/octet-stream")) for n, p in zip(names, paths)]
+    return httpx.post(server.url + "/audit", data={"kind": kind, **fields}, files=files, timeout=timeout)
+
+
+def download_path(html: str) -> str:
+    import re
+
+    m = re.search(r'href="(/report/[A-Za-z0-9_-]{40,})"', html)
+    assert m, "the result page has no download link"
+    return m.group(1)
+
+
+def stored_files(server: Server) -> list[Path]:
+    """Every file the server holds in its private folder."""
+    return [p for p in server.jobs.root.rglob("*") if p.is_file()]
+
+
+def wait_until(check, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return check()
