@@ -32,6 +32,7 @@ test: $(STAMP) system-deps
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/bench_upload.py
 
 docs: $(STAMP)
 	$(VENV)/bin/auditor rules --format markdown > docs/rules.md

@@ -21,3 +21,16 @@ def test_bench_runs_at_10k_and_writes_its_csv(tmp_path):
     (row,) = list(csv.DictReader(path.open()))
     assert int(row["rows"]) == 10000 and int(row["court_rows"]) > 0
     assert int(row["findings"]) > 0 and float(row["total_s"]) > 0 and int(row["peak_bytes"]) > 0
+
+
+def test_upload_bench_runs_through_the_real_server(tmp_path):
+    results = tmp_path / "results"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_upload.py"), "--rows", "2000", "--repeat", "1",
+         "--data", str(tmp_path / "data"), "--results", str(results)],
+        capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "upload of 2,000 rows to its result page" in proc.stdout
+    (path,) = results.glob("bench-upload-*.csv")
+    (row,) = list(csv.DictReader(path.open()))
+    assert row["rows_read_ok"] == "True" and float(row["upload_audit_s"]) > 0 and int(row["report_bytes"]) > 0

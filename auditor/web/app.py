@@ -19,7 +19,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from auditor import columns as C
-from auditor.web.config import MB, WebConfig
+from auditor.web.config import WebConfig, size_words
 from auditor.web.jobs import Job, Jobs
 from auditor.web.mapping import header_maps
 from auditor.web.pool import Busy, Pool, TimedOut, WorkerFailed
@@ -64,7 +64,8 @@ class SecurityHeaders:
 def create_app(config: WebConfig | None = None) -> Starlette:
     config = config or WebConfig()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.globals.update(config=config, kinds=KIND_CHOICES, kind_labels=dict(KIND_CHOICES), MB=MB)
+    templates.env.globals.update(config=config, kinds=KIND_CHOICES, kind_labels=dict(KIND_CHOICES))
+    templates.env.filters["size"] = size_words
 
     def page(request: Request, name: str, status: int = 200, **context) -> Response:
         return templates.TemplateResponse(request, name, context, status_code=status)

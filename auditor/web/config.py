@@ -7,6 +7,13 @@ from dataclasses import dataclass
 MB = 1 << 20
 
 
+def size_words(n: float) -> str:
+    """A size as the page says it: "25 MB", "2 KB"."""
+    if n >= MB:
+        return f"{n / MB:,.3g} MB" if n < 10 * MB else f"{n / MB:,.0f} MB"
+    return f"{max(1, round(n / 1024)):,} KB"
+
+
 @dataclass(frozen=True)
 class WebConfig:
     # A 50,000-row roster is about 6 MB as CSV and 3 MB as XLSX: the defaults leave room for it.

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from auditor.web.config import MB, WebConfig
+from auditor.web.config import WebConfig, size_words
 
 MAX_FIELD_BYTES = 4096
 DRAIN_FACTOR = 4           # read (and discard) at most this many times the limit before answering
@@ -62,7 +62,7 @@ def display_name(raw: str, taken: set[str]) -> str:
 
 
 def too_big(limit: int, what: str) -> UploadRefused:
-    return UploadRefused(f"{what} is larger than the limit of {limit / MB:,.0f} MB; nothing was kept", 413)
+    return UploadRefused(f"{what} is larger than the limit of {size_words(limit)}; nothing was kept", 413)
 
 
 async def read_upload(stream, content_type: str | None, content_length: str | None, folder: Path,

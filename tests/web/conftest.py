@@ -85,14 +85,15 @@ def roster_file(folder: Path, firm: str, n: int = 5, *, header=None, name: str |
     return write_csv(folder / (name or f"roster_{firm.lower()}.csv"), header or ROSTER_HEADER, roster_rows(firm, n))
 
 
-def post(server: Server, paths: list[Path], *, kind: str = "roster", timeout: float = 120, names=None, **fields):
+def post(server: "Server | str", paths: list[Path], *, kind: str = "roster", timeout: float = 120, names=None, **fields):
     """POST /audit as a script does: multipart fields ``kind`` and ``files``, plus any others
     (``names``: the file names the client sends, when not the files' own)."""
     import httpx
 
     names = names or [p.name for p in paths]
     files = [("files", (n, p.read_bytes(), "application/octet-stream")) for n, p in zip(names, paths)]
-    return httpx.post(server.url + "/audit", data={"kind": kind, **fields}, files=files, timeout=timeout)
+    url = server if isinstance(server, str) else server.url
+    return httpx.post(url + "/audit", data={"kind": kind, **fields}, files=files, timeout=timeout)
 
 
 def download_path(html: str) -> str:
@@ -115,3 +116,16 @@ def wait_until(check, seconds: float = 10.0) -> bool:
             return True
         time.sleep(0.05)
     return check()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright launches Debian's Chromium (Playwright's own browser download is not used)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium); scripts/system-deps.sh installs it")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS, "headless": True}

@@ -1,0 +1,135 @@
+"""The upload page in a real headless Chromium (Playwright, Debian's chromium), as a firm
+administrator uses it: upload, confirm the columns, read the summary, download the workbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.conftest import ROOT, write_csv
+from tests.web.conftest import ROSTER_HEADER, roster_file, roster_rows
+
+pytest.importorskip("playwright", reason="playwright is in the test extra: pip install -e '.[test]'")
+
+DOCS = ROOT / "docs"
+
+
+def findings_of(path: Path) -> list[dict]:
+    wb = openpyxl.load_workbook(path, read_only=True)
+    rows = list(wb["Findings"].iter_rows(values_only=True))
+    wb.close()
+    return [dict(zip(rows[0], r)) for r in rows[1:] if any(v is not None for v in r)]
+
+
+def download(page, tmp_path: Path, press_enter: bool = False) -> Path:
+    with page.expect_download() as info:
+        if press_enter:
+            page.keyboard.press("Enter")
+        else:
+            page.get_by_role("link", name="Download the Excel report").click()
+    d = info.value
+    assert d.suggested_filename.startswith("nextgen-audit-") and d.suggested_filename.endswith(".xlsx")
+    target = tmp_path / d.suggested_filename
+    d.save_as(target)
+    return target
+
+
+def test_upload_confirm_summary_download(page, shared_server, tmp_path):
+    roster = roster_file(tmp_path, "Acme", 6)
+    page.set_viewport_size({"width": 1280, "height": 800})    # a laptop screen
+    page.goto(shared_server.url + "/")
+    assert page.get_by_label("Firm roster").is_checked()
+    page.get_by_label("CSV or Excel files (drop them here or choose them)").set_input_files(roster)
+    page.get_by_label("Audit date (optional)").fill("2026-11-30")
+    page.screenshot(path=str(DOCS / "upload-page.png"), full_page=True)
+    page.get_by_role("button", name="Audit").click()
+
+    page.get_by_role("heading", name="Check how your columns were read").wait_for()
+    assert page.get_by_label("person_name").input_value() == "Name"
+    assert "Person0 Lastname0" in page.get_by_role("table", name="First rows of roster_acme.csv").inner_text()
+    page.get_by_role("button", name="Confirm and audit").click()
+
+    page.get_by_role("heading", name="Summary").wait_for()
+    summary = page.locator("section.summary").inner_text()
+    assert "6 rows read = 6 audited + 0 rejected" in summary
+    assert "2 findings" in summary and "2 high" in summary
+    assert "PACER account shared by e-filers" in page.locator("main").inner_text()
+    page.screenshot(path=str(DOCS / "result-page.png"), full_page=True)
+    report = download(page, tmp_path)
+    shared = [f for f in findings_of(report) if f["rule_id"] == "shared-filing-account"]
+    assert {f["person_name"] for f in shared} == {"Person0 Lastname0", "Person1 Lastname1"}
+
+
+def test_misspelled_header_is_mapped_on_the_page(page, shared_server, tmp_path):
+    header = [("Full Nmae" if h == "Name" else h) for h in ROSTER_HEADER]
+    path = write_csv(tmp_path / "roster.csv", header, roster_rows("Acme", 4))
+    page.goto(shared_server.url + "/")
+    page.get_by_label("CSV or Excel files (drop them here or choose them)").set_input_files(path)
+    page.get_by_role("button", name="Audit").click()
+    page.get_by_text("Not found: person_name").wait_for()
+    page.get_by_label("person_name").select_option("Full Nmae")
+    page.get_by_role("button", name="Confirm and audit").click()
+    page.get_by_role("heading", name="Summary").wait_for()
+    assert "4 rows read = 4 audited + 0 rejected" in page.locator("section.summary").inner_text()
+    people = {f["person_name"] for f in findings_of(download(page, tmp_path))}
+    assert {"Person0 Lastname0", "Person1 Lastname1"} <= people
+
+
+def test_bad_file_gets_a_message(page, shared_server):
+    page.goto(shared_server.url + "/")
+    page.get_by_label("Court CM/ECF export").check()
+    page.get_by_label("CSV or Excel files (drop them here or choose them)").set_input_files(
+        ROOT / "tests" / "hostile" / "macro.xlsm")
+    page.get_by_role("button", name="Audit").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "macro.xlsm" in alert.inner_text() and "macro-enabled" in alert.inner_text()
+    assert page.get_by_role("heading", name="A file could not be read").is_visible()
+
+
+def test_oversized_file_is_refused(page, serve, tmp_path):
+    server = serve(max_file_bytes=2000)
+    big = roster_file(tmp_path, "Big", 200)
+    page.goto(server.url + "/")
+    assert "Up to 10 files, 2 KB each, 60 MB in all" in page.inner_text("main")
+    page.get_by_label("CSV or Excel files (drop them here or choose them)").set_input_files(big)
+    with page.expect_response(lambda r: r.url.endswith("/audit")) as resp:
+        page.get_by_role("button", name="Audit").click()
+    assert resp.value.status == 413
+    assert "roster_big.csv" in page.get_by_role("alert").inner_text()
+    assert "larger than the limit" in page.get_by_role("alert").inner_text()
+
+
+def _tab_to(page, text: str, limit: int = 60) -> None:
+    """Press Tab until the focused control is the one labelled ``text``."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("() => { const e = document.activeElement; return (e.innerText || e.value || '')"
+                                ".trim(); }")
+        if focused == text:
+            return
+    raise AssertionError(f"{text!r} cannot be reached with the Tab key")
+
+
+def test_whole_flow_with_the_keyboard_only(page, shared_server, tmp_path):
+    roster = roster_file(tmp_path, "Keys", 3)
+    page.goto(shared_server.url + "/")
+    page.keyboard.press("Tab")          # the skip link comes first
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.type") == "file":
+            break
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    chooser.value.set_files(roster)
+    _tab_to(page, "Audit")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Check how your columns were read").wait_for()
+    _tab_to(page, "Confirm and audit")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Summary").wait_for()
+    _tab_to(page, "Download the Excel report")
+    report = download(page, tmp_path, press_enter=True)
+    assert {f["firm_name"] for f in findings_of(report)} == {"Keys"}
