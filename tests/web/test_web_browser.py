@@ -69,6 +69,8 @@ def test_misspelled_header_is_mapped_on_the_page(page, shared_server, tmp_path):
     page.get_by_label("CSV or Excel files (drop them here or choose them)").set_input_files(path)
     page.get_by_role("button", name="Audit").click()
     page.get_by_text("Not found: person_name").wait_for()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.screenshot(path=str(DOCS / "mapping-page.png"), full_page=True)
     page.get_by_label("person_name").select_option("Full Nmae")
     page.get_by_role("button", name="Confirm and audit").click()
     page.get_by_role("heading", name="Summary").wait_for()

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import openpyxl
 
-from tests.conftest import ROOT, write_csv
+from tests.conftest import ROOT, write_csv, write_xlsx
 from tests.web.conftest import (
     ROSTER_HEADER, download_path, post, roster_file, roster_rows, stored_files, wait_until,
 )
@@ -104,6 +104,8 @@ def test_missing_required_column_is_chosen_on_the_confirm_step(shared_server, tm
     action = re.search(r'action="(/audit/[\w-]+/confirm)"', r.text).group(1)
     refused = httpx.post(shared_server.url + action, data={"map-0-person_name": ""})
     assert refused.status_code == 422 and "choose the column that holds person_name" in refused.text
+    twice = httpx.post(shared_server.url + action, data={"map-0-person_name": "Nmae", "map-0-email": "Nmae"})
+    assert twice.status_code == 422 and "chosen for both person_name and email" in twice.text
     r = httpx.post(shared_server.url + action, data={"map-0-person_name": "Nmae"}, timeout=60)
     assert r.status_code == 200 and "3 rows read" in r.text
     again = httpx.post(shared_server.url + action, data={"map-0-person_name": "Nmae"})
@@ -200,3 +202,19 @@ def test_logs_hold_no_names(shared_server, tmp_path, caplog):
     assert "audit done" in caplog.text
     for secret in ("Secretfirm", "Person0", "user0secretfirmlong", "roster_secretfirm"):
         assert secret.lower() not in caplog.text.lower()
+
+
+def test_several_files_csv_and_xlsx_in_one_upload(shared_server, tmp_path):
+    csv_path = roster_file(tmp_path, "Acme", 3)
+    xlsx_path = write_xlsx(tmp_path / "paralegals.xlsx", ROSTER_HEADER, roster_rows("Acme", 2, start=10),
+                           title="Acme paralegals")
+    page = post(shared_server, [csv_path, xlsx_path])
+    assert page.status_code == 200
+    assert "roster_acme.csv" in page.text and "paralegals.xlsx" in page.text and "Person10 Lastname10" in page.text
+    action = re.search(r'action="(/audit/[\w-]+/confirm)"', page.text).group(1)
+    r = httpx.post(shared_server.url + action, data={}, timeout=60)
+    assert r.status_code == 200 and "5 rows read = 5 audited + 0 rejected" in " ".join(
+        re.sub(r"<[^>]+>", " ", r.text).split())
+    book = workbook(httpx.get(shared_server.url + download_path(r.text)).content)
+    sources = {f["source"].split(",")[0] for f in table(book["Findings"])}
+    assert sources == {"roster_acme.csv", "paralegals.xlsx"}
