@@ -19,6 +19,7 @@ def test_a_wheel_installed_elsewhere_has_every_rule_and_the_calendar(tmp_path):
     (wheel,) = wheels.glob("nextgen_auditor-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "auditor/_rules/courts.csv" in names
+    assert "auditor/web/templates/index.html" in names and "auditor/web/static/style.css" in names  # auditor serve
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
                     str(wheel)], check=True, capture_output=True, timeout=300)
     env = {**os.environ, "PYTHONPATH": str(target)}
