@@ -107,6 +107,9 @@ def create_app(config: WebConfig | None = None) -> Starlette:
             jobs.drop(token, job)
             log.info("upload refused (%s)", exc.status)
             return message(request, "The upload was refused", str(exc), exc.status)
+        except BaseException:   # the client went away mid-upload, or worse: keep nothing
+            jobs.drop(token, job)
+            raise
         job.kind, job.as_of = kind, as_of
         job.files = [{"path": str(f.path), "name": f.name} for f in up.files]
         auto = (up.fields.get("mapping") or "").strip().lower() == "auto"
@@ -114,7 +117,7 @@ def create_app(config: WebConfig | None = None) -> Starlette:
             return await audit_job(request, token, job, {}, auto=True)
         job.busy = True
         try:
-            seen = await run("inspect", files=job.files, kind=kind)
+            seen = await run("inspect", files=job.files, kind=kind, limits=config.limits())
         except (Busy, TimedOut, WorkerFailed) as exc:
             jobs.drop(token, job)
             return failed(request, exc)
@@ -150,7 +153,7 @@ def create_app(config: WebConfig | None = None) -> Starlette:
         job.busy = True
         try:
             out = await run("audit", files=job.files, kind=job.kind, as_of=job.as_of, header_maps=maps,
-                            report=str(job.report), auto=auto)
+                            report=str(job.report), auto=auto, limits=config.limits())
         except Busy as exc:
             job.busy = False
             if auto:

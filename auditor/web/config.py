@@ -26,6 +26,14 @@ class WebConfig:
     job_seconds: float = 120.0           # time limit of one audit
     keep_seconds: int = 15 * 60          # an upload or report not used by then is deleted
 
+    def limits(self):
+        """The loader's limits for an upload: the file size as above, and an XLSX may unpack to at most
+        20 times that (a 50,000-row roster unpacks to about 8 times its size)."""
+        from auditor.load.table import Limits
+
+        return Limits(max_file_bytes=self.max_file_bytes,
+                      max_unzipped_bytes=min(Limits().max_unzipped_bytes, 20 * self.max_file_bytes))
+
     @property
     def keep_words(self) -> str:
         """How long things are kept, as the page says it: "15 minutes", "30 seconds"."""

@@ -53,12 +53,12 @@ def _message(exc: AuditorError, files: list[dict]) -> str:
     return text
 
 
-def inspect(files: list[dict], kind: str) -> dict:
+def inspect(files: list[dict], kind: str, limits: Limits | None = None) -> dict:
     """For each file: how its headers were matched to the fields, what is missing, the first rows."""
     out = []
     for f in files:
         try:
-            raw = read_table(f["path"], kind, limits=Limits())
+            raw = read_table(f["path"], kind, limits=limits or Limits())
         except InputError as exc:
             return {"error": _message(exc, files)}
         compose_name(raw)
@@ -78,14 +78,14 @@ def inspect(files: list[dict], kind: str) -> dict:
 
 
 def audit(files: list[dict], kind: str, as_of: str | None, header_maps: dict, report: str,
-          auto: bool = False) -> dict:
+          auto: bool = False, limits: Limits | None = None) -> dict:
     """Load, audit and write the report; with ``auto`` first check that no confirm step is needed."""
     if auto:
-        seen = inspect(files, kind)
+        seen = inspect(files, kind, limits)
         if "error" in seen or any(f["missing"] for f in seen["files"]):
             return {"mapping": seen}
     try:
-        tables = load_inputs({kind: [f["path"] for f in files]}, header_maps=header_maps)
+        tables = load_inputs({kind: [f["path"] for f in files]}, header_maps=header_maps, limits=limits)
         names = {str(Path(f["path"])): f["name"] for f in files}
         for t in tables:   # the report names files as the user named them, not as stored
             t.name = names.get(str(Path(t.path)), t.name)

@@ -7,6 +7,7 @@ import io
 import re
 import threading
 import time
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -218,3 +219,17 @@ def test_several_files_csv_and_xlsx_in_one_upload(shared_server, tmp_path):
     book = workbook(httpx.get(shared_server.url + download_path(r.text)).content)
     sources = {f["source"].split(",")[0] for f in table(book["Findings"])}
     assert sources == {"roster_acme.csv", "paralegals.xlsx"}
+
+
+def test_workbook_that_unpacks_far_beyond_its_size_is_refused(serve, tmp_path):
+    """An upload's XLSX may unpack to 20 times the file limit at most: a zip bomb is refused."""
+    server = serve(max_file_bytes=60_000)
+    bomb = write_xlsx(tmp_path / "bomb.xlsx", ROSTER_HEADER, roster_rows("Acme", 3))
+    with zipfile.ZipFile(bomb, "a", zipfile.ZIP_DEFLATED) as z:   # parts under 1 MB each, 5 MB in all
+        for i in range(6):
+            z.writestr(f"xl/media/pad{i}.bin", bytes(900_000))
+    with zipfile.ZipFile(bomb) as z:
+        assert bomb.stat().st_size < 60_000 < sum(i.file_size for i in z.infolist()) / 20
+    r = post(server, [bomb])
+    assert r.status_code == 422 and "bomb.xlsx" in r.text and "zip bomb" in r.text
+    assert not stored_files(server)
