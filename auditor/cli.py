@@ -226,6 +226,9 @@ def serve(host, port, workers, queue, job_seconds, keep_minutes, max_file_mb, ma
                        workers=workers, queue=queue, job_seconds=job_seconds,
                        keep_seconds=int(keep_minutes * 60))
     click.echo(f"auditor: serving the upload page on http://{host}:{port}/ (Ctrl+C stops it)", err=True)
+    if host not in ("127.0.0.1", "::1", "localhost"):
+        click.echo("auditor: listening beyond this machine without TLS: put a TLS reverse proxy in front "
+                   "(see the README)", err=True)
     uvicorn.run(create_app(config), host=host, port=port, proxy_headers=True, server_header=False,
                 log_level="info", access_log=False)
 
