@@ -233,3 +233,13 @@ def test_workbook_that_unpacks_far_beyond_its_size_is_refused(serve, tmp_path):
     r = post(server, [bomb])
     assert r.status_code == 422 and "bomb.xlsx" in r.text and "zip bomb" in r.text
     assert not stored_files(server)
+
+
+def test_data_issues_are_shown_with_file_row_and_column(shared_server, tmp_path):
+    rows = roster_rows("Acme", 3)
+    rows[2][2] = "Wizard"          # not a role the auditor knows: that row is set aside
+    path = write_csv(tmp_path / "roster.csv", ROSTER_HEADER, rows)
+    r = post(shared_server, [path], mapping="auto")
+    text = " ".join(re.sub(r"<[^>]+>", " ", r.text).split())
+    assert "3 rows read = 2 audited + 1 rejected" in text
+    assert re.search(r"roster\.csv 4 Title Wizard not a known role .* rejected", text)
