@@ -120,26 +120,25 @@ class Pool:
                 self.waiting -= 1
 
     def _release(self, worker: _Worker, healthy: bool) -> None:
+        """Give the worker back; one that timed out or failed is killed and a fresh one takes its place."""
         if not healthy:
             worker.stop()
             with self._lock:
                 if worker in self._all:
                     self._all.remove(worker)
-                closed = self._closed
-            if closed:
-                with self._lock:
+                if self._closed:
                     self.running -= 1
-                return
+                    return
             worker = _Worker(self._ctx)
             with self._lock:
                 self._all.append(worker)
         with self._lock:
             self.running -= 1
-            if self._closed:
-                worker.stop()
+            if not self._closed:
+                self._free.append(worker)
+                self._lock.notify()
                 return
-            self._free.append(worker)
-            self._lock.notify()
+        worker.stop()   # the pool closed meanwhile
 
     def run(self, name: str, **kwargs):
         """Run ``auditor.web.work.<name>(**kwargs)`` in a worker; blocking (call it from a thread)."""
