@@ -87,12 +87,16 @@ def _unique_names(tables: list[InputTable]) -> None:
     for t in tables:
         seen[t.name] += 1
         if seen[t.name] > 1:
-            new = f"{t.name} ({seen[t.name]})"
-            if FILE_COL in t.records:
-                t.records[FILE_COL] = new
-            if len(t.issues):
-                t.issues["file"] = new
-            t.name = new
+            rename_input(t, f"{t.name} ({seen[t.name]})")
+
+
+def rename_input(t: InputTable, new: str) -> None:
+    """Give a loaded input another display name, on its records and data issues too."""
+    if FILE_COL in t.records:
+        t.records[FILE_COL] = new
+    if len(t.issues):
+        t.issues["file"] = new
+    t.name = new
 
 
 def audit_tables(tables: list[InputTable], *, as_of: dt.date | None = None, rules: list[Rule] | None = None,

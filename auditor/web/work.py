@@ -13,10 +13,10 @@ from pathlib import Path
 import pandas as pd
 
 from auditor import columns as C
-from auditor.api import audit_tables, load_inputs, write
+from auditor.api import audit_tables, load_inputs, rename_input, write
 from auditor.errors import AuditorError, InputError
 from auditor.load.table import Limits, read_table
-from auditor.model import FILE_COL, SEVERITIES
+from auditor.model import SEVERITIES
 from auditor.report.format import READY_MEANING
 from auditor.report.summary import summary_data
 from auditor.report.workbook import sort_findings
@@ -88,11 +88,7 @@ def audit(files: list[dict], kind: str, as_of: str | None, header_maps: dict, re
         tables = load_inputs({kind: [f["path"] for f in files]}, header_maps=header_maps, limits=limits)
         names = {str(Path(f["path"])): f["name"] for f in files}
         for t in tables:   # the report names files as the user named them, not as stored
-            t.name = names.get(str(Path(t.path)), t.name)
-            if FILE_COL in t.records:
-                t.records[FILE_COL] = t.name
-            if len(t.issues):
-                t.issues["file"] = t.name
+            rename_input(t, names.get(str(Path(t.path)), t.name))
         result = audit_tables(tables, as_of=dt.date.fromisoformat(as_of) if as_of else None)
         write(result, report)
     except AuditorError as exc:
