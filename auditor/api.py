@@ -18,7 +18,7 @@ import pandas as pd
 
 from auditor.calendar import Calendar
 from auditor.columns import COURT_ACCOUNTS, KINDS, PACER_ACCOUNTS, ROSTER
-from auditor.derive.core import derive
+from auditor.derive.registry import derive
 from auditor.errors import AuditorError, InputError, UsageError
 from auditor.engines.evaluate import Matcher, evaluate, pandas_matcher
 from auditor.engines.readiness import readiness

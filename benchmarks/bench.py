@@ -131,7 +131,7 @@ def rule_checks(tables, rules, calendar) -> tuple[int, float]:
     import pandas as pd
 
     from auditor.rulebook import language as rl
-    from auditor.derive.core import derive
+    from auditor.derive.registry import derive
 
     records = {}
     for kind in {t.kind for t in tables}:

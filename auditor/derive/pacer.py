@@ -1,8 +1,8 @@
 """Derived fields of the PACER account list that look at the other inputs of the run: whether a
 username is used to e-file, the other accounts of the same person, and the account's firm.
 
-Called by ``auditor.derive.core.derive`` with the run's keys as integer codes (``_Codes``), so that
-each look-up is a numpy index rather than a hash pass over text.
+Reads the run's keys as integer codes (``auditor.derive.keys``) and the uses of each username
+(``auditor.derive.sharing``), so that each look-up is a numpy index rather than a hash pass over text.
 """
 
 from __future__ import annotations
@@ -12,7 +12,29 @@ import pandas as pd
 
 from auditor import normalize as nz
 from auditor.columns import COURT_ACCOUNTS, PACER_ACCOUNTS, ROSTER, STRING
+from auditor.derive.base import Derived, Family, Run
+from auditor.rulebook.language import BOOL, INT, TEXT
 
+FIELDS = (
+    Derived("used_for_efiling", BOOL, (PACER_ACCOUNTS,),
+            "Some active CM/ECF account or roster e-filer of the run uses this PACER username."),
+    Derived("in_other_inputs", BOOL, (PACER_ACCOUNTS,),
+            "The username appears in a court account or roster record of the run."),
+    Derived("person_pacer_accounts", INT, (PACER_ACCOUNTS,),
+            "Individual (not PAA, not shared) PACER accounts held by the same person: same e-mail once "
+            "normalised (lower case, +tags removed), or the same bar id e-filing with other usernames."),
+    Derived("firm_name", TEXT, (PACER_ACCOUNTS,),
+            "The firm of the account: from a roster listing the username or the account's paa_id, else from a "
+            "court account linked to it."),
+    Derived("person_pacer_usernames", TEXT, (PACER_ACCOUNTS,),
+            "The usernames counted in person_pacer_accounts (for evidence)."),
+)
+
+
+def compute(run: Run) -> None:
+    if PACER_ACCOUNTS in run.out:
+        pacer_side(run.out[PACER_ACCOUNTS], run.uses, run.in_uses, run.efiling_people, run.keys)
+        pacer_firm(run.out, run.keys)
 
 
 def pacer_firm(out, k) -> None:
@@ -80,3 +102,6 @@ def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling
         names[candidates] = [", ".join(x) for x in sets]
     p["person_pacer_accounts"] = count
     p["person_pacer_usernames"] = names
+
+
+FAMILY = Family("pacer", FIELDS, compute, after=("keys", "sharing"))

@@ -18,7 +18,7 @@ import pandas as pd
 from auditor import normalize as nz
 from auditor.rulebook import language as rl
 from auditor.columns import COLUMNS, COURT_ACCOUNTS, KIND_LABELS, KIND_OPTIONS, PERSON_COLUMN, ROSTER, STRING
-from auditor.derive.core import DERIVED_BY_NAME
+from auditor.derive.registry import DERIVED_BY_NAME
 from auditor.model import FILE_COL, FINDING_COLUMNS, ROW_COL, SHEET_COL, RuleRun
 from auditor.rulebook.catalogue import PLACEHOLDER, Rule
 

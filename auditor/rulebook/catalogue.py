@@ -36,7 +36,7 @@ import yaml
 from auditor.rulebook import language as rl
 from auditor.calendar import SHIPPED
 from auditor.columns import BOOL, CATEGORY, COLUMNS, DATE, KINDS, TEXT
-from auditor.derive.core import DERIVED
+from auditor.derive.registry import DERIVED
 from auditor.errors import RulesError
 from auditor.model import SEVERITIES
 

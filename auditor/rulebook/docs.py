@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from auditor.columns import KIND_LABELS
-from auditor.derive.core import DERIVED
+from auditor.derive.registry import DERIVED
 from auditor.rulebook.catalogue import Rule
 
 HEADER = """# Rules

@@ -1,0 +1,66 @@
+"""What every family of derived fields shares: the declaration of a field, the declaration of a
+family (the fields it computes, the function computing them, the families it must follow), and the
+state of one derive run handed from family to family.
+
+A family module declares ``FAMILY = Family(...)`` next to the code computing its fields;
+``auditor.derive.registry`` gathers the families in their order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from auditor.calendar import Calendar
+from auditor.columns import COURT_ACCOUNTS, PACER_ACCOUNTS, ROSTER
+
+ALL = (COURT_ACCOUNTS, ROSTER, PACER_ACCOUNTS)
+USES = (COURT_ACCOUNTS, ROSTER)          # the kinds of record that use a PACER username
+
+
+@dataclass(frozen=True)
+class Derived:
+    """One derived field: its name and type in the rule language, the kinds of record that have it,
+    what it means (shown in docs/rules.md), and the same-kind input columns it is computed from."""
+    name: str
+    dtype: str
+    kinds: tuple[str, ...]
+    description: str
+    columns: tuple[str, ...] = ()
+
+
+@dataclass
+class Run:
+    """One derive run: the frames being filled in, and what one family hands to the next."""
+    out: dict[str, pd.DataFrame]
+    as_of: dt.date
+    calendar: Calendar
+    keys: object = None                     # auditor.derive.keys.Keys, set by the keys family
+    uses: pd.DataFrame | None = None        # one row per use of a username (sharing family)
+    in_uses: np.ndarray | None = None       # per username code: used in court accounts or rosters
+    efiling_people: np.ndarray | None = None  # per username code: people e-filing with it
+    holder: dict[str, np.ndarray] = field(default_factory=dict)     # per kind: PACER list row of the username
+    pacer_paa: dict[str, np.ndarray] = field(default_factory=dict)  # per kind: username code of the listed paa_id
+
+
+@dataclass(frozen=True)
+class Family:
+    """A family of derived fields computed together by ``compute``; ``after`` names the families
+    whose fields or hand-overs it reads (the registry refuses an order that breaks this)."""
+    name: str
+    fields: tuple[Derived, ...]
+    compute: Callable[[Run], None]
+    after: tuple[str, ...] = ()
+
+
+def as_bool(s) -> pd.Series:
+    return pd.Series(s).astype("boolean")
+
+
+def ints(values: np.ndarray, missing: np.ndarray, index) -> pd.Series:
+    return pd.Series(pd.arrays.IntegerArray(np.asarray(values, dtype=np.int64), np.asarray(missing, dtype=bool)),
+                     index=index)

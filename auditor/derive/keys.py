@@ -1,0 +1,65 @@
+"""The run's comparison keys, worked out once: PACER usernames (with PAA ids), normalised names and
+bar ids, each as one integer code shared by every kind of record (-1 where a record has none).
+
+Every other family compares these codes (a numpy index) instead of hashing text again.  The keys
+themselves go into hidden columns (``_user``, ``_name``, ``_bar``, ``_display``) that findings use
+to name an account.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from auditor import normalize as nz
+from auditor.columns import PACER_ACCOUNTS, PERSON_COLUMN, ROSTER, STRING
+from auditor.derive.base import Family, Run
+
+
+@dataclass
+class Keys:
+    """Integer codes of the keys, shared by all kinds of the run: ``user`` (PACER usernames and PAA
+    ids), ``name`` (normalised names) and ``bar`` (bar ids); -1 where a record has none."""
+
+    user: dict[str, np.ndarray]
+    paa: dict[str, np.ndarray]
+    name: dict[str, np.ndarray]
+    bar: dict[str, np.ndarray]
+    users: pd.Series           # the username keys in code order
+    names: pd.Series           # the name keys in code order
+    n_bars: int
+
+
+def compute(run: Run) -> None:
+    out = run.out
+    kinds = list(out)
+    # The name keys (a dozen regex passes) are worked out in a second thread while this one hashes
+    # the usernames and bar ids: Arrow's kernels release the GIL, so the two share the machine's cores.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        name_job = pool.submit(nz.name_codes, [out[k][PERSON_COLUMN[k]] for k in kinds])
+        user_cols = [(k, "pacer_username") for k in kinds] + [(k, "paa_id") for k in (ROSTER, PACER_ACCOUNTS)
+                                                              if k in out]
+        user_keys, user_codes, users = nz.key_codes([out[k][c] for k, c in user_cols], nz.username_arrow)
+        bar_kinds = [k for k in kinds if "bar_id" in out[k]]
+        bar_keys, bar_codes, bars = nz.key_codes([out[k]["bar_id"] for k in bar_kinds], nz.bar_arrow)
+        name_keys, name_codes, names = name_job.result()
+    user = {k: c for (k, col), c in zip(user_cols, user_codes) if col == "pacer_username"}
+    paa = {k: c for (k, col), c in zip(user_cols, user_codes) if col == "paa_id"}
+    bar = dict(zip(bar_kinds, bar_codes))
+    for k in kinds:
+        bar.setdefault(k, np.full(len(out[k]), -1, dtype=np.int64))
+    run.keys = Keys(user=user, paa=paa, name=dict(zip(kinds, name_codes)), bar=bar, users=users, names=names,
+                    n_bars=len(bars))
+    user_key = {k: s for (k, col), s in zip(user_cols, user_keys) if col == "pacer_username"}
+    bar_key = dict(zip(bar_kinds, bar_keys))
+    for (kind, frame), name_key in zip(out.items(), name_keys):
+        frame["_user"] = user_key[kind]
+        frame["_name"] = name_key
+        frame["_display"] = frame[PERSON_COLUMN[kind]].astype(STRING)
+        frame["_bar"] = bar_key[kind] if kind in bar_key else pd.Series(pd.NA, index=frame.index, dtype=STRING)
+
+
+FAMILY = Family("keys", (), compute)

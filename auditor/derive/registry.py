@@ -1,0 +1,56 @@
+"""The registry of derived fields: every family, in the order they are computed.
+
+Derived fields are everything a rule needs that takes more than one record (who else uses a PACER
+username, how many accounts a bar id holds at a court, whether a username is a PAA, whether a court
+is live on the audit date, whether the PACER account holder is the filer).  Rules then look at one
+record at a time.  Each family module declares the fields it computes (``FAMILY``); this module
+gathers them:
+
+1. ``keys``: usernames, names and bar ids as integer codes, once per run;
+2. ``record``: fields of one record alone (audit date, username length, left the firm);
+3. ``sharing``: the uses of each username and the people behind them (needs ``has_left_firm``);
+4. ``listing``: what the PACER account list says about each record's username;
+5. ``holder``: whether the listed holder is the person (needs the listing's rows);
+6. ``court``: the court calendar and bar ids per court;
+7. ``pacer``: fields of the PACER account list that look at the other inputs (needs the uses).
+
+``FAMILIES`` is that order; ``check_order`` refuses an order in which a family comes before one it
+names in ``after``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from auditor.calendar import Calendar
+from auditor.derive import court, holder, keys, listing, pacer, record, sharing
+from auditor.derive.base import Derived, Family, Run
+
+FAMILIES: tuple[Family, ...] = (keys.FAMILY, record.FAMILY, sharing.FAMILY, listing.FAMILY, holder.FAMILY,
+                                court.FAMILY, pacer.FAMILY)
+
+
+def check_order(families: tuple[Family, ...]) -> None:
+    seen: set[str] = set()
+    for fam in families:
+        missing = [a for a in fam.after if a not in seen]
+        if missing:
+            raise RuntimeError(f"derived family {fam.name} must come after {', '.join(missing)}")
+        seen.add(fam.name)
+
+
+check_order(FAMILIES)
+DERIVED: tuple[Derived, ...] = tuple(d for fam in FAMILIES for d in fam.fields)
+DERIVED_BY_NAME: dict[str, Derived] = {d.name: d for d in DERIVED}
+if len(DERIVED_BY_NAME) != len(DERIVED):
+    raise RuntimeError("a derived field is declared by two families")
+
+
+def derive(tables: dict[str, pd.DataFrame], as_of: dt.date, calendar: Calendar) -> dict[str, pd.DataFrame]:
+    """Add every derived field to each kind's records; returns new frames (inputs unchanged)."""
+    run = Run(out={kind: frame.copy() for kind, frame in tables.items()}, as_of=as_of, calendar=calendar)
+    for fam in FAMILIES:
+        fam.compute(run)
+    return run.out

@@ -1,0 +1,121 @@
+"""Who uses each PACER username: the uses of a username in court accounts and rosters, the people
+behind them, and how many people e-file or research with it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from auditor import normalize as nz
+from auditor.columns import COURT_ACCOUNTS, ROSTER, STRING
+from auditor.derive.base import USES, Derived, Family, Run, as_bool, ints
+from auditor.rulebook.language import BOOL, INT, TEXT
+
+FIELDS = (
+    Derived("is_efiling_use", BOOL, USES,
+            "This record uses its PACER username to e-file: an active CM/ECF account with a linked username, or a "
+            "roster person still at the firm whose pacer_use is efiling or both.", ("pacer_username",)),
+    Derived("is_research_use", BOOL, USES,
+            "A roster person still at the firm who uses the PACER username for research only.", ("pacer_username",)),
+    Derived("pacer_efiling_people", INT, USES,
+            "Distinct people (by bar id, else by normalised name) who e-file with this PACER username, across every "
+            "input of the run.", ("pacer_username",)),
+    Derived("pacer_research_people", INT, USES,
+            "Distinct people who use this PACER username for research only (and do not e-file with it).",
+            ("pacer_username",)),
+    Derived("pacer_people", INT, USES, "Distinct people using this PACER username in any way.", ("pacer_username",)),
+    Derived("pacer_users", TEXT, USES, "The names of the people using this PACER username (for evidence).",
+            ("pacer_username",)),
+)
+
+
+def compute(run: Run) -> None:
+    run.uses = _uses(run.out, run.keys)
+    run.in_uses, run.efiling_people = _sharing(run.out, run.keys, run.uses)
+
+
+def _uses(out, k) -> pd.DataFrame:
+    """One row per (record, PACER username) use in court accounts and rosters, with a person id; the
+    username, bar id and name as codes."""
+    parts = []
+    if COURT_ACCOUNTS in out:
+        c = out[COURT_ACCOUNTS]
+        efile = ((c["account_status"] == "active").fillna(False) & c["_user"].notna()).to_numpy(dtype=bool)
+        c["is_efiling_use"] = as_bool(pd.Series(efile, index=c.index))
+        c["is_research_use"] = as_bool(pd.Series(False, index=c.index))
+        parts.append(pd.DataFrame({"user": k.user[COURT_ACCOUNTS][efile], "bar": k.bar[COURT_ACCOUNTS][efile],
+                                   "name": k.name[COURT_ACCOUNTS][efile],
+                                   "display": c["_display"].array[efile], "efiling": True}))
+    if ROSTER in out:
+        r = out[ROSTER]
+        here = ~r["has_left_firm"].fillna(False) & r["_user"].notna()
+        efile = (here & r["pacer_use"].isin(["efiling", "both"]).fillna(False)).to_numpy(dtype=bool)
+        research = (here & (r["pacer_use"] == "research").fillna(False)).to_numpy(dtype=bool)
+        r["is_efiling_use"] = as_bool(pd.Series(efile, index=r.index))
+        r["is_research_use"] = as_bool(pd.Series(research, index=r.index))
+        sel = efile | research
+        parts.append(pd.DataFrame({"user": k.user[ROSTER][sel], "bar": k.bar[ROSTER][sel],
+                                   "name": k.name[ROSTER][sel], "display": r["_display"].array[sel],
+                                   "efiling": efile[sel]}))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in ("user", "bar", "name", "pid")}
+                            ).assign(display=pd.Series(dtype=STRING), efiling=pd.Series(dtype=bool))
+    uses = pd.concat(parts, ignore_index=True)
+    user, bar, name = (uses[c].to_numpy(dtype=np.int64) for c in ("user", "bar", "name"))
+    # Person id: bar id; else the bar id of a record with the same name on the same username; else the name.
+    need, ref = (name >= 0) & (bar < 0), (name >= 0) & (bar >= 0)
+    matched = np.full(len(uses), -1, dtype=np.int64)
+    if need.any() and ref.any():
+        pair = user * (len(k.names) + 1) + name
+        pos = nz.find(pair[need], np.where(ref, pair, -1))
+        matched[need] = nz.at(bar, pos)
+    uses["pid"] = _person_codes(bar, matched, name, k.n_bars, len(k.names))
+    return uses
+
+
+def _person_codes(bar: np.ndarray, matched: np.ndarray, name: np.ndarray, n_bar: int, n_name: int) -> np.ndarray:
+    """One integer per person: the bar id, else the matched bar id, else the name; a use with none
+    of them is a person of its own."""
+    code = np.where(bar >= 0, bar, matched)
+    code = np.where(code >= 0, code, np.where(name >= 0, n_bar + name, -1))
+    alone = code < 0
+    code[alone] = n_bar + n_name + np.arange(int(alone.sum()))
+    return code.astype(np.int64)
+
+
+def _sharing(out, k, uses: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct people per username (all uses, e-filing, research only), on integer codes.
+
+    Returns, per username code, whether any use has it and its number of e-filing people."""
+    n_users = len(k.users)
+    ucode = uses["user"].to_numpy(dtype=np.int64)
+    pcode = uses["pid"].to_numpy(dtype=np.int64)
+    n_pids = int(pcode.max()) + 1 if len(pcode) else 0
+    pair = ucode * (n_pids + 1) + pcode
+    efiling = uses["efiling"].to_numpy(dtype=bool)
+    # One hash pass over (user, person) pairs; a pair is e-filing when any of its uses is.
+    pair_code, unique_pairs = pd.factorize(pair)
+    pair_efiles = np.bincount(pair_code, weights=efiling, minlength=len(unique_pairs)) > 0
+    pair_user = unique_pairs // (n_pids + 1)
+    people = np.bincount(pair_user, minlength=n_users)
+    efiling_people = np.bincount(pair_user[pair_efiles], minlength=n_users)
+    research_people = np.bincount(pair_user[~pair_efiles], minlength=n_users)  # research only
+    sh = uses[(people >= 2)[ucode]].drop_duplicates(["user", "pid"])
+    label = pd.Series(np.where(sh["efiling"].to_numpy(dtype=bool), " (efiling)", " (research)"), index=sh.index)
+    names = (sh["display"].fillna("(no name)") + label).groupby(sh["user"]).agg(
+        lambda s: "; ".join(sorted(s)[:8]) + (f"; and {len(s) - 8} more" if len(s) > 8 else ""))
+    where = np.full(n_users, -1, dtype=np.int64)
+    where[names.index.to_numpy(dtype=np.int64)] = np.arange(len(names))
+    for kind in USES:
+        if kind not in out:
+            continue
+        f = out[kind]
+        u = k.user[kind]
+        for col, counts in (("pacer_efiling_people", efiling_people), ("pacer_research_people", research_people),
+                            ("pacer_people", people)):
+            f[col] = ints(nz.at(counts, u, 0), u < 0, f.index)
+        f["pacer_users"] = nz.take_at(names, nz.at(where, u), f.index, STRING)
+    return people > 0, efiling_people
+
+
+FAMILY = Family("sharing", FIELDS, compute, after=("keys", "record"))
