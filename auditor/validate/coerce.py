@@ -30,6 +30,9 @@ _DATE_FORMATS = (
     ("%m/%d/%Y %H:%M:%S", r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}:\d{2}"),
     ("%m/%d/%Y %H:%M", r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}"),
 )
+# What people type in a username cell to say there is no account.
+NO_ACCOUNT = ("n/a", "na", "n.a.", "none", "-", "--", "---", "\u2013", "\u2014", "null", "nil", "no account",
+              "not applicable", "unknown", "tbd", "?")
 _TRUE = {C.header_key(v) for v in C.BOOL_TRUE}
 _FALSE = {C.header_key(v) for v in C.BOOL_FALSE}
 
@@ -139,3 +142,11 @@ def coerce_court(s: pd.Series, known_courts) -> tuple[pd.Series, pd.Series]:
     if bad.any():
         mapped = mapped.where(~bad, mapped.str.slice(1))
     return mapped.astype(STRING), bad
+
+
+def no_account(s: pd.Series) -> pd.Series:
+    """Mask of cells saying there is no account ("N/A", "none", "-"...), compared trimmed and in
+    lower case."""
+    a = pc.utf8_lower(pc.utf8_trim_whitespace(pa.array(s.astype(STRING).array)))
+    hit = pc.fill_null(pc.is_in(a, value_set=pa.array(NO_ACCOUNT, a.type)), False)
+    return pd.Series(hit.to_numpy(zero_copy_only=False), index=s.index, dtype=bool)

@@ -25,10 +25,11 @@ from auditor.errors import InputError
 from auditor.load.table import SHOWN_VALUE_CHARS, Limits, RawTable, read_table
 from auditor.model import DATA_ISSUE_COLUMNS, FILE_COL, KIND_COL, ROW_COL, SHEET_COL, InputTable
 from auditor.validate.coerce import (
-    STRING, coerce_bool, coerce_category, coerce_court, coerce_date, coerce_email, is_excel_error,
+    STRING, coerce_bool, coerce_category, coerce_court, coerce_date, coerce_email, is_excel_error, no_account,
 )
 
 _ROLE_COLUMN = {C.COURT_ACCOUNTS: "filer_role", C.ROSTER: "role"}
+_USERNAME_COLUMNS = ("pacer_username", "paa_id")   # cells where "N/A", "none" or "-" mean no account
 _TYPE_WORDS = {C.DATE: "date", C.BOOL: "yes/no value"}
 
 
@@ -210,6 +211,15 @@ def validate_table(raw: RawTable, *, court: str | None = None, firm: str | None 
             if col.required:
                 rejected |= err.to_numpy()
             s = s.mask(err)
+        if col.name in _USERNAME_COLUMNS:
+            none = no_account(s).to_numpy()
+            if none.any():
+                issues.add(index[none], col.name, s, "means no account: read as blank"
+                           + ("; the row is not audited" if col.required else ""),
+                           "rejected" if col.required else "warning")
+                if col.required:
+                    rejected |= none
+                s = s.mask(none)
         out[col.name] = _coerce(col, s, issues, known_courts)
 
     frame = pd.DataFrame(out, index=index)
