@@ -1,49 +1,82 @@
-"""Whether the holder the PACER account list gives for a username is the person using it."""
+"""Whether the holder the PACER account list gives for a username is the person using it, decided by
+``auditor.derive.identity`` on the e-mail addresses and names of both."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from rapidfuzz import fuzz
-from rapidfuzz.process import cpdist
+import pyarrow.compute as pc
 
 from auditor import normalize as nz
-from auditor.columns import PACER_ACCOUNTS
-from auditor.derive.base import USES, Derived, Family, Run
-from auditor.rulebook.language import BOOL
+from auditor.columns import PACER_ACCOUNTS, STRING
+from auditor.derive.base import USES, Derived, Family, Run, as_bool
+from auditor.derive.identity import SAME, UNKNOWN, Side, decide, plainly_same
+from auditor.rulebook.language import BOOL, TEXT
 
 FIELDS = (
     Derived("holder_name_matches", BOOL, USES,
-            "Whether the PACER account holder's name is this person's name: same first and last name once "
-            "normalised, same last name and first initial, or a fuzzy score of 90 or more.  Blank when the PACER "
-            "list has no holder for the username.", ("pacer_username",)),
+            "Whether the PACER account holder is this person, as docs/identity.md explains: the same e-mail "
+            "address, else the same name (nicknames, initials, titles, suffixes, accents understood).  Blank "
+            "when the PACER list has no holder for the username, or when the evidence cannot tell.",
+            ("pacer_username",)),
+    Derived("holder_name_unsure", BOOL, USES,
+            "The evidence cannot tell whether the PACER account holder is this person (the same name with "
+            "different e-mail addresses, surnames alike only in spelling).", ("pacer_username",)),
+    Derived("holder_evidence", TEXT, USES,
+            "What decided holder_name_matches, in plain words, without naming the holder.", ("pacer_username",)),
 )
 
 
 def compute(run: Run) -> None:
     k = run.keys
-    names = nz.arrow(k.names)
-    last_code, _ = pd.factorize(nz.last_word(k.names))       # per name code
-    first_code, _ = pd.factorize(nz.first_char(k.names))
+    p = run.out.get(PACER_ACCOUNTS)
     for kind in USES:
         if kind not in run.out:
             continue
         f = run.out[kind]
-        holder = nz.at(k.name[PACER_ACCOUNTS], run.holder[kind]) if PACER_ACCOUNTS in run.out else run.holder[kind]
+        n = len(f)
+        verdict = np.zeros(n, dtype=np.int8)
+        reason = pd.Series(pd.NA, index=f.index, dtype=STRING)
+        pos = run.holder[kind]
         own = k.name[kind]
-        known = (holder >= 0) & (own >= 0)
-        h, o = np.maximum(holder, 0), np.maximum(own, 0)
-        same = known & (holder == own)
-        initial = known & (nz.at(last_code, h) == nz.at(last_code, o)) & (nz.at(first_code, h) == nz.at(first_code, o))
-        ok = same | initial
-        # Fuzzy score only for the few pairs the keys did not settle (typos, transposed letters).
-        todo = np.flatnonzero(known & ~ok)
-        if len(todo):
-            a = names.take(pa.array(holder[todo])).to_pylist()
-            b = names.take(pa.array(own[todo])).to_pylist()
-            ok[todo] = cpdist(a, b, scorer=fuzz.token_sort_ratio) >= 90
-        f["holder_name_matches"] = pd.Series(pd.arrays.BooleanArray(ok, ~known), index=f.index)
+        holder = nz.at(k.name[PACER_ACCOUNTS], pos) if p is not None else np.full(n, -1, dtype=np.int64)
+        known = np.flatnonzero((holder >= 0) & (own >= 0))
+        if len(known):
+            v, r = _decide(f, p, pos[known], known, own[known], holder[known])
+            verdict[known] = v
+            reason.iloc[known] = r
+        has = np.zeros(n, dtype=bool)
+        has[known] = True
+        f["holder_name_matches"] = pd.Series(pd.arrays.BooleanArray(verdict == SAME, ~has | (verdict == UNKNOWN)),
+                                             index=f.index)
+        f["holder_name_unsure"] = as_bool(pd.Series(has & (verdict == UNKNOWN), index=f.index))
+        f["holder_evidence"] = reason
+
+
+def _decide(f: pd.DataFrame, p: pd.DataFrame, pos: np.ndarray, rows: np.ndarray, own: np.ndarray,
+            holder: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The decision for the records at ``rows`` against the PACER list rows at ``pos``."""
+    take = lambda s, at: nz.arrow(s).take(pa.array(at)).cast(pa.large_string())  # noqa: E731
+    mine_name, their_name = take(f["_display"], rows), take(p["account_holder"], pos)
+    mine_mail, their_mail = take(f["email"], rows), take(p["email"], pos)
+    # E-mail addresses are read in lower case; only those that differ as read need their "+tags" removed.
+    differ = pc.fill_null(pc.not_equal(mine_mail, their_mail), True).to_numpy(zero_copy_only=False)
+    code = np.full(len(rows) * 2, -1, dtype=np.int64)
+    both = pa.concat_arrays([mine_mail, their_mail])
+    equal = ~differ & pc.is_valid(mine_mail).to_numpy(zero_copy_only=False)
+    code[:len(rows)][equal] = code[len(rows):][equal] = np.flatnonzero(equal)
+    d = np.flatnonzero(differ)
+    if len(d):
+        keys = nz.email_key(nz.series(both.take(pa.array(np.concatenate([d, d + len(rows)]))), pd.RangeIndex(2 * len(d))))
+        c, _ = nz.factorize(nz.arrow(keys))
+        code[d] = np.where(c[:len(d)] >= 0, c[:len(d)] + len(rows), -1)
+        code[d + len(rows)] = np.where(c[len(d):] >= 0, c[len(d):] + len(rows), -1)
+    none = np.full(len(rows), -1, dtype=np.int64)
+    names_same = plainly_same(mine_name, their_name, own, holder)
+    a = Side(none, code[:len(rows)], none, mine_name)
+    b = Side(none, code[len(rows):], none, their_name)
+    return decide(a, b, names_same)
 
 
 FAMILY = Family("holder", FIELDS, compute, after=("keys", "listing"))

@@ -28,6 +28,9 @@ FIELDS = (
             "court account linked to it."),
     Derived("person_pacer_usernames", TEXT, (PACER_ACCOUNTS,),
             "The usernames counted in person_pacer_accounts (for evidence)."),
+    Derived("person_pacer_evidence", TEXT, (PACER_ACCOUNTS,),
+            "What showed the accounts in person_pacer_usernames to be one person's: the same e-mail address, "
+            "the same bar id e-filing with each, or both (for evidence)."),
 )
 
 
@@ -94,14 +97,20 @@ def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling
     count = pd.Series(pd.NA, index=p.index, dtype="Int64")
     count[mine] = 1
     names = pd.Series(pd.NA, index=p.index, dtype=STRING)
+    why = pd.Series(pd.NA, index=p.index, dtype=STRING)
     if candidates.any():  # only the few accounts that share an e-mail or a bar id
         by_email, by_bar, user_bar = by_email.to_dict(), by_bar.to_dict(), user_bar.to_dict()
         sets = [sorted(set(by_email.get(em, [])) | set(by_bar.get(user_bar.get(us), [])) | {us})
                 for em, us in zip(email[candidates].astype(object), p.loc[candidates, "_user"].astype(object))]
         count[candidates] = [len(x) for x in sets]
         names[candidates] = [", ".join(x) for x in sets]
+        why[candidates] = [" and ".join(w for w, hit in (("the same bar id e-filing with each", us in user_bar),
+                                                          ("the same e-mail address", em in by_email)) if hit)
+                           for em, us in zip(email[candidates].astype(object),
+                                             p.loc[candidates, "_user"].astype(object))]
     p["person_pacer_accounts"] = count
     p["person_pacer_usernames"] = names
+    p["person_pacer_evidence"] = why
 
 
 FAMILY = Family("pacer", FIELDS, compute, after=("keys", "sharing"))

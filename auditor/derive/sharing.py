@@ -1,5 +1,6 @@
 """Who uses each PACER username: the uses of a username in court accounts and rosters, the people
-behind them, and how many people e-file or research with it."""
+behind them (told apart by ``auditor.derive.identity``, see ``auditor.derive.people``), and how many
+people e-file or research with it."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from auditor import normalize as nz
-from auditor.columns import COURT_ACCOUNTS, ROSTER, STRING
+from auditor.columns import COURT_ACCOUNTS, PACER_ACCOUNTS, ROSTER, STRING
 from auditor.derive.base import USES, Derived, Family, Run, as_bool, ints
+from auditor.derive.people import people
 from auditor.rulebook.language import BOOL, INT, TEXT
 
 FIELDS = (
@@ -18,8 +20,16 @@ FIELDS = (
     Derived("is_research_use", BOOL, USES,
             "A roster person still at the firm who uses the PACER username for research only.", ("pacer_username",)),
     Derived("pacer_efiling_people", INT, USES,
-            "Distinct people (by bar id, else by normalised name) who e-file with this PACER username, across every "
-            "input of the run.", ("pacer_username",)),
+            "Distinct people who e-file with this PACER username, across every input of the run, told apart as "
+            "docs/identity.md explains; records the evidence cannot tell apart count as one person.",
+            ("pacer_username",)),
+    Derived("pacer_efiling_people_possibly", INT, USES,
+            "As pacer_efiling_people, counting records the evidence cannot tell apart (the same name with "
+            "different e-mail addresses, surnames alike only in spelling) as different people.",
+            ("pacer_username",)),
+    Derived("pacer_people_evidence", TEXT, USES,
+            "Why the people using this PACER username were told apart (for evidence): the pairs of records "
+            "compared and what decided, or \"different names\".", ("pacer_username",)),
     Derived("pacer_research_people", INT, USES,
             "Distinct people who use this PACER username for research only (and do not e-file with it).",
             ("pacer_username",)),
@@ -32,6 +42,11 @@ FIELDS = (
 def compute(run: Run) -> None:
     run.uses = _uses(run.out, run.keys)
     run.in_uses, run.efiling_people = _sharing(run.out, run.keys, run.uses)
+    for kind in USES:
+        if kind in run.out:
+            f = run.out[kind]
+            f["pacer_people_evidence"] = f["pacer_people_evidence"].where(
+                f["pacer_people"].fillna(0) < 2, f["pacer_people_evidence"].fillna("different names"))
 
 
 def _uses(out, k) -> pd.DataFrame:
@@ -45,7 +60,8 @@ def _uses(out, k) -> pd.DataFrame:
         c["is_research_use"] = as_bool(pd.Series(False, index=c.index))
         parts.append(pd.DataFrame({"user": k.user[COURT_ACCOUNTS][efile], "bar": k.bar[COURT_ACCOUNTS][efile],
                                    "name": k.name[COURT_ACCOUNTS][efile],
-                                   "display": c["_display"].array[efile], "efiling": True}))
+                                   "display": c["_display"].array[efile], "efiling": True,
+                                   "email": c["email"].array[efile], "firm": c["firm_name"].array[efile]}))
     if ROSTER in out:
         r = out[ROSTER]
         here = ~r["has_left_firm"].fillna(False) & r["_user"].notna()
@@ -56,31 +72,18 @@ def _uses(out, k) -> pd.DataFrame:
         sel = efile | research
         parts.append(pd.DataFrame({"user": k.user[ROSTER][sel], "bar": k.bar[ROSTER][sel],
                                    "name": k.name[ROSTER][sel], "display": r["_display"].array[sel],
-                                   "efiling": efile[sel]}))
+                                   "efiling": efile[sel], "email": r["email"].array[sel],
+                                   "firm": r["firm_name"].array[sel]}))
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in ("user", "bar", "name", "pid")}
+        return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in ("user", "bar", "name", "pid", "pid_possible")}
                             ).assign(display=pd.Series(dtype=STRING), efiling=pd.Series(dtype=bool))
     uses = pd.concat(parts, ignore_index=True)
-    user, bar, name = (uses[c].to_numpy(dtype=np.int64) for c in ("user", "bar", "name"))
-    # Person id: bar id; else the bar id of a record with the same name on the same username; else the name.
-    need, ref = (name >= 0) & (bar < 0), (name >= 0) & (bar >= 0)
-    matched = np.full(len(uses), -1, dtype=np.int64)
-    if need.any() and ref.any():
-        pair = user * (len(k.names) + 1) + name
-        pos = nz.find(pair[need], np.where(ref, pair, -1))
-        matched[need] = nz.at(bar, pos)
-    uses["pid"] = _person_codes(bar, matched, name, k.n_bars, len(k.names))
+    emails, firms = uses.pop("email").astype(STRING), uses.pop("firm").astype(STRING)
+    pacer = out.get(PACER_ACCOUNTS)
+    uses["pid"], uses["pid_possible"], evidence = people(
+        uses, emails, firms, pacer, k.user[PACER_ACCOUNTS] if pacer is not None else None)
+    uses.attrs["evidence"] = evidence
     return uses
-
-
-def _person_codes(bar: np.ndarray, matched: np.ndarray, name: np.ndarray, n_bar: int, n_name: int) -> np.ndarray:
-    """One integer per person: the bar id, else the matched bar id, else the name; a use with none
-    of them is a person of its own."""
-    code = np.where(bar >= 0, bar, matched)
-    code = np.where(code >= 0, code, np.where(name >= 0, n_bar + name, -1))
-    alone = code < 0
-    code[alone] = n_bar + n_name + np.arange(int(alone.sum()))
-    return code.astype(np.int64)
 
 
 def _sharing(out, k, uses: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -100,22 +103,35 @@ def _sharing(out, k, uses: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     people = np.bincount(pair_user, minlength=n_users)
     efiling_people = np.bincount(pair_user[pair_efiles], minlength=n_users)
     research_people = np.bincount(pair_user[~pair_efiles], minlength=n_users)  # research only
+    possibly = _efiling_people(ucode, uses["pid_possible"].to_numpy(dtype=np.int64), efiling, n_users)
     sh = uses[(people >= 2)[ucode]].drop_duplicates(["user", "pid"])
     label = pd.Series(np.where(sh["efiling"].to_numpy(dtype=bool), " (efiling)", " (research)"), index=sh.index)
     names = (sh["display"].fillna("(no name)") + label).groupby(sh["user"]).agg(
         lambda s: "; ".join(sorted(s)[:8]) + (f"; and {len(s) - 8} more" if len(s) > 8 else ""))
     where = np.full(n_users, -1, dtype=np.int64)
     where[names.index.to_numpy(dtype=np.int64)] = np.arange(len(names))
+    evidence = uses.attrs.get("evidence", pd.Series(dtype=object))
+    ev_where = np.full(n_users, -1, dtype=np.int64)
+    ev_where[evidence.index.to_numpy(dtype=np.int64)] = np.arange(len(evidence))
+    evidence = evidence.astype(STRING).reset_index(drop=True)
     for kind in USES:
         if kind not in out:
             continue
         f = out[kind]
         u = k.user[kind]
         for col, counts in (("pacer_efiling_people", efiling_people), ("pacer_research_people", research_people),
-                            ("pacer_people", people)):
+                            ("pacer_people", people), ("pacer_efiling_people_possibly", possibly)):
             f[col] = ints(nz.at(counts, u, 0), u < 0, f.index)
         f["pacer_users"] = nz.take_at(names, nz.at(where, u), f.index, STRING)
+        f["pacer_people_evidence"] = nz.take_at(evidence, nz.at(ev_where, u), f.index, STRING)
     return people > 0, efiling_people
+
+
+def _efiling_people(ucode: np.ndarray, pcode: np.ndarray, efiling: np.ndarray, n_users: int) -> np.ndarray:
+    """Distinct e-filing people per username code."""
+    n_pids = int(pcode.max()) + 1 if len(pcode) else 0
+    pairs = np.unique(ucode[efiling] * (n_pids + 1) + pcode[efiling])
+    return np.bincount(pairs // (n_pids + 1), minlength=n_users)
 
 
 FAMILY = Family("sharing", FIELDS, compute, after=("keys", "record"))

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from auditor.sample.people import (
-    FIRST, LAST, PACER, S, account_numbers, blank, cat, dates, legacy_usernames,
+    FIRST, LAST, PACER, S, account_numbers, blank, cat, dates, legacy_usernames, num,
 )
 
 _COLS = ("pacer_username", "account_holder", "account_type", "upgraded", "paa_id", "account_number",
@@ -48,6 +48,8 @@ def build_pacer(w, rng, R, pp, user, legacy, mismatch, no_mfa, inactive_search, 
     holder = pp.name(style)
     other = cat(FIRST[(pp.fi + 7) % len(FIRST)], " ", LAST[(pp.li + 1 + rng.integers(20, size=P)) % len(LAST)])
     holder[mismatch] = other[mismatch]
+    email = email.copy()   # someone else's account carries its holder's e-mail, not the filer's
+    email[mismatch] = cat("holder", num(pp.pid[mismatch], 5), "@outlook.com")
     created = np.where(is_legacy, dates(rng, P, dt.date(2004, 1, 5), dt.date(2014, 8, 8)),
                        dates(rng, P, dt.date(2009, 3, 2), dt.date(2025, 12, 19)))
     search = np.full(P, "Active", dtype=S)

@@ -1,0 +1,223 @@
+"""Who is who: one decision, in one place, on whether two records are the same person.
+
+Every comparison of people in the audit (the people sharing a PACER username, the holder the PACER
+list gives for a username, one person's several accounts) goes through ``decide``.  It answers
+SAME, DIFFERENT or UNKNOWN for each pair of records and gives the evidence that decided, in this
+order (docs/identity.md says the same in plain words):
+
+1. a bar id on both records: the same bar id (normalised) is the same person, different bar ids
+   are different people;
+2. the same e-mail address (case-folded, "+tags" removed), or two addresses the PACER account list
+   gives for one account: the same person;
+3. otherwise the names decide.  Names are parsed by ``nameparser`` (titles such as "Atty." or
+   "Hon." set aside; given name, middle names, surname, suffix; a nickname in quotes), folded
+   (accents, case, apostrophes, spaces inside a surname).  Different surnames, different full given
+   names (unless one is a known nickname of the other, from the ``nicknames`` list), different
+   middle initials or conflicting suffixes (Jr. and Sr., II and III) are different people.  An
+   initial may stand for a full given name; a hyphenated surname matches either of its parts; a
+   surname written first without a comma is recognised.  The same name is the same person unless
+   the firms differ (different people) or the e-mail addresses differ (unknown: the finding says
+   "possibly").  Surnames alike only in spelling (rapidfuzz score of 90 or more) are unknown.
+
+Names are parsed once per distinct name and compared once per distinct pair of names (both
+cached); everything else is numpy over integer codes.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from nameparser import HumanName
+from nicknames import NickNamer
+from rapidfuzz import fuzz
+
+from auditor import normalize as nz
+
+SAME, UNKNOWN, DIFFERENT = 1, 0, -1
+GENERATIONS = {"jr": "Jr.", "junior": "Jr.", "sr": "Sr.", "senior": "Sr.", "ii": "II", "2nd": "II",
+               "iii": "III", "3rd": "III", "iv": "IV", "4th": "IV", "v": "V"}
+SPELLING_SCORE = 90
+_GENERATION_RE = r"\b(?P<g>jr|junior|sr|senior|ii|iii|iv|2nd|3rd|4th)\b"
+
+
+class Name(NamedTuple):
+    given: str                 # folded first given name ("" when none)
+    middle: tuple[str, ...]    # folded initials of the middle names
+    surname: str               # folded, letters only ("mc donald" -> "mcdonald")
+    surname_parts: frozenset   # the parts of a hyphenated or spaced surname
+    generation: str            # Jr., Sr., II... ("" when none)
+    nickname: str              # a nickname given in quotes
+
+
+def fold(text: str) -> str:
+    """Lower case without accents (NFKD), apostrophes and dots dropped."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return text.lower().replace("'", "").replace("\u2019", "").replace(".", "").strip()
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+@lru_cache(maxsize=200_000)
+def parse(raw: str) -> Name | None:
+    """The parts of one name as written (cached: a name is parsed once however often it appears)."""
+    h = HumanName(raw)
+    given = _letters(fold(h.first))
+    surname_text = fold(h.last)
+    suffixes = [_letters(fold(s)) for s in h.suffix_list]
+    generation = next((GENERATIONS[s] for s in suffixes if s in GENERATIONS), "")
+    if not surname_text and given:       # one word: take it as the surname
+        surname_text, given = given, ""
+    if not surname_text:
+        return None
+    parts = frozenset(p for p in _letters_split(surname_text) if p)
+    middle = tuple(_letters(fold(m))[:1] for m in h.middle_list if _letters(fold(m)))
+    return Name(given, middle, _letters(surname_text), parts, generation, _letters(fold(h.nickname)))
+
+
+def _letters_split(text: str) -> list[str]:
+    return [_letters(p) for p in text.replace("-", " ").split()]
+
+
+@lru_cache(maxsize=1)
+def _nicknames() -> NickNamer:
+    return NickNamer()
+
+
+def nickname_of(a: str, b: str) -> bool:
+    """One given name is a known nickname of the other (Bob and Robert, Liz and Elizabeth)."""
+    nn = _nicknames()
+    return b in nn.nicknames_of(a) or a in nn.nicknames_of(b)
+
+
+def _given_verdict(a: Name, b: Name) -> tuple[int, str]:
+    ga, gb = a.given, b.given
+    if not ga or not gb:
+        return UNKNOWN, "the same surname, no first name on one side"
+    if ga == gb or (a.nickname and a.nickname == gb) or (b.nickname and b.nickname == ga):
+        return SAME, "the same name"
+    if len(ga) == 1 or len(gb) == 1:
+        if ga[0] == gb[0]:
+            return SAME, "the same surname and first initial"
+        return DIFFERENT, "the first initials differ"
+    if nickname_of(ga, gb):
+        return SAME, "the same name (a known nickname)"
+    return DIFFERENT, "the first names differ"
+
+
+def _surname_verdict(a: Name, b: Name) -> tuple[int, str]:
+    if a.surname == b.surname:
+        return SAME, ""
+    if a.surname_parts and b.surname_parts and (a.surname_parts <= b.surname_parts
+                                                or b.surname_parts <= a.surname_parts):
+        return SAME, " (one surname is part of the other)"
+    if fuzz.ratio(a.surname, b.surname) >= SPELLING_SCORE:
+        return UNKNOWN, "the surnames are alike but spelt differently"
+    return DIFFERENT, "the surnames differ"
+
+
+@lru_cache(maxsize=200_000)
+def compare_names(raw_a: str, raw_b: str) -> tuple[int, str]:
+    """SAME, DIFFERENT or UNKNOWN judged on the two names alone, with the reason in plain words."""
+    a, b = parse(raw_a), parse(raw_b)
+    if a is None or b is None:
+        return UNKNOWN, "a name is missing"
+    surname, note = _surname_verdict(a, b)
+    if surname == DIFFERENT and a.given and b.given:
+        # "Pruitt Elizabeth": a surname written first without a comma
+        swapped = a._replace(given=a.surname, surname=a.given, surname_parts=frozenset([a.given]))
+        if _surname_verdict(swapped, b)[0] == SAME and _given_verdict(swapped, b)[0] == SAME:
+            return SAME, "the same name (surname written first)"
+    if surname == DIFFERENT:
+        return DIFFERENT, note
+    if a.generation and b.generation and a.generation != b.generation:
+        return DIFFERENT, f"one is {a.generation}, the other {b.generation}"
+    given, reason = _given_verdict(a, b)
+    if given != SAME:
+        return given, reason
+    if a.middle and b.middle and a.middle[0] != b.middle[0]:
+        return DIFFERENT, "the middle initials differ"
+    if surname == UNKNOWN:
+        return UNKNOWN, note
+    return SAME, reason + note
+
+
+class Side(NamedTuple):
+    """One side of each pair, as integer codes (-1 where missing) and the name as written."""
+    bar: np.ndarray
+    email: np.ndarray     # e-mail group code: addresses the PACER list links share a code
+    firm: np.ndarray
+    name: object          # names as written: an object array or an Arrow array (missing: None)
+
+
+def decide(a: Side, b: Side, names_same: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """For each pair (a[i], b[i]): SAME, DIFFERENT or UNKNOWN, and the deciding evidence.
+    ``names_same``: pairs already known to have the same name (``plainly_same``), not parsed again."""
+    n = len(a.bar)
+    verdict = np.zeros(n, dtype=np.int8)
+    reason = np.empty(n, dtype=object)
+    bars = (a.bar >= 0) & (b.bar >= 0)
+    same_bar = bars & (a.bar == b.bar)
+    verdict[same_bar], reason[same_bar] = SAME, "the same bar id"
+    verdict[bars & ~same_bar], reason[bars & ~same_bar] = DIFFERENT, "different bar ids"
+    open_ = ~bars
+    same_email = open_ & (a.email >= 0) & (a.email == b.email)
+    verdict[same_email], reason[same_email] = SAME, "the same e-mail address"
+    todo = np.flatnonzero(open_ & ~same_email)
+    if len(todo):
+        nv = np.full(len(todo), SAME, dtype=np.int8)
+        nr = np.full(len(todo), "the same name", dtype=object)
+        parse_ = np.flatnonzero(~names_same[todo]) if names_same is not None else np.arange(len(todo))
+        if len(parse_):   # each distinct pair of names compared once
+            at = todo[parse_]
+            codes, distinct = pd.MultiIndex.from_arrays([_pick(a.name, at), _pick(b.name, at)]).factorize()
+            names = [compare_names(x, y) if isinstance(x, str) and isinstance(y, str)
+                     else (UNKNOWN, "a name is missing") for x, y in distinct]
+            nv[parse_] = np.array([v for v, _ in names], dtype=np.int8)[codes]
+            nr[parse_] = np.array([r for _, r in names], dtype=object)[codes]
+        firms = (a.firm[todo] >= 0) & (b.firm[todo] >= 0) & (a.firm[todo] != b.firm[todo])
+        emails = (a.email[todo] >= 0) & (b.email[todo] >= 0)   # both given, and not the same (see above)
+        v = nv.copy()
+        r = nr.copy()
+        alike = nv >= UNKNOWN
+        v[alike & firms], r[alike & firms] = DIFFERENT, "the same name but different firms"
+        both = (nv == SAME) & ~firms & emails
+        v[both], r[both] = UNKNOWN, "the same name but different e-mail addresses"
+        verdict[todo], reason[todo] = v, r
+    return verdict, reason
+
+
+def _pick(names, at: np.ndarray) -> np.ndarray:
+    if isinstance(names, (pa.Array, pa.ChunkedArray)):
+        return np.array(names.take(pa.array(at)).to_pylist(), dtype=object)
+    return names[at]
+
+
+def plainly_same(raw_a: pa.Array, raw_b: pa.Array, key_a: np.ndarray, key_b: np.ndarray) -> np.ndarray:
+    """Pairs whose names need no parsing to be called the same: the same normalised name key ("first
+    last"), no suffix of generation on either side, and no two different middle initials.  The
+    others go through ``compare_names``."""
+    marks_a, marks_b = _marks(raw_a), _marks(raw_b)
+    gen = pc.or_(pc.is_valid(marks_a[0]), pc.is_valid(marks_b[0]))
+    ia, ib = marks_a[1], marks_b[1]
+    initials_ok = pc.or_kleene(pc.or_kleene(pc.equal(pc.utf8_length(ia), 0), pc.equal(pc.utf8_length(ib), 0)),
+                               pc.equal(ia, ib))
+    ok = pc.and_(pc.invert(gen), pc.fill_null(initials_ok, True))
+    return (key_a >= 0) & (key_a == key_b) & pc.fill_null(ok, False).to_numpy(zero_copy_only=False)
+
+
+def _marks(raw: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(suffix of generation or null, the single-letter initials run together), per name."""
+    folded = nz.arrow(nz.fold(nz.series(raw, pd.RangeIndex(len(raw)))))
+    gen = pc.struct_field(pc.extract_regex(folded, pattern=_GENERATION_RE), [0])
+    initials = pc.replace_substring_regex(pc.replace_substring_regex(folded, pattern=r"\b\w{2,}\b", replacement=""),
+                                          pattern=r"\s+", replacement="")
+    return gen, initials
