@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 from auditor import normalize as nz
 from auditor.columns import PACER_ACCOUNTS, STRING
 from auditor.derive.base import USES, Derived, Family, Run, as_bool
-from auditor.derive.identity import SAME, UNKNOWN, Side, decide, plainly_same
+from auditor.derive.identity import SAME, UNKNOWN, Side, decide, email_groups, plainly_same
 from auditor.rulebook.language import BOOL, TEXT
 
 FIELDS = (
@@ -43,7 +43,7 @@ def compute(run: Run) -> None:
         holder = nz.at(k.name[PACER_ACCOUNTS], pos) if p is not None else np.full(n, -1, dtype=np.int64)
         known = np.flatnonzero((holder >= 0) & (own >= 0))
         if len(known):
-            v, r = _decide(f, p, pos[known], known, own[known], holder[known])
+            v, r = _decide(f, p, pos[known], known, own[known], holder[known], k.user[kind][known], k.user[PACER_ACCOUNTS])
             verdict[known] = v
             reason.iloc[known] = r
         has = np.zeros(n, dtype=bool)
@@ -55,7 +55,7 @@ def compute(run: Run) -> None:
 
 
 def _decide(f: pd.DataFrame, p: pd.DataFrame, pos: np.ndarray, rows: np.ndarray, own: np.ndarray,
-            holder: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            holder: np.ndarray, user: np.ndarray, pacer_user: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The decision for the records at ``rows`` against the PACER list rows at ``pos``."""
     take = lambda s, at: nz.arrow(s).take(pa.array(at)).cast(pa.large_string())  # noqa: E731
     mine_name, their_name = take(f["_display"], rows), take(p["account_holder"], pos)
@@ -69,7 +69,7 @@ def _decide(f: pd.DataFrame, p: pd.DataFrame, pos: np.ndarray, rows: np.ndarray,
     d = np.flatnonzero(differ)
     if len(d):
         keys = nz.email_key(nz.series(both.take(pa.array(np.concatenate([d, d + len(rows)]))), pd.RangeIndex(2 * len(d))))
-        c, _ = nz.factorize(nz.arrow(keys))
+        c = email_groups(keys, p, pacer_user, np.unique(user[d]))   # addresses the PACER list links
         code[d] = np.where(c[:len(d)] >= 0, c[:len(d)] + len(rows), -1)
         code[d + len(rows)] = np.where(c[len(d):] >= 0, c[len(d):] + len(rows), -1)
     none = np.full(len(rows), -1, dtype=np.int64)

@@ -12,8 +12,8 @@ order (docs/identity.md says the same in plain words):
 3. otherwise the names decide.  Names are parsed by ``nameparser`` (titles such as "Atty." or
    "Hon." set aside; given name, middle names, surname, suffix; a nickname in quotes), folded
    (accents, case, apostrophes, spaces inside a surname).  Different surnames, different full given
-   names (unless one is a known nickname of the other, from the ``nicknames`` list), different
-   middle initials or conflicting suffixes (Jr. and Sr., II and III) are different people.  An
+   names (unless one is a known nickname of the other, from the ``nicknames`` list) or conflicting
+   suffixes (Jr. and Sr., II and III) are different people; middle names are not compared.  An
    initial may stand for a full given name; a hyphenated surname matches either of its parts; a
    surname written first without a comma is recognised.  The same name is the same person unless
    the firms differ (different people) or the e-mail addresses differ (unknown: the finding says
@@ -43,12 +43,11 @@ SAME, UNKNOWN, DIFFERENT = 1, 0, -1
 GENERATIONS = {"jr": "Jr.", "junior": "Jr.", "sr": "Sr.", "senior": "Sr.", "ii": "II", "2nd": "II",
                "iii": "III", "3rd": "III", "iv": "IV", "4th": "IV", "v": "V"}
 SPELLING_SCORE = 90
-_GENERATION_RE = r"\b(?P<g>jr|junior|sr|senior|ii|iii|iv|2nd|3rd|4th)\b"
+_GENERATION_RE = r"\b(jr|junior|sr|senior|ii|iii|iv|2nd|3rd|4th)\b"
 
 
 class Name(NamedTuple):
     given: str                 # folded first given name ("" when none)
-    middle: tuple[str, ...]    # folded initials of the middle names
     surname: str               # folded, letters only ("mc donald" -> "mcdonald")
     surname_parts: frozenset   # the parts of a hyphenated or spaced surname
     generation: str            # Jr., Sr., II... ("" when none)
@@ -79,8 +78,7 @@ def parse(raw: str) -> Name | None:
     if not surname_text:
         return None
     parts = frozenset(p for p in _letters_split(surname_text) if p)
-    middle = tuple(_letters(fold(m))[:1] for m in h.middle_list if _letters(fold(m)))
-    return Name(given, middle, _letters(surname_text), parts, generation, _letters(fold(h.nickname)))
+    return Name(given, _letters(surname_text), parts, generation, _letters(fold(h.nickname)))
 
 
 def _letters_split(text: str) -> list[str]:
@@ -125,8 +123,17 @@ def _surname_verdict(a: Name, b: Name) -> tuple[int, str]:
 
 
 @lru_cache(maxsize=200_000)
+def _words(raw: str) -> frozenset:
+    """The words of a name (two letters or more, folded) and each two neighbours run together."""
+    words = [w for w in "".join(ch if ch.isalnum() else " " for ch in fold(raw)).split() if len(w) >= 2]
+    return frozenset(words + [x + y for x, y in zip(words, words[1:])])
+
+
+@lru_cache(maxsize=200_000)
 def compare_names(raw_a: str, raw_b: str) -> tuple[int, str]:
     """SAME, DIFFERENT or UNKNOWN judged on the two names alone, with the reason in plain words."""
+    if not _words(raw_a) & _words(raw_b):     # not one word in common: no need to parse
+        return DIFFERENT, "the names differ"
     a, b = parse(raw_a), parse(raw_b)
     if a is None or b is None:
         return UNKNOWN, "a name is missing"
@@ -143,8 +150,6 @@ def compare_names(raw_a: str, raw_b: str) -> tuple[int, str]:
     given, reason = _given_verdict(a, b)
     if given != SAME:
         return given, reason
-    if a.middle and b.middle and a.middle[0] != b.middle[0]:
-        return DIFFERENT, "the middle initials differ"
     if surname == UNKNOWN:
         return UNKNOWN, note
     return SAME, reason + note
@@ -203,21 +208,55 @@ def _pick(names, at: np.ndarray) -> np.ndarray:
 
 def plainly_same(raw_a: pa.Array, raw_b: pa.Array, key_a: np.ndarray, key_b: np.ndarray) -> np.ndarray:
     """Pairs whose names need no parsing to be called the same: the same normalised name key ("first
-    last"), no suffix of generation on either side, and no two different middle initials.  The
-    others go through ``compare_names``."""
-    marks_a, marks_b = _marks(raw_a), _marks(raw_b)
-    gen = pc.or_(pc.is_valid(marks_a[0]), pc.is_valid(marks_b[0]))
-    ia, ib = marks_a[1], marks_b[1]
-    initials_ok = pc.or_kleene(pc.or_kleene(pc.equal(pc.utf8_length(ia), 0), pc.equal(pc.utf8_length(ib), 0)),
-                               pc.equal(ia, ib))
-    ok = pc.and_(pc.invert(gen), pc.fill_null(initials_ok, True))
-    return (key_a >= 0) & (key_a == key_b) & pc.fill_null(ok, False).to_numpy(zero_copy_only=False)
+    last") and no suffix of generation (Jr., Sr., II...) on either side.  The others go through
+    ``compare_names``."""
+    out = (key_a >= 0) & (key_a == key_b)
+    at = pa.array(np.flatnonzero(out))
+    gen = pc.or_(pc.match_substring_regex(raw_a.take(at), _GENERATION_RE, ignore_case=True),
+                 pc.match_substring_regex(raw_b.take(at), _GENERATION_RE, ignore_case=True))
+    out[np.flatnonzero(out)] = ~pc.fill_null(gen, False).to_numpy(zero_copy_only=False)
+    return out
 
 
-def _marks(raw: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """(suffix of generation or null, the single-letter initials run together), per name."""
-    folded = nz.arrow(nz.fold(nz.series(raw, pd.RangeIndex(len(raw)))))
-    gen = pc.struct_field(pc.extract_regex(folded, pattern=_GENERATION_RE), [0])
-    initials = pc.replace_substring_regex(pc.replace_substring_regex(folded, pattern=r"\b\w{2,}\b", replacement=""),
-                                          pattern=r"\s+", replacement="")
-    return gen, initials
+def components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Connected components of n nodes joined by edges (i, j): the smallest node of each, per node."""
+    label = np.arange(n, dtype=np.int64)
+    if not len(i):
+        return label
+    while True:
+        low = np.minimum(label[i], label[j])
+        new = label.copy()
+        np.minimum.at(new, i, low)
+        np.minimum.at(new, j, low)
+        new = new[new]                    # pointer jumping
+        if np.array_equal(new, label):
+            return label
+        label = new
+
+
+def email_groups(email_key: pd.Series, pacer: pd.DataFrame | None, pacer_user: np.ndarray | None,
+                  users: np.ndarray) -> np.ndarray:
+    """A code per e-mail address; addresses the PACER account list gives for one account (rows of
+    the same username, or the same account number) share a code."""
+    if pacer is None or not len(pacer):
+        return nz.factorize(nz.arrow(email_key))[0]
+    mine = np.flatnonzero(np.isin(pacer_user, users))
+    p_email = nz.email_key(pacer["email"].iloc[mine].reset_index(drop=True))
+    both = pa.concat_arrays([nz.arrow(email_key).cast(pa.large_string()), nz.arrow(p_email).cast(pa.large_string())])
+    code, _ = nz.factorize(both)
+    n = int(code.max()) + 1 if len(code) else 0
+    mine_code = code[len(email_key):]
+    acct = nz.factorize(nz.arrow(pacer["account_number"].iloc[mine].reset_index(drop=True)))[0]
+    edges = []
+    for key in (pacer_user[mine], acct):
+        ok = (key >= 0) & (mine_code >= 0)
+        f = pd.DataFrame({"k": key[ok], "e": mine_code[ok]}).drop_duplicates()
+        firsts = f.groupby("k")["e"].transform("min").to_numpy()
+        edges.append((f["e"].to_numpy(), firsts))
+    i = np.concatenate([e[0] for e in edges]) if edges else np.empty(0, np.int64)
+    j = np.concatenate([e[1] for e in edges]) if edges else np.empty(0, np.int64)
+    label = components(n, i, j)
+    own = code[:len(email_key)]
+    if not n:
+        return own
+    return np.where(own >= 0, label[np.maximum(own, 0)], -1)

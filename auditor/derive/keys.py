@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from auditor import normalize as nz
 from auditor.columns import PACER_ACCOUNTS, PERSON_COLUMN, ROSTER, STRING
@@ -31,6 +32,8 @@ class Keys:
     users: pd.Series           # the username keys in code order
     names: pd.Series           # the name keys in code order
     n_bars: int
+    raw: dict[str, np.ndarray]  # the names as written, as codes
+    raws: pa.Array             # the names as written, in code order
 
 
 def compute(run: Run) -> None:
@@ -45,14 +48,14 @@ def compute(run: Run) -> None:
         user_keys, user_codes, users = nz.key_codes([out[k][c] for k, c in user_cols], nz.username_arrow)
         bar_kinds = [k for k in kinds if "bar_id" in out[k]]
         bar_keys, bar_codes, bars = nz.key_codes([out[k]["bar_id"] for k in bar_kinds], nz.bar_arrow)
-        name_keys, name_codes, names = name_job.result()
+        name_keys, name_codes, names, raw_codes, raws = name_job.result()
     user = {k: c for (k, col), c in zip(user_cols, user_codes) if col == "pacer_username"}
     paa = {k: c for (k, col), c in zip(user_cols, user_codes) if col == "paa_id"}
     bar = dict(zip(bar_kinds, bar_codes))
     for k in kinds:
         bar.setdefault(k, np.full(len(out[k]), -1, dtype=np.int64))
     run.keys = Keys(user=user, paa=paa, name=dict(zip(kinds, name_codes)), bar=bar, users=users, names=names,
-                    n_bars=len(bars))
+                    n_bars=len(bars), raw=dict(zip(kinds, raw_codes)), raws=raws)
     user_key = {k: s for (k, col), s in zip(user_cols, user_keys) if col == "pacer_username"}
     bar_key = dict(zip(bar_kinds, bar_keys))
     for (kind, frame), name_key in zip(out.items(), name_keys):

@@ -17,25 +17,9 @@ import pyarrow.compute as pc
 
 from auditor import normalize as nz
 from auditor.columns import PACER_ACCOUNTS
-from auditor.derive.identity import SAME, UNKNOWN, Side, decide
+from auditor.derive.identity import SAME, UNKNOWN, Side, components, decide, email_groups
 
 _MAX_REASONS = 3
-
-
-def components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Connected components of n nodes joined by edges (i, j): the smallest node of each, per node."""
-    label = np.arange(n, dtype=np.int64)
-    if not len(i):
-        return label
-    while True:
-        low = np.minimum(label[i], label[j])
-        new = label.copy()
-        np.minimum.at(new, i, low)
-        np.minimum.at(new, j, low)
-        new = new[new]                    # pointer jumping
-        if np.array_equal(new, label):
-            return label
-        label = new
 
 
 def _tokens(names: pa.Array) -> tuple[np.ndarray, pa.Array]:
@@ -60,18 +44,25 @@ def _pairs(block: np.ndarray, sig: np.ndarray) -> np.ndarray:
     return m[["s_x", "s_y"]].to_numpy(dtype=np.int64)
 
 
-def people(uses: pd.DataFrame, emails: pd.Series, firms: pd.Series, pacer: pd.DataFrame | None,
+def people(uses: pd.DataFrame, raw: pa.Array, column, pacer: pd.DataFrame | None,
            pacer_user: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, pd.Series]:
     """Person ids of the uses (certain and possible), and per username code the evidence that told
-    its people apart.  ``emails``/``firms``: the e-mail and firm of each use (aligned with
-    ``uses``)."""
+    its people apart.  ``raw``: the names as written (``uses["raw"]`` codes them); ``column(name,
+    rows)``: an input column (email, firm_name) at some of the uses."""
     user = uses["user"].to_numpy(dtype=np.int64)
     bar = uses["bar"].to_numpy(dtype=np.int64)
-    raw_code, raw = nz.factorize(nz.arrow(uses["display"]))
-    # A use's first signature: bar id and name as written.  One signature per username: one person.
-    sig0 = pd.MultiIndex.from_arrays([user, bar, raw_code]).factorize()[0] if len(uses) else np.zeros(0, int)
-    first = pd.DataFrame({"u": user, "s": sig0}).drop_duplicates()
-    multi_users = first["u"][first["u"].duplicated()].unique()
+    raw_code = uses["raw"].to_numpy(dtype=np.int64)
+    # A username whose uses all have one bar id, or all have no bar id and one name as written, is
+    # one person: only the others need comparing.
+    n_users = int(user.max(initial=-1)) + 1
+    spread = []
+    for code in (bar, raw_code):
+        low, high = np.full(n_users, np.iinfo(np.int64).max), np.full(n_users, -2, dtype=np.int64)
+        np.minimum.at(low, user, code)
+        np.maximum.at(high, user, code)
+        spread.append((low, high))
+    (bar_low, bar_high), (raw_low, raw_high) = spread
+    multi_users = np.flatnonzero((bar_low != bar_high) | ((raw_low != raw_high) & (bar_low < 0)))
     multi = np.isin(user, multi_users)
     pid = user.copy()                    # one person per username unless told otherwise
     pid_possible = user.copy()
@@ -79,13 +70,17 @@ def people(uses: pd.DataFrame, emails: pd.Series, firms: pd.Series, pacer: pd.Da
     if not multi.any():
         return pid, pid_possible, evidence
     rows = np.flatnonzero(multi)
-    email_key = nz.email_key(emails.iloc[rows].reset_index(drop=True))
-    email = _email_groups(email_key, pacer, pacer_user, multi_users)
-    firm, _ = nz.factorize(nz.arrow(nz.firm_key(firms.iloc[rows].reset_index(drop=True))))
+    email_key = nz.email_key(column("email", rows))
+    email = email_groups(email_key, pacer, pacer_user, multi_users)
+    firm, _ = nz.factorize(nz.arrow(nz.firm_key(column("firm_name", rows))))
     sub = pd.DataFrame({"user": user[rows], "bar": bar[rows], "email": email, "firm": firm, "raw": raw_code[rows]})
-    sig, sigs = pd.MultiIndex.from_frame(sub).factorize()
-    s = sigs.to_frame(index=False)
-    s.columns = sub.columns
+    key = np.zeros(len(sub), dtype=np.int64)
+    for c in sub.columns:                  # one integer per signature, column by column
+        col = sub[c].to_numpy(dtype=np.int64)
+        key, _ = pd.factorize(key * (int(col.max(initial=-1)) + 2) + col + 1)
+        key = key.astype(np.int64)
+    _, first_row, sig = np.unique(key, return_index=True, return_inverse=True)
+    s = sub.iloc[first_row].reset_index(drop=True)
     s_user, s_raw = s["user"].to_numpy(dtype=np.int64), s["raw"].to_numpy(dtype=np.int64)
     width = int(max(s["bar"].max(), s["email"].max(), 0)) + 2
     blocks = [np.where(s["bar"] >= 0, s_user * width + s["bar"], -1),
@@ -98,9 +93,11 @@ def people(uses: pd.DataFrame, emails: pd.Series, firms: pd.Series, pacer: pd.Da
     st = pd.DataFrame({"sig": np.arange(len(s)), "raw": s_raw, "u": s_user}).merge(tok, on="raw")
     n_words = int(word_code.max()) + 1 if len(word_code) else 1
     pairs.append(_pairs((st["u"] * n_words + st["w"]).to_numpy(dtype=np.int64), st["sig"].to_numpy(dtype=np.int64)))
-    pairs = np.unique(np.concatenate(pairs), axis=0) if any(len(p) for p in pairs) else np.empty((0, 2), np.int64)
-    i, j = pairs[:, 0], pairs[:, 1]
-    name_of = np.array(raw.to_pylist() + [None], dtype=object)
+    both = np.concatenate(pairs)
+    flat = np.unique(both[:, 0] * len(s) + both[:, 1])
+    i, j = flat // len(s), flat % len(s)
+    name_of = np.full(int(s_raw.max(initial=-1)) + 2, None, dtype=object)   # position -1: no name
+    name_of[names_used] = raw.take(pa.array(names_used)).to_pylist()
     side = lambda k: Side(s["bar"].to_numpy()[k], s["email"].to_numpy()[k], s["firm"].to_numpy()[k],  # noqa: E731
                           name_of[s_raw[k]])
     verdict, reason = decide(side(i), side(j))
@@ -115,29 +112,3 @@ def people(uses: pd.DataFrame, emails: pd.Series, firms: pd.Series, pacer: pd.Da
         evidence = text.groupby(s_user[i[apart]]).agg(
             lambda t: "; ".join(list(t)[:_MAX_REASONS]) + ("; ..." if len(t) > _MAX_REASONS else ""))
     return pid, pid_possible, evidence
-
-
-def _email_groups(email_key: pd.Series, pacer: pd.DataFrame | None, pacer_user: np.ndarray | None,
-                  users: np.ndarray) -> np.ndarray:
-    """A code per e-mail address; addresses the PACER account list gives for one account (rows of
-    the same username, or the same account number) share a code."""
-    if pacer is None or not len(pacer):
-        return nz.factorize(nz.arrow(email_key))[0]
-    mine = np.flatnonzero(np.isin(pacer_user, users))
-    p_email = nz.email_key(pacer["email"].iloc[mine].reset_index(drop=True))
-    both = pa.concat_arrays([nz.arrow(email_key).cast(pa.large_string()), nz.arrow(p_email).cast(pa.large_string())])
-    code, _ = nz.factorize(both)
-    n = int(code.max()) + 1 if len(code) else 0
-    mine_code = code[len(email_key):]
-    acct = nz.factorize(nz.arrow(pacer["account_number"].iloc[mine].reset_index(drop=True)))[0]
-    edges = []
-    for key in (pacer_user[mine], acct):
-        ok = (key >= 0) & (mine_code >= 0)
-        f = pd.DataFrame({"k": key[ok], "e": mine_code[ok]}).drop_duplicates()
-        firsts = f.groupby("k")["e"].transform("min").to_numpy()
-        edges.append((f["e"].to_numpy(), firsts))
-    i = np.concatenate([e[0] for e in edges]) if edges else np.empty(0, np.int64)
-    j = np.concatenate([e[1] for e in edges]) if edges else np.empty(0, np.int64)
-    label = components(n, i, j)
-    own = code[:len(email_key)]
-    return np.where(own >= 0, label[np.maximum(own, 0)], -1)

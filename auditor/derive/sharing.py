@@ -29,7 +29,7 @@ FIELDS = (
             ("pacer_username",)),
     Derived("pacer_people_evidence", TEXT, USES,
             "Why the people using this PACER username were told apart (for evidence): the pairs of records "
-            "compared and what decided, or \"different names\".", ("pacer_username",)),
+            "compared and what decided, or \"the names differ\".", ("pacer_username",)),
     Derived("pacer_research_people", INT, USES,
             "Distinct people who use this PACER username for research only (and do not e-file with it).",
             ("pacer_username",)),
@@ -40,18 +40,19 @@ FIELDS = (
 
 
 def compute(run: Run) -> None:
-    run.uses = _uses(run.out, run.keys)
-    run.in_uses, run.efiling_people = _sharing(run.out, run.keys, run.uses)
+    run.uses, evidence = _uses(run.out, run.keys)
+    run.in_uses, run.efiling_people = _sharing(run.out, run.keys, run.uses, evidence)
     for kind in USES:
         if kind in run.out:
             f = run.out[kind]
             f["pacer_people_evidence"] = f["pacer_people_evidence"].where(
-                f["pacer_people"].fillna(0) < 2, f["pacer_people_evidence"].fillna("different names"))
+                f["pacer_people"].fillna(0) < 2, f["pacer_people_evidence"].fillna("the names differ"))
 
 
-def _uses(out, k) -> pd.DataFrame:
+def _uses(out, k) -> tuple[pd.DataFrame, pd.Series]:
     """One row per (record, PACER username) use in court accounts and rosters, with a person id; the
-    username, bar id and name as codes."""
+    username, bar id and name as codes.  Also, per username code, the evidence telling its people
+    apart."""
     parts = []
     if COURT_ACCOUNTS in out:
         c = out[COURT_ACCOUNTS]
@@ -59,9 +60,9 @@ def _uses(out, k) -> pd.DataFrame:
         c["is_efiling_use"] = as_bool(pd.Series(efile, index=c.index))
         c["is_research_use"] = as_bool(pd.Series(False, index=c.index))
         parts.append(pd.DataFrame({"user": k.user[COURT_ACCOUNTS][efile], "bar": k.bar[COURT_ACCOUNTS][efile],
-                                   "name": k.name[COURT_ACCOUNTS][efile],
+                                   "name": k.name[COURT_ACCOUNTS][efile], "raw": k.raw[COURT_ACCOUNTS][efile],
                                    "display": c["_display"].array[efile], "efiling": True,
-                                   "email": c["email"].array[efile], "firm": c["firm_name"].array[efile]}))
+                                   "kind": 0, "row": np.flatnonzero(efile)}))
     if ROSTER in out:
         r = out[ROSTER]
         here = ~r["has_left_firm"].fillna(False) & r["_user"].notna()
@@ -71,22 +72,29 @@ def _uses(out, k) -> pd.DataFrame:
         r["is_research_use"] = as_bool(pd.Series(research, index=r.index))
         sel = efile | research
         parts.append(pd.DataFrame({"user": k.user[ROSTER][sel], "bar": k.bar[ROSTER][sel],
-                                   "name": k.name[ROSTER][sel], "display": r["_display"].array[sel],
-                                   "efiling": efile[sel], "email": r["email"].array[sel],
-                                   "firm": r["firm_name"].array[sel]}))
+                                   "name": k.name[ROSTER][sel], "raw": k.raw[ROSTER][sel],
+                                   "display": r["_display"].array[sel],
+                                   "efiling": efile[sel], "kind": 1, "row": np.flatnonzero(sel)}))
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in ("user", "bar", "name", "pid", "pid_possible")}
-                            ).assign(display=pd.Series(dtype=STRING), efiling=pd.Series(dtype=bool))
+        return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in ("user", "bar", "name", "raw", "pid",
+                                                                     "pid_possible")}
+                            ).assign(display=pd.Series(dtype=STRING), efiling=pd.Series(dtype=bool)), pd.Series(dtype=object)
     uses = pd.concat(parts, ignore_index=True)
-    emails, firms = uses.pop("email").astype(STRING), uses.pop("firm").astype(STRING)
+    frames = [(i, out[kind]) for i, kind in enumerate((COURT_ACCOUNTS, ROSTER)) if kind in out]
+    which, row = uses.pop("kind").to_numpy(), uses.pop("row").to_numpy()
+
+    def column(name: str, at: np.ndarray) -> pd.Series:
+        """An input column at the uses ``at`` (in order: court accounts come before rosters)."""
+        parts = [f[name].array.take(row[at][which[at] == i]) for i, f in frames]
+        return pd.Series(pd.concat([pd.Series(p) for p in parts], ignore_index=True), dtype=STRING)
+
     pacer = out.get(PACER_ACCOUNTS)
     uses["pid"], uses["pid_possible"], evidence = people(
-        uses, emails, firms, pacer, k.user[PACER_ACCOUNTS] if pacer is not None else None)
-    uses.attrs["evidence"] = evidence
-    return uses
+        uses, k.raws, column, pacer, k.user[PACER_ACCOUNTS] if pacer is not None else None)
+    return uses, evidence
 
 
-def _sharing(out, k, uses: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _sharing(out, k, uses: pd.DataFrame, evidence: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Distinct people per username (all uses, e-filing, research only), on integer codes.
 
     Returns, per username code, whether any use has it and its number of e-filing people."""
@@ -110,7 +118,6 @@ def _sharing(out, k, uses: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         lambda s: "; ".join(sorted(s)[:8]) + (f"; and {len(s) - 8} more" if len(s) > 8 else ""))
     where = np.full(n_users, -1, dtype=np.int64)
     where[names.index.to_numpy(dtype=np.int64)] = np.arange(len(names))
-    evidence = uses.attrs.get("evidence", pd.Series(dtype=object))
     ev_where = np.full(n_users, -1, dtype=np.int64)
     ev_where[evidence.index.to_numpy(dtype=np.int64)] = np.arange(len(evidence))
     evidence = evidence.astype(STRING).reset_index(drop=True)

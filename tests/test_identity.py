@@ -1,0 +1,161 @@
+"""Who is who, through the real command line: every case of one person written two ways, of two
+people taken for one, and its opposite; the deciding evidence read back from the workbook.
+
+Each case has a PACER username of its own, so that one audit run checks many cases at once.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import run_cli, sheet_rows, write_csv
+
+COURT_HEADER = ["Court", "CM/ECF Login", "Filer Name", "Role", "Bar Number", "E-mail", "Firm", "PACER Login",
+                "Status"]
+PACER_HEADER = ["PACER Username", "Account Holder", "Account Type", "Upgraded", "Account Number", "Email Address"]
+NICKNAMES = [("Hale, Robert A.", "Bob Hale"), ("Hale, William", "Bill Hale"), ("Hale, Richard", "Dick Hale"),
+             ("Hale, Elizabeth", "Liz Hale"), ("Hale, Margaret", "Peggy Hale"), ("Hale, Katherine", "Kate Hale"),
+             ("Hale, James", "Jim Hale"), ("Hale, Jennifer", "Jen Hale")]
+NOT_NICKNAMES = [("Price, Daniel", "Diana Price"), ("Price, John", "Joan Price"), ("Price, Robert", "Roberta Price"),
+                 ("Price, Daniel", "Danielle Price"), ("Price, Michael", "Michelle Price"),
+                 ("Price, Ronald", "Rachel Price")]
+
+
+def _pair(user: str, a: str, b: str, *, email_a="", email_b="", firm_a="", firm_b="", bar_a="", bar_b=""):
+    role = lambda bar: "Attorney" if bar else "Creditor"  # noqa: E731
+    return [["ncmb", user + "a", a, role(bar_a), bar_a, email_a, firm_a, user, "Active"],
+            ["nceb", user + "b", b, role(bar_b), bar_b, email_b, firm_b, user, "Active"]]
+
+
+SHARED = {  # username -> (the two records, the rule expected or None, words expected in the evidence)
+    # one person written two ways
+    "pruitt001": (("Pruitt, Elizabeth", "Liz Pruitt"), dict(email_a="lp@pruitt.com", email_b="LP@pruitt.com"), None),
+    "obrien001": (("O'Brien, Pat", "Pat OBrien"), {}, None),
+    "mcdon0001": (("Mc Donald, Ronald", "Ronald McDonald"), {}, None),
+    "title0001": (("Ms. Liz Pruitt", "Pruitt, Elizabeth"), {}, None),
+    "title0002": (("Atty. Maria Lowe", "Lowe, Maria"), {}, None),
+    "title0003": (("Hon. Maria Lowe", "Maria Lowe, Esq."), {}, None),
+    "swap00001": (("Pruitt Elizabeth", "Elizabeth Pruitt"), {}, None),
+    "hyphen001": (("Ann Carver-Bell", "Carver, Ann"), {}, None),
+    "initial01": (("Price, D.", "Daniel Price"), {}, None),
+    "suffix001": (("Grant, Henry E., Jr.", "Henry E. Grant"), {}, None),
+    "accent001": (("García, José", "Jose Garcia"), {}, None),
+    # two people taken for one
+    "suffix002": (("Grant, Henry E., Jr.", "Henry E. Grant Sr."), {}, ("shared-filing-account", "Jr.")),
+    "suffix003": (("Grant, Henry II", "Henry Grant III"), {}, ("shared-filing-account", "II")),
+    "namesake1": (("Moore, Linda", "Linda Moore"), dict(email_a="lm@acme.com", email_b="linda@zenith.com",
+                                                        firm_a="Acme Credit", firm_b="Zenith Bank"),
+                  ("shared-filing-account", "different firms")),
+    "namesake2": (("Moore, Linda", "Linda Moore"), dict(email_a="lm@acme.com", email_b="lm@acme.com",
+                                                        firm_a="Acme Credit", firm_b="Zenith Bank"), None),
+    "namesake3": (("Moore, Linda", "Linda Moore"), dict(email_a="lm@acme.com", email_b="linda@zenith.com"),
+                  ("possibly-shared-filing-account", "different e-mail addresses")),
+    "barids001": (("Moore, Linda", "Linda Moore"), dict(bar_a="NC111", bar_b="NC222"),
+                  ("shared-filing-account", "different bar ids")),
+    "barids002": (("Moore, Linda", "Lee Chan"), dict(bar_a="NC-111", bar_b="nc111"), None),
+}
+for n, (full, nick) in enumerate(NICKNAMES):
+    SHARED[f"nick{n:05d}"] = ((full, nick), {}, None)
+    SHARED[f"nicx{n:05d}"] = ((full, nick.replace("Hale", "Stone")), {}, ("shared-filing-account", "the names differ"))
+for n, (a, b) in enumerate(NOT_NICKNAMES):
+    SHARED[f"spou{n:05d}"] = ((a, b), {}, ("shared-filing-account", "first names differ"))
+    SHARED[f"spox{n:05d}"] = ((a, b), dict(email_a="one@price.com", email_b="one@price.com"), None)
+
+HOLDERS = {  # username -> (filer, filer e-mail, holder, holder e-mail, rule expected or None, evidence words)
+    "hold00001": ("Hale, Robert A.", "bob@hale.com", "Bob Hale", "bob@hale.com", None, None),
+    "hold00002": ("Hale, Robert A.", "", "Bob Hale", "", None, None),
+    "hold00003": ("Hale, Robert A.", "", "Bob Stone", "", "holder-name-mismatch", "the names differ"),
+    "hold00004": ("Atty. Maria Lowe", "", "Maria Lowe", "", None, None),
+    "hold00005": ("Ann Carver-Bell", "", "Ann Carver", "", None, None),
+    "hold00006": ("Price, Daniel", "", "Diana Price", "", "holder-name-mismatch", "the first names differ"),
+    "hold00007": ("Price, D.", "", "Diana Price", "", None, None),
+    "hold00008": ("Grant, Henry E., Jr.", "", "Henry E. Grant Sr.", "", "holder-name-mismatch", "Jr."),
+    "hold00009": ("Grant, Henry E., Jr.", "", "Henry E. Grant", "", None, None),
+    "hold00010": ("Moore, Linda", "lm@acme.com", "Linda Moore", "linda@zenith.com",
+                  "possibly-holder-name-mismatch", "different e-mail addresses"),
+    "hold00011": ("Moore, Linda", "lm@acme.com", "Linda Moore", "LM@acme.com", None, None),
+    "hold00012": ("Hale, Margaret", "", "Peggy Hale", "", None, None),
+    "hold00013": ("Hale, Margaret", "", "Peggy Stone", "", "holder-name-mismatch", "the names differ"),
+}
+IDENTITY_RULES = ("shared-filing-account", "possibly-shared-filing-account", "holder-name-mismatch",
+                  "possibly-holder-name-mismatch", "filer-account-shared-with-staff")
+
+
+@pytest.fixture(scope="module")
+def findings(tmp_path_factory):
+    d = tmp_path_factory.mktemp("identity")
+    rows = [r for user, ((a, b), extra, _) in SHARED.items() for r in _pair(user, a, b, **extra)]
+    rows += [["ncmb", u + "a", filer, "Creditor", "", mail, "", u, "Active"]
+             for u, (filer, mail, *_rest) in HOLDERS.items()]
+    # the same person with a work and a personal e-mail, linked by the PACER lists (one row in each)
+    rows += _pair("linked001", "Pruitt, Elizabeth", "Liz Pruitt", email_a="liz@firm.com", email_b="liz@gmail.com")
+    rows += _pair("unlinked1", "Pruitt, Elizabeth", "Liz Pruitt", email_a="liz@other.com", email_b="liz@yahoo.com")
+    # placeholders in the username cell: no account, not a shared one
+    rows += [["ncmb", "na1", "Ames, Ann", "Attorney", "NC1", "", "", "N/A", "Active"],
+             ["ncmb", "na2", "Bell, Bo", "Attorney", "NC2", "", "", "n/a", "Active"],
+             ["ncmb", "na3", "Cole, Cy", "Attorney", "NC3", "", "", "-", "Active"],
+             ["ncmb", "na4", "Dunn, Di", "Attorney", "NC4", "", "", "none", "Active"]]
+    court = write_csv(d / "court.csv", COURT_HEADER, rows)
+    pacer_rows = [[u, holder, "Individual", "Yes", f"9{n:06d}", hmail]
+                  for n, (u, (_, _, holder, hmail, *_rest)) in enumerate(HOLDERS.items())]
+    pacer_a = write_csv(d / "pacer-firm.csv", PACER_HEADER,
+                        pacer_rows + [["linked001", "Elizabeth Pruitt", "Individual", "Yes", "8000001", "liz@firm.com"]])
+    pacer_b = write_csv(d / "pacer-personal.csv", PACER_HEADER,
+                        [["linked001", "Elizabeth Pruitt", "Individual", "Yes", "8000001", "liz@gmail.com"]])
+    out = d / "report.xlsx"
+    proc = run_cli("audit", "--court-accounts", court, "--pacer-accounts", pacer_a, "--pacer-accounts", pacer_b,
+                   "--as-of", "2026-11-30", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    return sheet_rows(out, "Findings"), sheet_rows(out, "Data issues")
+
+
+def _by_user(rows, user):
+    return [f for f in rows if f["pacer_username"] == user and f["rule_id"] in IDENTITY_RULES]
+
+
+@pytest.mark.parametrize("user", sorted(SHARED))
+def test_people_sharing_a_username(findings, user):
+    (a, b), _, expected = SHARED[user]
+    hits = _by_user(findings[0], user)
+    if expected is None:
+        assert hits == [], f"{a} / {b} taken for two people: {hits}"
+        return
+    rule, words = expected
+    assert {h["rule_id"] for h in hits} == {rule}, f"{a} / {b}: {hits}"
+    assert len(hits) == 2
+    for h in hits:
+        assert words in h["evidence"] and a in h["evidence"] and b in h["evidence"]
+
+
+def test_possibly_is_graded_below_the_certain_finding(findings):
+    sev = {f["rule_id"]: f["severity"] for f in findings[0]}
+    assert sev["shared-filing-account"] == "high" and sev["possibly-shared-filing-account"] == "medium"
+    assert sev["holder-name-mismatch"] == "medium" and sev["possibly-holder-name-mismatch"] == "low"
+
+
+def test_a_work_and_a_personal_email_linked_by_the_pacer_lists_are_one_person(findings):
+    assert _by_user(findings[0], "linked001") == []
+    assert {h["rule_id"] for h in _by_user(findings[0], "unlinked1")} == {"possibly-shared-filing-account"}
+
+
+@pytest.mark.parametrize("user", sorted(HOLDERS))
+def test_pacer_account_holder(findings, user):
+    filer, _, holder, _, rule, words = HOLDERS[user]
+    hits = _by_user(findings[0], user)
+    if rule is None:
+        assert hits == [], f"{filer} taken for someone other than holder {holder}: {hits}"
+        return
+    assert [h["rule_id"] for h in hits] == [rule]
+    assert words in hits[0]["evidence"]
+    assert holder not in hits[0]["evidence"]   # a firm's copy never names the holder
+
+
+def test_placeholders_mean_no_account(findings):
+    rows, issues = findings
+    assert not [f for f in rows if f["person_name"] in ("Ames, Ann", "Bell, Bo", "Cole, Cy", "Dunn, Di")
+                and f["rule_id"] in ("shared-filing-account", "legacy-username")]
+    unlinked = {f["person_name"] for f in rows if f["rule_id"] in ("unlinked-filing-account", "prepare-for-nextgen")}
+    assert {"Ames, Ann", "Bell, Bo", "Cole, Cy", "Dunn, Di"} <= unlinked
+    said = [i for i in issues if i["column"] == "PACER Login"]
+    assert sorted(i["value"] for i in said) == ["-", "N/A", "n/a", "none"]
+    assert all("no account" in i["reason"] for i in said)
