@@ -240,7 +240,9 @@ def email_groups(email_key: pd.Series, pacer: pd.DataFrame | None, pacer_user: n
     the same username, or the same account number) share a code."""
     if pacer is None or not len(pacer):
         return nz.factorize(nz.arrow(email_key))[0]
-    mine = np.flatnonzero(np.isin(pacer_user, users))
+    marked = np.zeros(int(max(pacer_user.max(initial=-1), users.max(initial=-1))) + 1, dtype=bool)
+    marked[users] = True
+    mine = np.flatnonzero(nz.at(marked, pacer_user, False))
     p_email = nz.email_key(pacer["email"].iloc[mine].reset_index(drop=True))
     both = pa.concat_arrays([nz.arrow(email_key).cast(pa.large_string()), nz.arrow(p_email).cast(pa.large_string())])
     code, _ = nz.factorize(both)

@@ -63,7 +63,9 @@ def people(uses: pd.DataFrame, raw: pa.Array, column, pacer: pd.DataFrame | None
         spread.append((low, high))
     (bar_low, bar_high), (raw_low, raw_high) = spread
     multi_users = np.flatnonzero((bar_low != bar_high) | ((raw_low != raw_high) & (bar_low < 0)))
-    multi = np.isin(user, multi_users)
+    marked = np.zeros(n_users, dtype=bool)
+    marked[multi_users] = True
+    multi = nz.at(marked, user, False)
     pid = user.copy()                    # one person per username unless told otherwise
     pid_possible = user.copy()
     evidence = pd.Series(dtype=object)

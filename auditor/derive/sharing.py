@@ -111,7 +111,13 @@ def _sharing(out, k, uses: pd.DataFrame, evidence: pd.Series) -> tuple[np.ndarra
     people = np.bincount(pair_user, minlength=n_users)
     efiling_people = np.bincount(pair_user[pair_efiles], minlength=n_users)
     research_people = np.bincount(pair_user[~pair_efiles], minlength=n_users)  # research only
-    possibly = _efiling_people(ucode, uses["pid_possible"].to_numpy(dtype=np.int64), efiling, n_users)
+    # Counted again only for the usernames where the possible people differ from the certain ones.
+    pid_possible = uses["pid_possible"].to_numpy(dtype=np.int64)
+    unsure = np.unique(ucode[pid_possible != pcode])
+    possibly = efiling_people.copy()
+    if len(unsure):
+        sel = nz.at(np.isin(np.arange(n_users), unsure), ucode, False)
+        possibly[unsure] = _efiling_people(ucode[sel], pid_possible[sel], efiling[sel], n_users)[unsure]
     sh = uses[(people >= 2)[ucode]].drop_duplicates(["user", "pid"])
     label = pd.Series(np.where(sh["efiling"].to_numpy(dtype=bool), " (efiling)", " (research)"), index=sh.index)
     names = (sh["display"].fillna("(no name)") + label).groupby(sh["user"]).agg(
