@@ -43,7 +43,7 @@ def compute(run: Run) -> None:
         holder = nz.at(k.name[PACER_ACCOUNTS], pos) if p is not None else np.full(n, -1, dtype=np.int64)
         known = np.flatnonzero((holder >= 0) & (own >= 0))
         if len(known):
-            v, r = _decide(f, p, pos[known], known, own[known], holder[known], k.user[kind][known], k.user[PACER_ACCOUNTS])
+            v, r = _decide(f, p, k, kind, pos[known], known, own[known], holder[known])
             verdict[known] = v
             reason.iloc[known] = r
         has = np.zeros(n, dtype=bool)
@@ -54,11 +54,12 @@ def compute(run: Run) -> None:
         f["holder_evidence"] = reason
 
 
-def _decide(f: pd.DataFrame, p: pd.DataFrame, pos: np.ndarray, rows: np.ndarray, own: np.ndarray,
-            holder: np.ndarray, user: np.ndarray, pacer_user: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _decide(f: pd.DataFrame, p: pd.DataFrame, k, kind: str, pos: np.ndarray, rows: np.ndarray, own: np.ndarray,
+            holder: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The decision for the records at ``rows`` against the PACER list rows at ``pos``."""
+    user, pacer_user = k.user[kind][rows], k.user[PACER_ACCOUNTS]
     take = lambda s, at: nz.arrow(s).take(pa.array(at)).cast(pa.large_string())  # noqa: E731
-    mine_name, their_name = take(f["_display"], rows), take(p["account_holder"], pos)
+    mine_raw, their_raw = k.raw[kind][rows], nz.at(k.raw[PACER_ACCOUNTS], pos)
     mine_mail, their_mail = take(f["email"], rows), take(p["email"], pos)
     # E-mail addresses are read in lower case; only those that differ as read need their "+tags" removed.
     differ = pc.fill_null(pc.not_equal(mine_mail, their_mail), True).to_numpy(zero_copy_only=False)
@@ -73,9 +74,9 @@ def _decide(f: pd.DataFrame, p: pd.DataFrame, pos: np.ndarray, rows: np.ndarray,
         code[d] = np.where(c[:len(d)] >= 0, c[:len(d)] + len(rows), -1)
         code[d + len(rows)] = np.where(c[len(d):] >= 0, c[len(d):] + len(rows), -1)
     none = np.full(len(rows), -1, dtype=np.int64)
-    names_same = plainly_same(mine_name, their_name, own, holder)
-    a = Side(none, code[:len(rows)], none, mine_name)
-    b = Side(none, code[len(rows):], none, their_name)
+    names_same = plainly_same(own, holder, nz.at(k.generation, mine_raw, False), nz.at(k.generation, their_raw, False))
+    a = Side(none, code[:len(rows)], none, (k.raws, mine_raw))
+    b = Side(none, code[len(rows):], none, (k.raws, their_raw))
     return decide(a, b, names_same)
 
 

@@ -160,7 +160,7 @@ class Side(NamedTuple):
     bar: np.ndarray
     email: np.ndarray     # e-mail group code: addresses the PACER list links share a code
     firm: np.ndarray
-    name: object          # names as written: an object array or an Arrow array (missing: None)
+    name: object          # names as written: an object or Arrow array, or (distinct names, codes)
 
 
 def decide(a: Side, b: Side, names_same: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -201,21 +201,25 @@ def decide(a: Side, b: Side, names_same: np.ndarray | None = None) -> tuple[np.n
 
 
 def _pick(names, at: np.ndarray) -> np.ndarray:
+    if isinstance(names, tuple):          # (distinct names, a code per pair; -1: none)
+        distinct, codes = names
+        return np.array(distinct.take(pa.array(codes[at], mask=codes[at] < 0)).to_pylist(), dtype=object)
     if isinstance(names, (pa.Array, pa.ChunkedArray)):
         return np.array(names.take(pa.array(at)).to_pylist(), dtype=object)
     return names[at]
 
 
-def plainly_same(raw_a: pa.Array, raw_b: pa.Array, key_a: np.ndarray, key_b: np.ndarray) -> np.ndarray:
+def generation_flags(raws: pa.Array) -> np.ndarray:
+    """Per name as written: whether it carries a suffix of generation (Jr., Sr., II...)."""
+    hit = pc.match_substring_regex(raws, _GENERATION_RE, ignore_case=True)
+    return pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
+
+
+def plainly_same(key_a: np.ndarray, key_b: np.ndarray, gen_a: np.ndarray, gen_b: np.ndarray) -> np.ndarray:
     """Pairs whose names need no parsing to be called the same: the same normalised name key ("first
-    last") and no suffix of generation (Jr., Sr., II...) on either side.  The others go through
+    last") and no suffix of generation (``generation_flags``) on either side.  The others go through
     ``compare_names``."""
-    out = (key_a >= 0) & (key_a == key_b)
-    at = pa.array(np.flatnonzero(out))
-    gen = pc.or_(pc.match_substring_regex(raw_a.take(at), _GENERATION_RE, ignore_case=True),
-                 pc.match_substring_regex(raw_b.take(at), _GENERATION_RE, ignore_case=True))
-    out[np.flatnonzero(out)] = ~pc.fill_null(gen, False).to_numpy(zero_copy_only=False)
-    return out
+    return (key_a >= 0) & (key_a == key_b) & ~gen_a & ~gen_b
 
 
 def components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ import pyarrow as pa
 from auditor import normalize as nz
 from auditor.columns import PACER_ACCOUNTS, PERSON_COLUMN, ROSTER, STRING
 from auditor.derive.base import Family, Run
+from auditor.derive.identity import generation_flags
 
 
 @dataclass
@@ -34,6 +35,13 @@ class Keys:
     n_bars: int
     raw: dict[str, np.ndarray]  # the names as written, as codes
     raws: pa.Array             # the names as written, in code order
+    generation: np.ndarray     # per name as written: it has a suffix of generation (Jr., Sr., II...)
+
+
+def _names(columns: list[pd.Series]):
+    """The name keys and codes, and which names as written carry a suffix of generation."""
+    coded = nz.name_codes(columns)
+    return coded, generation_flags(coded[4])
 
 
 def compute(run: Run) -> None:
@@ -42,20 +50,20 @@ def compute(run: Run) -> None:
     # The name keys (a dozen regex passes) are worked out in a second thread while this one hashes
     # the usernames and bar ids: Arrow's kernels release the GIL, so the two share the machine's cores.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        name_job = pool.submit(nz.name_codes, [out[k][PERSON_COLUMN[k]] for k in kinds])
+        name_job = pool.submit(_names, [out[k][PERSON_COLUMN[k]] for k in kinds])
         user_cols = [(k, "pacer_username") for k in kinds] + [(k, "paa_id") for k in (ROSTER, PACER_ACCOUNTS)
                                                               if k in out]
         user_keys, user_codes, users = nz.key_codes([out[k][c] for k, c in user_cols], nz.username_arrow)
         bar_kinds = [k for k in kinds if "bar_id" in out[k]]
         bar_keys, bar_codes, bars = nz.key_codes([out[k]["bar_id"] for k in bar_kinds], nz.bar_arrow)
-        name_keys, name_codes, names, raw_codes, raws = name_job.result()
+        (name_keys, name_codes, names, raw_codes, raws), generation = name_job.result()
     user = {k: c for (k, col), c in zip(user_cols, user_codes) if col == "pacer_username"}
     paa = {k: c for (k, col), c in zip(user_cols, user_codes) if col == "paa_id"}
     bar = dict(zip(bar_kinds, bar_codes))
     for k in kinds:
         bar.setdefault(k, np.full(len(out[k]), -1, dtype=np.int64))
     run.keys = Keys(user=user, paa=paa, name=dict(zip(kinds, name_codes)), bar=bar, users=users, names=names,
-                    n_bars=len(bars), raw=dict(zip(kinds, raw_codes)), raws=raws)
+                    n_bars=len(bars), raw=dict(zip(kinds, raw_codes)), raws=raws, generation=generation)
     user_key = {k: s for (k, col), s in zip(user_cols, user_keys) if col == "pacer_username"}
     bar_key = dict(zip(bar_kinds, bar_keys))
     for (kind, frame), name_key in zip(out.items(), name_keys):
