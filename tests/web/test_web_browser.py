@@ -3,6 +3,8 @@ administrator uses it: upload, confirm the columns, read the summary, download t
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import openpyxl
@@ -13,7 +15,9 @@ from tests.web.conftest import ROSTER_HEADER, roster_file, roster_rows
 
 pytest.importorskip("playwright", reason="playwright is in the test extra: pip install -e '.[test]'")
 
-DOCS = ROOT / "docs"
+# Screenshots go to a temporary folder, or to docs/ (the README's pictures) when
+# AUDITOR_SCREENSHOTS=docs is set, so that running the suite leaves the checkout as it was.
+DOCS = ROOT / "docs" if os.environ.get("AUDITOR_SCREENSHOTS") == "docs" else Path(tempfile.mkdtemp(prefix="auditor-shots-"))
 
 
 def findings_of(path: Path) -> list[dict]:
