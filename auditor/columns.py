@@ -83,9 +83,10 @@ FILER_ROLES = {
               "interested party", "mediator", "petition preparer", "bankruptcy petition preparer",
               "financial management course provider", "case tracking", "public"),
 }
-ACCOUNT_STATUS = {
-    "active": ("active", "a", "enabled", "current"),
-    "inactive": ("inactive", "i", "disabled", "terminated", "retired", "deactivated", "closed"),
+ACCOUNT_STATUS = {  # a column headed "Active" holds yes/no spellings: yes is active, no inactive
+    "active": ("active", "a", "enabled", "current", "yes", "y", "true", "t", "1"),
+    "inactive": ("inactive", "i", "disabled", "terminated", "retired", "deactivated", "closed",
+                 "no", "n", "false", "f", "0"),
     "locked": ("locked", "l", "suspended", "locked out"),
 }
 ROSTER_ROLES = {
@@ -134,7 +135,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _c("firm_name", TEXT, "firm", "law firm", "office", "organization", "organisation", "company"),
         _c("pacer_username", TEXT, "pacer login", "pacer user name", "pacer id", "pacer username",
            "linked pacer account", "linked pacer username", "pacer account", "pacer user"),
-        _c("account_status", CATEGORY, "status", "account status", "ecf status", "cmecf status",
+        _c("account_status", CATEGORY, "status", "account status", "ecf status", "cmecf status", "active",
+           "is active", "active account", "account active", "enabled", "active flag", "active y n",
            categories=ACCOUNT_STATUS, default="active"),
         _c("linked_on", DATE, "linked", "link date", "linked date", "date linked"),
         _c("last_filed_on", DATE, "last filed", "last filing", "last filing date", "last filed date",

@@ -13,9 +13,30 @@ SHEET_COL = "_sheet"    # sheet name, or "" for CSV
 ROW_COL = "_row"        # the row number a user sees in Excel / a text editor (header = 1)
 KIND_COL = "_kind"      # court_accounts | roster | pacer_accounts
 
-DATA_ISSUE_COLUMNS = ["file", "sheet", "row", "column", "value", "reason", "severity", "firm_name"]
+DATA_ISSUE_COLUMNS = ["file", "sheet", "row", "column", "value", "reason", "code", "severity", "firm_name"]
+# reason: the plain message; code: its kind, one of DATA_ISSUE_CODES, for filtering;
 # severity of a data issue: "rejected" (the row was set aside) or "warning" (row audited, cell ignored);
 # firm_name: the row's firm where known, so that a firm's own workbook can hold its own issues
+
+# Every data issue code, with what it means.  Codes are stable: a program may filter on them.
+DATA_ISSUE_CODES = {
+    "title-row": "A title or note row above the header row; it is not audited.",
+    "duplicate-column": "Two columns hold the same field; only the first is audited.",
+    "wrong-kind": "The file's columns look like another kind of input than the option it was given with.",
+    "ragged-row": "A row has more fields than the header (often a comma inside an unquoted name), so its "
+                  "values are shifted; the row is not audited.",
+    "too-long": "A cell is longer than the limit (--max-cell-chars); the row is not audited.",
+    "excel-error": "A cell holds an Excel error value such as #N/A.",
+    "blank-required": "A column the audit cannot do without is blank; the row is not audited.",
+    "unknown-category": "A value outside the accepted list (an account status of \"Frozen\"); the cell is ignored, "
+                        "or the row is not audited when the column is required.",
+    "unknown-role": "A filer role the auditor does not know; the row is audited with the role other.",
+    "unknown-court": "A court id that is not in the court calendar; the court counts as live on NextGen.",
+    "bad-date": "A date the auditor cannot read; the cell is ignored.",
+    "bad-bool": "A yes/no cell the auditor cannot read; the cell is ignored.",
+    "bad-email": "Not a valid e-mail address; the cell is ignored.",
+    "attorney-without-bar": "An attorney without a bar id: the person is identified by name.",
+}
 
 FINDING_COLUMNS = [
     "finding_id", "rule_id", "severity", "title", "court_id", "firm_name", "person_name", "bar_id",

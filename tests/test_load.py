@@ -157,7 +157,7 @@ def test_xlsx_title_merged_cells_numbers_dates_and_blank_rows(tmp_path):
     assert f.loc[3, "bar_id"] == "412345"
     assert f.loc[3, "linked_on"] == "2021-03-04"
     assert f.loc[5, "linked_on"] == "2021-03-04 15:30:00"
-    assert f.loc[3, "Active?"] == "TRUE" and f.loc[5, "Active?"] == "FALSE"
+    assert f.loc[3, "account_status"] == "TRUE" and f.loc[5, "account_status"] == "FALSE"   # "Active?" column
     assert f.loc[6, "bar_id"] == "1.5" and f.loc[6, "linked_on"] == "44000"
     assert [i["row"] for i in raw.header_issues if i["reason"].startswith("title row")] == [1]
 

@@ -17,7 +17,8 @@ def test_odd_values_read_back_exactly(tmp_path):
     rows += [finding(90, person_name="", bar_id=None, severity="weird", due_date=None),
              finding(91, severity="high", due_date=dt.date(1999, 12, 31), first_seen=dt.date(2026, 3, 1))]
     issues = issues_frame([{"file": "x.csv", "sheet": "", "row": 123456, "column": "c", "value": "=1+1",
-                            "reason": "bad <b> & worse", "severity": "rejected", "firm_name": None}])
+                            "reason": "bad <b> & worse", "code": "bad-date", "severity": "rejected",
+                            "firm_name": None}])
     path = write_report(make_result(findings_frame(rows), issues), tmp_path / "r.xlsx")
     ws = openpyxl.load_workbook(path)["Findings"]
     header = [c.value for c in ws[1]]
@@ -37,5 +38,6 @@ def test_odd_values_read_back_exactly(tmp_path):
     assert high["first_seen"].value.date() == dt.date(2026, 3, 1)
     assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
     di = openpyxl.load_workbook(path)["Data issues"]
-    assert [c.value for c in di[2]] == ["x.csv", None, 123456, "c", "=1+1", "bad <b> & worse", "rejected", None]
+    assert [c.value for c in di[2]] == ["x.csv", None, 123456, "c", "=1+1", "bad <b> & worse", "bad-date", "rejected",
+                                      None]
     assert di.cell(2, 3).data_type == "n" and di.cell(2, 5).data_type == "s"

@@ -11,7 +11,7 @@ import pytest
 from auditor import columns as C
 from auditor.errors import InputError
 from auditor.load.table import Limits
-from auditor.model import DATA_ISSUE_COLUMNS
+from auditor.model import DATA_ISSUE_CODES, DATA_ISSUE_COLUMNS
 from auditor.validate.table import load_input
 
 KNOWN = {"ncmb": "ncmb", "ncmbk": "ncmb", "ncwb": "ncwb", "ncwbk": "ncwb"}
@@ -54,7 +54,7 @@ def test_records_typed_with_every_canonical_column(court_table):
             assert str(r[col.name].dtype) == "datetime64[ns]"
         else:
             assert r[col.name].dtype == pd.StringDtype("pyarrow")
-    assert list(r["_row"]) == [2, 3, 7]
+    assert list(r["_row"]) == [2, 3, 6, 7]   # row 6: unknown role, audited as other
     assert set(r["_file"]) == {"ncmb.csv"} and set(r["_kind"]) == {"court_accounts"}
     assert set(r["_sheet"]) == {""}
 
@@ -81,7 +81,7 @@ def test_counts_add_up(court_table):
     t = court_table
     assert t.rows_read == 6
     assert t.rows_blank == 1
-    assert t.rows_rejected == 3
+    assert t.rows_rejected == 2
     assert t.rows_read == t.rows_audited + t.rows_rejected
 
 
@@ -92,29 +92,33 @@ def test_issues_name_row_column_as_written_value_and_firm(court_table):
 
     blank = _issue(court_table, 5, "CM/ECF Login")
     assert blank["severity"] == "rejected" and blank["reason"].startswith("cmecf_login is blank")
-    assert blank["firm_name"] == "Acme" and blank["file"] == "ncmb.csv"
+    assert blank["firm_name"] == "Acme" and blank["file"] == "ncmb.csv" and blank["code"] == "blank-required"
 
     role = _issue(court_table, 6, "Filer Type")
-    assert role["severity"] == "rejected" and role["value"] == "wizard"
+    assert role["severity"] == "warning" and role["value"] == "wizard" and role["code"] == "unknown-role"
     assert "attorney" in role["reason"] and "limited_filer" in role["reason"]
+    assert "audited with the role other" in role["reason"]
+    assert court_table.records.set_index("_row").loc[6, "filer_role"] == "other"
 
     court = _issue(court_table, 6, "Court")
-    assert court["severity"] == "warning" and court["reason"] == "unknown court id 'xyz'"
+    assert court["severity"] == "warning" and court["code"] == "unknown-court"
+    assert court["reason"].startswith("unknown court id 'xyz'")
 
     status = _issue(court_table, 3, "Status")
-    assert status["severity"] == "warning" and status["value"] == "Frozen"
+    assert status["severity"] == "warning" and status["value"] == "Frozen" and status["code"] == "unknown-category"
 
     email = _issue(court_table, 3, "Email")
-    assert email["severity"] == "warning" and email["value"] == "not-an-email"
+    assert email["severity"] == "warning" and email["value"] == "not-an-email" and email["code"] == "bad-email"
 
     date = _issue(court_table, 7, "Last Filed")
-    assert date["severity"] == "warning" and date["value"] == "yesterday"
+    assert date["severity"] == "warning" and date["value"] == "yesterday" and date["code"] == "bad-date"
 
     bar = _issue(court_table, 7, "Bar Number")
     assert bar["severity"] == "warning" and "attorney without bar id" in bar["reason"]
 
     err = _issue(court_table, 8, "CM/ECF Login")
-    assert err["severity"] == "rejected" and err["value"] == "#N/A"
+    assert err["severity"] == "rejected" and err["value"] == "#N/A" and err["code"] == "excel-error"
+    assert set(issues["code"]) <= set(DATA_ISSUE_CODES)
 
 
 def test_row_with_several_problems_counted_once(tmp_path):

@@ -140,15 +140,18 @@ def _has_empty_row(frame: pd.DataFrame) -> bool:
     return empty is not None and pc.any(empty).as_py()
 
 
-def _parse_careful(text: str, delimiter: str, name: str) -> pd.DataFrame:
+def _parse_careful(text: str, delimiter: str, name: str) -> tuple[pd.DataFrame, list[int] | None]:
+    """The grid, and the number of fields of each record when they differ (else None)."""
     rows = _records(text, delimiter, name)
     if not rows:
-        return pd.DataFrame()
-    width = max(map(len, rows))
-    if any(len(r) != width for r in rows):
+        return pd.DataFrame(), None
+    widths = list(map(len, rows))
+    width = max(widths)
+    ragged = any(n != width for n in widths)
+    if ragged:
         rows = [r + [""] * (width - len(r)) if len(r) != width else r for r in rows]
     frame = pd.DataFrame(rows)
-    return frame.astype(STRING)
+    return frame.astype(STRING), (widths if ragged else None)
 
 
 def _records(text: str, delimiter: str, name: str) -> list[list[str]]:
@@ -192,7 +195,7 @@ def read_csv_grid(data: bytes, name: str, score_row) -> tuple[pd.DataFrame, dict
     head = raw[:256 * 1024].decode("utf-8", errors="replace")
     delimiter = sniff_delimiter(head, score_row)
     first = next(iter(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)), [])
-    frame = None
+    frame, widths = None, None
     # the fast parser wants UTF-8 and no blank line anywhere (a blank line is a record to number);
     # pyarrow reads a blank line as a row of empty cells, so the bytes are searched for blank lines
     # only when such a row came out
@@ -207,6 +210,8 @@ def read_csv_grid(data: bytes, name: str, score_row) -> tuple[pd.DataFrame, dict
             text = text[1:]
         if encoding not in ("utf-8", "utf-8-sig"):
             delimiter = sniff_delimiter(text[:256 * 1024], score_row)
-        frame = _parse_careful(text, delimiter, name)
+        frame, widths = _parse_careful(text, delimiter, name)
     frame.index = pd.RangeIndex(1, len(frame) + 1)
-    return frame, {"encoding": encoding, "delimiter": delimiter, "ascii": raw.isascii()}
+    # widths: fields of each record (record n at position n - 1) when records differ, so that a row
+    # with more fields than its header (a comma inside an unquoted name) can be told apart
+    return frame, {"encoding": encoding, "delimiter": delimiter, "ascii": raw.isascii(), "widths": widths}

@@ -15,6 +15,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -138,7 +139,8 @@ def _arrow(s: pd.Series) -> pa.ChunkedArray:
 def _title_issue(name, sheet, row, values) -> dict:
     text = " | ".join(str(v) for v in values if v is not pd.NA and v is not None)
     return {"file": name, "sheet": sheet, "row": int(row), "column": "", "value": shown(text),
-            "reason": "title row above the header, not audited", "severity": "warning", "firm_name": pd.NA}
+            "reason": "title row above the header, not audited", "code": "title-row", "severity": "warning",
+            "firm_name": pd.NA}
 
 
 def _open(path: str, name: str, limits: Limits) -> bytes:
@@ -228,8 +230,14 @@ def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, f
 
     header_cells = grid.loc[header_row].tolist()
     data = grid.iloc[grid.index.get_loc(header_row) + 1:]
-    # drop trailing columns with neither a header nor any data (ragged CSV rows, formatting)
-    keep = [i for i, h in enumerate(header_cells) if h is not pd.NA or data[grid.columns[i]].notna().any()]
+    width = ncols
+    if facts.get("widths"):   # a CSV whose records differ in length: rows longer than the header
+        width = facts["widths"][header_row - 1]
+        issues.extend(_ragged_rows(data, width, name))
+    # drop trailing columns with neither a header nor any data (formatting), and the fields of rows
+    # longer than the header (reported above)
+    keep = [i for i, h in enumerate(header_cells)
+            if i < width and (h is not pd.NA or data[grid.columns[i]].notna().any())]
     amap = C.alias_map(kind)
     names: list[str] = []
     headers: dict[str, str] = {}
@@ -262,7 +270,7 @@ def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, f
                 "reason": (f"duplicate column: {written!r} (column {letter}) and {headers[canon]!r} "
                            f"(column {letters[canon]}) both hold {canon}; only column {letters[canon]} "
                            "is audited"),
-                "severity": "warning", "firm_name": pd.NA})
+                "code": "duplicate-column", "severity": "warning", "firm_name": pd.NA})
         names.append(label)
         unknown.append(label)
     frame = data[[grid.columns[i] for i in keep]]
@@ -287,6 +295,27 @@ def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, f
         encoding=facts.get("encoding", ""), delimiter=facts.get("delimiter", ""))
 
 
+def _ragged_rows(data: pd.DataFrame, width: int, name: str) -> list[dict]:
+    """A rejected-row issue for every CSV row with values beyond the header's fields: its values are
+    shifted (most often by a comma inside an unquoted name), so none of them can be trusted."""
+    extra = data.iloc[:, width:]
+    longer = extra.notna().any(axis=1).to_numpy()
+    if not longer.any():
+        return []
+    out = []
+    rows = data.loc[longer]
+    fields = extra.loc[longer].notna().to_numpy()
+    for (r, cells), n in zip(rows.iterrows(), fields.shape[1] - np.argmax(fields[:, ::-1], axis=1)):
+        values = [("" if v is pd.NA else str(v)) for v in cells.tolist()[:width + int(n)]]
+        out.append({
+            "file": name, "sheet": "", "row": int(r), "column": "", "value": shown(",".join(values)),
+            "reason": (f"the row has {width + int(n)} fields but the header has {width}: a comma inside a "
+                       "value that is not in quotes (such as \"Smith, John\") shifts every later column; "
+                       "put that value in double quotes. The row is not audited"),
+            "code": "ragged-row", "severity": "rejected", "firm_name": pd.NA})
+    return out
+
+
 def _long_cells(frame, name, sheet_name, headers, limits) -> list[dict]:
     """A rejected-row issue for every cell longer than the limit."""
     out = []
@@ -305,6 +334,6 @@ def _long_cells(frame, name, sheet_name, headers, limits) -> list[dict]:
                 "value": shown(frame.at[r, col]),
                 "reason": (f"cell holds {len(frame.at[r, col]):,} characters, more than the limit of "
                            f"{limits.max_cell_chars:,} (raise it with --max-cell-chars)"),
-                "severity": "rejected",
+                "code": "too-long", "severity": "rejected",
                 "firm_name": firm.at[r] if firm is not None else pd.NA})
     return out

@@ -86,6 +86,7 @@ _ISSUE_LAYOUT = {
     "column": Column("column", 10, 24),
     "value": Column("value", 12, 40),
     "reason": Column("reason", 30, 70, wrap=True),
+    "code": Column("code", 12, 22),
     "severity": Column("severity", 10, 10),
     "firm_name": Column("firm_name", 12, 36),
 }

@@ -22,8 +22,9 @@ from pandera.errors import SchemaErrors
 from auditor import columns as C
 from auditor.columns import PERSON_COLUMN
 from auditor.errors import InputError
-from auditor.load.table import SHOWN_VALUE_CHARS, Limits, RawTable, read_table
-from auditor.model import DATA_ISSUE_COLUMNS, FILE_COL, KIND_COL, ROW_COL, SHEET_COL, InputTable
+from auditor.load.table import Limits, RawTable, read_table
+from auditor.model import FILE_COL, KIND_COL, ROW_COL, SHEET_COL, InputTable
+from auditor.validate.issues import Issues
 from auditor.validate.coerce import (
     STRING, coerce_bool, coerce_category, coerce_court, coerce_date, coerce_email, is_excel_error, no_account,
 )
@@ -51,50 +52,6 @@ def schema(kind: str) -> pa.DataFrameSchema:
     if kind not in _SCHEMAS:
         _SCHEMAS[kind] = _schema(kind)
     return _SCHEMAS[kind]
-
-
-def _shown(s: pd.Series) -> pd.Series:
-    s = s.astype(STRING).fillna("")
-    long = s.str.len() > SHOWN_VALUE_CHARS   # the column-wise twin of load.shown
-    return s.where(~long, s.str.slice(0, SHOWN_VALUE_CHARS) + "…")
-
-
-class _Issues:
-    """Collects data issues as small frames (one per column and problem), built vectorised."""
-
-    def __init__(self, raw: RawTable, firm: pd.Series | None):
-        self.raw, self.firm, self.parts = raw, firm, []
-        self.reported: dict[str, pd.Index] = {}
-
-    def add(self, rows: pd.Index, column: str, values: pd.Series, reason, severity: str) -> None:
-        if len(rows) == 0:
-            return
-        header = self.raw.headers.get(column, column)
-        firm = self.firm.reindex(rows) if self.firm is not None else pd.Series(pd.NA, index=rows)
-        part = pd.DataFrame({
-            "file": self.raw.name, "sheet": self.raw.sheet, "row": np.asarray(rows, dtype="int64"),
-            "column": header, "value": _shown(values.reindex(rows)).to_numpy(),
-            "reason": reason.reindex(rows).to_numpy() if isinstance(reason, pd.Series) else reason,
-            "severity": severity, "firm_name": firm.astype(STRING).to_numpy()})
-        self.parts.append(part)
-        prev = self.reported.get(column)
-        self.reported[column] = rows if prev is None else prev.union(rows)
-
-    def frame(self, extra: list[dict]) -> pd.DataFrame:
-        parts = list(self.parts)
-        if extra:
-            parts.insert(0, pd.DataFrame(extra, columns=DATA_ISSUE_COLUMNS))
-        if not parts:
-            out = pd.DataFrame({c: pd.Series(dtype=STRING) for c in DATA_ISSUE_COLUMNS})
-            out["row"] = out["row"].astype("int64")
-            return out
-        out = pd.concat(parts, ignore_index=True)
-        out = out.sort_values("row", kind="stable").reset_index(drop=True)
-        for c in DATA_ISSUE_COLUMNS:
-            if c != "row":
-                out[c] = out[c].astype(STRING)
-        out["row"] = out["row"].astype("int64")
-        return out[DATA_ISSUE_COLUMNS]
 
 
 def _check_columns(raw: RawTable, court, firm) -> None:
@@ -190,7 +147,7 @@ def validate_table(raw: RawTable, *, court: str | None = None, firm: str | None 
     firm_col = text["firm_name"].copy() if "firm_name" in text else None
     if kind == C.ROSTER and firm:
         firm_col = firm_col.fillna(str(firm).strip())
-    issues = _Issues(raw, firm_col)
+    issues = Issues(raw, firm_col)
     rejected = np.zeros(len(index), dtype=bool)
     loader_rejects = [i["row"] for i in raw.header_issues if i.get("severity") == "rejected"]
     if loader_rejects:
@@ -207,7 +164,7 @@ def validate_table(raw: RawTable, *, court: str | None = None, firm: str | None 
             rows = index[err.to_numpy()]
             sev = "rejected" if col.required else "warning"
             issues.add(rows, col.name, s, f"the cell holds an Excel error value, not a {col.name}; "
-                       + ("the row is not audited" if col.required else "the cell is ignored"), sev)
+                       + ("the row is not audited" if col.required else "the cell is ignored"), sev, "excel-error")
             if col.required:
                 rejected |= err.to_numpy()
             s = s.mask(err)
@@ -259,19 +216,19 @@ def _empty(col: C.Column, index: pd.Index) -> pd.Series:
     return pd.Series(pd.NaT if dtype == "datetime64[ns]" else pd.NA, index=index, dtype=dtype)
 
 
-def _coerce(col: C.Column, s: pd.Series, issues: _Issues, known_courts) -> pd.Series:
+def _coerce(col: C.Column, s: pd.Series, issues: Issues, known_courts) -> pd.Series:
     if col.dtype == C.DATE:
         val, bad = coerce_date(s)
         if bad.any():
             issues.add(s.index[bad.to_numpy()], col.name, s,
                        "not a date this auditor understands (use YYYY-MM-DD, MM/DD/YYYY or an Excel date); "
-                       "the cell is ignored", "warning")
+                       "the cell is ignored", "warning", "bad-date")
         return val
     if col.dtype == C.BOOL:
         val, bad = coerce_bool(s)
         if bad.any():
             issues.add(s.index[bad.to_numpy()], col.name, s,
-                       "not a yes/no value (use yes or no); the cell is ignored", "warning")
+                       "not a yes/no value (use yes or no); the cell is ignored", "warning", "bad-bool")
         return val
     if col.dtype == C.CATEGORY:
         val, _ = coerce_category(s, col)   # unknown values are judged by the schema
@@ -281,18 +238,18 @@ def _coerce(col: C.Column, s: pd.Series, issues: _Issues, known_courts) -> pd.Se
         if bad.any():
             rows = s.index[bad.to_numpy()]
             reason = "unknown court id '" + val.reindex(rows).astype(STRING) + "'"
-            issues.add(rows, col.name, s, reason, "warning")
+            issues.add(rows, col.name, s, reason, "warning", "unknown-court")
         return val
     if col.name == "email":
         val, bad = coerce_email(s)
         if bad.any():
             issues.add(s.index[bad.to_numpy()], col.name, s,
-                       "not a valid e-mail address; the cell is ignored", "warning")
+                       "not a valid e-mail address; the cell is ignored", "warning", "bad-email")
         return val
     return s.astype(STRING)
 
 
-def _run_schema(kind: str, frame: pd.DataFrame, text: dict, issues: _Issues) -> np.ndarray:
+def _run_schema(kind: str, frame: pd.DataFrame, text: dict, issues: Issues) -> np.ndarray:
     """Check ``frame`` with the kind's pandera schema; issues for failures; mask of rejected rows."""
     rejected = np.zeros(len(frame), dtype=bool)
     try:
@@ -309,16 +266,25 @@ def _run_schema(kind: str, frame: pd.DataFrame, text: dict, issues: _Issues) -> 
             rows = rows.difference(done)
         if check == "not_nullable":
             if len(rows):
-                issues.add(rows, column, text[column], f"{column} is blank; the row is not audited", "rejected")
+                issues.add(rows, column, text[column], f"{column} is blank; the row is not audited", "rejected",
+                           "blank-required")
                 rejected |= frame.index.isin(rows)
             continue
         accepted = ", ".join(col.categories)
         reason = f"not a known {column} (accepted: {accepted})"
+        if column == _ROLE_COLUMN.get(kind):
+            # A role is needed only by the rules about attorneys: the row is audited as "other" by every
+            # other rule rather than dropped from all of them.
+            issues.add(rows, column, text[column], reason + "; the row is audited with the role other, "
+                       "so the rules about attorneys do not look at it", "warning", "unknown-role")
+            frame.loc[frame.index.isin(rows), column] = "other"
+            continue
         if col.required:
-            issues.add(rows, column, text[column], reason + "; the row is not audited", "rejected")
+            issues.add(rows, column, text[column], reason + "; the row is not audited", "rejected",
+                       "unknown-category")
             rejected |= frame.index.isin(rows)
         else:
-            issues.add(rows, column, text[column], reason + "; the cell is ignored", "warning")
+            issues.add(rows, column, text[column], reason + "; the cell is ignored", "warning", "unknown-category")
             frame.loc[frame.index.isin(rows), column] = pd.NA
     return rejected
 
@@ -337,7 +303,7 @@ def _defaults(kind: str, frame: pd.DataFrame, text: dict) -> None:
         frame["pacer_use"] = frame["pacer_use"].mask(blank & frame["pacer_use"].isna(), default)
 
 
-def _attorney_bar(kind: str, frame, text, rejected, issues: _Issues) -> None:
+def _attorney_bar(kind: str, frame, text, rejected, issues: Issues) -> None:
     role = _ROLE_COLUMN.get(kind)
     if role is None:
         return
@@ -345,7 +311,7 @@ def _attorney_bar(kind: str, frame, text, rejected, issues: _Issues) -> None:
     missing &= ~rejected
     if missing.any():
         issues.add(frame.index[missing], "bar_id", text["bar_id"],
-                   "attorney without bar id: identified by name", "warning")
+                   "attorney without bar id: identified by name", "warning", "attorney-without-bar")
 
 
 def load_input(path, kind, *, sheet=None, court=None, firm=None, known_courts=None,
