@@ -129,6 +129,23 @@ def audit_tables(tables: list[InputTable], *, as_of: dt.date | None = None, rule
                        readiness=readiness(derived, evaluation.not_ready), engine=engine)
 
 
+def as_of_warning(as_of: dt.date | None, calendar: Calendar | None = None, today: dt.date | None = None) -> str:
+    """A warning when the audit date is odd: before the first NextGen go-live (no court is live, so
+    every unlinked account reads as "prepare" rather than "unlinked") or in the future.  "" when fine."""
+    if as_of is None:
+        return ""
+    today = today or dt.date.today()
+    first = (calendar or Calendar.load()).first_go_live()
+    if first is not None and as_of < first:
+        return (f"--as-of {as_of.isoformat()} is before the first NextGen go-live in the court calendar ({first.isoformat()}): no court "
+                "with a known go-live date counts as live on NextGen yet; check the year")
+    if as_of > today:
+        return (f"--as-of {as_of.isoformat()} is in the future (today is {today.isoformat()}): deadlines and "
+                "go-live dates are judged as of that later day")
+    return ""
+
+
+
 def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_accounts: Iterable = (),
           as_of: dt.date | None = None, rules_files: Iterable = (), courts_files: Iterable = (),
           court: str | None = None, firm: str | None = None, engine: str = "pandas", limits=None,
@@ -141,6 +158,8 @@ def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_account
         raise UsageError(f"unknown engine {engine!r}: choose {' or '.join(ENGINES)}")
     rules = load_rules(list(rules_files))          # a broken rules file stops the run before any data is read
     calendar = Calendar.load(list(courts_files))
+    if court:
+        court = calendar.resolve(court)
     tables = load_inputs(files, court=court, firm=firm, calendar=calendar, limits=limits,
                          skip_bad_files=skip_bad_files, progress=progress)
     if engine == "pandas":
@@ -179,4 +198,4 @@ def write_findings(result: AuditResult, path, fmt: str) -> Path:
     return write_findings_file(result, path, fmt)
 
 
-__all__ = ["audit", "audit_tables", "load_inputs", "write", "write_findings", "AuditorError"]
+__all__ = ["audit", "audit_tables", "load_inputs", "write", "write_findings", "as_of_warning", "AuditorError"]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from auditor.errors import RulesError
+from auditor.errors import RulesError, UsageError
 
 # The shipped catalogue (the top-level rules/ folder, installed as the package auditor._rules).
 SHIPPED = files("auditor._rules")
@@ -68,6 +68,12 @@ def _read_calendar(path) -> pd.DataFrame:
     return frame
 
 
+def _lookup(court_ids: pd.Series, table: pd.Series) -> pd.Series:
+    """``table``'s value for each court id, as plain objects: mapping Arrow text where no id is known
+    gives an Arrow column of type null, which then takes no fill value."""
+    return court_ids.astype(object).map(table)
+
+
 @dataclass
 class Calendar:
     frame: pd.DataFrame  # CALENDAR_COLUMNS, one row per court_id, plus origin
@@ -106,10 +112,35 @@ class Calendar:
                 out.setdefault(pid, cid)
         return out
 
+    def resolve(self, court_id: str, option: str = "--court") -> str:
+        """The canonical id of a court id given on the command line; UsageError naming the value when
+        the calendar does not know it (every row would otherwise carry a court nobody can judge)."""
+        key = "".join(str(court_id).split()).lower()
+        found = self.known_courts().get(key)
+        if found is None:
+            raise UsageError(
+                f"{option} {court_id!r} is not a court id in the court calendar; give the PACER court id "
+                "such as ncmb (North Carolina Middle Bankruptcy Court); 'auditor courts WORD' finds one (for "
+                "example: auditor courts carolina), and --courts FILE adds a court of your own")
+        return found
+
+    def search(self, words: str = "") -> pd.DataFrame:
+        """The calendar rows whose id or name holds every word of ``words`` (case ignored)."""
+        text = (self.frame["court_id"] + " " + self.frame["pacer_court_ids"] + " " + self.frame["name"]).str.lower()
+        keep = pd.Series(True, index=self.frame.index)
+        for word in words.lower().split():
+            keep &= text.str.contains(word, regex=False)
+        return self.frame[keep].sort_values("court_id")
+
+    def first_go_live(self) -> dt.date | None:
+        """The earliest NextGen go-live date in the calendar."""
+        dates = pd.to_datetime(self.frame["nextgen_go_live"].replace("", None)).dropna()
+        return dates.min().date() if len(dates) else None
+
     def go_live(self, court_ids: pd.Series) -> pd.Series:
         """NextGen go-live date of each court id (NaT when unknown)."""
         dates = pd.to_datetime(self.frame.set_index("court_id")["nextgen_go_live"].replace("", None))
-        return court_ids.map(dates).astype("datetime64[ns]")
+        return _lookup(court_ids, dates).astype("datetime64[ns]")
 
     def live(self, court_ids: pd.Series, as_of: dt.date) -> pd.Series:
         """True where the court is live on NextGen on ``as_of``.
@@ -121,7 +152,7 @@ class Calendar:
         table = self.frame.set_index("court_id")
         go = pd.to_datetime(table["nextgen_go_live"].replace("", None))
         live = (go <= pd.Timestamp(as_of)) | (go.isna() & (table["on_nextgen"] != "no"))
-        return court_ids.map(live).fillna(True).astype("boolean")
+        return _lookup(court_ids, live).fillna(True).astype("boolean")
 
     def name(self, court_id: str) -> str:
         hit = self.frame.loc[self.frame.court_id == court_id, "name"]

@@ -100,6 +100,11 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
     if Path(out).suffix.lower() != ".xlsx":  # say so before any data is read
         raise click.UsageError(f"--out must name an .xlsx file, not {Path(out).name!r}")
     progress = Progress(show_progress or (not quiet and sys.stderr.isatty()))
+    from auditor.calendar import Calendar
+
+    warning = api.as_of_warning(as_of, Calendar.load(list(courts_files)))
+    if warning:
+        click.echo(f"auditor: warning: {warning}", err=True)
     result = api.audit(court_accounts=court_accounts, roster=roster, pacer_accounts=pacer_accounts, as_of=as_of,
                        rules_files=rules_files, courts_files=courts_files, court=court, firm=firm, engine=engine,
                        limits=_limits(max_file_mb, max_rows, max_cell_chars), skip_bad_files=skip_bad_files,
@@ -181,6 +186,22 @@ def rules_cmd(rule_id, rules_files, fmt, cross_check, court_accounts, roster, pa
         click.echo(rules_doc.rule_markdown(match[0]) if fmt == "markdown" else rules_doc.rule_text(match[0]))
         return
     click.echo(rules_doc.catalogue_markdown(rules) if fmt == "markdown" else rules_doc.catalogue_text(rules), nl=False)
+
+
+@cli.command()
+@click.argument("words", nargs=-1)
+@click.option("--courts", "courts_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Your own court calendar file (CSV), listed with the shipped courts. Repeatable.")
+def courts(words, courts_files):
+    """List the court ids the auditor knows, or those whose id or name holds WORDS."""
+    from auditor.calendar import Calendar
+
+    found = Calendar.load(list(courts_files)).search(" ".join(words))
+    if found.empty:
+        raise click.UsageError(f"no court matches {' '.join(words)!r}; 'auditor courts' lists them all")
+    for row in found.itertuples(index=False):
+        live = row.nextgen_go_live or ("on NextGen" if row.on_nextgen != "no" else "not on NextGen")
+        click.echo(f"{row.court_id:<6} {row.name}  ({row.type or 'court'}; NextGen: {live})")
 
 
 @cli.command()

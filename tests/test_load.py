@@ -276,3 +276,11 @@ def test_long_cell_rejects_row(tmp_path):
 def test_missing_file_refused(tmp_path):
     with pytest.raises(InputError, match="nope.csv: file not found"):
         read_table(tmp_path / "nope.csv", "court_accounts")
+
+
+def test_trailing_comma_on_every_row_is_not_a_ragged_row(tmp_path):
+    p = tmp_path / "acc.csv"
+    p.write_text("Login,Name,Role\njdoe,John Doe,Attorney,\nasmith,Ann Smith,staff,\nbb,Bob,staff,x\n", encoding="utf-8")
+    raw = read_table(p, "court_accounts")
+    assert [(i["row"], i["code"]) for i in raw.header_issues] == [(4, "ragged-row")]
+    assert list(raw.frame.columns) == ["cmecf_login", "filer_name", "filer_role"]

@@ -232,8 +232,9 @@ def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, f
     data = grid.iloc[grid.index.get_loc(header_row) + 1:]
     width = ncols
     if facts.get("widths"):   # a CSV whose records differ in length: rows longer than the header
-        width = facts["widths"][header_row - 1]
-        issues.extend(_ragged_rows(data, width, name))
+        widths = np.asarray(facts["widths"])
+        width = int(widths[header_row - 1])
+        issues.extend(_ragged_rows(data, widths[data.index.to_numpy() - 1], width, name))
     # drop trailing columns with neither a header nor any data (formatting), and the fields of rows
     # longer than the header (reported above)
     keep = [i for i, h in enumerate(header_cells)
@@ -295,21 +296,21 @@ def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, f
         encoding=facts.get("encoding", ""), delimiter=facts.get("delimiter", ""))
 
 
-def _ragged_rows(data: pd.DataFrame, width: int, name: str) -> list[dict]:
-    """A rejected-row issue for every CSV row with values beyond the header's fields: its values are
-    shifted (most often by a comma inside an unquoted name), so none of them can be trusted."""
-    extra = data.iloc[:, width:]
-    longer = extra.notna().any(axis=1).to_numpy()
+def _ragged_rows(data: pd.DataFrame, fields: np.ndarray, width: int, name: str) -> list[dict]:
+    """A rejected-row issue for every CSV row with more fields than the header: its values are shifted
+    (most often by a comma inside an unquoted name), so none of them can be trusted.  An empty field
+    after the last one on every row (a trailing comma throughout) shifts nothing and is no such row."""
+    blank_extra = ~data.iloc[:, width:].notna().any(axis=1).to_numpy()
+    usual = pd.Series(fields).mode().iloc[0] if len(fields) else width
+    longer = (fields > width) & ~(blank_extra & (fields == usual))
     if not longer.any():
         return []
     out = []
-    rows = data.loc[longer]
-    fields = extra.loc[longer].notna().to_numpy()
-    for (r, cells), n in zip(rows.iterrows(), fields.shape[1] - np.argmax(fields[:, ::-1], axis=1)):
-        values = [("" if v is pd.NA else str(v)) for v in cells.tolist()[:width + int(n)]]
+    for (r, cells), n in zip(data.loc[longer].iterrows(), fields[longer]):
+        values = [("" if v is pd.NA else str(v)) for v in cells.tolist()[:int(n)]]
         out.append({
             "file": name, "sheet": "", "row": int(r), "column": "", "value": shown(",".join(values)),
-            "reason": (f"the row has {width + int(n)} fields but the header has {width}: a comma inside a "
+            "reason": (f"the row has {int(n)} fields but the header has {width}: a comma inside a "
                        "value that is not in quotes (such as \"Smith, John\") shifts every later column; "
                        "put that value in double quotes. The row is not audited"),
             "code": "ragged-row", "severity": "rejected", "firm_name": pd.NA})

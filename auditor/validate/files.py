@@ -41,7 +41,10 @@ def validate_files(files, *, kind: str = "auto", court=None, firm=None, limits=N
     """Read and check each file (``kind`` "auto": the kind its columns fit best); nothing is audited."""
     from auditor.load.table import Limits
 
-    known = Calendar.load(list(courts_files)).known_courts()
+    calendar = Calendar.load(list(courts_files))
+    known = calendar.known_courts()
+    if court:
+        court = calendar.resolve(court)
     checks = []
     for name in files:
         path = Path(name)
@@ -63,5 +66,7 @@ def check_lines(check: FileCheck) -> list[str]:
              + (f"; unknown columns kept: {', '.join(t.unknown_columns)}" if t.unknown_columns else "")]
     for issue in t.issues.itertuples(index=False):
         where = f"row {issue.row}" if issue.row == issue.row and issue.row is not None else "header"
-        lines.append(f"  {where}, {issue.column}: {issue.reason} [{issue.severity}]")
+        if issue.column:
+            where += f", {issue.column}"
+        lines.append(f"  {where}: {issue.reason} [{issue.severity}, {issue.code}]")
     return lines

@@ -237,7 +237,9 @@ def _coerce(col: C.Column, s: pd.Series, issues: Issues, known_courts) -> pd.Ser
         val, bad = coerce_court(s, known_courts)
         if bad.any():
             rows = s.index[bad.to_numpy()]
-            reason = "unknown court id '" + val.reindex(rows).astype(STRING) + "'"
+            reason = ("unknown court id '" + val.reindex(rows).astype(STRING)
+                      + "': not in the court calendar ('auditor courts' lists the ids; --courts FILE adds "
+                      "one); the court counts as live on NextGen")
             issues.add(rows, col.name, s, reason, "warning", "unknown-court")
         return val
     if col.name == "email":
