@@ -36,15 +36,17 @@ def _quiet(_: str) -> None:
 def load_inputs(files: dict[str, Iterable], *, court: str | None = None, firm: str | None = None,
                 calendar: Calendar | None = None, limits=None, skip_bad_files: bool = False,
                 progress: Progress = _quiet, header_maps: dict | None = None) -> list[InputTable]:
-    """Read and validate every input file.  A bad file stops the run, or with ``skip_bad_files``
-    is listed as skipped (with its reason) and the others go on.  ``header_maps`` gives, per file
-    path, headers as written -> canonical columns chosen by the user for that file only."""
+    """Read and validate every input file (a folder stands for the CSV and spreadsheet files in it).
+    A bad file stops the run, or with ``skip_bad_files`` is listed as skipped (with its reason) and the
+    others go on.  ``header_maps`` gives, per file path, headers as written -> canonical columns chosen
+    by the user for that file only."""
     from auditor.validate.table import load_input
+    from auditor.load.detect import input_files
     from auditor.load.table import Limits
 
     limits = limits or Limits()
     known = (calendar or Calendar.load()).known_courts()
-    todo = [(kind, Path(p)) for kind in KINDS for p in files.get(kind, ())]
+    todo = [(kind, Path(p)) for kind in KINDS for p in input_files(files.get(kind, ()))]
 
     def one(item) -> InputTable | InputError:
         i, (kind, path) = item

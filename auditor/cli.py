@@ -58,18 +58,49 @@ def limit_options(f):
     return f
 
 
+INPUT_OPTIONS = ("--court-accounts", "--roster", "--pacer-accounts")
+
+
+class InputsCommand(click.Command):
+    """A command whose input options each take several files: ``--roster a.csv b.csv`` (what a shell
+    makes of ``--roster roster_*.csv``) is read as ``--roster a.csv --roster b.csv``.  A word is taken
+    as one more file of the input option before it when no other option comes between."""
+
+    def parse_args(self, ctx, args):
+        out, current, value_next = [], None, False
+        for arg in args:
+            if value_next:              # the value of the option just before
+                out.append(arg)
+                value_next = False
+                continue
+            if arg == "--":
+                current = None
+            elif arg.startswith("-") and len(arg) > 1:
+                name = arg.split("=", 1)[0]
+                current = name if name in INPUT_OPTIONS else None
+                option = next((p for p in self.params if name in getattr(p, "opts", ())), None)
+                value_next = "=" not in arg and option is not None and not option.is_flag and option.nargs == 1
+            elif current is not None:
+                out.append(current)
+            out.append(arg)
+        return super().parse_args(ctx, out)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="auditor")
 def cli():
     """Audit PACER / CM/ECF filer accounts for NextGen CM/ECF readiness."""
 
 
-@cli.command()
-@click.option("--court-accounts", "court_accounts", multiple=True, type=click.Path(dir_okay=False),
-              help="Court CM/ECF filer account export (CSV or XLSX). Repeatable.")
-@click.option("--roster", multiple=True, type=click.Path(dir_okay=False), help="Firm roster. Repeatable.")
-@click.option("--pacer-accounts", "pacer_accounts", multiple=True, type=click.Path(dir_okay=False),
-              help="PACER / PAA account list. Repeatable.")
+_MANY = " Several files after one option, a folder (every CSV and spreadsheet in it), or repeat the option."
+
+
+@cli.command(cls=InputsCommand)
+@click.option("--court-accounts", "court_accounts", multiple=True, type=click.Path(),
+              help="Court CM/ECF filer account export (CSV or XLSX)." + _MANY)
+@click.option("--roster", multiple=True, type=click.Path(), help="Firm roster." + _MANY)
+@click.option("--pacer-accounts", "pacer_accounts", multiple=True, type=click.Path(),
+              help="PACER / PAA account list." + _MANY)
 @click.option("--as-of", callback=_date, help="Audit date, YYYY-MM-DD (default: today).")
 @click.option("--rules", "rules_files", multiple=True, type=click.Path(dir_okay=False),
               help="Your own rules file: disable or re-grade rules, add rules. Repeatable.")
@@ -109,6 +140,9 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
                        rules_files=rules_files, courts_files=courts_files, court=court, firm=firm, engine=engine,
                        limits=_limits(max_file_mb, max_rows, max_cell_chars), skip_bad_files=skip_bad_files,
                        progress=progress)
+    wrong = result.data_issues[result.data_issues["code"] == "wrong-kind"]
+    for issue in wrong.itertuples(index=False):
+        click.echo(f"auditor: warning: {issue.file}: {issue.reason}", err=True)
     progress(f"writing {Path(out).name} ({len(result.findings):,} findings)")
     written = api.write(result, out, split_by_firm=split_by_firm)
     f = result.findings
@@ -132,7 +166,7 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--kind", type=click.Choice(["court_accounts", "roster", "pacer_accounts", "auto"]), default="auto",
               show_default=True, help="What the files are; auto guesses from the headers.")
 @click.option("--court", help="Court id for court exports that have no court column.")
@@ -153,15 +187,15 @@ def validate(files, kind, court, firm, courts_files, max_file_mb, max_rows, max_
         sys.exit(EXIT_BAD)
 
 
-@cli.command(name="rules")
+@cli.command(name="rules", cls=InputsCommand)
 @click.argument("rule_id", required=False)
 @click.option("--rules", "rules_files", multiple=True, type=click.Path(dir_okay=False),
               help="Your own rules file, applied before listing.")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
 @click.option("--cross-check", is_flag=True, help="Run both engines and list any finding only one produced.")
-@click.option("--court-accounts", "court_accounts", multiple=True, type=click.Path(dir_okay=False))
-@click.option("--roster", multiple=True, type=click.Path(dir_okay=False))
-@click.option("--pacer-accounts", "pacer_accounts", multiple=True, type=click.Path(dir_okay=False))
+@click.option("--court-accounts", "court_accounts", multiple=True, type=click.Path())
+@click.option("--roster", multiple=True, type=click.Path())
+@click.option("--pacer-accounts", "pacer_accounts", multiple=True, type=click.Path())
 @click.option("--as-of", callback=_date, help="Audit date for --cross-check.")
 @click.option("--courts", "courts_files", multiple=True, type=click.Path(dir_okay=False),
               help="Your own court calendar file, for --cross-check.")

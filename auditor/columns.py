@@ -216,3 +216,24 @@ def category_map(col: Column) -> dict[str, str]:
         for s in spellings:
             out.setdefault(header_key(s), value)
     return out
+
+
+def kind_scores(headers) -> dict[str, int]:
+    """For each kind, how many of ``headers`` (as written) name one of its columns; 0 for a kind
+    whose required columns are not all there (those an option can stand in for aside)."""
+    keys = {header_key(h) for h in headers if h is not None}
+    out = {}
+    for kind in KINDS:
+        amap = alias_map(kind)
+        found = {amap[k] for k in keys if k in amap}
+        needed = {c.name for c in COLUMNS[kind] if c.required and c.option is None}
+        out[kind] = len(found) if needed <= found else 0
+    return out
+
+
+def likely_kind(headers, given: str) -> str | None:
+    """The kind ``headers`` look like when that is clearly not ``given``: another kind whose columns
+    they name at least two more of.  None when ``given`` fits as well as any."""
+    scores = kind_scores(headers)
+    best = max(KINDS, key=lambda k: (scores[k], k == given))
+    return best if best != given and scores[best] >= scores[given] + 2 else None

@@ -122,3 +122,78 @@ def test_every_issue_code_is_known(tmp_path):
     proc, out = audit(tmp_path, "--court-accounts", f)
     codes = [i["code"] for i in sheet_rows(out, "Data issues")]
     assert codes == ["bad-date", "blank-required", "ragged-row"] and set(codes) <= set(DATA_ISSUE_CODES)
+
+
+ROSTER = ["Firm", "Name", "Role", "Bar ID", "PACER Login", "Use"]
+
+
+def rosters(tmp_path):
+    folder = tmp_path / "big"
+    folder.mkdir()
+    for i in range(3):
+        write_csv(folder / f"roster_{i}.csv", ROSTER, [[f"Firm {i}", f"Person {i}", "Attorney", f"NC{i}", f"p{i}", "efiling"]])
+    (folder / "notes.md").write_text("not an input")
+    (folder / "~$roster_0.xlsx").write_bytes(b"lock file")
+    return folder
+
+
+def test_many_files_after_one_option_or_a_folder(tmp_path):
+    folder = rosters(tmp_path)
+    files = sorted(folder.glob("roster_*.csv"))
+    for args in (["--roster", *files],                            # what the shell makes of roster_*.csv
+                 ["--roster", folder],                            # a folder: every CSV and spreadsheet in it
+                 ["--roster", folder / "roster_*.csv"],           # a pattern the shell left alone
+                 ["--roster", files[0], "--roster", files[1], files[2]]):   # the repeatable spelling still works
+        proc, out = audit(tmp_path, *args)
+        assert proc.returncode == 0, (args, proc.stderr)
+        assert "3 rows read" in proc.stdout
+        found = sheet_rows(out, "Findings")   # each person's short (legacy) username is found
+        assert sorted(f["firm_name"] for f in found) == ["Firm 0", "Firm 1", "Firm 2"]
+    proc = run_cli("validate", folder)
+    assert proc.returncode == 0 and proc.stdout.count("firm roster, kind guessed from its columns") == 3
+
+
+def test_empty_folder_and_unmatched_pattern_are_refused(tmp_path):
+    (tmp_path / "empty").mkdir()
+    proc, out = audit(tmp_path, "--roster", tmp_path / "empty")
+    assert proc.returncode == 2 and "is a folder without a CSV or spreadsheet file in it" in proc.stderr
+    proc, out = audit(tmp_path, "--roster", tmp_path / "nothing_*.csv")
+    assert proc.returncode == 2 and "no file matches this pattern" in proc.stderr and not out.exists()
+
+
+COURT_EXPORT = ["Court", "CM/ECF Login", "Filer Name", "Role", "Bar Number", "E-mail", "Firm", "PACER Login", "Status",
+                "Linked On", "Last Filed"]
+
+
+def test_court_export_given_as_roster_is_named_the_wrong_kind(tmp_path):
+    rows = [["ncmb", f"u{i}", f"Doe, J{i}", "Attorney", f"NC{i}", "", "" if i % 3 else "S&J", f"u{i}x2020",
+             "Active", "", ""] for i in range(9)]
+    f = write_csv(tmp_path / "ncmb.csv", COURT_EXPORT, rows)
+    proc, out = audit(tmp_path, "--roster", f)
+    assert proc.returncode == 0
+    assert ("auditor: warning: ncmb.csv: the file is probably the wrong kind: given as a firm roster (--roster), "
+            "its columns look like court filer accounts; give it with --court-accounts") in proc.stderr
+    issue = [i for i in sheet_rows(out, "Data issues") if i["code"] == "wrong-kind"]
+    assert len(issue) == 1 and issue[0]["row"] == 1 and issue[0]["severity"] == "warning"
+    proc = run_cli("validate", "--kind", "roster", f)
+    assert "probably the wrong kind" in proc.stdout and "[warning, wrong-kind]" in proc.stdout
+    # given where a required column is missing, the refusal leads with the kind
+    roster = write_csv(tmp_path / "roster.csv", ROSTER, [["S&J", "Ann Lee", "Attorney", "NC1", "annlee2020", "efile"]])
+    proc, _ = audit(tmp_path, "--court-accounts", roster)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("auditor: roster.csv: this file is probably the wrong kind: given as court filer "
+                                  "accounts (--court-accounts), its columns look like a firm roster; give it with "
+                                  "--roster (no column for court_id")
+
+
+def test_validate_guesses_a_court_export_without_court_column(tmp_path):
+    """Without its Court column a court export also fits a roster (firm, name, role): the guess goes by
+    the columns and says what is missing instead of auditing it as a roster."""
+    f = write_csv(tmp_path / "export.csv", COURT_EXPORT[1:], [["u1", "Doe, J", "Attorney", "NC1", "", "S&J", "u1x2020",
+                                                               "Active", "", ""]])
+    proc = run_cli("validate", f)
+    assert proc.returncode == 2
+    assert "refused: export.csv: read as court filer accounts, kind guessed from its columns: no column for court_id" \
+        in proc.stdout and "give --court" in proc.stdout
+    proc = run_cli("validate", f, "--court", "ncmb")
+    assert proc.returncode == 0 and "export.csv: court filer accounts, kind guessed from its columns;" in proc.stdout

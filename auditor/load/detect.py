@@ -151,3 +151,35 @@ def _article(label: str) -> str:
     if label.startswith(("a ", "an ")):
         return label
     return ("an " if label[0].lower() in "aeiou" else "a ") + label
+
+
+INPUT_EXTENSIONS = tuple(_EXT_FAMILY)
+_GLOB_CHARS = ("*", "?", "[")
+
+
+def input_files(paths) -> list[str]:
+    """The files named by ``paths``: a folder stands for every spreadsheet and CSV file in it (sorted
+    by name; hidden files and Excel's ``~$`` lock files left out), and a pattern the shell did not
+    expand (``roster_*.csv``) for the files it matches.  Anything else is passed on as given, to be
+    refused by the reader with its own message when it is no file."""
+    import glob
+    import os
+
+    out: list[str] = []
+    for p in map(os.fspath, paths):
+        if os.path.isdir(p):
+            found = sorted(e.path for e in os.scandir(p) if e.is_file() and not e.name.startswith((".", "~$"))
+                           and os.path.splitext(e.name)[1].lower() in INPUT_EXTENSIONS)
+            if not found:
+                raise InputError(os.path.basename(os.path.normpath(p)) or p, (
+                    "is a folder without a CSV or spreadsheet file in it (looked for: "
+                    f"{', '.join(INPUT_EXTENSIONS)})"))
+            out += found
+        elif not os.path.exists(p) and any(c in p for c in _GLOB_CHARS):
+            found = sorted(f for f in glob.glob(p) if os.path.isfile(f))
+            if not found:
+                raise InputError(p, "no file matches this pattern")
+            out += found
+        else:
+            out.append(p)
+    return out

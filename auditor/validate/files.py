@@ -6,27 +6,30 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.calendar import Calendar
-from auditor.columns import KIND_LABELS, KINDS
+from auditor.columns import KIND_LABELS, KINDS, kind_scores
 from auditor.errors import InputError
+from auditor.load.detect import input_files
 from auditor.model import InputTable
 
 
-def _load_any(path: Path, kind: str, **kw) -> InputTable:
-    from auditor.validate.table import load_input
+def _load_any(path: Path, kind: str, *, limits, **kw) -> tuple[InputTable, str]:
+    """The file loaded as ``kind``, or with ``auto`` as the kind its columns fit best; and a note on
+    how the kind was chosen ("" when it was given)."""
+    from auditor.load.table import read_table
+    from auditor.validate.table import validate_table
 
     if kind != "auto":
-        return load_input(path, kind, **kw)
-    loaded, errors = [], []
-    for k in KINDS:
-        try:
-            loaded.append(load_input(path, k, **kw))
-        except InputError as exc:
-            errors.append(exc)
-    if not loaded:
-        # Every kind refused it: show a refusal about the file itself if there is one (it is the same for
-        # every kind), else the shortest missing-column message.
-        raise min(errors, key=lambda e: ("no column" in e.problem, len(str(e))))
-    return max(loaded, key=lambda t: (len(t.present_columns), -t.rows_rejected))
+        return validate_table(read_table(path, kind, limits=limits), **kw), ""
+    raws = {k: read_table(path, k, limits=limits) for k in KINDS}   # a file unreadable as one is as all
+    scores = {k: kind_scores(raw.all_headers)[k] for k, raw in raws.items()}
+    best = max(KINDS, key=lambda k: (scores[k], len(raws[k].present_columns)))
+    also = [KIND_LABELS[k] for k in KINDS if k != best and scores[k] and scores[k] >= scores[best] - 1]
+    note = "kind guessed from its columns" + (
+        f" (it could also be {' or '.join(also)}: give --kind to choose)" if also else "")
+    try:
+        return validate_table(raws[best], **kw), note
+    except InputError as exc:
+        raise InputError(exc.file, f"read as {KIND_LABELS[best]}, {note}: {exc.problem}") from None
 
 
 @dataclass
@@ -34,11 +37,13 @@ class FileCheck:
     path: Path
     table: InputTable | None = None     # the file as read and checked
     refused: InputError | None = None   # why it could not be read at all
+    note: str = ""                      # how the kind was chosen, when it was guessed
 
 
 def validate_files(files, *, kind: str = "auto", court=None, firm=None, limits=None,
                    courts_files=()) -> list[FileCheck]:
-    """Read and check each file (``kind`` "auto": the kind its columns fit best); nothing is audited."""
+    """Read and check each file (``kind`` "auto": the kind its columns fit best; a folder stands for the
+    files in it); nothing is audited."""
     from auditor.load.table import Limits
 
     calendar = Calendar.load(list(courts_files))
@@ -46,11 +51,11 @@ def validate_files(files, *, kind: str = "auto", court=None, firm=None, limits=N
     if court:
         court = calendar.resolve(court)
     checks = []
-    for name in files:
+    for name in input_files(files):
         path = Path(name)
         try:
-            checks.append(FileCheck(path, table=_load_any(path, kind, court=court, firm=firm, known_courts=known,
-                                                          limits=limits or Limits())))
+            table, note = _load_any(path, kind, court=court, firm=firm, known_courts=known, limits=limits or Limits())
+            checks.append(FileCheck(path, table=table, note=note))
         except InputError as exc:
             checks.append(FileCheck(path, refused=exc))
     return checks
@@ -61,8 +66,8 @@ def check_lines(check: FileCheck) -> list[str]:
     if check.refused is not None:
         return [f"refused: {check.refused}"]
     t = check.table
-    lines = [f"{t.name}: {KIND_LABELS[t.kind]}; {t.rows_read} rows read, {t.rows_audited} audited, "
-             f"{t.rows_rejected} rejected, {t.rows_blank} blank"
+    lines = [f"{t.name}: {KIND_LABELS[t.kind]}" + (f", {check.note}" if check.note else "")
+             + f"; {t.rows_read} rows read, {t.rows_audited} audited, {t.rows_rejected} rejected, {t.rows_blank} blank"
              + (f"; unknown columns kept: {', '.join(t.unknown_columns)}" if t.unknown_columns else "")]
     for issue in t.issues.itertuples(index=False):
         where = f"row {issue.row}" if issue.row == issue.row and issue.row is not None else "header"

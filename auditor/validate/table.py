@@ -76,7 +76,27 @@ def _check_columns(raw: RawTable, court, firm) -> None:
             problem = f"no column for {col.name} (looked for: {looked}); found: {found}"
         if col.option:
             problem += f". Add the column or give {col.option}"
+        other = C.likely_kind(raw.all_headers, raw.kind)
+        if other is not None:
+            problem = f"this file is {_wrong_kind(raw.kind, other)} ({problem})"
         raise InputError(raw.name, problem)
+
+
+def _wrong_kind(given: str, other: str) -> str:
+    def label(kind):
+        return ("a " if kind == C.ROSTER else "") + C.KIND_LABELS[kind]
+    return (f"probably the wrong kind: given as {label(given)} ({C.KIND_OPTIONS[given]}), its columns look "
+            f"like {label(other)}; give it with {C.KIND_OPTIONS[other]}")
+
+
+def _wrong_kind_issue(raw: RawTable) -> list[dict]:
+    """A warning when the file's columns fit another kind of input clearly better than its own."""
+    other = C.likely_kind(raw.all_headers, raw.kind)
+    if other is None:
+        return []
+    return [{"file": raw.name, "sheet": raw.sheet, "row": raw.header_row, "column": "",
+             "value": _one_line(", ".join(raw.all_headers), 200), "reason": "the file is " + _wrong_kind(raw.kind, other),
+             "code": "wrong-kind", "severity": "warning", "firm_name": pd.NA}]
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -202,7 +222,7 @@ def validate_table(raw: RawTable, *, court: str | None = None, firm: str | None 
     return InputTable(
         path=raw.path, name=raw.name, kind=kind, sheet=raw.sheet, sha256=raw.sha256,
         rows_read=len(index), records=records, rows_rejected=int(rejected.sum()),
-        issues=issues.frame(raw.header_issues), rows_blank=raw.rows_blank,
+        issues=issues.frame(_wrong_kind_issue(raw) + raw.header_issues), rows_blank=raw.rows_blank,
         unknown_columns=list(raw.unknown_columns), present_columns=list(raw.present_columns))
 
 
