@@ -103,7 +103,7 @@ def rename_input(t: InputTable, new: str) -> None:
 
 def audit_tables(tables: list[InputTable], *, as_of: dt.date | None = None, rules: list[Rule] | None = None,
                  calendar: Calendar | None = None, matcher: Matcher = pandas_matcher, engine: str = "pandas",
-                 progress: Progress = _quiet) -> AuditResult:
+                 paa: Iterable[str] = (), progress: Progress = _quiet) -> AuditResult:
     """Derive and evaluate over already loaded inputs."""
     as_of = as_of or dt.date.today()
     calendar = calendar or Calendar.load()
@@ -120,7 +120,7 @@ def audit_tables(tables: list[InputTable], *, as_of: dt.date | None = None, rule
             records[kind] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
             present[kind] = {t.name: set(t.present_columns) for t in mine}
     progress("deriving fields")
-    derived = derive(records, as_of, calendar)
+    derived = derive(records, as_of, calendar, paa_usernames=tuple(paa))
     progress(f"evaluating {sum(r.enabled for r in rules)} rules")
     evaluation = evaluate(rules, derived, present, as_of, matcher)
     issues = [t.issues for t in tables if len(t.issues)]
@@ -150,9 +150,13 @@ def as_of_warning(as_of: dt.date | None, calendar: Calendar | None = None, today
 
 def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_accounts: Iterable = (),
           as_of: dt.date | None = None, rules_files: Iterable = (), courts_files: Iterable = (),
-          court: str | None = None, firm: str | None = None, engine: str = "pandas", limits=None,
+          court: str | None = None, firm: str | None = None, paa: Iterable[str] = (), engine: str = "pandas",
+          limits=None,
           skip_bad_files: bool = False, progress: Progress = _quiet) -> AuditResult:
-    """Audit the given files; raise an AuditorError subclass for bad input, rules or usage."""
+    """Audit the given files; raise an AuditorError subclass for bad input, rules or usage.
+
+    ``paa``: the firm's PAA usernames, for rosters whose PAA column holds an account number (or that
+    have none), so that a PAA used as someone's login is found without the PACER account list."""
     files = {COURT_ACCOUNTS: list(court_accounts), ROSTER: list(roster), PACER_ACCOUNTS: list(pacer_accounts)}
     if not any(files.values()):
         raise UsageError("give at least one input: --court-accounts, --roster or --pacer-accounts")
@@ -170,7 +174,7 @@ def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_account
 
     matcher = durable_matcher(rules)
     result = audit_tables(tables, as_of=as_of, rules=rules, calendar=calendar, matcher=matcher, engine=engine,
-                          progress=progress)
+                          paa=paa, progress=progress)
     for run in result.rules:  # say on the Rules sheet which rules the second engine could not take
         reason = matcher.not_expressible.get(run.id)
         if reason and run.ran:

@@ -108,6 +108,9 @@ _MANY = " Several files after one option, a folder (every CSV and spreadsheet in
               help="Your own court calendar file (CSV): add courts or go-live dates. Repeatable.")
 @click.option("--court", help="Court id for court exports that have no court column (e.g. ncmb).")
 @click.option("--firm", help="Firm name for rosters that have no firm column.")
+@click.option("--paa", "paa", multiple=True, metavar="USERNAME",
+              help="The firm's PACER Administrative Account username, for rosters without a PAA column naming it "
+                   "(found used as a login without the PACER list). Repeatable.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), help="Exit 1 when a finding is at or above this severity.")
 @click.option("--engine", type=click.Choice(["pandas", "durable"]), default="pandas", show_default=True,
               help="Rule engine: vectorised pandas, or durable_rules as an independent second engine.")
@@ -122,7 +125,7 @@ _MANY = " Several files after one option, a folder (every CSV and spreadsheet in
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
 @click.option("--progress", "show_progress", is_flag=True, help="Progress messages even when not on a terminal.")
 @limit_options
-def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_files, court, firm, fail_on, engine,
+def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_files, court, firm, paa, fail_on, engine,
           split_by_firm, skip_bad_files, out, findings_csv, findings_parquet, quiet, show_progress, max_file_mb,
           max_rows, max_cell_chars):
     """Run an audit and write the Excel remediation report."""
@@ -137,8 +140,8 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
     if warning:
         click.echo(f"auditor: warning: {warning}", err=True)
     result = api.audit(court_accounts=court_accounts, roster=roster, pacer_accounts=pacer_accounts, as_of=as_of,
-                       rules_files=rules_files, courts_files=courts_files, court=court, firm=firm, engine=engine,
-                       limits=_limits(max_file_mb, max_rows, max_cell_chars), skip_bad_files=skip_bad_files,
+                       rules_files=rules_files, courts_files=courts_files, court=court, firm=firm, paa=paa,
+                       engine=engine, limits=_limits(max_file_mb, max_rows, max_cell_chars), skip_bad_files=skip_bad_files,
                        progress=progress)
     wrong = result.data_issues[result.data_issues["code"] == "wrong-kind"]
     for issue in wrong.itertuples(index=False):

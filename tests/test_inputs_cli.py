@@ -197,3 +197,28 @@ def test_validate_guesses_a_court_export_without_court_column(tmp_path):
         in proc.stdout and "give --court" in proc.stdout
     proc = run_cli("validate", f, "--court", "ncmb")
     assert proc.returncode == 0 and "export.csv: court filer accounts, kind guessed from its columns;" in proc.stdout
+
+
+PAA_ROSTER = ["Firm", "Name", "Role", "Bar ID", "PACER Login", "Use", "PAA Account"]
+
+
+def test_firm_paa_used_as_login_found_from_the_roster_alone(tmp_path):
+    rows = [["W&P", "Jessica Robinson", "Attorney", "GA1", "whitfieldppaa", "efiling", "WhitfieldPPAA"],
+            ["W&P", "Ann Lee", "Attorney", "GA2", "annlee2020", "efiling", "whitfieldppaa"]]
+    f = write_csv(tmp_path / "roster.csv", PAA_ROSTER, rows)
+    proc, out = audit(tmp_path, "--roster", f)
+    assert proc.returncode == 0, proc.stderr
+    assert [(r["rule_id"], r["person_name"]) for r in sheet_rows(out, "Findings")] == [
+        ("paa-used-as-login", "Jessica Robinson")]
+
+
+def test_paa_option_for_rosters_whose_paa_column_holds_a_number(tmp_path):
+    rows = [["W&P", "Jessica Robinson", "Attorney", "GA1", "whitfieldppaa", "efiling", "1052711"],
+            ["W&P", "Ann Lee", "Attorney", "GA2", "annlee2020", "efiling", "1052711"]]
+    f = write_csv(tmp_path / "roster.csv", PAA_ROSTER, rows)
+    proc, out = audit(tmp_path, "--roster", f)
+    assert proc.returncode == 0 and sheet_rows(out, "Findings") == []
+    proc, out = audit(tmp_path, "--roster", f, "--paa", "WhitfieldPPAA ")
+    assert proc.returncode == 0, proc.stderr
+    assert [(r["rule_id"], r["person_name"]) for r in sheet_rows(out, "Findings")] == [
+        ("paa-used-as-login", "Jessica Robinson")]

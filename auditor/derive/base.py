@@ -45,6 +45,7 @@ class Run:
     efiling_people: np.ndarray | None = None  # per username code: people e-filing with it
     holder: dict[str, np.ndarray] = field(default_factory=dict)     # per kind: PACER list row of the username
     pacer_paa: dict[str, np.ndarray] = field(default_factory=dict)  # per kind: username code of the listed paa_id
+    paa_usernames: tuple[str, ...] = ()     # PAA usernames given on the command line (--paa)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from auditor.rulebook.language import BOOL, TEXT
 FIELDS = (
     Derived("pacer_is_paa", BOOL, USES,
             "The PACER username is a PACER Administrative Account: listed with account type paa in the PACER "
-            "accounts, or named as a paa_id in any input.", ("pacer_username",)),
+            "accounts, named as a paa_id in any input, or given with `--paa`.", ("pacer_username",)),
     Derived("pacer_listed", BOOL, USES, "The PACER username appears in the PACER account list.", ("pacer_username",)),
     Derived("pacer_upgraded", BOOL, USES, "`upgraded` of this username in the PACER account list.", ("pacer_username",)),
     Derived("pacer_account_type", TEXT, USES, "`account_type` of this username in the PACER account list.",
@@ -36,7 +36,7 @@ _LISTED = (("pacer_upgraded", "upgraded", "boolean"), ("pacer_account_type", "ac
 
 def compute(run: Run) -> None:
     _lookups(run)
-    _paa(run.out, run.keys)
+    _paa(run.out, run.keys, run.paa_usernames)
     if ROSTER in run.out:
         _linked_to_paa(run.out[ROSTER], run.keys, run.pacer_paa[ROSTER])
 
@@ -65,8 +65,11 @@ def _lookups(run: Run) -> None:
         run.pacer_paa[kind] = nz.at(k.paa[PACER_ACCOUNTS], pos)
 
 
-def _paa(out, k) -> None:
+def _paa(out, k, given: tuple[str, ...] = ()) -> None:
     is_paa = np.zeros(len(k.users), dtype=bool)
+    if given:
+        code = pd.Index(k.users).get_indexer(nz.username_key(pd.Series(list(given), dtype=STRING)))
+        is_paa[code[code >= 0]] = True
     if PACER_ACCOUNTS in out:
         p = out[PACER_ACCOUNTS]
         u = k.user[PACER_ACCOUNTS][(p["account_type"] == "paa").fillna(False).to_numpy(dtype=bool)]

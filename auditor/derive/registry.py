@@ -48,9 +48,13 @@ if len(DERIVED_BY_NAME) != len(DERIVED):
     raise RuntimeError("a derived field is declared by two families")
 
 
-def derive(tables: dict[str, pd.DataFrame], as_of: dt.date, calendar: Calendar) -> dict[str, pd.DataFrame]:
-    """Add every derived field to each kind's records; returns new frames (inputs unchanged)."""
-    run = Run(out={kind: frame.copy() for kind, frame in tables.items()}, as_of=as_of, calendar=calendar)
+def derive(tables: dict[str, pd.DataFrame], as_of: dt.date, calendar: Calendar,
+           paa_usernames: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
+    """Add every derived field to each kind's records; returns new frames (inputs unchanged).
+
+    ``paa_usernames``: PAA usernames known from elsewhere (``--paa``), for rosters that name none."""
+    run = Run(out={kind: frame.copy() for kind, frame in tables.items()}, as_of=as_of, calendar=calendar,
+              paa_usernames=tuple(paa_usernames))
     for fam in FAMILIES:
         fam.compute(run)
     return run.out
