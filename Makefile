@@ -36,6 +36,7 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(VENV)/bin/auditor rules --format markdown > docs/rules.md
+	$(VENV)/bin/auditor columns > docs/columns.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -225,6 +225,14 @@ def rules_cmd(rule_id, rules_files, fmt, cross_check, court_accounts, roster, pa
     click.echo(rules_doc.catalogue_markdown(rules) if fmt == "markdown" else rules_doc.catalogue_text(rules), nl=False)
 
 
+@cli.command(name="columns")
+def columns_cmd():
+    """The accepted input columns, their header spellings and values, and the data issue codes (Markdown)."""
+    from auditor.validate.docs import columns_markdown
+
+    click.echo(columns_markdown(), nl=False)
+
+
 @cli.command()
 @click.argument("words", nargs=-1)
 @click.option("--courts", "courts_files", multiple=True, type=click.Path(dir_okay=False),

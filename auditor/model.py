@@ -26,11 +26,13 @@ DATA_ISSUE_CODES = {
     "ragged-row": "A row has more fields than the header (often a comma inside an unquoted name), so its "
                   "values are shifted; the row is not audited.",
     "too-long": "A cell is longer than the limit (--max-cell-chars); the row is not audited.",
-    "excel-error": "A cell holds an Excel error value such as #N/A.",
+    "excel-error": "A cell holds an Excel error value such as #N/A; the cell is ignored, or the row is not "
+                   "audited when the column is required.",
     "blank-required": "A column the audit cannot do without is blank; the row is not audited.",
     "unknown-category": "A value outside the accepted list (an account status of \"Frozen\"); the cell is ignored, "
                         "or the row is not audited when the column is required.",
-    "unknown-role": "A filer role the auditor does not know; the row is audited with the role other.",
+    "unknown-role": "A filer or roster role the auditor does not know; the row is audited with the role other, so "
+                    "the rules about attorneys do not look at it (no other rule needs the role).",
     "unknown-court": "A court id that is not in the court calendar; the court counts as live on NextGen.",
     "bad-date": "A date the auditor cannot read; the cell is ignored.",
     "bad-bool": "A yes/no cell the auditor cannot read; the cell is ignored.",

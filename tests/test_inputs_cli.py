@@ -222,3 +222,14 @@ def test_paa_option_for_rosters_whose_paa_column_holds_a_number(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert [(r["rule_id"], r["person_name"]) for r in sheet_rows(out, "Findings")] == [
         ("paa-used-as-login", "Jessica Robinson")]
+
+
+def test_docs_columns_md_is_current():
+    from conftest import ROOT
+
+    proc = run_cli("columns")
+    assert proc.returncode == 0
+    assert proc.stdout == (ROOT / "docs" / "columns.md").read_text(), "docs/columns.md is stale: run `make docs`"
+    for code in DATA_ISSUE_CODES:
+        assert f"| `{code}` |" in proc.stdout
+    assert "`active y n`" in proc.stdout and "`pacer login`" in proc.stdout
