@@ -147,12 +147,10 @@ def as_of_warning(as_of: dt.date | None, calendar: Calendar | None = None, today
     return ""
 
 
-
 def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_accounts: Iterable = (),
           as_of: dt.date | None = None, rules_files: Iterable = (), courts_files: Iterable = (),
           court: str | None = None, firm: str | None = None, paa: Iterable[str] = (), engine: str = "pandas",
-          limits=None,
-          skip_bad_files: bool = False, progress: Progress = _quiet) -> AuditResult:
+          limits=None, skip_bad_files: bool = False, progress: Progress = _quiet) -> AuditResult:
     """Audit the given files; raise an AuditorError subclass for bad input, rules or usage.
 
     ``paa``: the firm's PAA usernames, for rosters whose PAA column holds an account number (or that
@@ -169,7 +167,7 @@ def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_account
     tables = load_inputs(files, court=court, firm=firm, calendar=calendar, limits=limits,
                          skip_bad_files=skip_bad_files, progress=progress)
     if engine == "pandas":
-        return audit_tables(tables, as_of=as_of, rules=rules, calendar=calendar, progress=progress)
+        return audit_tables(tables, as_of=as_of, rules=rules, calendar=calendar, paa=paa, progress=progress)
     from auditor.engines.durable.engine import durable_matcher  # optional second engine
 
     matcher = durable_matcher(rules)

@@ -218,22 +218,25 @@ def category_map(col: Column) -> dict[str, str]:
     return out
 
 
-def kind_scores(headers) -> dict[str, int]:
-    """For each kind, how many of ``headers`` (as written) name one of its columns; 0 for a kind
-    whose required columns are not all there (those an option can stand in for aside)."""
+def kind_scores(headers, *, complete: bool = True) -> dict[str, int]:
+    """For each kind, how many of ``headers`` (as written) name one of its columns; with ``complete``,
+    0 for a kind whose required columns are not all there (those an option can stand in for aside)."""
     keys = {header_key(h) for h in headers if h is not None}
     out = {}
     for kind in KINDS:
         amap = alias_map(kind)
         found = {amap[k] for k in keys if k in amap}
         needed = {c.name for c in COLUMNS[kind] if c.required and c.option is None}
-        out[kind] = len(found) if needed <= found else 0
+        out[kind] = len(found) if needed <= found or not complete else 0
     return out
 
 
 def likely_kind(headers, given: str) -> str | None:
-    """The kind ``headers`` look like when that is clearly not ``given``: another kind whose columns
-    they name at least two more of.  None when ``given`` fits as well as any."""
+    """The kind ``headers`` look like when that is clearly not ``given``: another kind with all its
+    required columns whose columns they name more of (at least two more when ``given`` has all of its
+    own too).  None when ``given`` fits as well."""
     scores = kind_scores(headers)
+    mine = kind_scores(headers, complete=False)[given]
     best = max(KINDS, key=lambda k: (scores[k], k == given))
-    return best if best != given and scores[best] >= scores[given] + 2 else None
+    margin = 2 if scores[given] else 1
+    return best if best != given and scores[best] >= mine + margin else None

@@ -8,7 +8,7 @@ import pandas as pd
 
 from auditor.load.table import SHOWN_VALUE_CHARS, RawTable
 from auditor.model import DATA_ISSUE_CODES, DATA_ISSUE_COLUMNS
-from auditor.validate.coerce import STRING
+from auditor.columns import STRING
 
 
 def _shown(s: pd.Series) -> pd.Series:
