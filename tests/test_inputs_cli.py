@@ -233,3 +233,12 @@ def test_docs_columns_md_is_current():
     for code in DATA_ISSUE_CODES:
         assert f"| `{code}` |" in proc.stdout
     assert "`active y n`" in proc.stdout and "`pacer login`" in proc.stdout
+
+
+def test_unknown_roster_role_is_audited_as_other(tmp_path):
+    f = write_csv(tmp_path / "roster.csv", ROSTER, [["S&J", "Ann Lee", "Rainmaker", "NC1", "al1", "efiling"]])
+    proc, out = audit(tmp_path, "--roster", f)
+    assert proc.returncode == 0 and "1 rows read, 0 rejected" in proc.stdout
+    assert [r["rule_id"] for r in sheet_rows(out, "Findings")] == ["legacy-username"]
+    issue, = sheet_rows(out, "Data issues")
+    assert (issue["code"], issue["column"], issue["value"]) == ("unknown-role", "Role", "Rainmaker")
