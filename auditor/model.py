@@ -34,6 +34,7 @@ DATA_ISSUE_CODES = {
     "unknown-role": "A filer or roster role the auditor does not know; the row is audited with the role other, so "
                     "the rules about attorneys do not look at it (no other rule needs the role).",
     "unknown-court": "A court id that is not in the court calendar; the court counts as live on NextGen.",
+    "no-account": "A PACER username or PAA cell holding N/A, none, - or the like: read as blank (no account).",
     "bad-date": "A date the auditor cannot read; the cell is ignored.",
     "bad-bool": "A yes/no cell the auditor cannot read; the cell is ignored.",
     "bad-email": "Not a valid e-mail address; the cell is ignored.",

@@ -193,7 +193,7 @@ def validate_table(raw: RawTable, *, court: str | None = None, firm: str | None 
             if none.any():
                 issues.add(index[none], col.name, s, "means no account: read as blank"
                            + ("; the row is not audited" if col.required else ""),
-                           "rejected" if col.required else "warning")
+                           "rejected" if col.required else "warning", "no-account")
                 if col.required:
                     rejected |= none
                 s = s.mask(none)
