@@ -101,11 +101,22 @@ def rename_input(t: InputTable, new: str) -> None:
     t.name = new
 
 
+AS_OF_RANGE = (dt.date(1990, 1, 1), dt.date(2200, 12, 31))
+
+
+def check_as_of(as_of: dt.date) -> dt.date:
+    """The audit date, or UsageError when it is no date an audit can be run on (due dates are
+    reckoned from it)."""
+    if not AS_OF_RANGE[0] <= as_of <= AS_OF_RANGE[1]:
+        raise UsageError(f"audit date {as_of.isoformat()} is outside {AS_OF_RANGE[0].year}-{AS_OF_RANGE[1].year}")
+    return as_of
+
+
 def audit_tables(tables: list[InputTable], *, as_of: dt.date | None = None, rules: list[Rule] | None = None,
                  calendar: Calendar | None = None, matcher: Matcher = pandas_matcher, engine: str = "pandas",
                  paa: Iterable[str] = (), progress: Progress = _quiet) -> AuditResult:
     """Derive and evaluate over already loaded inputs."""
-    as_of = as_of or dt.date.today()
+    as_of = check_as_of(as_of or dt.date.today())
     calendar = calendar or Calendar.load()
     rules = rules if rules is not None else load_rules()
     audited = [t for t in tables if t.status == "audited"]

@@ -26,6 +26,8 @@ DEFAULT_CALENDAR = SHIPPED / "courts.csv"
 CALENDAR_COLUMNS = ["court_id", "pacer_court_ids", "name", "type", "circuit", "on_nextgen",
                     "nextgen_go_live", "go_live_precision", "source"]
 COURT_TYPES = {"bankruptcy", "district", "appellate", "national"}
+# the dates pandas can hold; a go-live date outside them is a placeholder, not a date
+FIRST_DAY, LAST_DAY = dt.date(1678, 1, 1), dt.date(2262, 4, 10)
 
 
 def _read_calendar(path) -> pd.DataFrame:
@@ -54,10 +56,14 @@ def _read_calendar(path) -> pd.DataFrame:
             raise RulesError(path.name, f"{where}: type {row.type!r} is not one of {', '.join(sorted(COURT_TYPES))}")
         if row.nextgen_go_live:
             try:
-                dt.date.fromisoformat(row.nextgen_go_live)
+                day = dt.date.fromisoformat(row.nextgen_go_live)
             except ValueError:
                 raise RulesError(path.name, f"{where}: nextgen_go_live {row.nextgen_go_live!r} "
                                             "is not a date written YYYY-MM-DD") from None
+            if not FIRST_DAY <= day <= LAST_DAY:  # a placeholder such as 9999-12-31: no date known
+                frame.at[i, "nextgen_go_live"] = ""
+                if day > LAST_DAY and not row.on_nextgen:
+                    frame.at[i, "on_nextgen"] = "no"
         if row.on_nextgen and row.on_nextgen.lower() not in ("yes", "no"):
             raise RulesError(path.name, f"{where}: on_nextgen must be yes or no")
     dups = frame.court_id[frame.court_id.duplicated()]
@@ -91,16 +97,12 @@ class Calendar:
             # A user's row overrides the shipped one, field by field where the user gave a value.
             merged = base.set_index("court_id")
             add = add.set_index("court_id")
-            for court_id, row in add.iterrows():
-                if court_id in merged.index:
-                    for col, value in row.items():
-                        if value:
-                            merged.at[court_id, col] = value
-                else:
-                    row = row.copy()
-                    if not row["on_nextgen"]:
-                        row["on_nextgen"] = "yes"
-                    merged.loc[court_id] = row
+            known = add.index.isin(merged.index)
+            merged.update(add[known].replace("", None))
+            new = add[~known].copy()
+            new.loc[new["on_nextgen"] == "", "on_nextgen"] = "yes"
+            merged = pd.concat([merged, new])
+            merged.index.name = "court_id"
             base = merged.reset_index()
         return cls(base.reset_index(drop=True))
 

@@ -7,6 +7,7 @@ Every failure is one line on standard error; no traceback reaches a user.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import sys
 import time
 from pathlib import Path
@@ -24,10 +25,16 @@ EXIT_BAD = 2
 def _date(_ctx, _param, value):
     if value is None:
         return None
+    from auditor.api import check_as_of
+
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date written YYYY-MM-DD") from None
+    try:
+        return check_as_of(day)
+    except AuditorError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 class Progress:
@@ -42,19 +49,31 @@ class Progress:
             click.echo(f"[{time.perf_counter() - self.start:6.1f}s] {message}", err=True)
 
 
-def _limits(max_file_mb, max_rows, max_cell_chars):
+def _finite(_ctx, _param, value):
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value!r} is not a number of megabytes")
+    return value
+
+
+def _limits(max_file_mb, max_rows, max_cell_chars, max_columns=None):
     from auditor.load.table import Limits
 
     base = Limits()
     return Limits(max_file_bytes=int(max_file_mb * (1 << 20)) if max_file_mb else base.max_file_bytes,
                   max_rows=max_rows or base.max_rows, max_cell_chars=max_cell_chars or base.max_cell_chars,
+                  max_columns=max_columns or base.max_columns,
                   max_unzipped_bytes=max(base.max_unzipped_bytes, int((max_file_mb or 0) * (1 << 20)) * 20))
 
 
 def limit_options(f):
+    f = click.option("--max-columns", type=click.IntRange(1, 16_384),
+                     help="Most columns in one file or sheet (default 1,000).")(f)
     f = click.option("--max-cell-chars", type=click.IntRange(1), help="Longest cell accepted (default 32767).")(f)
     f = click.option("--max-rows", type=click.IntRange(1), help="Most data rows in one file (default 5,000,000).")(f)
-    f = click.option("--max-file-mb", type=click.FloatRange(0.001), help="Largest input file in MB (default 1024).")(f)
+    # finite only: inf or nan would switch the limit off (or make every file too big)
+    f = click.option("--max-file-mb", type=click.FloatRange(0.001, 1 << 20), callback=_finite,
+                     help="Largest input file in MB (default 512; memory use is up to about 25 times "
+                          "the size of a CSV).")(f)
     return f
 
 
@@ -127,7 +146,7 @@ _MANY = " Several files after one option, a folder (every CSV and spreadsheet in
 @limit_options
 def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_files, court, firm, paa, fail_on, engine,
           split_by_firm, skip_bad_files, out, findings_csv, findings_parquet, quiet, show_progress, max_file_mb,
-          max_rows, max_cell_chars):
+          max_rows, max_cell_chars, max_columns):
     """Run an audit and write the Excel remediation report."""
     from auditor import api
 
@@ -141,8 +160,8 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
         click.echo(f"auditor: warning: {warning}", err=True)
     result = api.audit(court_accounts=court_accounts, roster=roster, pacer_accounts=pacer_accounts, as_of=as_of,
                        rules_files=rules_files, courts_files=courts_files, court=court, firm=firm, paa=paa,
-                       engine=engine, limits=_limits(max_file_mb, max_rows, max_cell_chars), skip_bad_files=skip_bad_files,
-                       progress=progress)
+                       engine=engine, limits=_limits(max_file_mb, max_rows, max_cell_chars, max_columns),
+                       skip_bad_files=skip_bad_files, progress=progress)
     wrong = result.data_issues[result.data_issues["code"] == "wrong-kind"]
     for issue in wrong.itertuples(index=False):
         click.echo(f"auditor: warning: {issue.file}: {issue.reason}", err=True)
@@ -177,12 +196,12 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
 @click.option("--courts", "courts_files", multiple=True, type=click.Path(dir_okay=False),
               help="Your own court calendar file (CSV), so that your courts are known. Repeatable.")
 @limit_options
-def validate(files, kind, court, firm, courts_files, max_file_mb, max_rows, max_cell_chars):
+def validate(files, kind, court, firm, courts_files, max_file_mb, max_rows, max_cell_chars, max_columns):
     """Check input files only: rows read, audited, rejected, and every data issue."""
     from auditor.validate.files import check_lines, validate_files
 
     checks = validate_files(files, kind=kind, court=court, firm=firm, courts_files=courts_files,
-                            limits=_limits(max_file_mb, max_rows, max_cell_chars))
+                            limits=_limits(max_file_mb, max_rows, max_cell_chars, max_columns))
     for check in checks:
         for line in check_lines(check):
             click.echo(line)

@@ -38,6 +38,8 @@ STRING = pd.StringDtype("pyarrow")
 
 # dtypes: text, category, date, bool
 TEXT, CATEGORY, DATE, BOOL = "text", "category", "date", "bool"
+# date columns where a far-future placeholder (12/31/9999) means "no end yet"
+END_DATES = frozenset({"left_firm_on"})
 
 
 @dataclass(frozen=True)

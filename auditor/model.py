@@ -36,6 +36,8 @@ DATA_ISSUE_CODES = {
     "unknown-court": "A court id that is not in the court calendar; the court counts as live on NextGen.",
     "no-account": "A PACER username or PAA cell holding N/A, none, - or the like: read as blank (no account).",
     "bad-date": "A date the auditor cannot read; the cell is ignored.",
+    "date-out-of-range": "A date before 1678 or after 2262 (such as 12/31/9999): the cell is ignored; in a "
+                         "departure (end date) column a date that far ahead means the person has not left.",
     "bad-bool": "A yes/no cell the auditor cannot read; the cell is ignored.",
     "bad-email": "Not a valid e-mail address; the cell is ignored.",
     "attorney-without-bar": "An attorney without a bar id: the person is identified by name.",

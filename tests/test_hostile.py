@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from auditor import cli as auditor_cli
@@ -177,7 +178,9 @@ def test_what_the_loader_keeps_from_hostile_files():
     dates = load_input(HOSTILE / "excel_date_serials.xlsx", "court_accounts")
     assert str(dates.records["linked_on"][0].date()) == "2020-05-01"
     assert str(dates.records["linked_on"][1].date()) == "1900-01-01"
-    assert sorted(dates.issues["value"]) == ["60", "9999999"]
+    assert sorted(dates.issues["value"]) == ["2958465", "60", "9999999"]   # 2958465 is 9999-12-31
+    far = dates.issues.set_index("value").loc["2958465", "reason"]
+    assert "after the year 2262" in far and pd.isna(dates.records["last_filed_on"][1])
     dup = load_input(HOSTILE / "duplicate_columns.csv", "court_accounts")
     assert list(dup.records["cmecf_login"]) == ["jsmith", "jroe", "kwhite"]
     assert "duplicate column" in dup.issues["reason"].iloc[0]

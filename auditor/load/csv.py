@@ -181,8 +181,10 @@ def _records(text: str, delimiter: str, name: str) -> list[list[str]]:
         raise InputError(name, f"cannot be read as CSV ({exc})", row=reader.line_num) from None
 
 
-def read_csv_grid(data: bytes, name: str, score_row) -> tuple[pd.DataFrame, dict]:
-    """Grid of text cells (columns 0..n-1, index = record number from 1) and facts about the file."""
+def read_csv_grid(data: bytes, name: str, score_row, max_columns: int | None = None) -> tuple[pd.DataFrame, dict]:
+    """Grid of text cells (columns 0..n-1, index = record number from 1) and facts about the file.
+
+    A first record of more than ``max_columns`` cells is refused before the file is parsed."""
     if data.startswith(codecs.BOM_UTF8):
         raw, encoding = data[3:], "utf-8-sig"
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -195,6 +197,9 @@ def read_csv_grid(data: bytes, name: str, score_row) -> tuple[pd.DataFrame, dict
     head = raw[:256 * 1024].decode("utf-8", errors="replace")
     delimiter = sniff_delimiter(head, score_row)
     first = next(iter(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)), [])
+    if max_columns is not None:
+        cut = len(raw) > len(head.encode()) and "\n" not in head and "\r" not in head
+        _check_width(name, len(first), max_columns, "at least " if cut else "")
     frame, widths = None, None
     # the fast parser wants UTF-8 and no blank line anywhere (a blank line is a record to number);
     # pyarrow reads a blank line as a row of empty cells, so the bytes are searched for blank lines
@@ -211,7 +216,15 @@ def read_csv_grid(data: bytes, name: str, score_row) -> tuple[pd.DataFrame, dict
         if encoding not in ("utf-8", "utf-8-sig"):
             delimiter = sniff_delimiter(text[:256 * 1024], score_row)
         frame, widths = _parse_careful(text, delimiter, name)
+    if max_columns is not None:
+        _check_width(name, frame.shape[1], max_columns)
     frame.index = pd.RangeIndex(1, len(frame) + 1)
     # widths: fields of each record (record n at position n - 1) when records differ, so that a row
     # with more fields than its header (a comma inside an unquoted name) can be told apart
     return frame, {"encoding": encoding, "delimiter": delimiter, "ascii": raw.isascii(), "widths": widths}
+
+
+def _check_width(name: str, columns: int, max_columns: int, at_least: str = "") -> None:
+    if columns > max_columns:
+        raise InputError(name, f"has {at_least}{columns:,} columns, more than the limit of {max_columns:,} "
+                               "(raise it with --max-columns)")

@@ -35,8 +35,10 @@ SHOWN_VALUE_CHARS = 200
 class Limits:
     """Size limits that protect the machine from huge or hostile files."""
 
-    max_file_bytes: int = 1 << 30          # 1 GiB
+    max_file_bytes: int = 512 << 20        # 512 MiB: a CSV takes up to about 25 times its size in memory
     max_rows: int = 5_000_000
+    max_columns: int = 1_000               # no account export has more; 100,000 columns cost minutes
+    max_cells: int = 100_000_000           # a workbook's used range (rows x columns), read as a dense grid
     max_cell_chars: int = 32_767           # Excel's own cell limit
     max_unzipped_bytes: int = 4 << 30      # XLSX: total uncompressed size of the zip members
     max_zip_ratio: int = 200               # XLSX: uncompressed/compressed ratio of any member
@@ -187,11 +189,11 @@ def read_table(path, kind: str, *, sheet: str | None = None, limits: Limits = Li
         with open(path, "rb") as fh:
             data = fh.read()
         sha = hashlib.sha256(data).hexdigest()
-        grid, facts = read_csv_grid(data, name, score)
+        grid, facts = read_csv_grid(data, name, score, limits.max_columns)
         del data
     else:
         sha = _sha256(path)
-        grid, sheet_name, col_offset = read_workbook_grid(path, name, sheet, limits)
+        grid, sheet_name, col_offset = read_workbook_grid(path, name, sheet, limits, found.family)
     if grid.shape[1] == 0 or len(grid) == 0:
         raise InputError(name, "is empty" if found.family == "csv" else f"sheet {sheet_name!r} is empty")
     grid = _clean(grid, ascii_only=facts.get("ascii", False))

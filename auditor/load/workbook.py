@@ -16,8 +16,8 @@ import pyarrow as pa
 import python_calamine
 
 from auditor.errors import InputError
+from auditor.load.extent import check_extent, refuse_extent
 
-_MAX_CELLS = 400_000_000
 
 
 def _reader_failure(exc: BaseException) -> bool:
@@ -75,7 +75,8 @@ def _column_array(values) -> pd.arrays.ArrowStringArray:
     return pd.arrays.ArrowStringArray(arr)
 
 
-def read_workbook_grid(path: str, name: str, sheet: str | None, limits) -> tuple[pd.DataFrame, str, int]:
+def read_workbook_grid(path: str, name: str, sheet: str | None, limits,
+                       family: str = "xlsx") -> tuple[pd.DataFrame, str, int]:
     """(grid, sheet name, first column offset) of one sheet.
 
     The grid's columns are 0..n-1 counted from the sheet's first used column
@@ -105,16 +106,13 @@ def read_workbook_grid(path: str, name: str, sheet: str | None, limits) -> tuple
             if chosen is None:
                 listed = ", ".join(repr(n) for n in names)
                 raise InputError(name, f"has no sheet named {sheet!r}; its sheets are: {listed}")
+        check_extent(path, name, family, names.index(chosen), chosen, limits)  # before the grid is allocated
         try:
             ws = wb.get_sheet_by_name(chosen)
             start = ws.start
             if start is None:
                 return pd.DataFrame(), chosen, 0
-            height, width = ws.height, ws.width
-            if height > limits.max_rows + 10_000 or height * width > _MAX_CELLS:
-                raise InputError(name, (
-                    f"sheet {chosen!r} has {height:,} rows and {width:,} columns, more than the limit of "
-                    f"{limits.max_rows:,} rows (raise it with --max-rows)"))
+            refuse_extent(name, chosen, ws.height, ws.width, limits)
             rows = ws.to_python(skip_empty_area=True)
         except InputError:
             raise

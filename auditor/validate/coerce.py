@@ -78,11 +78,17 @@ def coerce_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return val, bad.astype(bool)
 
 
-def _parse_dates(u: pd.Series) -> np.ndarray:
-    """datetime64[ns] for distinct date texts (NaT where not understood)."""
-    out = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
+# the dates pandas can hold (nanoseconds since 1970 in 64 bits): about 1677-09-22 to 2262-04-11
+FIRST_DAY = pd.Timestamp.min.ceil("D").to_datetime64().astype("datetime64[us]")
+LAST_DAY = pd.Timestamp.max.floor("D").to_datetime64().astype("datetime64[us]")
+
+
+def _parse_dates(u: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(datetime64[ns] for distinct date texts, NaT where not understood or out of range;
+    -1 / 0 / 1 where the date was before, within or after the range pandas can hold)."""
+    out = pd.Series(pd.NaT, index=u.index, dtype="datetime64[us]")
     if len(u) == 0:
-        return out.to_numpy()
+        return out.to_numpy().astype("datetime64[ns]"), np.zeros(0, dtype=np.int8)
     serial = u.str.fullmatch(r"\d{1,7}(\.\d+)?").fillna(False).astype(bool)
     if serial.any():
         num = pd.to_numeric(u.where(serial), errors="coerce").astype("float64")
@@ -90,8 +96,8 @@ def _parse_dates(u: pd.Series) -> np.ndarray:
         ok = (days >= 1) & (days <= _EXCEL_MAX_SERIAL) & (days != 60)
         # Excel's 1900 system counts a 29 Feb 1900 that never was (serial 60)
         base = np.where(days < 60, np.datetime64("1899-12-31", "D"), np.datetime64("1899-12-30", "D"))
-        td = pd.to_timedelta(days.where(ok, 0), unit="D").to_numpy()
-        dates = pd.Series(base.astype("datetime64[ns]") + td, index=u.index)
+        td = days.where(ok, 0).to_numpy().astype("int64").astype("timedelta64[D]")
+        dates = pd.Series((base + td).astype("datetime64[us]"), index=u.index)
         out = out.mask(ok, dates)
     for fmt, pattern in _DATE_FORMATS:
         todo = out.isna() & u.str.fullmatch(pattern).fillna(False).astype(bool)
@@ -100,21 +106,29 @@ def _parse_dates(u: pd.Series) -> np.ndarray:
         parsed = pd.to_datetime(u[todo], format=fmt, errors="coerce")
         if getattr(parsed.dt, "tz", None) is not None:
             parsed = parsed.dt.tz_convert(None)
-        out.loc[todo] = parsed.astype("datetime64[ns]").to_numpy()
-    return out.dt.normalize().to_numpy()
+        out.loc[todo] = parsed.astype("datetime64[us]").to_numpy()
+    days = out.dt.floor("D").to_numpy()
+    side = np.where(days < FIRST_DAY, -1, np.where(days > LAST_DAY, 1, 0)).astype(np.int8)
+    days = np.where(side == 0, days, np.datetime64("NaT", "us"))
+    return days.astype("datetime64[ns]"), side
 
 
-def coerce_date(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+def coerce_date(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(dates; mask of cells not understood; -1/1 where a date was understood but lies before
+    or after the years pandas can hold (1677-2262), else 0).  Out-of-range dates come out blank."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    parsed = _parse_dates(pd.Series(uniques, dtype=STRING))
+    parsed, side = _parse_dates(pd.Series(uniques, dtype=STRING))
     if len(parsed):
-        vals = parsed[np.where(codes >= 0, codes, 0)]
-        vals = np.where(codes >= 0, vals, np.datetime64("NaT", "ns"))
+        take = np.where(codes >= 0, codes, 0)
+        vals = np.where(codes >= 0, parsed[take], np.datetime64("NaT", "ns"))
+        sides = np.where(codes >= 0, side[take], 0).astype(np.int8)
     else:
         vals = np.full(len(s), np.datetime64("NaT", "ns"))
+        sides = np.zeros(len(s), dtype=np.int8)
     out = pd.Series(vals.astype("datetime64[ns]"), index=s.index)
-    bad = s.notna() & out.isna()
-    return out, bad.astype(bool)
+    sides = pd.Series(sides, index=s.index)
+    bad = s.notna() & out.isna() & (sides == 0)
+    return out, bad.astype(bool), sides
 
 
 def coerce_email(s: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -238,11 +238,20 @@ def _empty(col: C.Column, index: pd.Index) -> pd.Series:
 
 def _coerce(col: C.Column, s: pd.Series, issues: Issues, known_courts) -> pd.Series:
     if col.dtype == C.DATE:
-        val, bad = coerce_date(s)
+        val, bad, side = coerce_date(s)
         if bad.any():
             issues.add(s.index[bad.to_numpy()], col.name, s,
                        "not a date this auditor understands (use YYYY-MM-DD, MM/DD/YYYY or an Excel date); "
                        "the cell is ignored", "warning", "bad-date")
+        late, early = (side > 0).to_numpy(), (side < 0).to_numpy()
+        if late.any():
+            issues.add(s.index[late], col.name, s, (
+                "a date after the year 2262, read as no end date" if col.name in C.END_DATES
+                else "a date after the year 2262, not a real date here; the cell is ignored"), "warning",
+                "date-out-of-range")
+        if early.any():
+            issues.add(s.index[early], col.name, s, "a date before the year 1678, not a real date here; "
+                       "the cell is ignored", "warning", "date-out-of-range")
         return val
     if col.dtype == C.BOOL:
         val, bad = coerce_bool(s)

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import openpyxl
 
+import make_bombs
+
 HEADER = "Court,CM/ECF Login,Filer Name,Filer Type,Bar Number,PACER Login\n"
 
 
@@ -122,6 +124,8 @@ BUILDERS = {
     "zip_bomb_lying.xlsx": lying_zip_bomb_xlsx,
     "long_cell.csv": long_cell_csv,
     "wide_header.csv": wide_header_csv,
+    "very_wide.csv": lambda p: wide_header_csv(p, 100_000),
+    **make_bombs.BUILDERS,
 }
 
 

@@ -1,0 +1,199 @@
+"""The used range of a workbook sheet, measured from its XML before the reader allocates anything.
+
+The workbook reader builds a dense grid from the first to the last cell that
+holds something, so one cell at ``XFD300000`` in a 2 KB file asks for some
+hundred gigabytes.  ``check_extent`` streams the sheet's XML out of the zip
+(a few megabytes at a time) and reads every cell reference, not the
+``<dimension>`` element a hostile file can lie in; for OpenDocument it counts
+repeated rows and columns.  A sheet whose cells reach past the row, column or
+cell limits is refused before it is read.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+from auditor.errors import InputError
+
+CHUNK = 4 << 20
+# a cell start tag that is not self-closing (``<c r="B7"/>`` holds nothing and is not read)
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?(?<=\s)r="([A-Z]{1,4})([0-9]{1,9})"[^>]*(?<!/)>')
+_CELL_ANY = re.compile(rb'<(?:\w+:)?c[\s>/]')
+_CELL_R = re.compile(rb'<(?:\w+:)?c\s[^>]*?(?<=\s)r="')
+_ROW_REF = re.compile(rb'<(?:\w+:)?row\s[^>]*?(?<=\s)r="([0-9]{1,9})"')
+_ROW_ANY = re.compile(rb'<(?:\w+:)?row[\s>/]')
+_TOKEN = re.compile(rb'<(?:\w+:)?(row|c)(?=[\s>/])([^>]*)>')
+_R_ATTR = re.compile(rb'(?<=\s)r="([A-Z]{0,4})([0-9]{1,9})"')
+_NS = {"main": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+       "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+_ODS = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+        "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+        "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0"}
+
+
+@dataclass(frozen=True)
+class Extent:
+    rows: int      # last row that holds a cell (1-based)
+    columns: int   # last column that holds a cell (1-based)
+
+
+def column_number(letters: bytes | str) -> int:
+    """b"A" -> 1, b"XFD" -> 16384."""
+    n = 0
+    for ch in letters if isinstance(letters, str) else letters.decode("ascii"):
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def column_letters(number: int) -> str:
+    out = ""
+    while number:
+        number, r = divmod(number - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def check_extent(path: str, name: str, family: str, sheet_index: int, sheet: str, limits) -> None:
+    """InputError when sheet ``sheet_index`` (in workbook order) reaches past the limits."""
+    try:
+        if family == "xlsx":
+            extent = _xlsx_extent(path, sheet_index)
+        elif family == "ods":
+            extent = _ods_extent(path, sheet_index)
+        else:
+            return   # binary workbooks (.xls, .xlsb): the reader's own bounds are checked after opening
+    except (zipfile.BadZipFile, ET.ParseError, KeyError, OSError, EOFError, ValueError) as exc:
+        raise InputError(name, f"sheet {sheet!r} is damaged and cannot be read ({type(exc).__name__})") from None
+    if extent is not None:
+        refuse_extent(name, sheet, extent.rows, extent.columns, limits)
+
+
+def refuse_extent(name: str, sheet: str, rows: int, columns: int, limits) -> None:
+    cells = rows * columns
+    far = f"{column_letters(columns)}{rows}" if columns else f"row {rows}"
+    if rows > limits.max_rows + 10_000:
+        raise InputError(name, (f"sheet {sheet!r} has cells down to row {rows:,} (cell {far}), more than the "
+                                f"limit of {limits.max_rows:,} rows (raise it with --max-rows)"))
+    if columns > limits.max_columns:
+        raise InputError(name, (f"sheet {sheet!r} has cells across {columns:,} columns (cell {far}), more "
+                                f"than the limit of {limits.max_columns:,} columns (raise it with --max-columns)"))
+    if cells > limits.max_cells:
+        raise InputError(name, (f"sheet {sheet!r} spans {rows:,} rows by {columns:,} columns (to cell {far}), "
+                                f"more than the limit of {limits.max_cells:,} cells; delete the stray cells "
+                                "far below or right of the table, or raise --max-rows / --max-columns"))
+
+
+def _chunks(stream):
+    """The stream's bytes in pieces that never cut a tag in two."""
+    carry = b""
+    while True:
+        block = stream.read(CHUNK)
+        if not block:
+            if carry:
+                yield carry
+            return
+        data = carry + block
+        cut = data.rfind(b"<")
+        if cut <= 0:
+            carry = data if len(data) < CHUNK * 4 else b""
+            if not carry:
+                yield data
+            continue
+        yield data[:cut]
+        carry = data[cut:]
+
+
+def _xlsx_sheet_part(z: zipfile.ZipFile, index: int) -> str | None:
+    wb = ET.fromstring(z.read("xl/workbook.xml"))
+    sheets = wb.findall("main:sheets/main:sheet", _NS)
+    if index >= len(sheets):
+        return None
+    rid = sheets[index].get(f"{{{_NS['r']}}}id")
+    rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    for rel in rels.findall("rel:Relationship", _NS):
+        if rel.get("Id") == rid:
+            target = rel.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+    return None
+
+
+def _xlsx_extent(path: str, index: int) -> Extent | None:
+    with zipfile.ZipFile(path) as z:
+        part = _xlsx_sheet_part(z, index)
+        if part is None or part not in z.namelist():
+            return None
+        rows = columns = 0
+        with z.open(part) as stream:
+            for data in _chunks(stream):
+                if (len(_CELL_ANY.findall(data)) != len(_CELL_R.findall(data))
+                        or len(_ROW_ANY.findall(data)) != len(_ROW_REF.findall(data))):
+                    r, c = _walk(data, rows)   # a writer that leaves cells or rows unnumbered
+                    rows, columns = max(rows, r), max(columns, c)
+                    continue
+                refs = _CELL_REF.findall(data)
+                if refs:
+                    columns = max(columns, max(column_number(c) for c in {c for c, _ in refs}))
+                    rows = max(rows, max(int(r) for r in {r for _, r in refs}))
+        return Extent(rows, columns)
+
+
+def _walk(data: bytes, start_row: int) -> tuple[int, int]:
+    """Row and column reach of a piece whose cells or rows go unnumbered (counted in order, as the
+    reader places them)."""
+    row, col, rows, columns = start_row, 0, 0, 0
+    for m in _TOKEN.finditer(data):
+        kind, attrs = m.group(1), m.group(2)
+        ref = _R_ATTR.search(attrs)
+        if kind == b"row":
+            row = int(ref.group(2)) if ref else row + 1
+            col = 0
+            continue
+        col = column_number(ref.group(1)) if ref and ref.group(1) else col + 1
+        if ref and not ref.group(1):
+            row = int(ref.group(2))
+        if not attrs.endswith(b"/"):
+            rows, columns = max(rows, row), max(columns, col)
+    return rows, columns
+
+
+def _ods_extent(path: str, index: int) -> Extent | None:
+    t, o, x = (f"{{{_ODS[k]}}}" for k in ("table", "office", "text"))
+    table_tag, row_tag = f"{t}table", f"{t}table-row"
+    cell_tags = (f"{t}table-cell", f"{t}covered-table-cell")
+    with zipfile.ZipFile(path) as z, z.open("content.xml") as stream:
+        seen = -1
+        row = rows = columns = 0
+        inside = False
+        for event, el in ET.iterparse(stream, events=("start", "end")):
+            if el.tag == table_tag:
+                if event == "start":
+                    seen += 1
+                    inside = seen == index
+                    row = 0
+                elif inside:
+                    return Extent(rows, columns)
+                else:
+                    el.clear()
+                continue
+            if not inside or event != "end":
+                continue
+            if el.tag == row_tag:
+                repeat = int(el.get(f"{t}number-rows-repeated", "1"))
+                col = last = 0
+                for cell in el:
+                    if cell.tag not in cell_tags:
+                        continue
+                    span = int(cell.get(f"{t}number-columns-repeated", "1"))
+                    col += span
+                    if cell.get(f"{o}value-type") is not None or cell.find(f"{x}p") is not None:
+                        last = col
+                if last:
+                    rows, columns = max(rows, row + repeat), max(columns, last)
+                row += repeat
+                el.clear()
+        return Extent(rows, columns) if seen >= index else None

@@ -1,0 +1,83 @@
+"""Hostile values that once stopped every run: out-of-range dates, absurd options, huge calendars.
+
+Each goes through the installed command; the run either goes on with a warning on the Data issues
+sheet or stops at once with one usage line.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli, sheet_rows
+
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+AS_OF = "2026-11-30"
+
+
+def test_far_dates_are_cell_warnings_and_9999_end_means_still_at_the_firm(tmp_path):
+    out = tmp_path / "r.xlsx"
+    proc = run_cli("audit", "--court-accounts", HOSTILE / "far_dates.csv", "--roster",
+                   HOSTILE / "far_dates_roster.csv", "--as-of", AS_OF, "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    issues = {(r["file"], r["row"], r["column"]): r["reason"] for r in sheet_rows(out, "Data issues")}
+    assert "after the year 2262" in issues[("far_dates.csv", 2, "Linked")]
+    assert "before the year 1678" in issues[("far_dates.csv", 2, "Last Filed")]
+    assert "after the year 2262" in issues[("far_dates.csv", 3, "Linked")]       # Excel serial 2958465
+    assert "before the year 1678" in issues[("far_dates.csv", 4, "Linked")]
+    assert "after the year 2262" in issues[("far_dates.csv", 4, "Last Filed")]
+    assert issues[("far_dates_roster.csv", 2, "End Date")] == "a date after the year 2262, read as no end date"
+    # Jane Smith's end date 12/31/9999 is "no end": she is not reported as having left the firm
+    left = [f for f in sheet_rows(out, "Findings") if "left" in str(f.get("rule_id", "")).lower()
+            and f.get("person_name") == "Jane Smith"]
+    assert not left
+
+
+def test_validate_reads_far_dates(tmp_path):
+    proc = run_cli("validate", HOSTILE / "far_dates.csv", "--kind", "court_accounts")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "2262" in proc.stdout
+
+
+def test_far_go_live_date_in_a_courts_file(tmp_path):
+    courts = tmp_path / "courts.csv"
+    courts.write_text("court_id,name,type,on_nextgen,nextgen_go_live\n"
+                      "zzmb,Test Bankruptcy,bankruptcy,,9999-12-31\nyymb,Other,bankruptcy,yes,0001-01-01\n")
+    data = tmp_path / "zz.csv"
+    data.write_text("Court,CM/ECF Login,Filer Name,Filer Type,Bar Number,PACER Login\n"
+                    "zzmb,jsmith,\"Smith, Jane\",Attorney,NC1,js\nyymb,jroe,\"Roe, Al\",Attorney,NC2,jr\n")
+    out = tmp_path / "r.xlsx"
+    proc = run_cli("audit", "--court-accounts", data, "--courts", courts, "--as-of", AS_OF, "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    assert out.exists()
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--as-of", "9999-12-25"], "outside 1990-2200"),
+    (["--as-of", "0001-01-01"], "outside 1990-2200"),
+    (["--max-file-mb", "inf"], "--max-file-mb"),
+    (["--max-file-mb", "nan"], "not a number of megabytes"),
+    (["--max-columns", "0"], "--max-columns"),
+])
+def test_absurd_options_are_usage_errors(tmp_path, args, words):
+    out = tmp_path / "r.xlsx"
+    proc = run_cli("audit", "--court-accounts", HOSTILE / "crlf.csv", *args, "--out", out)
+    assert proc.returncode == 2 and words in proc.stderr and "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_eight_thousand_user_courts_load_in_seconds(tmp_path):
+    courts = tmp_path / "courts.csv"
+    with courts.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["court_id", "name", "type", "nextgen_go_live"])
+        w.writerows([f"c{i}x", f"Court {i}", "district", "2025-01-01"] for i in range(8000))
+    out = tmp_path / "r.xlsx"
+    start = time.monotonic()
+    proc = run_cli("audit", "--court-accounts", HOSTILE / "crlf.csv", "--courts", courts, "--as-of", AS_OF,
+                   "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    assert time.monotonic() - start < 60   # it ran past 300 s when each court was merged one at a time
