@@ -192,18 +192,48 @@ def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_account
     return result
 
 
-def write(result: AuditResult, path, *, split_by_firm: bool = False) -> list[Path]:
-    """Write the report (and, with ``split_by_firm``, one workbook per firm); return the paths written."""
+def check_outputs(out=None, *, findings_csv=None, findings_parquet=None, inputs: Iterable = ()) -> None:
+    """Refuse, before any data is read, outputs that would replace an input or each other, that are
+    not regular files, or whose folder cannot be written (UsageError naming the option)."""
+    from auditor.outputs import check_outputs as check
+
+    check([("--out", out), ("--findings-csv", findings_csv), ("--findings-parquet", findings_parquet)], inputs)
+
+
+def write(result: AuditResult, path, *, split_by_firm: bool = False, findings_csv=None, findings_parquet=None,
+          inputs: Iterable | None = None, on_committed: Callable[[list[Path]], None] | None = None) -> list[Path]:
+    """Write the report, with ``split_by_firm`` one workbook per firm, and the findings CSV / Parquet
+    files asked for; return the paths written (the report first).
+
+    All or nothing: every output is written into a private staging folder beside its target and
+    moved into place only when all were written, so a failure or an interrupted run leaves the
+    previous outputs as they were.  No output may be one of ``inputs`` (default: the audited
+    files) or another output.  ``on_committed(paths)`` runs once every output is in place (a
+    record of the run kept elsewhere is written there, never before).
+    """
+    from auditor.outputs import Staging, check_outputs as check
     from auditor.report.workbook import write_firm_reports, write_report
 
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise UsageError(f"the report must be an .xlsx file, not {path.name!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    written = [write_report(result, path)]
-    if split_by_firm:
-        written += write_firm_reports(result, path)
-    return written
+    inputs = [t.path for t in result.inputs if t.path] if inputs is None else list(inputs)
+    check([("--out", path), ("--findings-csv", findings_csv), ("--findings-parquet", findings_parquet)], inputs)
+    stage = Staging()
+    try:
+        staged = [write_report(result, stage.path(path, f"the report {path.name}"))]
+        if split_by_firm:
+            staged += write_firm_reports(result, staged[0])
+        for target, fmt in ((findings_csv, "csv"), (findings_parquet, "parquet")):
+            if target is not None:
+                staged.append(_save_findings(result, stage.path(target), fmt))
+        finals = [stage.final(p) for p in staged]
+        # a firm workbook whose name is an input's: refused before anything moves
+        check([("the firm workbook", p) for p in finals[1:] if p.suffix == ".xlsx" and split_by_firm], inputs)
+        stage.commit(first_last=path, then=(lambda: on_committed(finals)) if on_committed else None)
+    finally:
+        stage.discard()
+    return finals
 
 
 def write_findings(result: AuditResult, path, fmt: str) -> Path:
@@ -213,4 +243,13 @@ def write_findings(result: AuditResult, path, fmt: str) -> Path:
     return write_findings_file(result, path, fmt)
 
 
-__all__ = ["audit", "audit_tables", "load_inputs", "write", "write_findings", "as_of_warning", "AuditorError"]
+def _save_findings(result: AuditResult, path: Path, fmt: str) -> Path:
+    from auditor.report.export import write_findings_to
+
+    with open(path, "xb") as fh:   # in the run's private staging folder
+        write_findings_to(result, fh, fmt)
+    return path
+
+
+__all__ = ["audit", "audit_tables", "load_inputs", "check_outputs", "write", "write_findings",
+           "as_of_warning", "AuditorError"]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -37,6 +39,16 @@ def _date(_ctx, _param, value):
         raise click.BadParameter(str(exc)) from None
 
 
+def shown_name(name) -> str:
+    """A path or file name as it may be printed on a terminal: control characters (an ANSI escape
+    in a file name) written as ``\\xNN``, never sent raw."""
+    return "".join(c if c.isprintable() or c == " " else f"\\x{ord(c):02x}" for c in str(name))
+
+
+def _echo_lines(text: str = "", **kw) -> None:
+    click.echo("\n".join(shown_name(line) for line in str(text).split("\n")), **kw)
+
+
 class Progress:
     """Stage messages on standard error, with elapsed time; silent when not a terminal unless asked."""
 
@@ -46,7 +58,7 @@ class Progress:
 
     def __call__(self, message: str) -> None:
         if self.enabled:
-            click.echo(f"[{time.perf_counter() - self.start:6.1f}s] {message}", err=True)
+            click.echo(f"[{time.perf_counter() - self.start:6.1f}s] {shown_name(message)}", err=True)
 
 
 def _finite(_ctx, _param, value):
@@ -152,6 +164,8 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
 
     if Path(out).suffix.lower() != ".xlsx":  # say so before any data is read
         raise click.UsageError(f"--out must name an .xlsx file, not {Path(out).name!r}")
+    inputs = [*court_accounts, *roster, *pacer_accounts, *rules_files, *courts_files]
+    api.check_outputs(out, findings_csv=findings_csv, findings_parquet=findings_parquet, inputs=inputs)
     progress = Progress(show_progress or (not quiet and sys.stderr.isatty()))
     from auditor.calendar import Calendar
 
@@ -164,23 +178,24 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
                        skip_bad_files=skip_bad_files, progress=progress)
     wrong = result.data_issues[result.data_issues["code"] == "wrong-kind"]
     for issue in wrong.itertuples(index=False):
-        click.echo(f"auditor: warning: {issue.file}: {issue.reason}", err=True)
-    progress(f"writing {Path(out).name} ({len(result.findings):,} findings)")
-    written = api.write(result, out, split_by_firm=split_by_firm)
+        click.echo(f"auditor: warning: {shown_name(issue.file)}: {shown_name(issue.reason)}", err=True)
+    progress(f"writing {shown_name(out)} ({len(result.findings):,} findings)")
+    written = api.write(result, out, split_by_firm=split_by_firm, findings_csv=findings_csv,
+                        findings_parquet=findings_parquet, inputs=inputs)
     f = result.findings
     counts = f["severity"].value_counts()
     summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in SEVERITIES)
     rows = sum(t.rows_read for t in result.inputs)
     rejected = sum(t.rows_rejected for t in result.inputs)
-    skipped = [t.name for t in result.inputs if t.status == "skipped"]
+    skipped = [shown_name(t.name) for t in result.inputs if t.status == "skipped"]
     click.echo(f"{len(f)} findings ({summary}) in {rows} rows read, {rejected} rejected"
-               + (f"; skipped: {', '.join(skipped)}" if skipped else "") + f"; report: {written[0]}")
-    for extra in written[1:]:
-        click.echo(f"firm report: {extra}")
-    for target, fmt in ((findings_csv, "csv"), (findings_parquet, "parquet")):
-        if target:
-            label = {"csv": "CSV", "parquet": "Parquet"}[fmt]
-            click.echo(f"findings {label}: {api.write_findings(result, target, fmt)}")
+               + (f"; skipped: {', '.join(skipped)}" if skipped else "") + f"; report: {shown_name(written[0])}")
+    extras = written[1:]
+    exports = extras[len(extras) - bool(findings_csv) - bool(findings_parquet):]
+    for extra in extras[:len(extras) - len(exports)]:
+        click.echo(f"firm report: {shown_name(extra)}")
+    for extra, label in zip(exports, [x for x, t in (("CSV", findings_csv), ("Parquet", findings_parquet)) if t]):
+        click.echo(f"findings {label}: {shown_name(extra)}")
     if fail_on:
         worst = SEVERITIES.index(fail_on)
         if f["severity"].isin(SEVERITIES[: worst + 1]).any():
@@ -204,7 +219,7 @@ def validate(files, kind, court, firm, courts_files, max_file_mb, max_rows, max_
                             limits=_limits(max_file_mb, max_rows, max_cell_chars, max_columns))
     for check in checks:
         for line in check_lines(check):
-            click.echo(line)
+            _echo_lines(line)
     if any(check.refused for check in checks):
         sys.exit(EXIT_BAD)
 
@@ -318,7 +333,18 @@ def serve(host, port, workers, queue, job_seconds, keep_minutes, max_file_mb, ma
                 log_level="info", access_log=False)
 
 
+def _quiet(_unraisable) -> None:
+    pass
+
+
+def _terminate(_signum, _frame):
+    raise KeyboardInterrupt   # SIGTERM: stop as for Ctrl-C, cleaning up what this run had begun
+
+
 def main(argv=None) -> None:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
+    sys.unraisablehook = _quiet   # a half-written sheet's cleanup after a failed write prints nothing
     try:
         cli.main(args=argv, prog_name="auditor", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -330,18 +356,19 @@ def main(argv=None) -> None:
         exc.show()
         sys.exit(EXIT_BAD)
     except AuditorError as exc:
-        click.echo(f"auditor: {exc}", err=True)
+        click.echo(f"auditor: {shown_name(exc)}", err=True)
         sys.exit(exc.exit_code)
     except MemoryError:
         click.echo("auditor: out of memory: the inputs are too large for this machine", err=True)
         sys.exit(EXIT_BAD)
     except (OSError, ValueError) as exc:  # a file that vanished, a folder not writable, ...
-        click.echo(f"auditor: {exc.__class__.__name__}: {exc}", err=True)
+        click.echo(f"auditor: {exc.__class__.__name__}: {shown_name(exc)}", err=True)
         sys.exit(EXIT_BAD)
     except SystemExit:
         raise
     except BaseException as exc:  # noqa: BLE001 - last resort (a Rust panic in a reader is a BaseException)
-        click.echo(f"auditor: internal error ({exc.__class__.__name__}: {exc}); please report it", err=True)
+        click.echo(f"auditor: internal error ({exc.__class__.__name__}: {shown_name(exc)}); please report it",
+                   err=True)
         sys.exit(EXIT_BAD)
 
 

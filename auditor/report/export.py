@@ -6,7 +6,6 @@ Unlike a worksheet it has no row limit.  Columns keep their machine names (``fin
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +13,7 @@ import pyarrow as pa
 
 from auditor.errors import UsageError
 from auditor.model import FINDING_COLUMNS, AuditResult
-from auditor.report.format import FORMULA_START_RE
+from auditor.report.format import csv_safe
 from auditor.report.workbook import sort_findings
 
 FINDINGS_FORMATS = ("csv", "parquet")
@@ -24,14 +23,27 @@ def write_findings_file(result: AuditResult, path, fmt: str) -> Path:
     """Every finding in one CSV or Parquet file for machine use (no sheet row limit); return the path.
 
     Columns as on the Findings sheet, rows in the same order.  Parquet holds the values exactly
-    (dates as dates).  CSV is UTF-8 with ISO dates; a text value that a spreadsheet would run as a
-    formula (starting with = + - @, a tab or a carriage return) gets a leading apostrophe there, as
-    input text must never become a formula.
+    (dates as dates).  CSV is UTF-8 with ISO dates; control characters are written as ``\\xNN``
+    and a text value that a spreadsheet would run as a formula (starting with = + - @, a tab or a
+    carriage return, also behind spaces or invisible characters, or a full-width sign) gets a
+    leading apostrophe there, as input text must never become a formula.  The file is replaced
+    whole, through a temporary file beside it; it may not be one of the inputs.
     """
+    from auditor.outputs import atomic_file, check_outputs
+
     if fmt not in FINDINGS_FORMATS:
         raise UsageError(f"findings format must be {' or '.join(FINDINGS_FORMATS)}, not {fmt!r}")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    check_outputs([(f"the findings {fmt.upper()} file", path)], [t.path for t in result.inputs if t.path])
+    with atomic_file(path) as fh:
+        write_findings_to(result, fh, fmt)
+    return path
+
+
+def write_findings_to(result: AuditResult, fh, fmt: str) -> None:
+    """The findings export written to an open binary file."""
+    if fmt not in FINDINGS_FORMATS:
+        raise UsageError(f"findings format must be {' or '.join(FINDINGS_FORMATS)}, not {fmt!r}")
     f = sort_findings(result.findings.reindex(columns=FINDING_COLUMNS))
     dates = ("due_date", "first_seen")
     columns = {}
@@ -45,18 +57,12 @@ def write_findings_file(result: AuditResult, path, fmt: str) -> Path:
             continue
         s = s.astype("string[pyarrow]")
         if fmt == "csv":
-            s = s.where(~s.str.contains(FORMULA_START_RE, regex=True).fillna(False).astype(bool), "'" + s)
+            s = csv_safe(s)
         columns[c] = pa.array(s.astype(object).where(s.notna(), None), type=pa.string())
     table = pa.table(columns)
-    tmp = path.with_name(f".{path.name}.partial")
-    try:
-        if fmt == "parquet":
-            import pyarrow.parquet as pq
-            pq.write_table(table, tmp)
-        else:
-            import pyarrow.csv as pacsv
-            pacsv.write_csv(table, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+        pq.write_table(table, fh)
+    else:
+        import pyarrow.csv as pacsv
+        pacsv.write_csv(table, fh)

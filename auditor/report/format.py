@@ -150,6 +150,26 @@ def clean_strings(s: pd.Series) -> pd.Series:
     return s
 
 
+# For the findings CSV: a value a spreadsheet would run as a formula, even behind leading spaces
+# or invisible characters (NBSP, zero-width space and joiners, word joiner, BOM) or written with a
+# full-width sign (＝ ＋ － ＠), which some spreadsheets fold to the ASCII sign.
+CSV_FORMULA_RE = ("^[\\t\\r\\n]|^[ \\t\\r\\n\u00a0\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff]*"
+                  "[=+\\-@\uff1d\uff0b\uff0d\uff20]")
+_CSV_CONTROL_RE = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
+
+
+def csv_safe(s: pd.Series) -> pd.Series:
+    """Text for the findings CSV: control characters (NUL, ESC...) written as ``\\xNN`` and a
+    leading apostrophe on anything a spreadsheet could take for a formula."""
+    s = s.astype("string[pyarrow]")
+    bad = s.str.contains(_CSV_CONTROL_RE, regex=True).fillna(False).astype(bool)
+    if bad.any():
+        s = s.copy()
+        s[bad] = s[bad].str.replace(_CSV_CONTROL_RE, lambda m: f"\\x{ord(m.group()):02x}", regex=True)
+    formula = s.str.contains(CSV_FORMULA_RE, regex=True).fillna(False).astype(bool)
+    return s.where(~formula, "'" + s)
+
+
 def clean_value(value) -> str | None:
     """One text value (from an input or a rules file) made safe for a cell."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):

@@ -151,8 +151,9 @@ def _sheet_files(z: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def finish(workbook: bytes, pending: list[Pending], path: Path) -> None:
-    """Write ``workbook`` (openpyxl's bytes) to ``path`` with each pending sheet's sample row replaced."""
+def finish(workbook: bytes, pending: list[Pending], path) -> None:
+    """Write ``workbook`` (openpyxl's bytes) to ``path`` (a path or an open binary file) with each
+    pending sheet's sample row replaced."""
     todo = {p.sheet: p for p in pending}
     with zipfile.ZipFile(io.BytesIO(workbook)) as zin, \
             zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as zout:

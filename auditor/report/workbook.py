@@ -13,9 +13,8 @@ lists only the input files those rows came from.
 from __future__ import annotations
 
 import io
-import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +22,9 @@ import pandas as pd
 from openpyxl import Workbook
 
 from auditor.errors import UsageError
-from auditor.model import DATA_ISSUE_COLUMNS, FINDING_COLUMNS, AuditResult, InputTable
+from auditor.model import DATA_ISSUE_COLUMNS, FINDING_COLUMNS, AuditResult, InputTable, RuleRun
 from auditor.normalize import firm_key, username_key
+from auditor.outputs import OutputError, atomic_file, describe
 from auditor.report.format import EXCEL_MAX_DATA_ROWS, SEVERITY_RANK, firm_slug
 from auditor.report.sheets import write_data_issue_sheets, write_findings_sheets, write_rules_sheet
 from auditor.report.summary import summary_data, write_summary_sheet
@@ -77,19 +77,36 @@ def _positions(keys: pd.Series) -> dict:
     return frame.groupby("k", sort=False, dropna=True).indices
 
 
+_NAME_COLUMNS = {"court_accounts": "filer_name", "roster": "person_name"}
+
+
+def _people(result: AuditResult, findings: pd.DataFrame) -> pd.DataFrame:
+    """(firm key, username key, name) of every person with a firm and a PACER username: from the
+    findings and from the inputs, so that someone with no finding of their own is known too."""
+    parts = [(findings["firm_name"], findings["pacer_username"], findings["person_name"])]
+    for t in result.inputs:
+        r, col = t.records, _NAME_COLUMNS.get(t.kind)
+        if t.status == "audited" and col and {"firm_name", "pacer_username", col} <= set(r.columns):
+            parts.append((r["firm_name"], r["pacer_username"], r[col]))
+    frames = [pd.DataFrame({"firm": firm_key(f.reset_index(drop=True)).fillna("").astype(str).to_numpy(),
+                            "user": username_key(u.reset_index(drop=True)).to_numpy(),
+                            "name": n.astype(object).to_numpy()}) for f, u, n in parts]
+    people = pd.concat(frames, ignore_index=True).dropna(subset=["user", "name"])
+    return people[people["firm"] != ""].drop_duplicates()
+
+
 def _firm_index(result: AuditResult) -> _FirmIndex:
     findings = result.findings.reindex(columns=FINDING_COLUMNS).reset_index(drop=True)
     issues = result.data_issues.reindex(columns=DATA_ISSUE_COLUMNS).reset_index(drop=True)
     fkeys = firm_key(findings["firm_name"])
-    people = pd.DataFrame({"firm": fkeys.fillna("").astype(str).to_numpy(),
-                           "user": username_key(findings["pacer_username"]).to_numpy(),
-                           "name": findings["person_name"].to_numpy()}).dropna(subset=["user"])
+    people = _people(result, findings)
     firms_per_user = people.groupby("user")["firm"].nunique()
     shared = people[people["user"].isin(firms_per_user.index[firms_per_user > 1])]
     return _FirmIndex(findings, issues, _positions(fkeys), _positions(firm_key(issues["firm_name"])), shared)
 
 
 OUTSIDER = "(a person outside this firm)"
+OTHER_FILE = "(another input file)"
 
 
 def _redact_outsiders(ours: pd.DataFrame, key: str, shared: pd.DataFrame) -> pd.DataFrame:
@@ -100,13 +117,26 @@ def _redact_outsiders(ours: pd.DataFrame, key: str, shared: pd.DataFrame) -> pd.
     mine = shared["firm"] == key
     near = shared[~mine & shared["user"].isin(set(shared.loc[mine, "user"]))]
     names = set(near["name"].dropna().astype(str)) - set(ours["person_name"].dropna().astype(str))
+    names -= set(shared.loc[mine, "name"].dropna().astype(str))
     if not names:
         return ours
-    evidence = ours["evidence"].astype("string[pyarrow]")
-    for name in sorted(names, key=len, reverse=True):  # one pass per outsider, over the whole column
-        # whole names only: an outsider "John Smith" must not garble the firm's own "John Smithson"
-        evidence = evidence.str.replace(rf"(?<!\w){re.escape(name)}(?!\w)", OUTSIDER, regex=True)
-    return ours.assign(evidence=evidence)
+    # whole names only (an outsider "John Smith" must not garble the firm's own "John Smithson"),
+    # longest first, all in one pass over each distinct evidence text
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+                         + r")(?!\w)")
+    evidence = ours["evidence"].astype(object)
+    distinct = {e: pattern.sub(OUTSIDER, e) for e in set(evidence.dropna()) if isinstance(e, str)}
+    return ours.assign(evidence=evidence.map(lambda e: distinct.get(e, e)).astype("string[pyarrow]"))
+
+
+def _firm_rules(result: AuditResult, inputs: list[InputTable]) -> list[RuleRun]:
+    """The rule runs, their notes naming no input file outside the firm's own."""
+    kept = {t.name for t in inputs}
+    others = sorted({t.name for t in result.inputs} - kept, key=len, reverse=True)
+    if not others:
+        return list(result.rules)
+    pattern = re.compile("|".join(map(re.escape, others)))
+    return [replace(r, reason=pattern.sub(OTHER_FILE, r.reason)) if r.reason else r for r in result.rules]
 
 
 def _firm_rows(result: AuditResult, index: _FirmIndex, firm: str):
@@ -142,21 +172,18 @@ def _write(result: AuditResult, path: Path, findings: pd.DataFrame, issues: pd.D
     issues = issues.reset_index(drop=True)
     counts = findings["rule_id"].value_counts().to_dict() if len(findings) else {}
 
-    wb = Workbook(write_only=True)
-    write_summary_sheet(wb, summary_data(result, findings, issues, inputs, counts, firm_label))
-    pending = write_findings_sheets(wb, findings, max_rows=max_rows)
-    pending += write_data_issue_sheets(wb, issues, max_rows=max_rows)
-    write_rules_sheet(wb, result.rules, counts)
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.partial.xlsx")
-    try:
+    try:  # openpyxl spills sheets to temporary files: a full disk can strike anywhere here
+        wb = Workbook(write_only=True)
+        write_summary_sheet(wb, summary_data(result, findings, issues, inputs, counts, firm_label))
+        pending = write_findings_sheets(wb, findings, max_rows=max_rows)
+        pending += write_data_issue_sheets(wb, issues, max_rows=max_rows)
+        write_rules_sheet(wb, result.rules if firm_label is None else _firm_rules(result, inputs), counts)
         layout = io.BytesIO()
         wb.save(layout)
-        finish(layout.getvalue(), pending, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path.name}: {describe(exc)}") from None
+    with atomic_file(path) as fh:
+        finish(layout.getvalue(), pending, fh)
     return path
 
 

@@ -1,0 +1,164 @@
+"""A firm's workbook says nothing about any other firm (multi-firm run through the real command line).
+
+The sample world has many firms, people who share PACER usernames across firms, research-only
+users and departed staff.  Every firm workbook of a ``--split-by-firm`` run is opened and searched
+for every other firm's name, people's names, usernames, CM/ECF logins, e-mails, bar ids and the
+other firms' roster file names.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from auditor.normalize import firm_key
+from conftest import run_cli
+
+AS_OF = "2026-11-30"
+ROSTER_FIELDS = ("Employee", "State Bar Number", "E-mail Address", "PACER ID")
+COURT_FIELDS = ("Filer Name", "CM/ECF Login", "Bar Number", "E-mail", "PACER Login")
+
+
+def _key(name: str) -> str:
+    import pandas as pd
+
+    return firm_key(pd.Series([name], dtype=object)).iloc[0]
+
+
+def _variants(name: str) -> set[str]:
+    """A person's name as inputs write it ("Hughes, Matthew R.") and as the report may ("Matthew Hughes")."""
+    out = {name}
+    if "," in name:
+        last, first = (p.strip() for p in name.split(",", 1))
+        out.add(f"{first} {last}")
+        out.add(f"{first.split()[0]} {last}" if first else last)
+    return out
+
+
+def _workbook_text(path: Path) -> str:
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return "\n".join(" | ".join(str(v) for v in row if v is not None)
+                         for ws in wb.worksheets for row in ws.iter_rows(values_only=True)).lower()
+    finally:
+        wb.close()
+
+
+def _firm_of(path: Path) -> str:
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        rows = list(wb["Findings"].iter_rows(values_only=True))
+    finally:
+        wb.close()
+    col = rows[0].index("firm_name")
+    keys = {_key(r[col]) for r in rows[1:] if r[col]}
+    assert len(keys) == 1, (path.name, keys)
+    return keys.pop()
+
+
+@pytest.fixture(scope="module")
+def split_run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("leak")
+    data, out = base / "in", base / "out"
+    proc = run_cli("sample", "--rows", "400", "--out", data, "--seed", "3")
+    assert proc.returncode == 0, proc.stderr
+    # A firm of its own: a research-only user on another firm's filer's PACER username (evidence of a
+    # shared account lists everyone on it) and a roster without a departure column (the Rules sheet
+    # says which file lacked it)
+    first = sorted(data.glob("roster_*.csv"))[0]
+    with first.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        header, rows = reader.fieldnames, list(reader)
+    filer = next(r for r in rows if r["Account Use"] == "Filing" and r["PACER ID"])
+    # a second e-filer of the same firm on that username: a shared filing account, whose evidence
+    # lists every user of the username, Beta's research-only user too (who has no finding of her own)
+    with first.open("a", newline="", encoding="utf-8") as fh:
+        csv.DictWriter(fh, header).writerow({**filer, "Employee": "Zebulon Secondfiler", "State Bar Number": "NC77123",
+                                             "E-mail Address": "zsecond@example.com"})
+    with (data / "roster_beta-llp-confidential.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Law Firm", "Employee", "Title", "State Bar Number", "E-mail Address", "PACER ID", "Account Use"])
+        w.writerow(["Beta LLP", "Rita Quillfeather", "Paralegal", "", "rquill@beta-confidential.example",
+                    filer["PACER ID"], "Research"])
+        w.writerow(["Beta LLP", "Otto Vantongeren", "Attorney", "ZZ99871", "ovan@beta-confidential.example",
+                    "ovant", "Filing"])
+    args = []
+    for p in sorted(data.iterdir()):
+        opt = ("--court-accounts" if p.name.startswith("court") else "--pacer-accounts" if p.name.startswith("pacer")
+               else "--roster" if p.name.startswith("roster") else None)
+        if opt:
+            args += [opt, p]
+    proc = run_cli("audit", *args, "--as-of", AS_OF, "--out", out / "report.xlsx", "--split-by-firm")
+    assert proc.returncode == 0, proc.stderr
+    return data, out
+
+
+def _firm_tokens(data: Path) -> tuple[dict[str, set[str]], dict[str, str]]:
+    """firm key -> what identifies its people and itself; firm key -> its roster file name."""
+    tokens: dict[str, set[str]] = defaultdict(set)
+    files: dict[str, str] = {}
+    for p in data.glob("*.csv"):
+        with p.open(newline="", encoding="utf-8-sig") as fh:
+            rows = list(csv.DictReader(fh))
+        if p.name.startswith("roster"):
+            fields, firm_col = ROSTER_FIELDS, "Law Firm"
+        elif p.name.startswith("court"):
+            fields, firm_col = COURT_FIELDS, "Firm"
+        else:
+            continue
+        for r in rows:
+            firm = (r.get(firm_col) or "").strip()
+            if not firm:
+                continue
+            k = _key(firm)
+            tokens[k].add(firm)
+            for f in fields:
+                v = (r.get(f) or "").strip()
+                if v:
+                    tokens[k].update(_variants(v) if f in ("Employee", "Filer Name") else {v})
+            if p.name.startswith("roster"):
+                files[k] = p.name
+    return tokens, files
+
+
+def test_no_firm_workbook_names_anything_of_another_firm(split_run):
+    data, out = split_run
+    tokens, files = _firm_tokens(data)
+    books = [p for p in out.rglob("*.xlsx") if p.name != "report.xlsx"]
+    assert len(books) >= 5, "the sample should give several firm workbooks"
+    leaks = []
+    for book in books:
+        mine = _firm_of(book)
+        text = _workbook_text(book)
+        own = {t.lower() for t in tokens[mine]}
+        for other, theirs in tokens.items():
+            if other == mine:
+                continue
+            for t in {t.lower() for t in theirs} - own:
+                if len(t) >= 4 and re.search(rf"(?<!\w){re.escape(t)}(?!\w)", text):
+                    leaks.append((book.name, other, t))
+            if other in files and files[other].lower() in text:
+                leaks.append((book.name, other, files[other]))
+    assert not leaks, f"{len(leaks)} leaks, e.g. {sorted(set(leak[1:] for leak in leaks))[:20]}"
+
+
+def test_the_shared_account_evidence_is_there_with_the_outsider_redacted(split_run):
+    data, out = split_run
+    assert "rita quillfeather (research)" in _workbook_text(out / "report.xlsx")
+    texts = [_workbook_text(p) for p in out.rglob("*.xlsx") if p.name != "report.xlsx"]
+    assert any("(a person outside this firm) (research)" in t and "zebulon secondfiler" in t for t in texts)
+
+
+def test_the_main_report_still_names_everyone(split_run):
+    """The search above would find the tokens: the main report does hold other firms' people."""
+    data, out = split_run
+    tokens, files = _firm_tokens(data)
+    text = _workbook_text(out / "report.xlsx")
+    assert all(f.lower() in text for f in files.values())
+    found = sum(1 for ts in tokens.values() for t in ts if t.lower() in text)
+    assert found > 100

@@ -1,0 +1,249 @@
+"""Outputs never destroy inputs, never half-land, never follow a planted link (through the real command).
+
+A run's outputs (report, firm workbooks, findings CSV and Parquet) are written to a private
+staging folder and moved into place together; these tests try to make it overwrite an input,
+collide with itself or another run, or leave a mixed set when it fails or is killed.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import ROOT, run_cli, write_csv, write_xlsx
+
+AS_OF = "2026-11-30"
+COURT_HEADER = ["Court", "CM/ECF Login", "Filer Name", "Filer Type", "Bar Number", "PACER Login", "Firm"]
+ROSTER_HEADER = ["Firm", "Name", "Role", "Bar ID", "PACER Username", "PACER Use"]
+EXE = Path(sys.executable).with_name("auditor")
+
+
+def digest(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def court_csv(path: Path, rows: int = 3) -> Path:
+    return write_csv(path, COURT_HEADER, [["ncmb", f"user{i}", f"Filer {i}", "Attorney", f"NC{i}", f"u{i}",
+                                           "Acme LLP"] for i in range(rows)])
+
+
+def no_staging_left(folder: Path) -> bool:
+    return not [p for p in folder.rglob(".*") if p.name.startswith((".auditor-run-", ".r."))]
+
+
+@pytest.mark.parametrize("which", ["out", "csv", "parquet"])
+def test_an_output_equal_to_an_input_is_refused_before_reading(tmp_path, which):
+    data = court_csv(tmp_path / "court.csv")
+    book = write_xlsx(tmp_path / "court.xlsx", COURT_HEADER, [["ncmb", "x1", "X", "Attorney", "N1", "x1", "A"]])
+    before = {p: digest(p) for p in (data, book)}
+    args = {"out": ["--out", book],
+            "csv": ["--out", tmp_path / "r.xlsx", "--findings-csv", data],
+            "parquet": ["--out", tmp_path / "r.xlsx", "--findings-parquet", data]}[which]
+    proc = run_cli("audit", "--court-accounts", data, "--court-accounts", book, "--as-of", AS_OF, *args)
+    assert proc.returncode == 2, proc.stdout
+    assert proc.stderr.count("\n") == 1 and "is the input" in proc.stderr, proc.stderr
+    assert {p: digest(p) for p in (data, book)} == before
+    assert not (tmp_path / "r.xlsx").exists()
+
+
+def test_outputs_equal_to_each_other_are_refused(tmp_path):
+    data = court_csv(tmp_path / "court.csv")
+    for args, words in ((["--findings-csv", tmp_path / "f", "--findings-parquet", tmp_path / "f"], "--findings-parquet f"),
+                        (["--findings-csv", tmp_path / "r.xlsx"], "--findings-csv r.xlsx")):
+        proc = run_cli("audit", "--court-accounts", data, "--as-of", AS_OF, "--out", tmp_path / "r.xlsx", *args)
+        assert proc.returncode == 2 and words in proc.stderr and "the output of" in proc.stderr, proc.stderr
+        assert not (tmp_path / "r.xlsx").exists() and not (tmp_path / "f").exists()
+
+
+@pytest.mark.parametrize("link", ["symlink", "hardlink"])
+def test_an_output_that_is_a_link_to_an_input_is_refused(tmp_path, link):
+    data = court_csv(tmp_path / "court.csv")
+    alias = tmp_path / "alias.csv"
+    (os.symlink if link == "symlink" else os.link)(data, alias)
+    before = digest(data)
+    proc = run_cli("audit", "--court-accounts", data, "--as-of", AS_OF, "--out", tmp_path / "r.xlsx",
+                   "--findings-csv", alias)
+    assert proc.returncode == 2 and "is the input court.csv" in proc.stderr, proc.stderr
+    assert digest(data) == before
+
+
+def test_a_firm_workbook_named_like_an_input_is_refused_and_nothing_is_written(tmp_path):
+    out = tmp_path / "r.xlsx"
+    # the roster is an .xlsx whose name is the one the firm workbook of Acme LLP gets
+    book = write_xlsx(tmp_path / "r-firm-acme-llp.xlsx", ROSTER_HEADER,
+                      [["Acme LLP", "Ann Lee", "Attorney", "NC1", "annlee", "efiling"]])
+    before = digest(book)
+    proc = run_cli("audit", "--roster", book, "--as-of", AS_OF, "--out", out,
+                   "--split-by-firm", "--findings-csv", tmp_path / "f.csv")
+    assert proc.returncode == 2, proc.stdout
+    assert "firm workbook r-firm-acme-llp.xlsx is the input r-firm-acme-llp.xlsx" in proc.stderr, proc.stderr
+    assert digest(book) == before
+    assert not out.exists() and not (tmp_path / "f.csv").exists() and no_staging_left(tmp_path)
+
+
+@pytest.mark.parametrize("target", ["/dev/null", "/dev/full"])
+def test_a_device_as_output_is_refused(tmp_path, target):
+    if not Path(target).exists():
+        pytest.skip(f"{target} does not exist here")
+    data = court_csv(tmp_path / "court.csv")
+    proc = run_cli("audit", "--court-accounts", data, "--as-of", AS_OF, "--out", tmp_path / "r.xlsx",
+                   "--findings-csv", target)
+    assert proc.returncode == 2 and "not a regular file" in proc.stderr, proc.stderr
+    assert not (tmp_path / "r.xlsx").exists()
+
+
+def test_an_unwritable_output_folder_is_refused_before_the_audit(tmp_path):
+    data = tmp_path / "court.csv"
+    data.write_text("not, a, court, export\n")   # would be refused, but the output is checked first
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    proc = run_cli("audit", "--court-accounts", data, "--as-of", AS_OF, "--out", blocker / "r.xlsx")
+    assert proc.returncode == 2 and "--out r.xlsx" in proc.stderr and "not a folder" in proc.stderr, proc.stderr
+
+
+def test_a_name_too_long_names_the_output(tmp_path):
+    data = court_csv(tmp_path / "court.csv")
+    proc = run_cli("audit", "--court-accounts", data, "--as-of", AS_OF, "--out", tmp_path / ("r" * 300 + ".xlsx"))
+    assert proc.returncode == 2 and "file name is too long" in proc.stderr and "partial" not in proc.stderr
+
+
+def test_a_full_disk_names_the_output_not_a_temporary_file(tmp_path):
+    """A file-size limit stands in for a full disk: the write fails part way through."""
+    data = court_csv(tmp_path / "court.csv", rows=400)
+    out = tmp_path / "r.xlsx"
+
+    def small_files():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (12_000, 12_000))
+    proc = subprocess.run([str(EXE), "audit", "--court-accounts", str(data), "--as-of", AS_OF, "--out", str(out)],
+                          capture_output=True, text=True, preexec_fn=small_files, cwd=ROOT, timeout=600)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "r.xlsx" in proc.stderr and "larger than this disk" in proc.stderr
+    assert "partial" not in proc.stderr and ".auditor-run" not in proc.stderr
+    assert not out.exists() and no_staging_left(tmp_path)
+
+
+def test_planted_links_at_temporary_names_are_not_followed(tmp_path):
+    data = court_csv(tmp_path / "court.csv")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    for name in (".r.partial.xlsx", ".r.xlsx.partial", ".f.csv.partial"):
+        os.symlink(victim, tmp_path / name)
+    out = tmp_path / "r.xlsx"
+    proc = run_cli("audit", "--court-accounts", data, "--as-of", AS_OF, "--out", out,
+                   "--findings-csv", tmp_path / "f.csv")
+    assert proc.returncode == 0, proc.stderr
+    assert victim.read_text() == "precious"
+    assert not out.is_symlink() and out.is_file() and not (tmp_path / "f.csv").is_symlink()
+    openpyxl.load_workbook(out).close()
+
+
+def test_two_runs_writing_one_report_leave_one_valid_workbook(tmp_path):
+    data = court_csv(tmp_path / "court.csv", rows=2000)
+    out = tmp_path / "r.xlsx"
+    cmd = [str(EXE), "audit", "--court-accounts", str(data), "--as-of", AS_OF, "--out", str(out)]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+             for _ in range(2)]
+    results = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    wb = openpyxl.load_workbook(out, read_only=True)
+    assert "Summary" in wb.sheetnames
+    wb.close()
+    assert no_staging_left(tmp_path)
+
+
+def test_a_failed_run_leaves_the_previous_outputs(tmp_path):
+    """A second run that fails once its outputs are written (a firm workbook would replace an input)
+    leaves every output of the first run as it was."""
+    court = court_csv(tmp_path / "court.csv", rows=20)
+    out, fcsv = tmp_path / "r.xlsx", tmp_path / "f.csv"
+    first = run_cli("audit", "--court-accounts", court, "--as-of", AS_OF, "--out", out, "--split-by-firm",
+                    "--findings-csv", fcsv)
+    assert first.returncode == 0, first.stderr
+    before = {p.name: digest(p) for p in tmp_path.iterdir() if p.name != "court.csv"}
+    assert "r-firm-acme-llp.xlsx" in before
+    clash = write_xlsx(tmp_path / "r-firm-zed-llp.xlsx", ROSTER_HEADER, [["Zed LLP", "Zoe", "Attorney", "NC9", "zoe", "efiling"]])
+    before[clash.name] = digest(clash)
+    second = run_cli("audit", "--court-accounts", court, "--roster", clash, "--as-of", "2026-12-31", "--out", out,
+                     "--split-by-firm", "--findings-csv", fcsv)
+    assert second.returncode == 2, second.stdout
+    assert {p.name: digest(p) for p in tmp_path.iterdir() if p.name != "court.csv"} == before
+
+
+# --- killed at any moment: the previous outputs or all of the new ones ---------------------------
+
+def _inputs(folder: Path) -> list[str]:
+    court = court_csv(folder / "court.csv", rows=3000)
+    rows = [[f"Firm {i % 12} LLP", f"Person {i}", "Attorney", f"NC{i}", f"user{i}", "efiling"] for i in range(3000)]
+    roster = write_csv(folder / "roster.csv", ROSTER_HEADER, rows)
+    return ["--court-accounts", str(court), "--roster", str(roster)]
+
+
+def _state(folder: Path) -> dict[str, str]:
+    """Each output's audit date (workbooks: read from the Summary; CSV: its content digest)."""
+    out = {}
+    for p in sorted(folder.iterdir()):
+        if p.suffix == ".xlsx":
+            wb = openpyxl.load_workbook(p, read_only=True)
+            text = " ".join(str(v) for row in wb["Summary"].iter_rows(max_row=12, values_only=True) for v in row if v)
+            wb.close()
+            out[p.name] = "new" if "2026-11-30" in text else "old" if "2026-10-31" in text else text[:80]
+        elif p.suffix == ".csv":
+            out[p.name] = digest(p)
+    return out
+
+
+@pytest.fixture(scope="module")
+def kill_setup(tmp_path_factory):
+    base = tmp_path_factory.mktemp("kill")
+    args = _inputs(base)
+    ref = {}
+    timing = []
+    for as_of, name in (("2026-10-31", "old"), ("2026-11-30", "new")):
+        folder = base / name
+        folder.mkdir()
+        start = time.monotonic()
+        proc = subprocess.run([str(EXE), "audit", *args, "--as-of", as_of, "--out", str(folder / "r.xlsx"),
+                               "--split-by-firm", "--findings-csv", str(folder / "f.csv")],
+                              capture_output=True, text=True, cwd=ROOT, timeout=600)
+        assert proc.returncode == 0, proc.stderr
+        timing.append(time.monotonic() - start)
+        ref[name] = _state(folder)
+    ref["new_csv"] = digest(base / "new" / "f.csv")
+    ref["old_csv"] = digest(base / "old" / "f.csv")
+    return base, args, ref, max(timing)
+
+
+@pytest.mark.parametrize("sig, fraction", [
+    (signal.SIGKILL, 0.2), (signal.SIGKILL, 0.6), (signal.SIGKILL, 0.9), (signal.SIGKILL, 0.97),
+    (signal.SIGINT, 0.5), (signal.SIGINT, 0.95), (signal.SIGTERM, 0.5), (signal.SIGTERM, 0.95),
+], ids=lambda v: getattr(v, "name", str(v)))
+def test_a_killed_run_leaves_the_previous_outputs_or_all_new_ones(kill_setup, tmp_path, sig, fraction):
+    base, args, ref, duration = kill_setup
+    folder = tmp_path / "out"
+    shutil.copytree(base / "old", folder)
+    proc = subprocess.Popen([str(EXE), "audit", *args, "--as-of", "2026-11-30", "--out", str(folder / "r.xlsx"),
+                             "--split-by-firm", "--findings-csv", str(folder / "f.csv")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    time.sleep(duration * fraction)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=600)
+    assert "Traceback" not in err
+    after = _state(folder)
+    old = {k: ("old" if v == "old" else v) for k, v in ref["old"].items()}
+    new = {k: ("new" if v == "new" else v) for k, v in ref["new"].items()}
+    assert after in (old, new), (proc.returncode, err, after)
+    if sig != signal.SIGKILL:
+        assert no_staging_left(folder)
+        if after == old:
+            assert proc.returncode == 2 and "interrupted" in err
