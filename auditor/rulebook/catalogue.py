@@ -47,6 +47,9 @@ RULE_KEYS = {"id", "title", "severity", "applies_to", "when", "owner", "evidence
 REQUIRED_KEYS = ("id", "title", "severity", "applies_to", "when", "owner", "evidence", "remediation", "source",
                  "examples")
 OVERRIDE_KEYS = {"id", "enabled", "severity", "due_in_days", "blocks_readiness"}
+MAX_DUE_DAYS = 3650            # ten years
+MAX_YAML_DEPTH = 30
+MAX_RULES_FILE_BYTES = 1 << 20
 ID_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -89,7 +92,14 @@ class Rule:
 
 
 def _fail(path: Path, msg: str, rule_id: str | None = None):
+    if rule_id is not None and len(str(rule_id)) > 80:
+        rule_id = str(rule_id)[:80] + "…"
     raise RulesError(path.name, msg, rule_id=rule_id)
+
+
+def _check_due(due, path: Path, rid: str) -> None:
+    if due is not None and (not isinstance(due, int) or isinstance(due, bool) or not 0 <= due <= MAX_DUE_DAYS):
+        _fail(path, f"due_in_days must be a whole number of days from 0 to {MAX_DUE_DAYS:,}", rid)
 
 
 def _as_list(value, what: str, path: Path, rid: str) -> tuple[str, ...]:
@@ -109,8 +119,7 @@ def _flag(data: dict, key: str, default: bool, path: Path, rid: str) -> bool:
 
 def _due_days(data: dict, default: int | None, path: Path, rid: str) -> int | None:
     due = data.get("due_in_days", default)
-    if due is not None and (not isinstance(due, int) or isinstance(due, bool) or due < 0):
-        _fail(path, "due_in_days must be a whole number of days", rid)
+    _check_due(due, path, rid)
     return due
 
 
@@ -120,7 +129,7 @@ def build_rule(data: dict, path: Path) -> Rule:
         _fail(path, "a rule must be a mapping of fields")
     rid = data.get("id")
     if not isinstance(rid, str) or not ID_RE.match(rid):
-        _fail(path, f"rule id {rid!r} must be kebab-case (lower-case words joined by '-')", str(rid))
+        _fail(path, f"rule id {rl.short(rid)} must be kebab-case (lower-case words joined by '-')")
     unknown = set(data) - RULE_KEYS
     if unknown:
         _fail(path, f"unknown field(s): {', '.join(sorted(unknown))}", rid)
@@ -131,18 +140,18 @@ def build_rule(data: dict, path: Path) -> Rule:
         if not isinstance(data[key], str):
             _fail(path, f"{key} must be text", rid)
     if data["severity"] not in SEVERITIES:
-        _fail(path, f"severity {data['severity']!r} is not one of {', '.join(SEVERITIES)}", rid)
+        _fail(path, f"severity {rl.short(data['severity'])} is not one of {', '.join(SEVERITIES)}", rid)
     if data["owner"] not in OWNERS:
-        _fail(path, f"owner {data['owner']!r} is not one of {', '.join(OWNERS)}", rid)
+        _fail(path, f"owner {rl.short(data['owner'])} is not one of {', '.join(OWNERS)}", rid)
     applies = _as_list(data["applies_to"], "applies_to", path, rid)
     for kind in applies:
         if kind not in KINDS:
-            _fail(path, f"applies_to {kind!r} is not one of {', '.join(KINDS)}", rid)
+            _fail(path, f"applies_to {rl.short(kind)} is not one of {', '.join(KINDS)}", rid)
     needs = _as_list(data.get("needs", []), "needs", path, rid)
     for need in needs:
         kind, _, col = need.partition(".")
         if kind not in KINDS or (col and col not in {c.name for c in COLUMNS[kind]}):
-            _fail(path, f"needs {need!r}: expected an input kind ({', '.join(KINDS)}), optionally .column", rid)
+            _fail(path, f"needs {rl.short(need)}: expected an input kind ({', '.join(KINDS)}), optionally .column", rid)
     due = _due_days(data, None, path, rid)
     enabled = _flag(data, "enabled", True, path, rid)
     blocks = _flag(data, "blocks_readiness", False, path, rid)
@@ -185,18 +194,38 @@ def _check_examples(rule: Rule, path: Path) -> None:
                 _fail(path, f"examples.{group}[{i}] must have a 'record' mapping (and optional kind, note)", rule.id)
             kind = item.get("kind", rule.applies_to[0])
             if kind not in rule.applies_to:
-                _fail(path, f"examples.{group}[{i}]: kind {kind!r} is not in applies_to", rule.id)
+                _fail(path, f"examples.{group}[{i}]: kind {rl.short(kind)} is not in applies_to", rule.id)
             unknown = set(item["record"]) - set(fields_for(kind))
             if unknown:
                 _fail(path, f"examples.{group}[{i}]: unknown field(s) {', '.join(sorted(unknown))}", rule.id)
 
 
+def _check_structure(text: str, path: Path) -> None:
+    """Refuse YAML aliases (a few hundred bytes of them expand to gigabytes) and deep nesting,
+    from the parser's events, before anything is built."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line = event.start_mark.line + 1 if event.start_mark else 0
+        if isinstance(event, yaml.AliasEvent):
+            _fail(path, f"line {line}: YAML aliases (*{str(event.anchor)[:40]}) are not allowed in a rules "
+                        "file; write the value out")
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                _fail(path, f"line {line}: nested more than {MAX_YAML_DEPTH} levels deep")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
 def _read_yaml(path: Path):
     try:
+        if path.stat().st_size > MAX_RULES_FILE_BYTES:
+            raise RulesError(path.name, f"is larger than {MAX_RULES_FILE_BYTES >> 20} MB; a rules file is small text")
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise RulesError(path.name, f"cannot read: {exc.__class__.__name__}") from None
     try:
+        _check_structure(text, path)
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -219,7 +248,7 @@ def _add(rules: dict[str, Rule], rule: Rule, path: Path) -> None:
     taken = {a: r.id for r in rules.values() for a in (r.id, *r.aliases)}
     for name in (rule.id, *rule.aliases):
         if name in taken:
-            _fail(path, f"duplicate rule id {name!r} (already used by rule {taken[name]})", rule.id)
+            _fail(path, f"duplicate rule id {rl.short(name)} (already used by rule {taken[name]})", rule.id)
     rules[rule.id] = rule
 
 
@@ -239,12 +268,12 @@ def apply_user_file(rules: list[Rule], path: Path) -> list[Rule]:
             _fail(path, "every entry needs an id")
         rid = alias.get(entry["id"], entry["id"])
         if rid in seen:
-            _fail(path, f"duplicate rule id {rid!r} in this file", rid)
+            _fail(path, f"duplicate rule id {rl.short(rid)} in this file", rid)
         seen.add(rid)
         if rid in by_id and set(entry) <= OVERRIDE_KEYS:
             base = by_id[rid]
             if "severity" in entry and entry["severity"] not in SEVERITIES:
-                _fail(path, f"severity {entry['severity']!r} is not one of {', '.join(SEVERITIES)}", rid)
+                _fail(path, f"severity {rl.short(entry['severity'])} is not one of {', '.join(SEVERITIES)}", rid)
             by_id[rid] = replace(base, severity=entry.get("severity", base.severity),
                                  enabled=_flag(entry, "enabled", base.enabled, path, rid),
                                  blocks_readiness=_flag(entry, "blocks_readiness", base.blocks_readiness, path, rid),
@@ -255,7 +284,7 @@ def apply_user_file(rules: list[Rule], path: Path) -> list[Rule]:
                         f"enabled, severity, due_in_days and blocks_readiness (found {', '.join(extra)}); "
                         "to change its condition, disable it and add a rule with a new id", rid)
         elif set(entry) <= OVERRIDE_KEYS:
-            _fail(path, f"no rule {rid!r} to change (known rules: see 'auditor rules')", rid)
+            _fail(path, f"no rule {rl.short(rid)} to change (known rules: see 'auditor rules')", rid)
         else:
             new = build_rule(entry, path)
             _add(by_id, new, path)

@@ -10,13 +10,17 @@ fields).  Grammar::
                 | FIELD "in" "[" literal ("," literal)* "]"
                 | FIELD "not" "in" "[" ... "]"
                 | FIELD "is" "null" | FIELD "is" "not" "null"
-                | FIELD "matches" STRING      (the whole value must match; Python regex)
+                | FIELD "matches" STRING      (the whole value must match; RE2 syntax)
                 | FIELD                       (a yes/no field that is yes)
     literal    := "text" | 'text' | 12 | 3.5 | 2025-12-31 | true | false
 
 Inside quotes, ``\\``, ``\"`` and ``\'`` stand for the character after the backslash;
 any other backslash is kept as written, so ``matches "[a-z]+\.[a-z]+"`` means a
 literal dot.
+
+Patterns are run by RE2 (through pyarrow), in time linear in the text: a pattern RE2 cannot
+run (lookaround, backreferences) is refused when the rules file is loaded.  ``\w``, ``\d`` and
+``\s`` are ASCII there.  A condition is at most MAX_TERMS predicates, nested at most MAX_DEPTH deep.
 
 Missing values: a comparison, ``in``, ``matches`` or bare yes/no field is
 false when the field is blank; ``not`` turns false into true.  So
@@ -32,10 +36,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # Field types known to the language.
 TEXT, CATEGORY, DATE, BOOL, INT = "text", "category", "date", "bool", "int"
 CMP_OPS = ("==", "!=", "<", "<=", ">", ">=")
+MAX_DEPTH = 50        # parentheses and 'not' nested in one condition
+MAX_TERMS = 500       # predicates in one condition
+MAX_VALUES = 10_000   # values in one 'in [...]' list
 
 
 class ConditionError(ValueError):
@@ -142,6 +151,8 @@ class _Parser:
     def __init__(self, text: str):
         self.toks = _tokens(text)
         self.i = 0
+        self.depth = 0
+        self.terms = 0
 
     def peek(self, kind=None, value=None) -> bool:
         k, v, _ = self.toks[self.i]
@@ -150,7 +161,7 @@ class _Parser:
     def take(self, kind=None, value=None, what="") -> tuple:
         k, v, pos = self.toks[self.i]
         if not self.peek(kind, value):
-            got = "the end" if k == "end" else repr(v)
+            got = "the end" if k == "end" else short(v)
             raise ConditionError(f"expected {what or value or kind} at character {pos}, found {got}")
         self.i += 1
         return k, v, pos
@@ -175,14 +186,23 @@ class _Parser:
         return items[0] if len(items) == 1 else And(tuple(items))
 
     def unary(self):
-        if self.peek("kw", "not"):
-            self.i += 1
-            return Not(self.unary())
-        if self.peek("punct", "("):
-            self.i += 1
-            node = self.or_expr()
-            self.take("punct", ")", what="')'")
-            return node
+        if self.peek("kw", "not") or self.peek("punct", "("):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise ConditionError(f"nested more than {MAX_DEPTH} levels deep (parentheses and 'not')")
+            try:
+                if self.peek("kw", "not"):
+                    self.i += 1
+                    return Not(self.unary())
+                self.i += 1
+                node = self.or_expr()
+                self.take("punct", ")", what="')'")
+                return node
+            finally:
+                self.depth -= 1
+        self.terms += 1
+        if self.terms > MAX_TERMS:
+            raise ConditionError(f"more than {MAX_TERMS} terms; split the rule, or use 'in [...]' for a list of values")
         return self.predicate()
 
     def literal(self):
@@ -193,7 +213,7 @@ class _Parser:
         if k == "kw" and v in ("true", "false"):
             self.i += 1
             return v == "true"
-        raise ConditionError(f"expected a value at character {pos}, found {'the end' if k == 'end' else repr(v)}")
+        raise ConditionError(f"expected a value at character {pos}, found {'the end' if k == 'end' else short(v)}")
 
     def value_list(self):
         self.take("punct", "[", what="'['")
@@ -201,6 +221,8 @@ class _Parser:
         while self.peek("punct", ","):
             self.i += 1
             values.append(self.literal())
+            if len(values) > MAX_VALUES:
+                raise ConditionError(f"a list of more than {MAX_VALUES:,} values")
         self.take("punct", "]", what="']'")
         return tuple(values)
 
@@ -227,12 +249,30 @@ class _Parser:
         if self.peek("kw", "matches"):
             self.i += 1
             k, pattern, pos = self.take("string", what="a quoted pattern")
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ConditionError(f"pattern {pattern!r} is not a valid regular expression: {exc}") from None
+            linear_pattern(pattern)
             return Matches(name, pattern)
         return IsTrue(name)
+
+
+def _anchored(pattern: str) -> str:
+    return f"^(?:{pattern})$"
+
+
+def short(value: object, limit: int = 60) -> str:
+    """A value as shown in an error message: repr, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def linear_pattern(pattern: str) -> str:
+    """``pattern`` when RE2 (linear time) can run it, else ConditionError saying why."""
+    try:
+        pc.match_substring_regex(pa.array([""], pa.string()), pattern=_anchored(pattern))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        why = " ".join(str(exc).split())[:120]
+        raise ConditionError(f"pattern {short(pattern)} cannot be run in linear time (RE2 syntax: no lookaround "
+                             f"or backreferences): {why}") from None
+    return pattern
 
 
 def parse(text: str):
@@ -260,7 +300,7 @@ def check(node, fields: dict[str, Field]) -> None:
         return
     f = fields.get(node.field)
     if f is None:
-        raise ConditionError(f"unknown field {node.field!r}")
+        raise ConditionError(f"unknown field {short(node.field)}")
     if isinstance(node, IsNull):
         return
     if isinstance(node, IsTrue):
@@ -287,9 +327,9 @@ def _check_value(f: Field, v: object) -> None:
         INT: isinstance(v, (int, float)) and not isinstance(v, bool),
     }[f.dtype]
     if not ok:
-        raise ConditionError(f"{v!r} is not a {f.dtype} value for {f.name}")
+        raise ConditionError(f"{short(v)} is not a {f.dtype} value for {f.name}")
     if f.dtype == CATEGORY and f.categories and v not in f.categories:
-        raise ConditionError(f"{v!r} is not a value of {f.name} (one of: {', '.join(f.categories)})")
+        raise ConditionError(f"{short(v)} is not a value of {f.name} (one of: {', '.join(f.categories)})")
 
 
 # Evaluation: vectorised over a DataFrame ------------------------------------------------------
@@ -314,7 +354,9 @@ def evaluate(node, frame: pd.DataFrame) -> np.ndarray:
     if isinstance(node, IsTrue):
         return _filled(s == True)  # noqa: E712 (nullable boolean)
     if isinstance(node, Matches):
-        return _filled(s.astype("string[pyarrow]").str.fullmatch(node.pattern))
+        arr = pa.array(s.astype("string[pyarrow]").array)
+        hit = pc.fill_null(pc.match_substring_regex(arr, pattern=_anchored(node.pattern)), False)
+        return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
     if isinstance(node, In):
         inside = s.isin([_scalar(v) for v in node.values]).to_numpy(dtype=bool)
         return (~inside if node.negated else inside) & s.notna().to_numpy(dtype=bool)
