@@ -120,13 +120,18 @@ def _redact_outsiders(ours: pd.DataFrame, key: str, shared: pd.DataFrame) -> pd.
     names -= set(shared.loc[mine, "name"].dropna().astype(str))
     if not names:
         return ours
+    evidence = ours["evidence"].astype(object)
+    texts = {e for e in evidence.dropna() if isinstance(e, str)}
+    joined = "\n".join(texts)
+    names = [n for n in names if n in joined]   # a plain substring test first: few names are in the evidence
+    if not names:
+        return ours
     # whole names only (an outsider "John Smith" must not garble the firm's own "John Smithson"),
     # longest first, all in one pass over each distinct evidence text
     pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
                          + r")(?!\w)")
-    evidence = ours["evidence"].astype(object)
-    distinct = {e: pattern.sub(OUTSIDER, e) for e in set(evidence.dropna()) if isinstance(e, str)}
-    return ours.assign(evidence=evidence.map(lambda e: distinct.get(e, e)).astype("string[pyarrow]"))
+    distinct = {e: pattern.sub(OUTSIDER, e) for e in texts}
+    return ours.assign(evidence=evidence.map(distinct).astype("string[pyarrow]"))
 
 
 def _firm_rules(result: AuditResult, inputs: list[InputTable]) -> list[RuleRun]:
