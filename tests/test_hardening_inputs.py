@@ -81,3 +81,22 @@ def test_eight_thousand_user_courts_load_in_seconds(tmp_path):
                    "--out", out)
     assert proc.returncode == 0, proc.stderr
     assert time.monotonic() - start < 60   # it ran past 300 s when each court was merged one at a time
+
+
+def test_range_bomb_is_skipped_with_skip_bad_files_and_refused_by_validate(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(HOSTILE))
+    import make_bombs
+
+    bomb = make_bombs.xlsx_with_far_cell(tmp_path / "bomb.xlsx", "XFD300000", 300000)
+    ods = make_bombs.ods(tmp_path / "rows.ods", rows=20_000_000)
+    out = tmp_path / "r.xlsx"
+    proc = run_cli("audit", "--court-accounts", bomb, "--court-accounts", ods, "--court-accounts",
+                   HOSTILE / "crlf.csv", "--skip-bad-files", "--as-of", AS_OF, "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "skipped: bomb.xlsx, rows.ods" in proc.stdout
+    assert out.exists()
+    proc = run_cli("validate", bomb, ods)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "XFD300000" in proc.stdout + proc.stderr and "20,000,001" in proc.stdout + proc.stderr
