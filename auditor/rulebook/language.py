@@ -37,7 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
+
+from auditor.rulebook.patterns import PatternError, full_matches, linear_pattern, short
 
 # Field types known to the language.
 TEXT, CATEGORY, DATE, BOOL, INT = "text", "category", "date", "bool", "int"
@@ -249,30 +250,12 @@ class _Parser:
         if self.peek("kw", "matches"):
             self.i += 1
             k, pattern, pos = self.take("string", what="a quoted pattern")
-            linear_pattern(pattern)
+            try:
+                linear_pattern(pattern)
+            except PatternError as exc:
+                raise ConditionError(str(exc)) from None
             return Matches(name, pattern)
         return IsTrue(name)
-
-
-def _anchored(pattern: str) -> str:
-    return f"^(?:{pattern})$"
-
-
-def short(value: object, limit: int = 60) -> str:
-    """A value as shown in an error message: repr, cut to ``limit`` characters."""
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def linear_pattern(pattern: str) -> str:
-    """``pattern`` when RE2 (linear time) can run it, else ConditionError saying why."""
-    try:
-        pc.match_substring_regex(pa.array([""], pa.string()), pattern=_anchored(pattern))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        why = " ".join(str(exc).split())[:120]
-        raise ConditionError(f"pattern {short(pattern)} cannot be run in linear time (RE2 syntax: no lookaround "
-                             f"or backreferences): {why}") from None
-    return pattern
 
 
 def parse(text: str):
@@ -355,8 +338,7 @@ def evaluate(node, frame: pd.DataFrame) -> np.ndarray:
         return _filled(s == True)  # noqa: E712 (nullable boolean)
     if isinstance(node, Matches):
         arr = pa.array(s.astype("string[pyarrow]").array)
-        hit = pc.fill_null(pc.match_substring_regex(arr, pattern=_anchored(node.pattern)), False)
-        return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+        return full_matches(arr, node.pattern)
     if isinstance(node, In):
         inside = s.isin([_scalar(v) for v in node.values]).to_numpy(dtype=bool)
         return (~inside if node.negated else inside) & s.notna().to_numpy(dtype=bool)
