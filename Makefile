@@ -33,6 +33,7 @@ test: $(STAMP) system-deps
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py
 	$(PY) benchmarks/bench_upload.py
+	$(PY) benchmarks/bench_hostile.py
 
 docs: $(STAMP)
 	$(VENV)/bin/auditor rules --format markdown > docs/rules.md

@@ -230,7 +230,7 @@ def write(result: AuditResult, path, *, split_by_firm: bool = False, findings_cs
         finals = [stage.final(p) for p in staged]
         # a firm workbook whose name is an input's: refused before anything moves
         check([("the firm workbook", p) for p in finals[1:] if p.suffix == ".xlsx" and split_by_firm], inputs)
-        stage.commit(first_last=path, then=(lambda: on_committed(finals)) if on_committed else None)
+        stage.commit(last=path, then=(lambda: on_committed(finals)) if on_committed else None)
     finally:
         stage.discard()
     return finals

@@ -166,6 +166,7 @@ class Staging:
 
     def __init__(self) -> None:
         self._stages: dict[Path, Path] = {}   # final folder -> its private staging folder
+        self._given: dict[Path, Path] = {}    # final folder -> the folder as the caller wrote it
         self._labels: dict[Path, str] = {}
 
     def path(self, final, label: str | None = None) -> Path:
@@ -180,6 +181,7 @@ class Staging:
             except OSError as exc:
                 raise OutputError(f"cannot write {label or final.name}: {describe(exc)}") from None
             self._stages[folder] = stage
+            self._given[folder] = final.parent
         self._labels[stage / final.name] = label or final.name
         return stage / final.name
 
@@ -188,19 +190,19 @@ class Staging:
         return [folder / item.name for folder, stage in self._stages.items() for item in sorted(stage.iterdir())]
 
     def final(self, staged: Path) -> Path:
-        """The path a staged file will have once moved into place."""
+        """The path a staged file will have once moved into place (in the folder as given)."""
         for folder, stage in self._stages.items():
             if staged.is_relative_to(stage):
-                return folder / staged.relative_to(stage)
+                return self._given[folder] / staged.relative_to(stage)
         raise ValueError(f"{staged} is not staged here")
 
-    def commit(self, first_last: Path | None = None, then=None) -> None:
-        """Move every staged item into place (``first_last``, the main report, last of all), then
+    def commit(self, last: Path | None = None, then=None) -> None:
+        """Move every staged item into place (``last``, the main report, last of all), then
         call ``then()``; SIGINT and SIGTERM wait until both are done."""
         moves = [(stage / f.name, f) for f in self.finals()
                  for stage in [self._stages[f.parent]]]
-        if first_last is not None:
-            last = first_last.parent.resolve() / first_last.name
+        if last is not None:
+            last = last.parent.resolve() / last.name
             moves.sort(key=lambda m: m[1] == last)
         with _signals_deferred():
             for src, dst in moves:
