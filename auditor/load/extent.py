@@ -58,18 +58,29 @@ def column_letters(number: int) -> str:
     return out
 
 
+_DAMAGED = (zipfile.BadZipFile, ET.ParseError, KeyError, OSError, EOFError, ValueError)
+
+
 def check_extent(path: str, name: str, family: str, sheet_index: int, sheet: str, limits) -> None:
-    """InputError when sheet ``sheet_index`` (in workbook order) reaches past the limits."""
+    """InputError when sheet ``sheet_index`` (in workbook order) of an .xlsx reaches past the limits."""
+    if family != "xlsx":
+        return   # .ods: check_ods, before the reader opens it; .xls, .xlsb: the reader's bounds after opening
     try:
-        if family == "xlsx":
-            extent = _xlsx_extent(path, sheet_index)
-        elif family == "ods":
-            extent = _ods_extent(path, sheet_index)
-        else:
-            return   # binary workbooks (.xls, .xlsb): the reader's own bounds are checked after opening
-    except (zipfile.BadZipFile, ET.ParseError, KeyError, OSError, EOFError, ValueError) as exc:
+        extent = _xlsx_extent(path, sheet_index)
+    except _DAMAGED as exc:
         raise InputError(name, f"sheet {sheet!r} is damaged and cannot be read ({type(exc).__name__})") from None
     if extent is not None:
+        refuse_extent(name, sheet, extent.rows, extent.columns, limits)
+
+
+def check_ods(path: str, name: str, limits) -> None:
+    """InputError when any table of an .ods reaches past the limits: the reader expands every
+    table's repeated rows and columns as soon as it opens the file."""
+    try:
+        extents = _ods_extents(path)
+    except _DAMAGED as exc:
+        raise InputError(name, f"is damaged and cannot be read as a workbook ({type(exc).__name__})") from None
+    for sheet, extent in extents:
         refuse_extent(name, sheet, extent.rows, extent.columns, limits)
 
 
@@ -161,39 +172,34 @@ def _walk(data: bytes, start_row: int) -> tuple[int, int]:
     return rows, columns
 
 
-def _ods_extent(path: str, index: int) -> Extent | None:
+def _ods_extents(path: str) -> list[tuple[str, Extent]]:
+    """(name, extent) of every table of an OpenDocument spreadsheet, in order."""
     t, o, x = (f"{{{_ODS[k]}}}" for k in ("table", "office", "text"))
     table_tag, row_tag = f"{t}table", f"{t}table-row"
     cell_tags = (f"{t}table-cell", f"{t}covered-table-cell")
+    out: list[tuple[str, Extent]] = []
     with zipfile.ZipFile(path) as z, z.open("content.xml") as stream:
-        seen = -1
         row = rows = columns = 0
-        inside = False
         for event, el in ET.iterparse(stream, events=("start", "end")):
             if el.tag == table_tag:
                 if event == "start":
-                    seen += 1
-                    inside = seen == index
-                    row = 0
-                elif inside:
-                    return Extent(rows, columns)
+                    row = rows = columns = 0
                 else:
+                    out.append((el.get(f"{t}name", ""), Extent(rows, columns)))
                     el.clear()
                 continue
-            if not inside or event != "end":
+            if event != "end" or el.tag != row_tag:
                 continue
-            if el.tag == row_tag:
-                repeat = int(el.get(f"{t}number-rows-repeated", "1"))
-                col = last = 0
-                for cell in el:
-                    if cell.tag not in cell_tags:
-                        continue
-                    span = int(cell.get(f"{t}number-columns-repeated", "1"))
-                    col += span
-                    if cell.get(f"{o}value-type") is not None or cell.find(f"{x}p") is not None:
-                        last = col
-                if last:
-                    rows, columns = max(rows, row + repeat), max(columns, last)
-                row += repeat
-                el.clear()
-        return Extent(rows, columns) if seen >= index else None
+            repeat = int(el.get(f"{t}number-rows-repeated", "1"))
+            col = last = 0
+            for cell in el:
+                if cell.tag not in cell_tags:
+                    continue
+                col += int(cell.get(f"{t}number-columns-repeated", "1"))
+                if cell.get(f"{o}value-type") is not None or cell.find(f"{x}p") is not None:
+                    last = col
+            if last:
+                rows, columns = max(rows, row + repeat), max(columns, last)
+            row += repeat
+            el.clear()
+    return out
