@@ -224,12 +224,13 @@ def write(result: AuditResult, path, *, split_by_firm: bool = False, findings_cs
         staged = [write_report(result, stage.path(path, f"the report {path.name}"))]
         if split_by_firm:
             staged += write_firm_reports(result, staged[0])
+        # a firm workbook named as an input or as a findings file: refused before anything moves
+        check([*(("the firm workbook", stage.final(p)) for p in staged[1:]), ("--findings-csv", findings_csv),
+               ("--findings-parquet", findings_parquet)], inputs)
         for target, fmt in ((findings_csv, "csv"), (findings_parquet, "parquet")):
             if target is not None:
                 staged.append(_save_findings(result, stage.path(target), fmt))
         finals = [stage.final(p) for p in staged]
-        # a firm workbook whose name is an input's: refused before anything moves
-        check([("the firm workbook", p) for p in finals[1:] if p.suffix == ".xlsx" and split_by_firm], inputs)
         stage.commit(last=path, then=(lambda: on_committed(finals)) if on_committed else None)
     finally:
         stage.discard()

@@ -247,3 +247,13 @@ def test_a_killed_run_leaves_the_previous_outputs_or_all_new_ones(kill_setup, tm
         assert no_staging_left(folder)
         if after == old:
             assert proc.returncode == 2 and "interrupted" in err
+
+
+def test_a_findings_file_named_like_a_firm_workbook_is_refused(tmp_path):
+    roster = write_csv(tmp_path / "roster.csv", ROSTER_HEADER, [["Acme LLP", "Ann Lee", "Attorney", "NC1", "annlee",
+                                                                 "efiling"]])
+    out = tmp_path / "r.xlsx"
+    proc = run_cli("audit", "--roster", roster, "--as-of", AS_OF, "--out", out, "--split-by-firm",
+                   "--findings-csv", tmp_path / "r-firm-acme-llp.xlsx")
+    assert proc.returncode == 2 and "is the output of the firm workbook" in proc.stderr, proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv"]
