@@ -13,7 +13,6 @@ import argparse
 import csv
 import datetime as dt
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path

@@ -7,7 +7,6 @@ collide with itself or another run, or leave a mixed set when it fails or is kil
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import os
 import resource
