@@ -164,7 +164,9 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
 
     if Path(out).suffix.lower() != ".xlsx":  # say so before any data is read
         raise click.UsageError(f"--out must name an .xlsx file, not {Path(out).name!r}")
-    inputs = [*court_accounts, *roster, *pacer_accounts, *rules_files, *courts_files]
+    from auditor.load.detect import input_files
+
+    inputs = [*input_files([*court_accounts, *roster, *pacer_accounts]), *rules_files, *courts_files]
     api.check_outputs(out, findings_csv=findings_csv, findings_parquet=findings_parquet, inputs=inputs)
     progress = Progress(show_progress or (not quiet and sys.stderr.isatty()))
     from auditor.calendar import Calendar

@@ -256,3 +256,14 @@ def test_a_findings_file_named_like_a_firm_workbook_is_refused(tmp_path):
                    "--findings-csv", tmp_path / "r-firm-acme-llp.xlsx")
     assert proc.returncode == 2 and "is the output of the firm workbook" in proc.stderr, proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv"]
+
+
+def test_an_output_equal_to_a_file_inside_an_input_folder_is_refused(tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    data = court_csv(folder / "court.csv")
+    before = digest(data)
+    proc = run_cli("audit", "--court-accounts", folder, "--as-of", AS_OF, "--out", tmp_path / "r.xlsx",
+                   "--findings-csv", data)
+    assert proc.returncode == 2 and "is the input court.csv" in proc.stderr, proc.stderr
+    assert digest(data) == before and not (tmp_path / "r.xlsx").exists()
