@@ -12,7 +12,7 @@ import hashlib
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 import pandas as pd
 
@@ -33,6 +33,17 @@ def _quiet(_: str) -> None:
     pass
 
 
+def load_input(path, kind: str, *, sheet=None, court=None, firm=None, known_courts=None, limits=None,
+               header_map: Mapping[str, str | None] | None = None) -> InputTable:
+    """Read one input file (the load stage) and type and check its cells (the validate stage).
+    ``header_map``: headers as written -> canonical columns, see ``auditor.load.table.read_table``."""
+    from auditor.load.table import Limits, read_table
+    from auditor.validate.table import validate_table
+
+    raw = read_table(path, kind, sheet=sheet, limits=limits or Limits(), header_map=header_map)
+    return validate_table(raw, court=court, firm=firm, known_courts=known_courts)
+
+
 def load_inputs(files: dict[str, Iterable], *, court: str | None = None, firm: str | None = None,
                 calendar: Calendar | None = None, limits=None, skip_bad_files: bool = False,
                 progress: Progress = _quiet, header_maps: dict | None = None) -> list[InputTable]:
@@ -40,7 +51,6 @@ def load_inputs(files: dict[str, Iterable], *, court: str | None = None, firm: s
     A bad file stops the run, or with ``skip_bad_files`` is listed as skipped (with its reason) and the
     others go on.  ``header_maps`` gives, per file path, headers as written -> canonical columns chosen
     by the user for that file only."""
-    from auditor.validate.table import load_input
     from auditor.load.detect import input_files
     from auditor.load.table import Limits
 
@@ -252,5 +262,5 @@ def _save_findings(result: AuditResult, path: Path, fmt: str) -> Path:
     return path
 
 
-__all__ = ["audit", "audit_tables", "load_inputs", "check_outputs", "write", "write_findings",
+__all__ = ["audit", "audit_tables", "load_input", "load_inputs", "check_outputs", "write", "write_findings",
            "as_of_warning", "AuditorError"]

@@ -17,7 +17,7 @@ import pytest
 
 from auditor.errors import InputError
 from auditor.load.table import read_table
-from auditor.validate.table import load_input
+from auditor.api import load_input
 from conftest import run_cli
 
 # The corpus lives in the shared folder beside the project (CI clones the project next to it).

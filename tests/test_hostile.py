@@ -161,7 +161,7 @@ def test_all_files_bad_with_skip_is_refused(tmp_path, capfd):
 
 def test_what_the_loader_keeps_from_hostile_files():
     """Spot checks on values, not just counts: text kept as written, dates understood."""
-    from auditor.validate.table import load_input
+    from auditor.api import load_input
 
     latin = load_input(HOSTILE / "latin1.csv", "court_accounts").records
     assert list(latin["filer_name"]) == ["Müller, Jürgen", "García, François"]

@@ -28,7 +28,7 @@ from auditor import columns as C
 from auditor.api import audit_tables
 from auditor.errors import InputError
 from auditor.report.workbook import write_report
-from auditor.validate.table import load_input
+from auditor.api import load_input
 
 SETTINGS = settings(max_examples=int(os.environ.get("PROPERTY_EXAMPLES", 60)), deadline=None, suppress_health_check=list(HealthCheck))
 KIND = C.COURT_ACCOUNTS

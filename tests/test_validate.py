@@ -12,7 +12,7 @@ from auditor import columns as C
 from auditor.errors import InputError
 from auditor.load.table import Limits
 from auditor.model import DATA_ISSUE_CODES, DATA_ISSUE_COLUMNS
-from auditor.validate.table import load_input
+from auditor.api import load_input
 
 KNOWN = {"ncmb": "ncmb", "ncmbk": "ncmb", "ncwb": "ncwb", "ncwbk": "ncwb"}
 

@@ -16,7 +16,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor import normalize as nz
-from auditor.columns import PACER_ACCOUNTS
 from auditor.derive.identity import SAME, UNKNOWN, Side, components, decide, email_groups
 
 _MAX_REASONS = 3

@@ -22,7 +22,6 @@ import re
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import numpy as np

@@ -22,7 +22,7 @@ from pandera.errors import SchemaErrors
 from auditor import columns as C
 from auditor.columns import PERSON_COLUMN
 from auditor.errors import InputError
-from auditor.load.table import Limits, RawTable, read_table
+from auditor.load.table import RawTable
 from auditor.model import FILE_COL, KIND_COL, ROW_COL, SHEET_COL, InputTable
 from auditor.validate.issues import Issues
 from auditor.validate.coerce import (
@@ -343,10 +343,3 @@ def _attorney_bar(kind: str, frame, text, rejected, issues: Issues) -> None:
     if missing.any():
         issues.add(frame.index[missing], "bar_id", text["bar_id"],
                    "attorney without bar id: identified by name", "warning", "attorney-without-bar")
-
-
-def load_input(path, kind, *, sheet=None, court=None, firm=None, known_courts=None,
-               limits: Limits = Limits(), header_map: Mapping[str, str | None] | None = None) -> InputTable:
-    """Read and validate one input file (``header_map``: see ``auditor.load.table.read_table``)."""
-    raw = read_table(path, kind, sheet=sheet, limits=limits, header_map=header_map)
-    return validate_table(raw, court=court, firm=firm, known_courts=known_courts)
