@@ -211,18 +211,23 @@ def check_outputs(out=None, *, findings_csv=None, findings_parquet=None, inputs:
 
 
 def write(result: AuditResult, path, *, split_by_firm: bool = False, findings_csv=None, findings_parquet=None,
-          inputs: Iterable | None = None, on_committed: Callable[[list[Path]], None] | None = None) -> list[Path]:
-    """Write the report, with ``split_by_firm`` one workbook per firm, and the findings CSV / Parquet
-    files asked for; return the paths written (the report first).
+          inputs: Iterable | None = None, on_committed: Callable[[list[Path]], None] | None = None,
+          progress: Progress = _quiet) -> list[Path]:
+    """Write the report, with ``split_by_firm`` one workbook per firm and their index (index.csv) in a
+    folder beside the report named after it, and the findings CSV / Parquet files asked for; return
+    the paths written: the report first, then the index and the firm workbooks, then the exports.
 
     All or nothing: every output is written into a private staging folder beside its target and
     moved into place only when all were written, so a failure or an interrupted run leaves the
-    previous outputs as they were.  No output may be one of ``inputs`` (default: the audited
-    files) or another output.  ``on_committed(paths)`` runs once every output is in place (a
-    record of the run kept elsewhere is written there, never before).
+    previous outputs as they were (a previous run's firm folder is replaced only then).  No output
+    may be one of ``inputs`` (default: the audited files) or another output.  ``on_committed(paths)``
+    runs once every output is in place (a record of the run kept elsewhere is written there, never before).
     """
+    import shutil
+
     from auditor.outputs import Staging, check_outputs as check
-    from auditor.report.workbook import write_firm_reports, write_report
+    from auditor.report.firms import all_firms, file_names, firm_rows, split_folder, write_split
+    from auditor.report.workbook import prepare, write_report
 
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
@@ -230,10 +235,18 @@ def write(result: AuditResult, path, *, split_by_firm: bool = False, findings_cs
     inputs = [t.path for t in result.inputs if t.path] if inputs is None else list(inputs)
     check([("--out", path), ("--findings-csv", findings_csv), ("--findings-parquet", findings_parquet)], inputs)
     stage = Staging()
+    old = None
     try:
-        staged = [write_report(result, stage.path(path, f"the report {path.name}"))]
+        staged_report = stage.path(path, f"the report {path.name}")
         if split_by_firm:
-            staged += write_firm_reports(result, staged[0])
+            prep = prepare(result)
+            firms = all_firms(result, prep)
+            files = file_names(firms)
+            index = firm_rows(result, prep, firms, files)
+            staged = [write_report(result, staged_report, firms_sheet=index, prep=prep)]
+            staged += write_split(result, staged_report, prep, firms, files, index, progress=progress)
+        else:
+            staged = [write_report(result, staged_report)]
         # a firm workbook named as an input or as a findings file: refused before anything moves
         check([*(("the firm workbook", stage.final(p)) for p in staged[1:]), ("--findings-csv", findings_csv),
                ("--findings-parquet", findings_parquet)], inputs)
@@ -241,9 +254,19 @@ def write(result: AuditResult, path, *, split_by_firm: bool = False, findings_cs
             if target is not None:
                 staged.append(_save_findings(result, stage.path(target), fmt))
         finals = [stage.final(p) for p in staged]
+        folder = split_folder(path)
+        if split_by_firm and folder.exists():   # the previous run's firm folder, set aside until the commit
+            old = folder.with_name(f".{folder.name}.previous")
+            shutil.rmtree(old, ignore_errors=True)
+            folder.rename(old)
         stage.commit(last=path, then=(lambda: on_committed(finals)) if on_committed else None)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+            old = None
     finally:
         stage.discard()
+        if old is not None and not split_folder(path).exists():
+            old.rename(split_folder(path))   # the run failed: the previous firm folder stays
     return finals
 
 

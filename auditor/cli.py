@@ -183,7 +183,7 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
         click.echo(f"auditor: warning: {shown_name(issue.file)}: {shown_name(issue.reason)}", err=True)
     progress(f"writing {shown_name(out)} ({len(result.findings):,} findings)")
     written = api.write(result, out, split_by_firm=split_by_firm, findings_csv=findings_csv,
-                        findings_parquet=findings_parquet, inputs=inputs)
+                        findings_parquet=findings_parquet, inputs=inputs, progress=progress)
     f = result.findings
     counts = f["severity"].value_counts()
     summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in SEVERITIES)
@@ -194,8 +194,10 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
                + (f"; skipped: {', '.join(skipped)}" if skipped else "") + f"; report: {shown_name(written[0])}")
     extras = written[1:]
     exports = extras[len(extras) - bool(findings_csv) - bool(findings_parquet):]
-    for extra in extras[:len(extras) - len(exports)]:
-        click.echo(f"firm report: {shown_name(extra)}")
+    books = extras[:len(extras) - len(exports)]
+    if books:   # the index, then the firm workbooks
+        click.echo(f"firm workbooks: {len(books) - 1} in {shown_name(books[0].parent)} "
+                   f"(index: {shown_name(books[0])})")
     for extra, label in zip(exports, [x for x, t in (("CSV", findings_csv), ("Parquet", findings_parquet)) if t]):
         click.echo(f"findings {label}: {shown_name(extra)}")
     if fail_on:

@@ -44,10 +44,11 @@ DATA_ISSUE_CODES = {
 }
 
 FINDING_COLUMNS = [
-    "finding_id", "rule_id", "severity", "title", "court_id", "firm_name", "person_name", "bar_id",
-    "cmecf_login", "pacer_username", "evidence", "remediation", "owner", "due_date", "status",
+    "finding_id", "rule_id", "severity", "title", "court_id", "firm_name", "person_name", "email", "bar_id",
+    "cmecf_login", "pacer_username", "evidence", "remediation", "owner", "due_date", "status", "notes",
     "first_seen", "source",
 ]
+# notes: free text for the person working the finding (empty when the audit writes it)
 SEVERITIES = ("high", "medium", "low", "info")
 STATUSES = ("Open", "In progress", "Resolved", "Accepted")
 

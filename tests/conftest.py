@@ -46,11 +46,14 @@ def run_cli(*args, cwd=None) -> subprocess.CompletedProcess:
 
 
 def sheet_rows(path: Path, sheet: str) -> list[dict]:
-    """A table sheet as a list of dicts keyed by its header row."""
+    """A table sheet as a list of dicts keyed by its header row, headers read back as the column ids
+    the exports use ("Finding ID" -> finding_id)."""
+    from auditor.report.format import HEADER_IDS
+
     wb = openpyxl.load_workbook(path, read_only=True)
     rows = list(wb[sheet].iter_rows(values_only=True))
     wb.close()
-    header = list(rows[0])
+    header = [HEADER_IDS.get(h, h) for h in rows[0]]
     return [dict(zip(header, r)) for r in rows[1:] if any(v is not None for v in r)]
 
 

@@ -97,10 +97,12 @@ def test_workbook_has_the_sheets_and_columns(report):
     wb = openpyxl.load_workbook(report)
     assert wb.sheetnames[:4] == ["Summary", "Findings", "Data issues", "Rules"]
     header = [c.value for c in wb["Findings"][1]]
-    for col in ["finding_id", "rule_id", "severity", "title", "court_id", "firm_name", "person_name", "bar_id",
-                "cmecf_login", "pacer_username", "evidence", "remediation", "owner", "due_date", "status",
-                "first_seen", "source"]:
+    for col in ["Finding ID", "Rule", "Severity", "Problem", "Court", "Firm", "Person", "E-mail", "Bar ID",
+                "CM/ECF login", "PACER username", "Evidence", "What to do", "Who acts", "Due date", "Status",
+                "Notes", "First seen", "Source (file, row)", "Related findings"]:
         assert col in header
+    assert header[:3] == ["Finding ID", "Severity", "Person"]  # who, and the evidence, near the left
+    assert header.index("Evidence") < 8
     assert wb["Findings"].tables, "Findings must be an Excel table"
 
 
@@ -260,16 +262,29 @@ def test_split_by_firm_gives_each_firm_its_own_rows_only(inputs, tmp_path):
     out = tmp_path / "court.xlsx"
     proc = run_cli("audit", "--court-accounts", inputs["court"], "--roster", inputs["roster_a"],
                    "--roster", inputs["roster_b"], "--pacer-accounts", inputs["pacer"], "--firm",
-                   "Smith & Jones, LLP", "--as-of", "2026-11-30", "--split-by-firm", "--out", out)
+                   "Smith & Jones, LLP", "--as-of", "2026-11-30", "--split-by-firm", "--progress", "--out", out)
     assert proc.returncode == 0, proc.stderr
-    firm_files = sorted(tmp_path.glob("court-firm-*.xlsx"))
-    names = {p.name for p in firm_files}
-    assert {"court-firm-smith-and-jones-llp.xlsx", "court-firm-brown-pc.xlsx"} <= names
-    brown = tmp_path / "court-firm-brown-pc.xlsx"
+    folder = tmp_path / "court-firms"
+    books = len(list(folder.glob("*.xlsx")))
+    assert f"firm workbooks: 0 of {books}" in proc.stderr and f"firm workbooks: {books} of {books}" in proc.stderr
+    assert f"firm workbooks: {len(list(folder.glob('*.xlsx')))} in {folder}" in proc.stdout
+    assert len(proc.stdout.splitlines()) == 2  # the report line and the firm workbooks line, not one per firm
+    names = {p.name for p in folder.glob("*.xlsx")}
+    assert {"Smith & Jones, LLP.xlsx", "Brown PC.xlsx"} <= names, names
+    index = (folder / "index.csv").read_text(encoding="utf-8")
+    assert "Brown PC,Brown PC.xlsx," in index
+    brown = folder / "Brown PC.xlsx"
     text = "\n".join(all_text(brown, s) for s in openpyxl.load_workbook(brown, read_only=True).sheetnames)
     assert "White, Kim" in text
     for outsider in ("Roe, Jane", "Smith, John", "Gone Person", "smith.csv", "Gray, Mary"):
         assert outsider not in text
+    # the court's own report names the PACER account's holder; the firm's copy does not
+    master = all_text(out, "Findings")
+    assert "gives Tom Black as the holder of PACER username tomblack1" in master
+    gray = folder / "Gray LLC.xlsx"
+    gray_text = "\n".join(all_text(gray, s) for s in openpyxl.load_workbook(gray, read_only=True).sheetnames)
+    assert "Gray, Mary" in gray_text and "tomblack1" in gray_text and "Tom Black" not in gray_text
+    assert "gives (a person outside this firm) as the holder" in gray_text
 
 
 def test_out_must_be_xlsx_before_anything_is_read(inputs, tmp_path):

@@ -147,7 +147,9 @@ def test_pacer_account_holder(findings, user):
         return
     assert [h["rule_id"] for h in hits] == [rule]
     assert words in hits[0]["evidence"]
-    assert holder not in hits[0]["evidence"]   # a firm's copy never names the holder
+    # the court's own report names the holder; a firm's copy puts "(a person outside this firm)" in its
+    # place (test_audit_e2e.py::test_split_by_firm_gives_each_firm_its_own_rows_only)
+    assert hits[0]["rule_id"] != "holder-name-mismatch" or holder in hits[0]["evidence"]
 
 
 def test_placeholders_mean_no_account(findings):

@@ -5,7 +5,7 @@ import datetime as dt
 import openpyxl
 
 from auditor.report.workbook import write_report
-from auditor.report.format import SEVERITY_FILLS
+from auditor.report.format import HEADER_IDS, SEVERITY_FILLS
 from test_report import finding, findings_frame, issues_frame, make_result
 
 ODD_TEXT = ["a < b & c > d", "  spaced  ", "Zoë 😀 Ōtsuka", "]]></t></is></c><c r=\"A9\"><f>1+1</f>",
@@ -21,7 +21,7 @@ def test_odd_values_read_back_exactly(tmp_path):
                             "firm_name": None}])
     path = write_report(make_result(findings_frame(rows), issues), tmp_path / "r.xlsx")
     ws = openpyxl.load_workbook(path)["Findings"]
-    header = [c.value for c in ws[1]]
+    header = [HEADER_IDS[c.value] for c in ws[1]]
     cells = {r[header.index("finding_id")].value: dict(zip(header, r)) for r in ws.iter_rows(min_row=2)}
     assert len(cells) == len(rows) and ws.max_row == len(rows) + 1
     for i, text in enumerate(ODD_TEXT):

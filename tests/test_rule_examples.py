@@ -82,3 +82,35 @@ def test_rule_language_null_semantics():
     assert rl.evaluate(rl.parse("pacer_username is null"), frame)[0]
     dated = one_record("court_accounts", {"linked_on": dt.date(2021, 5, 1)})
     assert rl.evaluate(rl.parse("linked_on < 2021-06-01"), dated)[0]
+
+
+def fired_cases():
+    for rule in RULES:
+        for i, ex in enumerate(rule.examples["fires"], 1):
+            yield pytest.param(rule, ex, id=f"{rule.id}-fires-{i}")
+
+
+@pytest.mark.parametrize("rule, example", list(fired_cases()))
+def test_evidence_of_the_case_that_fires(rule, example):
+    """The evidence a firing record gets reads as the example says, and never says "(unknown)" or
+    "(blank)": a template with a field that may be missing says so in words ({?field:...|...})."""
+    from auditor.engines.evaluate import render
+
+    kind = example.get("kind", rule.applies_to[0])
+    text = render(rule.evidence, one_record(kind, example["record"]))[0]
+    assert "evidence" in example, f"{rule.id}: give the evidence this example gets"
+    assert text == " ".join(example["evidence"].split())
+    assert "(unknown)" not in text and "(blank)" not in text and "{" not in text
+
+
+def test_legacy_evidence_names_the_fact_that_decides():
+    """An 11-character username is legacy because the PACER list says so, not because of its length."""
+    rule = next(r for r in RULES if r.id == "legacy-username")
+    from auditor.engines.evaluate import render
+
+    long = render(rule.evidence, one_record("roster", {"pacer_username": "janeroe2001", "username_length": 11,
+                                                       "is_efiling_use": True, "pacer_upgraded": False}))[0]
+    assert "PACER account list says it is not upgraded" in long and "at least 8 characters" not in long
+    short = render(rule.evidence, one_record("court_accounts", {"pacer_username": "jd4821", "username_length": 6,
+                                                                "is_efiling_use": True}))[0]
+    assert "at least 8 characters" in short and "list says" not in short

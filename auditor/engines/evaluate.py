@@ -9,6 +9,7 @@ engines' output can be compared finding by finding.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -20,7 +21,7 @@ from auditor.rulebook import language as rl
 from auditor.columns import COLUMNS, COURT_ACCOUNTS, KIND_LABELS, KIND_OPTIONS, PERSON_COLUMN, ROSTER, STRING
 from auditor.derive.registry import DERIVED_BY_NAME
 from auditor.model import FILE_COL, FINDING_COLUMNS, ROW_COL, SHEET_COL, RuleRun
-from auditor.rulebook.catalogue import PLACEHOLDER, Rule
+from auditor.rulebook.catalogue import CHOICE, PLACEHOLDER, Rule, template_fields
 
 # Matcher: (rules, kind, records of that kind) -> {rule id: boolean numpy array over the records}.
 # Called once per input kind with every rule that checks that kind.
@@ -87,14 +88,37 @@ def _text(series: pd.Series) -> pd.Series:
     return series.astype(STRING).fillna("(blank)")
 
 
-def render(template: str, frame: pd.DataFrame) -> pd.Series:
-    """Fill ``{field}`` placeholders column-wise (one pass per placeholder, not per row)."""
+def _plain(template: str, frame: pd.DataFrame) -> pd.Series:
     out = pd.Series("", index=frame.index, dtype=STRING)
     pos = 0
     for m in PLACEHOLDER.finditer(template):
         out = out + template[pos:m.start()] + _text(frame[m.group(1)])
         pos = m.end()
     return out + template[pos:]
+
+
+def _chosen(m: re.Match, frame: pd.DataFrame) -> pd.Series:
+    """Where the choice's condition holds (a field absent from this kind of record never holds)."""
+    fields, value = m.group(1).split(","), m.group(2)
+    hit = pd.Series(False, index=frame.index)
+    for f in fields:
+        if f not in frame:
+            continue
+        col = frame[f]
+        hit |= (col.notna() if value is None else (_text(col) == value.strip()).fillna(False)).astype(bool)
+    return hit
+
+
+def render(template: str, frame: pd.DataFrame) -> pd.Series:
+    """Fill ``{field}`` placeholders and ``{?field:then|else}`` choices column-wise (one pass per
+    placeholder or choice, not per row)."""
+    out = pd.Series("", index=frame.index, dtype=STRING)
+    pos = 0
+    for m in CHOICE.finditer(template):
+        picked = _plain(m.group(3), frame).where(_chosen(m, frame), _plain(m.group(4), frame))
+        out = out + _plain(template[pos:m.start()], frame) + picked
+        pos = m.end()
+    return out + _plain(template[pos:], frame)
 
 
 def _source(frame: pd.DataFrame) -> pd.Series:
@@ -114,6 +138,7 @@ def build_findings(rule: Rule, kind: str, hits: pd.DataFrame, as_of: dt.date) ->
         "court_id": col("court_id") if kind == COURT_ACCOUNTS else pd.Series(pd.NA, index=hits.index, dtype=STRING),
         "firm_name": col("firm_name"),
         "person_name": col(PERSON_COLUMN[kind]),
+        "email": col("email"),
         "bar_id": col("bar_id"),
         "cmecf_login": col("cmecf_login"),
         "pacer_username": col("pacer_username"),
@@ -122,6 +147,7 @@ def build_findings(rule: Rule, kind: str, hits: pd.DataFrame, as_of: dt.date) ->
         "owner": rule.owner,
         "due_date": pd.Series(due, index=hits.index, dtype="datetime64[ns]"),
         "status": "Open",
+        "notes": pd.Series(pd.NA, index=hits.index, dtype=STRING),
         "first_seen": pd.Series(pd.Timestamp(as_of), index=hits.index, dtype="datetime64[ns]"),
         "source": _source(hits),
     }, index=hits.index)
@@ -200,14 +226,14 @@ def evaluate(rules: list[Rule], records: dict[str, pd.DataFrame], present: dict[
 
 
 # Columns a finding is built from (besides the rule's evidence placeholders).
-_FINDING_SOURCES = ("court_id", "firm_name", "bar_id", "cmecf_login", "pacer_username", "_bar", "_name", "_user",
+_FINDING_SOURCES = ("court_id", "firm_name", "email", "bar_id", "cmecf_login", "pacer_username", "_bar", "_name", "_user",
                     FILE_COL, SHEET_COL, ROW_COL, *PERSON_COLUMN.values())
 
 
 def _finding_columns(rule: Rule, frame: pd.DataFrame) -> list[str]:
     """The columns of ``frame`` that building the rule's findings reads (taking only those is faster
     than taking every input and derived column of the hit rows)."""
-    wanted = dict.fromkeys([*_FINDING_SOURCES, *PLACEHOLDER.findall(rule.evidence)])
+    wanted = dict.fromkeys([*_FINDING_SOURCES, *template_fields(rule.evidence)])
     return [c for c in wanted if c in frame.columns]
 
 

@@ -27,10 +27,19 @@ def active_filers(kind: str, frame: pd.DataFrame) -> np.ndarray:
 
 def readiness(derived: dict[str, pd.DataFrame], not_ready: dict[str, np.ndarray]) -> dict:
     """Active e-filers, those with no readiness-blocking finding, and the share (None with no filers)."""
+    from auditor.normalize import firm_key
+
     active = ready = 0
+    by_firm = []
     for kind, frame in derived.items():
         filers = active_filers(kind, frame)
         blocked = not_ready.get(kind, np.zeros(len(frame), dtype=bool))
         active += int(filers.sum())
         ready += int((filers & ~blocked).sum())
-    return {"active_filers": active, "ready_filers": ready, "share": (ready / active) if active else None}
+        if "firm_name" in frame and filers.any():
+            by_firm.append(pd.DataFrame({"firm": firm_key(frame["firm_name"]).to_numpy(),
+                                         "active": filers.astype(int), "ready": (filers & ~blocked).astype(int)}))
+    firms = pd.concat(by_firm).groupby("firm").sum() if by_firm else pd.DataFrame(columns=["active", "ready"])
+    return {"active_filers": active, "ready_filers": ready, "share": (ready / active) if active else None,
+            # firm key -> (active e-filers, ready ones), for each firm's own workbook and the index
+            "by_firm": {k: (int(a), int(r)) for k, a, r in zip(firms.index, firms["active"], firms["ready"])}}

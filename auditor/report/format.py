@@ -10,7 +10,6 @@ make a spreadsheet read text as a formula.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 
@@ -49,48 +48,66 @@ READY_MEANING = (
 
 @dataclass(frozen=True)
 class Column:
-    """One report column: the id written as header text and how it is shown."""
+    """One report column: the id (its name in exports), the header a person reads, and how it is shown."""
 
     id: str
+    label: str = ""
     min_width: float = 8
     max_width: float = 40
     wrap: bool = False
     kind: str = "text"  # text | date | int | severity | status
 
+    @property
+    def header(self) -> str:
+        return self.label or self.id.replace("_", " ").capitalize()
 
-_FINDING_LAYOUT = {
-    "finding_id": Column("finding_id", 14, 24),
-    "rule_id": Column("rule_id", 12, 32),
-    "severity": Column("severity", 10, 10, kind="severity"),
-    "title": Column("title", 20, 50, wrap=True),
-    "court_id": Column("court_id", 9, 12),
-    "firm_name": Column("firm_name", 12, 36),
-    "person_name": Column("person_name", 14, 32),
-    "bar_id": Column("bar_id", 8, 16),
-    "cmecf_login": Column("cmecf_login", 12, 24),
-    "pacer_username": Column("pacer_username", 15, 24),
-    "evidence": Column("evidence", 30, 60, wrap=True),
-    "remediation": Column("remediation", 30, 60, wrap=True),
-    "owner": Column("owner", 9, 14),
-    "due_date": Column("due_date", 12, 12, kind="date"),
-    "status": Column("status", 12, 12, kind="status"),
-    "first_seen": Column("first_seen", 12, 12, kind="date"),
-    "source": Column("source", 14, 40),
-}
-FINDING_LAYOUT = [_FINDING_LAYOUT[c] for c in FINDING_COLUMNS]
 
-_ISSUE_LAYOUT = {
-    "file": Column("file", 12, 36),
-    "sheet": Column("sheet", 8, 20),
-    "row": Column("row", 6, 10, kind="int"),
-    "column": Column("column", 10, 24),
-    "value": Column("value", 12, 40),
-    "reason": Column("reason", 30, 70, wrap=True),
-    "code": Column("code", 12, 22),
-    "severity": Column("severity", 10, 10),
-    "firm_name": Column("firm_name", 12, 36),
-}
-DATA_ISSUE_LAYOUT = [_ISSUE_LAYOUT[c] for c in DATA_ISSUE_COLUMNS]
+# The Findings sheet, left to right: who and what first, then what to do and its tracking, then the
+# identifiers and where the row came from.  Columns of FINDING_COLUMNS not named here follow at the end.
+_FINDING_LAYOUT = [
+    Column("finding_id", "Finding ID", 11, 24),
+    Column("severity", "Severity", 9, 9, kind="severity"),
+    Column("person_name", "Person", 12, 18, wrap=True),
+    Column("firm_name", "Firm", 12, 18, wrap=True),
+    Column("email", "E-mail", 10, 20, wrap=True),
+    Column("title", "Problem", 16, 22, wrap=True),
+    Column("evidence", "Evidence", 30, 42, wrap=True),
+    Column("remediation", "What to do", 30, 46, wrap=True),
+    Column("owner", "Who acts", 8, 9, wrap=True),
+    Column("due_date", "Due date", 11, 11, kind="date"),
+    Column("status", "Status", 11, 11, kind="status"),
+    Column("notes", "Notes", 14, 18, wrap=True),
+    Column("cmecf_login", "CM/ECF login", 10, 14, wrap=True),
+    Column("pacer_username", "PACER username", 10, 14, wrap=True),
+    Column("court_id", "Court", 7, 8),
+    Column("bar_id", "Bar ID", 8, 11, wrap=True),
+    Column("related", "Related findings", 12, 24, wrap=True),
+    Column("rule_id", "Rule", 12, 16, wrap=True),
+    Column("first_seen", "First seen", 11, 11, kind="date"),
+    Column("source", "Source (file, row)", 14, 20, wrap=True),
+]
+_KNOWN = {c.id for c in _FINDING_LAYOUT}
+# Shown in the workbook only, worked out when it is written: the other findings of the same account.
+REPORT_ONLY_COLUMNS = ("related",)
+FINDING_LAYOUT = [c for c in _FINDING_LAYOUT if c.id in FINDING_COLUMNS or c.id in REPORT_ONLY_COLUMNS] + [
+    Column(c, "", 10, 20, wrap=True, kind="date" if c.endswith(("_seen", "_until", "_date")) else "text")
+    for c in FINDING_COLUMNS if c not in _KNOWN]
+
+_DATA_ISSUE_LAYOUT = [
+    Column("file", "File", 12, 30, wrap=True),
+    Column("sheet", "Sheet", 8, 16),
+    Column("row", "Row", 6, 8, kind="int"),
+    Column("column", "Column", 10, 20, wrap=True),
+    Column("value", "Value", 12, 30, wrap=True),
+    Column("reason", "Reason", 30, 60, wrap=True),
+    Column("code", "Code", 12, 22),
+    Column("severity", "Severity", 10, 10),
+    Column("firm_name", "Firm", 12, 30, wrap=True),
+]
+_BY_ID = {c.id: c for c in _DATA_ISSUE_LAYOUT}
+DATA_ISSUE_LAYOUT = [_BY_ID.get(c) or Column(c, "", 10, 24, wrap=True) for c in DATA_ISSUE_COLUMNS]
+# Header text -> column id, for reading a report back by the names the exports use.
+HEADER_IDS = {c.header: c.id for c in FINDING_LAYOUT + DATA_ISSUE_LAYOUT}
 
 # The Rules sheet: (header, width, wrap)
 RULES_LAYOUT = [
@@ -101,9 +118,9 @@ RULES_LAYOUT = [
 
 # The inputs table on the Summary sheet: (header, width)
 INPUTS_LAYOUT = [
-    ("File", 30), ("Kind", 34), ("Sheet", 12), ("Rows read", 11), ("Rows audited", 13),
-    ("Rows rejected", 14), ("Blank rows", 11), ("Read = audited + rejected", 14), ("Status", 10),
-    ("Reason / unknown columns", 40), ("SHA-256", 66),
+    ("File", 30), ("Kind", 30), ("Sheet", 12), ("Rows read", 11), ("Rows audited", 11),
+    ("Rows rejected", 16), ("Blank rows", 10), ("Read = audited + rejected", 14), ("Status", 10),
+    ("Reason / unknown columns", 30), ("SHA-256", 24),
 ]
 
 _ILLEGAL_RE = r"[\x00-\x08\x0B\x0C\x0E-\x1F]"
@@ -184,7 +201,7 @@ def column_widths(df: pd.DataFrame, layout: list[Column]) -> list[float]:
     """Widths that fit the longest value (or header), within each column's bounds."""
     widths = []
     for col in layout:
-        longest = len(col.id)
+        longest = max(map(len, col.header.split())) if col.wrap else len(col.header)
         if col.kind == "date":
             longest = max(longest, 10)
         elif col.id in df and len(df):
@@ -193,14 +210,6 @@ def column_widths(df: pd.DataFrame, layout: list[Column]) -> list[float]:
                 longest = max(longest, int(m))
         widths.append(float(min(max(longest + 2, col.min_width), col.max_width)))
     return widths
-
-
-def firm_slug(key: str) -> str:
-    """A file-name-safe slug of [a-z0-9-] from a normalised firm key."""
-    slug = re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-")[:60].strip("-")
-    if not slug:
-        slug = "firm-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
-    return slug
 
 
 def part_names(base: str, rows: int, max_rows: int) -> list[tuple[str, int, int]]:

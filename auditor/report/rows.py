@@ -9,6 +9,13 @@ over whole columns (no Python per row or cell), and takes each cell's style
 id from the sample row.  openpyxl streams about 8 µs per cell; this writes a
 100,000-row Findings sheet in well under a second.
 
+Row heights are stored: each row is as tall as its longest wrapped text needs, estimated from
+the text's length and the column's width, so that printed and on-screen rows do not overlap.
+
+Small sheets of mixed rows (the Summary) are :class:`CellRows`: Python lists of (value, style)
+rendered the same way with the sample row's style ids.  A workbook laid out once by openpyxl
+can thus be filled many times (:class:`Template`), as the per-firm workbooks are.
+
 Every text value is an inline string (``t="inlineStr"``), XML-escaped: never
 a formula, an error value or a number, whatever it looks like.  Dates are
 Excel serial days with the date style of the sample cell.
@@ -20,8 +27,10 @@ import datetime as dt
 import io
 import re
 import zipfile
+from functools import lru_cache
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import numpy as np
@@ -31,7 +40,7 @@ import pyarrow.compute as pc
 
 from auditor.normalize import arrow
 
-from auditor.report.format import FORMULA_START_RE, clean_strings
+from auditor.report.format import FORMULA_START_RE, clean_strings, clean_value
 
 SAMPLE_ROW = 2                    # the row openpyxl writes sample cells in (row 1 is the header)
 CHUNK_ROWS = 50_000               # rows built and compressed at a time (bounds memory)
@@ -51,6 +60,7 @@ class Column:
     kind: str
     values: pa.Array
     styles: dict = field(default_factory=dict)   # severity -> sample column letter (severity kind only)
+    width: float | None = None                   # column width when its text wraps (for row heights)
 
 
 @dataclass
@@ -60,6 +70,21 @@ class Pending:
     sheet: str
     rows: int
     columns: list[Column]
+    table: str | None = None        # the Excel table over these rows (its range is set to fit them)
+    empty_text: str | None = None   # written in place of the rows when there are none
+    first_row: int = SAMPLE_ROW
+
+
+@dataclass
+class CellRows:
+    """A sheet whose sample row (one cell per named style) is replaced by ``rows`` of (value, style)."""
+
+    sheet: str
+    rows: list                      # list of rows; a row is a list of (value, style name) or None
+    styles: dict                    # style name -> sample column letter
+    first_row: int = 1
+    heights: dict = field(default_factory=dict)   # row index (0-based) -> height in points
+    cache_key: object = None        # rows with one key are the same XML: rendered once per template
 
 
 def text_values(s: pd.Series) -> pa.Array:
@@ -123,19 +148,50 @@ def _cells(col: Column, values: pa.Array, rownum: pa.Array, styles: dict[str, st
     return _join(ref, rownum, '"', sattr, ' t="inlineStr"', body)
 
 
+LINE_POINTS = 14.5                # height of one line of 11-point text
+MAX_ROW_POINTS = 409.0            # Excel's tallest row
+
+
+def chars_per_line(width: float) -> float:
+    """About how many characters of ordinary text fit on one line of a column this wide."""
+    return max(1.0, (width - 1.0) * 1.2)
+
+
+def _heights(p: Pending, start: int, stop: int) -> pa.Array:
+    """Each row's height in points (as text): the most lines any of its wrapped cells needs."""
+    lines = pa.array(np.ones(stop - start, dtype=np.float64))
+    for c in p.columns:
+        if c.width is None:
+            continue
+        v = c.values[start:stop]
+        # a line break ends a line half full, on average
+        breaks = pc.multiply(pc.cast(pc.count_substring(v, "\n"), pa.float64()), 0.5)
+        n = pc.ceil(pc.add(pc.divide(pc.cast(pc.utf8_length(v), pa.float64()), chars_per_line(c.width)), breaks))
+        lines = pc.max_element_wise(lines, pc.fill_null(n, 1.0))
+    points = pc.min_element_wise(pc.add(pc.multiply(lines, LINE_POINTS), 1.5), MAX_ROW_POINTS)
+    return pc.cast(pc.round(points, 1), _STR)
+
+
 def _row_chunks(p: Pending, styles: dict[str, str]):
     """The sheet's rows as XML, CHUNK_ROWS rows at a time (bytes-like)."""
     for start in range(0, p.rows, CHUNK_ROWS):
         stop = min(p.rows, start + CHUNK_ROWS)
-        rownum = pc.cast(pa.array(np.arange(start + SAMPLE_ROW, stop + SAMPLE_ROW, dtype=np.int64)), _STR)
+        rownum = pc.cast(pa.array(np.arange(start + p.first_row, stop + p.first_row, dtype=np.int64)), _STR)
         cells = [pc.fill_null(_cells(c, c.values[start:stop], rownum, styles), "") for c in p.columns]
-        rows = _join('<row r="', rownum, '">', *cells, "</row>")
+        rows = _join('<row r="', rownum, '" ht="', _heights(p, start, stop), '" customHeight="1">', *cells,
+                     "</row>")
         offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset:rows.offset + len(rows) + 1]
         yield memoryview(rows.buffers()[2])[int(offsets[0]):int(offsets[-1])]
 
 
-_SAMPLE = re.compile(rb'<row r="%d"[^>]*>.*?</row>' % SAMPLE_ROW, re.S)
-_CELL_STYLE = re.compile(rb'<c r="([A-Z]+)%d"(?: s="(\d+)")?' % SAMPLE_ROW)
+_CELL_STYLE = re.compile(rb'<c r="([A-Z]+)\d+"(?: s="(\d+)")?')
+_FORMULA = re.compile(FORMULA_START_RE)
+_TABLE_NAME = re.compile(rb'displayName="([^"]+)"')
+_REF = re.compile(rb'(ref="[A-Z]+\d+:[A-Z]+)\d+"')
+
+
+def _sample(row: int) -> re.Pattern:
+    return re.compile(rb'<row r="%d"[^>]*>.*?</row>' % row, re.S)
 
 
 def _sheet_files(z: zipfile.ZipFile) -> dict[str, str]:
@@ -150,36 +206,156 @@ def _sheet_files(z: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def finish(workbook: bytes, pending: list[Pending], path) -> None:
-    """Write ``workbook`` (openpyxl's bytes) to ``path`` (a path or an open binary file) with each
-    pending sheet's sample row replaced."""
-    todo = {p.sheet: p for p in pending}
-    with zipfile.ZipFile(io.BytesIO(workbook)) as zin, \
-            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as zout:
-        members = {v: k for k, v in _sheet_files(zin).items() if k in todo}
-        for info in zin.infolist():
-            data = zin.read(info.filename)
-            sheet = members.get(info.filename)
-            if sheet is None:
-                zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+def _xml_text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@lru_cache(maxsize=None)
+def _letters(n: int) -> str:
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+@lru_cache(maxsize=1 << 16)   # the same cells recur in every firm's Rules and Summary sheets
+def _cell_xml(ref: str, value, sattr: str, quoted_attr: str) -> str:
+    if value is None:
+        return f'<c r="{ref}"{sattr} />' if sattr else ""
+    if isinstance(value, bool):
+        value = "yes" if value else "no"
+    if isinstance(value, (dt.datetime, dt.date)):
+        d = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+        serial = (d - dt.datetime(1899, 12, 30)).total_seconds() / 86400
+        return f'<c r="{ref}"{sattr} t="n"><v>{serial:.10g}</v></c>'
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return f'<c r="{ref}"{sattr} t="n"><v>{value!r}</v></c>' if not isinstance(value, float) \
+            else f'<c r="{ref}"{sattr} t="n"><v>{value:.15g}</v></c>'
+    text = clean_value(str(value))   # whatever it came from: no control character reaches the XML
+    if _FORMULA.match(text):
+        sattr = quoted_attr or sattr
+    return f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{_xml_text(text)}</t></is></c>'
+
+
+def _cell_rows_xml(p: CellRows, ids: dict[str, str | None]) -> bytes:
+    """``p``'s rows as sheet XML; ``ids``: sample column letter -> style id."""
+    out = []
+    for i, row in enumerate(p.rows):
+        r = p.first_row + i
+        ht = p.heights.get(i)
+        head = f'<row r="{r}" ht="{ht}" customHeight="1">' if ht else f'<row r="{r}">'
+        cells = []
+        for j, cell in enumerate(row or (), 1):
+            if cell is None:
                 continue
-            m = _SAMPLE.search(data)
-            if m is None:
-                raise RuntimeError(f"sheet {sheet!r} has no sample row")
-            styles = {k.decode(): (v.decode() if v else None) for k, v in _CELL_STYLE.findall(m.group())}
-            out = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-            out.compress_type = zipfile.ZIP_DEFLATED
-            with zout.open(out, "w", force_zip64=True) as fh, ThreadPoolExecutor(1) as pool:
-                fh.write(data[:m.start()])
-                # Compressing a chunk (zlib, which releases the GIL) overlaps building the next one.
-                pending_write = None
-                for chunk in _row_chunks(todo[sheet], styles):
-                    if pending_write is not None:
-                        pending_write.result()
-                    pending_write = pool.submit(fh.write, chunk)
-                if pending_write is not None:
-                    pending_write.result()
-                fh.write(data[m.end():])
+            value, style = cell
+            sattr = _sattr(ids.get(p.styles.get(style)))
+            quoted = _sattr(ids.get(p.styles.get(f"{style}~q"))) if isinstance(value, str) else ""
+            cells.append(_cell_xml(f"{_letters(j)}{r}", value, sattr, quoted))
+        out.append(head + "".join(cells) + "</row>")
+    return "".join(out).encode("utf-8")
+
+
+@dataclass
+class _Member:
+    info: zipfile.ZipInfo
+    data: bytes
+    sheet: str | None = None
+    sample: tuple[int, int] | None = None   # span of the sample row in data
+    styles: dict | None = None              # sample column letter -> style id
+    table: str | None = None                # displayName, for a table part
+
+
+class Template:
+    """A workbook written by openpyxl (bytes), read once and filled any number of times."""
+
+    def __init__(self, workbook: bytes, sample_rows: dict[str, int], *, store_fixed: bool = False):
+        # store_fixed: parts every copy shares (styles, theme, chart...) are stored, not compressed again
+        # for each copy (a few kilobytes more per file, much less time when writing thousands)
+        self.fixed_compression = zipfile.ZIP_STORED if store_fixed else zipfile.ZIP_DEFLATED
+        self._rendered: dict = {}
+        with zipfile.ZipFile(io.BytesIO(workbook)) as z:
+            sheets = {v: k for k, v in _sheet_files(z).items()}
+            self.members = []
+            for info in z.infolist():
+                m = _Member(info, z.read(info.filename), sheets.get(info.filename))
+                if m.sheet in sample_rows:
+                    found = _sample(sample_rows[m.sheet]).search(m.data)
+                    if found is None:
+                        raise RuntimeError(f"sheet {m.sheet!r} has no sample row")
+                    m.sample = found.span()
+                    m.styles = {k.decode(): (v.decode() if v else None)
+                                for k, v in _CELL_STYLE.findall(found.group())}
+                elif info.filename.startswith("xl/tables/"):
+                    name = _TABLE_NAME.search(m.data)
+                    m.table = name.group(1).decode() if name else None
+                self.members.append(m)
+
+    def render(self, pending: list, path: Path) -> None:
+        """Write the workbook to ``path`` with each sheet's sample row replaced by its rows."""
+        todo = {p.sheet: p for p in pending}
+        tables = {p.table: p for p in pending if isinstance(p, Pending) and p.table}
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as zout:
+            for m in self.members:
+                p = todo.get(m.sheet)
+                if m.table in tables:
+                    last = max(tables[m.table].rows, 1) + tables[m.table].first_row - 1
+                    zout.writestr(m.info, _REF.sub(rb'\g<1>%d"' % last, m.data), compress_type=zipfile.ZIP_DEFLATED)
+                elif p is None or m.sample is None:
+                    zout.writestr(m.info, m.data, compress_type=self.fixed_compression)
+                else:
+                    self._sheet(zout, m, p)
+
+    def _cell_rows(self, p: CellRows, ids: dict) -> bytes:
+        if p.cache_key is None:
+            return _cell_rows_xml(p, ids)
+        key = (p.sheet, p.cache_key)
+        if key not in self._rendered:
+            self._rendered[key] = _cell_rows_xml(p, ids)
+        return self._rendered[key]
+
+    def _sheet(self, zout: zipfile.ZipFile, m: _Member, p) -> None:
+        out = zipfile.ZipInfo(m.info.filename, date_time=m.info.date_time)
+        out.compress_type = zipfile.ZIP_DEFLATED
+        head, tail = m.data[:m.sample[0]], m.data[m.sample[1]:]
+        with zout.open(out, "w", force_zip64=True) as fh:
+            fh.write(head)
+            if isinstance(p, CellRows):
+                fh.write(self._cell_rows(p, m.styles))
+            elif p.rows == 0:
+                if p.empty_text:
+                    fh.write(_cell_rows_xml(CellRows(p.sheet, [[(p.empty_text, "")]], {}, p.first_row), {}))
+            elif p.rows <= CHUNK_ROWS:
+                for chunk in _row_chunks(p, m.styles):
+                    fh.write(chunk)
+            else:
+                _write_chunks(fh, _row_chunks(p, m.styles))
+            if isinstance(p, Pending) and p.table is None:  # a sheet filter covers the rows written
+                last = max(p.rows, 1) + p.first_row - 1
+                tail = re.sub(rb'(<autoFilter ref="[A-Z]+\d+:[A-Z]+)\d+"', rb'\g<1>%d"' % last, tail)
+            fh.write(tail)
+
+
+def _write_chunks(fh, chunks) -> None:
+    # Compressing a chunk (zlib, which releases the GIL) overlaps building the next one.
+    with ThreadPoolExecutor(1) as pool:
+        pending_write = None
+        for chunk in chunks:
+            if pending_write is not None:
+                pending_write.result()
+            pending_write = pool.submit(fh.write, chunk)
+        if pending_write is not None:
+            pending_write.result()
+
+
+def sample_rows(pending: list) -> dict[str, int]:
+    return {p.sheet: p.first_row for p in pending}
+
+
+def finish(workbook: bytes, pending: list, path: Path) -> None:
+    """Write ``workbook`` (openpyxl's bytes) to ``path`` with each pending sheet's sample row replaced."""
+    Template(workbook, sample_rows(pending)).render(pending, path)
 
 
 def sample_date() -> dt.date:

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from copy import copy
+from dataclasses import dataclass
 from pathlib import PurePath
 
 import pandas as pd
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.filters import AutoFilter
@@ -43,8 +48,7 @@ def text_cell(ws, value, *, bold=False, wrap=False, fill=None, color=None) -> Wr
         cell.quotePrefix = True  # Excel keeps it text even when someone edits the cell
     if bold or color:
         cell.font = Font(bold=bold, color=color)
-    if wrap:
-        cell.alignment = _WRAP
+    cell.alignment = _WRAP if wrap else _TOP
     if fill:
         cell.fill = PatternFill("solid", start_color=fill, end_color=fill)
     return cell
@@ -55,20 +59,49 @@ def header_row(ws, headers) -> list[WriteOnlyCell]:
     return [text_cell(ws, h, bold=True, fill=HEADER_FILL, color=HEADER_FONT) for h in headers]
 
 
-def _sample_row(ws, sheet: str, part: pd.DataFrame, layout: list[Column]) -> rx.Pending:
-    """Write one row of sample cells (each column's style; then one cell per severity colour) and
-    return the sheet's real rows, which ``report_xml.finish`` puts in place of that row."""
-    cells, extra, columns = [], [], []
+def print_setup(ws, as_of: dt.date, *, landscape: bool = True, title_rows: str | None = "1:1",
+                fit_height: int = 0) -> None:
+    """How the sheet prints: one page wide (``fit_height`` pages tall, 0 = as many as needed), the
+    header row on every page, and a footer naming the sheet, the page and the audit date."""
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = "1"  # Letter
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = fit_height
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6, header=0.3, footer=0.3)
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.oddFooter.left.text = "&A"
+    ws.oddFooter.center.text = "Page &P of &N"
+    ws.oddFooter.right.text = f"Audit date {as_of:%Y-%m-%d}"
+    for part in (ws.oddFooter.left, ws.oddFooter.center, ws.oddFooter.right):
+        part.size = 9
+
+
+@dataclass
+class ColumnSpec:
+    """Where one column's cells go and which sample cells hold their styles."""
+
+    id: str
+    letter: str
+    kind: str                      # text | severity | date | int
+    styles: dict
+    width: float | None            # when the text wraps
+
+
+def _sample_row(ws, layout: list[Column], widths: list[float]) -> list[ColumnSpec]:
+    """Write one row of sample cells (each column's style; then one cell per severity colour, and
+    each text style with Excel's quote prefix) and return how to fill the real rows from them."""
+    cells, extra, specs = [], [], []
     for j, col in enumerate(layout, 1):
-        s = part[col.id]
         letter = get_column_letter(j)
         if col.kind == "date":
-            cells.append(rx.sample_date())
-            columns.append(rx.Column(letter, "date", rx.date_values(s)))
+            cells.append(date_cell(ws, rx.sample_date()))
+            specs.append(ColumnSpec(col.id, letter, "date", {}, None))
             continue
         if col.kind == "int":
-            cells.append(0)
-            columns.append(rx.Column(letter, "int", rx.int_values(s)))
+            cells.append(_top(WriteOnlyCell(ws, value=0)))
+            specs.append(ColumnSpec(col.id, letter, "int", {}, None))
             continue
         styles = {}
         if col.kind == "severity":  # unknown severities stay plain text
@@ -79,10 +112,27 @@ def _sample_row(ws, sheet: str, part: pd.DataFrame, layout: list[Column]) -> rx.
             extra.append(text_cell(ws, "=x", wrap=col.wrap))
             styles["quoted"] = get_column_letter(len(layout) + len(extra))
         cells.append(text_cell(ws, "x", wrap=col.wrap))
-        columns.append(rx.Column(letter, "severity" if col.kind == "severity" and styles else "text",
-                                 rx.text_values(s), styles))
+        specs.append(ColumnSpec(col.id, letter, "severity" if col.kind == "severity" and styles else "text",
+                                styles, widths[j - 1] if col.wrap else None))
     ws.append(cells + extra)
-    return rx.Pending(sheet, len(part), columns)
+    return specs
+
+
+def column_values(frame: pd.DataFrame, specs: list[ColumnSpec]) -> dict:
+    """Each column of ``frame`` as the Arrow values its cells are built from (computed once, then
+    sliced for each workbook)."""
+    out = {}
+    for s in specs:
+        col = frame[s.id]
+        out[s.id] = (rx.date_values(col) if s.kind == "date" else rx.int_values(col) if s.kind == "int"
+                     else rx.text_values(col))
+    return out
+
+
+def pending_rows(sheet: str, specs: list[ColumnSpec], values: dict, rows: int, **kw) -> rx.Pending:
+    """The rows of a sheet laid out by ``_sample_row``, from ``column_values`` (or a slice of them)."""
+    return rx.Pending(sheet, rows, [rx.Column(s.letter, s.kind, values[s.id], s.styles, s.width) for s in specs],
+                      **kw)
 
 
 def _setup_sheet(ws, widths: list[float]) -> None:
@@ -91,85 +141,151 @@ def _setup_sheet(ws, widths: list[float]) -> None:
     ws.freeze_panes = "A2"
 
 
-def write_findings_sheets(wb, findings: pd.DataFrame, *, max_rows: int) -> list[rx.Pending]:
+NO_ISSUES = "No data issues: every input row could be audited."
+OVERDUE_FILL = "F4B6B6"
+OVERDUE_FONT = "7B0000"
+
+
+def write_findings_sheets(wb, findings: pd.DataFrame, *, max_rows: int, as_of: dt.date,
+                          widths: list[float] | None = None) -> list[rx.Pending]:
     """One "Findings" sheet (more when the rows exceed ``max_rows``): an Excel table with filters,
-    a frozen header, severity colours, real dates and a status drop-down.  Returns the rows still to
-    be put in place by ``report_xml.finish``."""
+    a frozen header, severity colours, real dates, a status drop-down and overdue due dates in red.
+    Returns the rows still to be put in place by ``rows.finish``."""
     layout = FINDING_LAYOUT
-    widths = column_widths(findings, layout)
-    ncol = len(layout)
-    last_col = get_column_letter(ncol)
-    status_col = get_column_letter([c.kind for c in layout].index("status") + 1)
+    widths = widths or column_widths(findings, layout)
+    last_col = get_column_letter(len(layout))
+    ids = [c.id for c in layout]
+    status_col = get_column_letter(ids.index("status") + 1)
+    due_col = get_column_letter(ids.index("due_date") + 1)
     pending = []
     for n, (name, start, stop) in enumerate(part_names("Findings", len(findings), max_rows), 1):
         ws = wb.create_sheet(name)
         _setup_sheet(ws, widths)
+        print_setup(ws, as_of)
         part = findings.iloc[start:stop]
-        rows = len(part)
-        last_row = max(rows, 1) + 1  # an Excel table needs one data row, even an empty one
-        table = Table(displayName="Findings" if n == 1 else f"Findings_{n}", ref=f"A1:{last_col}{last_row}")
+        table_name = "Findings" if n == 1 else f"Findings_{n}"
+        table = Table(displayName=table_name, ref=f"A1:{last_col}{max(len(part), 1) + 1}")
         # columns named here: the streaming sheet cannot be read back to name them
-        table.tableColumns = [TableColumn(id=i, name=c.id) for i, c in enumerate(layout, 1)]
+        table.tableColumns = [TableColumn(id=i, name=c.header) for i, c in enumerate(layout, 1)]
         table.autoFilter = AutoFilter(ref=table.ref)
         table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
         with warnings.catch_warnings():  # openpyxl warns in streaming mode even when columns are given
             warnings.filterwarnings("ignore", message="In write-only mode you must add table columns")
             ws.add_table(table)
-        dv = DataValidation(type="list", formula1=STATUS_LIST, allow_blank=True,
+        dv = DataValidation(type="list", formula1=STATUS_LIST, allow_blank=True, showErrorMessage=True,
+                            showInputMessage=True, errorStyle="stop",
                             errorTitle="Status", error="Choose Open, In progress, Resolved or Accepted.",
                             promptTitle="Status", prompt="Open, In progress, Resolved or Accepted")
         dv.add(f"{status_col}2:{status_col}{EXCEL_LAST_ROW}")
         ws.data_validations.append(dv)
-        ws.append(header_row(ws, [c.id for c in layout]))
-        pending.append(_sample_row(ws, name, part, layout))
+        # a due date already past, on a finding not yet resolved or accepted, stands out (as of today)
+        overdue = (f'AND(ISNUMBER(${due_col}2),${due_col}2<TODAY(),'
+                   f'${status_col}2<>"Resolved",${status_col}2<>"Accepted")')
+        ws.conditional_formatting.add(
+            f"{due_col}2:{due_col}{EXCEL_LAST_ROW}",
+            FormulaRule(formula=[overdue], stopIfTrue=False, font=Font(bold=True, color=OVERDUE_FONT),
+                        fill=PatternFill("solid", start_color=OVERDUE_FILL, end_color=OVERDUE_FILL)))
+        ws.append(header_row(ws, [c.header for c in layout]))
+        specs = _sample_row(ws, layout, widths)
+        # no findings: the table keeps one empty row (the Summary says there are none), so that a
+        # script reading the table finds no row that is not a finding
+        pending.append(pending_rows(name, specs, column_values(part, specs), len(part), table=table_name))
     return pending
 
 
-def write_data_issue_sheets(wb, issues: pd.DataFrame, *, max_rows: int) -> list[rx.Pending]:
+def write_data_issue_sheets(wb, issues: pd.DataFrame, *, max_rows: int, as_of: dt.date,
+                            widths: list[float] | None = None) -> list[rx.Pending]:
     """Every input row or cell that could not be audited, with file, sheet, row, column, value, reason.
-    Returns the rows still to be put in place by ``report_xml.finish``."""
+    Returns the rows still to be put in place by ``rows.finish``."""
     layout = DATA_ISSUE_LAYOUT
-    widths = column_widths(issues, layout)
+    widths = widths or column_widths(issues, layout)
     last_col = get_column_letter(len(layout))
     pending = []
     for name, start, stop in part_names("Data issues", len(issues), max_rows):
         ws = wb.create_sheet(name)
         _setup_sheet(ws, widths)
+        print_setup(ws, as_of)
         part = issues.iloc[start:stop]
-        ws.auto_filter.ref = f"A1:{last_col}{len(part) + 1}"
-        ws.append(header_row(ws, [c.id for c in layout]))
-        if len(part):
-            pending.append(_sample_row(ws, name, part, layout))
-        else:
-            ws.append([text_cell(ws, "No data issues: every input row could be audited.")])
+        ws.auto_filter.ref = f"A1:{last_col}{max(len(part), 1) + 1}"
+        ws.append(header_row(ws, [c.header for c in layout]))
+        specs = _sample_row(ws, layout, widths)
+        pending.append(pending_rows(name, specs, column_values(part, specs), len(part), empty_text=NO_ISSUES))
     return pending
 
 
-def write_rules_sheet(wb, rules: list[RuleRun], counts: dict[str, int]) -> None:
-    """The rules as they ran; ``counts`` gives the findings per rule id shown in this workbook."""
+def sample_styles(ws, cells: dict[str, WriteOnlyCell]) -> dict[str, str]:
+    """Append one row holding a cell per named style (text styles also with Excel's quote prefix,
+    as "<name>~q"); return style name -> column letter, for a ``rows.CellRows``."""
+    row, letters = [], {}
+    for name, cell in cells.items():
+        row.append(cell)
+        letters[name] = get_column_letter(len(row))
+        if cell.data_type == "s":
+            twin = WriteOnlyCell(ws, value="=x")
+            twin.data_type = "s"
+            twin._style = copy(cell._style)
+            twin.quotePrefix = True
+            row.append(twin)
+            letters[f"{name}~q"] = get_column_letter(len(row))
+    ws.append(row)
+    return letters
+
+
+def row_height(values, widths) -> float | None:
+    """Points a row needs for its wrapped texts (None: one line is enough)."""
+    lines = 1
+    for v, w in zip(values, widths):
+        if w and isinstance(v, str):
+            lines = max(lines, sum(-(-max(len(part), 1) // int(rx.chars_per_line(w))) for part in v.split("\n")))
+    return None if lines == 1 else min(lines * rx.LINE_POINTS + 1.5, rx.MAX_ROW_POINTS)
+
+
+def write_rules_sheet(wb, rules: list[RuleRun], as_of: dt.date) -> "RulesSheet":
+    """The rules as they ran, with the findings per rule in the workbook (see ``RulesSheet.rows``)."""
     ws = wb.create_sheet("Rules")
     _setup_sheet(ws, [w for _, w, _ in RULES_LAYOUT])
+    print_setup(ws, as_of)
     ws.auto_filter.ref = f"A1:{get_column_letter(len(RULES_LAYOUT))}{len(rules) + 1}"
     ws.append(header_row(ws, [h for h, _, _ in RULES_LAYOUT]))
-    wraps = [w for _, _, w in RULES_LAYOUT]
-    for r in rules:
-        origin = PurePath(r.origin).name if r.origin else ""
-        values = [
-            r.id, r.title, r.severity, "yes" if r.enabled else "no", "yes" if r.ran else "no",
-            int(counts.get(r.id, 0)), r.reason, r.owner, "; ".join(map(str, r.applies_to or [])),
-            r.source, origin,
-        ]
-        row = []
-        for v, wrap in zip(values, wraps):
-            if isinstance(v, int):
-                row.append(v)
-            else:
-                row.append(text_cell(ws, clean_value(v), wrap=wrap))
-        ws.append(row)
+    styles = sample_styles(ws, {"text": text_cell(ws, "x"), "wrap": text_cell(ws, "x", wrap=True),
+                                "count": WriteOnlyCell(ws, value=0)})
+    return RulesSheet(rules, styles)
+
+
+_COUNT = object()   # where a rule's findings count goes
+
+
+class RulesSheet:
+    def __init__(self, rules: list[RuleRun], styles: dict[str, str]):
+        self.styles = styles
+        self.values = []
+        for r in rules:
+            origin = PurePath(r.origin).name if r.origin else ""
+            self.values.append([v if v is _COUNT else clean_value(v) for v in (
+                r.id, r.title, r.severity, "yes" if r.enabled else "no", "yes" if r.ran else "no",
+                _COUNT, r.reason, r.owner, "; ".join(map(str, r.applies_to or [])), r.source, origin)])
+        widths = [w if wrap else None for _, w, wrap in RULES_LAYOUT]
+        self.heights = {i: h for i, v in enumerate(self.values) if (h := row_height(v, widths))}
+
+    def rows(self, counts: dict[str, int]) -> rx.CellRows:
+        """The sheet's rows, with ``counts`` (findings per rule id in this workbook)."""
+        out: list = []
+        for v in self.values:
+            row: list = []
+            for x, (_, _, wrap) in zip(v, RULES_LAYOUT):
+                row.append((int(counts.get(v[0], 0)), "count") if x is _COUNT else (x, "wrap" if wrap else "text"))
+            out.append(row)
+        key = tuple(int(counts.get(v[0], 0)) for v in self.values)
+        return rx.CellRows("Rules", out, self.styles, first_row=2, heights=self.heights, cache_key=key)
 
 
 def date_cell(ws, value: dt.date | dt.datetime, fmt: str = DATE_FORMAT) -> WriteOnlyCell:
     cell = WriteOnlyCell(ws, value=value)
     cell.number_format = fmt
-    cell.alignment = Alignment(horizontal="left")
+    cell.alignment = Alignment(horizontal="left", vertical="top")
+    return cell
+
+
+def _top(cell: WriteOnlyCell) -> WriteOnlyCell:
+    cell.alignment = _TOP
     return cell

@@ -1,8 +1,12 @@
-"""The Summary sheet: what was audited, whether every row is accounted for, and the counts.
+"""The Summary sheet: the headline figures, what to do first, and whether every row is accounted for.
 
 ``summary_data`` computes the figures (plain data, from the rows the workbook
-holds); ``write_summary_sheet`` lays them out for a clerk, with a chart of
-findings by severity.
+holds); ``summary_rows`` lays them out as rows of (value, style) for a clerk;
+``write_summary_sheet`` sets the sheet up (widths, print layout, the chart of
+findings by owner and severity) with one sample cell per style, which
+``rows.finish`` replaces by the rows.  The headline block has the same number
+of rows in every workbook of a run, so the chart's cells are fixed and one
+laid-out Summary serves every firm's workbook.
 """
 
 from __future__ import annotations
@@ -13,19 +17,31 @@ from dataclasses import dataclass, field
 import pandas as pd
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from auditor.columns import KIND_LABELS
 from auditor.model import SEVERITIES, AuditResult, InputTable
 from auditor.normalize import firm_key
+from auditor.report import rows as rx
 from auditor.report.format import (
-    COUNT_FORMAT, INPUTS_LAYOUT, PERCENT_FORMAT, READY_MEANING, SEVERITY_FILLS, SEVERITY_RANK,
-    SUMMARY_TITLE, clean_value,
+    COUNT_FORMAT, HEADER_FILL, HEADER_FONT, INPUTS_LAYOUT, PERCENT_FORMAT, READY_MEANING, SEVERITY_FILLS,
+    SEVERITY_RANK, SUMMARY_TITLE, clean_value,
 )
-from auditor.report.sheets import date_cell, header_row, text_cell
+from auditor.report.sheets import print_setup, row_height, sample_styles, text_cell
 
-NO_VALUE = "(none)"
+NO_FIRM = "(no firm given)"
+NO_COURT = "(no court: roster or PACER list)"
+NO_FIRM_NOTE = f"{NO_FIRM}: findings on court accounts whose export names no firm."
+NO_COURT_NOTE = f"{NO_COURT}: findings from a firm roster or the PACER list, which belong to no one court."
+OWNER_ORDER = ("court", "firm admin", "filer")
+OWNER_LABELS = {"court": "Court (clerk's office)", "firm admin": "Firm administrator", "filer": "Filer"}
+TOP_ACTIONS = 5           # actions listed per group under "What to do first"
+LONG_TABLE = 20           # more firms than this: they go on the "Firms" sheet
+HEAD_ROWS = 10            # title + 8 figures + a blank row: the same in every workbook
+COVER_ROWS = 130          # a Summary this long still prints on two pages
+CHART_ROWS = 17           # rows left free for the chart below the owner table
+B_WIDTH, F_WIDTH = INPUTS_LAYOUT[1][1], INPUTS_LAYOUT[5][1]
 
 
 @dataclass
@@ -42,13 +58,16 @@ class SummaryData:
     balanced: bool                  # rows read = audited + rejected, every file and in total
     unbalanced_files: list[str]
     by_severity: list[tuple[str, int]]
+    by_owner: list[tuple[str, list[int]]]   # owner, findings per severity (SEVERITIES order)
+    actions: list[tuple[str, str, str, int, object, str]]  # owner, severity, title, findings, due, rule id
     by_rule: list[tuple[str, str, str, int]]
     by_firm: list[tuple[str, int]]
     by_court: list[tuple[str, int]]
     total_findings: int
     data_issue_count: int
-    readiness: dict | None          # None: not shown (a firm's own workbook)
+    readiness: dict | None
     previous: dict | None = None
+    firms_sheet: bool = False       # the firm counts are on the "Firms" sheet
     notes: list[str] = field(default_factory=list)
 
 
@@ -64,8 +83,8 @@ def _input_row(t: InputTable) -> list:
     ]
 
 
-def _counts(s: pd.Series) -> list[tuple[str, int]]:
-    c = s.astype("string[pyarrow]").fillna(NO_VALUE).value_counts()
+def _counts(s: pd.Series, none: str) -> list[tuple[str, int]]:
+    c = s.astype("string[pyarrow]").fillna(none).value_counts()
     return sorted(((str(k), int(v)) for k, v in c.items()), key=lambda kv: (-kv[1], kv[0]))
 
 
@@ -74,159 +93,291 @@ def _by_firm(findings: pd.DataFrame) -> list[tuple[str, int]]:
     if findings.empty:
         return []
     key = firm_key(findings["firm_name"]).fillna("")
-    names = findings["firm_name"].astype("string[pyarrow]").fillna(NO_VALUE)
+    names = findings["firm_name"].astype("string[pyarrow]").fillna(NO_FIRM)
     g = pd.DataFrame({"key": key, "name": names}).groupby("key", sort=False)["name"]
     out = [(str(n), int(c)) for n, c in zip(g.first(), g.size())]
     return sorted(out, key=lambda kv: (-kv[1], kv[0]))
 
 
+def owners_of(result: AuditResult) -> list[str]:
+    """Every owner a rule of this run names, the court first: the rows of the owner table."""
+    found = {r.owner for r in result.rules if r.owner} | set(OWNER_ORDER)
+    return sorted(found, key=lambda o: (OWNER_ORDER.index(o) if o in OWNER_ORDER else len(OWNER_ORDER), o))
+
+
+GROUP_KEYS = ["owner", "rule_id", "severity"]
+
+
+def problem_groups(findings: pd.DataFrame, by: list | None = None) -> pd.DataFrame:
+    """Findings counted by owner, rule and severity (first title, earliest due date), optionally
+    also by the columns ``by`` (a firm key, to count every firm at once)."""
+    keys = (by or []) + GROUP_KEYS
+    frame = findings.assign(**{k: findings[k].astype(object).fillna("") for k in GROUP_KEYS})
+    if frame.empty:
+        return pd.DataFrame(columns=[*keys, "title", "n", "due"])
+    g = frame.groupby(keys, sort=False, dropna=False)
+    return pd.DataFrame({"title": g["title"].first(), "n": g.size(), "due": g["due_date"].min()}).reset_index()
+
+
+def group_tuples(groups: pd.DataFrame) -> list[tuple]:
+    """``problem_groups`` rows as (owner, rule id, severity, title, findings, due date)."""
+    due = pd.to_datetime(groups["due"], errors="coerce")
+    dues = [None if pd.isna(d) else d.date() for d in due]
+    return [(str(o), str(r), str(s), "" if pd.isna(t) else str(t), int(n), d) for o, r, s, t, n, d in
+            zip(groups["owner"], groups["rule_id"], groups["severity"], groups["title"], groups["n"], dues)]
+
+
+def _rank(sev: str) -> int:
+    return SEVERITY_RANK.get(sev, len(SEVERITY_RANK))
+
+
 def summary_data(result: AuditResult, findings: pd.DataFrame, issues: pd.DataFrame,
-                 inputs: list[InputTable], rules_counts: dict[str, int], firm: str | None) -> SummaryData:
-    """The Summary figures for the rows this workbook holds."""
+                 inputs: list[InputTable], firm: str | None, *, readiness: dict | None = None,
+                 firms_sheet: bool = False, groups: list[tuple] | None = None,
+                 courts: list[tuple[str, int]] | None = None) -> SummaryData:
+    """The Summary figures for the rows this workbook holds (``readiness``: the firm's own).
+    ``groups`` (``group_tuples``) and ``courts`` may be given when counted already."""
     rows = [_input_row(t) for t in inputs]
     totals = [sum(r[i] for r in rows) for i in (3, 4, 5, 6)]
     unbalanced = [r[0] for r in rows if r[7] != "yes"]
     balanced = not unbalanced and totals[0] == totals[1] + totals[2]
-    sev = findings["severity"].astype("string[pyarrow]").value_counts()
-    by_severity = [(s, int(sev.get(s, 0))) for s in SEVERITIES]
-    by_severity += [(str(s), int(n)) for s, n in sev.items() if s not in SEVERITY_RANK]
-
-    by_rule: dict[tuple[str, str], list] = {}
-    if len(findings):
-        g = findings.groupby(["rule_id", "severity"], dropna=False, sort=False)
-        for (rid, s), title, n in zip(g.groups.keys(), g["title"].first(), g.size()):
-            by_rule[(str(rid), str(s))] = [str(rid), "" if pd.isna(title) else str(title), str(s), int(n)]
+    if groups is None:
+        groups = group_tuples(problem_groups(findings))
+    if courts is None:
+        courts = _counts(findings["court_id"], NO_COURT) if len(findings) else []
+    sev: dict[str, int] = {}
+    owner: dict[str, list[int]] = {o: [0] * len(SEVERITIES) for o in owners_of(result)}
+    rules: dict[tuple[str, str], list] = {}
+    for o, rid, s, title, n, _ in groups:
+        sev[s] = sev.get(s, 0) + n
+        if s in SEVERITY_RANK:
+            owner.setdefault(o, [0] * len(SEVERITIES))[SEVERITY_RANK[s]] += n
+        rules.setdefault((rid, s), [rid, title, s, 0])[3] += n
+    by_severity = [(s, sev.get(s, 0)) for s in SEVERITIES] + [(s, n) for s, n in sev.items() if s not in SEVERITY_RANK]
     for r in result.rules:
-        if r.enabled and not any(k[0] == r.id for k in by_rule):
-            by_rule[(r.id, r.severity)] = [r.id, r.title, r.severity, 0]
-    rule_rows = sorted(by_rule.values(), key=lambda x: (SEVERITY_RANK.get(x[2], 9), -x[3], x[0]))
+        if r.enabled and not any(k[0] == r.id for k in rules):
+            rules[(r.id, r.severity)] = [r.id, r.title, r.severity, 0]
+    rule_rows = sorted(rules.values(), key=lambda x: (_rank(x[2]), -x[3], x[0]))
+    actions = []
+    for o in owner:
+        mine = sorted((g for g in groups if g[0] == o), key=lambda g: (_rank(g[2]), -g[4], g[1]))
+        actions += [(o, s, t, n, due, rid) for _, rid, s, t, n, due in mine[:TOP_ACTIONS]]
+    if readiness is None and firm is None:
+        readiness = dict(result.readiness or {})
 
     return SummaryData(
         as_of=result.as_of, generated_at=result.generated_at, engine=result.engine,
         courts=list(result.courts or []), firm=firm, inputs=rows, totals=totals, balanced=balanced,
-        unbalanced_files=unbalanced, by_severity=by_severity, by_rule=[tuple(r) for r in rule_rows],
-        by_firm=_by_firm(findings), by_court=_counts(findings["court_id"]) if len(findings) else [],
-        total_findings=len(findings), data_issue_count=len(issues),
-        readiness=None if firm is not None else dict(result.readiness or {}),
-        previous=None if firm is not None else result.previous,
+        unbalanced_files=unbalanced, by_severity=by_severity, by_owner=list(owner.items()), actions=actions,
+        by_rule=[tuple(r) for r in rule_rows], by_firm=_by_firm(findings) if firm is None else [],
+        by_court=courts, total_findings=len(findings), data_issue_count=len(issues), readiness=readiness,
+        previous=None if firm is not None else result.previous, firms_sheet=firms_sheet,
     )
 
 
-class _Sheet:
-    """Appends rows to a streaming sheet and remembers the row number."""
+def _readiness_rows(r: dict | None) -> list[list]:
+    """Share ready, active filers, ready filers: three rows in every workbook."""
+    r = r or {}
+    active, ready = int(r.get("active_filers") or 0), int(r.get("ready_filers") or 0)
+    if not active:
+        share = [(None, "text"), ("no active filers in the inputs", "note")]
+    else:
+        share = [(ready / active if r.get("share") is None else float(r["share"]), "percent"),
+                 (f"{ready:,} of {active:,} active filers are ready", "note")]
+    return [[("Share ready", "label"), *share], [("Active filers", "label"), (active, "count")],
+            [("Ready filers", "label"), (ready, "count")]]
 
-    def __init__(self, ws):
-        self.ws = ws
-        self.row = 0
 
-    def add(self, values=()) -> int:
-        self.ws.append(list(values))
-        self.row += 1
-        return self.row
+def summary_rows(d: SummaryData) -> tuple[list, dict]:
+    """The Summary as rows of (value, style), and the row heights that differ from one line."""
+    rows: list = []
+    heights: dict = {}
 
-    def text(self, v, **kw):
-        return text_cell(self.ws, clean_value(v), **kw)
+    def add(*cells):
+        rows.append(list(cells))
 
-    def number(self, v, fmt=COUNT_FORMAT):
-        c = WriteOnlyCell(self.ws, value=v)
+    def heading(title):
+        add()
+        add((title, "heading"))
+
+    def header(*labels):
+        add(*[(h, "header") for h in labels])
+
+    def wrap_height(b, f):  # the next row: column B (and F) wrap
+        if (h := row_height([None, b, None, None, None, f], [None, B_WIDTH, None, None, None, F_WIDTH])):
+            heights[len(rows)] = h
+
+    add((SUMMARY_TITLE + (" — firm copy" if d.firm is not None else ""), "title"))
+    if d.firm is not None:
+        add(("Firm", "label"), (d.firm, "text"))
+    else:
+        add(("Courts audited", "label"), (", ".join(map(str, d.courts)) or "(none given)", "text"))
+    add(("Audit date", "label"), (d.as_of, "date"))
+    add(("Generated at", "label"), (d.generated_at, "datetime"), (f"engine: {d.engine}", "note"))
+    add(("Findings", "label"), (d.total_findings, "count"),
+        ("; ".join(f"{n:,} {s}" for s, n in d.by_severity if n) or "none: all clear", "note"))
+    add(("Data issues", "label"), (d.data_issue_count, "count"),
+        ("input rows or cells that could not be audited: see the Data issues sheet" if d.data_issue_count
+         else "every input row could be audited", "note"))
+    for row in _readiness_rows(d.readiness):
+        add(*row)
+    add()
+    assert len(rows) == HEAD_ROWS
+
+    add(("Findings by who acts and severity", "heading"))
+    header("Who acts", *SEVERITIES, "Total")
+    for owner, counts in d.by_owner:
+        add((OWNER_LABELS.get(owner, owner), "text"), *[(n, "count") for n in counts], (sum(counts), "bold_count"))
+    sums = [sum(c[i] for _, c in d.by_owner) for i in range(len(SEVERITIES))]
+    add(("Total", "label"), *[(n, "bold_count") for n in sums], (sum(sums), "bold_count"))
+    for _ in range(CHART_ROWS):  # the chart of this table sits here
+        add()
+
+    heading("What to do first")
+    if d.total_findings == 0:
+        add(("Nothing to do: no findings." if d.firm is None else
+             "All clear: no findings for this firm on the audit date.", "good"))
+    else:
+        header("Who acts", "Problem", "Severity", "Findings", "Due by", "Rule")
+        court = [a for a in d.actions if a[0] == "court"]
+        others = [a for a in d.actions if a[0] != "court"]
+        for label, group in (("The court's own items", court), ("For firms and filers", others)):
+            if not group:
+                continue
+            add((label, "label"))
+            for owner, sev, title, n, due, rid in group:
+                wrap_height(title, rid)
+                add((OWNER_LABELS.get(owner, owner), "text"), (title, "wrap"),
+                    (sev, f"sev:{sev}" if sev in SEVERITY_FILLS else "text"), (n, "count"), (due, "date"),
+                    (rid, "wrap"))
+        add((f"The {TOP_ACTIONS} most pressing problems for each who-acts; every finding is on the Findings sheet.",
+             "note"))
+
+    if d.previous is not None:
+        heading("Compared with the previous report")
+        for label, key in (("New findings", "new"), ("Resolved", "resolved"), ("Still open", "still_open")):
+            add((label, "label"), (int(d.previous.get(key) or 0), "count"))
+
+    heading("Findings by rule and severity")
+    header("Rule", "Title", "Severity", "Findings")
+    for rid, t, sev, n in d.by_rule:
+        wrap_height(t, None)
+        add((rid, "text"), (t, "wrap"), (sev, "text"), (n, "count"))
+    if d.by_rule:
+        add(("Total", "label"), None, None, (sum(r[3] for r in d.by_rule), "bold_count"))
+    else:
+        add(("No rules ran.", "text"))
+
+    heading("Input files")
+    header(*[h for h, _ in INPUTS_LAYOUT])
+    widths = [w if h in WRAPPED_INPUT_COLUMNS else None for h, w in INPUTS_LAYOUT]
+    for r in d.inputs:
+        cells = [(v, "count") if isinstance(v, int) else (clean_value(v), "wrap") for v in r]
+        if (h := row_height([c[0] for c in cells], widths)):
+            heights[len(rows)] = h
+        add(*cells)
+    add(("Total", "label"), None, None, *[(v, "bold_count") for v in d.totals], ("yes" if d.balanced else "NO", "label"))
+    if d.balanced:
+        add(("Every row is accounted for: rows read = rows audited + rows rejected, "
+             "for every file and in total.", "note"))
+    else:
+        add(("WARNING: rows read differ from rows audited + rows rejected for: "
+             + (", ".join(map(str, d.unbalanced_files)) or "the total") + ".", "warn"))
+    add(("Blank rows between data are counted apart; they hold no record.", "note"))
+    if d.readiness is not None:
+        add((READY_MEANING, "note"))
+
+    for title, table, label, none, note in (
+            ("Findings by firm", d.by_firm, "Firm", NO_FIRM, NO_FIRM_NOTE),
+            ("Findings by court", d.by_court, "Court", NO_COURT, NO_COURT_NOTE)):
+        if d.firm is not None and label == "Firm":
+            continue
+        heading(title)
+        if label == "Firm" and d.firms_sheet:
+            add((f"{len(table):,} firms: see the Firms sheet.", "note"))
+            continue
+        header(label, "Findings")
+        for name, n in table:
+            add((clean_value(name), "text"), (n, "count"))
+        if table:
+            add(("Total", "label"), (sum(n for _, n in table), "bold_count"))
+            if any(name == none for name, _ in table):
+                add((note, "note"))
+        else:
+            add(("No findings.", "text"))
+    return rows, heights
+
+
+WRAPPED_INPUT_COLUMNS = {"Kind", "Reason / unknown columns", "SHA-256", "File"}
+
+
+def _cell(ws, value, *, bold=False, size=None, color=None, fill=None, fmt=None, wrap=False, italic=False,
+          indent=0):
+    c = WriteOnlyCell(ws, value=value)
+    if bold or size or color or italic:
+        c.font = Font(bold=bold, size=size, color=color, italic=italic)
+    if fill:
+        c.fill = PatternFill("solid", start_color=fill, end_color=fill)
+    if fmt:
         c.number_format = fmt
-        return c
-
-    def heading(self, title: str) -> None:
-        self.add()
-        c = WriteOnlyCell(self.ws, value=title)
-        c.font = Font(bold=True, size=13, color="1F4E78")
-        self.add([c])
-
-    def pair(self, label: str, value) -> None:
-        self.add([text_cell(self.ws, label, bold=True), value])
+    c.alignment = Alignment(wrap_text=wrap, vertical="top", indent=indent,
+                            horizontal="left" if (fmt and "y" in fmt) or indent else None)
+    return c
 
 
-def write_summary_sheet(wb, data: SummaryData) -> None:
-    """Lay the Summary out: facts, input files with the row balance, counts, readiness, chart."""
+def write_summary_sheet(wb, owners: list[str], as_of: dt.date, *, rows: int = 0) -> dict[str, str]:
+    """Lay the Summary out (widths, print setup, chart); return its style name -> sample column letter."""
     ws = wb.create_sheet("Summary")
     ws.sheet_view.showGridLines = False
-    for i, (_, w) in enumerate(INPUTS_LAYOUT, 1):
+    for i, (h, w) in enumerate(INPUTS_LAYOUT, 1):
         ws.column_dimensions[get_column_letter(i)].width = w
-    sh = _Sheet(ws)
-    title = WriteOnlyCell(ws, value=SUMMARY_TITLE)
-    title.font = Font(bold=True, size=16, color="1F4E78")
-    sh.add([title])
-    if data.firm is not None:
-        sh.pair("Firm", sh.text(data.firm))
-    sh.pair("Audit date", date_cell(ws, data.as_of))
-    sh.pair("Generated at", date_cell(ws, data.generated_at, "yyyy-mm-dd hh:mm:ss"))
-    sh.pair("Engine", sh.text(data.engine))
-    sh.pair("Courts audited", sh.text(", ".join(map(str, data.courts)) or "(none given)"))
-    sh.pair("Findings", sh.number(data.total_findings))
-    sh.pair("Data issues", sh.number(data.data_issue_count))
+    # a cover of at most two pages, unless it is so long (national runs) that it would print too small
+    print_setup(ws, as_of, title_rows=None, fit_height=2 if rows <= COVER_ROWS else 0)
+    ws.page_setup.orientation = "landscape"
+    styles = {
+        "title": _cell(ws, "x", bold=True, size=16, color="1F4E78"),
+        "heading": _cell(ws, "x", bold=True, size=13, color="1F4E78"),
+        "header": _cell(ws, "x", bold=True, color=HEADER_FONT, fill=HEADER_FILL, wrap=True),
+        "label": _cell(ws, "x", bold=True),
+        "text": _cell(ws, "x"),
+        "wrap": _cell(ws, "x", wrap=True),
+        "note": _cell(ws, "x", italic=True, color="404040", indent=1),
+        "warn": _cell(ws, "x", bold=True, color="9C0006"),
+        "good": _cell(ws, "x", bold=True, color="006100"),
+        "count": _cell(ws, 0, fmt=COUNT_FORMAT),
+        "bold_count": _cell(ws, 0, fmt=COUNT_FORMAT, bold=True),
+        "percent": _cell(ws, 0.5, fmt=PERCENT_FORMAT, bold=True),
+        "date": _cell(ws, rx.sample_date(), fmt="yyyy-mm-dd"),
+        "datetime": _cell(ws, dt.datetime(2000, 1, 1), fmt="yyyy-mm-dd hh:mm:ss"),
+    }
+    for sev, (fill, font) in SEVERITY_FILLS.items():
+        styles[f"sev:{sev}"] = text_cell(ws, "x", bold=True, fill=fill, color=font)
+    letters = sample_styles(ws, styles)
 
-    sh.heading("Input files")
-    sh.add(header_row(ws, [h for h, _ in INPUTS_LAYOUT]))
-    for r in data.inputs:
-        sh.add([v if isinstance(v, int) else sh.text(v) for v in r])
-    bold = Font(bold=True)
-    total = [text_cell(ws, "Total", bold=True), None, None] + [sh.number(v) for v in data.totals]
-    for c in total[3:]:
-        c.font = bold
-    total.append(text_cell(ws, "yes" if data.balanced else "NO", bold=True))
-    sh.add(total)
-    if data.balanced:
-        msg = ("Every row is accounted for: rows read = rows audited + rows rejected, "
-               "for every file and in total.")
-    else:
-        msg = ("WARNING: rows read differ from rows audited + rows rejected for: "
-               + (", ".join(data.unbalanced_files) or "the total") + ".")
-    sh.add([sh.text(msg, bold=not data.balanced, color=None if data.balanced else "9C0006")])
-    sh.add([sh.text("Blank rows between data are counted apart; they hold no record.")])
-
-    if data.readiness is not None:
-        sh.heading("Readiness")
-        r = data.readiness
-        sh.pair("Active filers", sh.number(int(r.get("active_filers") or 0)))
-        sh.pair("Ready filers", sh.number(int(r.get("ready_filers") or 0)))
-        share = r.get("share")
-        sh.pair("Share ready", sh.number(float(share), PERCENT_FORMAT) if share is not None
-                else sh.text("no active filers"))
-        sh.add([sh.text(READY_MEANING)])
-
-    if data.previous is not None:
-        sh.heading("Compared with the previous report")
-        for label, key in (("New findings", "new"), ("Resolved", "resolved"), ("Still open", "still_open")):
-            sh.pair(label, sh.number(int(data.previous.get(key) or 0)))
-
-    sh.heading("Findings by severity")
-    head = sh.add(header_row(ws, ["Severity", "Findings"]))
-    for sev, n in data.by_severity:
-        fill, font = SEVERITY_FILLS.get(sev, (None, None))
-        sh.add([sh.text(sev, bold=True, fill=fill, color=font), sh.number(n)])
-    last = sh.row
-    sh.add([text_cell(ws, "Total", bold=True), sh.number(data.total_findings)])
-
+    head = HEAD_ROWS + 2                      # the owner table's header row
+    last = head + len(owners)
     chart = BarChart()
-    chart.type = "col"
-    chart.title = "Findings by severity"
+    chart.type = "bar"
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.title = "Findings by who acts and severity"
+    chart.x_axis.title = None
     chart.y_axis.title = "Findings"
-    chart.legend = None
-    chart.add_data(Reference(ws, min_col=2, min_row=head, max_row=last), titles_from_data=True)
+    chart.add_data(Reference(ws, min_col=2, max_col=1 + len(SEVERITIES), min_row=head, max_row=last),
+                   titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=head + 1, max_row=last))
+    for series, sev in zip(chart.series, SEVERITIES):
+        colour = {"high": "C00000", "medium": "ED7D31", "low": "FFC000", "info": "5B9BD5"}[sev]
+        series.graphicalProperties.solidFill = colour
+        series.graphicalProperties.line.solidFill = colour
     chart.x_axis.delete = False
     chart.y_axis.delete = False
-    chart.width, chart.height = 16, 8
-    ws.add_chart(chart, f"E{head}")  # beside the severity counts, clear of every table
+    chart.legend.position = "b"
+    chart.width, chart.height = 20, 8
+    ws.add_chart(chart, f"A{last + 3}")  # below the owner table, in rows left free for it
+    return letters
 
-    sh.heading("Findings by rule and severity")
-    sh.add(header_row(ws, ["Rule id", "Title", "Severity", "Findings"]))
-    for rid, t, sev, n in data.by_rule:
-        sh.add([sh.text(rid), sh.text(t), sh.text(sev), sh.number(n)])
-    if not data.by_rule:
-        sh.add([sh.text("No rules ran.")])
 
-    for title, rows, label in (("Findings by firm", data.by_firm, "Firm"),
-                               ("Findings by court", data.by_court, "Court")):
-        sh.heading(title)
-        sh.add(header_row(ws, [label, "Findings"]))
-        for name, n in rows:
-            sh.add([sh.text(name), sh.number(n)])
-        if not rows:
-            sh.add([sh.text("No findings.")])
+def summary_sheet_rows(data: SummaryData, letters: dict[str, str]) -> rx.CellRows:
+    rows, heights = summary_rows(data)
+    return rx.CellRows("Summary", rows, letters, first_row=1, heights=heights)

@@ -1,13 +1,16 @@
 """The Excel remediation report.
 
 ``write_report`` writes one workbook with the sheets Summary, Findings, Data
-issues and Rules; given a firm, it holds that firm's rows alone.
-``write_firm_reports`` writes one such workbook per firm beside the main one.
+issues and Rules (and Firms, when there are many firms or one workbook per
+firm); given a firm, it holds that firm's rows alone.  ``FirmWriter`` writes
+any number of firm workbooks from one layout (see ``report.firms`` for the
+per-firm folder and its index).
 
 A firm's workbook never shows another firm's people, names or file names:
 findings and data issues are kept when their firm matches (compared
 normalised, "Smith & Jones, LLP" = "smith and jones llp"), and the Summary
-lists only the input files those rows came from.
+lists only the input files those rows came from.  Every spelling of one firm
+is shown as the one most often written, in every sheet.
 """
 
 from __future__ import annotations
@@ -25,14 +28,20 @@ from auditor.errors import UsageError
 from auditor.model import DATA_ISSUE_COLUMNS, FINDING_COLUMNS, AuditResult, InputTable, RuleRun
 from auditor.normalize import firm_key, username_key
 from auditor.outputs import OutputError, atomic_file, describe
-from auditor.report.format import EXCEL_MAX_DATA_ROWS, SEVERITY_RANK, firm_slug
-from auditor.report.sheets import write_data_issue_sheets, write_findings_sheets, write_rules_sheet
-from auditor.report.summary import summary_data, write_summary_sheet
-from auditor.report.rows import finish
+from auditor.report import rows as rx
+from auditor.report.format import (
+    DATA_ISSUE_LAYOUT, EXCEL_MAX_DATA_ROWS, FINDING_LAYOUT, SEVERITY_RANK, column_widths,
+)
+from auditor.report.sheets import column_values, write_data_issue_sheets, write_findings_sheets, write_rules_sheet
+from auditor.report.summary import (
+    NO_COURT, group_tuples, owners_of, problem_groups, summary_data, summary_rows, summary_sheet_rows, write_summary_sheet,
+)
 
-__all__ = ["write_report", "write_firm_reports", "sort_findings"]
+__all__ = ["write_report", "FirmWriter", "sort_findings", "prepare"]
 
 SORT_COLUMNS = ["rule_id", "court_id", "person_name", "finding_id"]
+MAX_RELATED = 5
+OUTSIDER = "(a person outside this firm)"
 
 
 def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
@@ -45,36 +54,61 @@ def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
     return keyed.drop(columns="_rank").reset_index(drop=True)
 
 
-def _contributing_inputs(inputs: list[InputTable], findings: pd.DataFrame,
-                         issues: pd.DataFrame) -> list[InputTable]:
-    """The input files named in these findings' sources or these data issues."""
-    sources = findings["source"].astype("string[pyarrow]").fillna("")
-    files = set(issues["file"].dropna().astype(str))
-    kept = []
-    for t in inputs:
-        if t.name in files:
-            kept.append(t)
-            continue
-        pattern = r"(?:^|[\s;,(\[])" + re.escape(t.name) + r"(?:$|[\s;,:!)\]])"
-        if len(sources) and sources.str.contains(pattern, regex=True).any():
-            kept.append(t)
-    return kept
+def best_spelling(keys: pd.Series, names: pd.Series) -> pd.Series:
+    """Firm key -> the name its rows most often give (ties: the first in sort order)."""
+    frame = pd.DataFrame({"key": keys.astype("string[pyarrow]"), "name": names.astype("string[pyarrow]")}).dropna()
+    counts = frame.value_counts(["key", "name"]).reset_index()
+    counts = counts.sort_values(["key", "count", "name"], ascending=[True, False, True], kind="stable")
+    best = counts.drop_duplicates("key")
+    return pd.Series(best["name"].astype(str).to_numpy(), index=best["key"].astype(str).to_numpy())
+
+
+def one_spelling(names: pd.Series, keys: pd.Series) -> pd.Series:
+    """Each firm name as its firm is most often written ("Ashby & Fairbanks, PLLC" and "Ashby and
+    Fairbanks PLLC" become one), so that a filter lists one value per firm."""
+    present = keys.notna()
+    if not present.any():
+        return names
+    best = best_spelling(keys[present], names[present])
+    out = names.astype("string[pyarrow]").copy()
+    out[present] = keys[present].astype(str).map(best).to_numpy()
+    return out
+
+
+def related_ids(findings: pd.DataFrame, group: pd.Series | None = None) -> pd.Series:
+    """The ids of the other findings on the same PACER account (within ``group``, e.g. one firm)."""
+    n = len(findings)
+    out = pd.Series(pd.NA, index=range(n), dtype="string[pyarrow]")
+    key = username_key(findings["pacer_username"]).reset_index(drop=True)
+    if group is not None:
+        key = group.reset_index(drop=True).fillna("").astype(str) + "\x1f" + key
+    frame = pd.DataFrame({"k": key, "id": findings["finding_id"].astype(str).to_numpy(), "pos": np.arange(n)})
+    frame = frame.dropna(subset=["k"])
+    frame = frame[frame["k"].duplicated(keep=False)]
+    if frame.empty:
+        return out
+    size = frame.groupby("k")["id"].transform("size")
+    pairs = frame.merge(frame.groupby("k").head(MAX_RELATED + 1), on="k", suffixes=("", "_other"))
+    pairs = pairs[pairs["pos"] != pairs["pos_other"]].groupby("pos").head(MAX_RELATED)
+    joined = pairs.groupby("pos")["id_other"].agg(", ".join)
+    more = (size - 1).set_axis(frame["pos"].to_numpy()) - pairs.groupby("pos").size().reindex(frame["pos"]).to_numpy()
+    text = joined.reindex(frame["pos"].to_numpy()).astype("string[pyarrow]")
+    text = text.where(more.to_numpy() <= 0, text + ", and " + more.astype(str) + " more")
+    out.iloc[frame["pos"].to_numpy()] = text.to_numpy()
+    return out
 
 
 @dataclass
-class _FirmIndex:
-    """Keys computed once for a run, so that many firm workbooks cost one pass over the rows."""
+class Prepared:
+    """The rows of a run ready to show: sorted, one spelling per firm, keys computed once."""
 
     findings: pd.DataFrame
     issues: pd.DataFrame
+    finding_keys: pd.Series
     finding_rows: dict      # firm key -> row positions in findings
     issue_rows: dict        # firm key -> row positions in issues
-    shared: pd.DataFrame    # findings whose PACER username is used at more than one firm: key, user, name
-
-
-def _positions(keys: pd.Series) -> dict:
-    frame = pd.DataFrame({"k": keys.astype(object).where(keys.notna(), None).to_numpy()})
-    return frame.groupby("k", sort=False, dropna=True).indices
+    shared: pd.DataFrame    # findings whose PACER username is used at more than one firm: firm, user, name
+    firm_related: pd.Series  # related findings within the firm
 
 
 _NAME_COLUMNS = {"court_accounts": "filer_name", "roster": "person_name"}
@@ -95,43 +129,66 @@ def _people(result: AuditResult, findings: pd.DataFrame) -> pd.DataFrame:
     return people[people["firm"] != ""].drop_duplicates()
 
 
-def _firm_index(result: AuditResult) -> _FirmIndex:
-    findings = result.findings.reindex(columns=FINDING_COLUMNS).reset_index(drop=True)
+def _positions(keys: pd.Series) -> dict:
+    frame = pd.DataFrame({"k": keys.astype(object).where(keys.notna(), None).to_numpy()})
+    return frame.groupby("k", sort=False, dropna=True).indices
+
+
+def prepare(result: AuditResult) -> Prepared:
+    findings = sort_findings(result.findings.reindex(columns=FINDING_COLUMNS))
     issues = result.data_issues.reindex(columns=DATA_ISSUE_COLUMNS).reset_index(drop=True)
-    fkeys = firm_key(findings["firm_name"])
+    fkeys, ikeys = firm_key(findings["firm_name"]), firm_key(issues["firm_name"])
+    findings["firm_name"] = one_spelling(findings["firm_name"], fkeys)
+    issues["firm_name"] = one_spelling(issues["firm_name"], ikeys)
+    findings["related"] = related_ids(findings)
     people = _people(result, findings)
     firms_per_user = people.groupby("user")["firm"].nunique()
     shared = people[people["user"].isin(firms_per_user.index[firms_per_user > 1])]
-    return _FirmIndex(findings, issues, _positions(fkeys), _positions(firm_key(issues["firm_name"])), shared)
+    return Prepared(findings, issues, fkeys, _positions(fkeys), _positions(ikeys), shared,
+                    related_ids(findings, fkeys))
 
 
-OUTSIDER = "(a person outside this firm)"
-OTHER_FILE = "(another input file)"
+def outsiders_by_firm(shared: pd.DataFrame) -> dict[str, set]:
+    """Firm key -> names of people at other firms who share a PACER username with the firm's people."""
+    if shared.empty:
+        return {}
+    pairs = shared.merge(shared, on="user", suffixes=("", "_other"))
+    pairs = pairs[pairs["firm"] != pairs["firm_other"]].dropna(subset=["name_other"])
+    own = {k: set(g.astype(str)) for k, g in shared.groupby("firm")["name"]}
+    return {k: set(g.astype(str)) - own.get(k, set()) for k, g in pairs.groupby("firm")["name_other"]}
 
 
-def _redact_outsiders(ours: pd.DataFrame, key: str, shared: pd.DataFrame) -> pd.DataFrame:
+def holders_by_firm(result: AuditResult, prep: Prepared) -> dict[str, set]:
+    """Firm key -> holders (in the PACER account list) of the PACER usernames in the firm's findings: the
+    court's report may name them in evidence; a firm's copy names only the firm's own people."""
+    from auditor.columns import PACER_ACCOUNTS
+
+    lists = [t.records[["pacer_username", "account_holder"]] for t in result.inputs
+             if t.kind == PACER_ACCOUNTS and {"pacer_username", "account_holder"} <= set(t.records.columns)]
+    if not lists or prep.findings.empty:
+        return {}
+    pacer = pd.concat(lists, ignore_index=True)
+    holders = pd.DataFrame({"user": username_key(pacer["pacer_username"]),
+                            "holder": pacer["account_holder"].astype("string[pyarrow]")}).dropna().drop_duplicates()
+    ours = pd.DataFrame({"firm": prep.finding_keys, "user": username_key(prep.findings["pacer_username"])}).dropna()
+    pairs = ours.drop_duplicates().merge(holders, on="user")
+    return {k: set(g.astype(str)) for k, g in pairs.groupby("firm")["holder"]}
+
+
+def _redact_outsiders(ours: pd.DataFrame, names: set) -> pd.DataFrame:
     """Take out of the evidence the names of people outside the firm who share a PACER username
     with the firm's people (the evidence of a shared account lists everyone using it)."""
-    if ours.empty or shared.empty:
+    names = set(names) - set(ours["person_name"].dropna().astype(str))
+    if ours.empty or not names:
         return ours
-    mine = shared["firm"] == key
-    near = shared[~mine & shared["user"].isin(set(shared.loc[mine, "user"]))]
-    names = set(near["name"].dropna().astype(str)) - set(ours["person_name"].dropna().astype(str))
-    names -= set(shared.loc[mine, "name"].dropna().astype(str))
-    if not names:
-        return ours
-    evidence = ours["evidence"].astype(object)
-    texts = {e for e in evidence.dropna() if isinstance(e, str)}
-    joined = "\n".join(texts)
-    names = [n for n in names if n in joined]   # a plain substring test first: few names are in the evidence
-    if not names:
-        return ours
-    # whole names only (an outsider "John Smith" must not garble the firm's own "John Smithson"),
-    # longest first, all in one pass over each distinct evidence text
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
-                         + r")(?!\w)")
-    distinct = {e: pattern.sub(OUTSIDER, e) for e in texts}
-    return ours.assign(evidence=evidence.map(distinct).astype("string[pyarrow]"))
+    # whole names only, longest first: an outsider "John Smith" must not garble the firm's own "John Smithson"
+    pattern = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    evidence = ours["evidence"].astype("string[pyarrow]").str.replace(
+        rf"(?<!\w)(?:{pattern})(?!\w)", OUTSIDER, regex=True)
+    return ours.assign(evidence=evidence)
+
+
+OTHER_FILE = "(another input file)"
 
 
 def _firm_rules(result: AuditResult, inputs: list[InputTable]) -> list[RuleRun]:
@@ -144,81 +201,159 @@ def _firm_rules(result: AuditResult, inputs: list[InputTable]) -> list[RuleRun]:
     return [replace(r, reason=pattern.sub(OTHER_FILE, r.reason)) if r.reason else r for r in result.rules]
 
 
-def _firm_rows(result: AuditResult, index: _FirmIndex, firm: str):
-    """The findings, data issues and contributing input files of one firm."""
-    key = firm_key(pd.Series([firm], dtype=object)).iloc[0]
-    if pd.isna(key):
-        raise UsageError(f"firm name {firm!r} is empty: give the firm's name")
-    none = np.array([], dtype=np.intp)
-    ours = index.findings.iloc[index.finding_rows.get(key, none)]
-    ours = _redact_outsiders(ours, key, index.shared)
-    issues = index.issues.iloc[index.issue_rows.get(key, none)]
-    label = ours["firm_name"].mode().iloc[0] if ours["firm_name"].notna().any() else firm
-    return ours, issues, _contributing_inputs(list(result.inputs), ours, issues), label
+def _source_pattern(name: str) -> str:
+    return r"(?:^|[\s;,(\[])" + re.escape(name) + r"(?:$|[\s;,:!)\]])"
 
 
-def write_report(result: AuditResult, path, *, firm: str | None = None,
-                 max_rows: int = EXCEL_MAX_DATA_ROWS) -> Path:
-    """Write the workbook to ``path`` (replaced whole: never left half written) and return it.
-
-    ``firm`` restricts it to that firm's rows.  Sheets hold at most ``max_rows``
-    data rows; longer findings or data issues continue on "Findings (2)" and so on.
-    """
-    if firm is not None:
-        return _write(result, Path(path), *_firm_rows(result, _firm_index(result), firm), max_rows)
-    findings = result.findings.reindex(columns=FINDING_COLUMNS)
-    issues = result.data_issues.reindex(columns=DATA_ISSUE_COLUMNS)
-    return _write(result, Path(path), findings, issues, list(result.inputs), None, max_rows)
-
-
-def _write(result: AuditResult, path: Path, findings: pd.DataFrame, issues: pd.DataFrame,
-           inputs: list[InputTable], firm_label: str | None, max_rows: int) -> Path:
-    findings = sort_findings(findings)
-    issues = issues.reset_index(drop=True)
-    counts = findings["rule_id"].value_counts().to_dict() if len(findings) else {}
-
+def _save(wb: Workbook, pending: list, path: Path) -> Path:
     try:  # openpyxl spills sheets to temporary files: a full disk can strike anywhere here
-        wb = Workbook(write_only=True)
-        write_summary_sheet(wb, summary_data(result, findings, issues, inputs, counts, firm_label))
-        pending = write_findings_sheets(wb, findings, max_rows=max_rows)
-        pending += write_data_issue_sheets(wb, issues, max_rows=max_rows)
-        write_rules_sheet(wb, result.rules if firm_label is None else _firm_rules(result, inputs), counts)
         layout = io.BytesIO()
         wb.save(layout)
     except OSError as exc:
         raise OutputError(f"cannot write {path.name}: {describe(exc)}") from None
     with atomic_file(path) as fh:
-        finish(layout.getvalue(), pending, fh)
+        rx.finish(layout.getvalue(), pending, fh)
     return path
 
 
-def firm_groups(findings: pd.DataFrame) -> list[tuple[str, str]]:
-    """(firm key, name as most often written) for each firm in the findings, by key."""
-    names = findings["firm_name"]
-    keys = firm_key(names)
-    present = keys.notna()
-    if not present.any():
-        return []
-    frame = pd.DataFrame({"key": keys[present].astype(str), "name": names[present].astype(str)})
-    best = frame.groupby("key")["name"].agg(lambda s: s.value_counts().index[0])
-    return sorted(best.items())
+def write_report(result: AuditResult, path, *, firm: str | None = None,
+                 max_rows: int = EXCEL_MAX_DATA_ROWS, firms_sheet=None, prep: Prepared | None = None) -> Path:
+    """Write the workbook to ``path`` (replaced whole: never left half written) and return it.
 
-
-def write_firm_reports(result: AuditResult, path, *, max_rows: int = EXCEL_MAX_DATA_ROWS) -> list[Path]:
-    """One workbook per firm in the findings, beside ``path``: ``<stem>-firm-<slug>.xlsx``.
-
-    Findings without a firm go in no firm's workbook.
+    ``firm`` restricts it to that firm's rows.  Sheets hold at most ``max_rows``
+    data rows; longer findings or data issues continue on "Findings (2)" and so on.
+    ``firms_sheet`` (rows of the "Firms" sheet, from ``report.firms``) adds that sheet.
     """
-    path = Path(path)
-    out, used = [], set()
-    index = _firm_index(result)
-    for key, name in firm_groups(index.findings):
-        base = slug = firm_slug(key)
-        n = 1
-        while slug in used:  # two firms whose names differ only in punctuation-free ways
-            n += 1
-            slug = f"{base}-{n}"
-        used.add(slug)
-        target = path.with_name(f"{path.stem}-firm-{slug}.xlsx")
-        out.append(_write(result, target, *_firm_rows(result, index, name), max_rows))
-    return out
+    prep = prep or prepare(result)
+    if firm is not None:
+        key = firm_key(pd.Series([firm], dtype=object)).iloc[0]
+        if pd.isna(key):
+            raise UsageError(f"firm name {firm!r} is empty: give the firm's name")
+        return FirmWriter(result, prep).write(key, firm, Path(path))
+    return _write_master(result, prep, Path(path), max_rows, firms_sheet)
+
+
+def _write_master(result: AuditResult, prep: Prepared, path: Path, max_rows: int, firms_sheet) -> Path:
+    from auditor.report.firms import FIRM_COUNTS_ON_SHEET, by_firm_rows, write_firms_sheet
+
+    findings, issues, as_of = prep.findings, prep.issues, result.as_of
+    counts = findings["rule_id"].value_counts().to_dict() if len(findings) else {}
+    if firms_sheet is None and findings["firm_name"].nunique() > FIRM_COUNTS_ON_SHEET:
+        firms_sheet = by_firm_rows(result, prep)
+    wb = Workbook(write_only=True)
+    data = summary_data(result, findings, issues, list(result.inputs), None, firms_sheet=firms_sheet is not None)
+    letters = write_summary_sheet(wb, owners_of(result), as_of, rows=len(summary_rows(data)[0]))
+    pending = [summary_sheet_rows(data, letters)]
+    pending += write_findings_sheets(wb, findings, max_rows=max_rows, as_of=as_of)
+    pending += write_data_issue_sheets(wb, issues, max_rows=max_rows, as_of=as_of)
+    pending.append(write_rules_sheet(wb, result.rules, as_of).rows(counts))
+    if firms_sheet is not None:
+        pending.append(write_firms_sheet(wb, as_of, firms_sheet))
+    return _save(wb, pending, path)
+
+
+class FirmWriter:
+    """Firm workbooks from one layout: openpyxl lays the sheets out once (column widths from the
+    whole run), and each firm's workbook fills that layout with its own rows."""
+
+    def __init__(self, result: AuditResult, prep: Prepared | None = None):
+        self.result = result
+        self.prep = prep = prep or prepare(result)
+        self.finding_widths = column_widths(prep.findings, FINDING_LAYOUT)
+        self.issue_widths = column_widths(prep.issues, DATA_ISSUE_LAYOUT)
+        wb = Workbook(write_only=True)
+        self.summary_letters = write_summary_sheet(wb, owners_of(result), result.as_of)
+        huge = EXCEL_MAX_DATA_ROWS
+        self.findings_layout, = write_findings_sheets(wb, prep.findings.iloc[:0], max_rows=huge,
+                                                      as_of=result.as_of, widths=self.finding_widths)
+        self.issues_layout, = write_data_issue_sheets(wb, prep.issues.iloc[:0], max_rows=huge,
+                                                      as_of=result.as_of, widths=self.issue_widths)
+        # the Rules sheet's notes name no input file: one sheet serves every firm
+        self.rules = write_rules_sheet(wb, _firm_rules(result, []), result.as_of)
+        layout = io.BytesIO()
+        wb.save(layout)
+        self.template = rx.Template(layout.getvalue(), {"Summary": 1, "Findings": 2, "Data issues": 2, "Rules": 2},
+                                    store_fixed=True)
+        # the sheet values of every row, computed once; each firm takes its rows
+        shown = prep.findings.assign(related=prep.firm_related.to_numpy())
+        self.finding_values = column_values(shown, self._specs(self.findings_layout, FINDING_LAYOUT))
+        self.issue_values = column_values(prep.issues, self._specs(self.issues_layout, DATA_ISSUE_LAYOUT))
+        self.sources = self._input_firms()
+        # the Summary's counts of every firm, counted once
+        keyed = prep.findings.assign(_firm=prep.finding_keys.to_numpy())
+        groups = problem_groups(keyed, ["_firm"])
+        self.groups = {k: group_tuples(g) for k, g in groups.groupby("_firm", sort=False)}
+        courts = keyed.assign(_court=keyed["court_id"].astype(object).fillna(NO_COURT)).groupby(
+            ["_firm", "_court"], sort=False).size().reset_index(name="n")
+        self.courts = {k: sorted(zip(g["_court"].astype(str), g["n"].astype(int)), key=lambda kv: (-kv[1], kv[0]))
+                       for k, g in courts.groupby("_firm", sort=False)}
+        self.outsiders = outsiders_by_firm(prep.shared)
+        for k, names in holders_by_firm(result, prep).items():
+            self.outsiders[k] = self.outsiders.get(k, set()) | names
+
+    @staticmethod
+    def _specs(pending: rx.Pending, layout) -> list:
+        from auditor.report.sheets import ColumnSpec
+
+        return [ColumnSpec(c.id, col.letter, col.kind, col.styles, col.width) for c, col in zip(layout, pending.columns)]
+
+    def _input_firms(self) -> list[tuple[InputTable, set]]:
+        """Each input file with the keys of the firms whose findings or data issues it holds."""
+        prep = self.prep
+        sources = prep.findings["source"].astype("string[pyarrow]").fillna("")
+        ikeys = firm_key(prep.issues["firm_name"])
+        out = []
+        for t in self.result.inputs:
+            hit = sources.str.contains(_source_pattern(t.name), regex=True).fillna(False).to_numpy(bool)
+            keys = set(prep.finding_keys[hit].dropna()) | set(ikeys[(prep.issues["file"] == t.name).fillna(False)
+                                                                   .to_numpy(bool)].dropna())
+            out.append((t, keys))
+        return out
+
+    def rows_of(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        none = np.array([], dtype=np.intp)
+        return self.prep.finding_rows.get(key, none), self.prep.issue_rows.get(key, none)
+
+    def write(self, key: str, name: str, path: Path, *, atomic: bool = True) -> Path:
+        """The workbook of the firm with normalised name ``key`` (``name`` as shown when it has no rows).
+        ``atomic=False`` writes straight to ``path`` (for a folder that is itself moved into place whole)."""
+        prep, result = self.prep, self.result
+        frows, irows = self.rows_of(key)
+        ours = prep.findings.iloc[frows]
+        issues = prep.issues.iloc[irows]
+        label = ours["firm_name"].iloc[0] if len(ours) and pd.notna(ours["firm_name"].iloc[0]) else (
+            issues["firm_name"].iloc[0] if len(issues) and pd.notna(issues["firm_name"].iloc[0]) else name)
+        take = pa_indices(frows)
+        values = {k: v.take(take) for k, v in self.finding_values.items()}
+        redacted = _redact_outsiders(ours, self.outsiders.get(key, ()))
+        if redacted is not ours:
+            values["evidence"] = rx.text_values(redacted["evidence"])
+        inputs = [t for t, keys in self.sources if key in keys]
+        active, ready = (result.readiness or {}).get("by_firm", {}).get(key, (0, 0))
+        readiness = {"active_filers": active, "ready_filers": ready, "share": ready / active if active else None}
+        counts: dict[str, int] = {}
+        for _, rid, _, _, n, _ in self.groups.get(key, []):
+            counts[rid] = counts.get(rid, 0) + n
+        pending = [
+            summary_sheet_rows(summary_data(result, redacted, issues, inputs, label, readiness=readiness,
+                                            groups=self.groups.get(key, []), courts=self.courts.get(key, [])),
+                               self.summary_letters),
+            replace(self.findings_layout, rows=len(ours), columns=[
+                replace(c, values=values[l.id]) for c, l in zip(self.findings_layout.columns, FINDING_LAYOUT)]),
+            replace(self.issues_layout, rows=len(issues), columns=[
+                replace(c, values=self.issue_values[l.id].take(pa_indices(irows)))
+                for c, l in zip(self.issues_layout.columns, DATA_ISSUE_LAYOUT)]),
+            self.rules.rows(counts),
+        ]
+        if not atomic:
+            self.template.render(pending, path)
+            return path
+        with atomic_file(path) as fh:
+            self.template.render(pending, fh)
+        return path
+
+
+def pa_indices(rows: np.ndarray):
+    import pyarrow as pa
+
+    return pa.array(np.asarray(rows, dtype=np.int64))

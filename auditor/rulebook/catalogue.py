@@ -9,7 +9,9 @@ A rule file holds::
     when: username_length < 8 and ...  # the condition language of auditor.rulebook.language; or a
                                        # mapping kind -> condition when kinds need different ones
     owner: filer                       # filer | firm admin | court
-    evidence: "PACER username {pacer_username} ..."   # {field} placeholders
+    evidence: "PACER username {pacer_username} ..."   # {field} placeholders; {?field:text|other text}
+                                       # says text when the field has a value, other text when not;
+                                       # {?field,field2=no:text|other text} when either field shows "no"
     remediation: |                     # the owner's steps, in plain words
       1. ...
     source: [https://...]              # the public documents the rule comes from
@@ -17,7 +19,7 @@ A rule file holds::
     due_in_days: 30                    # optional (default by severity)
     aliases: [old-id]                  # optional: former ids
     examples:
-      fires:  [{kind: court_accounts, record: {...}}]
+      fires:  [{kind: court_accounts, record: {...}, evidence: "the evidence it gives"}]
       passes: [{record: {...}}]
 
 A user's rules file (``--rules FILE``) has ``rules:``, a list whose entries
@@ -52,6 +54,20 @@ MAX_YAML_DEPTH = 30
 MAX_RULES_FILE_BYTES = 1 << 20
 ID_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# {?a,b=value:then|else}: "then" where field a or b shows value ("yes", "no", a category...), "else" where
+# not; {?a:then|else}: "then" where a has a value.  "then" and "else" may hold {field} placeholders.
+_BRANCH = r"(?:[^{}|]|\{[A-Za-z_][A-Za-z0-9_]*\})*"
+CHOICE = re.compile(r"\{\?([A-Za-z_][A-Za-z0-9_]*(?:,[A-Za-z_][A-Za-z0-9_]*)*)(?:=([^:{}|]+))?:(%s)\|(%s)\}"
+                    % (_BRANCH, _BRANCH))
+
+
+def template_fields(template: str) -> list[str]:
+    """Every field an evidence template reads, in order of first use."""
+    names = []
+    for m in CHOICE.finditer(template):
+        names += m.group(1).split(",")
+    names += PLACEHOLDER.findall(template)
+    return list(dict.fromkeys(names))
 
 
 def fields_for(kind: str) -> dict[str, rl.Field]:
@@ -168,8 +184,13 @@ def build_rule(data: dict, path: Path) -> Rule:
             rl.check(conditions[kind], fields_for(kind))
         except rl.ConditionError as exc:
             _fail(path, f"condition for {kind}: {exc}", rid)
-    for name in PLACEHOLDER.findall(data["evidence"]):
-        if not all(name in fields_for(kind) for kind in applies):
+    if "{?" in CHOICE.sub("", data["evidence"]):
+        _fail(path, "evidence has a {?field:text|other text} choice written wrongly", rid)
+    chosen = {f for m in CHOICE.finditer(data["evidence"]) for f in m.group(1).split(",")}
+    for name in template_fields(data["evidence"]):
+        # a choice may test a field some kinds lack (there it never holds); a placeholder needs it everywhere
+        if not (any if name in chosen and name not in PLACEHOLDER.findall(data["evidence"]) else all)(
+                name in fields_for(kind) for kind in applies):
             _fail(path, f"evidence names unknown field {{{name}}}", rid)
     rule = Rule(id=rid, title=data["title"].strip(), severity=data["severity"], applies_to=applies,
                 when={k: " ".join(v.split()) for k, v in when.items()}, owner=data["owner"], evidence=data["evidence"].strip(),
@@ -189,9 +210,10 @@ def _check_examples(rule: Rule, path: Path) -> None:
         _fail(path, "examples needs a non-empty 'fires' list and a non-empty 'passes' list", rule.id)
     for group in ("fires", "passes"):
         for i, item in enumerate(ex[group], 1):
-            if not isinstance(item, dict) or set(item) - {"kind", "record", "note"} or not isinstance(
-                    item.get("record"), dict):
-                _fail(path, f"examples.{group}[{i}] must have a 'record' mapping (and optional kind, note)", rule.id)
+            allowed = {"kind", "record", "note"} | ({"evidence"} if group == "fires" else set())
+            if not isinstance(item, dict) or set(item) - allowed or not isinstance(item.get("record"), dict):
+                _fail(path, f"examples.{group}[{i}] must have a 'record' mapping (and optional kind, note"
+                            + (", evidence)" if group == "fires" else ")"), rule.id)
             kind = item.get("kind", rule.applies_to[0])
             if kind not in rule.applies_to:
                 _fail(path, f"examples.{group}[{i}]: kind {rl.short(kind)} is not in applies_to", rule.id)

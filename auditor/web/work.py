@@ -99,7 +99,7 @@ def audit(files: list[dict], kind: str, as_of: str | None, header_maps: dict, re
 def view(result) -> dict:
     """The result page's figures, from the same summary the workbook's Summary sheet uses."""
     findings, issues = result.findings, result.data_issues
-    s = summary_data(result, findings, issues, list(result.inputs), {}, None)
+    s = summary_data(result, findings, issues, list(result.inputs), None)
     first = sort_findings(findings).head(SHOWN_FINDINGS)
     share = (s.readiness or {}).get("share")
     return {

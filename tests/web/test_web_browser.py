@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from auditor.report.format import HEADER_IDS
 from tests.conftest import ROOT, write_csv
 from tests.web.conftest import ROSTER_HEADER, roster_file, roster_rows
 
@@ -24,7 +25,8 @@ def findings_of(path: Path) -> list[dict]:
     wb = openpyxl.load_workbook(path, read_only=True)
     rows = list(wb["Findings"].iter_rows(values_only=True))
     wb.close()
-    return [dict(zip(rows[0], r)) for r in rows[1:] if any(v is not None for v in r)]
+    header = [HEADER_IDS.get(h, h) for h in rows[0]]  # plain-word headers, read as the column ids
+    return [dict(zip(header, r)) for r in rows[1:] if any(v is not None for v in r)]
 
 
 def download(page, tmp_path: Path, press_enter: bool = False) -> Path:

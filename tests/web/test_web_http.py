@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import openpyxl
 
+from auditor.report.format import HEADER_IDS
 from tests.conftest import ROOT, write_csv, write_xlsx
 from tests.web.conftest import (
     ROSTER_HEADER, download_path, post, roster_file, roster_rows, stored_files, wait_until,
@@ -29,7 +30,7 @@ def workbook(content: bytes) -> dict[str, list[tuple]]:
 
 
 def table(rows: list[tuple]) -> list[dict]:
-    header = rows[0]
+    header = [HEADER_IDS.get(h, h) for h in rows[0]]  # plain-word headers, read as the column ids
     return [dict(zip(header, r)) for r in rows[1:] if any(v is not None for v in r)]
 
 

@@ -1,0 +1,248 @@
+"""One workbook per firm, in a folder of the run's own with an index of which file is which firm.
+
+Every firm named in an input gets a workbook: one with its findings, or an
+"all clear" one when it has none, so that a firm can tell clean from
+forgotten.  A firm name with no letter or digit gets none (it cannot be told
+apart from a typing slip); the index says so.  File names are the firm's name
+as written, Unicode kept, made safe for Windows and macOS (no reserved
+characters or names, no trailing dot or space, short enough) and unique even
+where those systems ignore case or Unicode composition; names that would
+still collide get a short code made from the firm's normalised name, so a
+firm keeps its file name from one month to the next.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import multiprocessing
+import os
+import re
+import shutil
+import time
+import unicodedata
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from auditor.model import SEVERITIES, AuditResult
+from auditor.normalize import firm_key
+from auditor.report import rows as rx
+from auditor.report.format import PERCENT_FORMAT
+from auditor.report.sheets import header_row, print_setup, sample_styles, text_cell
+
+FIRM_COUNTS_ON_SHEET = 20          # more firms than this: counts on the "Firms" sheet, not the Summary
+MAX_NAME_BYTES = 120               # UTF-8 bytes of a file name's stem (macOS and most disks allow 255)
+_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
+INDEX_COLUMNS = ["firm", "file", *SEVERITIES, "findings", "data issues", "active filers", "ready filers",
+                 "share ready", "status"]
+NO_WORKBOOK = "no workbook: the firm name has no letter or digit"
+
+
+def file_stem(name: str) -> str:
+    """The firm's name as a file name safe on Windows and macOS ("" when nothing is left)."""
+    s = unicodedata.normalize("NFC", str(name))
+    s = _UNSAFE.sub(" ", s)
+    s = re.sub(r"\s+", " ", s).strip(" .")
+    while len(s.encode("utf-8")) > MAX_NAME_BYTES:
+        s = s[:-1]
+    s = s.rstrip(" .")
+    if s.split(".")[0].strip().upper() in _RESERVED:
+        s = f"{s} (firm)"
+    return s if _LETTER_OR_DIGIT.search(s) else ""
+
+
+def file_names(firms: dict[str, str]) -> dict[str, str]:
+    """Firm key -> unique file name (``firms``: key -> name as shown)."""
+    stems = {k: file_stem(n) for k, n in firms.items()}
+    fold = {k: unicodedata.normalize("NFC", s).casefold() for k, s in stems.items() if s}
+    seen = pd.Series(list(fold.values()), dtype=object).value_counts()
+    out = {}
+    for k, stem in stems.items():
+        if not stem:
+            continue
+        if seen[fold[k]] > 1:  # two firms, one name on a disk that ignores case: a code from each firm's key
+            stem = f"{stem} ({hashlib.sha256(k.encode('utf-8')).hexdigest()[:6]})"
+        out[k] = f"{stem}.xlsx"
+    return out
+
+
+def all_firms(result: AuditResult, prep) -> dict[str, str]:
+    """Every firm in the findings, data issues and inputs: key -> the name most often written."""
+    names = [prep.findings["firm_name"], prep.issues["firm_name"]]
+    for t in result.inputs:
+        if "firm_name" in t.records:
+            names.append(t.records["firm_name"])
+    from auditor.report.workbook import best_spelling
+
+    s = pd.concat([n.astype("string[pyarrow]") for n in names], ignore_index=True).dropna()
+    return best_spelling(firm_key(s), s).to_dict()
+
+
+@dataclass
+class FirmRow:
+    key: str
+    firm: str
+    file: str | None
+    severities: list[int]
+    data_issues: int
+    active: int
+    ready: int
+
+    @property
+    def findings(self) -> int:
+        return sum(self.severities)
+
+    @property
+    def share(self) -> float | None:
+        return self.ready / self.active if self.active else None
+
+    @property
+    def status(self) -> str:
+        if self.file is None:
+            return NO_WORKBOOK
+        return "findings" if self.findings else "all clear: no findings"
+
+
+def firm_rows(result: AuditResult, prep, firms: dict[str, str], files: dict[str, str] | None) -> list[FirmRow]:
+    """One row per firm: findings by severity, data issues, readiness, its workbook's file name."""
+    f = prep.findings
+    keys = prep.finding_keys
+    table = pd.crosstab(keys.fillna(""), f["severity"].astype(str)) if len(f) else pd.DataFrame()
+    table = table.reindex(columns=list(SEVERITIES), fill_value=0)
+    issues = firm_key(prep.issues["firm_name"]).value_counts()
+    ready = (result.readiness or {}).get("by_firm", {})
+    out = []
+    for key, name in firms.items():
+        sev = [int(v) for v in table.loc[key]] if key in table.index else [0] * len(SEVERITIES)
+        a, r = ready.get(key, (0, 0))
+        out.append(FirmRow(key, name, None if files is None else files.get(key), sev, int(issues.get(key, 0)),
+                           int(a), int(r)))
+    return sorted(out, key=lambda row: (-row.findings, row.firm.casefold()))
+
+
+def by_firm_rows(result: AuditResult, prep) -> list[FirmRow]:
+    """The Firms sheet of a report written without per-firm workbooks: the firms with findings."""
+    keys = prep.finding_keys
+    seen = pd.DataFrame({"k": keys, "n": prep.findings["firm_name"]}).dropna().drop_duplicates("k")
+    return firm_rows(result, prep, dict(zip(seen["k"].astype(str), seen["n"].astype(str))), None)
+
+
+def write_firms_sheet(wb, as_of, rows: list[FirmRow]) -> rx.CellRows:
+    """The "Firms" sheet: each firm's findings by severity and readiness (and workbook file)."""
+    ws = wb.create_sheet("Firms")
+    with_files = any(r.file is not None or r.status == NO_WORKBOOK for r in rows)
+    headers = ["Firm", *SEVERITIES, "Findings", "Data issues", "Active filers", "Ready filers", "Share ready"]
+    headers += ["Workbook", "Status"] if with_files else []
+    for i, w in enumerate([36, 8, 9, 8, 8, 10, 11, 11, 11, 11, 40, 24][:len(headers)], 1):
+        ws.column_dimensions[chr(64 + i)].width = w
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{chr(64 + len(headers))}{max(len(rows), 1) + 1}"
+    print_setup(ws, as_of)
+    ws.append(header_row(ws, headers))
+    count = rx_cell(ws, 0, "#,##0")
+    letters = sample_styles(ws, {"text": text_cell(ws, "x"), "count": count,
+                                 "percent": rx_cell(ws, 0.5, PERCENT_FORMAT)})
+    out = []
+    for r in rows:
+        row = [(r.firm, "text"), *[(n, "count") for n in r.severities], (r.findings, "count"),
+               (r.data_issues, "count"), (r.active, "count"), (r.ready, "count"),
+               (r.share, "percent") if r.share is not None else None]
+        if with_files:
+            row += [(r.file, "text") if r.file else None, (r.status, "text")]
+        out.append(row)
+    return rx.CellRows("Firms", out, letters, first_row=2)
+
+
+def rx_cell(ws, value, fmt):
+    from openpyxl.cell import WriteOnlyCell
+
+    c = WriteOnlyCell(ws, value=value)
+    c.number_format = fmt
+    return c
+
+
+def write_index_csv(rows: list[FirmRow], path: Path) -> Path:
+    tmp = path.with_name(f".{path.name}.partial")
+    with tmp.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(INDEX_COLUMNS)
+        for r in rows:
+            w.writerow([r.firm, r.file or "", *r.severities, r.findings, r.data_issues, r.active, r.ready,
+                        "" if r.share is None else f"{r.share:.3f}", r.status])
+    os.replace(tmp, path)
+    return path
+
+
+def split_folder(path: Path) -> Path:
+    """The folder of a run's firm workbooks: beside the report, named after it."""
+    return path.with_name(f"{path.stem}-firms")
+
+
+_JOB = None   # (FirmWriter, folder, firms, files) in a worker process, inherited through fork
+
+
+def _write_chunk(keys: list[str]) -> int:
+    writer, folder, firms, files = _JOB
+    for k in keys:
+        writer.write(k, firms[k], folder / files[k], atomic=False)
+    return len(keys)
+
+
+def write_split(result: AuditResult, path: Path, prep, firms: dict[str, str], files: dict[str, str],
+                index: list[FirmRow], progress=lambda _msg: None, workers: int | None = None) -> list[Path]:
+    """Every firm's workbook and the index (index.csv) into ``split_folder(path)``, written in a hidden
+    folder beside it and moved into place whole (a previous run's folder is replaced only then).
+    Returns the index's path, then the workbooks'."""
+    final = split_folder(path)
+    staging = final.with_name(f".{final.name}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        _write_books(result, staging, prep, firms, files, progress, workers)
+        write_index_csv(index, staging / "index.csv")
+        old = final.with_name(f".{final.name}.old")
+        if final.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(final, old)
+        os.replace(staging, final)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [final / "index.csv"] + [final / files[k] for k in sorted(files)]
+
+
+def _write_books(result, folder, prep, firms, files, progress, workers) -> None:
+    global _JOB
+    from auditor.report.workbook import FirmWriter
+
+    writer = FirmWriter(result, prep)
+    keys = sorted(files)
+    total, done = len(keys), 0
+    progress(f"firm workbooks: 0 of {total:,}")
+    last = [time.monotonic()]
+
+    def tell(n: int) -> None:  # about once a second, and at the end
+        if n == total or time.monotonic() - last[0] >= 1.0:
+            last[0] = time.monotonic()
+            progress(f"firm workbooks: {n:,} of {total:,}")
+
+    workers = workers or min(len(os.sched_getaffinity(0)), 8)
+    chunks = [keys[i:i + 25] for i in range(0, len(keys), 25)]
+    _JOB = (writer, folder, firms, files)
+    try:
+        if workers > 1 and len(chunks) > 1 and "fork" in multiprocessing.get_all_start_methods():
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                for fut in as_completed([pool.submit(_write_chunk, c) for c in chunks]):
+                    done += fut.result()
+                    tell(done)
+        else:
+            for c in chunks:
+                done += _write_chunk(c)
+                tell(done)
+    finally:
+        _JOB = None

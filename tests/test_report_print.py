@@ -1,0 +1,120 @@
+"""How the report prints: the page setup stored in the workbook, and LibreOffice's PDF of it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import openpyxl
+import pytest
+
+from auditor import api
+from auditor.report.format import FINDING_LAYOUT
+from auditor.report.workbook import write_report
+from test_report import finding, findings_frame, firm_result, make_result
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+PDFINFO = shutil.which("pdfinfo")
+
+
+@pytest.fixture
+def report(tmp_path):
+    long = "PACER username jsmith is used to e-file by one person but is shared with 2 other people. " * 4
+    rows = [finding(i, evidence=long if i == 0 else "short", remediation="1. Do this.\n2. Then that.")
+            for i in range(30)]
+    return write_report(make_result(findings_frame(rows)), tmp_path / "r.xlsx")
+
+
+def test_every_sheet_has_a_print_layout(report):
+    wb = openpyxl.load_workbook(report)
+    assert wb.sheetnames == ["Summary", "Findings", "Data issues", "Rules"]
+    for ws in wb:
+        setup = ws.page_setup
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert setup.fitToWidth in (1, None), ws.title   # one page wide (1 is the default)
+        assert setup.orientation == "landscape", ws.title
+        footer = ws.oddFooter
+        assert footer.left.text == "&A" and "&P" in footer.center.text and "&N" in footer.center.text
+        assert footer.right.text == "Audit date 2026-01-15"
+    for name in ("Findings", "Data issues", "Rules"):
+        ws = wb[name]
+        assert ws.page_setup.fitToHeight == 0          # as many pages tall as the rows need
+        assert ws.print_title_rows == "$1:$1"          # the header row on every page
+    summary = wb["Summary"]
+    assert summary.page_setup.fitToHeight == 2        # a cover of one or two pages
+    assert summary.print_title_rows is None
+
+
+def test_rows_are_as_tall_as_their_wrapped_text(report):
+    ws = openpyxl.load_workbook(report)["Findings"]
+    ids = [c.id for c in FINDING_LAYOUT]
+    ev = ids.index("evidence") + 1
+    heights = {ws.cell(r, 1).value: ws.row_dimensions[r].height for r in range(2, ws.max_row + 1)}
+    tall, short = heights["F00000"], heights["F00001"]
+    assert short and short >= 29          # "1. Do this.\n2. Then that.": two lines
+    width = ws.column_dimensions[openpyxl.utils.get_column_letter(ev)].width
+    lines = len(ws.cell(2, ev).value) / width
+    assert tall >= 14 * lines * 0.8 and tall > 2 * short   # the long evidence gets the room it needs
+    assert all(h <= 409 for h in heights.values())
+
+
+def test_summary_chart_sits_in_rows_left_free(report):
+    ws = openpyxl.load_workbook(report)["Summary"]
+    (chart,) = ws._charts
+    top = chart.anchor._from.row + 1          # 1-based row of the chart's top edge
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[top - 3][0] == "Total" and rows[top - 2] == (None,) * len(rows[top - 2])  # below the owner table
+    assert all(v is None for r in rows[top - 1:top + 14] for v in r)   # nothing printed under it
+    series = [s.tx.strRef.f for s in chart.series]
+    assert len(series) == 4 and all("Summary" in f for f in series)   # severity by who acts: 4 series
+
+
+def _pdf_pages(path, tmp_path) -> int:
+    out = tmp_path / "pdf"
+    proc = subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                           "--convert-to", "pdf", "--outdir", str(out), str(path)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    pdf = out / (path.stem + ".pdf")
+    info = subprocess.run([PDFINFO, str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
+
+
+@pytest.mark.skipif(not SOFFICE or not PDFINFO, reason="LibreOffice (soffice) or poppler (pdfinfo) not installed")
+def test_the_report_and_a_firm_copy_print_on_few_pages(report, tmp_path):
+    # 30 findings: a two-page Summary, the findings on a few landscape pages one page wide, the rest one each
+    assert _pdf_pages(report, tmp_path) <= 8
+    paths = api.write(firm_result(), tmp_path / "split" / "ncmb.xlsx", split_by_firm=True)
+    firm = next(p for p in paths if p.name == "Smith & Jones, LLP.xlsx")
+    assert _pdf_pages(firm, tmp_path) <= 5
+
+
+def test_one_problem_one_row_and_related_findings_point_to_each_other(tmp_path):
+    """On the sample data: a PAA used as a login is not also a holder-name mismatch, nor an account several
+    people e-file with; findings on one PACER account name each other under Related findings."""
+    from pathlib import Path
+
+    from conftest import sheet_rows
+
+    data = Path(__file__).resolve().parent.parent / "sample_data"
+    files = sorted(data.iterdir())
+    result = api.audit(court_accounts=[p for p in files if p.name.startswith("court_accounts")],
+                       roster=[p for p in files if p.name.startswith("roster_")],
+                       pacer_accounts=[p for p in files if p.name.startswith("pacer_accounts")],
+                       as_of=__import__("datetime").date(2026, 11, 30))
+    rows = sheet_rows(api.write(result, tmp_path / "r.xlsx")[0], "Findings")
+    by_source = {}
+    for r in rows:
+        by_source.setdefault((r["source"], (r["pacer_username"] or "").lower()), set()).add(r["rule_id"])
+    paa = [k for k, rules in by_source.items() if "paa-used-as-login" in rules]
+    assert paa and not any("holder-name-mismatch" in by_source[k] for k in paa)
+    assert not any({"shared-filing-account", "holder-name-mismatch"} <= rules for rules in by_source.values())
+    ids = {r["finding_id"]: r for r in rows}
+    linked = [r for r in rows if r["related"]]
+    assert linked
+    for r in linked:
+        for other in [x for x in r["related"].split(", ") if not x.startswith("and ")]:
+            o = ids[other]
+            assert (o["pacer_username"] or "").lower() == (r["pacer_username"] or "").lower()
+            assert r["finding_id"] in (o["related"] or "") or "more" in (o["related"] or "")
