@@ -234,6 +234,12 @@ def write(result: AuditResult, path, *, split_by_firm: bool = False, findings_cs
         raise UsageError(f"the report must be an .xlsx file, not {path.name!r}")
     inputs = [t.path for t in result.inputs if t.path] if inputs is None else list(inputs)
     check([("--out", path), ("--findings-csv", findings_csv), ("--findings-parquet", findings_parquet)], inputs)
+    if split_by_firm:   # the firm folder is replaced whole: it may hold no input
+        folder = split_folder(path).resolve()
+        for given in inputs:
+            if Path(given).resolve().is_relative_to(folder):
+                raise UsageError(f"the input {Path(given).name} is in {folder.name}, the folder of firm workbooks "
+                                 "this run replaces: move it, or write the report elsewhere")
     stage = Staging()
     old = None
     try:

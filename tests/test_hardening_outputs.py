@@ -79,14 +79,15 @@ def test_an_output_that_is_a_link_to_an_input_is_refused(tmp_path, link):
 
 def test_a_firm_workbook_named_like_an_input_is_refused_and_nothing_is_written(tmp_path):
     out = tmp_path / "r.xlsx"
-    # the roster is an .xlsx whose name is the one the firm workbook of Acme LLP gets
-    book = write_xlsx(tmp_path / "r-firm-acme-llp.xlsx", ROSTER_HEADER,
+    # the roster is an .xlsx with the name and folder the firm workbook of Acme LLP gets
+    (tmp_path / "r-firms").mkdir()
+    book = write_xlsx(tmp_path / "r-firms" / "Acme LLP.xlsx", ROSTER_HEADER,
                       [["Acme LLP", "Ann Lee", "Attorney", "NC1", "annlee", "efiling"]])
     before = digest(book)
     proc = run_cli("audit", "--roster", book, "--as-of", AS_OF, "--out", out,
                    "--split-by-firm", "--findings-csv", tmp_path / "f.csv")
     assert proc.returncode == 2, proc.stdout
-    assert "firm workbook r-firm-acme-llp.xlsx is the input r-firm-acme-llp.xlsx" in proc.stderr, proc.stderr
+    assert "the input Acme LLP.xlsx is in r-firms, the folder of firm workbooks" in proc.stderr, proc.stderr
     assert digest(book) == before
     assert not out.exists() and not (tmp_path / "f.csv").exists() and no_staging_left(tmp_path)
 
@@ -169,14 +170,19 @@ def test_a_failed_run_leaves_the_previous_outputs(tmp_path):
     first = run_cli("audit", "--court-accounts", court, "--as-of", AS_OF, "--out", out, "--split-by-firm",
                     "--findings-csv", fcsv)
     assert first.returncode == 0, first.stderr
-    before = {p.name: digest(p) for p in tmp_path.iterdir() if p.name != "court.csv"}
-    assert "r-firm-acme-llp.xlsx" in before
-    clash = write_xlsx(tmp_path / "r-firm-zed-llp.xlsx", ROSTER_HEADER, [["Zed LLP", "Zoe", "Attorney", "NC9", "zoe", "efiling"]])
-    before[clash.name] = digest(clash)
+    def state():
+        return {str(p.relative_to(tmp_path)): digest(p) for p in tmp_path.rglob("*") if p.is_file()
+                and p.name != "court.csv"}
+
+    before = state()
+    assert "r-firms/Acme LLP.xlsx" in before and "r-firms/index.csv" in before
+    clash = write_xlsx(tmp_path / "r-firms" / "Zed LLP.xlsx", ROSTER_HEADER,
+                       [["Zed LLP", "Zoe", "Attorney", "NC9", "zoe", "efiling"]])
+    before = state()
     second = run_cli("audit", "--court-accounts", court, "--roster", clash, "--as-of", "2026-12-31", "--out", out,
                      "--split-by-firm", "--findings-csv", fcsv)
     assert second.returncode == 2, second.stdout
-    assert {p.name: digest(p) for p in tmp_path.iterdir() if p.name != "court.csv"} == before
+    assert state() == before
 
 
 # --- killed at any moment: the previous outputs or all of the new ones ---------------------------
@@ -252,10 +258,11 @@ def test_a_findings_file_named_like_a_firm_workbook_is_refused(tmp_path):
     roster = write_csv(tmp_path / "roster.csv", ROSTER_HEADER, [["Acme LLP", "Ann Lee", "Attorney", "NC1", "annlee",
                                                                  "efiling"]])
     out = tmp_path / "r.xlsx"
+    (tmp_path / "r-firms").mkdir()
     proc = run_cli("audit", "--roster", roster, "--as-of", AS_OF, "--out", out, "--split-by-firm",
-                   "--findings-csv", tmp_path / "r-firm-acme-llp.xlsx")
+                   "--findings-csv", tmp_path / "r-firms" / "Acme LLP.xlsx")
     assert proc.returncode == 2 and "is the output of the firm workbook" in proc.stderr, proc.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv"]
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == ["r-firms", "roster.csv"]
 
 
 def test_an_output_equal_to_a_file_inside_an_input_folder_is_refused(tmp_path):
