@@ -17,6 +17,7 @@ import openpyxl
 import pytest
 
 from auditor.normalize import firm_key
+from auditor.report.format import HEADER_IDS
 from conftest import run_cli
 
 AS_OF = "2026-11-30"
@@ -53,10 +54,12 @@ def _firm_of(path: Path) -> str:
     wb = openpyxl.load_workbook(path, read_only=True)
     try:
         rows = list(wb["Findings"].iter_rows(values_only=True))
+        summary = list(wb["Summary"].iter_rows(max_row=3, values_only=True))
     finally:
         wb.close()
-    col = rows[0].index("firm_name")
-    keys = {_key(r[col]) for r in rows[1:] if r[col]}
+    col = [HEADER_IDS.get(h, h) for h in rows[0]].index("firm_name")
+    # the firm the Summary names, and (an all-clear workbook has none) every finding's firm
+    keys = {_key(r[col]) for r in rows[1:] if r[col]} | {_key(r[1]) for r in summary if r[0] == "Firm"}
     assert len(keys) == 1, (path.name, keys)
     return keys.pop()
 
