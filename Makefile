@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench.py
 	$(PY) benchmarks/bench_upload.py
 	$(PY) benchmarks/bench_hostile.py
+	$(PY) benchmarks/history.py
 
 docs: $(STAMP)
 	$(VENV)/bin/auditor rules --format markdown > docs/rules.md

@@ -96,10 +96,11 @@ def fired(report, rule_id):
 def test_workbook_has_the_sheets_and_columns(report):
     wb = openpyxl.load_workbook(report)
     assert wb.sheetnames[:4] == ["Summary", "Findings", "Data issues", "Rules"]
+    assert wb.sheetnames[4:] == ["Changes", "Trend"]  # recorded in the default history beside the report
     header = [c.value for c in wb["Findings"][1]]
     for col in ["finding_id", "rule_id", "severity", "title", "court_id", "firm_name", "person_name", "bar_id",
                 "cmecf_login", "pacer_username", "evidence", "remediation", "owner", "due_date", "status",
-                "first_seen", "source"]:
+                "notes", "accepted_until", "first_seen", "last_seen", "source"]:
         assert col in header
     assert wb["Findings"].tables, "Findings must be an Excel table"
 

@@ -74,7 +74,10 @@ _FINDING_LAYOUT = {
     "owner": Column("owner", 9, 14),
     "due_date": Column("due_date", 12, 12, kind="date"),
     "status": Column("status", 12, 12, kind="status"),
+    "notes": Column("notes", 20, 50, wrap=True),
+    "accepted_until": Column("accepted_until", 14, 14, kind="date"),
     "first_seen": Column("first_seen", 12, 12, kind="date"),
+    "last_seen": Column("last_seen", 12, 12, kind="date"),
     "source": Column("source", 14, 40),
 }
 FINDING_LAYOUT = [_FINDING_LAYOUT[c] for c in FINDING_COLUMNS]

@@ -26,6 +26,11 @@ from auditor.report.format import (
 from auditor.report.sheets import date_cell, header_row, text_cell
 
 NO_VALUE = "(none)"
+# The "Compared with the previous report" block: (label, key in AuditResult.previous)
+PREVIOUS_COUNTS = (("New findings", "new"), ("Resolved", "resolved"), ("Reopened", "reopened"),
+                   ("Still open", "still_open"), ("Overdue", "overdue"),
+                   ("Marked Resolved but still found", "resolved_still_found"),
+                   ("Acceptances expired", "acceptances_expired"))
 
 
 @dataclass
@@ -192,7 +197,7 @@ def write_summary_sheet(wb, data: SummaryData) -> None:
 
     if data.previous is not None:
         sh.heading("Compared with the previous report")
-        for label, key in (("New findings", "new"), ("Resolved", "resolved"), ("Still open", "still_open")):
+        for label, key in PREVIOUS_COUNTS:
             sh.pair(label, sh.number(int(data.previous.get(key) or 0)))
 
     sh.heading("Findings by severity")

@@ -183,6 +183,9 @@ def _write(result: AuditResult, path: Path, findings: pd.DataFrame, issues: pd.D
         pending = write_findings_sheets(wb, findings, max_rows=max_rows)
         pending += write_data_issue_sheets(wb, issues, max_rows=max_rows)
         write_rules_sheet(wb, result.rules if firm_label is None else _firm_rules(result, inputs), counts)
+        if result.history is not None:
+            from auditor.report.changes import write_history_sheets
+            pending += write_history_sheets(wb, result.history, firm_label, max_rows)
         layout = io.BytesIO()
         wb.save(layout)
     except OSError as exc:
