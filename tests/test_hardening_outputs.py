@@ -214,7 +214,8 @@ def kill_setup(tmp_path_factory):
         folder.mkdir()
         start = time.monotonic()
         proc = subprocess.run([str(EXE), "audit", *args, "--as-of", as_of, "--out", str(folder / "r.xlsx"),
-                               "--split-by-firm", "--findings-csv", str(folder / "f.csv")],
+                               "--split-by-firm", "--findings-csv", str(folder / "f.csv"),
+                             "--no-history"],  # the history's own kill test: tests/test_history_faults.py
                               capture_output=True, text=True, cwd=ROOT, timeout=600)
         assert proc.returncode == 0, proc.stderr
         timing.append(time.monotonic() - start)
@@ -233,7 +234,8 @@ def test_a_killed_run_leaves_the_previous_outputs_or_all_new_ones(kill_setup, tm
     folder = tmp_path / "out"
     shutil.copytree(base / "old", folder)
     proc = subprocess.Popen([str(EXE), "audit", *args, "--as-of", "2026-11-30", "--out", str(folder / "r.xlsx"),
-                             "--split-by-firm", "--findings-csv", str(folder / "f.csv")],
+                             "--split-by-firm", "--findings-csv", str(folder / "f.csv"),
+                             "--no-history"],  # the history's own kill test: tests/test_history_faults.py
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     time.sleep(duration * fraction)
     proc.send_signal(sig)
@@ -254,7 +256,7 @@ def test_a_findings_file_named_like_a_firm_workbook_is_refused(tmp_path):
                                                                  "efiling"]])
     out = tmp_path / "r.xlsx"
     proc = run_cli("audit", "--roster", roster, "--as-of", AS_OF, "--out", out, "--split-by-firm",
-                   "--findings-csv", tmp_path / "r-firm-acme-llp.xlsx")
+                   "--findings-csv", tmp_path / "r-firm-acme-llp.xlsx", "--no-history")
     assert proc.returncode == 2 and "is the output of the firm workbook" in proc.stderr, proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv"]
 
