@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_upload.py
 	$(PY) benchmarks/bench_hostile.py
 	$(PY) benchmarks/bench_split.py
+	$(PY) benchmarks/history.py
 
 docs: $(STAMP)
 	$(VENV)/bin/auditor rules --format markdown > docs/rules.md

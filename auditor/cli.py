@@ -6,6 +6,7 @@ Every failure is one line on standard error; no traceback reaches a user.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import signal
@@ -153,20 +154,32 @@ _MANY = " Several files after one option, a folder (every CSV and spreadsheet in
                    "formula-like text gets a leading apostrophe).")
 @click.option("--findings-parquet", type=click.Path(dir_okay=False),
               help="Also write every finding to this Parquet file, values exactly as in the report.")
+@click.option("--history", "history_at", metavar="PATH_OR_URL",
+              help="Run history to compare with and record into: an SQLite file or a database URL "
+                   "(default: auditor-history.sqlite beside the report).")
+@click.option("--no-history", is_flag=True, help="Neither read nor record a history.")
+@click.option("--previous", type=click.Path(dir_okay=False),
+              help="Last month's report with your status, notes and accepted_until: carried forward.")
+@click.option("--backfill", is_flag=True, help="Record a run dated before the latest recorded one of its scope.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
 @click.option("--progress", "show_progress", is_flag=True, help="Progress messages even when not on a terminal.")
 @limit_options
 def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_files, court, firm, paa, fail_on, engine,
-          split_by_firm, skip_bad_files, out, findings_csv, findings_parquet, quiet, show_progress, max_file_mb,
-          max_rows, max_cell_chars, max_columns):
+          split_by_firm, skip_bad_files, out, findings_csv, findings_parquet, history_at, no_history, previous,
+          backfill, quiet, show_progress, max_file_mb, max_rows, max_cell_chars, max_columns):
     """Run an audit and write the Excel remediation report."""
     from auditor import api
 
     if Path(out).suffix.lower() != ".xlsx":  # say so before any data is read
         raise click.UsageError(f"--out must name an .xlsx file, not {Path(out).name!r}")
+    if no_history and (history_at or previous or backfill):
+        raise click.UsageError("--no-history cannot go with --history, --previous or --backfill")
+    if previous and Path(previous).resolve() == Path(out).resolve():
+        raise click.UsageError("--previous and --out name the same file: write this month's report to a new file")
     from auditor.load.detect import input_files
 
-    inputs = [*input_files([*court_accounts, *roster, *pacer_accounts]), *rules_files, *courts_files]
+    inputs = [*input_files([*court_accounts, *roster, *pacer_accounts]), *rules_files, *courts_files,
+              *([previous] if previous else [])]
     api.check_outputs(out, findings_csv=findings_csv, findings_parquet=findings_parquet, inputs=inputs)
     progress = Progress(show_progress or (not quiet and sys.stderr.isatty()))
     from auditor.calendar import Calendar
@@ -181,9 +194,18 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
     wrong = result.data_issues[result.data_issues["code"] == "wrong-kind"]
     for issue in wrong.itertuples(index=False):
         click.echo(f"auditor: warning: {shown_name(issue.file)}: {shown_name(issue.reason)}", err=True)
-    progress(f"writing {shown_name(out)} ({len(result.findings):,} findings)")
-    written = api.write(result, out, split_by_firm=split_by_firm, findings_csv=findings_csv,
-                        findings_parquet=findings_parquet, inputs=inputs, progress=progress)
+    from auditor.history import default_path, recording
+
+    store = None if no_history else (history_at or default_path(out))
+    if store:
+        progress("comparing with the history (recorded once the report is written)")
+    with (recording(result, store, previous=previous, backfill=backfill) if store
+          else contextlib.nullcontext()) as view:
+        progress(f"writing {shown_name(out)} ({len(result.findings):,} findings)")
+        written = api.write(result, out, split_by_firm=split_by_firm, findings_csv=findings_csv,
+                            findings_parquet=findings_parquet, inputs=inputs, progress=progress)
+        if view is not None:
+            view.outputs = written
     f = result.findings
     counts = f["severity"].value_counts()
     summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in SEVERITIES)
@@ -200,6 +222,15 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
                    f"(index: {shown_name(books[0])})")
     for extra, label in zip(exports, [x for x, t in (("CSV", findings_csv), ("Parquet", findings_parquet)) if t]):
         click.echo(f"findings {label}: {shown_name(extra)}")
+    if view is not None:
+        p = result.previous
+        compared = ("first run of this scope" if p is None else
+                    f"{p['new']} new, {p['resolved']} resolved, {p['reopened']} reopened, {p['still_open']} still open, "
+                    f"{p['overdue']} overdue")
+        click.echo(f"history: run {view.run_id} of {view.scope_label} ({compared}) in {view.store}")
+        if previous:
+            click.echo(f"previous report: {view.carried} statuses carried, {len(view.import_problems)} rows not used"
+                       + (" (listed on the Status import sheet)" if len(view.import_problems) else ""))
     if fail_on:
         worst = SEVERITIES.index(fail_on)
         if f["severity"].isin(SEVERITIES[: worst + 1]).any():
@@ -294,10 +325,24 @@ def courts(words, courts_files):
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
 @click.option("--as-of", callback=_date, help="Date the data describes (default 2026-11-30).")
-def sample(rows, out, seed, fmt, as_of):
+@click.option("--months", type=click.IntRange(2, 36),
+              help="Write this many consecutive months (one folder each, ending at --as-of) with known changes "
+                   "between them, named in months.json (CSV only).")
+def sample(rows, out, seed, fmt, as_of, months):
     """Make synthetic court exports, PACER account lists and firm rosters with known problems."""
     from auditor.sample.files import generate
 
+    if months:
+        from auditor.sample.months import generate_months
+
+        if fmt != "csv":
+            raise click.UsageError("--months writes CSV files only")
+        plan = generate_months(rows, out, months=months, seed=seed, **({"last": as_of} if as_of else {}))
+        for m in plan["months"]:
+            click.echo(f"{Path(out) / m['folder']}: as of {m['as_of']}, {len(m['fixed'])} fixed, "
+                       f"{len(m['new'])} new, {len(m['reopened'])} reopened")
+        click.echo(f"changes listed in {Path(out) / 'months.json'}")
+        return
     kw = {"as_of": as_of} if as_of else {}
     manifest = generate(rows, out, seed=seed, fmt=fmt, **kw)
     files = [f for names in manifest["files"].values() for f in names]
@@ -335,6 +380,63 @@ def serve(host, port, workers, queue, job_seconds, keep_minutes, max_file_mb, ma
                    "(see the README)", err=True)
     uvicorn.run(create_app(config), host=host, port=port, proxy_headers=True, server_header=False,
                 log_level="info", access_log=False)
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--history", "history_at", metavar="PATH_OR_URL",
+              help="The history: an SQLite file or a database URL (default: auditor-history.sqlite here).")
+@click.pass_context
+def history(ctx, history_at):
+    """List the recorded runs (date, scope, inputs, counts); 'show RUN' or 'export' for more."""
+    from auditor.history import DEFAULT_NAME
+
+    ctx.obj = history_at or DEFAULT_NAME
+    if ctx.invoked_subcommand is None:
+        from auditor.history.query import list_runs
+
+        runs = _read_store(ctx.obj, list_runs)
+        if runs.empty:
+            click.echo("no runs recorded yet")
+            return
+        click.echo(runs.to_string(index=False))
+
+
+def _read_store(target, fn, *args):
+    from auditor.history import open_store
+
+    store = open_store(target, create=False, write=False)
+    try:
+        return fn(store, *args)
+    finally:
+        store.close()
+
+
+@history.command("show")
+@click.argument("run", type=int)
+@click.pass_obj
+def history_show(target, run):
+    """One run: when, scope, rule set, input files, counts by severity and rule."""
+    from auditor.history.query import show_run
+
+    shown = _read_store(target, show_run, run)
+    for k, v in shown["run"].items():
+        click.echo(f"{k}: {v}")
+    for title, key in (("inputs", "inputs"), ("by severity", "by_severity"), ("by rule", "by_rule")):
+        click.echo(f"\n{title}:")
+        frame = shown[key]
+        click.echo(frame.to_string(index=False) if len(frame) else "(none)")
+
+
+@history.command("export")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write: .csv or .parquet.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), help="Default: from the file's suffix.")
+@click.pass_obj
+def history_export(target, out, fmt):
+    """Write every finding of every run (findings over time) as CSV or Parquet."""
+    from auditor.history.query import export
+
+    path, n = _read_store(target, export, out, fmt)
+    click.echo(f"{n} finding rows over time: {path}")
 
 
 def _quiet(_unraisable) -> None:

@@ -46,9 +46,11 @@ DATA_ISSUE_CODES = {
 FINDING_COLUMNS = [
     "finding_id", "rule_id", "severity", "title", "court_id", "firm_name", "person_name", "email", "bar_id",
     "cmecf_login", "pacer_username", "evidence", "remediation", "owner", "due_date", "status", "notes",
-    "first_seen", "source",
+    "accepted_until", "first_seen", "last_seen", "source",
 ]
 # notes: free text for the person working the finding (empty when the audit writes it)
+# dates among them (written as real dates; ISO in CSV)
+FINDING_DATE_COLUMNS = ("due_date", "accepted_until", "first_seen", "last_seen")
 SEVERITIES = ("high", "medium", "low", "info")
 STATUSES = ("Open", "In progress", "Resolved", "Accepted")
 
@@ -104,3 +106,4 @@ class AuditResult:
     engine: str = "pandas"
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
     previous: dict | None = None    # new / resolved / still_open counts, when a previous report is given
+    history: object | None = None   # auditor.history.record.HistoryView, when the run is recorded

@@ -68,3 +68,6 @@ def all_text(path: Path, sheet: str) -> str:
 @pytest.fixture
 def cli():
     return run_cli
+
+
+from postgres_server import history_url, postgres_server  # noqa: E402,F401  (fixtures)

@@ -96,10 +96,11 @@ def fired(report, rule_id):
 def test_workbook_has_the_sheets_and_columns(report):
     wb = openpyxl.load_workbook(report)
     assert wb.sheetnames[:4] == ["Summary", "Findings", "Data issues", "Rules"]
+    assert wb.sheetnames[4:] == ["Changes", "Trend"]  # recorded in the default history beside the report
     header = [c.value for c in wb["Findings"][1]]
     for col in ["Finding ID", "Rule", "Severity", "Problem", "Court", "Firm", "Person", "E-mail", "Bar ID",
                 "CM/ECF login", "PACER username", "Evidence", "What to do", "Who acts", "Due date", "Status",
-                "Notes", "First seen", "Source (file, row)", "Related findings"]:
+                "Notes", "Accepted until", "First seen", "Last seen", "Source (file, row)", "Related findings"]:
         assert col in header
     assert header[:3] == ["Finding ID", "Severity", "Person"]  # who, and the evidence, near the left
     assert header.index("Evidence") < 8

@@ -125,7 +125,8 @@ def test_a_full_disk_names_the_output_not_a_temporary_file(tmp_path):
 
     def small_files():
         resource.setrlimit(resource.RLIMIT_FSIZE, (12_000, 12_000))
-    proc = subprocess.run([str(EXE), "audit", "--court-accounts", str(data), "--as-of", AS_OF, "--out", str(out)],
+    proc = subprocess.run([str(EXE), "audit", "--court-accounts", str(data), "--as-of", AS_OF, "--out", str(out),
+                           "--no-history"],  # the history store's own full disk: tests/test_history_faults.py
                           capture_output=True, text=True, preexec_fn=small_files, cwd=ROOT, timeout=600)
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.count("\n") == 1 and "r.xlsx" in proc.stderr and "larger than this disk" in proc.stderr
@@ -219,7 +220,8 @@ def kill_setup(tmp_path_factory):
         folder.mkdir()
         start = time.monotonic()
         proc = subprocess.run([str(EXE), "audit", *args, "--as-of", as_of, "--out", str(folder / "r.xlsx"),
-                               "--split-by-firm", "--findings-csv", str(folder / "f.csv")],
+                               "--split-by-firm", "--findings-csv", str(folder / "f.csv"),
+                             "--no-history"],  # the history's own kill test: tests/test_history_faults.py
                               capture_output=True, text=True, cwd=ROOT, timeout=600)
         assert proc.returncode == 0, proc.stderr
         timing.append(time.monotonic() - start)
@@ -238,7 +240,8 @@ def test_a_killed_run_leaves_the_previous_outputs_or_all_new_ones(kill_setup, tm
     folder = tmp_path / "out"
     shutil.copytree(base / "old", folder)
     proc = subprocess.Popen([str(EXE), "audit", *args, "--as-of", "2026-11-30", "--out", str(folder / "r.xlsx"),
-                             "--split-by-firm", "--findings-csv", str(folder / "f.csv")],
+                             "--split-by-firm", "--findings-csv", str(folder / "f.csv"),
+                             "--no-history"],  # the history's own kill test: tests/test_history_faults.py
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     time.sleep(duration * fraction)
     proc.send_signal(sig)
@@ -260,7 +263,7 @@ def test_a_findings_file_named_like_a_firm_workbook_is_refused(tmp_path):
     out = tmp_path / "r.xlsx"
     (tmp_path / "r-firms").mkdir()
     proc = run_cli("audit", "--roster", roster, "--as-of", AS_OF, "--out", out, "--split-by-firm",
-                   "--findings-csv", tmp_path / "r-firms" / "Acme LLP.xlsx")
+                   "--findings-csv", tmp_path / "r-firms" / "Acme LLP.xlsx", "--no-history")
     assert proc.returncode == 2 and "is the output of the firm workbook" in proc.stderr, proc.stderr
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == ["r-firms", "roster.csv"]
 

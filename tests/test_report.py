@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import re
 import shutil
 import subprocess
 import zipfile
@@ -15,9 +14,9 @@ import pytest
 
 from auditor import api
 from conftest import sheet_rows
-from auditor.model import DATA_ISSUE_COLUMNS, FINDING_COLUMNS, STATUSES, AuditResult, InputTable, RuleRun
+from auditor.model import DATA_ISSUE_COLUMNS, FINDING_COLUMNS, FINDING_DATE_COLUMNS, STATUSES, AuditResult, InputTable, RuleRun
 from auditor.report.workbook import write_report
-from auditor.report.format import DATA_ISSUE_LAYOUT, FINDING_LAYOUT, SEVERITY_FILLS
+from auditor.report.format import FINDING_LAYOUT, SEVERITY_FILLS
 
 HEADERS = [c.header for c in FINDING_LAYOUT]
 IDS = [c.id for c in FINDING_LAYOUT]
@@ -53,7 +52,7 @@ def finding(i: int, **kw) -> dict:
 def findings_frame(rows: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=FINDING_COLUMNS)
     for c in FINDING_COLUMNS:
-        if c in ("due_date", "first_seen"):
+        if c in FINDING_DATE_COLUMNS:
             df[c] = pd.to_datetime(df[c])
         else:
             df[c] = df[c].astype("string")

@@ -20,6 +20,7 @@ def test_a_wheel_installed_elsewhere_has_every_rule_and_the_calendar(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "auditor/_rules/courts.csv" in names
     assert "auditor/web/templates/index.html" in names and "auditor/web/static/style.css" in names  # auditor serve
+    assert "auditor/history/migrations/versions/0002_run_counts.py" in names  # the history's migrations
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
                     str(wheel)], check=True, capture_output=True, timeout=300)
     env = {**os.environ, "PYTHONPATH": str(target)}
@@ -44,3 +45,4 @@ def test_a_wheel_installed_elsewhere_has_every_rule_and_the_calendar(tmp_path):
                           timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert (elsewhere / "r.xlsx").stat().st_size > 0
+    assert (elsewhere / "auditor-history.sqlite").stat().st_size > 0  # recorded through the shipped migrations

@@ -20,7 +20,7 @@ from auditor import normalize as nz
 from auditor.rulebook import language as rl
 from auditor.columns import COLUMNS, COURT_ACCOUNTS, KIND_LABELS, KIND_OPTIONS, PERSON_COLUMN, ROSTER, STRING
 from auditor.derive.registry import DERIVED_BY_NAME
-from auditor.model import FILE_COL, FINDING_COLUMNS, ROW_COL, SHEET_COL, RuleRun
+from auditor.model import FILE_COL, FINDING_COLUMNS, FINDING_DATE_COLUMNS, ROW_COL, SHEET_COL, RuleRun
 from auditor.rulebook.catalogue import CHOICE, PLACEHOLDER, Rule, template_fields
 
 # Matcher: (rules, kind, records of that kind) -> {rule id: boolean numpy array over the records}.
@@ -148,7 +148,9 @@ def build_findings(rule: Rule, kind: str, hits: pd.DataFrame, as_of: dt.date) ->
         "due_date": pd.Series(due, index=hits.index, dtype="datetime64[ns]"),
         "status": "Open",
         "notes": pd.Series(pd.NA, index=hits.index, dtype=STRING),
+        "accepted_until": pd.Series(pd.NaT, index=hits.index, dtype="datetime64[ns]"),
         "first_seen": pd.Series(pd.Timestamp(as_of), index=hits.index, dtype="datetime64[ns]"),
+        "last_seen": pd.Series(pd.Timestamp(as_of), index=hits.index, dtype="datetime64[ns]"),
         "source": _source(hits),
     }, index=hits.index)
     for c in ("rule_id", "severity", "title", "remediation", "owner", "status"):
@@ -252,6 +254,6 @@ def _blocked(rule: Rule, records, present) -> str:
 
 def empty_findings() -> pd.DataFrame:
     out = pd.DataFrame({c: pd.Series(dtype=STRING) for c in FINDING_COLUMNS})
-    out["due_date"] = pd.Series(dtype="datetime64[ns]")
-    out["first_seen"] = pd.Series(dtype="datetime64[ns]")
+    for c in FINDING_DATE_COLUMNS:
+        out[c] = pd.Series(dtype="datetime64[ns]")
     return out

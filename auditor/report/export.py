@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from auditor.errors import UsageError
-from auditor.model import FINDING_COLUMNS, AuditResult
+from auditor.model import FINDING_COLUMNS, FINDING_DATE_COLUMNS, AuditResult
 from auditor.report.format import csv_safe
 from auditor.report.workbook import sort_findings
 
@@ -44,11 +44,16 @@ def write_findings_to(result: AuditResult, fh, fmt: str) -> None:
     """The findings export written to an open binary file."""
     if fmt not in FINDINGS_FORMATS:
         raise UsageError(f"findings format must be {' or '.join(FINDINGS_FORMATS)}, not {fmt!r}")
-    f = sort_findings(result.findings.reindex(columns=FINDING_COLUMNS))
-    dates = ("due_date", "first_seen")
+    write_table_to(sort_findings(result.findings.reindex(columns=FINDING_COLUMNS)), fh, fmt,
+                   dates=FINDING_DATE_COLUMNS)
+
+
+def write_table_to(frame: pd.DataFrame, fh, fmt: str, *, dates=()) -> None:
+    """A table as CSV or Parquet (as :func:`write_findings_file` says) to an open binary file; the
+    ``dates`` columns as dates, the others as text."""
     columns = {}
-    for c in FINDING_COLUMNS:
-        s = f[c]
+    for c in frame.columns:
+        s = frame[c]
         if c in dates:
             d = pd.to_datetime(s, errors="coerce")
             columns[c] = (pa.array(d.dt.date.astype(object).where(d.notna(), None), type=pa.date32())
@@ -66,3 +71,14 @@ def write_findings_to(result: AuditResult, fh, fmt: str) -> None:
     else:
         import pyarrow.csv as pacsv
         pacsv.write_csv(table, fh)
+
+
+def write_table(frame: pd.DataFrame, path, fmt: str, *, dates=()) -> Path:
+    """A table written whole to ``path`` (through a temporary file beside it); the run history's
+    findings over time use it."""
+    from auditor.outputs import atomic_file
+
+    path = Path(path)
+    with atomic_file(path) as fh:
+        write_table_to(frame, fh, fmt, dates=dates)
+    return path

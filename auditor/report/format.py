@@ -77,6 +77,7 @@ _FINDING_LAYOUT = [
     Column("due_date", "Due date", 11, 11, kind="date"),
     Column("status", "Status", 11, 11, kind="status"),
     Column("notes", "Notes", 14, 18, wrap=True),
+    Column("accepted_until", "Accepted until", 11, 11, kind="date"),
     Column("cmecf_login", "CM/ECF login", 10, 14, wrap=True),
     Column("pacer_username", "PACER username", 10, 14, wrap=True),
     Column("court_id", "Court", 7, 8),
@@ -84,6 +85,7 @@ _FINDING_LAYOUT = [
     Column("related", "Related findings", 12, 24, wrap=True),
     Column("rule_id", "Rule", 12, 16, wrap=True),
     Column("first_seen", "First seen", 11, 11, kind="date"),
+    Column("last_seen", "Last seen", 11, 11, kind="date"),
     Column("source", "Source (file, row)", 14, 20, wrap=True),
 ]
 _KNOWN = {c.id for c in _FINDING_LAYOUT}
@@ -106,8 +108,18 @@ _DATA_ISSUE_LAYOUT = [
 ]
 _BY_ID = {c.id: c for c in _DATA_ISSUE_LAYOUT}
 DATA_ISSUE_LAYOUT = [_BY_ID.get(c) or Column(c, "", 10, 24, wrap=True) for c in DATA_ISSUE_COLUMNS]
+# The Changes sheet (with a history): what changed since the previous run of the scope.
+CHANGES_LAYOUT = [
+    Column("change", "Change", 10, 12), Column("finding_id", "Finding ID", 11, 24),
+    Column("severity", "Severity", 9, 9, kind="severity"), Column("person_name", "Person", 12, 24, wrap=True),
+    Column("firm_name", "Firm", 12, 24, wrap=True), Column("rule_id", "Rule", 12, 24, wrap=True),
+    Column("court_id", "Court", 7, 8), Column("cmecf_login", "CM/ECF login", 10, 16, wrap=True),
+    Column("status", "Status", 11, 12), Column("first_seen", "First seen", 11, 11, kind="date"),
+    Column("days_open", "Days open", 9, 9, kind="int"), Column("due_date", "Due date", 11, 11, kind="date"),
+    Column("overdue", "Overdue", 8, 8), Column("note", "Note", 20, 40, wrap=True),
+]
 # Header text -> column id, for reading a report back by the names the exports use.
-HEADER_IDS = {c.header: c.id for c in FINDING_LAYOUT + DATA_ISSUE_LAYOUT}
+HEADER_IDS = {c.header: c.id for c in FINDING_LAYOUT + DATA_ISSUE_LAYOUT + CHANGES_LAYOUT}
 
 # The Rules sheet: (header, width, wrap)
 RULES_LAYOUT = [

@@ -42,6 +42,11 @@ HEAD_ROWS = 10            # title + 8 figures + a blank row: the same in every w
 COVER_ROWS = 130          # a Summary this long still prints on two pages
 CHART_ROWS = 17           # rows left free for the chart below the owner table
 B_WIDTH, F_WIDTH = INPUTS_LAYOUT[1][1], INPUTS_LAYOUT[5][1]
+# The "Compared with the previous report" block: (label, key in AuditResult.previous)
+PREVIOUS_COUNTS = (("New findings", "new"), ("Resolved", "resolved"), ("Reopened", "reopened"),
+                   ("Still open", "still_open"), ("Overdue", "overdue"),
+                   ("Marked Resolved but still found", "resolved_still_found"),
+                   ("Acceptances expired", "acceptances_expired"))
 
 
 @dataclass
@@ -255,7 +260,7 @@ def summary_rows(d: SummaryData) -> tuple[list, dict]:
 
     if d.previous is not None:
         heading("Compared with the previous report")
-        for label, key in (("New findings", "new"), ("Resolved", "resolved"), ("Still open", "still_open")):
+        for label, key in PREVIOUS_COUNTS:
             add((label, "label"), (int(d.previous.get(key) or 0), "count"))
 
     heading("Findings by rule and severity")

@@ -249,6 +249,10 @@ def _write_master(result: AuditResult, prep: Prepared, path: Path, max_rows: int
     pending.append(write_rules_sheet(wb, result.rules, as_of).rows(counts))
     if firms_sheet is not None:
         pending.append(write_firms_sheet(wb, as_of, firms_sheet))
+    if result.history is not None:
+        from auditor.report.changes import write_history_sheets
+
+        pending += write_history_sheets(wb, result.history, None, max_rows, as_of)
     return _save(wb, pending, path)
 
 
@@ -270,10 +274,21 @@ class FirmWriter:
                                                       as_of=result.as_of, widths=self.issue_widths)
         # the Rules sheet's notes name no input file: one sheet serves every firm
         self.rules = write_rules_sheet(wb, _firm_rules(result, []), result.as_of)
+        samples = {"Summary": 1, "Findings": 2, "Data issues": 2, "Rules": 2}
+        self.changes = None
+        if result.history is not None:  # each firm's own changes since its previous run
+            from auditor.report.changes import CHANGES_LAYOUT, changes_of, write_changes_sheets
+
+            changes = changes_of(result.history, None)
+            self.changes_layout, = write_changes_sheets(wb, changes.iloc[:0], result.as_of, huge,
+                                                        widths=column_widths(changes, CHANGES_LAYOUT))
+            self.changes_values = column_values(changes, self._specs(self.changes_layout, CHANGES_LAYOUT))
+            keys = firm_key(changes["firm_name"]).to_numpy(dtype=object)
+            self.changes = pd.Series(np.arange(len(changes))).groupby(keys, sort=False).apply(np.asarray).to_dict()
+            samples["Changes"] = 2
         layout = io.BytesIO()
         wb.save(layout)
-        self.template = rx.Template(layout.getvalue(), {"Summary": 1, "Findings": 2, "Data issues": 2, "Rules": 2},
-                                    store_fixed=True)
+        self.template = rx.Template(layout.getvalue(), samples, store_fixed=True)
         # the sheet values of every row, computed once; each firm takes its rows
         shown = prep.findings.assign(related=prep.firm_related.to_numpy())
         self.finding_values = column_values(shown, self._specs(self.findings_layout, FINDING_LAYOUT))
@@ -345,6 +360,13 @@ class FirmWriter:
                 for c, l in zip(self.issues_layout.columns, DATA_ISSUE_LAYOUT)]),
             self.rules.rows(counts),
         ]
+        if self.changes is not None:
+            from auditor.report.changes import CHANGES_LAYOUT
+
+            crows = pa_indices(self.changes.get(key, np.array([], dtype=np.intp)))
+            pending.append(replace(self.changes_layout, rows=len(crows), columns=[
+                replace(c, values=self.changes_values[l.id].take(crows))
+                for c, l in zip(self.changes_layout.columns, CHANGES_LAYOUT)]))
         if not atomic:
             self.template.render(pending, path)
             return path

@@ -1,0 +1,15 @@
+"""Monthly run history: every audit recorded in a database, compared with the previous run of its scope.
+
+- :mod:`store`      open any SQLAlchemy URL or an SQLite file; Alembic migrations; errors in one line
+- :mod:`schema`     the tables
+- :mod:`lifecycle`  new / persisting / reopened / resolved, first and last seen, fixed due dates, statuses
+- :mod:`previous`   statuses typed into last month's workbook, read by value
+- :mod:`record`     recording a run in one transaction, committed after the report is written
+- :mod:`query`      listing runs, one run, findings over time (CSV or Parquet)
+"""
+
+from auditor.history.record import HistoryView, recording, run_scope, trend
+from auditor.history.store import DEFAULT_NAME, HistoryError, default_path, open_store
+
+__all__ = ["recording", "run_scope", "trend", "HistoryView", "HistoryError", "open_store", "default_path",
+           "DEFAULT_NAME"]

@@ -1,0 +1,159 @@
+"""What happened to each finding since the previous run of the same scope (pure pandas, no database).
+
+Given this run's findings, the scope's state before it (one row per finding ever seen) and the statuses
+the clerk typed into last month's workbook, :func:`apply` works out, column-wise:
+
+- the change: ``new`` (never seen), ``persisting`` (found last run too), ``reopened`` (found again after
+  it was resolved), and ``resolved`` for what the previous run found and this one does not;
+- ``first_seen`` (kept from the first sight), ``last_seen`` (this run), the due date fixed at first sight,
+  days open and whether the finding is overdue;
+- the status carried forward: the typed one where the workbook gives it, else the one kept in the
+  history.  ``Accepted`` needs a justification in ``notes`` and lasts until ``accepted_until`` (default
+  90 days); after that the finding is Open again.  A finding marked Resolved that is still found is
+  Open again and flagged so, never silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from auditor.normalize import firm_key
+
+NEW, PERSISTING, REOPENED, RESOLVED = "new", "persisting", "reopened", "resolved"
+CHANGES = (NEW, REOPENED, RESOLVED, PERSISTING)
+CLOSED = ("Resolved", "Accepted")
+ACCEPT_DAYS = 90
+STATE_COLUMNS = [
+    "finding_id", "rule_id", "severity", "court_id", "firm_key", "firm_name", "person_name",
+    "cmecf_login", "pacer_username", "first_seen", "last_seen", "due_date", "status", "notes",
+    "accepted_until", "open", "resolved_on", "last_change",
+]
+CHANGE_COLUMNS = [
+    "change", "finding_id", "rule_id", "severity", "court_id", "firm_name", "person_name", "cmecf_login",
+    "pacer_username", "status", "first_seen", "last_seen", "days_open", "due_date", "overdue", "note",
+]
+_DATES = ("first_seen", "last_seen", "due_date", "accepted_until", "resolved_on")
+
+
+@dataclass
+class Outcome:
+    findings: pd.DataFrame          # this run's findings with dates and statuses from the history
+    changes: pd.DataFrame           # CHANGE_COLUMNS: every current finding and every one resolved now
+    state: pd.DataFrame             # STATE_COLUMNS after this run
+    counts: dict                    # new, resolved, reopened, still_open, overdue, ...
+    problems: list = field(default_factory=list)   # (finding_id, problem) for statuses not taken
+
+
+def empty_state() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in STATE_COLUMNS})
+    for c in _DATES:
+        frame[c] = pd.Series(dtype="datetime64[ns]")
+    frame["open"] = pd.Series(dtype=bool)
+    return frame
+
+
+def _days(a: pd.Series, b) -> pd.Series:
+    return (pd.Timestamp(b) - pd.to_datetime(a)).dt.days
+
+
+def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | None, as_of: dt.date,
+          *, accept_days: int = ACCEPT_DAYS) -> Outcome:
+    """Lifecycle, dates and statuses of this run's findings (see the module doc)."""
+    today = pd.Timestamp(as_of)
+    f = findings.reset_index(drop=True).copy()
+    ids = pd.Series(f["finding_id"].astype(str).to_numpy(dtype=object), index=f.index, dtype=object)  # hashed isin
+    p = prior.drop_duplicates("finding_id").set_index("finding_id")
+    p.index = pd.Index(p.index.to_numpy(dtype=object), dtype=object, name="finding_id")  # hashed isin, not Arrow's
+    known = ids.isin(p.index).to_numpy()
+    pj = p.reindex(ids)
+    was_open = pj["open"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    change = pd.Series(np.select([~known, was_open], [NEW, PERSISTING], REOPENED), index=f.index)
+
+    first_seen = pd.to_datetime(pj["first_seen"]).to_numpy()
+    first_seen = pd.Series(np.where(known, first_seen, today.to_datetime64()), index=f.index)
+    kept_due = pd.to_datetime(pj["due_date"]).reset_index(drop=True)
+    due = kept_due.where(pd.Series(known) & kept_due.notna(), pd.to_datetime(f["due_date"]))
+    status = pj["status"].reset_index(drop=True).where(pd.Series(known & (change != REOPENED).to_numpy()), "Open")
+    notes = pj["notes"].reset_index(drop=True).astype(object)
+    until = pd.to_datetime(pj["accepted_until"]).reset_index(drop=True)
+    problems: list[tuple[str, str]] = []
+
+    if edits is not None and len(edits):
+        e = edits.drop_duplicates("finding_id").set_index("finding_id").reindex(ids).reset_index(drop=True)
+        given = e["finding_id_given"].fillna(False).astype(bool) if "finding_id_given" in e else e.notna().any(axis=1)
+        if "status" in e:
+            status = e["status"].where(given & e["status"].notna(), status)
+        if "notes" in e:
+            notes = e["notes"].where(given, notes)
+        if "accepted_until" in e:
+            until = pd.to_datetime(e["accepted_until"]).where(given, until)
+
+    status = status.fillna("Open").astype(object)
+    still_marked = (status == "Resolved") & (change != NEW)
+    status = status.where(~still_marked, "Open")
+    blank_note = notes.isna() | (notes.astype(str).str.strip() == "")
+    unjustified = (status == "Accepted") & blank_note
+    for fid in ids[unjustified]:
+        problems.append((fid, "Accepted needs a justification in notes: left Open"))
+    status = status.where(~unjustified, "Open")
+    accepted = status == "Accepted"
+    until = until.where(~(accepted & until.isna()), today + pd.Timedelta(days=accept_days))
+    expired = accepted & (until < today)
+    status = status.where(~expired, "Open")
+    until = until.where(status == "Accepted")
+
+    overdue = (due < today) & ~status.isin(CLOSED)
+    note = pd.Series("", index=f.index, dtype=object)
+    note = note.mask(still_marked, "marked Resolved but still found: Open again")
+    note = note.mask(expired, "acceptance expired on " + pd.to_datetime(
+        pj["accepted_until"].reset_index(drop=True).where(expired)).dt.strftime("%Y-%m-%d").fillna(""))
+
+    f["first_seen"] = pd.to_datetime(first_seen)
+    f["last_seen"] = today
+    f["due_date"] = due
+    f["status"] = status.astype("string[pyarrow]")
+    f["notes"] = notes.where(~blank_note, None).astype("string[pyarrow]")
+    f["accepted_until"] = until
+
+    fkey = firm_key(f["firm_name"]).fillna("")
+    current = pd.DataFrame({
+        "finding_id": ids, "rule_id": f["rule_id"], "severity": f["severity"],
+        "court_id": f["court_id"], "firm_key": fkey, "firm_name": f["firm_name"],
+        "person_name": f["person_name"], "cmecf_login": f["cmecf_login"], "pacer_username": f["pacer_username"],
+        "first_seen": f["first_seen"], "last_seen": today, "due_date": due, "status": status,
+        "notes": f["notes"], "accepted_until": until, "open": True, "resolved_on": pd.NaT,
+        "last_change": change,
+    })
+    gone = p[~p.index.isin(ids)].reset_index()
+    now_resolved = gone["open"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    gone.loc[now_resolved, "status"] = "Resolved"
+    gone.loc[now_resolved, "resolved_on"] = today
+    gone.loc[now_resolved, "last_change"] = RESOLVED
+    gone["open"] = False
+    if edits is not None and len(edits) and len(gone):  # notes typed against findings no longer found
+        e = edits.drop_duplicates("finding_id").set_index("finding_id").reindex(gone["finding_id"])
+        if "notes" in e:
+            has = e.index.isin(edits["finding_id"])
+            gone.loc[has, "notes"] = e.loc[has, "notes"].to_numpy()
+    state = pd.concat([current, gone.reindex(columns=STATE_COLUMNS)], ignore_index=True)
+
+    changes = current.assign(change=change, days_open=_days(current["first_seen"], today), overdue=overdue,
+                             note=note)
+    resolved = gone[now_resolved]
+    resolved = resolved.assign(change=RESOLVED, days_open=_days(resolved["first_seen"], today), overdue=False, note="")
+    order = {c: i for i, c in enumerate(CHANGES)}
+    changes = pd.concat([changes, resolved], ignore_index=True).reindex(columns=CHANGE_COLUMNS)
+    changes = changes.assign(_o=changes["change"].map(order)).sort_values(
+        ["_o", "severity", "rule_id", "finding_id"], kind="stable").drop(columns="_o").reset_index(drop=True)
+
+    counts = {
+        "new": int((change == NEW).sum()), "resolved": int(now_resolved.sum()),
+        "reopened": int((change == REOPENED).sum()), "still_open": int((change == PERSISTING).sum()),
+        "overdue": int(overdue.sum()), "resolved_still_found": int(still_marked.sum()),
+        "acceptances_expired": int(expired.sum()), "open": int((~status.isin(CLOSED)).sum()),
+    }
+    return Outcome(f, changes, state, counts, problems)

@@ -1,0 +1,77 @@
+"""Reading the history back: the runs, one run in full, and every finding over time as CSV or Parquet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from auditor.errors import UsageError
+from auditor.history import schema as S
+from auditor.history.store import HistoryError, Store, translated
+
+RUN_COLUMNS = ["run", "as_of", "recorded_at", "scope", "inputs", "findings", "open", "new", "resolved",
+               "reopened", "still_open", "backfill"]
+EXPORT_COLUMNS = ["run", "as_of", "scope", "finding_id", "rule_id", "severity", "change", "status", "due_date",
+                  "first_seen", "court_id", "firm_name", "person_name", "cmecf_login", "pacer_username"]
+EXPORT_FORMATS = ("csv", "parquet")
+
+
+def list_runs(store: Store) -> pd.DataFrame:
+    """One row per recorded run, oldest first (RUN_COLUMNS)."""
+    r, i = S.runs, S.run_inputs
+    n_inputs = select(i.c.run_id, func.count().label("n")).group_by(i.c.run_id).subquery()
+    q = (select(r.c.id, r.c.as_of, r.c.recorded_at, r.c.scope_label, func.coalesce(n_inputs.c.n, 0), r.c.findings,
+                r.c.open_findings, r.c.new, r.c.resolved, r.c.reopened, r.c.persisting, r.c.backfill)
+         .outerjoin(n_inputs, n_inputs.c.run_id == r.c.id).order_by(r.c.id))
+    with translated(store.label), store.engine.connect() as conn:
+        return pd.DataFrame(conn.execute(q).all(), columns=RUN_COLUMNS)
+
+
+def show_run(store: Store, run: int) -> dict:
+    """One run: its facts, its input files, its counts by severity and by rule."""
+    r, i, c = S.runs, S.run_inputs, S.run_counts
+    with translated(store.label), store.engine.connect() as conn:
+        row = conn.execute(select(r).where(r.c.id == run)).mappings().first()
+        if row is None:
+            raise HistoryError(f"history {store.label} has no run {run} ('auditor history' lists them)")
+        inputs = pd.DataFrame(conn.execute(
+            select(i.c.name, i.c.kind, i.c.sha256, i.c.rows_read, i.c.rows_audited, i.c.rows_rejected, i.c.status)
+            .where(i.c.run_id == run).order_by(i.c.position)).all(),
+            columns=["name", "kind", "sha256", "rows_read", "rows_audited", "rows_rejected", "status"])
+        by = {}
+        for dim in ("severity", "rule_id"):
+            col = getattr(c.c, dim)
+            by[dim] = pd.DataFrame(conn.execute(
+                select(col, func.sum(c.c.findings), func.sum(c.c.open_findings)).where(c.c.run_id == run)
+                .group_by(col).order_by(col)).all(), columns=[dim, "findings", "open"])
+    return {"run": dict(row), "inputs": inputs, "by_severity": by["severity"], "by_rule": by["rule_id"]}
+
+
+def findings_over_time(store: Store, *, scope: str | None = None) -> pd.DataFrame:
+    """Every finding of every run (EXPORT_COLUMNS), by run then finding id."""
+    r, f, st = S.runs, S.run_findings, S.finding_state
+    q = (select(r.c.id, r.c.as_of, r.c.scope_label, f.c.finding_id, f.c.rule_id, f.c.severity, f.c.change,
+                f.c.status, f.c.due_date, st.c.first_seen, st.c.court_id, st.c.firm_name, st.c.person_name,
+                st.c.cmecf_login, st.c.pacer_username)
+         .join(r, r.c.id == f.c.run_id)
+         .outerjoin(st, (st.c.scope == r.c.scope) & (st.c.finding_id == f.c.finding_id))
+         .order_by(r.c.id, f.c.finding_id))
+    if scope:
+        q = q.where(r.c.scope_label == scope)
+    with translated(store.label), store.engine.connect() as conn:
+        return pd.DataFrame(conn.execute(q).all(), columns=EXPORT_COLUMNS)
+
+
+def export(store: Store, path, fmt: str | None = None) -> tuple[Path, int]:
+    """Write every finding over time to ``path`` (CSV or Parquet, from ``fmt`` or the file's suffix)."""
+    from auditor.report.export import write_table
+
+    path = Path(path)
+    fmt = fmt or path.suffix.lower().lstrip(".")
+    if fmt not in EXPORT_FORMATS:
+        raise UsageError(f"the export must be .csv or .parquet, not {path.name!r}")
+    frame = findings_over_time(store)
+    write_table(frame, path, fmt, dates=("as_of", "due_date", "first_seen"))
+    return path, len(frame)

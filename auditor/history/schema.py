@@ -1,0 +1,100 @@
+"""The history store's tables (SQLAlchemy Core).
+
+``runs``           one row per recorded audit: when, as-of date, scope, rule set version, totals, readiness
+``run_inputs``     every input file of a run, with its SHA-256 and row counts
+``run_findings``   every finding of a run: its id, what changed since the previous run of the scope, status
+``run_counts``     per run, findings and open findings by rule, severity and firm (trends read only these)
+``finding_state``  per scope and finding: first/last seen, the fixed due date, the carried status and notes
+
+The migrations under ``migrations/versions`` create and change these tables; this module is what the code
+reads and writes, and a test checks that the two agree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+)
+
+metadata = MetaData()
+
+runs = Table(
+    "runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("scope", String(500), nullable=False),
+    Column("scope_label", Text, nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Column("auditor_version", String(40), nullable=False),
+    Column("rules_version", String(64), nullable=False),
+    Column("findings", Integer, nullable=False),
+    Column("open_findings", Integer, nullable=False),
+    Column("new", Integer, nullable=False),
+    Column("resolved", Integer, nullable=False),
+    Column("reopened", Integer, nullable=False),
+    Column("persisting", Integer, nullable=False),
+    Column("active_filers", Integer),
+    Column("ready_filers", Integer),
+    Column("backfill", Boolean, nullable=False),
+    Index("ix_runs_scope_as_of", "scope", "as_of"),
+)
+
+run_inputs = Table(
+    "run_inputs", metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("sheet", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("rows_read", Integer, nullable=False),
+    Column("rows_audited", Integer, nullable=False),
+    Column("rows_rejected", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+)
+
+run_findings = Table(
+    "run_findings", metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("finding_id", String(64), primary_key=True),
+    Column("rule_id", String(200), nullable=False),
+    Column("severity", String(20), nullable=False),
+    Column("firm_key", Text, nullable=False),
+    Column("change", String(20), nullable=False),   # new | persisting | reopened
+    Column("status", String(20), nullable=False),
+    Column("due_date", Date),
+)
+
+run_counts = Table(
+    "run_counts", metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("rule_id", String(200), nullable=False),
+    Column("severity", String(20), nullable=False),
+    Column("firm_key", Text, nullable=False),
+    Column("findings", Integer, nullable=False),
+    Column("open_findings", Integer, nullable=False),
+    Index("ix_run_counts_run", "run_id", "firm_key"),
+)
+
+finding_state = Table(
+    "finding_state", metadata,
+    Column("scope", String(500), primary_key=True),
+    Column("finding_id", String(64), primary_key=True),
+    Column("rule_id", String(200), nullable=False),
+    Column("severity", String(20), nullable=False),
+    Column("court_id", Text),
+    Column("firm_key", Text, nullable=False),
+    Column("firm_name", Text),
+    Column("person_name", Text),
+    Column("cmecf_login", Text),
+    Column("pacer_username", Text),
+    Column("first_seen", Date, nullable=False),
+    Column("last_seen", Date, nullable=False),
+    Column("due_date", Date),
+    Column("status", String(20), nullable=False),
+    Column("notes", Text),
+    Column("accepted_until", Date),
+    Column("open", Boolean, nullable=False),        # found by the scope's latest run
+    Column("resolved_on", Date),
+    Column("last_change", String(20), nullable=False),  # new | persisting | reopened | resolved, by that run
+)
