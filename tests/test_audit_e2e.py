@@ -269,7 +269,9 @@ def test_split_by_firm_gives_each_firm_its_own_rows_only(inputs, tmp_path):
     books = len(list(folder.glob("*.xlsx")))
     assert f"firm workbooks: 0 of {books}" in proc.stderr and f"firm workbooks: {books} of {books}" in proc.stderr
     assert f"firm workbooks: {len(list(folder.glob('*.xlsx')))} in {folder}" in proc.stdout
-    assert len(proc.stdout.splitlines()) == 2  # the report line and the firm workbooks line, not one per firm
+    # the report line, the firm workbooks line and the history line, not one line per firm
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 3 and lines[1].startswith("firm workbooks: ") and lines[2].startswith("history: run 1 of ")
     names = {p.name for p in folder.glob("*.xlsx")}
     assert {"Smith & Jones, LLP.xlsx", "Brown PC.xlsx"} <= names, names
     index = (folder / "index.csv").read_text(encoding="utf-8")

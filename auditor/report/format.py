@@ -47,7 +47,7 @@ READY_MEANING = (
 
 
 @dataclass(frozen=True)
-class Column:
+class ReportColumn:
     """One report column: the id (its name in exports), the header a person reads, and how it is shown."""
 
     id: str
@@ -65,58 +65,58 @@ class Column:
 # The Findings sheet, left to right: who and what first, then what to do and its tracking, then the
 # identifiers and where the row came from.  Columns of FINDING_COLUMNS not named here follow at the end.
 _FINDING_LAYOUT = [
-    Column("finding_id", "Finding ID", 11, 24),
-    Column("severity", "Severity", 9, 9, kind="severity"),
-    Column("person_name", "Person", 12, 18, wrap=True),
-    Column("firm_name", "Firm", 12, 18, wrap=True),
-    Column("email", "E-mail", 10, 20, wrap=True),
-    Column("title", "Problem", 16, 22, wrap=True),
-    Column("evidence", "Evidence", 30, 42, wrap=True),
-    Column("remediation", "What to do", 30, 46, wrap=True),
-    Column("owner", "Who acts", 8, 9, wrap=True),
-    Column("due_date", "Due date", 11, 11, kind="date"),
-    Column("status", "Status", 11, 11, kind="status"),
-    Column("notes", "Notes", 14, 18, wrap=True),
-    Column("accepted_until", "Accepted until", 11, 11, kind="date"),
-    Column("cmecf_login", "CM/ECF login", 10, 14, wrap=True),
-    Column("pacer_username", "PACER username", 10, 14, wrap=True),
-    Column("court_id", "Court", 7, 8),
-    Column("bar_id", "Bar ID", 8, 11, wrap=True),
-    Column("related", "Related findings", 12, 24, wrap=True),
-    Column("rule_id", "Rule", 12, 16, wrap=True),
-    Column("first_seen", "First seen", 11, 11, kind="date"),
-    Column("last_seen", "Last seen", 11, 11, kind="date"),
-    Column("source", "Source (file, row)", 14, 20, wrap=True),
+    ReportColumn("finding_id", "Finding ID", 11, 24),
+    ReportColumn("severity", "Severity", 9, 9, kind="severity"),
+    ReportColumn("person_name", "Person", 12, 18, wrap=True),
+    ReportColumn("firm_name", "Firm", 12, 18, wrap=True),
+    ReportColumn("email", "E-mail", 10, 20, wrap=True),
+    ReportColumn("title", "Problem", 16, 22, wrap=True),
+    ReportColumn("evidence", "Evidence", 30, 42, wrap=True),
+    ReportColumn("remediation", "What to do", 30, 46, wrap=True),
+    ReportColumn("owner", "Who acts", 8, 9, wrap=True),
+    ReportColumn("due_date", "Due date", 11, 11, kind="date"),
+    ReportColumn("status", "Status", 11, 11, kind="status"),
+    ReportColumn("notes", "Notes", 14, 18, wrap=True),
+    ReportColumn("accepted_until", "Accepted until", 11, 11, kind="date"),
+    ReportColumn("cmecf_login", "CM/ECF login", 10, 14, wrap=True),
+    ReportColumn("pacer_username", "PACER username", 10, 14, wrap=True),
+    ReportColumn("court_id", "Court", 7, 8),
+    ReportColumn("bar_id", "Bar ID", 8, 11, wrap=True),
+    ReportColumn("related", "Related findings", 12, 24, wrap=True),
+    ReportColumn("rule_id", "Rule", 12, 16, wrap=True),
+    ReportColumn("first_seen", "First seen", 11, 11, kind="date"),
+    ReportColumn("last_seen", "Last seen", 11, 11, kind="date"),
+    ReportColumn("source", "Source (file, row)", 14, 20, wrap=True),
 ]
 _KNOWN = {c.id for c in _FINDING_LAYOUT}
 # Shown in the workbook only, worked out when it is written: the other findings of the same account.
 REPORT_ONLY_COLUMNS = ("related",)
 FINDING_LAYOUT = [c for c in _FINDING_LAYOUT if c.id in FINDING_COLUMNS or c.id in REPORT_ONLY_COLUMNS] + [
-    Column(c, "", 10, 20, wrap=True, kind="date" if c.endswith(("_seen", "_until", "_date")) else "text")
+    ReportColumn(c, "", 10, 20, wrap=True, kind="date" if c.endswith(("_seen", "_until", "_date")) else "text")
     for c in FINDING_COLUMNS if c not in _KNOWN]
 
 _DATA_ISSUE_LAYOUT = [
-    Column("file", "File", 12, 30, wrap=True),
-    Column("sheet", "Sheet", 8, 16),
-    Column("row", "Row", 6, 8, kind="int"),
-    Column("column", "Column", 10, 20, wrap=True),
-    Column("value", "Value", 12, 30, wrap=True),
-    Column("reason", "Reason", 30, 60, wrap=True),
-    Column("code", "Code", 12, 22),
-    Column("severity", "Severity", 10, 10),
-    Column("firm_name", "Firm", 12, 30, wrap=True),
+    ReportColumn("file", "File", 12, 30, wrap=True),
+    ReportColumn("sheet", "Sheet", 8, 16),
+    ReportColumn("row", "Row", 6, 8, kind="int"),
+    ReportColumn("column", "ReportColumn", 10, 20, wrap=True),
+    ReportColumn("value", "Value", 12, 30, wrap=True),
+    ReportColumn("reason", "Reason", 30, 60, wrap=True),
+    ReportColumn("code", "Code", 12, 22),
+    ReportColumn("severity", "Severity", 10, 10),
+    ReportColumn("firm_name", "Firm", 12, 30, wrap=True),
 ]
 _BY_ID = {c.id: c for c in _DATA_ISSUE_LAYOUT}
-DATA_ISSUE_LAYOUT = [_BY_ID.get(c) or Column(c, "", 10, 24, wrap=True) for c in DATA_ISSUE_COLUMNS]
+DATA_ISSUE_LAYOUT = [_BY_ID.get(c) or ReportColumn(c, "", 10, 24, wrap=True) for c in DATA_ISSUE_COLUMNS]
 # The Changes sheet (with a history): what changed since the previous run of the scope.
 CHANGES_LAYOUT = [
-    Column("change", "Change", 10, 12), Column("finding_id", "Finding ID", 11, 24),
-    Column("severity", "Severity", 9, 9, kind="severity"), Column("person_name", "Person", 12, 24, wrap=True),
-    Column("firm_name", "Firm", 12, 24, wrap=True), Column("rule_id", "Rule", 12, 24, wrap=True),
-    Column("court_id", "Court", 7, 8), Column("cmecf_login", "CM/ECF login", 10, 16, wrap=True),
-    Column("status", "Status", 11, 12), Column("first_seen", "First seen", 11, 11, kind="date"),
-    Column("days_open", "Days open", 9, 9, kind="int"), Column("due_date", "Due date", 11, 11, kind="date"),
-    Column("overdue", "Overdue", 8, 8), Column("note", "Note", 20, 40, wrap=True),
+    ReportColumn("change", "Change", 10, 12), ReportColumn("finding_id", "Finding ID", 11, 24),
+    ReportColumn("severity", "Severity", 9, 9, kind="severity"), ReportColumn("person_name", "Person", 12, 24, wrap=True),
+    ReportColumn("firm_name", "Firm", 12, 24, wrap=True), ReportColumn("rule_id", "Rule", 12, 24, wrap=True),
+    ReportColumn("court_id", "Court", 7, 8), ReportColumn("cmecf_login", "CM/ECF login", 10, 16, wrap=True),
+    ReportColumn("status", "Status", 11, 12), ReportColumn("first_seen", "First seen", 11, 11, kind="date"),
+    ReportColumn("days_open", "Days open", 9, 9, kind="int"), ReportColumn("due_date", "Due date", 11, 11, kind="date"),
+    ReportColumn("overdue", "Overdue", 8, 8), ReportColumn("note", "Note", 20, 40, wrap=True),
 ]
 # Header text -> column id, for reading a report back by the names the exports use.
 HEADER_IDS = {c.header: c.id for c in FINDING_LAYOUT + DATA_ISSUE_LAYOUT + CHANGES_LAYOUT}
@@ -209,7 +209,7 @@ def clean_value(value) -> str | None:
     return text
 
 
-def column_widths(df: pd.DataFrame, layout: list[Column]) -> list[float]:
+def column_widths(df: pd.DataFrame, layout: list[ReportColumn]) -> list[float]:
     """Widths that fit the longest value (or header), within each column's bounds."""
     widths = []
     for col in layout:

@@ -53,7 +53,7 @@ _STR = pa.large_string()
 
 
 @dataclass
-class Column:
+class CellColumn:
     """One column's values: ``kind`` text | severity | date | int; ``values`` an Arrow array."""
 
     letter: str
@@ -69,7 +69,7 @@ class Pending:
 
     sheet: str
     rows: int
-    columns: list[Column]
+    columns: list[CellColumn]
     table: str | None = None        # the Excel table over these rows (its range is set to fit them)
     empty_text: str | None = None   # written in place of the rows when there are none
     first_row: int = SAMPLE_ROW
@@ -125,7 +125,7 @@ def _sattr(style: str | None) -> str:
     return f' s="{style}"' if style else ""
 
 
-def _cells(col: Column, values: pa.Array, rownum: pa.Array, styles: dict[str, str]) -> pa.Array:
+def _cells(col: CellColumn, values: pa.Array, rownum: pa.Array, styles: dict[str, str]) -> pa.Array:
     ref = f'<c r="{col.letter}'
     if col.kind in ("date", "int"):
         kind = ' t="n"'

@@ -30,7 +30,7 @@ from auditor.report import rows as rx
 from auditor.model import RuleRun
 from auditor.report.format import (
     DATA_ISSUE_LAYOUT, DATE_FORMAT, FINDING_LAYOUT, FORMULA_STARTS, HEADER_FILL, HEADER_FONT, RULES_LAYOUT,
-    SEVERITY_FILLS, STATUS_LIST, TABLE_STYLE, Column, clean_value, column_widths,
+    SEVERITY_FILLS, STATUS_LIST, TABLE_STYLE, ReportColumn, clean_value, column_widths,
     part_names,
 )
 
@@ -89,7 +89,7 @@ class ColumnSpec:
     width: float | None            # when the text wraps
 
 
-def _sample_row(ws, layout: list[Column], widths: list[float]) -> list[ColumnSpec]:
+def _sample_row(ws, layout: list[ReportColumn], widths: list[float]) -> list[ColumnSpec]:
     """Write one row of sample cells (each column's style; then one cell per severity colour, and
     each text style with Excel's quote prefix) and return how to fill the real rows from them."""
     cells, extra, specs = [], [], []
@@ -131,7 +131,7 @@ def column_values(frame: pd.DataFrame, specs: list[ColumnSpec]) -> dict:
 
 def pending_rows(sheet: str, specs: list[ColumnSpec], values: dict, rows: int, **kw) -> rx.Pending:
     """The rows of a sheet laid out by ``_sample_row``, from ``column_values`` (or a slice of them)."""
-    return rx.Pending(sheet, rows, [rx.Column(s.letter, s.kind, values[s.id], s.styles, s.width) for s in specs],
+    return rx.Pending(sheet, rows, [rx.CellColumn(s.letter, s.kind, values[s.id], s.styles, s.width) for s in specs],
                       **kw)
 
 
