@@ -152,10 +152,17 @@ def outsiders_by_firm(shared: pd.DataFrame) -> dict[str, set]:
     """Firm key -> names of people at other firms who share a PACER username with the firm's people."""
     if shared.empty:
         return {}
-    pairs = shared.merge(shared, on="user", suffixes=("", "_other"))
-    pairs = pairs[pairs["firm"] != pairs["firm_other"]].dropna(subset=["name_other"])
-    own = {k: set(g.astype(str)) for k, g in shared.groupby("firm")["name"]}
-    return {k: set(g.astype(str)) - own.get(k, set()) for k, g in pairs.groupby("firm")["name_other"]}
+    # per username its people, per firm its usernames: no pairing of every person with every other
+    # (one username shared by thousands of people would make that quadratic)
+    named = shared.dropna(subset=["name"])
+    people = {u: set(g.astype(str)) for u, g in named.groupby("user")["name"]}
+    own = {k: set(g.astype(str)) for k, g in named.groupby("firm")["name"]}
+    out = {}
+    for firm, users in shared.groupby("firm")["user"]:
+        names = set().union(*(people.get(u, set()) for u in users.unique())) - own.get(firm, set())
+        if names:
+            out[firm] = names
+    return out
 
 
 def holders_by_firm(result: AuditResult, prep: Prepared) -> dict[str, set]:
@@ -178,8 +185,12 @@ def holders_by_firm(result: AuditResult, prep: Prepared) -> dict[str, set]:
 def _redact_outsiders(ours: pd.DataFrame, names: set) -> pd.DataFrame:
     """Take out of the evidence the names of people outside the firm who share a PACER username
     with the firm's people (the evidence of a shared account lists everyone using it)."""
-    names = set(names) - set(ours["person_name"].dropna().astype(str))
     if ours.empty or not names:
+        return ours
+    # only the names the evidence holds (a shared account's evidence lists a few of its people)
+    text = "\n".join(ours["evidence"].dropna().astype(str))
+    names = {n for n in names if n in text} - set(ours["person_name"].dropna().astype(str))
+    if not names:
         return ours
     # whole names only, longest first: an outsider "John Smith" must not garble the firm's own "John Smithson"
     pattern = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
