@@ -19,13 +19,9 @@ from openpyxl.utils import get_column_letter
 from auditor.history.lifecycle import CHANGE_COLUMNS
 from auditor.model import SEVERITIES
 from auditor.normalize import firm_key
-from auditor.report.format import (
-    CHANGES_LAYOUT, DATE_FORMAT, PERCENT_FORMAT, clean_value, column_widths, part_names,
-)
+from auditor.report.format import CHANGES_LAYOUT, DATE_FORMAT, PERCENT_FORMAT, clean_value
 from auditor.report.rows import Pending
-from auditor.report.sheets import (
-    _sample_row, _setup_sheet, column_values, date_cell, header_row, pending_rows, print_setup, text_cell,
-)
+from auditor.report.sheets import _setup_sheet, date_cell, header_row, print_setup, text_cell, write_table_sheets
 
 NO_CHANGES = "No findings in this run or the previous one."
 
@@ -51,18 +47,8 @@ def changes_of(history, firm: str | None) -> pd.DataFrame:
 def write_changes_sheets(wb, changes: pd.DataFrame, as_of, max_rows: int,
                          widths: list[float] | None = None) -> list[Pending]:
     """The Changes sheet (more when the rows exceed ``max_rows``); return the rows ``rows.finish`` puts in place."""
-    widths = widths or column_widths(changes, CHANGES_LAYOUT)
-    pending = []
-    for name, start, stop in part_names("Changes", len(changes), max_rows):
-        ws = wb.create_sheet(name)
-        _setup_sheet(ws, widths)
-        print_setup(ws, as_of)
-        part = changes.iloc[start:stop]
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(CHANGES_LAYOUT))}{max(len(part), 1) + 1}"
-        ws.append(header_row(ws, [c.header for c in CHANGES_LAYOUT]))
-        specs = _sample_row(ws, CHANGES_LAYOUT, widths)
-        pending.append(pending_rows(name, specs, column_values(part, specs), len(part), empty_text=NO_CHANGES))
-    return pending
+    return write_table_sheets(wb, "Changes", changes, CHANGES_LAYOUT, max_rows=max_rows, as_of=as_of, widths=widths,
+                              empty_text=NO_CHANGES)
 
 
 def write_history_sheets(wb, history, firm: str | None, max_rows: int, as_of) -> list[Pending]:

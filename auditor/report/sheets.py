@@ -197,19 +197,27 @@ def write_data_issue_sheets(wb, issues: pd.DataFrame, *, max_rows: int, as_of: d
                             widths: list[float] | None = None) -> list[rx.Pending]:
     """Every input row or cell that could not be audited, with file, sheet, row, column, value, reason.
     Returns the rows still to be put in place by ``rows.finish``."""
-    layout = DATA_ISSUE_LAYOUT
-    widths = widths or column_widths(issues, layout)
+    return write_table_sheets(wb, "Data issues", issues, DATA_ISSUE_LAYOUT, max_rows=max_rows, as_of=as_of,
+                              widths=widths, empty_text=NO_ISSUES)
+
+
+def write_table_sheets(wb, title: str, frame: pd.DataFrame, layout: list[ReportColumn], *, max_rows: int,
+                       as_of: dt.date, widths: list[float] | None = None, empty_text: str = "") -> list[rx.Pending]:
+    """A filtered sheet of ``frame``'s rows laid out by ``layout`` (continued on "<title> (2)"... past
+    ``max_rows``), with ``empty_text`` in its first row when there are none.  Returns the rows still to
+    be put in place by ``rows.finish``."""
+    widths = widths or column_widths(frame, layout)
     last_col = get_column_letter(len(layout))
     pending = []
-    for name, start, stop in part_names("Data issues", len(issues), max_rows):
+    for name, start, stop in part_names(title, len(frame), max_rows):
         ws = wb.create_sheet(name)
         _setup_sheet(ws, widths)
         print_setup(ws, as_of)
-        part = issues.iloc[start:stop]
+        part = frame.iloc[start:stop]
         ws.auto_filter.ref = f"A1:{last_col}{max(len(part), 1) + 1}"
         ws.append(header_row(ws, [c.header for c in layout]))
         specs = _sample_row(ws, layout, widths)
-        pending.append(pending_rows(name, specs, column_values(part, specs), len(part), empty_text=NO_ISSUES))
+        pending.append(pending_rows(name, specs, column_values(part, specs), len(part), empty_text=empty_text))
     return pending
 
 
