@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from openpyxl.utils import get_column_letter
 
 from auditor.normalize import arrow
 
@@ -210,15 +211,6 @@ def _xml_text(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-@lru_cache(maxsize=None)
-def _letters(n: int) -> str:
-    out = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
 @lru_cache(maxsize=1 << 16)   # the same cells recur in every firm's Rules and Summary sheets
 def _cell_xml(ref: str, value, sattr: str, quoted_attr: str) -> str:
     if value is None:
@@ -252,7 +244,7 @@ def _cell_rows_xml(p: CellRows, ids: dict[str, str | None]) -> bytes:
             value, style = cell
             sattr = _sattr(ids.get(p.styles.get(style)))
             quoted = _sattr(ids.get(p.styles.get(f"{style}~q"))) if isinstance(value, str) else ""
-            cells.append(_cell_xml(f"{_letters(j)}{r}", value, sattr, quoted))
+            cells.append(_cell_xml(f"{get_column_letter(j)}{r}", value, sattr, quoted))
         out.append(head + "".join(cells) + "</row>")
     return "".join(out).encode("utf-8")
 
