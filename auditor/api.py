@@ -171,8 +171,11 @@ def as_of_warning(as_of: dt.date | None, calendar: Calendar | None = None, today
 def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_accounts: Iterable = (),
           as_of: dt.date | None = None, rules_files: Iterable = (), courts_files: Iterable = (),
           court: str | None = None, firm: str | None = None, paa: Iterable[str] = (), engine: str = "pandas",
-          limits=None, skip_bad_files: bool = False, progress: Progress = _quiet) -> AuditResult:
+          limits=None, rule_limits=None, skip_bad_files: bool = False, progress: Progress = _quiet) -> AuditResult:
     """Audit the given files; raise an AuditorError subclass for bad input, rules or usage.
+
+    ``limits``: input size limits (``load.table.Limits``); ``rule_limits``: how large a condition of
+    a ``rules_files`` rule may be (``rulebook.language.ConditionLimits``).
 
     ``paa``: the firm's PAA usernames, for rosters whose PAA column holds an account number (or that
     have none), so that a PAA used as someone's login is found without the PACER account list."""
@@ -181,7 +184,7 @@ def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_account
         raise UsageError("give at least one input: --court-accounts, --roster or --pacer-accounts")
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}: choose {' or '.join(ENGINES)}")
-    rules = load_rules(list(rules_files))          # a broken rules file stops the run before any data is read
+    rules = load_rules(list(rules_files), rule_limits)   # a broken rules file stops the run before any data is read
     calendar = Calendar.load(list(courts_files))
     if court:
         court = calendar.resolve(court)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import math
 import signal
 import sys
 import threading
@@ -18,6 +17,7 @@ from pathlib import Path
 import click
 
 from auditor import __version__
+from auditor.cli_limits import condition_options, limit_options
 from auditor.errors import AuditorError
 from auditor.model import SEVERITIES
 
@@ -60,34 +60,6 @@ class Progress:
     def __call__(self, message: str) -> None:
         if self.enabled:
             click.echo(f"[{time.perf_counter() - self.start:6.1f}s] {shown_name(message)}", err=True)
-
-
-def _finite(_ctx, _param, value):
-    if value is not None and not math.isfinite(value):
-        raise click.BadParameter(f"{value!r} is not a number of megabytes")
-    return value
-
-
-def _limits(max_file_mb, max_rows, max_cell_chars, max_columns=None):
-    from auditor.load.table import Limits
-
-    base = Limits()
-    return Limits(max_file_bytes=int(max_file_mb * (1 << 20)) if max_file_mb else base.max_file_bytes,
-                  max_rows=max_rows or base.max_rows, max_cell_chars=max_cell_chars or base.max_cell_chars,
-                  max_columns=max_columns or base.max_columns,
-                  max_unzipped_bytes=max(base.max_unzipped_bytes, int((max_file_mb or 0) * (1 << 20)) * 20))
-
-
-def limit_options(f):
-    f = click.option("--max-columns", type=click.IntRange(1, 16_384),
-                     help="Most columns in one file or sheet (default 1,000).")(f)
-    f = click.option("--max-cell-chars", type=click.IntRange(1), help="Longest cell accepted (default 32767).")(f)
-    f = click.option("--max-rows", type=click.IntRange(1), help="Most data rows in one file (default 5,000,000).")(f)
-    # finite only: inf or nan would switch the limit off (or make every file too big)
-    f = click.option("--max-file-mb", type=click.FloatRange(0.001, 1 << 20), callback=_finite,
-                     help="Largest input file in MB (default 512; memory use is up to about 25 times "
-                          "the size of a CSV).")(f)
-    return f
 
 
 INPUT_OPTIONS = ("--court-accounts", "--roster", "--pacer-accounts")
@@ -164,9 +136,10 @@ _MANY = " Several files after one option, a folder (every CSV and spreadsheet in
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
 @click.option("--progress", "show_progress", is_flag=True, help="Progress messages even when not on a terminal.")
 @limit_options
+@condition_options
 def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_files, court, firm, paa, fail_on, engine,
           split_by_firm, skip_bad_files, out, findings_csv, findings_parquet, history_at, no_history, previous,
-          backfill, quiet, show_progress, max_file_mb, max_rows, max_cell_chars, max_columns):
+          backfill, quiet, show_progress, limits, rule_limits):
     """Run an audit and write the Excel remediation report."""
     from auditor import api
 
@@ -189,7 +162,7 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
         click.echo(f"auditor: warning: {warning}", err=True)
     result = api.audit(court_accounts=court_accounts, roster=roster, pacer_accounts=pacer_accounts, as_of=as_of,
                        rules_files=rules_files, courts_files=courts_files, court=court, firm=firm, paa=paa,
-                       engine=engine, limits=_limits(max_file_mb, max_rows, max_cell_chars, max_columns),
+                       engine=engine, limits=limits, rule_limits=rule_limits,
                        skip_bad_files=skip_bad_files, progress=progress)
     wrong = result.data_issues[result.data_issues["code"] == "wrong-kind"]
     for issue in wrong.itertuples(index=False):
@@ -246,12 +219,12 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
 @click.option("--courts", "courts_files", multiple=True, type=click.Path(dir_okay=False),
               help="Your own court calendar file (CSV), so that your courts are known. Repeatable.")
 @limit_options
-def validate(files, kind, court, firm, courts_files, max_file_mb, max_rows, max_cell_chars, max_columns):
+def validate(files, kind, court, firm, courts_files, limits):
     """Check input files only: rows read, audited, rejected, and every data issue."""
     from auditor.validate.files import check_lines, validate_files
 
     checks = validate_files(files, kind=kind, court=court, firm=firm, courts_files=courts_files,
-                            limits=_limits(max_file_mb, max_rows, max_cell_chars, max_columns))
+                            limits=limits)
     for check in checks:
         for line in check_lines(check):
             _echo_lines(line)
@@ -271,7 +244,9 @@ def validate(files, kind, court, firm, courts_files, max_file_mb, max_rows, max_
 @click.option("--as-of", callback=_date, help="Audit date for --cross-check.")
 @click.option("--courts", "courts_files", multiple=True, type=click.Path(dir_okay=False),
               help="Your own court calendar file, for --cross-check.")
-def rules_cmd(rule_id, rules_files, fmt, cross_check, court_accounts, roster, pacer_accounts, as_of, courts_files):
+@condition_options
+def rules_cmd(rule_id, rules_files, fmt, cross_check, court_accounts, roster, pacer_accounts, as_of, courts_files,
+              rule_limits):
     """List the rules, or show one rule whole with its examples."""
     from auditor.rulebook import docs as rules_doc
     from auditor.rulebook.catalogue import load_rules
@@ -280,11 +255,12 @@ def rules_cmd(rule_id, rules_files, fmt, cross_check, court_accounts, roster, pa
         from auditor.engines.cross_check import run_cross_check
 
         outcome = run_cross_check(court_accounts=court_accounts, roster=roster, pacer_accounts=pacer_accounts,
-                                  courts_files=courts_files, as_of=as_of, rules_files=rules_files)
+                                  courts_files=courts_files, as_of=as_of, rules_files=rules_files,
+                                  rule_limits=rule_limits)
         for line in outcome.lines:
             click.echo(line)
         sys.exit(0 if outcome.agree else 1)
-    rules = load_rules(rules_files)
+    rules = load_rules(rules_files, rule_limits)
     if rule_id:
         match = [r for r in rules if rule_id in (r.id, *r.aliases)]
         if not match:

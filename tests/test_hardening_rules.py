@@ -77,3 +77,35 @@ def test_a_pattern_that_backtracks_in_python_runs_in_linear_time(tmp_path):
     assert proc.returncode == 0, proc.stderr
     hits = [r["person_name"] for r in sheet_rows(out, "Findings") if r["rule_id"] == "wordy-name"]
     assert hits == ["Jane Roe Smith"]
+
+
+LIMIT_CASES = {
+    # option, condition just over the default, a value that lets it through, the refusal's words
+    "--max-condition-terms": (" or ".join(f'filer_name == "n{i}"' for i in range(600)) + ' or filer_name == "x"',
+                              "700", "more than 500 terms"),
+    "--max-list-values": ("filer_name in [" + ", ".join(f'"n{i}"' for i in range(12_000)) + ', "x"]', "20000",
+                          "more than 10,000 values"),
+    "--max-condition-depth": ("(" * 100 + 'filer_name == "x"' + ")" * 100, "100", "more than 50 levels deep"),
+}
+
+
+@pytest.mark.parametrize("option", list(LIMIT_CASES))
+def test_each_condition_limit_is_an_option_with_a_default(tmp_path, option):
+    """Refused at the default, in one line naming the option; audited when the option allows it."""
+    when, allowed, words = LIMIT_CASES[option]
+    rules = tmp_path / "mine.yaml"
+    rules.write_text(rule("big-rule", when))
+    data = tmp_path / "court.csv"
+    data.write_text("Court,CM/ECF Login,Filer Name,Filer Type,Bar Number,PACER Login\n"
+                    "ncmb,a1,x,Attorney,NC1,pa100001\nncmb,a2,Jane Roe,Attorney,NC2,pa100002\n")
+    out = tmp_path / "r.xlsx"
+    refused = run_cli("audit", "--court-accounts", data, "--rules", rules, "--as-of", AS_OF, "--out", out)
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1, refused.stderr[:500]
+    assert words in refused.stderr and option in refused.stderr and not out.exists(), refused.stderr[:500]
+    ran = run_cli("audit", "--court-accounts", data, "--rules", rules, "--as-of", AS_OF, "--out", out,
+                  option, allowed, "--no-history")
+    assert ran.returncode == 0, ran.stderr[-800:]
+    hits = [r["person_name"] for r in sheet_rows(out, "Findings") if r["rule_id"] == "big-rule"]
+    assert hits == ["x"]
+    listed = run_cli("rules", "big-rule", "--rules", rules, option, allowed)
+    assert listed.returncode == 0 and "big-rule" in listed.stdout, listed.stderr[-500:]

@@ -73,11 +73,11 @@ class CrossCheck:
 
 def run_cross_check(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_accounts: Iterable = (),
                     as_of: dt.date | None = None, rules_files: Iterable = (), courts_files: Iterable = (),
-                    timeout: float | None = None) -> CrossCheck:
+                    timeout: float | None = None, rule_limits=None) -> CrossCheck:
     """Run both engines over the same inputs and compare their findings."""
     files = {COURT_ACCOUNTS: list(court_accounts), ROSTER: list(roster), PACER_ACCOUNTS: list(pacer_accounts)}
     source = "the given inputs"
-    rules = load_rules(list(rules_files))
+    rules = load_rules(list(rules_files), rule_limits)
     calendar = Calendar.load(list(courts_files))
     if any(files.values()):
         tables = load_inputs(files, calendar=calendar)

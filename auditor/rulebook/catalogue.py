@@ -139,7 +139,7 @@ def _due_days(data: dict, default: int | None, path: Path, rid: str) -> int | No
     return due
 
 
-def build_rule(data: dict, path: Path) -> Rule:
+def build_rule(data: dict, path: Path, limits: rl.ConditionLimits | None = None) -> Rule:
     """Check one rule's fields and condition; raise RulesError naming the file, rule and reason."""
     if not isinstance(data, dict):
         _fail(path, "a rule must be a mapping of fields")
@@ -180,7 +180,7 @@ def build_rule(data: dict, path: Path) -> Rule:
     conditions = {}
     for kind in applies:
         try:
-            conditions[kind] = rl.parse(when[kind])
+            conditions[kind] = rl.parse(when[kind], limits)
             rl.check(conditions[kind], fields_for(kind))
         except rl.ConditionError as exc:
             _fail(path, f"condition for {kind}: {exc}", rid)
@@ -274,8 +274,8 @@ def _add(rules: dict[str, Rule], rule: Rule, path: Path) -> None:
     rules[rule.id] = rule
 
 
-def apply_user_file(rules: list[Rule], path: Path) -> list[Rule]:
-    """Apply one user rules file: disable, re-grade or add rules."""
+def apply_user_file(rules: list[Rule], path: Path, limits: rl.ConditionLimits | None = None) -> list[Rule]:
+    """Apply one user rules file: disable, re-grade or add rules whose conditions keep within ``limits``."""
     path = Path(path)
     if not path.is_file():
         raise RulesError(path.name, "rules file not found")
@@ -308,13 +308,13 @@ def apply_user_file(rules: list[Rule], path: Path) -> list[Rule]:
         elif set(entry) <= OVERRIDE_KEYS:
             _fail(path, f"no rule {rl.short(rid)} to change (known rules: see 'auditor rules')", rid)
         else:
-            new = build_rule(entry, path)
+            new = build_rule(entry, path, limits)
             _add(by_id, new, path)
     return sorted(by_id.values(), key=lambda r: r.id)
 
 
-def load_rules(user_files: list | tuple = ()) -> list[Rule]:
+def load_rules(user_files: list | tuple = (), limits: rl.ConditionLimits | None = None) -> list[Rule]:
     rules = load_catalogue()
     for path in user_files:
-        rules = apply_user_file(rules, Path(path))
+        rules = apply_user_file(rules, Path(path), limits)
     return rules

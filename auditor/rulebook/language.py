@@ -20,7 +20,9 @@ literal dot.
 
 Patterns are run by RE2 (through pyarrow), in time linear in the text: a pattern RE2 cannot
 run (lookaround, backreferences) is refused when the rules file is loaded.  ``\w``, ``\d`` and
-``\s`` are ASCII there.  A condition is at most MAX_TERMS predicates, nested at most MAX_DEPTH deep.
+``\s`` are ASCII there.  A condition is at most ``ConditionLimits.max_terms`` predicates, nested at
+most ``max_depth`` deep, with at most ``max_values`` values in one list (each an option of the
+command line, with these defaults).
 
 Missing values: a comparison, ``in``, ``matches`` or bare yes/no field is
 false when the field is blank; ``not`` turns false into true.  So
@@ -43,9 +45,19 @@ from auditor.rulebook.patterns import PatternError, full_matches, linear_pattern
 # Field types known to the language.
 TEXT, CATEGORY, DATE, BOOL, INT = "text", "category", "date", "bool", "int"
 CMP_OPS = ("==", "!=", "<", "<=", ">", ">=")
-MAX_DEPTH = 50        # parentheses and 'not' nested in one condition
-MAX_TERMS = 500       # predicates in one condition
-MAX_VALUES = 10_000   # values in one 'in [...]' list
+
+
+@dataclass(frozen=True)
+class ConditionLimits:
+    """How large one condition may be: parsing and evaluating cost grows with each."""
+
+    max_terms: int = 500        # predicates in one condition (100,000 took minutes on 1M rows)
+    max_values: int = 10_000    # values in one 'in [...]' list
+    max_depth: int = 50         # parentheses and 'not' nested in one condition
+
+
+# nesting beyond this would exhaust Python's stack in the parser and the evaluator
+DEPTH_CEILING = 100
 
 
 class ConditionError(ValueError):
@@ -149,7 +161,8 @@ def _tokens(text: str) -> list[tuple[str, object, int]]:
 
 
 class _Parser:
-    def __init__(self, text: str):
+    def __init__(self, text: str, limits: ConditionLimits):
+        self.limits = limits
         self.toks = _tokens(text)
         self.i = 0
         self.depth = 0
@@ -189,8 +202,9 @@ class _Parser:
     def unary(self):
         if self.peek("kw", "not") or self.peek("punct", "("):
             self.depth += 1
-            if self.depth > MAX_DEPTH:
-                raise ConditionError(f"nested more than {MAX_DEPTH} levels deep (parentheses and 'not')")
+            if self.depth > min(self.limits.max_depth, DEPTH_CEILING):
+                raise ConditionError(f"nested more than {min(self.limits.max_depth, DEPTH_CEILING)} levels deep "
+                                     "(parentheses and 'not'; the limit is --max-condition-depth)")
             try:
                 if self.peek("kw", "not"):
                     self.i += 1
@@ -202,8 +216,9 @@ class _Parser:
             finally:
                 self.depth -= 1
         self.terms += 1
-        if self.terms > MAX_TERMS:
-            raise ConditionError(f"more than {MAX_TERMS} terms; split the rule, or use 'in [...]' for a list of values")
+        if self.terms > self.limits.max_terms:
+            raise ConditionError(f"more than {self.limits.max_terms:,} terms; split the rule, use 'in [...]' for a "
+                                 "list of values, or raise --max-condition-terms")
         return self.predicate()
 
     def literal(self):
@@ -222,8 +237,9 @@ class _Parser:
         while self.peek("punct", ","):
             self.i += 1
             values.append(self.literal())
-            if len(values) > MAX_VALUES:
-                raise ConditionError(f"a list of more than {MAX_VALUES:,} values")
+            if len(values) > self.limits.max_values:
+                raise ConditionError(f"a list of more than {self.limits.max_values:,} values "
+                                     "(the limit is --max-list-values)")
         self.take("punct", "]", what="']'")
         return tuple(values)
 
@@ -258,10 +274,10 @@ class _Parser:
         return IsTrue(name)
 
 
-def parse(text: str):
+def parse(text: str, limits: ConditionLimits | None = None):
     if not isinstance(text, str) or not text.strip():
         raise ConditionError("the condition is empty")
-    return _Parser(text).parse()
+    return _Parser(text, limits or ConditionLimits()).parse()
 
 
 def field_names(node) -> set[str]:
