@@ -177,3 +177,13 @@ def test_20000_rows_counts_only_when_large(tmp_path):
 def test_too_few_rows_is_refused(tmp_path):
     with pytest.raises(ValueError, match="at least"):
         generate(5, tmp_path)
+
+
+@pytest.mark.parametrize("rows", [101, 997, 8000])
+def test_any_row_count_makes_exactly_that_many_rows(tmp_path, rows):
+    """The last person's accounts are trimmed to make the count; 8,000 once placed a planted problem
+    past the end of the table.  Each person's accounts are consecutive rows under one name."""
+    m = generate(rows, tmp_path, seed=0)
+    court = _canonical(_read(tmp_path / "court_accounts.csv"), "court_accounts")
+    assert len(court) == rows == m["row_counts"]["court_accounts.csv"]
+    assert not court["filer_name"].eq("").any()

@@ -47,6 +47,7 @@ def build(rows: int, courts: list[str], as_of: dt.date, rng: np.random.Generator
     P = int(np.searchsorted(cum, R)) + 1
     k = k[:P].copy()
     k[-1] -= int(cum[P - 1]) - R
+    cum = np.cumsum(k)                 # the last person's accounts trimmed so that the rows add up to R
     pp = People(np.arange(P), rng)
     role = rng.choice(len(N.COURT_ROLES), size=P, p=N.COURT_ROLE_P)
     atty = role == 0
