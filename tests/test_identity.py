@@ -161,3 +161,31 @@ def test_placeholders_mean_no_account(findings):
     said = [i for i in issues if i["column"] == "PACER Login"]
     assert sorted(i["value"] for i in said) == ["-", "N/A", "n/a", "none"]
     assert all("no account" in i["reason"] for i in said)
+
+
+def test_pacer_accounts_sharing_a_mailbox_but_filed_by_different_bar_ids_are_two_people(tmp_path):
+    """A firm's docketing address on two attorneys' own accounts is not one person holding two accounts
+    (bar ids decide before e-mail); the same address with one bar id, or no bar ids, still is."""
+    court = write_csv(tmp_path / "court.csv", COURT_HEADER, [
+        ["ncmb", "c1", "Ames, Ann", "Attorney", "NC101", "", "", "annames01", "Active"],
+        ["ncmb", "c2", "Bell, Bo", "Attorney", "NC202", "", "", "bobell001", "Active"],
+        ["ncmb", "c3", "Cole, Cy", "Attorney", "NC303", "", "", "cycole001", "Active"],
+        ["nceb", "c4", "Cole, Cy", "Attorney", "NC303", "", "", "cycole002", "Active"],
+    ])
+    pacer = write_csv(tmp_path / "pacer.csv", PACER_HEADER, [
+        ["annames01", "Ann Ames", "Individual", "Yes", "7000001", "docket@firm.com"],
+        ["bobell001", "Bo Bell", "Individual", "Yes", "7000002", "Docket@firm.com"],
+        ["cycole001", "Cy Cole", "Individual", "Yes", "7000003", "cy@cole.com"],
+        ["cycole002", "Cy Cole", "Individual", "Yes", "7000004", "cy@cole.com"],
+        ["dadunn001", "Di Dunn", "Individual", "Yes", "7000005", "di@dunn.com"],
+        ["dadunn002", "Di Dunn", "Individual", "Yes", "7000006", "di+pacer@dunn.com"],
+    ])
+    out = tmp_path / "r.xlsx"
+    proc = run_cli("audit", "--court-accounts", court, "--pacer-accounts", pacer, "--as-of", "2026-11-30",
+                   "--out", out, "--no-history")
+    assert proc.returncode == 0, proc.stderr
+    dup = {f["pacer_username"]: f["evidence"] for f in sheet_rows(out, "Findings")
+           if f["rule_id"] == "duplicate-pacer-accounts"}
+    assert sorted(dup) == ["cycole001", "cycole002", "dadunn001", "dadunn002"], dup
+    assert "the same bar id e-filing with each and the same e-mail address" in dup["cycole001"]
+    assert "dadunn001, dadunn002" in dup["dadunn002"] and "the same e-mail address" in dup["dadunn002"]

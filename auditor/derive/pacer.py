@@ -22,7 +22,8 @@ FIELDS = (
             "The username appears in a court account or roster record of the run."),
     Derived("person_pacer_accounts", INT, (PACER_ACCOUNTS,),
             "Individual (not PAA, not shared) PACER accounts held by the same person: same e-mail once "
-            "normalised (lower case, +tags removed), or the same bar id e-filing with other usernames."),
+            "normalised (lower case, +tags removed) unless the usernames e-file with different bar ids, or "
+            "the same bar id e-filing with other usernames."),
     Derived("firm_name", TEXT, (PACER_ACCOUNTS,),
             "The firm of the account: from a roster listing the username or the account's paa_id, else from a "
             "court account linked to it."),
@@ -90,6 +91,14 @@ def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling
     eb["user"] = k.users.array.take(eb["user"].to_numpy())
     by_bar = eb.groupby("bar")["user"].agg(lambda s: sorted(set(s)))
     user_bar = eb.drop_duplicates("user").set_index("user")["bar"]
+    # Who is who, rule 1 before rule 2: usernames sharing an e-mail but e-filed with different bar ids
+    # are different people's (a firm's docketing mailbox), so an e-mail group holds only the usernames
+    # whose bar id (where each e-files with exactly one) does not differ from the account's own.
+    ue = uses["efiling"].to_numpy(dtype=bool) & (bar >= 0)
+    ubars = pd.DataFrame({"user": ub[ue], "bar": bar[ue]}).drop_duplicates().drop_duplicates("user", keep=False)
+    one_bar = np.full(len(k.users), -1, dtype=np.int64)
+    one_bar[ubars["user"].to_numpy()] = ubars["bar"].to_numpy()
+    bar_of = dict(zip(p["_user"][several].astype(object), nz.at(one_bar, u[several], -1).tolist()))
     mine = personal & (u >= 0)
     candidates = pd.Series(mine, index=p.index) & (
         nz.isin(email, pd.Series(by_email.index, dtype=STRING))
@@ -100,17 +109,23 @@ def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling
     why = pd.Series(pd.NA, index=p.index, dtype=STRING)
     if candidates.any():  # only the few accounts that share an e-mail or a bar id
         by_email, by_bar, user_bar = by_email.to_dict(), by_bar.to_dict(), user_bar.to_dict()
-        sets = [sorted(set(by_email.get(em, [])) | set(by_bar.get(user_bar.get(us), [])) | {us})
-                for em, us in zip(email[candidates].astype(object), p.loc[candidates, "_user"].astype(object))]
+        pairs = list(zip(email[candidates].astype(object), p.loc[candidates, "_user"].astype(object)))
+        mailed = [{x for x in by_email.get(em, []) if x == us or not _bars_differ(bar_of, us, x)}
+                  for em, us in pairs]
+        sets = [sorted(m | set(by_bar.get(user_bar.get(us), [])) | {us}) for m, (_, us) in zip(mailed, pairs)]
         count[candidates] = [len(x) for x in sets]
         names[candidates] = [", ".join(x) for x in sets]
         why[candidates] = [" and ".join(w for w, hit in (("the same bar id e-filing with each", us in user_bar),
-                                                          ("the same e-mail address", em in by_email)) if hit)
-                           for em, us in zip(email[candidates].astype(object),
-                                             p.loc[candidates, "_user"].astype(object))]
+                                                          ("the same e-mail address", len(m) > 1)) if hit)
+                           for m, (_, us) in zip(mailed, pairs)]
     p["person_pacer_accounts"] = count
     p["person_pacer_usernames"] = names
     p["person_pacer_evidence"] = why
+
+
+def _bars_differ(bar_of: dict, a: str, b: str) -> bool:
+    x, y = bar_of.get(a, -1), bar_of.get(b, -1)
+    return x >= 0 and y >= 0 and x != y
 
 
 FAMILY = Family("pacer", FIELDS, compute, after=("keys", "sharing"))
