@@ -14,6 +14,8 @@ import click
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Audits running at once.")
 @click.option("--queue", type=click.IntRange(0, 1000), default=8, show_default=True,
               help="Uploads that may wait for a free worker; beyond that the page says busy (503).")
+@click.option("--queue-seconds", type=click.FloatRange(0), default=30, show_default=True,
+              help="How long a waiting upload waits for a free worker before the page says busy.")
 @click.option("--job-seconds", type=click.FloatRange(1), default=120, show_default=True,
               help="Time limit of one audit.")
 @click.option("--keep-minutes", type=click.FloatRange(0.1), default=15, show_default=True,
@@ -22,7 +24,7 @@ import click
               help="Largest uploaded file.")
 @click.option("--max-upload-mb", type=click.FloatRange(0.001), default=60, show_default=True,
               help="Largest upload (all files together).")
-def serve(host, port, workers, queue, job_seconds, keep_minutes, max_file_mb, max_upload_mb):
+def serve(host, port, workers, queue, queue_seconds, job_seconds, keep_minutes, max_file_mb, max_upload_mb):
     """Serve the upload page: firm administrators upload rosters and download the report."""
     import uvicorn
 
@@ -30,7 +32,7 @@ def serve(host, port, workers, queue, job_seconds, keep_minutes, max_file_mb, ma
     from auditor.web.config import MB, WebConfig
 
     config = WebConfig(max_file_bytes=int(max_file_mb * MB), max_request_bytes=int(max_upload_mb * MB),
-                       workers=workers, queue=queue, job_seconds=job_seconds,
+                       workers=workers, queue=queue, queue_wait_seconds=queue_seconds, job_seconds=job_seconds,
                        keep_seconds=int(keep_minutes * 60))
     click.echo(f"auditor: serving the upload page on http://{host}:{port}/ (Ctrl+C stops it)", err=True)
     if host not in ("127.0.0.1", "::1", "localhost"):

@@ -27,7 +27,7 @@ SHOWN_FINDINGS = 50
 SHOWN_ISSUES = 50
 FINDING_FIELDS = ("severity", "title", "person_name", "cmecf_login", "pacer_username", "evidence",
                   "remediation", "source")
-ISSUE_FIELDS = ("file", "sheet", "row", "column", "value", "reason", "severity")
+ISSUE_FIELDS = ("file", "sheet", "row", "column", "value", "reason", "code", "severity")
 
 
 def warm() -> None:

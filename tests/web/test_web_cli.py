@@ -18,7 +18,8 @@ def test_serve_listens_on_loopback_and_cleans_up(tmp_path):
     port = free_port()
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     exe = Path(sys.executable).with_name("auditor")
-    proc = subprocess.Popen([str(exe), "serve", "--port", str(port), "--keep-minutes", "5"], env=env,
+    proc = subprocess.Popen([str(exe), "serve", "--port", str(port), "--keep-minutes", "5",
+                             "--queue-seconds", "10"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         url = f"http://127.0.0.1:{port}"

@@ -242,4 +242,4 @@ def test_data_issues_are_shown_with_file_row_and_column(shared_server, tmp_path)
     r = post(shared_server, [path], mapping="auto")
     text = " ".join(re.sub(r"<[^>]+>", " ", r.text).split())
     assert "3 rows read = 3 audited + 0 rejected" in text
-    assert re.search(r"roster\.csv 4 Title Wizard not a known role .* warning", text)
+    assert re.search(r"roster\.csv 4 Title Wizard not a known role .* unknown-role warning", text), text
