@@ -5,6 +5,7 @@
 - :mod:`lifecycle`  new / persisting / reopened / resolved, first and last seen, fixed due dates, statuses
 - :mod:`previous`   statuses typed into last month's workbook, read by value
 - :mod:`record`     recording a run in one transaction, committed after the report is written
+- :mod:`firms`      each firm's readiness per run, for the trend in its own workbook
 - :mod:`query`      listing runs, one run, findings over time (CSV or Parquet)
 """
 

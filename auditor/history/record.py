@@ -24,6 +24,7 @@ from sqlalchemy import func, insert, select
 from auditor import __version__
 from auditor.columns import ROSTER
 from auditor.history import lifecycle, schema as S
+from auditor.history.firms import firm_figures, save_firm_figures
 from auditor.history.store import HistoryError, Store, open_store, translated
 from auditor.model import AuditResult
 from auditor.normalize import firm_key
@@ -46,6 +47,7 @@ class HistoryView:
     import_problems: pd.DataFrame = field(default_factory=pd.DataFrame)   # previous.PROBLEM_COLUMNS
     carried: int = 0                # statuses taken from --previous
     outputs: list = field(default_factory=list)
+    trend_firms: pd.DataFrame = field(default_factory=pd.DataFrame)  # history.firms.FIRM_COLUMNS
 
 
 def run_scope(result: AuditResult) -> tuple[str, str]:
@@ -335,13 +337,16 @@ def recording(result: AuditResult, history, *, previous=None, backfill: bool = F
             else:
                 _save_state(conn, scope, prior, outcome.state)
             _save_findings(conn, run_id, scope, outcome, from_state=not back)
+            save_firm_figures(conn, run_id, result.readiness)
             runs, counts = _trend(conn, scope)
+            firms = firm_figures(conn, runs["run_id"])
         result.findings = outcome.findings
         first = len(prior) == 0
         result.previous = None if first else outcome.counts
         carried = 0 if edits is None else int((edits["finding_id"].isin(outcome.findings["finding_id"])
                                                 & ~edits["finding_id"].isin(problems["finding_id"])).sum())
-        view = HistoryView(run_id, scope, label, store.label, first, outcome.changes, runs, counts, problems, carried)
+        view = HistoryView(run_id, scope, label, store.label, first, outcome.changes, runs, counts, problems, carried,
+                           trend_firms=firms)
         result.history = view
         yield view
         with translated(store.label):

@@ -4,6 +4,7 @@
 ``run_inputs``     every input file of a run, with its SHA-256 and row counts
 ``run_findings``   every finding of a run: its id, what changed since the previous run of the scope, status
 ``run_counts``     per run, findings and open findings by rule, severity and firm (trends read only these)
+``run_firms``      per run, each firm's active e-filers and how many are ready (a firm's own readiness share)
 ``finding_state``  per scope and finding: first/last seen, the fixed due date, the carried status and notes
 
 The migrations under ``migrations/versions`` create and change these tables; this module is what the code
@@ -74,6 +75,14 @@ run_counts = Table(
     Column("findings", Integer, nullable=False),
     Column("open_findings", Integer, nullable=False),
     Index("ix_run_counts_run", "run_id", "firm_key"),
+)
+
+run_firms = Table(
+    "run_firms", metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("firm_key", Text, primary_key=True),
+    Column("active_filers", Integer, nullable=False),
+    Column("ready_filers", Integer, nullable=False),
 )
 
 finding_state = Table(
