@@ -247,8 +247,14 @@ def test_default_store_beside_the_report_and_firm_workbooks(sample, tmp_path):
         changes = [r for r in sheet_rows(book, "Changes") if r.get("finding_id")]   # the firm's own only
         assert sorted(r["finding_id"] for r in changes) == sorted(r["finding_id"] for r in findings)
         assert all(r["change"] == "new" for r in changes)
-        # the trend of the whole scope is on the court's report only
-        assert "Trend" not in openpyxl.load_workbook(book, read_only=True).sheetnames
+        # the firm's own trend: the first run, in plain words and without a chart of one point
+        trend = sheet_rows(book, "Trend")
+        (row,) = [t for t in trend if t.get("Open findings") is not None]
+        assert row["Run date"].date().isoformat() == "2026-11-30" and row["Open findings"] == len(findings)
+        assert any("no earlier figures for" in str(t["Run date"]) for t in trend)
+        wb = openpyxl.load_workbook(book)
+        assert not wb["Trend"]._charts
+        wb.close()
     trend = [t for t in sheet_rows(out, "Trend") if t.get("Open findings") is not None]
     assert trend[-1]["Open findings"] == len(sheet_rows(out, "Findings"))
 

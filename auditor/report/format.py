@@ -34,6 +34,8 @@ SEVERITY_FILLS = {
     "low": ("FFF2A8", "6B5A00"),     # yellow
     "info": ("DDEBF7", "1F4E78"),    # blue-grey
 }
+# Line and bar colour of each severity in the charts (the Summary's and the Trend sheet's).
+SEVERITY_CHART_COLOURS = {"high": "C00000", "medium": "ED7D31", "low": "FFC000", "info": "5B9BD5"}
 HEADER_FILL = "1F4E78"
 HEADER_FONT = "FFFFFF"
 TABLE_STYLE = "TableStyleMedium2"

@@ -350,5 +350,10 @@ def finish(workbook: bytes, pending: list, path: Path) -> None:
     Template(workbook, sample_rows(pending)).render(pending, path)
 
 
+def indices(rows) -> pa.Array:
+    """Row positions as an Arrow array, to take one workbook's rows from values computed for all."""
+    return pa.array(np.asarray(rows, dtype=np.int64))
+
+
 def sample_date() -> dt.date:
     return dt.date(2000, 1, 1)

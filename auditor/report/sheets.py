@@ -118,6 +118,11 @@ def _sample_row(ws, layout: list[ReportColumn], widths: list[float]) -> list[Col
     return specs
 
 
+def specs_of(pending: rx.Pending, layout: list[ReportColumn]) -> list[ColumnSpec]:
+    """How the columns of a sheet laid out by ``_sample_row`` are filled (from its pending rows)."""
+    return [ColumnSpec(c.id, col.letter, col.kind, col.styles, col.width) for c, col in zip(layout, pending.columns)]
+
+
 def column_values(frame: pd.DataFrame, specs: list[ColumnSpec]) -> dict:
     """Each column of ``frame`` as the Arrow values its cells are built from (computed once, then
     sliced for each workbook)."""

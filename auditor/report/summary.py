@@ -25,8 +25,8 @@ from auditor.model import SEVERITIES, AuditResult, InputTable
 from auditor.normalize import firm_key
 from auditor.report import rows as rx
 from auditor.report.format import (
-    COUNT_FORMAT, HEADER_FILL, HEADER_FONT, INPUTS_LAYOUT, PERCENT_FORMAT, READY_MEANING, SEVERITY_FILLS,
-    SEVERITY_RANK, SUMMARY_TITLE, clean_value,
+    COUNT_FORMAT, HEADER_FILL, HEADER_FONT, INPUTS_LAYOUT, PERCENT_FORMAT, READY_MEANING, SEVERITY_CHART_COLOURS,
+    SEVERITY_FILLS, SEVERITY_RANK, SUMMARY_TITLE, clean_value,
 )
 from auditor.report.sheets import print_setup, row_height, sample_styles, text_cell
 
@@ -372,7 +372,7 @@ def write_summary_sheet(wb, owners: list[str], as_of: dt.date, *, rows: int = 0)
                    titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=head + 1, max_row=last))
     for series, sev in zip(chart.series, SEVERITIES):
-        colour = {"high": "C00000", "medium": "ED7D31", "low": "FFC000", "info": "5B9BD5"}[sev]
+        colour = SEVERITY_CHART_COLOURS[sev]
         series.graphicalProperties.solidFill = colour
         series.graphicalProperties.line.solidFill = colour
     chart.x_axis.delete = False

@@ -32,7 +32,9 @@ from auditor.report import rows as rx
 from auditor.report.format import (
     DATA_ISSUE_LAYOUT, EXCEL_MAX_DATA_ROWS, FINDING_LAYOUT, SEVERITY_RANK, column_widths,
 )
-from auditor.report.sheets import column_values, write_data_issue_sheets, write_findings_sheets, write_rules_sheet
+from auditor.report.sheets import (
+    column_values, specs_of, write_data_issue_sheets, write_findings_sheets, write_rules_sheet,
+)
 from auditor.report.summary import (
     NO_COURT, group_tuples, owners_of, problem_groups, summary_data, summary_rows, summary_sheet_rows, write_summary_sheet,
 )
@@ -263,7 +265,7 @@ def _write_master(result: AuditResult, prep: Prepared, path: Path, max_rows: int
     if result.history is not None:
         from auditor.report.changes import write_history_sheets
 
-        pending += write_history_sheets(wb, result.history, None, max_rows, as_of)
+        pending += write_history_sheets(wb, result.history, max_rows, as_of)
     return _save(wb, pending, path)
 
 
@@ -276,34 +278,19 @@ class FirmWriter:
         self.prep = prep = prep or prepare(result)
         self.finding_widths = column_widths(prep.findings, FINDING_LAYOUT)
         self.issue_widths = column_widths(prep.issues, DATA_ISSUE_LAYOUT)
-        wb = Workbook(write_only=True)
-        self.summary_letters = write_summary_sheet(wb, owners_of(result), result.as_of)
-        huge = EXCEL_MAX_DATA_ROWS
-        self.findings_layout, = write_findings_sheets(wb, prep.findings.iloc[:0], max_rows=huge,
-                                                      as_of=result.as_of, widths=self.finding_widths)
-        self.issues_layout, = write_data_issue_sheets(wb, prep.issues.iloc[:0], max_rows=huge,
-                                                      as_of=result.as_of, widths=self.issue_widths)
-        # the Rules sheet's notes name no input file: one sheet serves every firm
-        self.rules = write_rules_sheet(wb, _firm_rules(result, []), result.as_of)
-        samples = {"Summary": 1, "Findings": 2, "Data issues": 2, "Rules": 2}
-        self.changes = None
-        if result.history is not None:  # each firm's own changes since its previous run
-            from auditor.report.changes import CHANGES_LAYOUT, changes_of, write_changes_sheets
+        self.history = None
+        if result.history is not None:  # each firm's own changes since its previous run, and its own trend
+            from auditor.report.changes import FirmHistory
 
-            changes = changes_of(result.history, None)
-            self.changes_layout, = write_changes_sheets(wb, changes.iloc[:0], result.as_of, huge,
-                                                        widths=column_widths(changes, CHANGES_LAYOUT))
-            self.changes_values = column_values(changes, self._specs(self.changes_layout, CHANGES_LAYOUT))
-            keys = firm_key(changes["firm_name"]).to_numpy(dtype=object)
-            self.changes = pd.Series(np.arange(len(changes))).groupby(keys, sort=False).apply(np.asarray).to_dict()
-            samples["Changes"] = 2
-        layout = io.BytesIO()
-        wb.save(layout)
-        self.template = rx.Template(layout.getvalue(), samples, store_fixed=True)
+            self.history = FirmHistory(result.history, result.as_of)
+        # with a trend of two runs or more, a firm with earlier figures gets the Trend sheet's charts; one
+        # with none gets the sheet without them: two layouts
+        charted = self.history is not None and self.history.trends.runs >= 2
+        self.templates = {charts: self._template(charts) for charts in ({False, True} if charted else {False})}
         # the sheet values of every row, computed once; each firm takes its rows
         shown = prep.findings.assign(related=prep.firm_related.to_numpy())
-        self.finding_values = column_values(shown, self._specs(self.findings_layout, FINDING_LAYOUT))
-        self.issue_values = column_values(prep.issues, self._specs(self.issues_layout, DATA_ISSUE_LAYOUT))
+        self.finding_values = column_values(shown, specs_of(self.findings_layout, FINDING_LAYOUT))
+        self.issue_values = column_values(prep.issues, specs_of(self.issues_layout, DATA_ISSUE_LAYOUT))
         self.sources = self._input_firms()
         # the Summary's counts of every firm, counted once
         keyed = prep.findings.assign(_firm=prep.finding_keys.to_numpy())
@@ -317,11 +304,23 @@ class FirmWriter:
         for k, names in holders_by_firm(result, prep).items():
             self.outsiders[k] = self.outsiders.get(k, set()) | names
 
-    @staticmethod
-    def _specs(pending: rx.Pending, layout) -> list:
-        from auditor.report.sheets import ColumnSpec
-
-        return [ColumnSpec(c.id, col.letter, col.kind, col.styles, col.width) for c, col in zip(layout, pending.columns)]
+    def _template(self, charts: bool) -> rx.Template:
+        """openpyxl lays the sheets out (the Trend sheet with its charts or without) with sample rows."""
+        result, prep, huge = self.result, self.prep, EXCEL_MAX_DATA_ROWS
+        wb = Workbook(write_only=True)
+        self.summary_letters = write_summary_sheet(wb, owners_of(result), result.as_of)
+        self.findings_layout, = write_findings_sheets(wb, prep.findings.iloc[:0], max_rows=huge,
+                                                      as_of=result.as_of, widths=self.finding_widths)
+        self.issues_layout, = write_data_issue_sheets(wb, prep.issues.iloc[:0], max_rows=huge,
+                                                      as_of=result.as_of, widths=self.issue_widths)
+        # the Rules sheet's notes name no input file: one sheet serves every firm
+        self.rules = write_rules_sheet(wb, _firm_rules(result, []), result.as_of)
+        samples = {"Summary": 1, "Findings": 2, "Data issues": 2, "Rules": 2}
+        if self.history is not None:
+            samples.update(self.history.lay_out(wb, charts=charts))
+        layout = io.BytesIO()
+        wb.save(layout)
+        return rx.Template(layout.getvalue(), samples, store_fixed=True)
 
     def _input_firms(self) -> list[tuple[InputTable, set]]:
         """Each input file with the keys of the firms whose findings or data issues it holds."""
@@ -349,7 +348,7 @@ class FirmWriter:
         issues = prep.issues.iloc[irows]
         label = ours["firm_name"].iloc[0] if len(ours) and pd.notna(ours["firm_name"].iloc[0]) else (
             issues["firm_name"].iloc[0] if len(issues) and pd.notna(issues["firm_name"].iloc[0]) else name)
-        take = pa_indices(frows)
+        take = rx.indices(frows)
         values = {k: v.take(take) for k, v in self.finding_values.items()}
         redacted = _redact_outsiders(ours, self.outsiders.get(key, ()))
         if redacted is not ours:
@@ -367,26 +366,19 @@ class FirmWriter:
             replace(self.findings_layout, rows=len(ours), columns=[
                 replace(c, values=values[l.id]) for c, l in zip(self.findings_layout.columns, FINDING_LAYOUT)]),
             replace(self.issues_layout, rows=len(issues), columns=[
-                replace(c, values=self.issue_values[l.id].take(pa_indices(irows)))
+                replace(c, values=self.issue_values[l.id].take(rx.indices(irows)))
                 for c, l in zip(self.issues_layout.columns, DATA_ISSUE_LAYOUT)]),
             self.rules.rows(counts),
         ]
-        if self.changes is not None:
-            from auditor.report.changes import CHANGES_LAYOUT
-
-            crows = pa_indices(self.changes.get(key, np.array([], dtype=np.intp)))
-            pending.append(replace(self.changes_layout, rows=len(crows), columns=[
-                replace(c, values=self.changes_values[l.id].take(crows))
-                for c, l in zip(self.changes_layout.columns, CHANGES_LAYOUT)]))
+        charts = False
+        if self.history is not None:
+            sheets, charts = self.history.pending(key, label)
+            pending += sheets
+        template = self.templates[charts]
         if not atomic:
-            self.template.render(pending, path)
+            template.render(pending, path)
             return path
         with atomic_file(path) as fh:
-            self.template.render(pending, fh)
+            template.render(pending, fh)
         return path
 
-
-def pa_indices(rows: np.ndarray):
-    import pyarrow as pa
-
-    return pa.array(np.asarray(rows, dtype=np.int64))
