@@ -3,7 +3,9 @@
 The sample world has many firms, people who share PACER usernames across firms, research-only
 users and departed staff.  Every firm workbook of a ``--split-by-firm`` run is opened and searched
 for every other firm's name, people's names, usernames, CM/ECF logins, e-mails, bar ids and the
-other firms' roster file names.
+other firms' roster file names.  The run is the second month recorded in the history, so each
+workbook's Trend sheet holds two runs: searched like every sheet, and checked to hold the firm's own
+figures, which add up with the other firms' to the court's.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from auditor.report.format import HEADER_IDS
 from conftest import run_cli
 
 AS_OF = "2026-11-30"
+LAST_MONTH = "2026-10-31"
 ROSTER_FIELDS = ("Employee", "State Bar Number", "E-mail Address", "PACER ID")
 COURT_FIELDS = ("Filer Name", "CM/ECF Login", "Bar Number", "E-mail", "PACER Login")
 
@@ -96,8 +99,11 @@ def split_run(tmp_path_factory):
                else "--roster" if p.name.startswith("roster") else None)
         if opt:
             args += [opt, p]
-    proc = run_cli("audit", *args, "--as-of", AS_OF, "--out", out / "report.xlsx", "--split-by-firm")
-    assert proc.returncode == 0, proc.stderr
+    # last month's audit first, into the history beside the report: each firm's Trend sheet then holds
+    # two runs, with its charts, and is searched like every other sheet
+    for as_of in (LAST_MONTH, AS_OF):
+        proc = run_cli("audit", *args, "--as-of", as_of, "--out", out / "report.xlsx", "--split-by-firm")
+        assert proc.returncode == 0, proc.stderr
     return data, out
 
 
@@ -148,6 +154,37 @@ def test_no_firm_workbook_names_anything_of_another_firm(split_run):
             if other in files and files[other].lower() in text:
                 leaks.append((book.name, other, files[other]))
     assert not leaks, f"{len(leaks)} leaks, e.g. {sorted(set(leak[1:] for leak in leaks))[:20]}"
+
+
+def test_each_trend_sheet_holds_its_firm_figures_only(split_run):
+    data, out = split_run
+    books = [p for p in out.rglob("*.xlsx") if p.name != "report.xlsx"]
+    court = _trend(out / "report.xlsx")
+    total = [0, 0]
+    for book in books:
+        trend = _trend(book)
+        assert [r[0].date().isoformat() for r in trend] == [LAST_MONTH, AS_OF], book.name
+        wb = openpyxl.load_workbook(book, read_only=True)
+        findings = sum(1 for r in wb["Findings"].iter_rows(min_row=2, values_only=True) if r and r[0])
+        wb.close()
+        assert trend[-1][5] == findings, book.name   # this month's open findings: its own Findings sheet
+        total = [t + r[5] for t, r in zip(total, trend)]
+    wb = openpyxl.load_workbook(out / "report.xlsx", read_only=True)
+    rows = list(wb["Findings"].iter_rows(values_only=True))
+    wb.close()
+    col = [HEADER_IDS.get(h, h) for h in rows[0]].index("firm_name")
+    no_firm = sum(1 for r in rows[1:] if r[0] and not r[col])
+    # the same inputs both months: each month, each finding is in one firm's trend only
+    assert [r[5] for r in court] == [t + no_firm for t in total]
+
+
+def _trend(path: Path) -> list[tuple]:
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        rows = list(wb["Trend"].iter_rows(min_row=2, values_only=True))
+    finally:
+        wb.close()
+    return [r for r in rows if r and hasattr(r[0], "date")]
 
 
 def test_the_shared_account_evidence_is_there_with_the_outsider_redacted(split_run):
