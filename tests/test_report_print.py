@@ -118,3 +118,44 @@ def test_one_problem_one_row_and_related_findings_point_to_each_other(tmp_path):
             o = ids[other]
             assert (o["pacer_username"] or "").lower() == (r["pacer_username"] or "").lower()
             assert r["finding_id"] in (o["related"] or "") or "more" in (o["related"] or "")
+
+
+@pytest.mark.skipif(not SOFFICE or not PDFINFO, reason="LibreOffice (soffice) or poppler (pdfinfo) not installed")
+def test_a_firm_trend_sheet_prints_on_one_page(tmp_path):
+    """A firm's workbook in the third month of its history: its Trend sheet, table and charts, prints on
+    one landscape page laid out like the other sheets."""
+    import datetime as dt
+    from dataclasses import replace
+
+    from auditor.history import recording
+
+    store = tmp_path / "history.sqlite"
+    for month in (dt.date(2025, 11, 30), dt.date(2025, 12, 31)):
+        with recording(replace(firm_result(), as_of=month), store):
+            pass
+    result = firm_result()
+    with recording(result, store) as view:
+        paths = api.write(result, tmp_path / "split" / "ncmb.xlsx", split_by_firm=True)
+        view.outputs += paths
+    firm = next(p for p in paths if p.name == "Smith & Jones, LLP.xlsx")
+    wb = openpyxl.load_workbook(firm)
+    trend = wb["Trend"]
+    assert len(trend._charts) == 2 and trend.max_row >= 4
+    for ws in wb:   # every sheet prints one page wide, landscape, with the footer
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.orientation == "landscape", ws.title
+        assert ws.oddFooter.left.text == "&A" and ws.oddFooter.right.text == "Audit date 2026-01-15", ws.title
+    assert trend.page_setup.fitToHeight == 1 and trend.print_title_rows == "$1:$1"
+    out = tmp_path / "pdf"
+    proc = subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                           "--convert-to", "pdf", "--outdir", str(out), str(firm)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    pdf = out / (firm.stem + ".pdf")
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run([PDFINFO, str(pdf)], capture_output=True, text=True,
+                                                            check=True).stdout).group(1))
+    last = subprocess.run(["pdftotext", "-f", str(pages), "-l", str(pages), "-layout", str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    before = subprocess.run(["pdftotext", "-f", str(pages - 1), "-l", str(pages - 1), str(pdf), "-"],
+                            capture_output=True, text=True, check=True).stdout
+    assert "Open findings of Smith & Jones, LLP" in last and "2026-01-15" in last and "Open high" in last
+    assert "Run date" not in before    # the whole Trend sheet on its one (last) page
