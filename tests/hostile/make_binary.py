@@ -1,0 +1,200 @@
+"""Minimal binary workbooks written record by record: .xlsb ([MS-XLSB]) and .xls (BIFF8 in an OLE2
+compound file, [MS-XLS] and [MS-CFB]).  No maintained Python library writes either format, and the
+hostile cases need what no well-behaved writer produces: a cell past the last column, a size record
+that lies.
+
+- ``range_bomb.xlsb``: the two-row table plus one cell at ``XFD300000``;
+- ``range_bomb_3000.xlsb``: the same with the far cell at ``XFD3000``;
+- ``range_bomb_wide.xlsb``: a far cell in column 4,000,000 (the format stores columns as 32 bits);
+- ``range_bomb.xls``: the table plus one cell at ``IV65536``, the last cell of a BIFF8 sheet;
+- ``range_bomb_wide.xls``: a far cell in column 65,535 of row 60,000 (the format stores 16 bits);
+- ``lying_dimensions.xls``: the table with a size record claiming 4 billion rows by 60,000 columns.
+
+Cell positions are 0-based (row, column) pairs; values are text or numbers.
+"""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+from pathlib import Path
+
+from make_bombs import HEAD, ROW
+
+Cells = list[tuple[int, int, object]]
+
+
+def table_cells(rows: list[list[object]]) -> Cells:
+    return [(r, c, v) for r, values in enumerate(rows) for c, v in enumerate(values) if v not in (None, "")]
+
+
+# --- .xlsb -------------------------------------------------------------------------------------
+
+def _record(kind: int, body: bytes = b"") -> bytes:
+    head = bytes([kind & 0x7F | 0x80, kind >> 7]) if kind >= 0x80 else bytes([kind])
+    size, length = len(body), bytearray()
+    while True:
+        byte, size = size & 0x7F, size >> 7
+        length.append(byte | (0x80 if size else 0))
+        if not size:
+            break
+    return head + bytes(length) + body
+
+
+def _wide(text: str) -> bytes:
+    return struct.pack("<I", len(text)) + text.encode("utf-16-le")
+
+
+def xlsb_sheet(cells: Cells, dimension: tuple[int, int, int, int] | None = None,
+               strings: dict[str, int] | None = None) -> bytes:
+    """The sheet part: BrtBeginSheet, BrtWsDim, BrtBeginSheetData, rows of cells, the end records.
+    Text is written in the cell (BrtCellSt), or as an index into ``strings`` (BrtCellIsst) as Excel does."""
+    cells = sorted(cells, key=lambda c: (c[0], c[1]))
+    if dimension is None:
+        dimension = (cells[0][0], max(r for r, _, _ in cells), min(c for _, c, _ in cells),
+                     max(c for _, c, _ in cells)) if cells else (0, 0, 0, 0)
+    out = [_record(0x81), _record(0x94, struct.pack("<4I", *dimension)), _record(0x91)]
+    row = None
+    for r, c, value in cells:
+        if r != row:
+            row = r   # BrtRowHdr: rw, ixfe, miyRw, flags, no column spans
+            out.append(_record(0x00, struct.pack("<IIHHBI", r, 0, 300, 0, 0, 0)))
+        if isinstance(value, str) and strings is not None:
+            out.append(_record(0x07, struct.pack("<III", c, 0, strings[value])))      # BrtCellIsst
+        elif isinstance(value, str):
+            out.append(_record(0x06, struct.pack("<II", c, 0) + _wide(value)))        # BrtCellSt
+        else:
+            out.append(_record(0x05, struct.pack("<IId", c, 0, float(value))))       # BrtCellReal
+    out += [_record(0x92), _record(0x82)]
+    return b"".join(out)
+
+
+_XLSB_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/>'
+    '<Override PartName="/xl/worksheets/sheet1.bin" ContentType="application/vnd.ms-excel.worksheet"/>'
+    '<Override PartName="/xl/sharedStrings.bin" ContentType="application/vnd.ms-excel.sharedStrings"/>'
+    '</Types>')
+_REL = ('<Relationship Id="{id}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        '{kind}" Target="{target}"/>')
+
+
+def _rels(*rels: tuple[str, str, str]) -> str:
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            + "".join(_REL.format(id=i, kind=k, target=t) for i, k, t in rels) + "</Relationships>")
+
+
+def _sst(strings: dict[str, int]) -> bytes:
+    items = b"".join(_record(0x13, b"\0" + _wide(text)) for text in strings)   # BrtSSTItem
+    return _record(0x9F, struct.pack("<II", len(strings), len(strings))) + items + _record(0xA0)
+
+
+def xlsb(path: Path, cells: Cells, sheet: str = "Accounts", dimension=None, shared: bool = False) -> Path:
+    strings = dict.fromkeys(v for _, _, v in cells if isinstance(v, str)) if shared else None
+    if strings is not None:
+        strings = {text: i for i, text in enumerate(strings)}
+    book = b"".join([_record(0x83), _record(0x8F),
+                     _record(0x9C, struct.pack("<II", 0, 1) + _wide("rId1") + _wide(sheet)),  # BrtBundleSh
+                     _record(0x90), _record(0x84)])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", _XLSB_TYPES)
+        z.writestr("_rels/.rels", _rels(("rId1", "officeDocument", "xl/workbook.bin")))
+        z.writestr("xl/workbook.bin", book)
+        rels = [("rId1", "worksheet", "worksheets/sheet1.bin")]
+        if strings is not None:
+            rels.append(("rId2", "sharedStrings", "sharedStrings.bin"))
+        z.writestr("xl/_rels/workbook.bin.rels", _rels(*rels))
+        z.writestr("xl/worksheets/sheet1.bin", xlsb_sheet(cells, dimension, strings))
+        if strings is not None:
+            z.writestr("xl/sharedStrings.bin", _sst(strings))
+    return path
+
+
+# --- .xls --------------------------------------------------------------------------------------
+
+def _biff(kind: int, body: bytes = b"") -> bytes:
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+def _bof(dt: int) -> bytes:
+    return _biff(0x0809, struct.pack("<HHHHII", 0x0600, dt, 0x0DBB, 0x07CC, 0, 0x0206))
+
+
+def xls_stream(cells: Cells, sheet: str = "Accounts", dimension=None) -> bytes:
+    """The Workbook stream: globals (BOF, code page, one BoundSheet8, EOF), then the sheet."""
+    cells = sorted(cells, key=lambda c: (c[0], c[1]))
+    if dimension is None:   # rwMic, rwMac (last + 1), colMic, colMac (last + 1)
+        dimension = (min(r for r, _, _ in cells), max(r for r, _, _ in cells) + 1,
+                     min(c for _, c, _ in cells), min(max(c for _, c, _ in cells) + 1, 0xFFFF)) if cells else (0, 0, 0, 0)
+    name = sheet.encode("latin-1")
+    bound = lambda pos: _biff(0x0085, struct.pack("<IBBBB", pos, 0, 0, len(name), 0) + name)  # noqa: E731
+    head = _bof(0x0005) + _biff(0x0042, struct.pack("<H", 1200))
+    pos = len(head) + len(bound(0)) + len(_biff(0x000A))
+    body = [_bof(0x0010), _biff(0x0200, struct.pack("<IIHHH", *dimension, 0))]
+    for r, c, value in cells:
+        if isinstance(value, str):
+            text = value.encode("utf-16-le")   # XLUnicodeString, two bytes a character
+            body.append(_biff(0x0204, struct.pack("<HHHHB", r, c, 0, len(value), 1) + text))   # Label
+        else:
+            body.append(_biff(0x0203, struct.pack("<HHHd", r, c, 0, float(value))))           # Number
+    body.append(_biff(0x000A))
+    return head + bound(pos) + _biff(0x000A) + b"".join(body)
+
+
+_SECTOR = 512
+_FREE, _END, _FATSECT = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
+
+
+def _dir_entry(name: str, kind: int, child: int, start: int, size: int) -> bytes:
+    encoded = (name + "\0").encode("utf-16-le") if name else b""
+    return (encoded.ljust(64, b"\0") + struct.pack("<HBB", len(encoded), kind, 1)
+            + struct.pack("<III", _FREE, _FREE, child) + bytes(16 + 4 + 16) + struct.pack("<IQ", start, size))
+
+
+def compound_file(stream: bytes, stream_name: str = "Workbook") -> bytes:
+    """An OLE2 compound file (version 3, 512-byte sectors) holding one stream, kept at 4,096 bytes
+    or more so that it lives in ordinary sectors rather than the mini stream."""
+    stream = stream.ljust(max(4096, -(-len(stream) // _SECTOR) * _SECTOR), b"\0")
+    data_sectors = len(stream) // _SECTOR
+    fat_sectors = 1
+    while fat_sectors * 128 < fat_sectors + 1 + data_sectors:
+        fat_sectors += 1
+    if fat_sectors > 109:
+        raise ValueError("stream too large for a compound file without DIFAT sectors")
+    directory = fat_sectors               # sectors: FAT..., directory, the stream
+    first = directory + 1
+    fat = [_FATSECT] * fat_sectors + [_END] + [first + i + 1 for i in range(data_sectors - 1)] + [_END]
+    fat += [_FREE] * (fat_sectors * 128 - len(fat))
+    difat = list(range(fat_sectors)) + [_FREE] * (109 - fat_sectors)
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(16)
+              + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + bytes(6)
+              + struct.pack("<IIIIIIII", 0, fat_sectors, directory, 0, 4096, _END, 0, _END) + struct.pack("<I", 0)
+              + struct.pack("<109I", *difat))
+    entries = (_dir_entry("Root Entry", 5, 1, _END, 0) + _dir_entry(stream_name, 2, _FREE, first, len(stream))
+               + _dir_entry("", 0, _FREE, _FREE, 0) * 2)
+    return header + struct.pack(f"<{len(fat)}I", *fat) + entries + stream
+
+
+def xls(path: Path, cells: Cells, sheet: str = "Accounts", dimension=None) -> Path:
+    path.write_bytes(compound_file(xls_stream(cells, sheet, dimension)))
+    return path
+
+
+def _table_and(far: tuple[int, int] | None) -> Cells:
+    cells = table_cells([HEAD, ROW])
+    return cells + [(*far, "stray")] if far else cells
+
+
+BUILDERS = {
+    "range_bomb.xlsb": lambda p: xlsb(p, _table_and((299_999, 16_383))),
+    "range_bomb_3000.xlsb": lambda p: xlsb(p, _table_and((2_999, 16_383))),
+    "range_bomb_wide.xlsb": lambda p: xlsb(p, _table_and((5, 3_999_999))),
+    "range_ok.xlsb": lambda p: xlsb(p, _table_and((39, 5))),
+    "range_bomb.xls": lambda p: xls(p, _table_and((65_535, 255))),
+    "range_bomb_wide.xls": lambda p: xls(p, _table_and((59_999, 65_535))),
+    "lying_dimensions.xls": lambda p: xls(p, _table_and(None), dimension=(0, 0xFFFFFFFF, 0, 60_000)),
+    "range_ok.xls": lambda p: xls(p, _table_and((39, 5))),
+}
