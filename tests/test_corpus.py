@@ -107,3 +107,30 @@ def test_corpus_through_the_installed_command(name, words, tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.startswith(f"auditor: {path.name}: ") and words in proc.stderr
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr and not out.exists()
+
+
+BINARY = [p for p in FILES if p.suffix.lower() in (".xls", ".xlsb")]
+
+
+@pytest.mark.parametrize("path", BINARY, ids=[p.name for p in BINARY])
+def test_binary_range_check_measures_what_the_reader_reads(path):
+    """The range check of .xls and .xlsb walks the records itself, before the reader builds its grid:
+    for every sheet the reader reads, it must find the same last row and column, never fewer."""
+    import python_calamine
+
+    from auditor.load.extent_binary import xls_sheets, xlsb_extent
+
+    try:
+        wb = python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception:
+        return   # the reader refuses the file (the loader says it is damaged or protected)
+    measured = ({name: reach for name, reach, _ in xls_sheets(str(path))} if path.suffix.lower() == ".xls"
+                else {name: xlsb_extent(str(path), name) for name in wb.sheet_names})
+    for name in wb.sheet_names:
+        try:
+            ws = wb.get_sheet_by_name(name)
+        except Exception:
+            continue
+        if ws.start is None:
+            continue
+        assert measured[name] == (ws.start[0] + ws.height, ws.start[1] + ws.width), name

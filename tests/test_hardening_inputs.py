@@ -100,3 +100,74 @@ def test_range_bomb_is_skipped_with_skip_bad_files_and_refused_by_validate(tmp_p
     proc = run_cli("validate", bomb, ods)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "XFD300000" in proc.stdout + proc.stderr and "20,000,001" in proc.stdout + proc.stderr
+
+
+def _binary_bombs(folder: Path) -> dict[str, Path]:
+    import sys
+
+    sys.path.insert(0, str(HOSTILE))
+    import make_binary
+
+    names = ("range_bomb.xlsb", "range_bomb_wide.xls", "lying_dimensions.xls")
+    return {n: make_binary.BUILDERS[n](folder / n) for n in names}
+
+
+def test_binary_range_bombs_are_skipped_with_skip_bad_files_and_refused_by_validate(tmp_path):
+    bombs = _binary_bombs(tmp_path)
+    out = tmp_path / "r.xlsx"
+    args = [a for p in bombs.values() for a in ("--court-accounts", p)]
+    proc = run_cli("audit", *args, "--court-accounts", HOSTILE / "crlf.csv", "--skip-bad-files", "--as-of", AS_OF,
+                   "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "skipped: range_bomb.xlsb, range_bomb_wide.xls, lying_dimensions.xls" in proc.stdout
+    summary = {r[0]: [str(v) for v in r if v is not None] for r in _summary(out)}
+    assert any("XFD300000" in v for v in summary["range_bomb.xlsb"])
+    proc = run_cli("validate", *bombs.values())
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr + proc.stdout
+    lines = proc.stdout.strip().splitlines()
+    assert lines == [
+        "refused: range_bomb.xlsb: sheet 'Accounts' has cells across 16,384 columns (cell XFD300000), more than "
+        "the limit of 1,000 columns (raise it with --max-columns)",
+        "refused: range_bomb_wide.xls: sheet 'Accounts' has cells across 65,536 columns (cell CRXP60000), more "
+        "than the limit of 1,000 columns (raise it with --max-columns)",
+        "refused: lying_dimensions.xls: sheet 'Accounts' is damaged and cannot be read (its size record claims "
+        "4,294,967,295 rows by 60,000 columns)"]
+
+
+def _summary(report: Path) -> list[tuple]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(report, read_only=True)
+    try:
+        return [r for r in wb["Summary"].iter_rows(values_only=True) if r and r[0]]
+    finally:
+        wb.close()
+
+
+def _long_xlsb(path: Path, rows: int, stray: tuple[int, int] | None = None) -> Path:
+    """An .xlsb of ``rows`` accounts laid out as Excel does (shared strings, numbers), so that the range
+    check reads it in bulk; ``stray`` puts one more cell (0-based row, column) in the middle of it."""
+    import sys
+
+    sys.path.insert(0, str(HOSTILE))
+    import make_binary
+
+    head = ["Court", "CM/ECF Login", "Filer Name", "Filer Type", "Bar Number", "PACER Login"]
+    table = [head] + [["ncmb", f"user{i}", f"Filer, Number {i}", "Attorney", 100_000 + i, f"pacer{i:07d}"]
+                      for i in range(rows)]
+    cells = make_binary.table_cells(table) + ([(*stray, "stray")] if stray else [])
+    return make_binary.xlsb(path, cells, shared=True)
+
+
+def test_long_xlsb_is_read_whole_and_a_far_cell_inside_it_is_found(tmp_path):
+    honest = _long_xlsb(tmp_path / "long.xlsb", 20_000)
+    out = tmp_path / "r.xlsx"
+    proc = run_cli("audit", "--court-accounts", honest, "--as-of", AS_OF, "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "20000 rows read, 0 rejected" in proc.stdout
+    stray = _long_xlsb(tmp_path / "stray.xlsb", 20_000, stray=(9_999, 16_383))
+    proc = run_cli("audit", "--court-accounts", stray, "--as-of", AS_OF, "--out", tmp_path / "r2.xlsx")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith("auditor: stray.xlsb: sheet 'Accounts' has cells across 16,384 columns "
+                                  "(cell XFD20001)"), proc.stderr   # the corner of the used range
+    assert not (tmp_path / "r2.xlsx").exists()

@@ -1,23 +1,27 @@
-"""The used range of a workbook sheet, measured from its XML before the reader allocates anything.
+"""The used range of a workbook sheet, measured from the file before the reader allocates anything.
 
 The workbook reader builds a dense grid from the first to the last cell that
 holds something, so one cell at ``XFD300000`` in a 2 KB file asks for some
 hundred gigabytes.  ``check_extent`` streams the sheet's XML out of the zip
 (a few megabytes at a time) and reads every cell reference, not the
 ``<dimension>`` element a hostile file can lie in; for OpenDocument it counts
-repeated rows and columns.  A sheet whose cells reach past the row, column or
-cell limits is refused before it is read.
+repeated rows and columns; for .xlsb and .xls it walks the binary records
+(``extent_binary``).  A sheet whose cells reach past the row, column or cell
+limits is refused before it is read.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
+import struct
 import zipfile
+import zlib
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from auditor.errors import InputError
+from auditor.load.extent_binary import Damaged, xls_sheets, xlsb_extent
 
 CHUNK = 4 << 20
 # a cell start tag that is not self-closing (``<c r="B7"/>`` holds nothing and is not read)
@@ -58,30 +62,46 @@ def column_letters(number: int) -> str:
     return out
 
 
-_DAMAGED = (zipfile.BadZipFile, ET.ParseError, KeyError, OSError, EOFError, ValueError)
+_DAMAGED = (zipfile.BadZipFile, ET.ParseError, KeyError, OSError, EOFError, ValueError, struct.error,
+            IndexError, zlib.error, NotImplementedError, RecursionError)
+
+
+def _why(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, Damaged) else type(exc).__name__
 
 
 def check_extent(path: str, name: str, family: str, sheet_index: int, sheet: str, limits) -> None:
-    """InputError when sheet ``sheet_index`` (in workbook order) of an .xlsx reaches past the limits."""
-    if family != "xlsx":
-        return   # .ods: check_ods, before the reader opens it; .xls, .xlsb: the reader's bounds after opening
+    """InputError when sheet ``sheet`` (number ``sheet_index`` in workbook order) of an .xlsx or
+    .xlsb reaches past the limits; the reader reads such a sheet only when asked for it."""
+    if family not in ("xlsx", "xlsb"):
+        return   # .ods, .xls: check_before_open, as the reader reads every sheet when it opens the file
     try:
-        extent = _xlsx_extent(path, sheet_index)
+        if family == "xlsx":
+            extent = _xlsx_extent(path, sheet_index)
+            reach = None if extent is None else (extent.rows, extent.columns)
+        else:
+            reach = xlsb_extent(path, sheet)
     except _DAMAGED as exc:
-        raise InputError(name, f"sheet {sheet!r} is damaged and cannot be read ({type(exc).__name__})") from None
-    if extent is not None:
-        refuse_extent(name, sheet, extent.rows, extent.columns, limits)
+        raise InputError(name, f"sheet {sheet!r} is damaged and cannot be read ({_why(exc)})") from None
+    if reach is not None:
+        refuse_extent(name, sheet, *reach, limits)
 
 
-def check_ods(path: str, name: str, limits) -> None:
-    """InputError when any table of an .ods reaches past the limits: the reader expands every
-    table's repeated rows and columns as soon as it opens the file."""
+def check_before_open(path: str, name: str, family: str, limits) -> None:
+    """InputError when any sheet of an .ods or .xls reaches past the limits: the reader expands every
+    table of an .ods, and reads every sheet of an .xls, as soon as it opens the file."""
+    if family not in ("ods", "xls"):
+        return
     try:
-        extents = _ods_extents(path)
+        sheets = ([(sheet, (e.rows, e.columns), (0, 0)) for sheet, e in _ods_extents(path)] if family == "ods"
+                  else xls_sheets(path))
     except _DAMAGED as exc:
-        raise InputError(name, f"is damaged and cannot be read as a workbook ({type(exc).__name__})") from None
-    for sheet, extent in extents:
-        refuse_extent(name, sheet, extent.rows, extent.columns, limits)
+        raise InputError(name, f"is damaged and cannot be read as a workbook ({_why(exc)})") from None
+    for sheet, (rows, columns), (claimed_rows, claimed_columns) in sheets:
+        refuse_extent(name, sheet, rows, columns, limits)
+        if claimed_rows * claimed_columns > limits.max_cells:   # the reader reserves room for them
+            raise InputError(name, (f"sheet {sheet!r} is damaged and cannot be read (its size record claims "
+                                    f"{claimed_rows:,} rows by {claimed_columns:,} columns)"))
 
 
 def refuse_extent(name: str, sheet: str, rows: int, columns: int, limits) -> None:

@@ -16,7 +16,7 @@ import pyarrow as pa
 import python_calamine
 
 from auditor.errors import InputError
-from auditor.load.extent import check_extent, check_ods, refuse_extent
+from auditor.load.extent import check_before_open, check_extent, refuse_extent
 
 
 
@@ -82,8 +82,7 @@ def read_workbook_grid(path: str, name: str, sheet: str | None, limits,
     The grid's columns are 0..n-1 counted from the sheet's first used column
     (``offset`` columns from column A) and its index is the Excel row number.
     """
-    if family == "ods":
-        check_ods(path, name, limits)
+    check_before_open(path, name, family, limits)   # .ods, .xls: the reader reads every sheet on opening
     try:
         wb = python_calamine.CalamineWorkbook.from_path(path)
     except python_calamine.PasswordError:

@@ -8,7 +8,10 @@ that lies.
 - ``range_bomb_wide.xlsb``: a far cell in column 4,000,000 (the format stores columns as 32 bits);
 - ``range_bomb.xls``: the table plus one cell at ``IV65536``, the last cell of a BIFF8 sheet;
 - ``range_bomb_wide.xls``: a far cell in column 65,535 of row 60,000 (the format stores 16 bits);
-- ``lying_dimensions.xls``: the table with a size record claiming 4 billion rows by 60,000 columns.
+- ``lying_dimensions.xls``: the table with a size record claiming 4 billion rows by 60,000 columns;
+- ``truncated_sheet.xlsb``: a sheet part that ends in the middle of a cell record;
+- ``record_past_end.xls``: a cell record that claims more bytes than the Workbook stream holds;
+- ``range_ok.xlsb`` / ``range_ok.xls``: a stray cell at F40, near the table (audited).
 
 Cell positions are 0-based (row, column) pairs; values are text or numbers.
 """
@@ -188,6 +191,27 @@ def _table_and(far: tuple[int, int] | None) -> Cells:
     return cells + [(*far, "stray")] if far else cells
 
 
+def truncated_xlsb(path: Path) -> Path:
+    xlsb(path, _table_and(None))
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    sheet = parts["xl/worksheets/sheet1.bin"]
+    cut = sheet.rindex(b"\x06")            # inside the last text cell, the sheet data never closed
+    parts["xl/worksheets/sheet1.bin"] = sheet[:cut + 5]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+def record_past_end_xls(path: Path) -> Path:
+    stream = bytearray(xls_stream(_table_and(None)))
+    last = stream.rindex(b"\x04\x02")        # the last Label record: its length becomes 65,535
+    struct.pack_into("<H", stream, last + 2, 0xFFFF)
+    path.write_bytes(compound_file(bytes(stream)))
+    return path
+
+
 BUILDERS = {
     "range_bomb.xlsb": lambda p: xlsb(p, _table_and((299_999, 16_383))),
     "range_bomb_3000.xlsb": lambda p: xlsb(p, _table_and((2_999, 16_383))),
@@ -197,4 +221,6 @@ BUILDERS = {
     "range_bomb_wide.xls": lambda p: xls(p, _table_and((59_999, 65_535))),
     "lying_dimensions.xls": lambda p: xls(p, _table_and(None), dimension=(0, 0xFFFFFFFF, 0, 60_000)),
     "range_ok.xls": lambda p: xls(p, _table_and((39, 5))),
+    "truncated_sheet.xlsb": truncated_xlsb,
+    "record_past_end.xls": record_past_end_xls,
 }

@@ -6,7 +6,8 @@
   refused from the zip directory before anything is unpacked;
 - ``zip_bomb_lying.xlsx``: the same, with a zip directory that claims the sheet is 1,000 bytes;
 - ``long_cell.csv``: one cell of 40,000 characters, past Excel's 32,767 (the default cell limit);
-- ``wide_header.csv``: 5,000 columns in the header.
+- ``wide_header.csv``: 5,000 columns in the header;
+- the workbooks of make_bombs and make_binary, tiny files whose used range is huge.
 
     python tests/hostile/make_large.py DIR
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import openpyxl
 
+import make_binary
 import make_bombs
 
 HEADER = "Court,CM/ECF Login,Filer Name,Filer Type,Bar Number,PACER Login\n"
@@ -126,6 +128,7 @@ BUILDERS = {
     "wide_header.csv": wide_header_csv,
     "very_wide.csv": lambda p: wide_header_csv(p, 100_000),
     **make_bombs.BUILDERS,
+    **make_binary.BUILDERS,
 }
 
 
