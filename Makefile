@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench.py
 	$(PY) benchmarks/bench_upload.py
 	$(PY) benchmarks/bench_hostile.py
+	$(PY) benchmarks/bench_binary.py
 	$(PY) benchmarks/bench_split.py
 	$(PY) benchmarks/history.py
 

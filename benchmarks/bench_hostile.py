@@ -19,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "hostile"))
+import make_binary  # noqa: E402
 import make_bombs  # noqa: E402
 import make_large  # noqa: E402
 
@@ -47,9 +48,19 @@ def cases(d: Path) -> dict[str, list[str]]:
                     f"    when: '{terms}'\n    owner: court\n    evidence: x\n    remediation: x\n    source: x\n"
                     "    examples: {fires: [{record: {filer_name: n1}}], passes: [{record: {filer_name: z}}]}\n")
     small = make_large.many_rows_csv(d / "court.csv", 200)
+    binary = {n: make_binary.BUILDERS[n](d / n) for n in ("range_bomb.xlsb", "range_bomb_wide.xls",
+                                                             "lying_dimensions.xls", "range_bomb.xls")}
     out = ["--as-of", AS_OF, "--out"]
     return {
         "xlsx cell at XFD300000 (refused)": ["--court-accounts", str(bomb), *out, str(d / "o1" / "r.xlsx")],
+        "xlsb cell at XFD300000 (refused)": ["--court-accounts", str(binary["range_bomb.xlsb"]), *out,
+                                             str(d / "o7" / "r.xlsx")],
+        "xls cell in column 65,536 (refused)": ["--court-accounts", str(binary["range_bomb_wide.xls"]), *out,
+                                                str(d / "o8" / "r.xlsx")],
+        "xls size record claiming 4 billion rows (refused)": [
+            "--court-accounts", str(binary["lying_dimensions.xls"]), *out, str(d / "o9" / "r.xlsx")],
+        "xls cell at IV65536 (16.7M cells, within the limits)": [
+            "--court-accounts", str(binary["range_bomb.xls"]), *out, str(d / "o10" / "r.xlsx")],
         ".ods 20,000,000 repeated rows (refused)": ["--court-accounts", str(ods), *out, str(d / "o2" / "r.xlsx")],
         "CSV of 100,000 columns (refused)": ["--court-accounts", str(wide), *out, str(d / "o3" / "r.xlsx")],
         "2,000 people on one username, 400 firms, --split-by-firm": [
