@@ -29,7 +29,6 @@ _U32 = struct.Struct("<I").unpack_from
 _U16 = struct.Struct("<H").unpack_from
 _U16x2 = struct.Struct("<HH").unpack_from
 _U16x4 = struct.Struct("<HHHH").unpack_from
-_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 
 
 class Damaged(ValueError):
@@ -82,13 +81,21 @@ def _wide(data: bytes, pos: int) -> tuple[str, int]:
     return data[pos + 4:end].decode("utf-16-le", "replace"), end
 
 
+_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _ascii_lower(text: str) -> str:
+    return text.translate(_LOWER)
+
+
 def xlsb_sheet_part(z: zipfile.ZipFile, sheet: str) -> str | None:
     """The zip member of the sheet named ``sheet``, found the way the reader finds it: the first
     ``BrtBundleSh`` of that name, its relationship's target under ``xl/``, matched without case."""
     rels = {}
     if "xl/_rels/workbook.bin.rels" in z.namelist():
-        for rel in ET.fromstring(z.read("xl/_rels/workbook.bin.rels")).iter(_RELS):
-            rels[rel.get("Id")] = rel.get("Target")
+        for rel in ET.fromstring(z.read("xl/_rels/workbook.bin.rels")).iter():
+            if rel.tag.rsplit("}", 1)[-1] == "Relationship":   # the reader looks at no namespace
+                rels[rel.get("Id")] = rel.get("Target")
     with z.open("xl/workbook.bin") as book:
         for kind, record in _xlsb_records(book):
             if kind == 0x90:                   # BrtEndBundleShs
@@ -98,8 +105,12 @@ def xlsb_sheet_part(z: zipfile.ZipFile, sheet: str) -> str | None:
             rel_id, end = _wide(record, 8)
             if _wide(record, end)[0] == sheet:
                 target = rels.get(rel_id)
-                members = {m.replace("\\", "/").lower(): m for m in z.namelist()}
-                return None if target is None else members.get(f"xl/{target}".lower())
+                if target is None:
+                    return None
+                names = z.namelist()
+                members = {_ascii_lower(m.replace("\\", "/")): m for m in names}
+                part = f"xl/{target}"
+                return members.get(_ascii_lower(part)) or (part if part in names else None)
     return None
 
 
@@ -126,15 +137,20 @@ _ALTS = b"|".join([rb"[\x02\x07]\x0c.{12}", rb"\x05\x10.{16}", rb"\x00\x19.{25}"
                      + b")"])
 _RUN = re.compile(b"(?:" + _ALTS + b")++", re.DOTALL)      # possessive: a run never gives records back
 _SIZE = re.compile(b"(?=.(.))(?:" + _ALTS + b")", re.DOTALL)  # each record's size byte (a shared object)
+# blocks the reader skips whole on its way from BrtWsDim to BrtBeginSheetData: views, AutoFilter
+# content, column widths (start -> end)
+_SKIPPED_BLOCKS = {0x85: 0x86, 0x25: 0x26, 0x186: 0x187}
 _BULK = 2048                               # bytes of fixed-size records worth handing to numpy at once
 
 
 def _walk_xlsb(stream) -> tuple[int, int]:
-    """The reach of the cells of a sheet part: the records the reader keeps a cell for are types
-    2 to 10 (BrtCellRk .. BrtFmlaBool), each starting with its column; BrtRowHdr (type 0) gives
-    the row.  Runs of fixed-size records are cut apart by a regular expression and read with
+    """The reach of the cells of a sheet part, walked as the reader walks it: past BrtWsDim, then
+    to BrtBeginSheetData, then each record to BrtEndSheetData or a row past 1,048,576.  The
+    records the reader keeps a cell for are types 2 to 10 (BrtCellRk .. BrtFmlaBool), each starting
+    with its column; BrtRowHdr (type 0) gives the row.  Runs of fixed-size records are cut apart by a regular expression and read with
     numpy (a 100,000-row sheet has some 700,000 records); any other record one at a time."""
     rows = columns = row = 0
+    phase, skip_to = 0, None                   # 0: before BrtWsDim, 1: before BrtBeginSheetData, 2: in it
     data, pos, final = b"", 0, False
     while not final:
         block = stream.read(CHUNK)
@@ -143,7 +159,7 @@ def _walk_xlsb(stream) -> tuple[int, int]:
         n = len(data)
         limit = n if final else n - 6          # a record header is at most 6 bytes
         while pos < limit:
-            run = _RUN.match(data, pos)
+            run = _RUN.match(data, pos) if phase == 2 else None
             if run is not None and run.end() - pos >= _BULK:
                 r, c, row, stop = _bulk(data, pos, run.end(), row)
                 rows, columns = max(rows, r), max(columns, c)
@@ -159,6 +175,17 @@ def _walk_xlsb(stream) -> tuple[int, int]:
                     raise Damaged("the sheet ends inside a record")
                 pos = start
                 break
+            if phase < 2:                      # the reader's way to its sheet data; nothing read there
+                if skip_to is not None:
+                    skip_to = None if kind == skip_to else skip_to
+                elif phase == 0:
+                    phase = 1 if kind == 0x94 else 0           # BrtWsDim
+                elif kind == 0x91:                             # BrtBeginSheetData
+                    phase = 2
+                else:
+                    skip_to = _SKIPPED_BLOCKS.get(kind)
+                pos = end
+                continue
             if kind <= 10:
                 if size < 8 and kind != 1:     # the reader would take the column from stale bytes
                     raise Damaged(f"a record of type {kind} is {size} bytes long")

@@ -6,6 +6,8 @@ that lies.
 - ``range_bomb.xlsb``: the two-row table plus one cell at ``XFD300000``;
 - ``range_bomb_3000.xlsb``: the same with the far cell at ``XFD3000``;
 - ``range_bomb_wide.xlsb``: a far cell in column 4,000,000 (the format stores columns as 32 bits);
+- ``range_bomb_decoy.xlsb``: the XFD300000 bomb after a block the reader skips that holds the
+  records which end a sheet (``DECOY``);
 - ``range_bomb.xls``: the table plus one cell at ``IV65536``, the last cell of a BIFF8 sheet;
 - ``range_bomb_wide.xls``: a far cell in column 65,535 of row 60,000 (the format stores 16 bits);
 - ``lying_dimensions.xls``: the table with a size record claiming 4 billion rows by 60,000 columns;
@@ -49,14 +51,14 @@ def _wide(text: str) -> bytes:
 
 
 def xlsb_sheet(cells: Cells, dimension: tuple[int, int, int, int] | None = None,
-               strings: dict[str, int] | None = None) -> bytes:
+               strings: dict[str, int] | None = None, preamble: bytes = b"") -> bytes:
     """The sheet part: BrtBeginSheet, BrtWsDim, BrtBeginSheetData, rows of cells, the end records.
     Text is written in the cell (BrtCellSt), or as an index into ``strings`` (BrtCellIsst) as Excel does."""
     cells = sorted(cells, key=lambda c: (c[0], c[1]))
     if dimension is None:
         dimension = (cells[0][0], max(r for r, _, _ in cells), min(c for _, c, _ in cells),
                      max(c for _, c, _ in cells)) if cells else (0, 0, 0, 0)
-    out = [_record(0x81), _record(0x94, struct.pack("<4I", *dimension)), _record(0x91)]
+    out = [_record(0x81), _record(0x94, struct.pack("<4I", *dimension)), preamble, _record(0x91)]
     row = None
     for r, c, value in cells:
         if r != row:
@@ -95,7 +97,8 @@ def _sst(strings: dict[str, int]) -> bytes:
     return _record(0x9F, struct.pack("<II", len(strings), len(strings))) + items + _record(0xA0)
 
 
-def xlsb(path: Path, cells: Cells, sheet: str = "Accounts", dimension=None, shared: bool = False) -> Path:
+def xlsb(path: Path, cells: Cells, sheet: str = "Accounts", dimension=None, shared: bool = False,
+         preamble: bytes = b"") -> Path:
     strings = dict.fromkeys(v for _, _, v in cells if isinstance(v, str)) if shared else None
     if strings is not None:
         strings = {text: i for i, text in enumerate(strings)}
@@ -110,7 +113,7 @@ def xlsb(path: Path, cells: Cells, sheet: str = "Accounts", dimension=None, shar
         if strings is not None:
             rels.append(("rId2", "sharedStrings", "sharedStrings.bin"))
         z.writestr("xl/_rels/workbook.bin.rels", _rels(*rels))
-        z.writestr("xl/worksheets/sheet1.bin", xlsb_sheet(cells, dimension, strings))
+        z.writestr("xl/worksheets/sheet1.bin", xlsb_sheet(cells, dimension, strings, preamble))
         if strings is not None:
             z.writestr("xl/sharedStrings.bin", _sst(strings))
     return path
@@ -191,6 +194,13 @@ def _table_and(far: tuple[int, int] | None) -> Cells:
     return cells + [(*far, "stray")] if far else cells
 
 
+# A view block (BrtBeginWsViews .. BrtEndWsViews), which the reader skips whole on its way to the
+# sheet data, holding what would end the sheet early: BrtBeginSheetData, a row past 1,048,576,
+# BrtEndSheetData.
+DECOY = (_record(0x85) + _record(0x91) + _record(0x00, struct.pack("<IIHHBI", 0x200000, 0, 300, 0, 0, 0))
+         + _record(0x92) + _record(0x86))
+
+
 def truncated_xlsb(path: Path) -> Path:
     xlsb(path, _table_and(None))
     with zipfile.ZipFile(path) as z:
@@ -217,6 +227,7 @@ BUILDERS = {
     "range_bomb_3000.xlsb": lambda p: xlsb(p, _table_and((2_999, 16_383))),
     "range_bomb_wide.xlsb": lambda p: xlsb(p, _table_and((5, 3_999_999))),
     "range_ok.xlsb": lambda p: xlsb(p, _table_and((39, 5))),
+    "range_bomb_decoy.xlsb": lambda p: xlsb(p, _table_and((299_999, 16_383)), preamble=DECOY),
     "range_bomb.xls": lambda p: xls(p, _table_and((65_535, 255))),
     "range_bomb_wide.xls": lambda p: xls(p, _table_and((59_999, 65_535))),
     "lying_dimensions.xls": lambda p: xls(p, _table_and(None), dimension=(0, 0xFFFFFFFF, 0, 60_000)),
