@@ -229,19 +229,13 @@ def _bulk(data: bytes, start: int, end: int, row: int) -> tuple[int, int, int, b
 # Number, Label, RString, BoolErr, RK, LabelSst, Formula: one cell each, row and column first
 _CELLS = frozenset((0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, 0x00FD, 0x0006))
 _MULRK, _DIMENSIONS, _BOF, _EOF, _BOUNDSHEET, _FILEPASS = 0x00BD, 0x0200, 0x0809, 0x000A, 0x0085, 0x002F
-_STREAMS = ("Workbook", "Book")        # olefile finds a stream's name without regard to case
+_STREAMS = ("Workbook", "Book", "WORKBOOK", "BOOK")
 
 
 def xls_sheets(path: str) -> list[tuple[str, tuple[int, int], tuple[int, int]]]:
     """For every sheet of an .xls, in order: (name, (last row, last column) of its cells, 1-based,
     (rows, columns) its size record makes the reader reserve room for)."""
-    import olefile
-
-    with olefile.OleFileIO(path) as ole:
-        found = next((s for s in _STREAMS if ole.exists(s)), None)
-        if found is None:
-            raise Damaged("it has no Workbook stream")
-        data = ole.openstream(found).read()
+    data = _workbook_stream(path)
     sheets, biff8 = [], True
     for kind, pos, size in _biff_records(data, 0):
         if kind == _BOF:
@@ -255,6 +249,29 @@ def xls_sheets(path: str) -> list[tuple[str, tuple[int, int], tuple[int, int]]]:
         elif kind == _EOF:
             break
     return [(name, *_walk_xls(data, start)) for start, name in sheets]
+
+
+def _workbook_stream(path: str) -> bytes:
+    """The stream the reader reads: the first directory entry, in the order they are stored (not
+    only those the directory tree reaches), named exactly Workbook, else Book, WORKBOOK, BOOK.
+    olefile reads the compound file's sector chains; it finds names in the tree without regard to
+    case, so the entries are read here as the reader reads them."""
+    import olefile
+
+    with olefile.OleFileIO(path) as ole:
+        ole.directory_fp.seek(0)
+        raw = ole.directory_fp.read()
+        entries = []
+        for at in range(0, len(raw) - 127, 128):
+            name = raw[at:at + 64].decode("utf-16-le", "replace").split("\0", 1)[0]
+            start, size = struct.unpack_from("<IQ", raw, at + 116)
+            entries.append((name, start, size & 0xFFFFFFFF if ole.sectorsize == 512 else size))
+        for wanted in _STREAMS:
+            found = next(((start, size) for name, start, size in entries if name == wanted), None)
+            if found is not None:
+                start, size = found
+                return ole._open(start, size, force_FAT=size >= 4096).read()
+    raise Damaged("it has no Workbook stream")
 
 
 def _sheet_name(body: bytes, biff8: bool) -> str:

@@ -11,6 +11,8 @@ that lies.
 - ``range_bomb.xls``: the table plus one cell at ``IV65536``, the last cell of a BIFF8 sheet;
 - ``range_bomb_wide.xls``: a far cell in column 65,535 of row 60,000 (the format stores 16 bits);
 - ``lying_dimensions.xls``: the table with a size record claiming 4 billion rows by 60,000 columns;
+- ``hidden_stream.xls``: an innocent Workbook stream in the directory tree, and the column-65,535
+  bomb in an earlier directory entry of the same name, which is the one the reader takes;
 - ``truncated_sheet.xlsb``: a sheet part that ends in the middle of a cell record;
 - ``record_past_end.xls``: a cell record that claims more bytes than the Workbook stream holds;
 - ``range_ok.xlsb`` / ``range_ok.xls``: a stray cell at F40, near the table (audited).
@@ -160,28 +162,35 @@ def _dir_entry(name: str, kind: int, child: int, start: int, size: int) -> bytes
             + struct.pack("<III", _FREE, _FREE, child) + bytes(16 + 4 + 16) + struct.pack("<IQ", start, size))
 
 
-def compound_file(stream: bytes, stream_name: str = "Workbook") -> bytes:
+def compound_file(stream: bytes, stream_name: str = "Workbook", hidden: bytes | None = None) -> bytes:
     """An OLE2 compound file (version 3, 512-byte sectors) holding one stream, kept at 4,096 bytes
-    or more so that it lives in ordinary sectors rather than the mini stream."""
-    stream = stream.ljust(max(4096, -(-len(stream) // _SECTOR) * _SECTOR), b"\0")
-    data_sectors = len(stream) // _SECTOR
+    or more so that it lives in ordinary sectors rather than the mini stream.  ``hidden`` is a second
+    stream of the same name, stored first but left out of the directory tree."""
+    streams = [hidden, stream] if hidden is not None else [stream]
+    streams = [s.ljust(max(4096, -(-len(s) // _SECTOR) * _SECTOR), b"\0") for s in streams]
+    data_sectors = sum(len(s) // _SECTOR for s in streams)
     fat_sectors = 1
     while fat_sectors * 128 < fat_sectors + 1 + data_sectors:
         fat_sectors += 1
     if fat_sectors > 109:
         raise ValueError("stream too large for a compound file without DIFAT sectors")
-    directory = fat_sectors               # sectors: FAT..., directory, the stream
-    first = directory + 1
-    fat = [_FATSECT] * fat_sectors + [_END] + [first + i + 1 for i in range(data_sectors - 1)] + [_END]
+    directory = fat_sectors               # sectors: FAT..., directory, the streams
+    fat, starts, first = [_FATSECT] * fat_sectors + [_END], [], directory + 1
+    for s in streams:
+        count = len(s) // _SECTOR
+        starts.append(first)
+        fat += [first + i + 1 for i in range(count - 1)] + [_END]
+        first += count
     fat += [_FREE] * (fat_sectors * 128 - len(fat))
     difat = list(range(fat_sectors)) + [_FREE] * (109 - fat_sectors)
     header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(16)
               + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + bytes(6)
               + struct.pack("<IIIIIIII", 0, fat_sectors, directory, 0, 4096, _END, 0, _END) + struct.pack("<I", 0)
               + struct.pack("<109I", *difat))
-    entries = (_dir_entry("Root Entry", 5, 1, _END, 0) + _dir_entry(stream_name, 2, _FREE, first, len(stream))
-               + _dir_entry("", 0, _FREE, _FREE, 0) * 2)
-    return header + struct.pack(f"<{len(fat)}I", *fat) + entries + stream
+    entries = _dir_entry("Root Entry", 5, len(streams), _END, 0)   # the tree reaches the last stream only
+    entries += b"".join(_dir_entry(stream_name, 2, _FREE, at, len(s)) for at, s in zip(starts, streams))
+    entries += _dir_entry("", 0, _FREE, _FREE, 0) * (3 - len(streams))
+    return header + struct.pack(f"<{len(fat)}I", *fat) + entries + b"".join(streams)
 
 
 def xls(path: Path, cells: Cells, sheet: str = "Accounts", dimension=None) -> Path:
@@ -199,6 +208,13 @@ def _table_and(far: tuple[int, int] | None) -> Cells:
 # BrtEndSheetData.
 DECOY = (_record(0x85) + _record(0x91) + _record(0x00, struct.pack("<IIHHBI", 0x200000, 0, 300, 0, 0, 0))
          + _record(0x92) + _record(0x86))
+
+
+def hidden_stream_xls(path: Path, far: tuple[int, int] = (59_999, 65_535)) -> Path:
+    """The table in the Workbook stream the directory tree shows, and the table plus a cell at
+    ``far`` in an earlier entry of the same name that only a reader of the flat directory finds."""
+    path.write_bytes(compound_file(xls_stream(_table_and(None)), hidden=xls_stream(_table_and(far))))
+    return path
 
 
 def truncated_xlsb(path: Path) -> Path:
@@ -232,6 +248,7 @@ BUILDERS = {
     "range_bomb_wide.xls": lambda p: xls(p, _table_and((59_999, 65_535))),
     "lying_dimensions.xls": lambda p: xls(p, _table_and(None), dimension=(0, 0xFFFFFFFF, 0, 60_000)),
     "range_ok.xls": lambda p: xls(p, _table_and((39, 5))),
+    "hidden_stream.xls": hidden_stream_xls,
     "truncated_sheet.xlsb": truncated_xlsb,
     "record_past_end.xls": record_past_end_xls,
 }
