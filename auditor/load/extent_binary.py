@@ -270,6 +270,7 @@ def _workbook_stream(path: str) -> bytes:
             found = next(((start, size) for name, start, size in entries if name == wanted), None)
             if found is not None:
                 start, size = found
+                ole.minisectorcutoff = 4096    # the reader's threshold for the mini stream, not the header's
                 return ole._open(start, size, force_FAT=size >= 4096).read()
     raise Damaged("it has no Workbook stream")
 
