@@ -256,8 +256,11 @@ def _workbook_stream(path: str) -> bytes:
     only those the directory tree reaches), named exactly Workbook, else Book, WORKBOOK, BOOK.
     olefile reads the compound file's sector chains; it finds names in the tree without regard to
     case, so the entries are read here as the reader reads them."""
+    import os
+
     import olefile
 
+    limit = os.path.getsize(path)
     with olefile.OleFileIO(path) as ole:
         ole.directory_fp.seek(0)
         raw = ole.directory_fp.read()
@@ -270,6 +273,8 @@ def _workbook_stream(path: str) -> bytes:
             found = next(((start, size) for name, start, size in entries if name == wanted), None)
             if found is not None:
                 start, size = found
+                if size > limit or (size < 4096 and entries[0][2] > limit):   # the mini stream is the root's
+                    raise Damaged("a stream claims to be larger than the file")
                 ole.minisectorcutoff = 4096    # the reader's threshold for the mini stream, not the header's
                 return ole._open(start, size, force_FAT=size >= 4096).read()
     raise Damaged("it has no Workbook stream")

@@ -13,6 +13,7 @@ that lies.
 - ``lying_dimensions.xls``: the table with a size record claiming 4 billion rows by 60,000 columns;
 - ``hidden_stream.xls``: an innocent Workbook stream in the directory tree, and the column-65,535
   bomb in an earlier directory entry of the same name, which is the one the reader takes;
+- ``stream_size_lie.xls``: a directory entry that says the Workbook stream holds 2 GB;
 - ``truncated_sheet.xlsb``: a sheet part that ends in the middle of a cell record;
 - ``record_past_end.xls``: a cell record that claims more bytes than the Workbook stream holds;
 - ``range_ok.xlsb`` / ``range_ok.xls``: a stray cell at F40, near the table (audited).
@@ -217,6 +218,14 @@ def hidden_stream_xls(path: Path, far: tuple[int, int] = (59_999, 65_535)) -> Pa
     return path
 
 
+def stream_size_lie_xls(path: Path) -> Path:
+    """The table, with a directory entry that says its Workbook stream holds 2 GB."""
+    data = bytearray(compound_file(xls_stream(_table_and(None))))
+    struct.pack_into("<I", data, _SECTOR * 2 + 128 + 120, 0x7FFFFFF0)   # header, FAT, then entry 1's size
+    path.write_bytes(bytes(data))
+    return path
+
+
 def truncated_xlsb(path: Path) -> Path:
     xlsb(path, _table_and(None))
     with zipfile.ZipFile(path) as z:
@@ -249,6 +258,7 @@ BUILDERS = {
     "lying_dimensions.xls": lambda p: xls(p, _table_and(None), dimension=(0, 0xFFFFFFFF, 0, 60_000)),
     "range_ok.xls": lambda p: xls(p, _table_and((39, 5))),
     "hidden_stream.xls": hidden_stream_xls,
+    "stream_size_lie.xls": stream_size_lie_xls,
     "truncated_sheet.xlsb": truncated_xlsb,
     "record_past_end.xls": record_past_end_xls,
 }
