@@ -147,8 +147,9 @@ def _walk_xlsb(stream) -> tuple[int, int]:
     """The reach of the cells of a sheet part, walked as the reader walks it: past BrtWsDim, then
     to BrtBeginSheetData, then each record to BrtEndSheetData or a row past 1,048,576.  The
     records the reader keeps a cell for are types 2 to 10 (BrtCellRk .. BrtFmlaBool), each starting
-    with its column; BrtRowHdr (type 0) gives the row.  Runs of fixed-size records are cut apart by a regular expression and read with
-    numpy (a 100,000-row sheet has some 700,000 records); any other record one at a time."""
+    with its column; BrtRowHdr (type 0) gives the row.  Runs of records whose size says what they
+    are (_ALTS) are cut apart by a regular expression and read with numpy (a 100,000-row sheet has
+    some 700,000 records); any other record one at a time."""
     rows = columns = row = 0
     phase, skip_to = 0, None                   # 0: before BrtWsDim, 1: before BrtBeginSheetData, 2: in it
     data, pos, final = b"", 0, False

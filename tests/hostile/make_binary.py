@@ -135,9 +135,9 @@ def _bof(dt: int) -> bytes:
 def xls_stream(cells: Cells, sheet: str = "Accounts", dimension=None) -> bytes:
     """The Workbook stream: globals (BOF, code page, one BoundSheet8, EOF), then the sheet."""
     cells = sorted(cells, key=lambda c: (c[0], c[1]))
-    if dimension is None:   # rwMic, rwMac (last + 1), colMic, colMac (last + 1)
-        dimension = (min(r for r, _, _ in cells), max(r for r, _, _ in cells) + 1,
-                     min(c for _, c, _ in cells), min(max(c for _, c, _ in cells) + 1, 0xFFFF)) if cells else (0, 0, 0, 0)
+    if dimension is None:   # rwMic, rwMac (last + 1), colMic, colMac (last + 1, as far as 16 bits go)
+        rows, cols = [r for r, _, _ in cells] or [0], [c for _, c, _ in cells] or [0]
+        dimension = (min(rows), max(rows) + 1, min(cols), min(max(cols) + 1, 0xFFFF))
     name = sheet.encode("latin-1")
     bound = lambda pos: _biff(0x0085, struct.pack("<IBBBB", pos, 0, 0, len(name), 0) + name)  # noqa: E731
     head = _bof(0x0005) + _biff(0x0042, struct.pack("<H", 1200))
