@@ -16,6 +16,8 @@ that lies.
 - ``stream_size_lie.xls``: a directory entry that says the Workbook stream holds 2 GB;
 - ``truncated_sheet.xlsb``: a sheet part that ends in the middle of a cell record;
 - ``record_past_end.xls``: a cell record that claims more bytes than the Workbook stream holds;
+- ``past_last_row.xlsb``: 200 rows, then a cell at XFD1048578, in a row the reader never reads (it
+  ends the sheet at a row past 1,048,576), so the file is audited;
 - ``range_ok.xlsb`` / ``range_ok.xls``: a stray cell at F40, near the table (audited).
 
 Cell positions are 0-based (row, column) pairs; values are text or numbers.
@@ -252,6 +254,7 @@ BUILDERS = {
     "range_bomb_3000.xlsb": lambda p: xlsb(p, _table_and((2_999, 16_383))),
     "range_bomb_wide.xlsb": lambda p: xlsb(p, _table_and((5, 3_999_999))),
     "range_ok.xlsb": lambda p: xlsb(p, _table_and((39, 5))),
+    "past_last_row.xlsb": lambda p: xlsb(p, table_cells([HEAD] + [ROW] * 200) + [(0x100001, 16_383, "stray")]),
     "range_bomb_decoy.xlsb": lambda p: xlsb(p, _table_and((299_999, 16_383)), preamble=DECOY),
     "range_bomb.xls": lambda p: xls(p, _table_and((65_535, 255))),
     "range_bomb_wide.xls": lambda p: xls(p, _table_and((59_999, 65_535))),
