@@ -16,24 +16,27 @@ def _finite(_ctx, _param, value):
     return value
 
 
-def input_limits(max_file_mb=None, max_rows=None, max_cell_chars=None, max_columns=None):
+def input_limits(max_file_mb=None, max_rows=None, max_cell_chars=None, max_columns=None, max_cells=None):
     from auditor.load.table import Limits
 
     base = Limits()
     return Limits(max_file_bytes=int(max_file_mb * (1 << 20)) if max_file_mb else base.max_file_bytes,
                   max_rows=max_rows or base.max_rows, max_cell_chars=max_cell_chars or base.max_cell_chars,
-                  max_columns=max_columns or base.max_columns,
+                  max_columns=max_columns or base.max_columns, max_cells=max_cells or base.max_cells,
                   max_unzipped_bytes=max(base.max_unzipped_bytes, int((max_file_mb or 0) * (1 << 20)) * 20))
 
 
 def limit_options(f):
-    """``--max-file-mb``, ``--max-rows``, ``--max-cell-chars`` and ``--max-columns``, given to the
-    command as one ``limits`` argument."""
+    """``--max-file-mb``, ``--max-rows``, ``--max-cell-chars``, ``--max-columns`` and ``--max-cells``,
+    given to the command as one ``limits`` argument."""
 
     @functools.wraps(f)
-    def command(*args, max_file_mb, max_rows, max_cell_chars, max_columns, **kwargs):
-        return f(*args, limits=input_limits(max_file_mb, max_rows, max_cell_chars, max_columns), **kwargs)
+    def command(*args, max_file_mb, max_rows, max_cell_chars, max_columns, max_cells, **kwargs):
+        return f(*args, limits=input_limits(max_file_mb, max_rows, max_cell_chars, max_columns, max_cells), **kwargs)
 
+    command = click.option("--max-cells", type=click.IntRange(1, 1 << 34),
+                           help="Largest used range of a workbook sheet, rows x columns, read as a full grid "
+                                "(default 32,000,000: about 2.5 GB and 25 s).")(command)
     command = click.option("--max-columns", type=click.IntRange(1, 16_384),
                            help="Most columns in one file or sheet (default 1,000).")(command)
     command = click.option("--max-cell-chars", type=click.IntRange(1),

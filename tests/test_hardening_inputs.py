@@ -171,3 +171,24 @@ def test_long_xlsb_is_read_whole_and_a_far_cell_inside_it_is_found(tmp_path):
     assert proc.stderr.startswith("auditor: stray.xlsb: sheet 'Accounts' has cells across 16,384 columns "
                                   "(cell XFD20001)"), proc.stderr   # the corner of the used range
     assert not (tmp_path / "r2.xlsx").exists()
+
+
+def test_the_grid_limit_is_an_option_named_when_it_refuses(tmp_path):
+    """A stray cell at ALL10000 below a 3-row table makes a 10-million-cell grid: refused under
+    --max-cells 5000000 with the option named, read (the stray column kept as unknown) at the default."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Court", "CM/ECF Login", "Filer Name", "Filer Type", "Bar Number", "PACER Login"])
+    for i in range(3):
+        ws.append(["ncmb", f"l{i}", f"Name {i}", "Attorney", f"NC{i}", f"pacer{i:05d}"])
+    ws["ALL10000"] = "x"
+    path = tmp_path / "stray.xlsx"
+    wb.save(path)
+    refused = run_cli("validate", path, "--max-cells", "5000000")
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert ("spans 10,000 rows by 1,000 columns (to cell ALL10000), more than the limit of 5,000,000 cells"
+            in refused.stdout + refused.stderr) and "--max-cells" in refused.stdout + refused.stderr
+    read = run_cli("validate", path)
+    assert read.returncode == 0 and "4 rows read" in read.stdout, read.stdout + read.stderr

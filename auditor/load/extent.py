@@ -116,7 +116,7 @@ def refuse_extent(name: str, sheet: str, rows: int, columns: int, limits) -> Non
     if cells > limits.max_cells:
         raise InputError(name, (f"sheet {sheet!r} spans {rows:,} rows by {columns:,} columns (to cell {far}), "
                                 f"more than the limit of {limits.max_cells:,} cells; delete the stray cells "
-                                "far below or right of the table, or raise --max-rows / --max-columns"))
+                                "far below or right of the table, or raise --max-cells"))
 
 
 def _chunks(stream):
