@@ -205,30 +205,36 @@ def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_account
     return result
 
 
-def check_outputs(out=None, *, findings_csv=None, findings_parquet=None, inputs: Iterable = ()) -> None:
+def check_outputs(out=None, *, findings_csv=None, findings_parquet=None, inputs: Iterable = ()) -> list[str]:
     """Refuse, before any data is read, outputs that would replace an input or each other, that are
-    not regular files, or whose folder cannot be written (UsageError naming the option)."""
-    from auditor.outputs import check_outputs as check
+    not regular files, or whose folder cannot be written (UsageError naming the option).
 
+    First finishes (or clears away) any earlier run killed while writing into these folders, and
+    returns one line about each for the user."""
+    from auditor.outputs import check_outputs as check, recover
+
+    given = [p for p in (out, findings_csv, findings_parquet) if p is not None]
+    notes = recover(Path(p).parent for p in given if Path(p).parent.is_dir())
     check([("--out", out), ("--findings-csv", findings_csv), ("--findings-parquet", findings_parquet)], inputs)
+    return notes
 
 
 def write(result: AuditResult, path, *, split_by_firm: bool = False, findings_csv=None, findings_parquet=None,
-          inputs: Iterable | None = None, on_committed: Callable[[list[Path]], None] | None = None,
+          inputs: Iterable | None = None, on_commit: Callable[[], None] | None = None, history: str | None = None,
           progress: Progress = _quiet) -> list[Path]:
     """Write the report, with ``split_by_firm`` one workbook per firm and their index (index.csv) in a
     folder beside the report named after it, and the findings CSV / Parquet files asked for; return
     the paths written: the report first, then the index and the firm workbooks, then the exports.
 
     All or nothing: every output is written into a private staging folder beside its target and
-    moved into place only when all were written, so a failure or an interrupted run leaves the
-    previous outputs as they were (a previous run's firm folder is replaced only then).  No output
-    may be one of ``inputs`` (default: the audited files) or another output.  ``on_committed(paths)``
-    runs once every output is in place (a record of the run kept elsewhere is written there, never before).
+    moved into place only when all were written, as one journalled commit (a previous run's firm
+    folder is replaced only then), so a failure or an interrupted run leaves the previous outputs as
+    they were, and a run killed while moving them is finished by the next run in the same folder.
+    No output may be one of ``inputs`` (default: the audited files) or another output.
+    ``on_commit()`` runs at the commit point, once every output is written and before any is moved
+    (the run history commits there: if it fails, nothing is moved); ``history`` names it in the journal.
     """
-    import shutil
-
-    from auditor.outputs import Staging, check_outputs as check
+    from auditor.outputs import Staging, check_outputs as check, recover
     from auditor.report.firms import all_firms, file_names, firm_rows, split_folder, write_split
     from auditor.report.workbook import prepare, write_report
 
@@ -236,6 +242,7 @@ def write(result: AuditResult, path, *, split_by_firm: bool = False, findings_cs
     if path.suffix.lower() != ".xlsx":
         raise UsageError(f"the report must be an .xlsx file, not {path.name!r}")
     inputs = [t.path for t in result.inputs if t.path] if inputs is None else list(inputs)
+    recover(Path(p).parent for p in (path, findings_csv, findings_parquet) if p is not None and Path(p).parent.is_dir())
     check([("--out", path), ("--findings-csv", findings_csv), ("--findings-parquet", findings_parquet)], inputs)
     if split_by_firm:   # the firm folder is replaced whole: it may hold no input
         folder = split_folder(path).resolve()
@@ -244,7 +251,6 @@ def write(result: AuditResult, path, *, split_by_firm: bool = False, findings_cs
                 raise UsageError(f"the input {Path(given).name} is in {folder.name}, the folder of firm workbooks "
                                  "this run replaces: move it, or write the report elsewhere")
     stage = Staging()
-    old = None
     try:
         staged_report = stage.path(path, f"the report {path.name}")
         if split_by_firm:
@@ -263,19 +269,9 @@ def write(result: AuditResult, path, *, split_by_firm: bool = False, findings_cs
             if target is not None:
                 staged.append(_save_findings(result, stage.path(target), fmt))
         finals = [stage.final(p) for p in staged]
-        folder = split_folder(path)
-        if split_by_firm and folder.exists():   # the previous run's firm folder, set aside until the commit
-            old = folder.with_name(f".{folder.name}.previous")
-            shutil.rmtree(old, ignore_errors=True)
-            folder.rename(old)
-        stage.commit(last=path, then=(lambda: on_committed(finals)) if on_committed else None)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-            old = None
+        stage.commit(last=path, then=on_commit, as_of=result.as_of, history=history)
     finally:
         stage.discard()
-        if old is not None and not split_folder(path).exists():
-            old.rename(split_folder(path))   # the run failed: the previous firm folder stays
     return finals
 
 

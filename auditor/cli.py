@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import signal
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -100,15 +98,15 @@ _MANY = " Several files after one option, a folder (every CSV and spreadsheet in
 
 
 @cli.command(cls=InputsCommand)
-@click.option("--court-accounts", "court_accounts", multiple=True, type=click.Path(),
+@click.option("--court-accounts", "court_accounts", multiple=True, type=click.Path(readable=False),
               help="Court CM/ECF filer account export (CSV or XLSX)." + _MANY)
-@click.option("--roster", multiple=True, type=click.Path(), help="Firm roster." + _MANY)
-@click.option("--pacer-accounts", "pacer_accounts", multiple=True, type=click.Path(),
+@click.option("--roster", multiple=True, type=click.Path(readable=False), help="Firm roster." + _MANY)
+@click.option("--pacer-accounts", "pacer_accounts", multiple=True, type=click.Path(readable=False),
               help="PACER / PAA account list." + _MANY)
 @click.option("--as-of", callback=_date, help="Audit date, YYYY-MM-DD (default: today).")
-@click.option("--rules", "rules_files", multiple=True, type=click.Path(dir_okay=False),
+@click.option("--rules", "rules_files", multiple=True, type=click.Path(dir_okay=False, readable=False),
               help="Your own rules file: disable or re-grade rules, add rules. Repeatable.")
-@click.option("--courts", "courts_files", multiple=True, type=click.Path(dir_okay=False),
+@click.option("--courts", "courts_files", multiple=True, type=click.Path(dir_okay=False, readable=False),
               help="Your own court calendar file (CSV): add courts or go-live dates. Repeatable.")
 @click.option("--court", help="Court id for court exports that have no court column (e.g. ncmb).")
 @click.option("--firm", help="Firm name for rosters that have no firm column.")
@@ -121,16 +119,16 @@ _MANY = " Several files after one option, a folder (every CSV and spreadsheet in
 @click.option("--split-by-firm", is_flag=True, help="Also write one workbook per firm with that firm's rows only.")
 @click.option("--skip-bad-files", is_flag=True, help="List unreadable files as skipped instead of stopping.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Report to write (.xlsx).")
-@click.option("--findings-csv", type=click.Path(dir_okay=False),
+@click.option("--findings-csv", type=click.Path(dir_okay=False, readable=False),
               help="Also write every finding to this CSV file, for other programs (no Excel row limit; "
                    "formula-like text gets a leading apostrophe).")
-@click.option("--findings-parquet", type=click.Path(dir_okay=False),
+@click.option("--findings-parquet", type=click.Path(dir_okay=False, readable=False),
               help="Also write every finding to this Parquet file, values exactly as in the report.")
 @click.option("--history", "history_at", metavar="PATH_OR_URL",
               help="Run history to compare with and record into: an SQLite file or a database URL "
                    "(default: auditor-history.sqlite beside the report).")
 @click.option("--no-history", is_flag=True, help="Neither read nor record a history.")
-@click.option("--previous", type=click.Path(dir_okay=False),
+@click.option("--previous", type=click.Path(dir_okay=False, readable=False),
               help="Last month's report with your status, notes and accepted_until: carried forward.")
 @click.option("--backfill", is_flag=True, help="Record a run dated before the latest recorded one of its scope.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
@@ -153,7 +151,8 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
 
     inputs = [*input_files([*court_accounts, *roster, *pacer_accounts]), *rules_files, *courts_files,
               *([previous] if previous else [])]
-    api.check_outputs(out, findings_csv=findings_csv, findings_parquet=findings_parquet, inputs=inputs)
+    for note in api.check_outputs(out, findings_csv=findings_csv, findings_parquet=findings_parquet, inputs=inputs):
+        click.echo(f"auditor: {shown_name(note)}", err=True)   # an earlier run killed there: finished or undone
     progress = Progress(show_progress or (not quiet and sys.stderr.isatty()))
     from auditor.calendar import Calendar
 
@@ -176,9 +175,8 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
           else contextlib.nullcontext()) as view:
         progress(f"writing {shown_name(out)} ({len(result.findings):,} findings)")
         written = api.write(result, out, split_by_firm=split_by_firm, findings_csv=findings_csv,
-                            findings_parquet=findings_parquet, inputs=inputs, progress=progress)
-        if view is not None:
-            view.outputs = written
+                            findings_parquet=findings_parquet, inputs=inputs, progress=progress,
+                            on_commit=view and view.commit, history=view and view.store)
     f = result.findings
     counts = f["severity"].value_counts()
     summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in SEVERITIES)
@@ -211,12 +209,12 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.argument("files", nargs=-1, required=True, type=click.Path(readable=False))
 @click.option("--kind", type=click.Choice(["court_accounts", "roster", "pacer_accounts", "auto"]), default="auto",
               show_default=True, help="What the files are; auto guesses from the headers.")
 @click.option("--court", help="Court id for court exports that have no court column.")
 @click.option("--firm", help="Firm name for rosters that have no firm column.")
-@click.option("--courts", "courts_files", multiple=True, type=click.Path(dir_okay=False),
+@click.option("--courts", "courts_files", multiple=True, type=click.Path(dir_okay=False, readable=False),
               help="Your own court calendar file (CSV), so that your courts are known. Repeatable.")
 @limit_options
 def validate(files, kind, court, firm, courts_files, limits):
@@ -234,15 +232,15 @@ def validate(files, kind, court, firm, courts_files, limits):
 
 @cli.command(name="rules", cls=InputsCommand)
 @click.argument("rule_id", required=False)
-@click.option("--rules", "rules_files", multiple=True, type=click.Path(dir_okay=False),
+@click.option("--rules", "rules_files", multiple=True, type=click.Path(dir_okay=False, readable=False),
               help="Your own rules file, applied before listing.")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
 @click.option("--cross-check", is_flag=True, help="Run both engines and list any finding only one produced.")
-@click.option("--court-accounts", "court_accounts", multiple=True, type=click.Path())
-@click.option("--roster", multiple=True, type=click.Path())
-@click.option("--pacer-accounts", "pacer_accounts", multiple=True, type=click.Path())
+@click.option("--court-accounts", "court_accounts", multiple=True, type=click.Path(readable=False))
+@click.option("--roster", multiple=True, type=click.Path(readable=False))
+@click.option("--pacer-accounts", "pacer_accounts", multiple=True, type=click.Path(readable=False))
 @click.option("--as-of", callback=_date, help="Audit date for --cross-check.")
-@click.option("--courts", "courts_files", multiple=True, type=click.Path(dir_okay=False),
+@click.option("--courts", "courts_files", multiple=True, type=click.Path(dir_okay=False, readable=False),
               help="Your own court calendar file, for --cross-check.")
 @condition_options
 def rules_cmd(rule_id, rules_files, fmt, cross_check, court_accounts, roster, pacer_accounts, as_of, courts_files,
@@ -280,7 +278,7 @@ def columns_cmd():
 
 @cli.command()
 @click.argument("words", nargs=-1)
-@click.option("--courts", "courts_files", multiple=True, type=click.Path(dir_okay=False),
+@click.option("--courts", "courts_files", multiple=True, type=click.Path(dir_okay=False, readable=False),
               help="Your own court calendar file (CSV), listed with the shipped courts. Repeatable.")
 def courts(words, courts_files):
     """List the court ids the auditor knows, or those whose id or name holds WORDS."""
@@ -325,31 +323,31 @@ def sample(rows, out, seed, fmt, as_of, months):
     click.echo(f"wrote {len(files)} files to {out}: {', '.join(files)}")
 
 
-from auditor.cli_services import history, serve  # noqa: E402  (they use the helpers above)
+from auditor.cli_services import history, recover, serve  # noqa: E402  (they use the helpers above)
 
 cli.add_command(serve)
 cli.add_command(history)
+cli.add_command(recover)
 
 
 def _quiet(_unraisable) -> None:
     pass
 
 
-def _terminate(_signum, _frame):
-    raise KeyboardInterrupt   # SIGTERM: stop as for Ctrl-C, cleaning up what this run had begun
-
-
 def main(argv=None) -> None:
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate)
+    from auditor.publish import interrupted_line, stop_on_signals
+
+    stop_on_signals()   # SIGINT and SIGTERM stop the run, which cleans up what it had begun
     sys.unraisablehook = _quiet   # a half-written sheet's cleanup after a failed write prints nothing
-    try:
-        cli.main(args=argv, prog_name="auditor", standalone_mode=False)
+    try:   # not cli.main: it catches Ctrl-C itself and prints a blank line
+        with cli.make_context("auditor", list(sys.argv[1:] if argv is None else argv)) as ctx:
+            cli.invoke(ctx)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except (click.Abort, KeyboardInterrupt):
-        click.echo("auditor: interrupted", err=True)
-        sys.exit(EXIT_BAD)
+    except (click.Abort, KeyboardInterrupt) as exc:
+        line, code = interrupted_line(exc)
+        click.echo(line, err=True)
+        sys.exit(code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_BAD)

@@ -97,3 +97,18 @@ def history_export(target, out, fmt):
 
     path, n = _read_store(target, export, out, fmt)
     click.echo(f"{n} finding rows over time: {path}")
+
+
+@click.command()
+@click.argument("folders", nargs=-1, type=click.Path(file_okay=False, exists=True))
+def recover(folders):
+    """Finish or clear away an audit stopped (killed, power cut) while writing into these folders
+    (default: the current folder).  Every audit does this by itself first for its own output
+    folders; this command is for when you want the outputs right before the next audit."""
+    from auditor.outputs import recover as recover_folders
+
+    lines = recover_folders(folders or ["."])
+    for line in lines:
+        click.echo(line)
+    if not lines:
+        click.echo("nothing to finish or clear away: no audit was stopped while writing there")

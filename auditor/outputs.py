@@ -6,9 +6,11 @@
   folder, and a folder that cannot be written.
 - ``Staging`` gives each output folder a private folder of its own (``tempfile.mkdtemp``: a new,
   unguessable name that only this user can enter), where every output of the run is written.
-  ``commit`` moves them all into place, each with one atomic rename, only once all were written;
-  SIGINT and SIGTERM wait until the renames are done.  A failed or interrupted run leaves the
-  previous outputs as they were.
+  ``commit`` moves them all into place, each with one atomic rename, only once all were written,
+  as one journalled commit (``auditor.publish``); SIGINT and SIGTERM wait until the renames are
+  done.  A failed or interrupted run leaves the previous outputs as they were; a run killed while
+  its outputs were being moved is finished by the next run writing into the same folder
+  (``recover``), a run killed before that is cleared away.
 - ``atomic_file`` writes one file through a temporary file made with ``tempfile`` (``O_EXCL``,
   never following a planted link) in the target folder, then renamed over the target.
 
@@ -20,17 +22,15 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-import signal
 import stat
 import tempfile
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable
 
+from auditor import publish
 from auditor.errors import UsageError
 
-STAGE_PREFIX = ".auditor-run-"
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
@@ -84,7 +84,7 @@ def check_outputs(outputs: Iterable[tuple[str, object]], inputs: Iterable = ()) 
         ident = _identity(p)
         if ident is not None:
             ids.setdefault(ident, f"the input {p.name}")
-    folders: set[Path] = set()
+    folders: dict[Path, str] = {}
     for label, p in outputs:
         if p is None:
             continue
@@ -112,12 +112,12 @@ def check_outputs(outputs: Iterable[tuple[str, object]], inputs: Iterable = ()) 
             raise OutputError(f"cannot write {where}: the file name is too long")
         if not folder.is_dir():
             raise OutputError(f"cannot write {where}: {folder} is not a folder")
-        folders.add(folder)
-    for folder in folders:
+        folders.setdefault(folder, where)
+    for folder, where in folders.items():
         try:  # a real try, not os.access: read-only disks and network shares answer it wrongly
-            Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=folder)).rmdir()
+            tempfile.TemporaryFile(dir=folder).close()   # O_TMPFILE: nothing to leave behind
         except OSError as exc:
-            raise OutputError(f"cannot write into the folder {folder}: {describe(exc)}") from None
+            raise OutputError(f"cannot write {where} into the folder {folder}: {describe(exc)}") from None
 
 
 @contextmanager
@@ -144,30 +144,33 @@ def atomic_file(path, label: str | None = None):
             os.unlink(tmp)
 
 
-@contextmanager
-def _signals_deferred():
-    """SIGINT and SIGTERM received inside the block take effect when it ends."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    saved = {s: signal.signal(s, lambda n, _f: caught.append(n)) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, handler in saved.items():
-            signal.signal(s, handler)
-        for s in caught:
-            signal.raise_signal(s)
-
-
 class Staging:
-    """Private folders beside the outputs, where a run writes everything before it is moved into place."""
+    """Private folders beside the outputs, where a run writes everything before it is moved into place
+    (layout and commit: ``auditor.publish``)."""
 
     def __init__(self) -> None:
         self._stages: dict[Path, Path] = {}   # final folder -> its private staging folder
         self._given: dict[Path, Path] = {}    # final folder -> the folder as the caller wrote it
+        self._locks: dict[Path, int] = {}     # staging folder -> descriptor holding its lock
         self._labels: dict[Path, str] = {}
+
+    def _stage(self, folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        new = Path(tempfile.mkdtemp(prefix=publish.NEW_PREFIX, dir=folder))
+        fd = publish.take_lock(new, create=True)
+        if fd is None:
+            shutil.rmtree(new, ignore_errors=True)
+            raise OSError(errno.EACCES, "cannot lock a new staging folder")
+        stage = folder / (publish.PREFIX + new.name[len(publish.NEW_PREFIX):])
+        try:
+            (new / publish.OUT).mkdir()
+            os.rename(new, stage)   # seen by other runs only once its lock is held
+        except OSError:
+            os.close(fd)
+            shutil.rmtree(new, ignore_errors=True)
+            raise
+        self._locks[stage] = fd
+        return stage
 
     def path(self, final, label: str | None = None) -> Path:
         """Where to write the output that will be ``final``."""
@@ -176,46 +179,84 @@ class Staging:
         stage = self._stages.get(folder)
         if stage is None:
             try:
-                folder.mkdir(parents=True, exist_ok=True)
-                stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=folder))
+                stage = self._stage(folder)
             except OSError as exc:
                 raise OutputError(f"cannot write {label or final.name}: {describe(exc)}") from None
             self._stages[folder] = stage
             self._given[folder] = final.parent
-        self._labels[stage / final.name] = label or final.name
-        return stage / final.name
-
-    def finals(self) -> list[Path]:
-        """Every staged file and folder, at the path it will have once moved into place."""
-        return [folder / item.name for folder, stage in self._stages.items() for item in sorted(stage.iterdir())]
+            publish.STATE["outputs"] = publish.STATE["outputs"] or "staged"
+        self._labels[stage / publish.OUT / final.name] = label or final.name
+        return stage / publish.OUT / final.name
 
     def final(self, staged: Path) -> Path:
         """The path a staged file will have once moved into place (in the folder as given)."""
         for folder, stage in self._stages.items():
-            if staged.is_relative_to(stage):
-                return self._given[folder] / staged.relative_to(stage)
+            if staged.is_relative_to(stage / publish.OUT):
+                return self._given[folder] / staged.relative_to(stage / publish.OUT)
         raise ValueError(f"{staged} is not staged here")
 
-    def commit(self, last: Path | None = None, then=None) -> None:
-        """Move every staged item into place (``last``, the main report, last of all), then
-        call ``then()``; SIGINT and SIGTERM wait until both are done."""
-        moves = [(stage / f.name, f) for f in self.finals()
-                 for stage in [self._stages[f.parent]]]
-        if last is not None:
-            last = last.parent.resolve() / last.name
-            moves.sort(key=lambda m: m[1] == last)
-        with _signals_deferred():
-            for src, dst in moves:
-                try:
-                    os.replace(src, dst)
-                except OSError as exc:
-                    label = self._labels.get(src, dst.name)
-                    raise OutputError(f"cannot write {label}: {describe(exc)}") from None
-            self.discard()
-            if then is not None:
-                then()
+    def commit(self, last: Path | None = None, then=None, as_of=None, history: str | None = None) -> None:
+        """Move every staged item into place, ``last`` (the main report) last of all.
 
-    def discard(self) -> None:
-        for stage in self._stages.values():
-            shutil.rmtree(stage, ignore_errors=True)
+        The journal is written first (in every staging folder, the report's last: the commit point);
+        then ``then()`` runs (the run history records the run: if it fails nothing is moved), then
+        the moves.  SIGINT and SIGTERM wait until all is done; a SIGKILL from the commit point on is
+        finished by the next run in any of these folders (``auditor.publish.recover``)."""
+        if not self._stages:
+            return
+        primary = self._stages.get(last.parent.resolve()) if last is not None else next(iter(self._stages.values()))
+        last = last.parent.resolve() / last.name if last is not None else None
+        moves = publish.journal_moves(self._stages, self._given, last)
+        journal = {"version": 1, "primary": str(primary), "stages": [str(s) for s in self._stages.values()],
+                   "moves": moves, "names": [Path(m["name"]).name for m in reversed(moves)],
+                   "as_of": str(as_of) if as_of else None, "history": history}
+        with publish.signals_blocked():
+            try:
+                for stage in sorted(self._stages.values(), key=lambda s: s == primary):
+                    publish.write_journal(stage, journal)
+            except OSError as exc:
+                raise OutputError(f"cannot write {self._labels.get(Path(moves[-1]['from']), last)}: "
+                                  f"{describe(exc)}") from None
+            if then is not None:
+                try:
+                    then()
+                except BaseException:
+                    (primary / publish.JOURNAL).unlink()   # not committed after all: nothing was moved
+                    publish.fsync_folder(primary)
+                    raise
+                (primary / publish.RECORDED).touch()
+            try:
+                publish.roll_forward(journal)
+            except BaseException as exc:
+                self._release()   # committed: the next run in this folder (or auditor recover) finishes it
+                if not isinstance(exc, OSError):
+                    raise
+                failed = next((m for m in moves if os.path.lexists(m["from"])), moves[-1])
+                raise OutputError(f"cannot put {Path(failed['name']).name} in place: {describe(exc)}; the next "
+                                  f"run writing into {Path(failed['name']).parent} finishes this one "
+                                  "(or run: auditor recover)") from None
+            publish.STATE["outputs"] = "published"
+            self.discard(primary)
+
+    def _release(self) -> None:
+        for fd in self._locks.values():
+            os.close(fd)
+        self._locks.clear()
         self._stages.clear()
+
+    def discard(self, primary: Path | None = None) -> None:
+        """Delete the staging folders (the report's last) and let their locks go."""
+        publish.remove_stages(list(self._stages.values()), primary)
+        self._release()
+
+
+def recover(folders: Iterable) -> list[str]:
+    """Finish or undo earlier runs killed while writing into ``folders``; one line for each."""
+    lines = []
+    for folder in dict.fromkeys(Path(f).resolve() for f in folders):
+        try:
+            lines += publish.recover(folder).lines(folder)
+        except OSError as exc:
+            raise OutputError(f"cannot finish an earlier run stopped while writing into {folder}: "
+                              f"{describe(exc)}") from None
+    return lines

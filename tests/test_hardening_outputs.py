@@ -253,8 +253,8 @@ def test_a_killed_run_leaves_the_previous_outputs_or_all_new_ones(kill_setup, tm
     assert after in (old, new), (proc.returncode, err, after)
     if sig != signal.SIGKILL:
         assert no_staging_left(folder)
-        if after == old:
-            assert proc.returncode == 2 and "interrupted" in err
+        if proc.returncode or after == old:   # stopped (a signal near the end may come after the run ended)
+            assert proc.returncode == 128 + sig and err.count("\n") == 1 and "stopped by" in err, err
 
 
 def test_a_findings_file_named_like_a_firm_workbook_is_refused(tmp_path):

@@ -1,8 +1,13 @@
-"""Recording a run: one transaction, committed only once the run's report is written.
+"""Recording a run: one transaction, committed at the commit point of the run's outputs.
 
 >>> with recording(result, "auditor-history.sqlite", previous="2026-10.xlsx") as view:
-...     api.write(result, "2026-11.xlsx")          # the report shows view.changes and view.trend
->>> # leaving the block commits; an error (or a killed process) inside it records nothing
+...     api.write(result, "2026-11.xlsx", on_commit=view.commit)   # the report shows view.changes
+>>> # an error (or a killed process) before the commit point records nothing
+
+``api.write`` calls ``view.commit`` once every output is written and its journal is on disk, before
+any output is moved into place: a run is never recorded without its outputs being published (a run
+killed after the journal is finished by the next run in that folder), and if the commit fails
+nothing is moved.  Leaving the block commits too, if ``view.commit`` was not called.
 
 :func:`recording` locks the store (other audits of the same store wait), compares the run with the
 scope's previous run, rewrites ``result.findings`` with the dates and statuses from the history, sets
@@ -15,7 +20,7 @@ import contextlib
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -46,8 +51,8 @@ class HistoryView:
     trend_counts: pd.DataFrame      # run_id, firm_key, severity, open_findings
     import_problems: pd.DataFrame = field(default_factory=pd.DataFrame)   # previous.PROBLEM_COLUMNS
     carried: int = 0                # statuses taken from --previous
-    outputs: list = field(default_factory=list)
     trend_firms: pd.DataFrame = field(default_factory=pd.DataFrame)  # history.firms.FIRM_COLUMNS
+    commit: Callable[[], None] = lambda: None   # commits the run's transaction (once)
 
 
 def run_scope(result: AuditResult) -> tuple[str, str]:
@@ -301,8 +306,8 @@ def recording(result: AuditResult, history, *, previous=None, backfill: bool = F
     """Record ``result`` in the store at ``history`` (path or URL); commit when the block ends cleanly.
 
     ``previous``: last month's report, whose status / notes / accepted_until are carried forward.
-    ``backfill``: allow a run dated before the scope's latest run.  Yields the :class:`HistoryView`;
-    put the paths of the files written into ``view.outputs``: they are removed if the commit fails.
+    ``backfill``: allow a run dated before the scope's latest run.  Yields the :class:`HistoryView`,
+    whose ``commit()`` records the run (called at the commit point of the outputs; else on leaving).
     """
     from auditor.history.previous import PROBLEM_COLUMNS, read_previous
 
@@ -345,20 +350,20 @@ def recording(result: AuditResult, history, *, previous=None, backfill: bool = F
         result.previous = None if first else outcome.counts
         carried = 0 if edits is None else int((edits["finding_id"].isin(outcome.findings["finding_id"])
                                                 & ~edits["finding_id"].isin(problems["finding_id"])).sum())
+        def commit() -> None:
+            if tx.is_active:
+                with translated(store.label):
+                    tx.commit()
+
         view = HistoryView(run_id, scope, label, store.label, first, outcome.changes, runs, counts, problems, carried,
-                           trend_firms=firms)
+                           trend_firms=firms, commit=commit)
         result.history = view
         yield view
-        with translated(store.label):
-            tx.commit()
+        commit()
     except BaseException:
         if conn is not None:
             with contextlib.suppress(Exception):
                 conn.rollback()
-        view = getattr(result, "history", None)
-        for p in getattr(view, "outputs", []) or []:
-            with contextlib.suppress(OSError):
-                Path(p).unlink()
         raise
     finally:
         if conn is not None:

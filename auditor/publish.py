@@ -1,0 +1,236 @@
+"""Putting a run's outputs in place as one commit, and finishing or undoing a run that was killed.
+
+Each output folder of a run gets a private staging folder ``.auditor-run-*`` (see
+``auditor.outputs.Staging``), laid out as::
+
+    lock          held (flock, exclusive) by the run for its whole life: the kernel lets it go when
+                  the run ends in any way, even killed, so a lock that can be taken means the run is over
+    out/          the outputs, named as they will be in the folder
+    replaced/     what an output replaces that must be set aside first (a previous firm folder)
+    journal.json  every move of the run (staged path, final path, what it replaces), written once all
+                  outputs are written, just before the first of them is moved into place
+
+A run with outputs in several folders writes the journal in each of their staging folders, the one
+of the report's folder last: that last journal, once on disk, is the commit point.  Renames of several
+files cannot be atomic together, so a run killed after it rolls forward (the next run in any of these
+folders, or ``auditor recover``, makes the remaining moves), and a run killed before it is undone (its
+staging folders are deleted; the outputs in place were never touched).  SIGINT and SIGTERM are blocked
+from the commit point until every move is done, so only SIGKILL (or a power cut) can land there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import signal
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PREFIX = ".auditor-run-"
+NEW_PREFIX = ".auditor-new-"   # a staging folder being set up (renamed to PREFIX once its lock is held)
+LOCK, OUT, REPLACED, JOURNAL, RECORDED = "lock", "out", "replaced", "journal.json", "recorded"
+
+
+def fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def take_lock(stage: Path, *, create: bool = False) -> int | None:
+    """An open descriptor holding the stage's lock, or None when a live run holds it (or it has no lock)."""
+    flags = os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC | (os.O_CREAT | os.O_EXCL if create else 0)
+    try:
+        fd = os.open(stage / LOCK, flags, 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def write_journal(stage: Path, journal: dict) -> None:
+    """Write ``stage/journal.json`` durably: a temporary name, fsync, rename, fsync of the folder."""
+    tmp = stage / (JOURNAL + ".tmp")
+    with open(tmp, "x", encoding="utf-8") as fh:
+        json.dump(journal, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, stage / JOURNAL)
+    fsync_folder(stage)
+
+
+def read_journal(stage: Path) -> dict | None:
+    try:
+        with open(stage / JOURNAL, encoding="utf-8") as fh:
+            journal = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    return journal if isinstance(journal, dict) and isinstance(journal.get("moves"), list) else None
+
+
+def roll_forward(journal: dict) -> None:
+    """Make every move of the journal not yet made (each is made at most once: a moved file has left
+    its staging folder); a folder an output replaces is first set aside in the staging folder."""
+    for move in journal["moves"]:
+        src, dst = Path(move["from"]), Path(move["to"])
+        if not os.path.lexists(src):
+            continue
+        if move.get("replaces") == "folder" and os.path.isdir(dst) and not os.path.islink(dst):
+            aside = Path(move["stage"]) / REPLACED / dst.name
+            shutil.rmtree(aside, ignore_errors=True)
+            aside.parent.mkdir(exist_ok=True)
+            os.rename(dst, aside)
+        os.replace(src, dst)
+    for folder in {Path(m["to"]).parent for m in journal["moves"]}:
+        with contextlib.suppress(OSError):
+            fsync_folder(folder)
+
+
+def remove_stages(stages: list[Path], primary: Path | None) -> None:
+    """Delete staging folders, the report's (``primary``, which holds the commit) last."""
+    for stage in sorted(stages, key=lambda s: s == primary):
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def signals_blocked():
+    """SIGINT and SIGTERM received inside the block take effect after it (main thread only).
+
+    Both blocked in this thread (pthread_sigmask) and their handlers set to only note them: a
+    signal the kernel hands to another thread (a reader's pool) still runs its Python handler here."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    sigs = (signal.SIGINT, signal.SIGTERM)
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
+    saved = {s: signal.signal(s, lambda n, _f: caught.append(n)) for s in sigs}
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)   # pending ones are noted now
+        for s, handler in saved.items():
+            signal.signal(s, handler)
+        for s in dict.fromkeys(caught):
+            signal.raise_signal(s)
+
+
+@dataclass
+class Recovered:
+    """What ``recover`` did in one folder: runs finished (their outputs) and runs undone."""
+
+    finished: list[dict] = field(default_factory=list)
+    undone: int = 0
+
+    def lines(self, folder: Path) -> list[str]:
+        out = []
+        for journal in self.finished:
+            names = ", ".join(journal.get("names") or [])
+            line = (f"an earlier run (as of {journal.get('as_of') or 'an unknown date'}) was stopped while putting "
+                    f"its outputs in place; finished it: {names} are now all from that run")
+            if journal.get("history") and not journal.get("recorded"):
+                line += " (check that 'auditor history' lists it: it was stopped while recording it)"
+            out.append(line)
+        if self.undone:
+            out.append(f"removed what {self.undone} earlier stopped run(s) had left unfinished in {folder}; "
+                       "the outputs there were not changed by them")
+        return out
+
+
+def recover(folder: Path) -> Recovered:
+    """Finish (journal committed) or undo (not committed) every run in ``folder`` whose owner is gone."""
+    done = Recovered()
+    try:
+        entries = sorted(p for p in folder.iterdir() if p.name.startswith((PREFIX, NEW_PREFIX)))
+    except OSError:
+        return done
+    for stage in entries:
+        if not stage.is_dir() or stage.is_symlink():
+            continue
+        fd = take_lock(stage)
+        if fd is None:
+            if stage.name.startswith(PREFIX) and not os.path.lexists(stage / LOCK) and stage.exists():
+                shutil.rmtree(stage, ignore_errors=True)   # left by an older version, which had no lock
+                done.undone += 1
+            continue
+        try:
+            journal = read_journal(stage)
+            primary = Path(journal["primary"]) if journal and journal.get("primary") else None
+            held = []
+            if primary is not None and primary != stage:
+                pfd = take_lock(primary)
+                if pfd is None and primary.exists():
+                    continue       # another run is recovering it right now
+                held.append(pfd)
+            try:
+                committed = read_journal(primary) if primary is not None else None
+                if committed is not None:
+                    for other in committed.get("stages", []):
+                        if Path(other) not in (stage, primary) and Path(other).exists():
+                            held.append(take_lock(Path(other)))
+                    roll_forward(committed)
+                    committed["recorded"] = os.path.lexists(primary / RECORDED)
+                    remove_stages([Path(s) for s in committed.get("stages", [])], primary)
+                    done.finished.append(committed)
+                else:
+                    shutil.rmtree(stage, ignore_errors=True)
+                    done.undone += 1
+            finally:
+                for h in held:
+                    if h is not None:
+                        os.close(h)
+        finally:
+            os.close(fd)
+    return done
+
+
+def journal_moves(stages: dict[Path, Path], given: dict[Path, Path], last: Path | None) -> list[dict]:
+    """One move per staged item (``stages``: final folder -> staging folder), the main report last."""
+    moves = []
+    for folder, stage in stages.items():
+        for item in sorted((stage / OUT).iterdir()):
+            dst = folder / item.name
+            kind = ("folder" if os.path.isdir(dst) and not os.path.islink(dst) else
+                    "file" if os.path.lexists(dst) else None)
+            moves.append({"from": str(item), "to": str(dst), "replaces": kind, "stage": str(stage),
+                          "name": str(given[folder] / item.name)})
+    moves.sort(key=lambda m: last is not None and Path(m["to"]) == last)
+    return moves
+
+
+# --- stopping on SIGINT / SIGTERM ----------------------------------------------------------------
+
+STATE = {"outputs": None}   # None: this process staged no output; "staged"; "published"
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT (Ctrl-C) or SIGTERM: the run stops, cleaning up what it had begun; args[0] is the signal."""
+
+
+def _interrupt(signum, _frame):
+    raise Interrupted(signum)
+
+
+def stop_on_signals() -> None:
+    """Make SIGINT and SIGTERM raise :class:`Interrupted` (in the main thread only)."""
+    if threading.current_thread() is threading.main_thread():
+        for s in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(s, _interrupt)
+
+
+def interrupted_line(exc: BaseException) -> tuple[str, int]:
+    """The one line a stopped run prints, and its exit code (128 + the signal: 130 SIGINT, 143 SIGTERM)."""
+    signum = exc.args[0] if isinstance(exc, Interrupted) and exc.args else signal.SIGINT
+    words = {None: "", "staged": "; the outputs were left as they were before this run",
+             "published": "; every output of this run had been written"}[STATE["outputs"]]
+    return f"auditor: stopped by {signal.Signals(signum).name}{words}", 128 + int(signum)
