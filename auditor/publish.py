@@ -26,6 +26,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,13 +70,33 @@ def write_journal(stage: Path, journal: dict) -> None:
     fsync_folder(stage)
 
 
+def ours(stage: Path) -> bool:
+    """A staging folder this user's runs made: a real folder, owned by this user, private to it
+    (one planted by someone else sharing the output folder is never acted on)."""
+    try:
+        st = os.lstat(stage)
+    except OSError:
+        return False
+    return (stage.name.startswith(PREFIX) and stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid()
+            and not st.st_mode & 0o077)
+
+
 def read_journal(stage: Path) -> dict | None:
+    """The journal of ``stage``, if it has one that moves only staged items of its own staging
+    folders into the folders holding them."""
     try:
         with open(stage / JOURNAL, encoding="utf-8") as fh:
             journal = json.load(fh)
-    except (OSError, ValueError):
+        stages = {Path(s) for s in journal["stages"]}
+        if Path(journal["primary"]) not in stages or stage not in stages:
+            return None
+        for m in journal["moves"]:
+            src, dst, home = Path(m["from"]), Path(m["to"]), Path(m["stage"])
+            if home not in stages or src.parent != home / OUT or dst != home.parent / src.name:
+                return None
+    except (OSError, ValueError, KeyError, TypeError):
         return None
-    return journal if isinstance(journal, dict) and isinstance(journal.get("moves"), list) else None
+    return journal
 
 
 def roll_forward(journal: dict) -> None:
@@ -155,11 +176,13 @@ def recover(folder: Path) -> Recovered:
     except OSError:
         return done
     for stage in entries:
-        if not stage.is_dir() or stage.is_symlink():
+        if stage.name.startswith(NEW_PREFIX):   # killed while setting up its staging folder
+            stage = stage.with_name(PREFIX + stage.name[len(NEW_PREFIX):]) if _claim(stage) else stage
+        if not ours(stage):
             continue
         fd = take_lock(stage)
         if fd is None:
-            if stage.name.startswith(PREFIX) and not os.path.lexists(stage / LOCK) and stage.exists():
+            if not os.path.lexists(stage / LOCK) and stage.exists():
                 shutil.rmtree(stage, ignore_errors=True)   # left by an older version, which had no lock
                 done.undone += 1
             continue
@@ -173,14 +196,14 @@ def recover(folder: Path) -> Recovered:
                     continue       # another run is recovering it right now
                 held.append(pfd)
             try:
-                committed = read_journal(primary) if primary is not None else None
+                committed = read_journal(primary) if primary is not None and ours(primary) else None
                 if committed is not None:
-                    for other in committed.get("stages", []):
-                        if Path(other) not in (stage, primary) and Path(other).exists():
+                    for other in committed["stages"]:
+                        if Path(other) not in (stage, primary) and ours(Path(other)):
                             held.append(take_lock(Path(other)))
                     roll_forward(committed)
                     committed["recorded"] = os.path.lexists(primary / RECORDED)
-                    remove_stages([Path(s) for s in committed.get("stages", [])], primary)
+                    remove_stages([Path(s) for s in committed["stages"] if ours(Path(s))], primary)
                     done.finished.append(committed)
                 else:
                     shutil.rmtree(stage, ignore_errors=True)
@@ -192,6 +215,20 @@ def recover(folder: Path) -> Recovered:
         finally:
             os.close(fd)
     return done
+
+
+def _claim(new: Path) -> bool:
+    """Rename a half set-up staging folder whose run is gone to an ordinary one (then cleared)."""
+    fd = take_lock(new)
+    if fd is None:
+        return False
+    try:
+        os.rename(new, new.with_name(PREFIX + new.name[len(NEW_PREFIX):]))
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def journal_moves(stages: dict[Path, Path], given: dict[Path, Path], last: Path | None) -> list[dict]:
