@@ -190,7 +190,9 @@ def test_a_run_killed_while_writing_leaves_a_staging_folder_the_next_run_clears(
                  "--no-history"])
     assert other.returncode == 0, other.stderr
     assert ("finished it" if committed else "left unfinished") in other.stderr or not left, other.stderr
-    assert {k: v for k, v in state(base).items() if "other" not in k} == (new if committed else old)
+    after = {k: v for k, v in state(base).items() if "other" not in k}
+    # without a journal: killed before the commit point, or while removing its staging folders after it
+    assert after == new if committed else after in (old, new)
     assert clean(base)
 
 

@@ -50,6 +50,8 @@ def read_previous(path) -> tuple[pd.DataFrame, pd.DataFrame]:
         sheets = list(wb.sheet_names)
         wb.close()
     except BaseException as exc:  # noqa: BLE001 - the reader raises several types (and Rust panics)
+        if isinstance(exc, KeyboardInterrupt):
+            raise   # Ctrl-C or SIGTERM stops the run, it does not make the file unreadable
         raise InputError(name, f"--previous cannot be read as a workbook ({' '.join(str(exc).split())[:200]})") from None
     frames, problems = [], []
     for sheet in sheets:
