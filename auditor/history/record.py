@@ -350,6 +350,7 @@ def recording(result: AuditResult, history, *, previous=None, backfill: bool = F
         result.previous = None if first else outcome.counts
         carried = 0 if edits is None else int((edits["finding_id"].isin(outcome.findings["finding_id"])
                                                 & ~edits["finding_id"].isin(problems["finding_id"])).sum())
+
         def commit() -> None:
             if tx.is_active:
                 with translated(store.label):
