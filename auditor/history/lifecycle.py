@@ -128,7 +128,8 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
         "notes": f["notes"], "accepted_until": until, "open": True, "resolved_on": pd.NaT,
         "last_change": change,
     })
-    gone = p[~p.index.isin(ids)].reset_index()
+    gone = p[~p.index.isin(ids)].reset_index().reindex(columns=STATE_COLUMNS)
+    gone["last_change"] = gone["last_change"].astype(object)
     now_resolved = gone["open"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     gone.loc[now_resolved, "status"] = "Resolved"
     gone.loc[now_resolved, "resolved_on"] = today
@@ -139,7 +140,7 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
         if "notes" in e:
             has = e.index.isin(edits["finding_id"])
             gone.loc[has, "notes"] = e.loc[has, "notes"].to_numpy()
-    state = pd.concat([current, gone.reindex(columns=STATE_COLUMNS)], ignore_index=True)
+    state = pd.concat([current, gone], ignore_index=True)
 
     changes = current.assign(change=change, days_open=_days(current["first_seen"], today), overdue=overdue,
                              note=note)

@@ -24,11 +24,11 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 
 from auditor import __version__
 from auditor.columns import ROSTER
-from auditor.history import lifecycle, schema as S
+from auditor.history import lifecycle, schema as S, state
 from auditor.history.firms import firm_figures, save_firm_figures
 from auditor.history.store import HistoryError, Store, open_store, translated
 from auditor.model import AuditResult
@@ -81,93 +81,6 @@ def rules_version(result: AuditResult) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _columns(frame: pd.DataFrame, dates=()) -> list[list]:
-    """Each column as a list of plain Python values, None where missing; dates as ISO text."""
-    out = []
-    for c in frame.columns:
-        s = frame[c]
-        if c in dates:
-            d = pd.to_datetime(s)
-            out.append(d.dt.strftime("%Y-%m-%d").astype(object).where(d.notna(), None).tolist())
-        elif pd.api.types.is_bool_dtype(s):
-            out.append([bool(v) for v in s.to_numpy(dtype=bool)])
-        elif pd.api.types.is_integer_dtype(s):
-            out.append(s.astype(object).tolist())
-        else:
-            out.append(s.astype(object).where(s.notna(), None).tolist())
-    return out
-
-
-def bulk_insert(conn, table, frame: pd.DataFrame, dates=()) -> None:
-    """Many rows at once through the driver's executemany (SQLAlchemy's per-row work skipped: the values
-    are plain text, numbers, booleans and ISO dates, which SQLite stores as SQLAlchemy would and
-    PostgreSQL casts to the columns' types)."""
-    if not len(frame):
-        return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    cols = list(frame.columns)
-    quote = conn.dialect.identifier_preparer.quote
-    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in cols)}) "
-           f"VALUES ({', '.join([mark] * len(cols))})")
-    conn.exec_driver_sql(sql, list(zip(*_columns(frame, dates))))
-
-
-def _fetch(conn, sql: str, params) -> np.ndarray:
-    """All rows of a query as a 2-D object array, straight from the driver's cursor (no Row objects)."""
-    cursor = conn.exec_driver_sql(sql, params).cursor
-    rows = cursor.fetchall()
-    out = np.empty((len(rows), len(cursor.description)), dtype=object)
-    if rows:
-        out[:] = rows
-    return out
-
-
-_STATE_DATES = ("first_seen", "last_seen", "due_date", "accepted_until", "resolved_on")
-
-
-def load_state(conn, scope: str) -> pd.DataFrame:
-    """The scope's state (lifecycle.STATE_COLUMNS).  A finding still open was last seen by the scope's
-    latest run: its stored last_seen is not rewritten every month, so it is set here."""
-    quote = conn.dialect.identifier_preparer.quote
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    names = lifecycle.STATE_COLUMNS
-    rows = _fetch(conn, f"SELECT {', '.join(quote(c) for c in names)} FROM finding_state WHERE scope = {mark}",
-                  (scope,))
-    if not len(rows):
-        return lifecycle.empty_state()
-    frame = pd.DataFrame({c: pd.Series(rows[:, i], dtype=object) for i, c in enumerate(names)})
-    for c in _STATE_DATES:
-        frame[c] = pd.to_datetime(frame[c])
-    frame["open"] = frame["open"].astype(bool)
-    latest = _latest(conn, scope)
-    if latest is not None:
-        frame.loc[frame["open"], "last_seen"] = pd.Timestamp(latest)
-    return frame
-
-
-def state_before(conn, scope: str, as_of: dt.date) -> pd.DataFrame:
-    """The scope's state as it was before ``as_of``, rebuilt from earlier runs (for --backfill)."""
-    r, f = S.runs, S.run_findings
-    earlier = select(r.c.id, r.c.as_of).where(r.c.scope == scope, r.c.as_of < as_of)
-    runs = conn.execute(earlier.order_by(r.c.as_of, r.c.id)).all()
-    if not runs:
-        return lifecycle.empty_state()
-    seen = pd.DataFrame(conn.execute(
-        select(f.c.finding_id, func.min(r.c.as_of), func.max(r.c.as_of)).join(r, r.c.id == f.c.run_id)
-        .where(r.c.scope == scope, r.c.as_of < as_of).group_by(f.c.finding_id)).all(),
-        columns=["finding_id", "first_seen", "last_seen"])
-    last = pd.DataFrame(conn.execute(select(f.c.finding_id, f.c.status, f.c.due_date)
-                                     .where(f.c.run_id == runs[-1][0])).all(),
-                        columns=["finding_id", "status", "due_date"])
-    now = load_state(conn, scope).drop(columns=["first_seen", "last_seen", "status", "due_date", "open"])
-    state = seen.merge(last, on="finding_id", how="left").merge(now, on="finding_id", how="left")
-    state["open"] = state["finding_id"].isin(last["finding_id"])
-    state["status"] = state["status"].fillna("Resolved")
-    for c in ("first_seen", "last_seen", "due_date"):
-        state[c] = pd.to_datetime(state[c])
-    return state.reindex(columns=lifecycle.STATE_COLUMNS)
-
-
 def _trend(conn, scope: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     r, c = S.runs, S.run_counts
     last = (select(r.c.id, r.c.as_of, r.c.active_filers, r.c.ready_filers).where(r.c.scope == scope)
@@ -176,7 +89,7 @@ def _trend(conn, scope: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     runs = runs.iloc[::-1].reset_index(drop=True)
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     ids = [int(i) for i in runs["run_id"]] or [-1]
-    rows = _fetch(conn, "SELECT run_id, firm_key, severity, SUM(open_findings) FROM run_counts "
+    rows = state.fetch(conn, "SELECT run_id, firm_key, severity, SUM(open_findings) FROM run_counts "
                         f"WHERE run_id IN ({', '.join([mark] * len(ids))}) GROUP BY run_id, firm_key, severity", tuple(ids))
     counts = pd.DataFrame(rows, columns=["run_id", "firm_key", "severity", "open_findings"])
     counts["run_id"] = counts["run_id"].astype("int64")
@@ -188,11 +101,6 @@ def trend(store: Store, scope: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The last 12 runs of a scope and their open findings by firm and severity (from the stored counts)."""
     with translated(store.label), store.engine.connect() as conn:
         return _trend(conn, scope)
-
-
-def _latest(conn, scope: str):
-    r = S.runs
-    return conn.execute(select(func.max(r.c.as_of)).where(r.c.scope == scope)).scalar()
 
 
 def _save(conn, result: AuditResult, scope: str, label: str, outcome: lifecycle.Outcome, backfill: bool) -> int:
@@ -219,86 +127,16 @@ _COUNTS_SQL = (
     "SELECT run_id, rule_id, severity, firm_key, COUNT(*), "
     "SUM(CASE WHEN status IN ('Resolved', 'Accepted') THEN 0 ELSE 1 END) "
     "FROM run_findings WHERE run_id = {m} GROUP BY run_id, rule_id, severity, firm_key")
-_FROM_STATE_SQL = (
-    "INSERT INTO run_findings (run_id, finding_id, rule_id, severity, firm_key, change, status, due_date) "
-    "SELECT {m}, finding_id, rule_id, severity, firm_key, last_change, status, due_date FROM finding_state "
-    "WHERE scope = {m} AND {open}")
 
 
-def _save_findings(conn, run_id: int, scope: str, outcome: lifecycle.Outcome, from_state: bool) -> None:
-    """The run's findings and its counts by rule, severity and firm.  After a state update they are
-    copied inside the database from the state's open rows (no second trip through Python)."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    if from_state:
-        opened = '"open" = 1' if conn.dialect.name == "sqlite" else '"open"'
-        conn.exec_driver_sql(_FROM_STATE_SQL.format(m=mark, open=opened), (run_id, scope))
-    else:
-        state = outcome.state.set_index(pd.Index(outcome.state["finding_id"].to_numpy(dtype=object), dtype=object))
-        current = state.reindex(pd.Index(outcome.findings["finding_id"].to_numpy(dtype=object), dtype=object))
-        rows = pd.DataFrame({"run_id": run_id, "finding_id": current.index, "rule_id": current["rule_id"],
-                             "severity": current["severity"], "firm_key": current["firm_key"],
-                             "change": current["last_change"], "status": current["status"],
-                             "due_date": current["due_date"]})
-        bulk_insert(conn, S.run_findings, rows, ("due_date",))
-    conn.exec_driver_sql(_COUNTS_SQL.format(m=mark), (run_id,))
-
-
-def _row_hashes(frame: pd.DataFrame) -> np.ndarray:
-    """One 64-bit hash per row over the columns' values (dates as days, missing as ''): column-wise."""
-    out = np.zeros(len(frame), dtype=np.uint64)
-    for c in frame.columns:
-        s = frame[c]
-        if c in _STATE_DATES:
-            d = pd.to_datetime(s)
-            v = d.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
-            v = np.where(d.isna().to_numpy(), np.int64(-1), v)
-        elif c == "open":
-            v = pd.to_numeric(s.astype(object).map({True: 1, False: 0}), errors="coerce").fillna(-1).to_numpy(np.int64)
-        else:
-            v = s.to_numpy(dtype=object)
-            v = np.where(pd.isna(v), "", v).astype(object) if len(v) else v
-        with np.errstate(over="ignore"):
-            out = out * np.uint64(1_000_003) ^ pd.util.hash_array(v, categorize=False)
-    return out
-
-
-def _save_state(conn, scope: str, prior: pd.DataFrame, state: pd.DataFrame) -> None:
-    """Write the rows of the state that changed (a month's persisting findings mostly do not)."""
-    p = prior.drop_duplicates("finding_id").set_index("finding_id")
-    p.index = pd.Index(p.index.to_numpy(dtype=object), dtype=object)
-    s = state.set_index(pd.Index(state["finding_id"].to_numpy(dtype=object), dtype=object))
-    old = p.reindex(s.index)
-    known = s.index.isin(p.index)
-    compared = [c for c in lifecycle.STATE_COLUMNS if c not in ("finding_id", "last_seen")]
-    changed = ~known | (_row_hashes(s[compared]) != _row_hashes(old[compared]))
-    stale = s.index[changed & known]
-    if len(stale):
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        conn.exec_driver_sql(f"DELETE FROM finding_state WHERE scope = {mark} AND finding_id = {mark}",
-                             [(scope, fid) for fid in stale])
-    bulk_insert(conn, S.finding_state, state[changed].assign(scope=scope), _STATE_DATES)
-
-
-def _backfill_state(conn, scope: str, outcome: lifecycle.Outcome, as_of: dt.date) -> None:
-    """A run dated before the latest: findings it shows earlier get that first sight (and due date)."""
-    now = load_state(conn, scope).set_index("finding_id")
-    f = outcome.findings.set_index("finding_id")
-    days = (pd.to_datetime(f["due_date"]) - pd.to_datetime(f["first_seen"]))
-    known = f.index.isin(now.index)
-    later = known & (now.reindex(f.index)["first_seen"] > pd.Timestamp(as_of)).to_numpy()
-    moved = pd.DataFrame({"fid": f.index[later], "first": pd.Timestamp(as_of),
-                          "due": pd.Timestamp(as_of) + days[later]})
-    if len(moved):
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        first, due, fid = _columns(moved[["first", "due", "fid"]], ("first", "due"))
-        conn.exec_driver_sql(f"UPDATE finding_state SET first_seen = {mark}, due_date = {mark} "
-                             f"WHERE scope = {mark} AND finding_id = {mark}",
-                             [(a, b, scope, c) for a, b, c in zip(first, due, fid)])
-    unseen = outcome.state[outcome.state["finding_id"].isin(f.index[~known])].assign(
-        open=False, status="Resolved", resolved_on=pd.NaT)
-    if len(unseen):
-        bulk_insert(conn, S.finding_state, unseen.assign(scope=scope),
-                    ("first_seen", "last_seen", "due_date", "accepted_until", "resolved_on"))
+def _save_findings(conn, run_id: int, outcome: lifecycle.Outcome) -> None:
+    """The run's findings (the open rows of the state after it) and its counts by rule, severity and firm."""
+    s = outcome.state[outcome.state["open"].to_numpy(dtype=bool)]
+    rows = pd.DataFrame({"run_id": run_id, "finding_id": s["finding_id"], "rule_id": s["rule_id"],
+                         "severity": s["severity"], "firm_key": s["firm_key"], "change": s["last_change"],
+                         "status": s["status"], "due_date": s["due_date"]})
+    state.bulk_insert(conn, S.run_findings, rows.sort_values("finding_id"), ("due_date",))
+    conn.exec_driver_sql(_COUNTS_SQL.format(m=state.mark(conn)), (run_id,))
 
 
 @contextlib.contextmanager
@@ -320,13 +158,18 @@ def recording(result: AuditResult, history, *, previous=None, backfill: bool = F
             conn = store.engine.connect()
             tx = conn.begin()
             store.lock(conn)
-            latest = _latest(conn, scope)
+            latest = state.latest(conn, scope)
             back = latest is not None and result.as_of < latest
             if back and not backfill:
                 raise HistoryError(
                     f"this audit is dated {result.as_of}, before the latest recorded run of {label} "
                     f"({latest}); give --backfill to record an earlier month, or --no-history")
-            prior = state_before(conn, scope, result.as_of) if back else load_state(conn, scope)
+            if back:
+                prior = state.before(conn, scope, result.as_of)
+                seen = len(prior)
+            else:
+                prior, stored = state.prior_for(conn, scope, result.findings["finding_id"], edits)
+                seen = len(stored)
             outcome = lifecycle.apply(result.findings, prior, edits, result.as_of)
             if edits is not None:
                 known = set(outcome.state["finding_id"])
@@ -338,15 +181,15 @@ def recording(result: AuditResult, history, *, previous=None, backfill: bool = F
                                  ignore_index=True).reindex(columns=PROBLEM_COLUMNS)
             run_id = _save(conn, result, scope, label, outcome, back)
             if back:
-                _backfill_state(conn, scope, outcome, result.as_of)
+                state.backfill(conn, scope, outcome, result.as_of)
             else:
-                _save_state(conn, scope, prior, outcome.state)
-            _save_findings(conn, run_id, scope, outcome, from_state=not back)
+                state.save(conn, scope, outcome.state, stored)
+            _save_findings(conn, run_id, outcome)
             save_firm_figures(conn, run_id, result.readiness)
             runs, counts = _trend(conn, scope)
             firms = firm_figures(conn, runs["run_id"])
         result.findings = outcome.findings
-        first = len(prior) == 0
+        first = seen == 0
         result.previous = None if first else outcome.counts
         carried = 0 if edits is None else int((edits["finding_id"].isin(outcome.findings["finding_id"])
                                                 & ~edits["finding_id"].isin(problems["finding_id"])).sum())

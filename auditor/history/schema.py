@@ -5,7 +5,8 @@
 ``run_findings``   every finding of a run: its id, what changed since the previous run of the scope, status
 ``run_counts``     per run, findings and open findings by rule, severity and firm (trends read only these)
 ``run_firms``      per run, each firm's active e-filers and how many are ready (a firm's own readiness share)
-``finding_state``  per scope and finding: first/last seen, the fixed due date, the carried status and notes
+``finding_state``  per scope and finding: first/last seen, the fixed due date, the carried status and notes,
+                   and a digest of the row (what changed is written, not the whole state)
 
 The migrations under ``migrations/versions`` create and change these tables; this module is what the code
 reads and writes, and a test checks that the two agree.
@@ -14,10 +15,11 @@ reads and writes, and a test checks that the two agree.
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+    BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
 )
 
 metadata = MetaData()
+REVISION = "0004"   # the migration that makes these tables (a test checks it is the newest)
 
 runs = Table(
     "runs", metadata,
@@ -105,5 +107,6 @@ finding_state = Table(
     Column("accepted_until", Date),
     Column("open", Boolean, nullable=False),        # found by the scope's latest run
     Column("resolved_on", Date),
-    Column("last_change", String(20), nullable=False),  # new | persisting | reopened | resolved, by that run
+    # over the row's values but the id and last_seen: a run rewrites only the rows whose digest changed
+    Column("digest", BigInteger),
 )

@@ -26,6 +26,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, Operati
 from sqlalchemy.pool import NullPool
 
 from auditor.errors import AuditorError
+from auditor.history import schema as S
 
 DEFAULT_NAME = "auditor-history.sqlite"
 BUSY_TIMEOUT_S = 600          # how long an audit waits for another one recording into the same store
@@ -102,6 +103,11 @@ def _sqlite_engine(url, write: bool) -> Engine:
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
         cur.execute("PRAGMA foreign_keys = ON")
+        with contextlib.suppress(sqlite3.DatabaseError):  # a damaged file is reported by what reads it next
+            if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+                # in WAL mode a commit survives a crash of the process; power lost just after it may
+                # undo that last run, never damage the file (SQLite's "synchronous" documentation)
+                cur.execute("PRAGMA synchronous = NORMAL")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -170,32 +176,31 @@ def head_revision() -> str:
 
 
 def _revision(conn: Connection, label: str) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
     tables = set(inspect(conn).get_table_names())
     if not tables:
         return None
     if "alembic_version" not in tables or not tables <= _OUR_TABLES:
         raise HistoryError(f"history {label} holds other data (it is not an auditor history); "
                            "give another --history or --no-history")
-    return MigrationContext.configure(conn).get_current_revision()
+    return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
 def migrate(store: Store, target: str = "head") -> None:
-    """Bring the schema to ``target`` (create it when empty), in one locked transaction."""
-    from alembic import command
-    from alembic.script import ScriptDirectory
-
-    known = {s.revision for s in ScriptDirectory.from_config(_alembic_config(None)).walk_revisions()}
+    """Bring the schema to ``target`` (create it when empty), in one locked transaction.  A store already
+    at the current schema is only looked at (Alembic is not even loaded)."""
     with translated(store.label), store.engine.connect() as conn:
         current = _revision(conn, store.label)
         conn.rollback()
-        want = head_revision() if target == "head" else target
+        want = S.REVISION if target == "head" else target
+        if current == want:
+            return
+        from alembic import command
+        from alembic.script import ScriptDirectory
+
+        known = {s.revision for s in ScriptDirectory.from_config(_alembic_config(None)).walk_revisions()}
         if current is not None and current not in known:
             raise HistoryError(f"history {store.label} was written by a newer version of the auditor "
                                f"(schema {current}); upgrade the auditor to use it")
-        if current == want:
-            return
         with conn.begin():
             store.lock(conn)
             current = _revision(conn, store.label)  # another process may have migrated meanwhile

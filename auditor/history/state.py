@@ -1,0 +1,207 @@
+"""The state of each finding per scope (table ``finding_state``): read before a run, written after it.
+
+A month's audit mostly finds what the previous month found, unchanged.  So the state is read light
+(id, dates, status, notes, whether open, and a digest of the whole row) and in full only for the
+findings no longer found that this run changes (resolved now, or given notes in ``--previous``); and
+only the rows whose digest changed are written back.  Rows go to the database as plain tuples through
+the driver's ``executemany``, sorted by finding id so that the indexes grow in order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, select
+
+from auditor.history import lifecycle, schema as S
+
+DATES = ("first_seen", "last_seen", "due_date", "accepted_until", "resolved_on")
+STORED = [c for c in lifecycle.STATE_COLUMNS if c != "last_change"]      # the table's columns, less scope, digest
+LIGHT = ["finding_id", "first_seen", "due_date", "status", "notes", "accepted_until", "open", "digest"]
+# what the digest covers: all that is stored but the id (the key) and last_seen (set from the latest run
+# while a finding is open, so not rewritten every month)
+DIGESTED = [c for c in STORED if c not in ("finding_id", "last_seen")]
+_IN_CHUNK = 500                 # ids per "IN (...)" query: well under every database's limit on parameters
+_MISSING = "\x00"               # how a missing text value enters the digest (unlike any text, even "")
+
+
+def mark(conn) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def _python(s: pd.Series, date: bool = False) -> list:
+    """A column as plain Python values for the driver, None where missing; dates as ISO text."""
+    if date:
+        d = pd.to_datetime(s).to_numpy(dtype="datetime64[D]")
+        text = np.datetime_as_string(d).astype(object)
+        text[np.isnat(d)] = None
+        return text.tolist()
+    if pd.api.types.is_bool_dtype(s):
+        return s.to_numpy(dtype=bool).tolist()
+    if pd.api.types.is_integer_dtype(s) and not s.hasnans:
+        return s.to_numpy(dtype=np.int64).tolist()
+    return s.to_numpy(dtype=object, na_value=None).tolist()
+
+
+def bulk_insert(conn, table, frame: pd.DataFrame, dates=()) -> None:
+    """Many rows at once through the driver's executemany (SQLAlchemy's per-row work skipped: the values
+    are plain text, numbers, booleans and ISO dates, which SQLite stores as SQLAlchemy would and
+    PostgreSQL casts to the columns' types)."""
+    if not len(frame):
+        return
+    cols = list(frame.columns)
+    quote = conn.dialect.identifier_preparer.quote
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in cols)}) "
+           f"VALUES ({', '.join([mark(conn)] * len(cols))})")
+    conn.exec_driver_sql(sql, list(zip(*(_python(frame[c], c in dates) for c in cols))))
+
+
+def fetch(conn, sql: str, params) -> np.ndarray:
+    """All rows of a query as a 2-D object array, straight from the driver's cursor (no Row objects)."""
+    cursor = conn.exec_driver_sql(sql, params).cursor
+    rows = cursor.fetchall()
+    out = np.empty((len(rows), len(cursor.description)), dtype=object)
+    if rows:
+        out[:] = rows
+    return out
+
+
+def latest(conn, scope: str):
+    r = S.runs
+    return conn.execute(select(func.max(r.c.as_of)).where(r.c.scope == scope)).scalar()
+
+
+def _frame(conn, scope: str, rows: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(rows[:, i], dtype=object) for i, c in enumerate(columns)})
+    for c in columns:
+        if c in DATES:
+            frame[c] = pd.to_datetime(frame[c])
+    if "open" in frame:
+        frame["open"] = frame["open"].astype(bool)
+    if "digest" in frame:
+        frame["digest"] = pd.array(frame["digest"], dtype="Int64")
+    if "last_seen" in frame and frame["open"].any():
+        # a finding still open was last seen by the scope's latest run: its stored last_seen is not
+        # rewritten every month, so it is set here
+        frame.loc[frame["open"], "last_seen"] = pd.Timestamp(latest(conn, scope))
+    return frame
+
+
+def load(conn, scope: str, columns: list[str] = STORED, ids=None) -> pd.DataFrame:
+    """The scope's state: ``columns`` of every finding ever seen, or of ``ids`` only."""
+    quote = conn.dialect.identifier_preparer.quote
+    m = mark(conn)
+    sql = f"SELECT {', '.join(quote(c) for c in columns)} FROM finding_state WHERE scope = {m}"
+    if ids is None:
+        rows = fetch(conn, sql, (scope,))
+    else:
+        ids = list(ids)
+        parts = [fetch(conn, f"{sql} AND finding_id IN ({', '.join([m] * len(chunk))})", (scope, *chunk))
+                 for chunk in (ids[i:i + _IN_CHUNK] for i in range(0, len(ids), _IN_CHUNK))]
+        rows = np.concatenate(parts) if parts else np.empty((0, len(columns)), dtype=object)
+    if not len(rows):
+        return lifecycle.empty_state().reindex(columns=columns)
+    return _frame(conn, scope, rows, columns)
+
+
+def prior_for(conn, scope: str, finding_ids: pd.Series, edits: pd.DataFrame | None):
+    """(prior, stored): the state :func:`lifecycle.apply` needs for this run, and the stored digest of
+    every finding of the scope (indexed by id).  Findings found again are read light; those no longer
+    found are read in full when this run changes them (open until now, or given notes), and left out
+    otherwise (this run does not touch them)."""
+    light = load(conn, scope, LIGHT)
+    ids = pd.Index(light["finding_id"].to_numpy(dtype=object), dtype=object)
+    found = ids.isin(pd.Index(finding_ids.astype(str).to_numpy(dtype=object), dtype=object))
+    edited = ids.isin(edits["finding_id"].to_numpy(dtype=object)) if edits is not None else False
+    changing = ~found & (light["open"].to_numpy(dtype=bool) | edited)
+    full = load(conn, scope, STORED, ids=ids[changing]) if changing.any() else None
+    parts = [light[found].drop(columns="digest").reindex(columns=STORED)]
+    if full is not None and len(full):
+        parts.append(full)
+    prior = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    for c in DATES:
+        prior[c] = pd.to_datetime(prior[c])
+    stored = pd.Series(light["digest"].array, index=ids)
+    return prior, stored
+
+
+def digests(state: pd.DataFrame) -> np.ndarray:
+    """One 64-bit digest per row over the DIGESTED columns (dates as days, missing distinct from any
+    value): column-wise, the same for a row whether it came from this run or from the database."""
+    out = np.zeros(len(state), dtype=np.uint64)
+    for c in DIGESTED:
+        s = state[c]
+        if c in DATES:
+            d = pd.to_datetime(s).to_numpy(dtype="datetime64[D]")
+            v = np.where(np.isnat(d), np.int64(-1 << 40), d.astype(np.int64))
+        elif c == "open":
+            v = s.to_numpy(dtype=bool).astype(np.int64)
+        else:
+            v = s.to_numpy(dtype=object, na_value=_MISSING)
+        with np.errstate(over="ignore"):
+            out = out * np.uint64(1_000_003) ^ pd.util.hash_array(v)
+    return out.view(np.int64)
+
+
+def save(conn, scope: str, state: pd.DataFrame, stored: pd.Series) -> None:
+    """Write the rows of ``state`` whose digest differs from ``stored`` (new rows, changed rows, and rows
+    a store from an older version holds without a digest)."""
+    digest = digests(state)
+    fids = pd.Index(state["finding_id"].to_numpy(dtype=object), dtype=object)
+    known = fids.isin(stored.index)
+    before = stored.reindex(fids)
+    changed = ~known | before.isna().to_numpy() | (before.to_numpy(dtype=np.int64, na_value=0) != digest)
+    stale = fids[changed & known]
+    if len(stale):
+        m = mark(conn)
+        conn.exec_driver_sql(f"DELETE FROM finding_state WHERE scope = {m} AND finding_id = {m}",
+                             [(scope, fid) for fid in stale])
+    rows = state.loc[changed, STORED].assign(scope=scope, digest=digest[changed])
+    bulk_insert(conn, S.finding_state, rows.sort_values("finding_id"), DATES)
+
+
+def before(conn, scope: str, as_of: dt.date) -> pd.DataFrame:
+    """The scope's state as it was before ``as_of``, rebuilt from earlier runs (for --backfill)."""
+    r, f = S.runs, S.run_findings
+    earlier = select(r.c.id, r.c.as_of).where(r.c.scope == scope, r.c.as_of < as_of)
+    runs = conn.execute(earlier.order_by(r.c.as_of, r.c.id)).all()
+    if not runs:
+        return lifecycle.empty_state().reindex(columns=STORED)
+    seen = pd.DataFrame(conn.execute(
+        select(f.c.finding_id, func.min(r.c.as_of), func.max(r.c.as_of)).join(r, r.c.id == f.c.run_id)
+        .where(r.c.scope == scope, r.c.as_of < as_of).group_by(f.c.finding_id)).all(),
+        columns=["finding_id", "first_seen", "last_seen"])
+    last = pd.DataFrame(conn.execute(select(f.c.finding_id, f.c.status, f.c.due_date)
+                                     .where(f.c.run_id == runs[-1][0])).all(),
+                        columns=["finding_id", "status", "due_date"])
+    now = load(conn, scope).drop(columns=["first_seen", "last_seen", "status", "due_date", "open"])
+    state = seen.merge(last, on="finding_id", how="left").merge(now, on="finding_id", how="left")
+    state["open"] = state["finding_id"].isin(last["finding_id"])
+    state["status"] = state["status"].fillna("Resolved")
+    for c in ("first_seen", "last_seen", "due_date"):
+        state[c] = pd.to_datetime(state[c])
+    return state.reindex(columns=STORED)
+
+
+def backfill(conn, scope: str, outcome: lifecycle.Outcome, as_of: dt.date) -> None:
+    """A run dated before the latest: findings it shows earlier get that first sight (and due date)."""
+    now = load(conn, scope).set_index("finding_id")
+    f = outcome.findings.set_index("finding_id")
+    days = (pd.to_datetime(f["due_date"]) - pd.to_datetime(f["first_seen"]))
+    known = f.index.isin(now.index)
+    later = known & (now.reindex(f.index)["first_seen"] > pd.Timestamp(as_of)).to_numpy()
+    moved = pd.DataFrame({"fid": f.index[later], "first": pd.Timestamp(as_of),
+                          "due": pd.Timestamp(as_of) + days[later]})
+    if len(moved):
+        m = mark(conn)
+        # the digest is cleared: the next run rewrites these rows whole
+        conn.exec_driver_sql(f"UPDATE finding_state SET first_seen = {m}, due_date = {m}, digest = NULL "
+                             f"WHERE scope = {m} AND finding_id = {m}",
+                             list(zip(_python(moved["first"], True), _python(moved["due"], True),
+                                      [scope] * len(moved), _python(moved["fid"]))))
+    unseen = outcome.state[outcome.state["finding_id"].isin(f.index[~known])].assign(
+        open=False, status="Resolved", resolved_on=pd.NaT)
+    if len(unseen):
+        save(conn, scope, unseen, pd.Series(dtype="Int64"))
