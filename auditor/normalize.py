@@ -121,6 +121,13 @@ def isin(keys: pd.Series, values) -> pd.Series:
     return pd.Series(out.to_numpy(zero_copy_only=False), index=keys.index, dtype=bool)
 
 
+def positions(keys: pd.Series, values: pd.Series) -> np.ndarray:
+    """For each key, the position of the same value in ``values`` (the first), -1 where there is none."""
+    ref = arrow(values).cast(pa.large_string())
+    out = pc.index_in(arrow(keys).cast(pa.large_string()), value_set=ref, skip_nulls=True)
+    return pc.fill_null(out, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
 def last_word(s: pd.Series) -> pd.Series:
     return series(pc.struct_field(pc.extract_regex(arrow(s), pattern=r"(?P<w>\S+)$"), [0]), s.index)
 

@@ -20,8 +20,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pandas.api.extensions import take
 
-from auditor.normalize import firm_key
+from auditor.columns import STRING
+from auditor.normalize import arrow, firm_key, positions
 
 NEW, PERSISTING, REOPENED, RESOLVED = "new", "persisting", "reopened", "resolved"
 CHANGES = (NEW, REOPENED, RESOLVED, PERSISTING)
@@ -60,42 +64,66 @@ def _days(a: pd.Series, b) -> pd.Series:
     return (pd.Timestamp(b) - pd.to_datetime(a)).dt.days
 
 
+def _at(frame: pd.DataFrame, pos: np.ndarray, index) -> pd.DataFrame:
+    """The rows of ``frame`` at positions ``pos`` (missing values where a position is -1)."""
+    return pd.DataFrame({c: take(frame[c].array, pos, allow_fill=True) for c in frame.columns}, index=index)
+
+
+def _like(part: pd.DataFrame, model: pd.DataFrame) -> pd.DataFrame:
+    """A few rows given the column types of the many they are put under (so that Arrow text is appended,
+    not the whole column turned into Python objects)."""
+    part = part.copy()
+    for c in part.columns.intersection(model.columns):
+        if part[c].dtype != model[c].dtype and isinstance(model[c].dtype, pd.StringDtype):
+            part[c] = part[c].astype(model[c].dtype)
+    return part
+
+
+def _under(top: pd.DataFrame, bottom: pd.DataFrame) -> pd.DataFrame:
+    return top if not len(bottom) else pd.concat([top, _like(bottom, top)], ignore_index=True)
+
+
 def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | None, as_of: dt.date,
           *, accept_days: int = ACCEPT_DAYS) -> Outcome:
     """Lifecycle, dates and statuses of this run's findings (see the module doc)."""
     today = pd.Timestamp(as_of)
     f = findings.reset_index(drop=True).copy()
-    ids = pd.Series(f["finding_id"].astype(str).to_numpy(dtype=object), index=f.index, dtype=object)  # hashed isin
-    p = prior.drop_duplicates("finding_id").set_index("finding_id")
-    p.index = pd.Index(p.index.to_numpy(dtype=object), dtype=object, name="finding_id")  # hashed isin, not Arrow's
-    known = ids.isin(p.index).to_numpy()
-    pj = p.reindex(ids)
-    was_open = pj["open"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    change = pd.Series(np.select([~known, was_open], [NEW, PERSISTING], REOPENED), index=f.index)
+    ids = f["finding_id"].astype(STRING)
+    p = prior.drop_duplicates("finding_id").reset_index(drop=True)
+    pos = positions(ids, p["finding_id"])
+    known = pos >= 0
+    pj = _at(p[["open", "first_seen", "due_date", "status", "notes", "accepted_until"]], pos, f.index)
+    was_open = known & pj["open"].fillna(False).to_numpy(dtype=bool)
+    change = pd.Series(np.array([NEW, PERSISTING, REOPENED], dtype=object)[
+        np.where(~known, 0, np.where(was_open, 1, 2))], index=f.index)
 
-    first_seen = pd.to_datetime(pj["first_seen"]).to_numpy()
-    first_seen = pd.Series(np.where(known, first_seen, today.to_datetime64()), index=f.index)
-    kept_due = pd.to_datetime(pj["due_date"]).reset_index(drop=True)
-    due = kept_due.where(pd.Series(known) & kept_due.notna(), pd.to_datetime(f["due_date"]))
-    status = pj["status"].reset_index(drop=True).where(pd.Series(known & (change != REOPENED).to_numpy()), "Open")
-    notes = pj["notes"].reset_index(drop=True).astype(object)
-    until = pd.to_datetime(pj["accepted_until"]).reset_index(drop=True)
+    first_seen = pd.Series(np.where(known, pd.to_datetime(pj["first_seen"]).to_numpy(), today.to_datetime64()),
+                           index=f.index)
+    kept_due = pd.to_datetime(pj["due_date"])
+    due = kept_due.where(known & kept_due.notna(), pd.to_datetime(f["due_date"]))
+    status = pj["status"].astype(object).where(known & (change != REOPENED).to_numpy(), "Open")
+    notes = pj["notes"].astype(object)
+    until = pd.to_datetime(pj["accepted_until"])
     problems: list[tuple[str, str]] = []
 
     if edits is not None and len(edits):
-        e = edits.drop_duplicates("finding_id").set_index("finding_id").reindex(ids).reset_index(drop=True)
-        given = e["finding_id_given"].fillna(False).astype(bool) if "finding_id_given" in e else e.notna().any(axis=1)
+        ed = edits.drop_duplicates("finding_id").reset_index(drop=True)
+        epos = positions(ids, ed["finding_id"])
+        e = _at(ed, epos, f.index)
+        given = pd.Series(epos >= 0, index=f.index)
+        if "finding_id_given" in e:
+            given &= e["finding_id_given"].fillna(False).astype(bool)
         if "status" in e:
-            status = e["status"].where(given & e["status"].notna(), status)
+            status = e["status"].astype(object).where(given & e["status"].notna(), status)
         if "notes" in e:
-            notes = e["notes"].where(given, notes)
+            notes = e["notes"].astype(object).where(given, notes)
         if "accepted_until" in e:
             until = pd.to_datetime(e["accepted_until"]).where(given, until)
 
     status = status.fillna("Open").astype(object)
     still_marked = (status == "Resolved") & (change != NEW)
     status = status.where(~still_marked, "Open")
-    blank_note = notes.isna() | (notes.astype(str).str.strip() == "")
+    blank_note = notes.isna() | (notes.astype(STRING).str.strip() == "").fillna(True).astype(bool)
     unjustified = (status == "Accepted") & blank_note
     for fid in ids[unjustified]:
         problems.append((fid, "Accepted needs a justification in notes: left Open"))
@@ -106,17 +134,19 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
     status = status.where(~expired, "Open")
     until = until.where(status == "Accepted")
 
-    overdue = (due < today) & ~status.isin(CLOSED)
+    closed = status.isin(CLOSED)
+    overdue = (due < today) & ~closed
     note = pd.Series("", index=f.index, dtype=object)
     note = note.mask(still_marked, "marked Resolved but still found: Open again")
-    note = note.mask(expired, "acceptance expired on " + pd.to_datetime(
-        pj["accepted_until"].reset_index(drop=True).where(expired)).dt.strftime("%Y-%m-%d").fillna(""))
+    if expired.any():
+        note = note.mask(expired, "acceptance expired on " + pd.to_datetime(
+            pj["accepted_until"].where(expired)).dt.strftime("%Y-%m-%d").fillna(""))
 
     f["first_seen"] = pd.to_datetime(first_seen)
     f["last_seen"] = today
     f["due_date"] = due
-    f["status"] = status.astype("string[pyarrow]")
-    f["notes"] = notes.where(~blank_note, None).astype("string[pyarrow]")
+    f["status"] = status.astype(STRING)
+    f["notes"] = notes.where(~blank_note, None).astype(STRING)
     f["accepted_until"] = until
 
     fkey = firm_key(f["firm_name"]).fillna("")
@@ -128,7 +158,9 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
         "notes": f["notes"], "accepted_until": until, "open": True, "resolved_on": pd.NaT,
         "last_change": change,
     })
-    gone = p[~p.index.isin(ids)].reset_index().reindex(columns=STATE_COLUMNS)
+    found = np.zeros(len(p), dtype=bool)
+    found[pos[known]] = True
+    gone = p[~found].reset_index(drop=True).reindex(columns=STATE_COLUMNS)
     gone["last_change"] = gone["last_change"].astype(object)
     now_resolved = gone["open"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     gone.loc[now_resolved, "status"] = "Resolved"
@@ -136,25 +168,28 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
     gone.loc[now_resolved, "last_change"] = RESOLVED
     gone["open"] = False
     if edits is not None and len(edits) and len(gone):  # notes typed against findings no longer found
-        e = edits.drop_duplicates("finding_id").set_index("finding_id").reindex(gone["finding_id"])
-        if "notes" in e:
-            has = e.index.isin(edits["finding_id"])
-            gone.loc[has, "notes"] = e.loc[has, "notes"].to_numpy()
-    state = pd.concat([current, gone], ignore_index=True)
+        ed = edits.drop_duplicates("finding_id").reset_index(drop=True)
+        gpos = positions(gone["finding_id"], ed["finding_id"])
+        if "notes" in ed:
+            has = gpos >= 0
+            gone.loc[has, "notes"] = ed["notes"].to_numpy(dtype=object)[gpos[has]]
+    state = _under(current, gone)
 
     changes = current.assign(change=change, days_open=_days(current["first_seen"], today), overdue=overdue,
-                             note=note)
+                             note=note)[CHANGE_COLUMNS]
     resolved = gone[now_resolved]
     resolved = resolved.assign(change=RESOLVED, days_open=_days(resolved["first_seen"], today), overdue=False, note="")
-    order = {c: i for i, c in enumerate(CHANGES)}
-    changes = pd.concat([changes, resolved], ignore_index=True).reindex(columns=CHANGE_COLUMNS)
-    changes = changes.assign(_o=changes["change"].map(order)).sort_values(
-        ["_o", "severity", "rule_id", "finding_id"], kind="stable").drop(columns="_o").reset_index(drop=True)
+    changes = _under(changes, resolved.reindex(columns=CHANGE_COLUMNS))
+    rank = {c: i for i, c in enumerate(CHANGES)}
+    keys = pa.table({"change": changes["change"].map(rank).to_numpy(dtype=np.int64),
+                     **{c: arrow(changes[c]) for c in ("severity", "rule_id", "finding_id")}})
+    order = pc.sort_indices(keys, sort_keys=[(c, "ascending") for c in keys.column_names])
+    changes = changes.take(order.to_numpy()).reset_index(drop=True)
 
     counts = {
         "new": int((change == NEW).sum()), "resolved": int(now_resolved.sum()),
         "reopened": int((change == REOPENED).sum()), "still_open": int((change == PERSISTING).sum()),
         "overdue": int(overdue.sum()), "resolved_still_found": int(still_marked.sum()),
-        "acceptances_expired": int(expired.sum()), "open": int((~status.isin(CLOSED)).sum()),
+        "acceptances_expired": int(expired.sum()), "open": int((~closed).sum()),
     }
     return Outcome(f, changes, state, counts, problems)

@@ -13,9 +13,12 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import func, select
 
 from auditor.history import lifecycle, schema as S
+from auditor.normalize import arrow, isin, positions
 
 DATES = ("first_seen", "last_seen", "due_date", "accepted_until", "resolved_on")
 STORED = [c for c in lifecycle.STATE_COLUMNS if c != "last_change"]      # the table's columns, less scope, digest
@@ -24,7 +27,8 @@ LIGHT = ["finding_id", "first_seen", "due_date", "status", "notes", "accepted_un
 # while a finding is open, so not rewritten every month)
 DIGESTED = [c for c in STORED if c not in ("finding_id", "last_seen")]
 _IN_CHUNK = 500                 # ids per "IN (...)" query: well under every database's limit on parameters
-_MISSING = "\x00"               # how a missing text value enters the digest (unlike any text, even "")
+_MISSING, _SEP = "\x00", "\x1f"   # in the digest: a missing value (unlike any text, even ""), between values
+NO_DIGESTS = pd.DataFrame({"finding_id": pd.Series(dtype=object), "digest": pd.Series(dtype="Int64")})
 
 
 def mark(conn) -> str:
@@ -108,56 +112,58 @@ def load(conn, scope: str, columns: list[str] = STORED, ids=None) -> pd.DataFram
 
 def prior_for(conn, scope: str, finding_ids: pd.Series, edits: pd.DataFrame | None):
     """(prior, stored): the state :func:`lifecycle.apply` needs for this run, and the stored digest of
-    every finding of the scope (indexed by id).  Findings found again are read light; those no longer
+    every finding of the scope (columns finding_id, digest).  Findings found again are read light; those no longer
     found are read in full when this run changes them (open until now, or given notes), and left out
     otherwise (this run does not touch them)."""
     light = load(conn, scope, LIGHT)
-    ids = pd.Index(light["finding_id"].to_numpy(dtype=object), dtype=object)
-    found = ids.isin(pd.Index(finding_ids.astype(str).to_numpy(dtype=object), dtype=object))
-    edited = ids.isin(edits["finding_id"].to_numpy(dtype=object)) if edits is not None else False
+    found = isin(light["finding_id"], finding_ids).to_numpy()
+    edited = isin(light["finding_id"], edits["finding_id"]).to_numpy() if edits is not None else False
     changing = ~found & (light["open"].to_numpy(dtype=bool) | edited)
-    full = load(conn, scope, STORED, ids=ids[changing]) if changing.any() else None
-    parts = [light[found].drop(columns="digest").reindex(columns=STORED)]
-    if full is not None and len(full):
-        parts.append(full)
-    prior = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    prior = light[found].drop(columns="digest").reindex(columns=STORED)
+    if changing.any():
+        prior = pd.concat([prior, load(conn, scope, STORED, ids=_python(light["finding_id"][changing]))])
+    prior = prior.reset_index(drop=True)
     for c in DATES:
         prior[c] = pd.to_datetime(prior[c])
-    stored = pd.Series(light["digest"].array, index=ids)
-    return prior, stored
+    return prior, light[["finding_id", "digest"]]
+
+
+def _text(s: pd.Series, column: str) -> pa.Array:
+    if column in DATES:
+        d = pd.to_datetime(s).to_numpy(dtype="datetime64[D]")
+        return pa.array(d.astype(np.int64), mask=np.isnat(d)).cast(pa.large_string())
+    if column == "open":
+        return pa.array(s.to_numpy(dtype=bool).astype(np.int8)).cast(pa.large_string())
+    return arrow(s).cast(pa.large_string())
 
 
 def digests(state: pd.DataFrame) -> np.ndarray:
-    """One 64-bit digest per row over the DIGESTED columns (dates as days, missing distinct from any
-    value): column-wise, the same for a row whether it came from this run or from the database."""
-    out = np.zeros(len(state), dtype=np.uint64)
-    for c in DIGESTED:
-        s = state[c]
-        if c in DATES:
-            d = pd.to_datetime(s).to_numpy(dtype="datetime64[D]")
-            v = np.where(np.isnat(d), np.int64(-1 << 40), d.astype(np.int64))
-        elif c == "open":
-            v = s.to_numpy(dtype=bool).astype(np.int64)
-        else:
-            v = s.to_numpy(dtype=object, na_value=_MISSING)
-        with np.errstate(over="ignore"):
-            out = out * np.uint64(1_000_003) ^ pd.util.hash_array(v)
-    return out.view(np.int64)
+    """One 64-bit digest per row over the DIGESTED columns: their values as text (dates as day numbers,
+    a missing value unlike any text) joined into one string per row, then hashed; the same for a row
+    whether it came from this run or from the database."""
+    if not len(state):
+        return np.zeros(0, dtype=np.int64)
+    joined = pc.binary_join_element_wise(*(_text(state[c], c) for c in DIGESTED), pa.scalar(_SEP, pa.large_string()),
+                                         null_handling="replace", null_replacement=_MISSING)
+    return pd.util.hash_array(joined.to_numpy(zero_copy_only=False), categorize=False).view(np.int64)
 
 
-def save(conn, scope: str, state: pd.DataFrame, stored: pd.Series) -> None:
-    """Write the rows of ``state`` whose digest differs from ``stored`` (new rows, changed rows, and rows
-    a store from an older version holds without a digest)."""
+def save(conn, scope: str, state: pd.DataFrame, stored: pd.DataFrame) -> None:
+    """Write the rows of ``state`` whose digest differs from the one ``stored`` (finding_id, digest) holds:
+    new rows, changed rows, and rows a store from an older version holds without a digest."""
     digest = digests(state)
-    fids = pd.Index(state["finding_id"].to_numpy(dtype=object), dtype=object)
-    known = fids.isin(stored.index)
-    before = stored.reindex(fids)
-    changed = ~known | before.isna().to_numpy() | (before.to_numpy(dtype=np.int64, na_value=0) != digest)
-    stale = fids[changed & known]
+    pos = positions(state["finding_id"], stored["finding_id"])
+    known = pos >= 0
+    changed = ~known
+    if known.any():
+        at = np.where(known, pos, 0)
+        old = stored["digest"]
+        changed |= old.isna().to_numpy()[at] | (old.to_numpy(dtype=np.int64, na_value=0)[at] != digest)
+    stale = state["finding_id"][changed & known]
     if len(stale):
         m = mark(conn)
         conn.exec_driver_sql(f"DELETE FROM finding_state WHERE scope = {m} AND finding_id = {m}",
-                             [(scope, fid) for fid in stale])
+                             [(scope, fid) for fid in _python(stale)])
     rows = state.loc[changed, STORED].assign(scope=scope, digest=digest[changed])
     bulk_insert(conn, S.finding_state, rows.sort_values("finding_id"), DATES)
 
@@ -204,4 +210,4 @@ def backfill(conn, scope: str, outcome: lifecycle.Outcome, as_of: dt.date) -> No
     unseen = outcome.state[outcome.state["finding_id"].isin(f.index[~known])].assign(
         open=False, status="Resolved", resolved_on=pd.NaT)
     if len(unseen):
-        save(conn, scope, unseen, pd.Series(dtype="Int64"))
+        save(conn, scope, unseen, NO_DIGESTS)
