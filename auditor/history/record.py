@@ -24,7 +24,7 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import insert, literal, select
 
 from auditor import __version__
 from auditor.columns import ROSTER
@@ -129,13 +129,26 @@ _COUNTS_SQL = (
     "FROM run_findings WHERE run_id = {m} GROUP BY run_id, rule_id, severity, firm_key")
 
 
-def _save_findings(conn, run_id: int, outcome: lifecycle.Outcome) -> None:
-    """The run's findings (the open rows of the state after it) and its counts by rule, severity and firm."""
+def _save_findings(conn, run_id: int, scope: str, outcome: lifecycle.Outcome, from_state: bool) -> None:
+    """The run's findings (the open rows of the state after it) and its counts by rule, severity and firm.
+    With ``from_state`` (the state was just updated by this run) the findings of the commonest change
+    (persisting most months, new in the first) are copied inside the database from the state, and only
+    the others go from here."""
     s = outcome.state[outcome.state["open"].to_numpy(dtype=bool)]
+    bulk = s["last_change"].mode().iloc[0] if from_state and len(s) else None
+    if bulk is not None:
+        s = s[(s["last_change"] != bulk).to_numpy(dtype=bool)]
     rows = pd.DataFrame({"run_id": run_id, "finding_id": s["finding_id"], "rule_id": s["rule_id"],
                          "severity": s["severity"], "firm_key": s["firm_key"], "change": s["last_change"],
                          "status": s["status"], "due_date": s["due_date"]})
     state.bulk_insert(conn, S.run_findings, rows.sort_values("finding_id"), ("due_date",))
+    if bulk is not None:
+        st, f = S.finding_state, S.run_findings
+        there = select(f.c.finding_id).where(f.c.run_id == run_id, f.c.finding_id == st.c.finding_id).exists()
+        conn.execute(insert(f).from_select(
+            ["run_id", "finding_id", "rule_id", "severity", "firm_key", "change", "status", "due_date"],
+            select(literal(run_id), st.c.finding_id, st.c.rule_id, st.c.severity, st.c.firm_key, literal(bulk),
+                   st.c.status, st.c.due_date).where(st.c.scope == scope, st.c.open, ~there)))
     conn.exec_driver_sql(_COUNTS_SQL.format(m=state.mark(conn)), (run_id,))
 
 
@@ -184,7 +197,7 @@ def recording(result: AuditResult, history, *, previous=None, backfill: bool = F
                 state.backfill(conn, scope, outcome, result.as_of)
             else:
                 state.save(conn, scope, outcome.state, stored)
-            _save_findings(conn, run_id, outcome)
+            _save_findings(conn, run_id, scope, outcome, from_state=not back)
             save_firm_figures(conn, run_id, result.readiness)
             runs, counts = _trend(conn, scope)
             firms = firm_figures(conn, runs["run_id"])

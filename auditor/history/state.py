@@ -77,11 +77,21 @@ def latest(conn, scope: str):
     return conn.execute(select(func.max(r.c.as_of)).where(r.c.scope == scope)).scalar()
 
 
+def _dates(values: np.ndarray) -> pd.Series:
+    """Dates as the driver gives them (ISO text from SQLite, dates from PostgreSQL), parsed by Arrow."""
+    try:
+        a = pa.array(values, from_pandas=True)
+        a = a.cast(pa.date32()).cast(pa.timestamp("ns"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return pd.Series(pd.to_datetime(values), dtype="datetime64[ns]")
+    return pd.Series(a.to_numpy(zero_copy_only=False), dtype="datetime64[ns]")
+
+
 def _frame(conn, scope: str, rows: np.ndarray, columns: list[str]) -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series(rows[:, i], dtype=object) for i, c in enumerate(columns)})
     for c in columns:
         if c in DATES:
-            frame[c] = pd.to_datetime(frame[c])
+            frame[c] = _dates(rows[:, columns.index(c)])
     if "open" in frame:
         frame["open"] = frame["open"].astype(bool)
     if "digest" in frame:
