@@ -4,6 +4,7 @@ way, a read-only store, a full disk, a damaged or foreign file, an older schema,
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import os
 import shutil
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlalchemy import inspect
 
 from conftest import run_cli, sheet_rows
 
@@ -263,12 +265,89 @@ def test_migrations_match_the_schema(tmp_path):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from auditor.history.schema import metadata
-    from auditor.history.store import open_store
+    from auditor.history.schema import REVISION, metadata
+    from auditor.history.store import head_revision, migrate, open_store
 
-    store = open_store(tmp_path / "h.sqlite")
+    assert REVISION == head_revision()
+    migrated = open_store(tmp_path / "migrated.sqlite", upgrade=False)
+    migrate(migrated, "0001")   # every migration in turn, as an older store goes through them
+    migrate(migrated)
+    made = open_store(tmp_path / "new.sqlite")   # a new store is made with the tables of this version at once
+    for store in (migrated, made):
+        with store.engine.connect() as conn:
+            context = MigrationContext.configure(conn)
+            assert compare_metadata(context, metadata) == []
+            assert context.get_current_revision() == REVISION
+        store.close()
+
+
+def test_store_before_state_digests_is_migrated_and_kept(sample, tmp_path, history_url):
+    """A store of schema 0002 (state rows with last_change, no digest), as an older version left it after an
+    October audit: the November audit migrates it in place and carries first sight, due dates and a status."""
+    from sqlalchemy import text
+
+    from auditor.history.store import migrate, open_store
+
+    scratch = tmp_path / "october.sqlite"
+    assert audit(sample, tmp_path / "oct.xlsx", scratch, "2026-10-31").returncode == 0
+    october = sheet_rows(tmp_path / "oct.xlsx", "Findings")
+    kept = october[0]["finding_id"]
+    dates = {"as_of", "due_date", "first_seen", "last_seen", "accepted_until", "resolved_on"}
+
+    def rows(table: str, drop=()) -> list[dict]:
+        with contextlib.closing(sqlite3.connect(scratch)) as db:
+            cur = db.execute(f"SELECT * FROM {table}")
+            names = [d[0] for d in cur.description]
+            out = [dict(zip(names, r)) for r in cur.fetchall()]
+        for r in out:
+            for k in drop:
+                r.pop(k)
+            for k, v in r.items():
+                if k in dates and v is not None:
+                    r[k] = dt.date.fromisoformat(v)
+                elif k in ("open", "backfill"):
+                    r[k] = bool(v)
+                elif k == "recorded_at":
+                    r[k] = dt.datetime.fromisoformat(v)
+        return out
+
+    def put(conn, table: str, values: list[dict]) -> None:
+        names = list(values[0])
+        conn.execute(text(f"INSERT INTO {table} ({', '.join(chr(34) + n + chr(34) for n in names)}) "
+                          f"VALUES ({', '.join(':' + n for n in names)})"), values)
+
+    store = open_store(history_url, upgrade=False)
+    migrate(store, "0002")
+    state = rows("finding_state", drop=("digest",))
+    for r in state:
+        r["last_change"] = "new"
+        if r["finding_id"] == kept:
+            r.update(status="Accepted", notes="approved by the clerk", accepted_until=dt.date(2027, 1, 31))
+    with store.engine.begin() as conn:
+        put(conn, "runs", rows("runs", drop=("id",)))
+        run = conn.execute(text("SELECT MAX(id) FROM runs")).scalar()
+        for table in ("run_inputs", "run_findings", "run_counts"):
+            put(conn, table, [{**r, "run_id": run} for r in rows(table)])
+        put(conn, "finding_state", state)
+    store.close()
+
+    done = audit(sample, tmp_path / "nov.xlsx", history_url, "2026-11-30")
+    assert done.returncode == 0, done.stderr
+    assert "0 new, 0 resolved" in done.stdout
+    november = {f["finding_id"]: f for f in sheet_rows(tmp_path / "nov.xlsx", "Findings")}
+    assert set(november) == {f["finding_id"] for f in october}
+    for f in october:
+        assert november[f["finding_id"]]["first_seen"].date() == dt.date(2026, 10, 31)
+        assert november[f["finding_id"]]["due_date"] == f["due_date"]
+    assert (november[kept]["status"], november[kept]["notes"]) == ("Accepted", "approved by the clerk")
+    assert {r["change"] for r in sheet_rows(tmp_path / "nov.xlsx", "Changes") if r.get("change")} == {"persisting"}
+    store = open_store(history_url, create=False)
     with store.engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+        columns = {c["name"] for c in inspect(conn).get_columns("finding_state")}
+        assert "last_change" not in columns and "digest" in columns
+        # the first run after the migration wrote every finding once, with its digest
+        assert conn.execute(text("SELECT COUNT(*) FROM finding_state WHERE digest IS NULL")).scalar() == 0
+        assert conn.execute(text("SELECT COUNT(*) FROM finding_state")).scalar() == len(state)
     store.close()
 
 

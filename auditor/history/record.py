@@ -122,22 +122,14 @@ def _save(conn, result: AuditResult, scope: str, label: str, outcome: lifecycle.
     return run_id
 
 
-_COUNTS_SQL = (
-    "INSERT INTO run_counts (run_id, rule_id, severity, firm_key, findings, open_findings) "
-    "SELECT run_id, rule_id, severity, firm_key, COUNT(*), "
-    "SUM(CASE WHEN status IN ('Resolved', 'Accepted') THEN 0 ELSE 1 END) "
-    "FROM run_findings WHERE run_id = {m} GROUP BY run_id, rule_id, severity, firm_key")
-
-
 def _save_findings(conn, run_id: int, scope: str, outcome: lifecycle.Outcome, from_state: bool) -> None:
     """The run's findings (the open rows of the state after it) and its counts by rule, severity and firm.
     With ``from_state`` (the state was just updated by this run) the findings of the commonest change
     (persisting most months, new in the first) are copied inside the database from the state, and only
     the others go from here."""
-    s = outcome.state[outcome.state["open"].to_numpy(dtype=bool)]
-    bulk = s["last_change"].mode().iloc[0] if from_state and len(s) else None
-    if bulk is not None:
-        s = s[(s["last_change"] != bulk).to_numpy(dtype=bool)]
+    found = outcome.state[outcome.state["open"].to_numpy(dtype=bool)]
+    bulk = found["last_change"].mode().iloc[0] if from_state and len(found) else None
+    s = found if bulk is None else found[(found["last_change"] != bulk).to_numpy(dtype=bool)]
     rows = pd.DataFrame({"run_id": run_id, "finding_id": s["finding_id"], "rule_id": s["rule_id"],
                          "severity": s["severity"], "firm_key": s["firm_key"], "change": s["last_change"],
                          "status": s["status"], "due_date": s["due_date"]})
@@ -149,7 +141,11 @@ def _save_findings(conn, run_id: int, scope: str, outcome: lifecycle.Outcome, fr
             ["run_id", "finding_id", "rule_id", "severity", "firm_key", "change", "status", "due_date"],
             select(literal(run_id), st.c.finding_id, st.c.rule_id, st.c.severity, st.c.firm_key, literal(bulk),
                    st.c.status, st.c.due_date).where(st.c.scope == scope, st.c.open, ~there)))
-    conn.exec_driver_sql(_COUNTS_SQL.format(m=state.mark(conn)), (run_id,))
+    by = pd.DataFrame({"rule_id": found["rule_id"], "severity": found["severity"], "firm_key": found["firm_key"],
+                       "open": ~found["status"].isin(lifecycle.CLOSED).to_numpy(dtype=bool)})
+    counts = (by.groupby(["rule_id", "severity", "firm_key"], sort=False, dropna=False)["open"].agg(["size", "sum"])
+              .reset_index().rename(columns={"size": "findings", "sum": "open_findings"}))
+    state.bulk_insert(conn, S.run_counts, counts.assign(run_id=run_id))
 
 
 @contextlib.contextmanager

@@ -37,11 +37,12 @@ def mark(conn) -> str:
 
 def _python(s: pd.Series, date: bool = False) -> list:
     """A column as plain Python values for the driver, None where missing; dates as ISO text."""
-    if date:
-        d = pd.to_datetime(s).to_numpy(dtype="datetime64[D]")
-        text = np.datetime_as_string(d).astype(object)
-        text[np.isnat(d)] = None
-        return text.tolist()
+    if date:  # each distinct date written out once
+        codes, days = pd.factorize(pd.to_datetime(s).to_numpy(dtype="datetime64[D]").view(np.int64))
+        days = days.view("datetime64[D]")
+        text = np.datetime_as_string(days).astype(object)
+        text[np.isnat(days)] = None
+        return text[codes].tolist()
     if pd.api.types.is_bool_dtype(s):
         return s.to_numpy(dtype=bool).tolist()
     if pd.api.types.is_integer_dtype(s) and not s.hasnans:

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, create_engine, event, inspect
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
@@ -33,6 +33,11 @@ BUSY_TIMEOUT_S = 600          # how long an audit waits for another one recordin
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _LOCK_KEY = 7_315_042_210     # PostgreSQL advisory lock taken by every recording transaction
 _OUR_TABLES = {"runs", "run_inputs", "run_findings", "run_counts", "run_firms", "finding_state", "alembic_version"}
+
+
+# Alembic's record of the schema's revision, as Alembic makes it
+_VERSION = Table("alembic_version", MetaData(), Column("version_num", String(32), nullable=False),
+                 PrimaryKeyConstraint("version_num", name="alembic_version_pkc"))
 
 
 class HistoryError(AuditorError):
@@ -187,17 +192,28 @@ def _revision(conn: Connection, label: str) -> str | None:
 
 def migrate(store: Store, target: str = "head") -> None:
     """Bring the schema to ``target`` (create it when empty), in one locked transaction.  A store already
-    at the current schema is only looked at (Alembic is not even loaded)."""
+    at the current schema is only looked at, and an empty one made at once with the current tables and
+    marked with their revision (as Alembic's "stamp" does): Alembic is loaded only to upgrade a store."""
     with translated(store.label), store.engine.connect() as conn:
         current = _revision(conn, store.label)
         conn.rollback()
         want = S.REVISION if target == "head" else target
         if current == want:
             return
+        if current is None and want == S.REVISION:
+            with conn.begin():
+                store.lock(conn)
+                if _revision(conn, store.label) is None:  # nobody made it meanwhile
+                    S.metadata.create_all(conn)
+                    _VERSION.create(conn)
+                    conn.execute(_VERSION.insert().values(version_num=want))
+                    return
         from alembic import command
         from alembic.script import ScriptDirectory
 
         known = {s.revision for s in ScriptDirectory.from_config(_alembic_config(None)).walk_revisions()}
+        current = _revision(conn, store.label)
+        conn.rollback()
         if current is not None and current not in known:
             raise HistoryError(f"history {store.label} was written by a newer version of the auditor "
                                f"(schema {current}); upgrade the auditor to use it")
