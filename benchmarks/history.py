@@ -4,8 +4,9 @@
    written without history, then recorded into a new store twice (a first month, then a second month
    over the same store, when every finding is compared with the first).  The cost of the history is
    the time spent opening the store, comparing, inserting and committing (the report writing inside
-   the transaction is not counted twice), set against the audit's own time (load .. write).
-   Target: at most 15%.
+   the transaction is not counted twice), plus what the report's history sheets (Changes, Trend) add
+   to its writing, set against the audit's own time (load .. write).  Target: at most 15%.  The two
+   parts (database, report sheets) are also written to the results, without a target of their own.
 2. Trend: a store holding 60 runs of 200,000 findings each (made once with SQL and kept under
    benchmarks/data/), then the 12-run trend that the report's Trend sheet reads.  Target: under 1 s.
 
@@ -77,6 +78,11 @@ def overhead(rows: int, seed: int = 0) -> list[dict]:
             out.append({"measure": f"overhead month {month}", "rows": rows, "findings": len(result.findings),
                         "seconds": round(cost, 3), "base_seconds": round(base, 3), "ratio": round(share, 4),
                         "target": TARGET_OVERHEAD, "ok": ok})
+            # the two parts of that cost, for the record (no target of their own)
+            for part, took in (("database", t_enter + t_commit), ("report sheets", max(0.0, t_inner - t_write))):
+                out.append({"measure": f"overhead month {month}: {part}", "rows": rows,
+                            "findings": len(result.findings), "seconds": round(took, 3),
+                            "base_seconds": round(base, 3), "ratio": round(took / base, 4), "target": "", "ok": ""})
     return out
 
 
@@ -161,7 +167,7 @@ def main(argv=None) -> int:
         for r in records:
             w.writerow({"when": dt.datetime.now().isoformat(timespec="seconds"), **r})
     print(f"results appended to {results}")
-    return 0 if all(r["ok"] for r in records) else 1
+    return 0 if all(r["ok"] for r in records if r["target"] != "") else 1
 
 
 if __name__ == "__main__":
