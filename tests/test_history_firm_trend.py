@@ -143,10 +143,13 @@ def test_store_from_before_firm_figures_is_migrated(months, tmp_path, history_ur
     plan = json.loads((months / "months.json").read_text())["months"]
     report = tmp_path / "sep.xlsx"
     audit(months / plan[0]["folder"], plan[0]["as_of"], report, history_url)
-    # the store as the previous version of the auditor left it: schema 0002, no firm figures
+    # the store as the previous version of the auditor left it: schema 0002, no firm figures (and the
+    # finding state with last_change, without a digest)
     store = open_store(history_url, create=False)
     with store.engine.begin() as conn:
         conn.execute(text("DROP TABLE run_firms"))
+        conn.execute(text("ALTER TABLE finding_state DROP COLUMN digest"))
+        conn.execute(text("ALTER TABLE finding_state ADD COLUMN last_change VARCHAR(20) NOT NULL DEFAULT 'new'"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
     store.close()
 
