@@ -123,9 +123,9 @@ def load(conn, scope: str, columns: list[str] = STORED, ids=None) -> pd.DataFram
 
 def prior_for(conn, scope: str, finding_ids: pd.Series, edits: pd.DataFrame | None):
     """(prior, stored): the state :func:`lifecycle.apply` needs for this run, and the stored digest of
-    every finding of the scope (columns finding_id, digest).  Findings found again are read light; those no longer
-    found are read in full when this run changes them (open until now, or given notes), and left out
-    otherwise (this run does not touch them)."""
+    every finding of the scope (columns finding_id, digest).  Findings found again are read light; those
+    no longer found are read in full when this run changes them (open until now, or given notes), and
+    left out otherwise (this run does not touch them)."""
     light = load(conn, scope, LIGHT)
     found = isin(light["finding_id"], finding_ids).to_numpy()
     edited = isin(light["finding_id"], edits["finding_id"]).to_numpy() if edits is not None else False
