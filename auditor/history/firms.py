@@ -10,9 +10,9 @@ findings.
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import insert, select
 
 from auditor.history import schema as S
+from auditor.history.state import bulk_insert, fetch, mark
 
 FIRM_COLUMNS = ["run_id", "firm_key", "active_filers", "ready_filers"]
 
@@ -21,20 +21,19 @@ def save_firm_figures(conn, run_id: int, readiness: dict | None) -> int:
     """Store the run's readiness by firm (``engines.readiness``: firm key -> (active, ready)); return
     how many firms."""
     by_firm = (readiness or {}).get("by_firm") or {}
-    rows = [{"run_id": run_id, "firm_key": str(k), "active_filers": int(a), "ready_filers": int(r)}
-            for k, (a, r) in by_firm.items() if k]
-    if rows:
-        conn.execute(insert(S.run_firms), rows)
+    rows = pd.DataFrame([(run_id, str(k), int(a), int(r)) for k, (a, r) in by_firm.items() if k],
+                        columns=FIRM_COLUMNS)
+    bulk_insert(conn, S.run_firms, rows)   # plain tuples: some 20,000 firms a run at national scale
     return len(rows)
 
 
 def firm_figures(conn, run_ids) -> pd.DataFrame:
     """The firms' figures of the runs ``run_ids`` (FIRM_COLUMNS), in one query."""
-    f = S.run_firms
     ids = [int(i) for i in run_ids]
     if not ids:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c != "firm_key" else object) for c in FIRM_COLUMNS})
-    rows = conn.execute(select(f.c.run_id, f.c.firm_key, f.c.active_filers, f.c.ready_filers)
-                        .where(f.c.run_id.in_(ids))).all()
+    m = mark(conn)
+    rows = fetch(conn, "SELECT run_id, firm_key, active_filers, ready_filers FROM run_firms "
+                       f"WHERE run_id IN ({', '.join([m] * len(ids))})", tuple(ids))   # no Row objects
     frame = pd.DataFrame(rows, columns=FIRM_COLUMNS)
     return frame.astype({"run_id": "int64", "active_filers": "int64", "ready_filers": "int64"})
