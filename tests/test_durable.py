@@ -165,7 +165,7 @@ row = st.fixed_dictionaries({f: st.none() | st.sampled_from(v) for f, v in VALUE
 def test_random_conditions_give_the_same_masks_as_the_default_engine(nodes, rows):
     frame = frame_of(rows)
     for node, mask in zip(nodes, durable_masks(nodes, frame)):
-        assert (mask == rl.evaluate(node, frame)).all(), rl.to_text(node)
+        assert (mask == rl.evaluate(node, frame)).all(), node
 
 
 def example_frame(kind: str, records: list[dict]) -> pd.DataFrame:

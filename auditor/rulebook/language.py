@@ -377,38 +377,3 @@ def _filled(res) -> np.ndarray:
             return res.to_numpy()
         return res.fillna(False).to_numpy(dtype=bool)
     return np.asarray(res, dtype=bool)
-
-
-def to_text(node) -> str:
-    """The condition written back in the language (canonical spacing), for docs and reports."""
-    if isinstance(node, (And, Or)):
-        joiner = " and " if isinstance(node, And) else " or "
-        return joiner.join(_wrap(i, node) for i in node.items)
-    if isinstance(node, Not):
-        return "not " + _wrap(node.item, node)
-    if isinstance(node, IsNull):
-        return f"{node.field} is {'not ' if node.negated else ''}null"
-    if isinstance(node, IsTrue):
-        return node.field
-    if isinstance(node, Matches):
-        return f"{node.field} matches {_lit(node.pattern)}"
-    if isinstance(node, In):
-        return f"{node.field} {'not in' if node.negated else 'in'} [{', '.join(_lit(v) for v in node.values)}]"
-    return f"{node.field} {node.op} {_lit(node.value)}"
-
-
-def _wrap(child, parent) -> str:
-    text = to_text(child)
-    if isinstance(child, (And, Or)) and type(child) is not type(parent):
-        return f"({text})"
-    return text
-
-
-def _lit(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    return repr(v)
