@@ -335,7 +335,7 @@ def _quiet(_unraisable) -> None:
 
 
 def main(argv=None) -> None:
-    from auditor.publish import interrupted_line, stop_on_signals
+    from auditor.publish import stop_on_signals
 
     stop_on_signals()   # SIGINT and SIGTERM stop the run, which cleans up what it had begun
     sys.unraisablehook = _quiet   # a half-written sheet's cleanup after a failed write prints nothing
@@ -344,29 +344,46 @@ def main(argv=None) -> None:
             cli.invoke(ctx)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except (click.Abort, KeyboardInterrupt) as exc:
-        line, code = interrupted_line(exc)
-        click.echo(line, err=True)
-        sys.exit(code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(EXIT_BAD)
-    except AuditorError as exc:
-        click.echo(f"auditor: {shown_name(exc)}", err=True)
-        sys.exit(exc.exit_code)
-    except MemoryError:
-        click.echo("auditor: out of memory: the inputs are too large for this machine", err=True)
-        sys.exit(EXIT_BAD)
-    except (OSError, ValueError) as exc:  # a file that vanished, a folder not writable, ...
-        click.echo(f"auditor: {exc.__class__.__name__}: {shown_name(exc)}", err=True)
-        sys.exit(EXIT_BAD)
     except SystemExit:
         raise
-    except BaseException as exc:  # noqa: BLE001 - last resort (a Rust panic in a reader is a BaseException)
-        click.echo(f"auditor: internal error ({exc.__class__.__name__}: {shown_name(exc)}); please report it",
-                   err=True)
-        sys.exit(EXIT_BAD)
+    except BaseException as exc:  # noqa: BLE001 - one line for every way a run can end early
+        line, code = _ending(exc)
+        if line is None:
+            exc.show()
+        else:
+            click.echo(line, err=True)
+        sys.exit(code)
 
+
+def _stop_in(exc: BaseException) -> BaseException | None:
+    """The Ctrl-C or SIGTERM behind ``exc``, if any: cleaning up after a signal (closing a half-written
+    workbook) can raise an error of its own, whose context is the signal."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, (click.Abort, KeyboardInterrupt)):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _ending(exc: BaseException) -> tuple[str | None, int]:
+    """The one line (None: click's own usage message) and exit code of a run that ended with ``exc``."""
+    from auditor.publish import interrupted_line
+
+    stop = _stop_in(exc)
+    if stop is not None:
+        return interrupted_line(stop)
+    if isinstance(exc, click.ClickException):
+        return None, EXIT_BAD
+    if isinstance(exc, AuditorError):
+        return f"auditor: {shown_name(exc)}", exc.exit_code
+    if isinstance(exc, MemoryError):
+        return "auditor: out of memory: the inputs are too large for this machine", EXIT_BAD
+    if isinstance(exc, (OSError, ValueError)):  # a file that vanished, a folder not writable, ...
+        return f"auditor: {exc.__class__.__name__}: {shown_name(exc)}", EXIT_BAD
+    # last resort (a Rust panic in a reader is a BaseException)
+    return f"auditor: internal error ({exc.__class__.__name__}: {shown_name(exc)}); please report it", EXIT_BAD
 
 if __name__ == "__main__":
     main()

@@ -303,3 +303,23 @@ def test_a_staging_folder_planted_by_someone_else_is_never_acted_on(tmp_path):
     planted.chmod(0o700)   # the same folder made by this user's own run is finished
     done = run([EXE, "recover", str(folder)])
     assert "finished it" in done.stdout and report.read_bytes() == b"forged" and not planted.exists()
+
+
+def test_an_error_while_cleaning_up_after_a_signal_still_reads_as_stopped():
+    """Closing a half-written workbook after SIGTERM can raise (zipfile: "Can't close the ZIP file while
+    there is an open writing handle"); the run still says it was stopped, with 143, not that error."""
+    import signal as _signal
+
+    from auditor.cli import _ending
+    from auditor.publish import Interrupted
+
+    try:
+        try:
+            raise Interrupted(_signal.SIGTERM)
+        except Interrupted:
+            raise ValueError("Can't close the ZIP file while there is an open writing handle")
+    except ValueError as exc:
+        line, code = _ending(exc)
+    assert code == 143 and line.startswith("auditor: stopped by SIGTERM"), line
+    line, code = _ending(ValueError("plain"))
+    assert (line, code) == ("auditor: ValueError: plain", 2)
