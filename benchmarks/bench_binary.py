@@ -14,8 +14,6 @@ included) and the whole load (``load_input``).  Results go to
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -28,6 +26,7 @@ from auditor.api import load_input  # noqa: E402
 from auditor.load.extent_binary import xls_sheets, xlsb_extent  # noqa: E402
 from auditor.load.table import Limits  # noqa: E402
 from auditor.load.workbook import read_workbook_grid  # noqa: E402
+from results_file import save_rows  # noqa: E402
 
 HEAD = ["Court", "CM/ECF Login", "Filer Name", "Filer Type", "Bar Number", "PACER Login"]
 
@@ -74,13 +73,7 @@ def main() -> None:
         rows.append(row)
         print(f"{case:40s} check {t_check:6.3f} s  grid {t_grid:6.3f} s  load {t_load:6.3f} s  "
               f"(check {t_check / t_grid:4.0%} of the grid, {t_check / t_load:4.0%} of the load)", flush=True)
-    out = Path(args.results)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"bench-binary-{dt.date.today().isoformat()}.csv"
-    with path.open("w", newline="") as fh:
-        w = csv.DictWriter(fh, list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    path = save_rows(rows, Path(args.results), "bench-binary")
     print(f"results: {path}")
 
 

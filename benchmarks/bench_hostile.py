@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import os
 import sys
 import time
@@ -22,6 +21,7 @@ sys.path.insert(0, str(ROOT / "tests" / "hostile"))
 import make_binary  # noqa: E402
 import make_bombs  # noqa: E402
 import make_large  # noqa: E402
+from results_file import save_rows  # noqa: E402
 
 EXE = Path(sys.executable).with_name("auditor")
 AS_OF = "2026-11-30"
@@ -89,13 +89,7 @@ def main() -> None:
         code = os.waitstatus_to_exitcode(status)
         rows.append({"case": name, "exit": code, "wall_s": round(wall, 2), "peak_mb": usage.ru_maxrss // 1024})
         print(f"{name:60s} exit {code}  {wall:6.1f} s  {usage.ru_maxrss / 1024:7.0f} MB", flush=True)
-    out = Path(args.results)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"bench-hostile-{dt.date.today().isoformat()}.csv"
-    with path.open("w", newline="") as fh:
-        w = csv.DictWriter(fh, list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    path = save_rows(rows, Path(args.results), "bench-hostile")
     print(f"results: {path}")
 
 

@@ -21,7 +21,6 @@ benchmarks/results/bench-upload-<date>.csv.  Target: 5 s or less.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import re
 import socket
@@ -30,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from results_file import save_rows  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -144,14 +144,7 @@ def main(argv=None) -> int:
     verdict = "meets" if best <= TARGET_SECONDS else "MISSES"
     print(f"upload of {args.rows:,} rows to its result page: best {best:.2f} s; {verdict} the target of "
           f"{TARGET_SECONDS:g} s")
-    results = args.results / f"bench-upload-{dt.date.today().isoformat()}.csv"
-    results.parent.mkdir(parents=True, exist_ok=True)
-    new = not results.exists()
-    with results.open("a", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows_out[0]))
-        if new:
-            w.writeheader()
-        w.writerows(rows_out)
+    save_rows(rows_out, args.results, "bench-upload", append=True)
     return 0
 
 

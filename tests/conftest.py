@@ -70,4 +70,13 @@ def cli():
     return run_cli
 
 
+@pytest.fixture(scope="module")
+def months(tmp_path_factory) -> Path:
+    """Three consecutive sample months (``auditor sample --months 3``) with their known changes."""
+    out = tmp_path_factory.mktemp("months")
+    done = run_cli("sample", "--rows", 300, "--out", out, "--months", 3)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
 from postgres_server import history_url, postgres_server  # noqa: E402,F401  (fixtures)

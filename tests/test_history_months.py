@@ -18,14 +18,6 @@ from conftest import run_cli, sheet_rows
 CLOSED = ("Resolved", "Accepted")
 
 
-@pytest.fixture(scope="module")
-def months(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("months")
-    done = run_cli("sample", "--rows", 300, "--out", out, "--months", 3)
-    assert done.returncode == 0, done.stderr
-    return out
-
-
 def audit(folder: Path, as_of: str, out: Path, history: str, *extra) -> tuple[list[dict], str]:
     inputs = []
     for p in sorted(folder.glob("*.csv")):
