@@ -28,7 +28,7 @@ system-deps:
 	@bash scripts/system-deps.sh
 
 test: $(STAMP) system-deps
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py

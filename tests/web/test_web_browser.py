@@ -124,11 +124,14 @@ def _tab_to(page, text: str, limit: int = 60) -> None:
 def test_whole_flow_with_the_keyboard_only(page, shared_server, tmp_path):
     roster = roster_file(tmp_path, "Keys", 3)
     page.goto(shared_server.url + "/")
+    page.wait_for_load_state("load")
+    page.bring_to_front()               # keys go to the page with focus: this one, not an earlier test's
     page.keyboard.press("Tab")          # the skip link comes first
     for _ in range(10):
         page.keyboard.press("Tab")
         if page.evaluate("() => document.activeElement.type") == "file":
             break
+    assert page.evaluate("() => document.activeElement.type") == "file", "Tab never reached the file picker"
     with page.expect_file_chooser() as chooser:
         page.keyboard.press("Space")
     chooser.value.set_files(roster)
