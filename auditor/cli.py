@@ -335,7 +335,7 @@ def _quiet(_unraisable) -> None:
 
 
 def main(argv=None) -> None:
-    from auditor.publish import stop_on_signals
+    from auditor.publish import exit_on_late_signals, stop_on_signals
 
     stop_on_signals()   # SIGINT and SIGTERM stop the run, which cleans up what it had begun
     sys.unraisablehook = _quiet   # a half-written sheet's cleanup after a failed write prints nothing
@@ -353,6 +353,8 @@ def main(argv=None) -> None:
         else:
             click.echo(line, err=True)
         sys.exit(code)
+    finally:
+        exit_on_late_signals()
 
 
 def _stop_in(exc: BaseException) -> BaseException | None:

@@ -21,15 +21,21 @@ from the commit point until every move is done, so only SIGKILL (or a power cut)
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import shutil
 import signal
 import stat
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:   # Windows: a byte-range lock on the lock file does the same
+    fcntl = None
+    import msvcrt
 
 PREFIX = ".auditor-run-"
 NEW_PREFIX = ".auditor-new-"   # a staging folder being set up (renamed to PREFIX once its lock is held)
@@ -37,6 +43,8 @@ LOCK, OUT, REPLACED, JOURNAL, RECORDED = "lock", "out", "replaced", "journal.jso
 
 
 def fsync_folder(folder: Path) -> None:
+    if os.name == "nt":   # a folder cannot be opened there; NTFS journals its own entries
+        return
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
@@ -46,13 +54,17 @@ def fsync_folder(folder: Path) -> None:
 
 def take_lock(stage: Path, *, create: bool = False) -> int | None:
     """An open descriptor holding the stage's lock, or None when a live run holds it (or it has no lock)."""
-    flags = os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC | (os.O_CREAT | os.O_EXCL if create else 0)
+    flags = (os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+             | (os.O_CREAT | os.O_EXCL if create else 0))
     try:
         fd = os.open(stage / LOCK, flags, 0o600)
     except OSError:
         return None
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        else:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
     except OSError:
         os.close(fd)
         return None
@@ -77,8 +89,8 @@ def ours(stage: Path) -> bool:
         st = os.lstat(stage)
     except OSError:
         return False
-    return (stage.name.startswith(PREFIX) and stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid()
-            and not st.st_mode & 0o077)
+    private = os.name == "nt" or (st.st_uid == os.getuid() and not st.st_mode & 0o077)   # Windows: its ACL
+    return stage.name.startswith(PREFIX) and stat.S_ISDIR(st.st_mode) and private
 
 
 def read_journal(stage: Path) -> dict | None:
@@ -134,12 +146,14 @@ def signals_blocked():
         return
     caught: list[int] = []
     sigs = (signal.SIGINT, signal.SIGTERM)
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
+    mask = getattr(signal, "pthread_sigmask", None)   # not on Windows: the handlers alone note them
+    old = mask(signal.SIG_BLOCK, sigs) if mask else None
     saved = {s: signal.signal(s, lambda n, _f: caught.append(n)) for s in sigs}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)   # pending ones are noted now
+        if mask:
+            mask(signal.SIG_SETMASK, old)   # pending ones are noted now
         for s, handler in saved.items():
             signal.signal(s, handler)
         for s in dict.fromkeys(caught):
@@ -271,3 +285,20 @@ def interrupted_line(exc: BaseException) -> tuple[str, int]:
     words = {None: "", "staged": "; the outputs were left as they were before this run",
              "published": "; every output of this run had been written"}[STATE["outputs"]]
     return f"auditor: stopped by {signal.Signals(signum).name}{words}", 128 + int(signum)
+
+
+def exit_on_late_signals() -> None:
+    """The run is over: a Ctrl-C or SIGTERM while Python shuts down ends it at once with the stopped
+    line and 130 / 143 (not Python's own exit by the signal, or a traceback)."""
+
+    def stop(signum, _frame):
+        line, code = interrupted_line(Interrupted(signum))
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os.write(2, (line + "\n").encode())
+        os._exit(code)
+
+    if threading.current_thread() is threading.main_thread():
+        for s in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(s, stop)

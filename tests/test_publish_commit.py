@@ -323,3 +323,32 @@ def test_an_error_while_cleaning_up_after_a_signal_still_reads_as_stopped():
     assert code == 143 and line.startswith("auditor: stopped by SIGTERM"), line
     line, code = _ending(ValueError("plain"))
     assert (line, code) == ("auditor: ValueError: plain", 2)
+
+
+def _catches_sigterm(pid: int) -> bool:
+    """The process has its own SIGTERM handler (the auditor's, installed first thing)."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    caught = int(next(line.split()[1] for line in text.splitlines() if line.startswith("SigCgt:")), 16)
+    return bool(caught & (1 << (signal.SIGTERM - 1)))
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc to see when the handler is set")
+def test_ctrl_c_while_the_program_is_still_loading_is_one_line_and_130(tmp_path):
+    """Ctrl-C a moment after starting (the command still importing its libraries) stops it like
+    later: one line, exit 130, no traceback, nothing written."""
+    exe = Path(sys.executable).with_name("auditor")
+    out = tmp_path / "r.xlsx"
+    proc = subprocess.Popen([str(exe), "audit", "--court-accounts", str(ROOT / "sample_data" / "court_accounts.csv"),
+                             "--out", str(out), "--no-history"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 30
+    while not _catches_sigterm(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.001)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.startswith("auditor: stopped by SIGINT") and err.count("\n") == 1, err
+    assert "Traceback" not in err and not out.exists()
