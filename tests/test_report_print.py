@@ -70,7 +70,8 @@ def test_summary_chart_sits_in_rows_left_free(report):
     assert len(series) == 4 and all("Summary" in f for f in series)   # severity by who acts: 4 series
 
 
-def _pdf_pages(path, tmp_path) -> int:
+def _to_pdf(path, tmp_path):
+    """The workbook printed to PDF by LibreOffice: (the PDF, its number of pages)."""
     out = tmp_path / "pdf"
     proc = subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
                            "--convert-to", "pdf", "--outdir", str(out), str(path)],
@@ -78,7 +79,11 @@ def _pdf_pages(path, tmp_path) -> int:
     assert proc.returncode == 0, proc.stderr
     pdf = out / (path.stem + ".pdf")
     info = subprocess.run([PDFINFO, str(pdf)], capture_output=True, text=True, check=True).stdout
-    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    return pdf, int(re.search(r"Pages:\s+(\d+)", info).group(1))
+
+
+def _pdf_pages(path, tmp_path) -> int:
+    return _to_pdf(path, tmp_path)[1]
 
 
 @pytest.mark.skipif(not SOFFICE or not PDFINFO, reason="LibreOffice (soffice) or poppler (pdfinfo) not installed")
@@ -144,14 +149,7 @@ def test_a_firm_trend_sheet_prints_on_one_page(tmp_path):
         assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.orientation == "landscape", ws.title
         assert ws.oddFooter.left.text == "&A" and ws.oddFooter.right.text == "Audit date 2026-01-15", ws.title
     assert trend.page_setup.fitToHeight == 1 and trend.print_title_rows == "$1:$1"
-    out = tmp_path / "pdf"
-    proc = subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
-                           "--convert-to", "pdf", "--outdir", str(out), str(firm)],
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    pdf = out / (firm.stem + ".pdf")
-    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run([PDFINFO, str(pdf)], capture_output=True, text=True,
-                                                            check=True).stdout).group(1))
+    pdf, pages = _to_pdf(firm, tmp_path)
     last = subprocess.run(["pdftotext", "-f", str(pages), "-l", str(pages), "-layout", str(pdf), "-"],
                           capture_output=True, text=True, check=True).stdout
     before = subprocess.run(["pdftotext", "-f", str(pages - 1), "-l", str(pages - 1), str(pdf), "-"],
