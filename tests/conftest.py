@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import csv
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import Phase, settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# A failing random example is reported as found, with the line that replays it: shrinking it
+# to the smallest example can take Hypothesis five minutes, a third of the suite's budget.
+# HYPOTHESIS_PROFILE=shrink runs the full search (shrinking and explaining) when replaying a failure.
+settings.register_profile("suite", phases=[p for p in Phase if p not in (Phase.shrink, Phase.explain)])
+settings.register_profile("shrink", phases=list(Phase))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 
 def write_csv(path: Path, header: list[str], rows: list[list], *, encoding="utf-8", delimiter=",") -> Path:

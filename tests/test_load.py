@@ -284,3 +284,17 @@ def test_trailing_comma_on_every_row_is_not_a_ragged_row(tmp_path):
     raw = read_table(p, "court_accounts")
     assert [(i["row"], i["code"]) for i in raw.header_issues] == [(4, "ragged-row")]
     assert list(raw.frame.columns) == ["cmecf_login", "filer_name", "filer_role"]
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "utf-8"])
+def test_every_file_trims_the_same_white_space(tmp_path, encoding):
+    """Unicode's white space includes the separators 0x1C-0x1F: a cell holding only those is
+    blank whether the file is plain ASCII or not, so the same export never reads two ways."""
+    other = "" if encoding == "ascii" else "\u00e9"
+    p = write(tmp_path, "s.csv", f"Login,Name,Role,Last filed\nx\x1f,N{other}\x1c,staff,\x1f\x1e \n",
+              "utf-8")
+    raw = read_table(p, "court_accounts")
+    row = raw.frame.loc[2]
+    assert row["cmecf_login"] == "x"
+    assert row["filer_name"] == f"N{other}"
+    assert row.isna()["last_filed_on"]

@@ -106,6 +106,9 @@ def _scorer(kind: str):
     return score
 
 
+ASCII_SPACE = " \t\n\v\f\r\x1c\x1d\x1e\x1f"  # the ASCII characters Unicode calls white space
+
+
 def _clean(grid: pd.DataFrame, ascii_only: bool = False) -> pd.DataFrame:
     """Trim every cell, empty -> <NA>, text in Unicode NFC form."""
     out = {}
@@ -113,8 +116,11 @@ def _clean(grid: pd.DataFrame, ascii_only: bool = False) -> pd.DataFrame:
         s = grid[col]
         if not isinstance(s.dtype, pd.StringDtype) or s.dtype.storage != "pyarrow":
             s = s.astype(STRING)
-        # ASCII text (a CSV file that is ASCII throughout) needs neither Unicode trimming nor NFC
-        arr = (pc.ascii_trim_whitespace if ascii_only else pc.utf8_trim_whitespace)(_arrow(s))
+        # ASCII text (a CSV file that is ASCII throughout) needs neither Unicode trimming nor NFC,
+        # but it trims the same characters as any other file: Unicode counts the information
+        # separators 0x1C-0x1F as white space, ASCII trimming does not
+        arr = _arrow(s)
+        arr = pc.ascii_trim(arr, ASCII_SPACE) if ascii_only else pc.utf8_trim_whitespace(arr)
         if not ascii_only and not pc.all(pc.string_is_ascii(arr)).as_py():
             arr = pc.utf8_normalize(arr, "NFC")
         out[col] = pd.arrays.ArrowStringArray(pa.chunked_array([_empty_to_null(c) for c in arr.chunks], arr.type))
