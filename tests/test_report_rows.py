@@ -1,6 +1,8 @@
 """The rows of the big sheets (written column-wise, not by openpyxl cell by cell) read back as written."""
 
 import datetime as dt
+import re
+import zipfile
 
 import openpyxl
 
@@ -16,6 +18,7 @@ def test_odd_values_read_back_exactly(tmp_path):
     rows = [finding(i, person_name=text, evidence=f"evidence: {text}") for i, text in enumerate(ODD_TEXT)]
     rows += [finding(90, person_name="", bar_id=None, severity="weird", due_date=None),
              finding(91, severity="high", due_date=dt.date(1999, 12, 31), first_seen=dt.date(2026, 3, 1))]
+    rows += [finding(100 + i, person_name=" same padded name ") for i in range(len(rows))]  # a value repeated
     issues = issues_frame([{"file": "x.csv", "sheet": "", "row": 123456, "column": "c", "value": "=1+1",
                             "reason": "bad <b> & worse", "code": "bad-date", "severity": "rejected",
                             "firm_name": None}])
@@ -24,6 +27,13 @@ def test_odd_values_read_back_exactly(tmp_path):
     header = [HEADER_IDS[c.value] for c in ws[1]]
     cells = {r[header.index("finding_id")].value: dict(zip(header, r)) for r in ws.iter_rows(min_row=2)}
     assert len(cells) == len(rows) and ws.max_row == len(rows) + 1
+    assert cells["F00100"]["person_name"].value == " same padded name "
+    # white space at either end of a text is marked to be kept (Excel drops it otherwise), and only there
+    with zipfile.ZipFile(path) as z:
+        sheet = z.read("xl/worksheets/sheet2.xml").decode()
+    texts = re.findall(r"<t( xml:space=\"preserve\")?>([^<]*)</t>", sheet)
+    assert texts and all(bool(kept) == (text != text.strip()) for kept, text in texts)
+    assert sum(1 for kept, _ in texts if kept) >= len(rows) // 2
     for i, text in enumerate(ODD_TEXT):
         row = cells[f"F{i:05d}"]
         assert row["person_name"].value == text and row["person_name"].data_type == "s"

@@ -126,11 +126,8 @@ def _sattr(style: str | None) -> str:
     return f' s="{style}"' if style else ""
 
 
-def _cells(col: CellColumn, values: pa.Array, rownum: pa.Array, styles: dict[str, str]) -> pa.Array:
-    ref = f'<c r="{col.letter}'
-    if col.kind in ("date", "int"):
-        kind = ' t="n"'
-        return _join(ref, rownum, f'"{_sattr(styles.get(col.letter))}{kind}><v>', values, "</v></c>")
+def _text_tails(col: CellColumn, values: pa.Array, styles: dict[str, str]) -> pa.Array:
+    """What follows the cell reference of each text value: its style, its type and the text."""
     if col.kind == "severity":
         known = list(col.styles)
         pos = pc.index_in(values, value_set=pa.array(known, type=_STR))
@@ -142,11 +139,31 @@ def _cells(col: CellColumn, values: pa.Array, rownum: pa.Array, styles: dict[str
         if quoted:
             risky = pc.fill_null(pc.match_substring_regex(values, pattern=FORMULA_START_RE), False)
             sattr = pc.if_else(risky, pa.scalar(_sattr(styles.get(quoted)), _STR), pa.scalar(sattr, _STR))
-    body = _join('><is><t xml:space="preserve">', _escape(values), "</t></is></c>")
+    # white space at either end is kept only when marked so (as openpyxl marks it)
+    padded = pc.not_equal(pc.binary_length(pc.utf8_trim_whitespace(values)), pc.binary_length(values))
+    start = pc.if_else(padded, pa.scalar('><is><t xml:space="preserve">', _STR), pa.scalar("><is><t>", _STR))
+    body = _join(start, _escape(values), "</t></is></c>")
     empty = pc.equal(pc.binary_length(values), 0)
     if pc.any(empty).as_py():  # an empty text is an empty string cell, as openpyxl writes it
         body = pc.if_else(empty, pa.scalar(" />", _STR), body)
-    return _join(ref, rownum, '"', sattr, ' t="inlineStr"', body)
+    return _join('"', sattr, ' t="inlineStr"', body)
+
+
+def _cells(col: CellColumn, values: pa.Array, rownum: pa.Array, styles: dict[str, str]) -> pa.Array:
+    ref = f'<c r="{col.letter}'
+    if col.kind in ("date", "int"):
+        kind = ' t="n"'
+        return _join(ref, rownum, f'"{_sattr(styles.get(col.letter))}{kind}><v>', values, "</v></c>")
+    # a column of few distinct values (severity, rule, status, a remedy's steps) has each value's
+    # cell built once and repeated; the others cell by cell
+    coded = pc.dictionary_encode(values)
+    if isinstance(coded, pa.ChunkedArray):
+        coded = coded.combine_chunks()
+    if len(coded.dictionary) * 2 <= len(values):
+        tails = pc.take(_text_tails(col, coded.dictionary, styles), coded.indices)
+    else:
+        tails = _text_tails(col, values, styles)
+    return _join(ref, rownum, tails)
 
 
 LINE_POINTS = 14.5                # height of one line of 11-point text
@@ -310,6 +327,7 @@ class Template:
     def _sheet(self, zout: zipfile.ZipFile, m: _Member, p) -> None:
         out = zipfile.ZipInfo(m.info.filename, date_time=m.info.date_time)
         out.compress_type = zipfile.ZIP_DEFLATED
+        out._compresslevel = COMPRESS_LEVEL   # a ZipInfo given to open() brings its own level (else zlib's 6)
         head, tail = m.data[:m.sample[0]], m.data[m.sample[1]:]
         with zout.open(out, "w", force_zip64=True) as fh:
             fh.write(head)
