@@ -144,6 +144,21 @@ def test_full_disk_one_line_history_intact(sample, tmp_path):
             assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
+def test_a_failure_writing_the_findings_rows_publishes_nothing(sample, tmp_path):
+    """The run's many rows are written while the report is; a failure there comes out at the commit
+    point, as one line, with no report published and the history as it was."""
+    store = tmp_path / "auditor-history.sqlite"
+    assert audit(sample, tmp_path / "oct.xlsx", store, "2026-10-31").returncode == 0
+    with contextlib.closing(sqlite3.connect(store)) as db, db:
+        db.execute("CREATE TRIGGER refuse BEFORE INSERT ON run_findings "
+                   "BEGIN SELECT RAISE(ABORT, 'this store refuses new findings'); END")
+    done = audit(sample, tmp_path / "nov.xlsx", store)
+    one_line_error(done, str(store), "this store refuses new findings", "history already recorded is unchanged")
+    assert not (tmp_path / "nov.xlsx").exists()
+    assert not list(tmp_path.glob(".auditor-run-*"))   # the run's staging folder is gone too
+    assert [r[1] for r in runs(str(store))] == ["2026-10-31"]
+
+
 @pytest.mark.parametrize("content,words", [
     (b"name,email\nAnn,ann@example.com\n", "not an auditor history (not an SQLite database)"),
     (b"SQLite format 3\x00" + b"\xff" * 4000, "is damaged or not an auditor history"),

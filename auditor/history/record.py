@@ -4,6 +4,10 @@
 ...     api.write(result, "2026-11.xlsx", on_commit=view.commit)   # the report shows view.changes
 >>> # an error (or a killed process) before the commit point records nothing
 
+The bulk of a run's rows (each finding's state, the run's findings) are written on a thread of their
+own while the report is being written (:class:`_Writer`); ``view.commit`` waits for them, and an
+error in writing them is raised there, at the commit point, so that nothing is published.
+
 ``api.write`` calls ``view.commit`` once every output is written and its journal is on disk, before
 any output is moved into place: a run is never recorded without its outputs being published (a run
 killed after the journal is finished by the next run in that folder), and if the commit fails
@@ -19,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -122,11 +127,20 @@ def _save(conn, result: AuditResult, scope: str, label: str, outcome: lifecycle.
     return run_id
 
 
+def _save_counts(conn, run_id: int, outcome: lifecycle.Outcome) -> None:
+    """The run's counts by rule, severity and firm (what the trends read)."""
+    found = outcome.state[outcome.state["open"].to_numpy(dtype=bool)]
+    by = pd.DataFrame({"rule_id": found["rule_id"], "severity": found["severity"], "firm_key": found["firm_key"],
+                       "open": ~found["status"].isin(lifecycle.CLOSED).to_numpy(dtype=bool)})
+    counts = (by.groupby(["rule_id", "severity", "firm_key"], sort=False, dropna=False)["open"].agg(["size", "sum"])
+              .reset_index().rename(columns={"size": "findings", "sum": "open_findings"}))
+    state.bulk_insert(conn, S.run_counts, counts.assign(run_id=run_id))
+
+
 def _save_findings(conn, run_id: int, scope: str, outcome: lifecycle.Outcome, from_state: bool) -> None:
-    """The run's findings (the open rows of the state after it) and its counts by rule, severity and firm.
-    With ``from_state`` (the state was just updated by this run) the findings of the commonest change
-    (persisting most months, new in the first) are copied inside the database from the state, and only
-    the others go from here."""
+    """The run's findings (the open rows of the state after it).  With ``from_state`` (the state was
+    just updated by this run) the findings of the commonest change (persisting most months, new in the
+    first) are copied inside the database from the state, and only the others go from here."""
     found = outcome.state[outcome.state["open"].to_numpy(dtype=bool)]
     bulk = found["last_change"].mode().iloc[0] if from_state and len(found) else None
     s = found if bulk is None else found[(found["last_change"] != bulk).to_numpy(dtype=bool)]
@@ -141,11 +155,36 @@ def _save_findings(conn, run_id: int, scope: str, outcome: lifecycle.Outcome, fr
             ["run_id", "finding_id", "rule_id", "severity", "firm_key", "change", "status", "due_date"],
             select(literal(run_id), st.c.finding_id, st.c.rule_id, st.c.severity, st.c.firm_key, literal(bulk),
                    st.c.status, st.c.due_date).where(st.c.scope == scope, st.c.open, ~there)))
-    by = pd.DataFrame({"rule_id": found["rule_id"], "severity": found["severity"], "firm_key": found["firm_key"],
-                       "open": ~found["status"].isin(lifecycle.CLOSED).to_numpy(dtype=bool)})
-    counts = (by.groupby(["rule_id", "severity", "firm_key"], sort=False, dropna=False)["open"].agg(["size", "sum"])
-              .reset_index().rename(columns={"size": "findings", "sum": "open_findings"}))
-    state.bulk_insert(conn, S.run_counts, counts.assign(run_id=run_id))
+
+
+class _Writer:
+    """Runs ``work`` (statements on the run's connection) on a thread of its own, so that a large
+    month's rows are written while the report is.  Nothing else uses the connection until
+    :meth:`finish`, which waits for the thread and raises what ``work`` raised."""
+
+    def __init__(self, work: Callable[[], None]):
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(work,), name="history-writer")
+        self.thread.start()
+
+    def _run(self, work) -> None:
+        try:
+            work()
+        except BaseException as e:   # raised again in the thread that commits
+            self.error = e
+
+    def finish(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def abandon(self) -> None:
+        """Wait for the thread before the transaction is rolled back; its error no longer matters."""
+        while self.thread.is_alive():
+            with contextlib.suppress(BaseException):   # a signal may interrupt the wait: wait again
+                self.thread.join()
+        self.error = None
 
 
 @contextlib.contextmanager
@@ -161,7 +200,7 @@ def recording(result: AuditResult, history, *, previous=None, backfill: bool = F
     edits, problems = (read_previous(previous) if previous else (None, pd.DataFrame(columns=PROBLEM_COLUMNS)))
     store = open_store(history)
     scope, label = run_scope(result)
-    conn = None
+    conn = writer = None
     try:
         with translated(store.label):
             conn = store.engine.connect()
@@ -189,14 +228,19 @@ def recording(result: AuditResult, history, *, previous=None, backfill: bool = F
             problems = pd.concat([problems, pd.DataFrame(outcome.problems, columns=["finding_id", "problem"])],
                                  ignore_index=True).reindex(columns=PROBLEM_COLUMNS)
             run_id = _save(conn, result, scope, label, outcome, back)
-            if back:
-                state.backfill(conn, scope, outcome, result.as_of)
-            else:
-                state.save(conn, scope, outcome.state, stored)
-            _save_findings(conn, run_id, scope, outcome, from_state=not back)
+            _save_counts(conn, run_id, outcome)
             save_firm_figures(conn, run_id, result.readiness)
             runs, counts = _trend(conn, scope)
             firms = firm_figures(conn, runs["run_id"])
+
+            def rows() -> None:
+                if back:
+                    state.backfill(conn, scope, outcome, result.as_of)
+                else:
+                    state.save(conn, scope, outcome.state, stored)
+                _save_findings(conn, run_id, scope, outcome, from_state=not back)
+
+            writer = _Writer(rows)
         result.findings = outcome.findings
         first = seen == 0
         result.previous = None if first else outcome.counts
@@ -206,6 +250,7 @@ def recording(result: AuditResult, history, *, previous=None, backfill: bool = F
         def commit() -> None:
             if tx.is_active:
                 with translated(store.label):
+                    writer.finish()
                     tx.commit()
 
         view = HistoryView(run_id, scope, label, store.label, first, outcome.changes, runs, counts, problems, carried,
@@ -214,6 +259,8 @@ def recording(result: AuditResult, history, *, previous=None, backfill: bool = F
         yield view
         commit()
     except BaseException:
+        if writer is not None:
+            writer.abandon()
         if conn is not None:
             with contextlib.suppress(Exception):
                 conn.rollback()
