@@ -51,3 +51,23 @@ def test_odd_values_read_back_exactly(tmp_path):
     assert [c.value for c in di[2]] == ["x.csv", None, 123456, "c", "=1+1", "bad <b> & worse", "bad-date", "rejected",
                                       None]
     assert di.cell(2, 3).data_type == "n" and di.cell(2, 5).data_type == "s"
+
+
+def test_related_findings_name_the_others_on_the_same_pacer_account(tmp_path):
+    """Findings on one PACER account name each other (five at most, then "and N more"); an account
+    with one finding names none; usernames differing only in case are one account."""
+    rows = [finding(i, pacer_username="SHARED1" if i % 2 else "shared1") for i in range(8)]
+    rows += [finding(20, pacer_username="pair9"), finding(21, pacer_username="pair9"), finding(30, pacer_username="alone")]
+    path = write_report(make_result(findings_frame(rows)), tmp_path / "r.xlsx")
+    ws = openpyxl.load_workbook(path)["Findings"]
+    header = [HEADER_IDS[c.value] for c in ws[1]]
+    related = {r[header.index("finding_id")]: r[header.index("related")]
+               for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert related["F00020"] == "F00021" and related["F00021"] == "F00020"
+    assert related["F00030"] is None
+    shared = [f"F{i:05d}" for i in range(8)]
+    for fid in shared:
+        named = related[fid].split(", ")
+        assert named[-1] == "and 2 more", related[fid]
+        assert len(named) == 6 and fid not in named[:5] and set(named[:5]) <= set(shared)
+        assert named[:5] == sorted(named[:5])   # in the sheet's order
