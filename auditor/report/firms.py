@@ -25,6 +25,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from auditor.model import SEVERITIES, AuditResult
@@ -116,12 +117,13 @@ def firm_rows(result: AuditResult, prep, firms: dict[str, str], files: dict[str,
     table = table.reindex(columns=list(SEVERITIES), fill_value=0)
     issues = firm_key(prep.issues["firm_name"]).value_counts()
     ready = (result.readiness or {}).get("by_firm", {})
+    keys = list(firms)   # every firm's counts looked up at once (a run can name thousands of firms)
+    sev = table.reindex(keys, fill_value=0).to_numpy(dtype=np.int64).tolist()
+    issue_counts = issues.reindex(keys, fill_value=0).to_numpy(dtype=np.int64).tolist()
     out = []
-    for key, name in firms.items():
-        sev = [int(v) for v in table.loc[key]] if key in table.index else [0] * len(SEVERITIES)
+    for key, name, s, n in zip(keys, firms.values(), sev, issue_counts):
         a, r = ready.get(key, (0, 0))
-        out.append(FirmRow(key, name, None if files is None else files.get(key), sev, int(issues.get(key, 0)),
-                           int(a), int(r)))
+        out.append(FirmRow(key, name, None if files is None else files.get(key), s, n, int(a), int(r)))
     return sorted(out, key=lambda row: (-row.findings, row.firm.casefold()))
 
 

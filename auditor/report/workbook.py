@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -115,15 +116,27 @@ def _joined(pos: np.ndarray, ids: pd.Series) -> pd.Series:
 
 @dataclass
 class Prepared:
-    """The rows of a run ready to show: sorted, one spelling per firm, keys computed once."""
+    """The rows of a run ready to show: sorted, one spelling per firm, keys computed once.  What only
+    the firm workbooks need is worked out on first use."""
 
     findings: pd.DataFrame
     issues: pd.DataFrame
     finding_keys: pd.Series
     finding_rows: dict      # firm key -> row positions in findings
     issue_rows: dict        # firm key -> row positions in issues
-    shared: pd.DataFrame    # findings whose PACER username is used at more than one firm: firm, user, name
-    firm_related: pd.Series  # related findings within the firm
+    result: AuditResult = field(repr=False)
+
+    @cached_property
+    def shared(self) -> pd.DataFrame:
+        """Findings whose PACER username is used at more than one firm: firm, user, name."""
+        people = _people(self.result, self.findings)
+        firms_per_user = people.groupby("user")["firm"].nunique()
+        return people[people["user"].isin(firms_per_user.index[firms_per_user > 1])]
+
+    @cached_property
+    def firm_related(self) -> pd.Series:
+        """Related findings within the firm."""
+        return related_ids(self.findings, self.finding_keys)
 
 
 _NAME_COLUMNS = {"court_accounts": "filer_name", "roster": "person_name"}
@@ -156,11 +169,7 @@ def prepare(result: AuditResult) -> Prepared:
     findings["firm_name"] = one_spelling(findings["firm_name"], fkeys)
     issues["firm_name"] = one_spelling(issues["firm_name"], ikeys)
     findings["related"] = related_ids(findings)
-    people = _people(result, findings)
-    firms_per_user = people.groupby("user")["firm"].nunique()
-    shared = people[people["user"].isin(firms_per_user.index[firms_per_user > 1])]
-    return Prepared(findings, issues, fkeys, _positions(fkeys), _positions(ikeys), shared,
-                    related_ids(findings, fkeys))
+    return Prepared(findings, issues, fkeys, _positions(fkeys), _positions(ikeys), result)
 
 
 def outsiders_by_firm(shared: pd.DataFrame) -> dict[str, set]:
