@@ -18,7 +18,13 @@ NICKNAMES = [("Hale, Robert A.", "Bob Hale"), ("Hale, William", "Bill Hale"), ("
              ("Hale, James", "Jim Hale"), ("Hale, Jennifer", "Jen Hale")]
 NOT_NICKNAMES = [("Price, Daniel", "Diana Price"), ("Price, John", "Joan Price"), ("Price, Robert", "Roberta Price"),
                  ("Price, Daniel", "Danielle Price"), ("Price, Michael", "Michelle Price"),
-                 ("Price, Ronald", "Rachel Price")]
+                 ("Price, Ronald", "Rachel Price"),
+                 # linked by the nickname list, but names of different people (a spouse, a sibling)
+                 ("Price, Andrew", "Andrea Price"), ("Price, Aaron", "Erin Price"), ("Price, Jean", "Jane Price"),
+                 ("Price, Patrick", "Peter Price"), ("Price, Emily", "Emma Price"),
+                 ("Price, Frederick", "Frederica Price"), ("Price, Bill", "Fred Price"),
+                 ("Price, Jack", "Jacqueline Price"), ("Price, Anna", "Hannah Price")]
+MAYBE_ONE_NAME = [("Price, Elizabeth", "Lisa Price"), ("Price, Jonathan", "John Price")]
 
 
 def _pair(user: str, a: str, b: str, *, email_a="", email_b="", firm_a="", firm_b="", bar_a="", bar_b=""):
@@ -60,6 +66,8 @@ for n, (full, nick) in enumerate(NICKNAMES):
 for n, (a, b) in enumerate(NOT_NICKNAMES):
     SHARED[f"spou{n:05d}"] = ((a, b), {}, ("shared-filing-account", "first names differ"))
     SHARED[f"spox{n:05d}"] = ((a, b), dict(email_a="one@price.com", email_b="one@price.com"), None)
+for n, (a, b) in enumerate(MAYBE_ONE_NAME):
+    SHARED[f"mayb{n:05d}"] = ((a, b), {}, ("possibly-shared-filing-account", "may or may not be one name"))
 
 HOLDERS = {  # username -> (filer, filer e-mail, holder, holder e-mail, rule expected or None, evidence words)
     "hold00001": ("Hale, Robert A.", "bob@hale.com", "Bob Hale", "bob@hale.com", None, None),

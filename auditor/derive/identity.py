@@ -13,7 +13,9 @@ order (docs/identity.md says the same in plain words):
    "Hon." set aside; given name, middle names, surname, suffix; a nickname in quotes), folded
    (accents, case, apostrophes, spaces inside a surname).  Different surnames, different full given
    names (unless one is a known nickname of the other, from the ``nicknames`` list) or conflicting
-   suffixes (Jr. and Sr., II and III) are different people; middle names are not compared.  An
+   suffixes (Jr. and Sr., II and III) are different people; middle names are not compared.  A few
+   pairs the nickname list links are different names (Andrew and Andrea: ``DIFFERENT_NAMES``), or
+   may or may not be one name (Lisa and Elizabeth: ``MAYBE_ONE_NAME``, unknown).  An
    initial may stand for a full given name; a hyphenated surname matches either of its parts; a
    surname written first without a comma is recognised.  The same name is the same person unless
    the firms differ (different people) or the e-mail addresses differ (unknown: the finding says
@@ -96,6 +98,21 @@ def nickname_of(a: str, b: str) -> bool:
     return b in nn.nicknames_of(a) or a in nn.nicknames_of(b)
 
 
+def _pairs(*pairs: str) -> frozenset:
+    return frozenset(frozenset(p.split("/")) for p in pairs)
+
+
+# The nickname list links some given names that are names of different people, a spouse or a
+# sibling as often as not (Andrew and Andrea Smith): these are different names.  Found by comparing
+# every pair of the most common American given names (and the pairs below them in the list).
+DIFFERENT_NAMES = _pairs(
+    "aaron/erin", "andrea/andrew", "anna/hannah", "bill/fred", "billy/fred", "emily/emma", "frederica/frederick",
+    "hannah/susan", "jack/jacqueline", "jane/jean", "jonathan/nathan", "patrick/peter")
+# ... and some that are as often names of their own as one name: whether the two are one person
+# is unknown (the finding says "possibly").
+MAYBE_ONE_NAME = _pairs("elizabeth/lisa", "john/jonathan", "lisa/melissa")
+
+
 def _given_verdict(a: Name, b: Name) -> tuple[int, str]:
     ga, gb = a.given, b.given
     if not ga or not gb:
@@ -107,6 +124,11 @@ def _given_verdict(a: Name, b: Name) -> tuple[int, str]:
             return SAME, "the same surname and first initial"
         return DIFFERENT, "the first initials differ"
     if nickname_of(ga, gb):
+        pair = frozenset((ga, gb))
+        if pair in DIFFERENT_NAMES:
+            return DIFFERENT, "the first names differ"
+        if pair in MAYBE_ONE_NAME:
+            return UNKNOWN, "the first names may or may not be one name"
         return SAME, "the same name (a known nickname)"
     return DIFFERENT, "the first names differ"
 
