@@ -112,6 +112,32 @@ def tmpfs(path: Path, size: str):
         subprocess.run(["umount", "-l", str(path)], capture_output=True)
 
 
+def test_ctrl_c_while_the_report_is_written_records_nothing(tmp_path):
+    """Ctrl-C while the report is written and the run's rows are being sent beside it: one line, exit
+    130, nothing recorded, the store sound, no thread left waiting."""
+    big = tmp_path / "big"
+    assert run_cli("sample", "--rows", 30000, "--out", big).returncode == 0
+    store = tmp_path / "auditor-history.sqlite"
+    assert audit(big, tmp_path / "first.xlsx", store, "2026-10-31").returncode == 0
+    proc = subprocess.Popen(audit_args(big, tmp_path / "stopped.xlsx", store, "2026-11-30", "--progress"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    for line in proc.stderr:
+        lines.append(line)
+        if "writing" in line:
+            break
+    else:
+        pytest.fail("the audit ended before writing its report")
+    proc.send_signal(signal.SIGINT)
+    _, rest = proc.communicate(timeout=60)
+    assert proc.returncode == 130, "".join(lines) + rest
+    assert rest.strip().startswith("auditor: stopped by SIGINT") and "Traceback" not in rest, rest
+    assert not (tmp_path / "stopped.xlsx").exists()
+    assert [r[1] for r in runs(str(store))] == ["2026-10-31"]
+    with contextlib.closing(sqlite3.connect(store)) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
 def test_read_only_store_one_line_history_intact(sample, tmp_path):
     with tmpfs(tmp_path / "ro", "16m") as disk:
         store = disk / "auditor-history.sqlite"
