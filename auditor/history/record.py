@@ -27,11 +27,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import insert, literal, select
 
-from auditor import __version__
+from auditor import __version__, background
 from auditor.columns import ROSTER
 from auditor.history import lifecycle, schema as S, state
 from auditor.history.firms import firm_figures, save_firm_figures
@@ -87,7 +86,7 @@ def rules_version(result: AuditResult) -> str:
 
 
 def _trend(conn, scope: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    r, c = S.runs, S.run_counts
+    r = S.runs
     last = (select(r.c.id, r.c.as_of, r.c.active_filers, r.c.ready_filers).where(r.c.scope == scope)
             .order_by(r.c.as_of.desc(), r.c.id.desc()).limit(TREND_RUNS))
     runs = pd.DataFrame(conn.execute(last).all(), columns=["run_id", "as_of", "active_filers", "ready_filers"])
@@ -165,7 +164,7 @@ class _Writer:
     def __init__(self, work: Callable[[], None]):
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, args=(work,), name="history-writer")
-        self.thread.start()
+        background.start(self.thread)
 
     def _run(self, work) -> None:
         try:

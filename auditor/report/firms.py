@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from auditor import background
 from auditor.model import SEVERITIES, AuditResult
 from auditor.normalize import firm_key
 from auditor.report import rows as rx
@@ -238,6 +239,7 @@ def _write_books(result, folder, prep, firms, files, progress, workers) -> None:
     _JOB = (writer, folder, firms, files)
     try:
         if workers > 1 and len(chunks) > 1 and "fork" in multiprocessing.get_all_start_methods():
+            background.settle()   # no other thread running while the workers are forked
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
                 for fut in as_completed([pool.submit(_write_chunk, c) for c in chunks]):
                     done += fut.result()
