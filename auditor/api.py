@@ -234,7 +234,7 @@ def write(result: AuditResult, path, *, split_by_firm: bool = False, findings_cs
     ``on_commit()`` runs at the commit point, once every output is written and before any is moved
     (the run history commits there: if it fails, nothing is moved); ``history`` names it in the journal.
     """
-    from auditor.outputs import Staging, check_outputs as check, recover
+    from auditor.outputs import Staging, check_outputs as check
     from auditor.report.firms import all_firms, file_names, firm_rows, split_folder, write_split
     from auditor.report.workbook import prepare, write_report
 
@@ -242,8 +242,7 @@ def write(result: AuditResult, path, *, split_by_firm: bool = False, findings_cs
     if path.suffix.lower() != ".xlsx":
         raise UsageError(f"the report must be an .xlsx file, not {path.name!r}")
     inputs = [t.path for t in result.inputs if t.path] if inputs is None else list(inputs)
-    recover(Path(p).parent for p in (path, findings_csv, findings_parquet) if p is not None and Path(p).parent.is_dir())
-    check([("--out", path), ("--findings-csv", findings_csv), ("--findings-parquet", findings_parquet)], inputs)
+    check_outputs(path, findings_csv=findings_csv, findings_parquet=findings_parquet, inputs=inputs)
     if split_by_firm:   # the firm folder is replaced whole: it may hold no input
         folder = split_folder(path).resolve()
         for given in inputs:

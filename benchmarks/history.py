@@ -24,7 +24,6 @@ Results are appended to benchmarks/results/history-<date>.csv.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import os
 import sqlite3
@@ -40,6 +39,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 from bench import AS_OF, data_dir, input_files  # noqa: E402
+from results_file import save_rows  # noqa: E402
 
 TARGET_OVERHEAD = 0.15
 TARGET_TREND_S = 1.0
@@ -218,17 +218,10 @@ def main(argv=None) -> int:
     if not args.skip_trend:
         print("trend over a large store (SQLite):")
         records += trend_speed(args.data)
-    results = args.results / f"history-{dt.date.today()}.csv"
-    results.parent.mkdir(parents=True, exist_ok=True)
-    new = not results.exists()
-    with results.open("a", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=["when", "measure", "rows", "findings", "seconds", "base_seconds",
-                                           "ratio", "target", "ok"])
-        if new:
-            w.writeheader()
-        for r in records:
-            w.writerow({"when": dt.datetime.now().isoformat(timespec="seconds"), **r})
-    print(f"results appended to {results}")
+    if records:
+        when = dt.datetime.now().isoformat(timespec="seconds")
+        results = save_rows([{"when": when, **r} for r in records], args.results, "history", append=True)
+        print(f"results appended to {results}")
     return 0 if all(r["ok"] for r in records if r["target"] != "") else 1
 
 

@@ -91,10 +91,10 @@ def _trend(conn, scope: str) -> tuple[pd.DataFrame, pd.DataFrame]:
             .order_by(r.c.as_of.desc(), r.c.id.desc()).limit(TREND_RUNS))
     runs = pd.DataFrame(conn.execute(last).all(), columns=["run_id", "as_of", "active_filers", "ready_filers"])
     runs = runs.iloc[::-1].reset_index(drop=True)
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     ids = [int(i) for i in runs["run_id"]] or [-1]
     rows = state.fetch(conn, "SELECT run_id, firm_key, severity, SUM(open_findings) FROM run_counts "
-                        f"WHERE run_id IN ({', '.join([mark] * len(ids))}) GROUP BY run_id, firm_key, severity", tuple(ids))
+                       f"WHERE run_id IN ({', '.join([state.mark(conn)] * len(ids))}) "
+                       "GROUP BY run_id, firm_key, severity", tuple(ids))
     counts = pd.DataFrame(rows, columns=["run_id", "firm_key", "severity", "open_findings"])
     counts["run_id"] = counts["run_id"].astype("int64")
     counts["open_findings"] = counts["open_findings"].astype("int64")
