@@ -6,7 +6,6 @@ Every failure is one line on standard error; no traceback reaches a user.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 import click
 
 from auditor import __version__
+from auditor.cli_history import audit_history_options, before_audit, history_lines, recorded
 from auditor.cli_limits import condition_options, limit_options
 from auditor.errors import AuditorError
 from auditor.model import SEVERITIES
@@ -124,27 +124,21 @@ _MANY = " Several files after one option, a folder (every CSV and spreadsheet in
                    "formula-like text gets a leading apostrophe).")
 @click.option("--findings-parquet", type=click.Path(dir_okay=False, readable=False),
               help="Also write every finding to this Parquet file, values exactly as in the report.")
-@click.option("--history", "history_at", metavar="PATH_OR_URL",
-              help="Run history to compare with and record into: an SQLite file or a database URL "
-                   "(default: auditor-history.sqlite beside the report).")
-@click.option("--no-history", is_flag=True, help="Neither read nor record a history.")
-@click.option("--previous", type=click.Path(dir_okay=False, readable=False),
-              help="Last month's report with your status, notes and accepted_until: carried forward.")
-@click.option("--backfill", is_flag=True, help="Record a run dated before the latest recorded one of its scope.")
+@audit_history_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
 @click.option("--progress", "show_progress", is_flag=True, help="Progress messages even when not on a terminal.")
 @limit_options
 @condition_options
 def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_files, court, firm, paa, fail_on, engine,
           split_by_firm, skip_bad_files, out, findings_csv, findings_parquet, history_at, no_history, previous,
-          backfill, quiet, show_progress, limits, rule_limits):
+          backfill, future, max_previous_rows, max_note_chars, quiet, show_progress, limits, rule_limits):
     """Run an audit and write the Excel remediation report."""
     from auditor import api
 
     if Path(out).suffix.lower() != ".xlsx":  # say so before any data is read
         raise click.UsageError(f"--out must name an .xlsx file, not {Path(out).name!r}")
-    if no_history and (history_at or previous or backfill):
-        raise click.UsageError("--no-history cannot go with --history, --previous or --backfill")
+    if no_history and (history_at or previous or backfill or future):
+        raise click.UsageError("--no-history cannot go with --history, --previous, --backfill or --record-future-date")
     if previous and Path(previous).resolve() == Path(out).resolve():
         raise click.UsageError("--previous and --out name the same file: write this month's report to a new file")
     from auditor.load.detect import input_files
@@ -153,6 +147,9 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
               *([previous] if previous else [])]
     for note in api.check_outputs(out, findings_csv=findings_csv, findings_parquet=findings_parquet, inputs=inputs):
         click.echo(f"auditor: {shown_name(note)}", err=True)   # an earlier run killed there: finished or undone
+    store, previous, in_out = before_audit(out, [("--out", out), ("--findings-csv", findings_csv),
+                                                 ("--findings-parquet", findings_parquet)], history_at, no_history,
+                                           as_of, future, previous, max_previous_rows, max_note_chars)
     progress = Progress(show_progress or (not quiet and sys.stderr.isatty()))
     from auditor.calendar import Calendar
 
@@ -166,17 +163,13 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
     wrong = result.data_issues[result.data_issues["code"] == "wrong-kind"]
     for issue in wrong.itertuples(index=False):
         click.echo(f"auditor: warning: {shown_name(issue.file)}: {shown_name(issue.reason)}", err=True)
-    from auditor.history import default_path, recording
-
-    store = None if no_history else (history_at or default_path(out))
     if store:
         progress("comparing with the history (recorded once the report is written)")
-    with (recording(result, store, previous=previous, backfill=backfill) if store
-          else contextlib.nullcontext()) as view:
+    with recorded(result, store, previous, in_out, backfill, future, out) as (view, commit, kept, typed):
         progress(f"writing {shown_name(out)} ({len(result.findings):,} findings)")
         written = api.write(result, out, split_by_firm=split_by_firm, findings_csv=findings_csv,
                             findings_parquet=findings_parquet, inputs=inputs, progress=progress,
-                            on_commit=view and view.commit, history=view and view.store)
+                            on_commit=commit, history=view and view.store)
     f = result.findings
     counts = f["severity"].value_counts()
     summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in SEVERITIES)
@@ -193,15 +186,8 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
                    f"(index: {shown_name(books[0])})")
     for extra, label in zip(exports, [x for x, t in (("CSV", findings_csv), ("Parquet", findings_parquet)) if t]):
         click.echo(f"findings {label}: {shown_name(extra)}")
-    if view is not None:
-        p = result.previous
-        compared = ("first run of this scope" if p is None else
-                    f"{p['new']} new, {p['resolved']} resolved, {p['reopened']} reopened, {p['still_open']} still open, "
-                    f"{p['overdue']} overdue")
-        click.echo(f"history: run {view.run_id} of {view.scope_label} ({compared}) in {view.store}")
-        if previous:
-            click.echo(f"previous report: {view.carried} statuses carried, {len(view.import_problems)} rows not used"
-                       + (" (listed on the Status import sheet)" if len(view.import_problems) else ""))
+    for line in history_lines(view, result, bool(previous), out, kept, typed):
+        click.echo(shown_name(line))
     if fail_on:
         worst = SEVERITIES.index(fail_on)
         if f["severity"].isin(SEVERITIES[: worst + 1]).any():
@@ -323,7 +309,8 @@ def sample(rows, out, seed, fmt, as_of, months):
     click.echo(f"wrote {len(files)} files to {out}: {', '.join(files)}")
 
 
-from auditor.cli_services import history, recover, serve  # noqa: E402  (they use the helpers above)
+from auditor.cli_history import history  # noqa: E402
+from auditor.cli_services import recover, serve  # noqa: E402  (they use the helpers above)
 
 cli.add_command(serve)
 cli.add_command(history)

@@ -140,6 +140,10 @@ def test_store_from_before_firm_figures_is_migrated(months, tmp_path, history_ur
     store = open_store(history_url, create=False)
     with store.engine.begin() as conn:
         conn.execute(text("DROP TABLE run_firms"))
+        conn.execute(text("DROP TABLE state_undo"))
+        for table, column in (("runs", "superseded_by"), ("runs", "removed_at"), ("run_findings", "notes"),
+                              ("run_findings", "accepted_until"), ("finding_state", "added_by")):
+            conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
         conn.execute(text("ALTER TABLE finding_state DROP COLUMN digest"))
         conn.execute(text("ALTER TABLE finding_state ADD COLUMN last_change VARCHAR(20) NOT NULL DEFAULT 'new'"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))

@@ -5,6 +5,7 @@
 ``run_findings``   every finding of a run: its id, what changed since the previous run of the scope, status
 ``run_counts``     per run, findings and open findings by rule, severity and firm (trends read only these)
 ``run_firms``      per run, each firm's active e-filers and how many are ready (a firm's own readiness share)
+``state_undo``     per run, the state rows it rewrote as they were before (``history remove`` restores them)
 ``finding_state``  per scope and finding: first/last seen, the fixed due date, the carried status and notes,
                    and a digest of the row (what changed is written, not the whole state)
 
@@ -19,7 +20,7 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
-REVISION = "0004"   # the migration that makes these tables (a test checks it is the newest)
+REVISION = "0005"   # the migration that makes these tables (a test checks it is the newest)
 
 runs = Table(
     "runs", metadata,
@@ -39,6 +40,8 @@ runs = Table(
     Column("active_filers", Integer),
     Column("ready_filers", Integer),
     Column("backfill", Boolean, nullable=False),
+    Column("superseded_by", Integer),      # recorded again (same scope and audit date) as that run
+    Column("removed_at", DateTime),        # taken back by ``auditor history remove``
     Index("ix_runs_scope_as_of", "scope", "as_of"),
 )
 
@@ -66,6 +69,8 @@ run_findings = Table(
     Column("change", String(20), nullable=False),   # new | persisting | reopened
     Column("status", String(20), nullable=False),
     Column("due_date", Date),
+    Column("notes", Text),
+    Column("accepted_until", Date),
 )
 
 run_counts = Table(
@@ -109,4 +114,20 @@ finding_state = Table(
     Column("resolved_on", Date),
     # over the row's values but the id and last_seen: a run rewrites only the rows whose digest changed
     Column("digest", BigInteger),
+    Column("added_by", Integer),        # the run that first stored this row (removing it deletes the row)
+)
+
+
+def _state_columns():
+    return [Column(c.name, c.type, nullable=c.nullable) for c in finding_state.columns if c.name != "scope"
+            and c.name != "finding_id"]
+
+
+# each state row as it was before a run rewrote it, so that the run can be taken back
+state_undo = Table(
+    "state_undo", metadata,
+    Column("run_id", Integer, primary_key=True),
+    Column("scope", String(500), nullable=False),
+    Column("finding_id", String(64), primary_key=True),
+    *_state_columns(),
 )

@@ -94,6 +94,7 @@ class FirmRow:
     data_issues: int
     active: int
     ready: int
+    split: bool = True      # firm workbooks were written (--split-by-firm)
 
     @property
     def findings(self) -> int:
@@ -105,7 +106,7 @@ class FirmRow:
 
     @property
     def status(self) -> str:
-        if self.file is None:
+        if self.file is None and self.split:
             return NO_WORKBOOK
         return "findings" if self.findings else "all clear: no findings"
 
@@ -124,7 +125,8 @@ def firm_rows(result: AuditResult, prep, firms: dict[str, str], files: dict[str,
     out = []
     for key, name, s, n in zip(keys, firms.values(), sev, issue_counts):
         a, r = ready.get(key, (0, 0))
-        out.append(FirmRow(key, name, None if files is None else files.get(key), s, n, int(a), int(r)))
+        out.append(FirmRow(key, name, None if files is None else files.get(key), s, n, int(a), int(r),
+                           split=files is not None))
     return sorted(out, key=lambda row: (-row.findings, row.firm.casefold()))
 
 
@@ -138,7 +140,7 @@ def by_firm_rows(result: AuditResult, prep) -> list[FirmRow]:
 def write_firms_sheet(wb, as_of, rows: list[FirmRow]) -> rx.CellRows:
     """The "Firms" sheet: each firm's findings by severity and readiness (and workbook file)."""
     ws = wb.create_sheet("Firms")
-    with_files = any(r.file is not None or r.status == NO_WORKBOOK for r in rows)
+    with_files = any(r.split for r in rows)
     headers = ["Firm", *SEVERITIES, "Findings", "Data issues", "Active filers", "Ready filers", "Share ready"]
     headers += ["Workbook", "Status"] if with_files else []
     for i, w in enumerate([36, 8, 9, 8, 8, 10, 11, 11, 11, 11, 40, 24][:len(headers)], 1):

@@ -1,0 +1,95 @@
+"""Where the history is, what may never be written over it, and the report a run replaces.
+
+- :func:`for_audit` / :func:`for_reading`: ``--history``, else the ``AUDITOR_HISTORY`` environment
+  variable, else (an audit) ``auditor-history.sqlite`` beside the report, or (``auditor history``) that
+  file in the current folder or in ``reports/`` under it (where ``make audit`` writes).
+- :func:`refuse_outputs`: no output of a run (report, findings files, an export) may be the history file.
+- :func:`edits_in_out` / :func:`keep_beside`: a report about to be replaced that holds statuses or notes
+  typed since it was written is read as edits and kept beside the new one, never lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+from auditor.errors import AuditorError, UsageError
+from auditor.history.store import DEFAULT_NAME, HistoryError, default_path
+
+ENV = "AUDITOR_HISTORY"
+LOOK_IN = (".", "reports")       # folders ``auditor history`` looks in, under the current folder
+
+
+def for_audit(given: str | None, report) -> str:
+    return given or os.environ.get(ENV) or str(default_path(report))
+
+
+def for_reading(given: str | None) -> str:
+    """The history ``auditor history`` reads: given, named by AUDITOR_HISTORY, or found in LOOK_IN."""
+    if given or os.environ.get(ENV):
+        return given or os.environ[ENV]
+    for folder in LOOK_IN:
+        path = Path(folder) / DEFAULT_NAME
+        if path.is_file():
+            return str(path)
+    looked = " and ".join(str(Path(f) / DEFAULT_NAME) for f in LOOK_IN)
+    raise HistoryError(f"no history at {looked} (an audit records one beside its report): give --history "
+                       f"PATH_OR_URL or set {ENV}")
+
+
+def _file(target) -> Path | None:
+    text = str(target)
+    return None if "://" in text else Path(text).expanduser().resolve()
+
+
+def refuse_outputs(history, outputs) -> None:
+    """UsageError when an output (``(option, path)`` pairs) is the history file or one of SQLite's
+    companions of it (``-wal``, ``-shm``, ``-journal``): writing it would replace every recorded month."""
+    store = _file(history) if history else None
+    if store is None:
+        return
+    names = {store, *(store.with_name(store.name + s) for s in ("-wal", "-shm", "-journal"))}
+    for option, path in outputs:
+        if path is not None and Path(path).expanduser().resolve() in names:
+            raise UsageError(f"{option} {Path(path).name} is the run history ({store}): writing it would replace "
+                             "every recorded month; choose another file")
+
+
+def edits_in_out(out):
+    """The edits of the report ``out`` (a ``previous.Previous`` marked as the report this run replaces),
+    or None when there is no such report or it holds no finding ids to read."""
+    from auditor.history.previous import read_previous
+
+    path = Path(out)
+    if not path.is_file():
+        return None
+    try:
+        found = read_previous(path)
+    except AuditorError:
+        return None
+    found.is_out = True
+    return found
+
+
+def typed_without_history(found) -> int:
+    """Without a history, the report showed every finding Open with no notes: what else it holds was typed."""
+    if found is None:
+        return 0
+    e = found.edits
+    return int(((e["status"].fillna("Open") != "Open") & e["has_status"]).sum()
+               + (e["notes"].notna() & e["has_notes"]).sum() + (e["accepted_until"].notna() & e["has_accepted_until"]).sum())
+
+
+def keep_beside(out) -> Path:
+    """Copy ``out`` to "NAME (replaced YYYY-MM-DD HHMM).xlsx" beside it (a number added if taken)."""
+    path = Path(out)
+    stamp = dt.datetime.now().strftime("%Y-%m-%d %H%M")
+    target = path.with_name(f"{path.stem} (replaced {stamp}){path.suffix}")
+    n = 2
+    while target.exists():
+        target = path.with_name(f"{path.stem} (replaced {stamp}, {n}){path.suffix}")
+        n += 1
+    shutil.copy2(path, target)
+    return target
