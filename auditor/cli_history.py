@@ -181,7 +181,8 @@ def history_lines(view, result, previous: bool, out, kept: list, typed: int) -> 
         again = f", replacing run {view.replaced} (the same month recorded again)" if view.replaced else ""
         lines.append(f"history: run {view.run_id} of {view.scope_label}{again} ({compared}) in {view.store}")
         if previous:
-            lines.append(f"previous report: {view.carried} statuses carried, {view.not_used} rows not used"
+            lines.append(f"previous report: {view.carried} statuses carried, {view.not_used} "
+                         f"problem{'s' if view.not_used != 1 else ''}"
                          + (" (listed on the Status import sheet)" if view.not_used else ""))
     if kept:
         how = "they are carried into this run" if view is not None else "without a history they are not carried"

@@ -56,7 +56,7 @@ class HistoryView:
     trend_runs: pd.DataFrame        # run_id, as_of, active_filers, ready_filers (oldest first)
     trend_counts: pd.DataFrame      # run_id, firm_key, severity, open_findings
     import_problems: pd.DataFrame = field(default_factory=pd.DataFrame)   # previous.PROBLEM_COLUMNS
-    carried: int = 0                # statuses taken from --previous
+    carried: int = 0                # findings given another status, notes or accepted-until by --previous
     trend_firms: pd.DataFrame = field(default_factory=pd.DataFrame)  # history.firms.FIRM_COLUMNS
     commit: Callable[[], None] = lambda: None   # commits the run's transaction (once)
     replaced: int | None = None     # the run of the same scope and audit date this one replaces
@@ -195,30 +195,32 @@ class _Writer:
         self.error = None
 
 
-def _edits(conn, scope: str, label: str, result: AuditResult, sources) -> tuple[pd.DataFrame | None, list, int]:
-    """The edits of ``sources`` (``previous.Previous``, the first winning) kept to this scope, settled
-    against what the report showed (the state now stored); the problems; how many typed into ``--out``."""
+def _edits(conn, scope: str, label: str, result: AuditResult, sources):
+    """(edits, problems, typed, changed): the edits of ``sources`` (``previous.Previous``, the first
+    winning) kept to this scope, settled against what the report showed; the problems; how many findings
+    were typed into ``--out``; the ids whose status, notes or accepted-until differ from what was shown."""
     from auditor.history.previous import settle
     from auditor.history.months import scoped_edits
 
     sources = [s for s in sources if s is not None]
     if not sources:
-        return None, [], 0
+        return None, [], 0, pd.Series(dtype=object)
     known = state.load(conn, scope, ["finding_id", "firm_key", "status", "notes", "accepted_until"])
     found = pd.DataFrame({"finding_id": result.findings["finding_id"].astype(str),
                           "firm_key": firm_key(result.findings["firm_name"]).fillna("")})
-    frames, problems, typed = [], [], 0
+    frames, problems, typed, moved = [], [], 0, []
     for source in sources:
         edits, lost = scoped_edits(source, found, known, label)
         shown = _shown(conn, scope, source.as_of)
         edits, conflicts = settle(edits, known if shown is None else shown)
-        if getattr(source, "is_out", False):
-            edits = _typed_since(edits, known if shown is None else shown)
-            typed = len(edits)
+        changed = _typed_since(edits, known if shown is None else shown)
+        if getattr(source, "is_out", False):   # read whole, as --previous would; kept beside if typed into
+            typed = len(changed)
         frames.append(edits)
+        moved.append(changed["finding_id"])
         problems += [source.problems, lost, conflicts]
     edits = pd.concat(frames, ignore_index=True).drop_duplicates("finding_id") if len(frames) > 1 else frames[0]
-    return edits.reset_index(drop=True), problems, typed
+    return edits.reset_index(drop=True), problems, typed, pd.concat(moved, ignore_index=True)
 
 
 def _shown(conn, scope: str, as_of) -> pd.DataFrame | None:
@@ -263,7 +265,8 @@ def recording(result: AuditResult, history, *, previous=None, out_edits=None, ba
 
     ``previous``: last month's report (a path, or ``previous.read_previous``'s answer), whose status /
     notes / accepted_until are carried forward; ``out_edits``: the same read from the report this run
-    replaces, of which only what was typed since it was written is carried (before ``previous``).
+    replaces, read as ``previous`` is and before it (what was typed into it since it was written is
+    counted: the caller keeps that file).
     ``backfill``: allow a run dated before the scope's latest run; ``future``: one dated after today.
     A run of a scope and audit date already recorded replaces that run (kept, marked superseded).
     Yields the :class:`HistoryView`, whose ``commit()`` records the run (called at the commit point of
@@ -283,7 +286,7 @@ def recording(result: AuditResult, history, *, previous=None, out_edits=None, ba
             conn = store.engine.connect()
             tx = conn.begin()
             store.lock(conn)
-            edits, problems, typed = _edits(conn, scope, label, result, [out_edits, previous])
+            edits, problems, typed, changed = _edits(conn, scope, label, result, [out_edits, previous])
             replaced = same_month(conn, scope, result.as_of)
             if replaced is not None:
                 take_back(conn, replaced, scope, label, "record again")
@@ -323,8 +326,8 @@ def recording(result: AuditResult, history, *, previous=None, out_edits=None, ba
         result.findings = outcome.findings
         first = seen == 0
         result.previous = None if first else outcome.counts
-        carried = 0 if edits is None else int((edits["finding_id"].isin(outcome.findings["finding_id"])
-                                                & ~edits["finding_id"].isin(problems["finding_id"])).sum())
+        carried = 0 if edits is None else int((changed.isin(outcome.findings["finding_id"])
+                                                & ~changed.isin(problems["finding_id"])).sum())
 
         def commit() -> None:
             if tx.is_active:
