@@ -165,7 +165,8 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
         click.echo(f"auditor: warning: {shown_name(issue.file)}: {shown_name(issue.reason)}", err=True)
     if store:
         progress("comparing with the history (recorded once the report is written)")
-    with recorded(result, store, previous, in_out, backfill, future, out) as (view, commit, kept, typed):
+    with recorded(result, store, previous, in_out, backfill, future, out,
+                  (findings_csv, findings_parquet)) as (view, commit, kept, typed):
         progress(f"writing {shown_name(out)} ({len(result.findings):,} findings)")
         written = api.write(result, out, split_by_firm=split_by_firm, findings_csv=findings_csv,
                             findings_parquet=findings_parquet, inputs=inputs, progress=progress,

@@ -24,8 +24,9 @@ def audit_history_options(f):
         click.option("--backfill", is_flag=True, help="Record a run dated before the latest recorded one of its scope."),
         click.option("--record-future-date", "future", is_flag=True,
                      help="Record a run whose --as-of is after today (otherwise refused for the history)."),
-        click.option("--max-previous-rows", type=click.IntRange(1), default=2_000_000, show_default=True,
-                     help="Most rows read from --previous (1,000,000 rows: about 9 s and 1.1 GB)."),
+        click.option("--max-previous-rows", type=click.IntRange(1), default=3_000_000, show_default=True,
+                     help="Most rows read from --previous, all sheets together (1,000,000 rows: about 67 s "
+                          "and 0.9 GB)."),
         click.option("--max-note-chars", type=click.IntRange(1), default=4_000, show_default=True,
                      help="Longest note accepted from --previous (each run keeps its notes in the history)."),
     ]
@@ -148,10 +149,11 @@ def before_audit(out, outputs, history_at, no_history, as_of, future, previous, 
 
 
 @contextlib.contextmanager
-def recorded(result, store, previous, in_out, backfill, future, out):
+def recorded(result, store, previous, in_out, backfill, future, out, outputs=()):
     """Yields (view or None, the commit step for ``api.write``, the old reports kept, how many findings
-    were typed into the report replaced).  At the commit the old report is kept beside first: if that
-    fails, nothing is recorded or moved."""
+    were typed into the report replaced).  At the commit every output already there (``out``,
+    ``outputs``) must be replaceable, and the old report is kept beside first: if either fails, nothing
+    is recorded or moved."""
     from auditor.history import recording, where
 
     kept: list = []
@@ -160,6 +162,7 @@ def recorded(result, store, previous, in_out, backfill, future, out):
         typed = view.typed_in_out if view is not None else where.typed_without_history(in_out)
 
         def commit() -> None:
+            where.can_replace([out, *outputs])
             if typed:
                 kept.append(where.keep_beside(out))
             if view is not None:
@@ -178,8 +181,8 @@ def history_lines(view, result, previous: bool, out, kept: list, typed: int) -> 
         compared = ("first run of this scope" if p is None else
                     f"{p['new']} new, {p['resolved']} resolved, {p['reopened']} reopened, {p['still_open']} still open, "
                     f"{p['overdue']} overdue")
-        again = f", replacing run {view.replaced} (the same month recorded again)" if view.replaced else ""
-        lines.append(f"history: run {view.run_id} of {view.scope_label}{again} ({compared}) in {view.store}")
+        again = f"replacing run {view.replaced}, the same month recorded again; " if view.replaced else ""
+        lines.append(f"history: run {view.run_id} of {view.scope_label} ({again}{compared}) in {view.store}")
         if previous:
             lines.append(f"previous report: {view.carried} statuses carried, {view.not_used} "
                          f"problem{'s' if view.not_used != 1 else ''}"

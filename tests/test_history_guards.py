@@ -218,3 +218,26 @@ def test_status_import_never_read_back(sample, tmp_path):
     f = {x["finding_id"]: x for x in sheet_rows(nov, "Findings")}[fid]
     assert (f["status"], f["notes"]) == ("Open", None)
     assert "Status import" not in openpyxl.load_workbook(nov, read_only=True).sheetnames
+
+
+def test_a_report_that_cannot_be_put_in_place_is_not_recorded(sample, tmp_path):
+    import shutil
+    import subprocess
+
+    if not shutil.which("chattr"):
+        pytest.skip("chattr is needed to make the report unreplaceable")
+    store = tmp_path / "h.sqlite"
+    out = tmp_path / "nov.xlsx"
+    assert run_cli("audit", *inputs(sample), "--as-of", "2026-11-30", "--out", out, "--history", store).returncode == 0
+    locked = subprocess.run(["chattr", "+i", str(out)], capture_output=True, text=True)
+    if locked.returncode:
+        pytest.skip(f"this file system cannot make a file immutable: {locked.stderr.strip()}")
+    try:
+        before = digest(out)
+        done = run_cli("audit", *inputs(sample), "--as-of", "2026-12-01", "--out", out, "--history", store)
+        one_line(done, "cannot replace nov.xlsx", "nothing was recorded")
+        assert digest(out) == before
+        assert len(run_cli("history", "--history", store).stdout.splitlines()) == 2   # header and run 1
+    finally:
+        subprocess.run(["chattr", "-i", str(out)], capture_output=True)
+    assert not list(tmp_path.glob(".auditor-*"))

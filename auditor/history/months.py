@@ -35,10 +35,11 @@ def check_date(as_of: dt.date | None, allow_future: bool, today: dt.date | None 
 
 
 def same_month(conn, scope: str, as_of: dt.date) -> int | None:
-    """The current run of ``scope`` dated ``as_of``, if any."""
+    """The current run of ``scope`` dated ``as_of``, if any that can be taken back (one recorded by a
+    version before runs kept what they changed is left as it is, and the month recorded beside it)."""
     r = S.runs
-    return conn.execute(select(r.c.id).where(r.c.scope == scope, r.c.as_of == as_of, state.current())
-                        .order_by(r.c.id.desc())).scalar()
+    return conn.execute(select(r.c.id).where(r.c.scope == scope, r.c.as_of == as_of, state.current(),
+                                             r.c.undoable.is_(True)).order_by(r.c.id.desc())).scalar()
 
 
 def take_back(conn, run_id: int, scope: str, label: str, what: str) -> None:
@@ -72,6 +73,9 @@ def remove_run(store: Store, run_id: int) -> dict:
                 raise HistoryError(f"history {store.label} has no run {run_id} ('auditor history' lists them)")
             if row["removed_at"] is not None:
                 raise HistoryError(f"run {run_id} was already removed on {row['removed_at']:%Y-%m-%d %H:%M}")
+            if not row["undoable"]:
+                raise HistoryError(f"run {run_id} was recorded by an earlier version of the auditor, which kept no "
+                                   "record of what it changed: it cannot be removed")
             if row["superseded_by"] is not None:
                 raise HistoryError(f"run {run_id} was already replaced by run {row['superseded_by']} "
                                    "(the same month recorded again): remove that one instead")

@@ -124,7 +124,7 @@ def _save(conn, result: AuditResult, scope: str, label: str, outcome: lifecycle.
         open_findings=int((~closed).sum()), new=outcome.counts["new"], resolved=outcome.counts["resolved"],
         reopened=outcome.counts["reopened"], persisting=outcome.counts["still_open"],
         active_filers=active, ready_filers=(result.readiness or {}).get("ready_filers") if active is not None else None,
-        backfill=backfill)).inserted_primary_key[0]
+        backfill=backfill, undoable=True)).inserted_primary_key[0]
     inputs = [dict(run_id=run_id, position=i, name=t.name, kind=t.kind, sheet=t.sheet or "", sha256=t.sha256 or "",
                    rows_read=int(t.rows_read), rows_audited=int(t.rows_audited), rows_rejected=int(t.rows_rejected),
                    status=t.status) for i, t in enumerate(result.inputs)]
@@ -287,7 +287,7 @@ def recording(result: AuditResult, history, *, previous=None, out_edits=None, ba
             tx = conn.begin()
             store.lock(conn)
             edits, problems, typed, changed = _edits(conn, scope, label, result, [out_edits, previous])
-            replaced = same_month(conn, scope, result.as_of)
+            replaced = same_month(conn, scope, result.as_of)   # None when recorded by an earlier version
             if replaced is not None:
                 take_back(conn, replaced, scope, label, "record again")
                 supersede(conn, replaced, replaced)   # out of the way of what follows; set to the new run below

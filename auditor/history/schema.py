@@ -42,6 +42,7 @@ runs = Table(
     Column("backfill", Boolean, nullable=False),
     Column("superseded_by", Integer),      # recorded again (same scope and audit date) as that run
     Column("removed_at", DateTime),        # taken back by ``auditor history remove``
+    Column("undoable", Boolean),           # kept what it changed in finding_state (state_undo, added_by)
     Index("ix_runs_scope_as_of", "scope", "as_of"),
 )
 

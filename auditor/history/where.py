@@ -4,6 +4,8 @@
   variable, else (an audit) ``auditor-history.sqlite`` beside the report, or (``auditor history``) that
   file in the current folder or in ``reports/`` under it (where ``make audit`` writes).
 - :func:`refuse_outputs`: no output of a run (report, findings files, an export) may be the history file.
+- :func:`can_replace`: at the commit point, every output already there can be replaced (else nothing
+  is recorded).
 - :func:`edits_in_out` / :func:`keep_beside`: a report about to be replaced that holds statuses or notes
   typed since it was written is read as edits and kept beside the new one, never lost.
 """
@@ -80,6 +82,24 @@ def typed_without_history(found) -> int:
     e = found.edits
     return int(((e["status"].fillna("Open") != "Open") & e["has_status"]).sum()
                + (e["notes"].notna() & e["has_notes"]).sum() + (e["accepted_until"].notna() & e["has_accepted_until"]).sum())
+
+
+def can_replace(paths) -> None:
+    """OutputError when an existing output cannot be replaced now (open in a program that locks it, made
+    read-only or immutable): checked at the commit point, before the run is recorded, so that a run whose
+    outputs could not be put in place is not in the history."""
+    from auditor.outputs import OutputError
+
+    for p in paths:
+        if p is None or not Path(p).is_file():
+            continue
+        try:
+            with open(p, "ab"):
+                pass
+        except OSError as exc:
+            raise OutputError(f"cannot replace {Path(p).name} ({exc.strerror}): close it in the program that "
+                              "has it open, or make it writable, and run again; nothing was recorded or "
+                              "replaced") from None
 
 
 def keep_beside(out) -> Path:

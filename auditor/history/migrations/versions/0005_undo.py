@@ -2,7 +2,8 @@
 
 ``runs.superseded_by`` (the run that replaced it: the same scope and audit date recorded again) and
 ``runs.removed_at`` (taken back by ``auditor history remove``): such runs stay listed, and nothing else
-reads them.  ``finding_state.added_by`` is the run that first stored a finding's state, and
+reads them.  ``runs.undoable``: the run kept what it changed (runs recorded before this revision did not,
+and cannot be taken back).  ``finding_state.added_by`` is the run that first stored a finding's state, and
 ``state_undo`` holds, per run, each state row as it was before that run rewrote it: together they give
 the carried state back as it was before the run.  ``run_findings`` keeps each finding's notes and
 accepted-until of that run, for the export.
@@ -23,6 +24,7 @@ def upgrade() -> None:
     with op.batch_alter_table("runs") as batch:
         batch.add_column(sa.Column("superseded_by", sa.Integer))
         batch.add_column(sa.Column("removed_at", sa.DateTime))
+        batch.add_column(sa.Column("undoable", sa.Boolean))
     with op.batch_alter_table("run_findings") as batch:
         batch.add_column(sa.Column("notes", sa.Text))
         batch.add_column(sa.Column("accepted_until", sa.Date))
@@ -63,5 +65,6 @@ def downgrade() -> None:
         batch.drop_column("accepted_until")
         batch.drop_column("notes")
     with op.batch_alter_table("runs") as batch:
+        batch.drop_column("undoable")
         batch.drop_column("removed_at")
         batch.drop_column("superseded_by")
