@@ -154,7 +154,7 @@ def test_six_months(six, tmp_path, history_url):
     assert asked.returncode == 2 and "--yes" in asked.stderr and len(asked.stderr.strip().splitlines()) == 1
     removed = run_cli("history", "remove", wrong_run, "--yes", "--history", history_url)
     assert removed.returncode == 0, removed.stderr
-    audit(folders[3], dates[3], r[3], history_url)
+    audit(folders[3], dates[3], r[3], history_url, "--previous", r[2])
 
     # October, nobody edited anything; November from October's report as it was written
     audit(folders[4], dates[4], r[4], history_url)
@@ -173,6 +173,8 @@ def test_six_months(six, tmp_path, history_url):
             assert day(f["first_seen"]).isoformat() == first["first"]
             assert f["due_date"] == first["due"]
         assert {i for i, ch in changes.items() if ch == "resolved"} == before - set(now)
+        notes = {x["finding_id"]: x["note"] for x in sheet_rows(report, "Changes") if x.get("change") == "reopened"}
+        assert not any("marked Resolved" in (v or "") for v in notes.values()), notes
         before = set(now)
     last = {x["finding_id"]: x for x in sheet_rows(r[5], "Findings")}
     assert [last[x]["status"] for x in (a, b, c, e)] == ["Accepted", "Open", "In progress", "In progress"]
