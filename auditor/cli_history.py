@@ -168,7 +168,7 @@ def recorded(result, store, previous, in_out, backfill, future, out, outputs=())
             if view is not None:
                 view.commit()
 
-        yield view, commit, kept, typed
+        yield view, (commit if view is not None or typed else None), kept, typed
 
 
 def history_lines(view, result, previous: bool, out, kept: list, typed: int) -> list[str]:
