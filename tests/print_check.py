@@ -11,7 +11,8 @@ boxes back with ``pdftotext -bbox``:
 - **clipped**: every word of every printed cell (inside the sheet's print area, the whole used range
   when there is none) is in the printout of its sheet.  LibreOffice leaves out the letters that do not
   fit a cell ("Accepted un" for "Accepted until"); a word broken over two lines of a wrapped cell
-  counts when its parts are there.  A page belongs to the sheet named at the left of its footer.
+  counts when its parts are there.  A page belongs to the sheet named at the left of its footer, and
+  the footer's own words do not count.  A number too wide for its cell prints as "###" (``hashes``).
 """
 
 from __future__ import annotations
@@ -80,6 +81,14 @@ class Page:
     width: float
     height: float
     words: list[Word] = field(default_factory=list)
+
+    @property
+    def body(self) -> list[Word]:
+        """The words above the footer line."""
+        if not self.words:
+            return []
+        last = max(w.y0 for w in self.words)
+        return [w for w in self.words if w.y0 <= last - 1]
 
     @property
     def sheet(self) -> str:
@@ -152,6 +161,10 @@ class Printout:
                     out.append((p.number, p.words[i].text, p.words[i + 1 + j].text))
         return out
 
+    def hashes(self) -> list[tuple[int, str]]:
+        """(page, word) of every number or date too wide for its cell ("###")."""
+        return [(p.number, w.text) for p in self.pages for w in p.words if w.text.startswith("##")]
+
     def clipped(self, sheets: list[str] | None = None) -> list[tuple[str, str, str]]:
         """(sheet, cell, missing word) of every word of a printed cell that its sheet's pages do not show."""
         wb = openpyxl.load_workbook(self.xlsx)
@@ -161,7 +174,7 @@ class Printout:
                 continue
             pages = self.pages_of(ws.title)
             assert pages, f"no printed page is footed {ws.title!r}: {self.sheets()}"
-            words = {w.text for p in pages for w in p.words}
+            words = {w.text for p in pages for w in p.body}
             for cell, text in printed_cells(ws):
                 for token in text.split():
                     if token not in words and not _pieces(token, words, 3):

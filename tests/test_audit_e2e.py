@@ -220,7 +220,7 @@ def test_roster_alone_is_a_complete_audit_and_reports_rules_not_run(inputs, tmp_
     rules = {(r.get("id") or r.get("rule_id")): r for r in sheet_rows(out, "Rules")}
     not_run = rules["mfa-not-enrolled"]
     assert str(not_run.get("ran")).lower() in ("no", "false")
-    assert "PACER accounts" in str(not_run.get("notes (why not run, or not everywhere)"))
+    assert "PACER accounts" in str(not_run.get("notes"))
     assert [h["person_name"] for h in fired(out, "attorney-without-pacer-account")] == ["New Atty"]
 
 
