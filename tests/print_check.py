@@ -30,6 +30,16 @@ from openpyxl.utils import range_boundaries
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 PDFTOTEXT = shutil.which("pdftotext")
+FC_MATCH = shutil.which("fc-match")
+
+
+def calibri_twin() -> bool:
+    """Whether LibreOffice sets Calibri (the report's font) in Carlito, its metric twin, as Excel's
+    widths assume (``scripts/system-deps.sh`` installs it)."""
+    if not FC_MATCH:
+        return False
+    found = subprocess.run([FC_MATCH, "Calibri"], capture_output=True, text=True).stdout
+    return "carlito" in found.lower()
 MIN_POINTS = 8.0
 CALIBRATION_POINTS = 10
 _WORD = re.compile(r'<word xMin="([-\d.]+)" yMin="([-\d.]+)" xMax="([-\d.]+)" yMax="([-\d.]+)">([^<]*)</word>')

@@ -11,10 +11,10 @@ import openpyxl
 import pytest
 
 from conftest import run_cli
-from print_check import PDFTOTEXT, SOFFICE, Printout, print_pdf
+from print_check import PDFTOTEXT, SOFFICE, Printout, calibri_twin, print_pdf
 
-pytestmark = pytest.mark.skipif(not SOFFICE or not PDFTOTEXT,
-                                reason="LibreOffice (soffice) or poppler (pdftotext) not installed")
+pytestmark = pytest.mark.skipif(not SOFFICE or not PDFTOTEXT or not calibri_twin(),
+                                reason="LibreOffice (soffice), poppler (pdftotext) or the Carlito font not installed")
 
 DATA = Path(__file__).resolve().parent.parent / "sample_data"
 FIRM = "Whitfield & Pemberton, LLP"
