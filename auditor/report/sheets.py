@@ -40,7 +40,7 @@ _TOP = Alignment(vertical="top")
 # a date follows a number in some tables: set in from the left, the two never touch on paper
 _DATE = Alignment(horizontal="left", vertical="top", indent=1)
 FONT_NAME = "Calibri"      # named, so that no program falls back to another family (a serif) for bold
-HEADER_WIDTH_SHARE = 0.85  # bold header text is wider than the body text the widths are measured for
+HEADER_CHARS_PER_WIDTH = 1.05   # characters of a bold header a column holds per unit of width
 
 
 def text_cell(ws, value, *, bold=False, wrap=False, fill=None, color=None) -> WriteOnlyCell:
@@ -60,9 +60,24 @@ def text_cell(ws, value, *, bold=False, wrap=False, fill=None, color=None) -> Wr
 def header_row(ws, headers, widths: list[float] | None = None) -> list[WriteOnlyCell]:
     """Bold white header cells on a dark fill, wrapped; with ``widths`` the row is made as tall as the
     longest wrapped header needs (call before the row is appended)."""
-    if widths is not None and (h := row_height(list(headers), [w * HEADER_WIDTH_SHARE for w in widths])):
-        ws.row_dimensions[1].height = h
+    if widths is not None:
+        lines = max((_header_lines(str(h), w) for h, w in zip(headers, widths)), default=1)
+        if lines > 1:
+            ws.row_dimensions[1].height = min(lines * rx.LINE_POINTS + 1.5, rx.MAX_ROW_POINTS)
     return [text_cell(ws, h, bold=True, fill=HEADER_FILL, color=HEADER_FONT, wrap=True) for h in headers]
+
+
+def _header_lines(text: str, width: float) -> int:
+    """Lines a bold header takes in a column this wide, its words packed as a spreadsheet wraps them."""
+    room = max(1.0, (width - 1.0) * HEADER_CHARS_PER_WIDTH)
+    lines, used = 1, 0.0
+    for word in text.split():
+        need = len(word) if used == 0 else used + 1 + len(word)
+        if used and need > room:
+            lines, used = lines + 1, len(word)
+        else:
+            used = need
+    return lines
 
 
 def print_setup(ws, as_of: dt.date, *, landscape: bool = True, title_rows: str | None = "1:1",
