@@ -102,8 +102,8 @@ def test_workbook_has_the_sheets_and_columns(report):
                 "CM/ECF login", "PACER username", "Evidence", "What to do", "Who acts", "Due date", "Status",
                 "Notes", "Accepted until", "First seen", "Last seen", "Source (file, row)", "Related findings"]:
         assert col in header
-    assert header[:3] == ["Finding ID", "Severity", "Person"]  # who, and the evidence, near the left
-    assert header.index("Evidence") < 8
+    assert header[:3] == ["Severity", "Person", "Firm"]  # who and how severe at the left (and on paper)
+    assert header.index("Evidence") < 10   # first after what prints
     assert wb["Findings"].tables, "Findings must be an Excel table"
 
 
