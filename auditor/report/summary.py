@@ -43,10 +43,10 @@ HEAD_ROWS = 9             # title + 7 figures + a blank row: the same in every w
 # owner table and "What to do first" (Who acts, Severity, Findings, Due by, Problem, Rule).  The chart sits
 # to its right (on screen only: it shows the owner table again); below the cover, on screen only, come
 # the counts by rule, firm and court and the input files with their SHA-256.
-SUMMARY_WIDTHS = [22, 12, 10, 12, 44, 20, 12, 14, 10, 30, 24]
+SUMMARY_WIDTHS = [24, 12, 10, 12, 44, 20, 12, 14, 10, 30, 24]
 COVER_COLUMNS = 6
 CHART_COLUMN = "H"
-E_WIDTH, F_WIDTH = SUMMARY_WIDTHS[4], SUMMARY_WIDTHS[5]
+A_WIDTH, E_WIDTH, F_WIDTH = SUMMARY_WIDTHS[0], SUMMARY_WIDTHS[4], SUMMARY_WIDTHS[5]
 # the Input files table, left to right (positions in ``_input_row``): the counts in the narrow columns
 INPUT_ORDER = [0, 3, 4, 5, 1, 2, 6, 7, 8, 9, 10]
 # The "Compared with the previous report" block: (label, key in AuditResult.previous)
@@ -215,8 +215,8 @@ def summary_rows(d: SummaryData) -> tuple[list, dict]:
     def header(*labels):
         add(*[(h, "header") for h in labels])
 
-    def wrap_height(e, f):  # the next row: columns E (and F) wrap
-        if (h := row_height([None, None, None, None, e, f], [None, None, None, None, E_WIDTH, F_WIDTH])):
+    def wrap_height(e, f, a=None):  # the next row: columns E and F (and A) wrap
+        if (h := row_height([a, None, None, None, e, f], [A_WIDTH, None, None, None, E_WIDTH, F_WIDTH])):
             heights[len(rows)] = h
 
     add((SUMMARY_TITLE + (" — firm copy" if d.firm is not None else ""), "title"))
@@ -239,7 +239,8 @@ def summary_rows(d: SummaryData) -> tuple[list, dict]:
     add(("Findings by who acts and severity", "heading"))
     header("Who acts", *SEVERITIES, "Total")
     for owner, counts in d.by_owner:
-        add((OWNER_LABELS.get(owner, owner), "text"), *[(n, "count_mid") for n in counts],
+        wrap_height(None, None, OWNER_LABELS.get(owner, owner))
+        add((OWNER_LABELS.get(owner, owner), "wrap"), *[(n, "count_mid") for n in counts],
             (sum(counts), "bold_count_mid"))
     sums = [sum(c[i] for _, c in d.by_owner) for i in range(len(SEVERITIES))]
     add(("Total", "label"), *[(n, "bold_count_mid") for n in sums], (sum(sums), "bold_count_mid"))
@@ -260,8 +261,8 @@ def summary_rows(d: SummaryData) -> tuple[list, dict]:
                 continue
             add((label, "label"))
             for owner, sev, title, n, due, rid in group:
-                wrap_height(title, rid)
-                add((OWNER_LABELS.get(owner, owner), "text"),
+                wrap_height(title, rid, OWNER_LABELS.get(owner, owner))
+                add((OWNER_LABELS.get(owner, owner), "wrap"),
                     (sev, f"sev:{sev}" if sev in SEVERITY_FILLS else "text"), (n, "count"), (due, "date"),
                     (title, "wrap"), (rid, "wrap"))
         add((f"The {TOP_ACTIONS} most pressing problems for each who-acts, most severe first; "
@@ -270,7 +271,8 @@ def summary_rows(d: SummaryData) -> tuple[list, dict]:
     if d.previous is not None:
         heading("Compared with the previous report")
         for label, key in PREVIOUS_COUNTS:
-            add((label, "label"), (int(d.previous.get(key) or 0), "count"))
+            wrap_height(None, None, label)
+            add((label, "label_wrap"), (int(d.previous.get(key) or 0), "count"))
     add()
     add(("On screen below this page (not printed): findings by rule, firm and court, and the input files.",
          "note"))
@@ -361,6 +363,7 @@ def write_summary_sheet(wb, owners: list[str], as_of: dt.date, *, rows: int = 0)
         "heading": _cell(ws, "x", bold=True, size=13, color="1F4E78"),
         "header": _cell(ws, "x", bold=True, color=HEADER_FONT, fill=HEADER_FILL, wrap=True, indent=1),
         "label": _cell(ws, "x", bold=True),
+        "label_wrap": _cell(ws, "x", bold=True, wrap=True),
         "text": _cell(ws, "x", indent=1),
         "wrap": _cell(ws, "x", wrap=True, indent=1),
         "note": _cell(ws, "x", italic=True, color="404040", indent=1),
