@@ -1,6 +1,6 @@
 """Every printed page measured as LibreOffice prints it: the sample report, one firm's workbook of it,
-and a 3,000-row month's report (``auditor sample``).  All three are printed to PDF in one LibreOffice
-run shared by the tests here (see ``print_check``)."""
+and the second of two 3,000-row months (``auditor sample --months 2``).  All three are printed to PDF
+in one LibreOffice run shared by the tests here (see ``print_check``)."""
 
 from __future__ import annotations
 
@@ -21,13 +21,13 @@ FIRM = "Whitfield & Pemberton, LLP"
 SEVERITY_ORDER = ["high", "medium", "low", "info"]
 
 
-def _audit(folder: Path, out: Path, *extra) -> None:
+def _audit(folder: Path, out: Path, *extra, as_of: str = "2026-11-30") -> None:
     files = sorted(folder.iterdir())
     args = []
     for option, prefix in (("--court-accounts", "court_accounts"), ("--roster", "roster_"),
                            ("--pacer-accounts", "pacer_accounts")):
         args += [option, *[p for p in files if p.name.startswith(prefix)]]
-    done = run_cli("audit", *args, "--as-of", "2026-11-30", "--out", out, *extra)
+    done = run_cli("audit", *args, "--as-of", as_of, "--out", out, *extra)
     assert done.returncode in (0, 1), done.stderr
 
 
@@ -37,10 +37,14 @@ def printed(tmp_path_factory) -> dict[str, Printout]:
     sample = work / "sample" / "sample-audit.xlsx"
     _audit(DATA, sample, "--split-by-firm")          # with its history: Changes and Trend print too
     firm = sample.parent / "sample-audit-firms" / f"{FIRM}.xlsx"
-    made = run_cli("sample", "--rows", 3000, "--out", work / "month-data")
+    # the second of two months: its cover compares with the first, its Changes and Trend have both
+    made = run_cli("sample", "--rows", 3000, "--months", 2, "--out", work / "months")
     assert made.returncode == 0, made.stderr
+    history = work / "history.sqlite"
+    first, second = sorted(p for p in (work / "months").iterdir() if p.is_dir())
+    _audit(first, work / "month" / "month-1.xlsx", "--history", history, as_of=f"{first.name}-28")
     month = work / "month" / "month-3000.xlsx"
-    _audit(work / "month-data", month)
+    _audit(second, month, "--history", history, as_of=f"{second.name}-28")
     books = {"sample": sample, "firm": firm, "month": month}
     pdfs, unit = print_pdf(list(books.values()), work / "pdf")
     return {name: Printout(path, pdf, unit) for (name, path), pdf in zip(books.items(), pdfs)}
@@ -117,6 +121,7 @@ def test_summary_says_what_to_do_first_most_severe_first(printed):
         assert firms_group[0] == min(firms_group) and (firms_group[0] < 3 or set(firms_group) == {3})
         page = " ".join(w.text for w in p.pages_of("Summary")[0].words)
         assert "What to do first" in page
+        assert ("Compared with the previous report" in page) == (which == "month")
         # what means nothing to a clerk or a firm stays off the printed cover, on screen below it
         assert "engine" not in page and "pandas" not in page and "SHA-256" not in page
         assert not re.search(r"\b[0-9a-f]{16,}\b", page)
