@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -25,10 +24,11 @@ from auditor.model import SEVERITIES, AuditResult, InputTable
 from auditor.normalize import firm_key
 from auditor.report import rows as rx
 from auditor.report.format import (
-    COUNT_FORMAT, HEADER_FILL, HEADER_FONT, INPUTS_LAYOUT, PERCENT_FORMAT, READY_MEANING, SEVERITY_CHART_COLOURS,
+    COUNT_FORMAT, HEADER_FILL, HEADER_FONT, INPUTS_LAYOUT, PERCENT_FORMAT, READY_MEANING,
     SEVERITY_FILLS, SEVERITY_RANK, SUMMARY_TITLE, clean_value,
 )
 from auditor.report.sheets import FONT_NAME, print_setup, row_height, sample_styles, text_cell
+from auditor.report.summary_chart import owner_chart
 
 NO_FIRM = "(no firm given)"
 NO_COURT = "(no court: roster or PACER list)"
@@ -37,7 +37,6 @@ NO_COURT_NOTE = f"{NO_COURT}: findings from a firm roster or the PACER list, whi
 OWNER_ORDER = ("court", "firm admin", "filer")
 OWNER_LABELS = {"court": "Court (clerk's office)", "firm admin": "Firm administrator", "filer": "Filer"}
 TOP_ACTIONS = 5           # actions listed per who-acts under "What to do first"
-LONG_TABLE = 20           # more firms than this: they go on the "Firms" sheet
 HEAD_ROWS = 9             # title + 7 figures + a blank row: the same in every workbook
 # The Summary's columns.  The cover (what prints, on one portrait page) is columns A-F: the figures, the
 # owner table and "What to do first" (Who acts, Severity, Findings, Due by, Problem, Rule).  The chart sits
@@ -200,8 +199,9 @@ def _readiness_rows(r: dict | None) -> list[list]:
             [("Ready filers", "label"), (ready, "count")]]
 
 
-def summary_rows(d: SummaryData) -> tuple[list, dict]:
-    """The Summary as rows of (value, style), and the row heights that differ from one line."""
+def summary_rows(d: SummaryData) -> tuple[list, dict, int]:
+    """The Summary as rows of (value, style), the row heights that differ from one line, and how many
+    rows the printed cover takes."""
     rows: list = []
     heights: dict = {}
 
@@ -351,7 +351,8 @@ def _cell(ws, value, *, bold=False, size=None, color=None, fill=None, fmt=None, 
 
 
 def write_summary_sheet(wb, owners: list[str], as_of: dt.date, *, rows: int = 0) -> dict[str, str]:
-    """Lay the Summary out (widths, print setup, chart); return its style name -> sample column letter."""
+    """Lay the Summary out (widths, print setup, chart); return its style name -> sample column letter.
+    (``rows`` is not needed: the cover's print area is set when the rows are put in place.)"""
     ws = wb.create_sheet("Summary")
     ws.sheet_view.showGridLines = False
     for i, w in enumerate(SUMMARY_WIDTHS, 1):
@@ -381,27 +382,7 @@ def write_summary_sheet(wb, owners: list[str], as_of: dt.date, *, rows: int = 0)
         styles[f"sev:{sev}"] = text_cell(ws, "x", bold=True, fill=fill, color=font)
     letters = sample_styles(ws, styles)
 
-    head = HEAD_ROWS + 2                      # the owner table's header row
-    last = head + len(owners)
-    chart = BarChart()
-    chart.type = "bar"
-    chart.grouping = "stacked"
-    chart.overlap = 100
-    chart.title = "Findings by who acts and severity"
-    chart.x_axis.title = None
-    chart.y_axis.title = "Findings"
-    chart.add_data(Reference(ws, min_col=2, max_col=1 + len(SEVERITIES), min_row=head, max_row=last),
-                   titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=head + 1, max_row=last))
-    for series, sev in zip(chart.series, SEVERITIES):
-        colour = SEVERITY_CHART_COLOURS[sev]
-        series.graphicalProperties.solidFill = colour
-        series.graphicalProperties.line.solidFill = colour
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    chart.legend.position = "b"
-    chart.width, chart.height = 16, 8
-    ws.add_chart(chart, f"{CHART_COLUMN}1")  # beside the cover, outside what prints
+    owner_chart(ws, HEAD_ROWS + 2, len(owners), f"{CHART_COLUMN}1")   # beside the cover, outside what prints
     return letters
 
 
