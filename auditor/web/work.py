@@ -20,7 +20,7 @@ from auditor.model import SEVERITIES
 from auditor.report.format import READY_MEANING
 from auditor.report.summary import summary_data
 from auditor.report.workbook import sort_findings
-from auditor.validate.table import _compose_name as compose_name
+from auditor.validate.table import compose_name
 
 PREVIEW_ROWS = 5
 SHOWN_FINDINGS = 50
