@@ -86,6 +86,10 @@ _WORDS = {
 _PAIRS = {("login", "id"): ("login",), ("user", "id"): ("login",), ("cmecf", "ecf"): ("cmecf",),
           ("e", "email"): ("email",), ("log", "in"): ("login",), ("sign", "in"): ("login",)}
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+# the abbreviations named in docs/columns.md
+ABBREVIATIONS = {"acct": ("account",), "no": ("number",), "num": ("number",), "nbr": ("number",),
+                 "addr": ("address",), "atty": ("attorney",), "usr": ("user",), "login id": ("login",),
+                 "user id": ("login",), "dt": ("date",)}
 
 
 def header_words(text: object) -> tuple[str, ...]:
@@ -221,8 +225,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
            "termination date", "date left", "date departed", "separation date", "last day"),
     ),
     PACER_ACCOUNTS: (
-        _c("pacer_username", TEXT, "pacer login", "pacer user name", "pacer id", "pacer username",
-           "username", "user name", "login", required=True),
+        _c("pacer_username", TEXT, "pacer login", "pacer user name", "pacer username",
+           "username", "user name", "login", "pacer login id", required=True),
         _c("account_holder", TEXT, "holder", "name", "account name", "account holder name", "user",
            "full name", "person", "holder name", "name on account", "account owner"),
         _c("account_type", CATEGORY, "type", "pacer account type", "user type", categories=ACCOUNT_TYPE),
@@ -230,7 +234,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
            "nextgen upgraded", "account upgraded"),
         _c("paa_id", TEXT, "paa", "paa id", "paa account", "paa username", "linked paa",
            "pacer administrative account"),
-        _c("account_number", TEXT, "account no", "account number", "pacer account number", "acct",
+        _c("account_number", TEXT, "account no", "account number", "pacer account number",
            "acct no", "acct number", "pacer acct #", "pacer account no"),
         _c("email", TEXT, "e mail", "email address", "primary email", "primary email address", "e-mail addr"),
         _c("created_on", DATE, "created", "created date", "date created", "opened", "open date"),
