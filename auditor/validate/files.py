@@ -32,10 +32,17 @@ def _load_any(path: Path, kind: str, *, limits, header_map=None, **kw) -> tuple[
 
     if kind != "auto":
         return validate_table(read_table(path, kind, limits=limits, header_map=header_map), **kw), ""
-    raws = {k: read_table(path, k, limits=limits, header_map=header_map) for k in KINDS}
-    scores = {k: fit_score(raw) for k, raw in raws.items()}   # a file unreadable as one is as all
-    best = max(KINDS, key=lambda k: (scores[k], len(raws[k].present_columns)))
-    also = [KIND_LABELS[k] for k in KINDS if k != best and scores[k] and scores[k] >= scores[best] - 1]
+    raws, refused = {}, []
+    for k in KINDS:   # a file unreadable as one kind is as all, save for a --map naming another kind's column
+        try:
+            raws[k] = read_table(path, k, limits=limits, header_map=header_map)
+        except InputError as exc:
+            refused.append(exc)
+    if not raws:
+        raise refused[0]
+    scores = {k: fit_score(raw) for k, raw in raws.items()}
+    best = max(raws, key=lambda k: (scores[k], len(raws[k].present_columns)))
+    also = [KIND_LABELS[k] for k in raws if k != best and scores[k] and scores[k] >= scores[best] - 1]
     note = "kind guessed from its columns" + (
         f" (it could also be {' or '.join(also)}: give --kind to choose)" if also else "")
     try:
