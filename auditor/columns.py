@@ -295,6 +295,8 @@ def kind_scores(headers, *, complete: bool = True) -> dict[str, int]:
     for kind in KINDS:
         amap = alias_map(kind)
         found = {amap[k] for k in keys if k in amap}
+        if keys >= {"lastname", "firstname"}:   # the name made from its parts
+            found.add(PERSON_COLUMN[kind])
         needed = {c.name for c in COLUMNS[kind] if c.required and c.option is None}
         out[kind] = len(found) if needed <= found or not complete else 0
     return out
