@@ -19,7 +19,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from auditor.columns import KIND_LABELS
+from auditor.columns import KIND_LABELS, mapping_text
 from auditor.model import SEVERITIES, AuditResult, InputTable
 from auditor.normalize import firm_key
 from auditor.report import rows as rx
@@ -42,12 +42,14 @@ HEAD_ROWS = 9             # title + 7 figures + a blank row: the same in every w
 # owner table and "What to do first" (Who acts, Severity, Findings, Due by, Problem, Rule).  The chart sits
 # to its right (on screen only: it shows the owner table again); below the cover, on screen only, come
 # the counts by rule, firm and court and the input files with their SHA-256.
-SUMMARY_WIDTHS = [24, 12, 10, 12, 44, 20, 12, 14, 10, 30, 24]
+SUMMARY_WIDTHS = [24, 12, 10, 12, 44, 20, 12, 14, 10, 36, 30, 24]
 COVER_COLUMNS = 6
 CHART_COLUMN = "H"
 A_WIDTH, E_WIDTH, F_WIDTH = SUMMARY_WIDTHS[0], SUMMARY_WIDTHS[4], SUMMARY_WIDTHS[5]
 # the Input files table, left to right (positions in ``_input_row``): the counts in the narrow columns
-INPUT_ORDER = [0, 3, 4, 5, 1, 2, 6, 7, 8, 9, 10]
+_FIRST = ("File", "Rows read", "Rows audited", "Rows rejected")
+INPUT_ORDER = [[h for h, _ in INPUTS_LAYOUT].index(h) for h in _FIRST] + [
+    i for i, (h, _) in enumerate(INPUTS_LAYOUT) if h not in _FIRST]
 # The "Compared with the previous report" block: (label, key in AuditResult.previous)
 PREVIOUS_COUNTS = (("New findings", "new"), ("Resolved", "resolved"), ("Reopened", "reopened"),
                    ("Still open", "still_open"), ("Overdue", "overdue"),
@@ -90,7 +92,8 @@ def _input_row(t: InputTable) -> list:
     read, audited, rejected = int(t.rows_read), int(t.rows_audited), int(t.rows_rejected)
     return [
         t.name, KIND_LABELS.get(t.kind, t.kind), t.sheet or "", read, audited, rejected,
-        int(t.rows_blank), "yes" if read == audited + rejected else "NO", t.status, extra, t.sha256,
+        int(t.rows_blank), "yes" if read == audited + rejected else "NO", t.status, mapping_text(t.column_map),
+        extra, t.sha256,
     ]
 
 
@@ -334,7 +337,7 @@ def summary_rows(d: SummaryData) -> tuple[list, dict, int]:
     return rows, heights, cover
 
 
-WRAPPED_INPUT_COLUMNS = {"Kind", "Reason / unknown columns", "SHA-256", "File", "Sheet"}
+WRAPPED_INPUT_COLUMNS = {"Kind", "Columns read as", "Reason / unknown columns", "SHA-256", "File", "Sheet"}
 
 
 def _cell(ws, value, *, bold=False, size=None, color=None, fill=None, fmt=None, wrap=False, italic=False,
