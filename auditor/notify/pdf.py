@@ -6,7 +6,7 @@ Anything else is read as its text only.  The template's text is handed to Report
 again after parsing), so no value can become markup, an image or a link to a file.
 
 ReportLab lays out paragraphs word by word and is pure Python with wheels for every system: a
-two-page notice takes about 20 ms, where drawing HTML with fpdf2 took 100 ms.
+two-page notice takes about 35 ms (with rl_accel), where drawing HTML with fpdf2 took 100 ms.
 """
 
 from __future__ import annotations
