@@ -15,11 +15,11 @@ from conftest import ROOT, run_cli
 AS_OF = "2026-11-30"
 
 
-def audit(inputs: Path, out: Path, history: str) -> Path:
+def audit(inputs: Path, out: Path, history: str, as_of: str = AS_OF) -> Path:
     report = out / "report.xlsx"
     done = run_cli("audit", "--court-accounts", *sorted(inputs.glob("court_accounts*")),
                    "--roster", *sorted(inputs.glob("roster*")), "--pacer-accounts", *sorted(inputs.glob("pacer_accounts*")),
-                   "--as-of", AS_OF, "--split-by-firm", "--out", report, "--history", history, "-q")
+                   "--as-of", as_of, "--split-by-firm", "--out", report, "--history", history, "-q")
     assert done.returncode in (0, 1), done.stderr
     return report
 

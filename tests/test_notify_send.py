@@ -128,6 +128,25 @@ def test_421_is_tried_again_450_stays_for_the_next_run_and_550_is_refused_and_re
         assert len(_firm_messages(server)) == len(firms)
 
 
+def test_the_next_report_counts_the_notices_the_mail_server_refused(run, tmp_path):
+    import openpyxl
+
+    from notify_world import audit as audit_into
+
+    report, firms = run
+    contacts = write_contacts(tmp_path / "contacts.csv", firms)
+    with SmtpServer() as server:
+        server.script.refuse.update({address(firms[0]), address(firms[1])})
+        done = _send(report, contacts, write_settings(tmp_path / "court.toml", server.port))
+        assert done.returncode == 0, done.stderr
+    history = report.parent / "history.sqlite"
+    nxt = audit_into(ROOT / "sample_data", tmp_path / "next", str(history), as_of="2026-12-31")
+    wb = openpyxl.load_workbook(nxt, read_only=True)
+    rows = {r[0]: r[1] for r in wb["Summary"].iter_rows(values_only=True) if len(r) > 1 and r[0]}
+    wb.close()
+    assert rows["Notices refused by the mail server (auditor notify)"] == 2
+
+
 def test_a_connection_dropped_mid_message_is_made_again_and_the_message_goes_once(run, tmp_path):
     report, firms = run
     contacts = write_contacts(tmp_path / "contacts.csv", firms)
