@@ -84,7 +84,7 @@ class _Handler:
 
 
 class SmtpServer:
-    def __init__(self, *, auth: bool = False):
+    def __init__(self, *, auth: bool = False, **tls):
         self.script = Script()
         self.messages: list = []
         self.logins: list = []
@@ -95,7 +95,7 @@ class SmtpServer:
         kw = {}
         if auth:
             kw = dict(auth_require_tls=False, authenticator=self._check)
-        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **kw)
+        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **kw, **tls)
 
     def _check(self, server, session, envelope, mechanism, auth_data):
         if isinstance(auth_data, LoginPassword):

@@ -114,3 +114,21 @@ def test_contacts_in_plain_words_with_unusable_rows_listed(tmp_path):
     (tmp_path / "nofirm.csv").write_text("name,email\nAnn,a@b.example\n")
     with pytest.raises(InputError, match="nofirm.csv, row 1: has no firm_name column"):
         read_contacts(tmp_path / "nofirm.csv")
+
+
+def test_the_courts_own_templates_replace_the_shipped_ones_file_by_file(tmp_path):
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "message.txt").write_text("Hello {{ firm_name }}: {{ finding_count }} to fix.{% if link %} {{ link }}{% endif %}\n")
+    (folder / "notice.html").write_text("<h1>{{ court.court_name }}</h1><p>Our own letter to {{ firm_name }}</p>")
+    part = Part("k", "Own & Co", None, [_finding("Ann Lee")])
+    s = st.Settings(court_name="Court of Tests", from_address="clerk@court.example.gov")
+    data, _ = message.build(part, _run(tmp_path), s, [("Ann", "ann@own.example")], run_id=1, templates=str(folder))
+    msg = email.message_from_bytes(data, policy=email.policy.default)
+    assert msg.get_body(("plain",)).get_content().strip() == "Hello Own & Co: 1 to fix."
+    assert "checked its CM/ECF filer accounts" in msg.get_body(("html",)).get_content()   # the shipped one
+    pdf = next(p.get_content() for p in msg.iter_attachments() if p.get_filename().endswith(".pdf"))
+    assert " ".join(_text(pdf, tmp_path).split()).startswith("Court of Tests Our own letter to Own & Co")
+    (folder / "message.txt").write_text("{{ no_such_thing }}")
+    with pytest.raises(UsageError, match="template message.txt in .* cannot be used"):
+        message.build(part, _run(tmp_path), s, [("Ann", "ann@own.example")], run_id=1, templates=str(folder))

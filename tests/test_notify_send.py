@@ -274,3 +274,34 @@ def test_deliveries_recorded_on_sqlite_and_postgresql(history_url, tmp_path):
         store.close()
     assert sorted(r["state"] for r in rows.values()) == ["refused"] + ["sent"] * (len(firms) - 1)
     assert [r["firm_name"] for r in refused] == [firms[0]]
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1, and its key (the test relay's TLS)."""
+    folder = tmp_path_factory.mktemp("tls")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(folder / "key.pem"),
+                    "-out", str(folder / "cert.pem"), "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    return folder / "cert.pem", folder / "key.pem"
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_starttls_and_implicit_tls_with_the_courts_certificate_authority(run, tmp_path, certificate, security):
+    import ssl
+
+    report, firms = run
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    tls = {"tls_context": context, "require_starttls": True} if security == "starttls" else {"ssl_context": context}
+    contacts = write_contacts(tmp_path / "contacts.csv", firms[:2])
+    with SmtpServer(**tls) as server:
+        unknown = write_settings(tmp_path / "unknown.toml", server.port, security=security)
+        refused = _send(report, contacts, unknown)
+        assert refused.returncode == 2 and "TLS failed" in refused.stderr and "ca_file" in refused.stderr
+        assert server.messages == []
+        known = write_settings(tmp_path / "court.toml", server.port, security=security, extra=f'ca_file = "{cert}"')
+        done = _send(report, contacts, known)
+        assert done.returncode == 0, done.stderr
+        assert len(_firm_messages(server)) == 2
