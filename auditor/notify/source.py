@@ -173,13 +173,17 @@ def read_findings(path: Path) -> list[Finding]:
 
 
 def _summary_facts(path: Path) -> tuple[dt.date | None, str]:
+    """The audit date and the courts, wherever on the Summary's first rows their labels stand."""
     as_of, courts = None, ""
-    for row in _sheet(path, "Summary")[:30]:
-        label = _key(row[0]) if row else ""
-        if label == "audit date" and len(row) > 1:
-            as_of = _date(row[1])
-        elif label.startswith("court") and len(row) > 1 and not courts:
-            courts = _text(row[1])
+    for row in _sheet(path, "Summary")[:40]:
+        cells = list(row)
+        for i, cell in enumerate(cells):
+            label = _key(cell)
+            after = next((v for v in cells[i + 1:] if v not in (None, "")), None)
+            if label == "audit date" and as_of is None:
+                as_of = _date(after)
+            elif label in ("courts audited", "courts", "court") and not courts and after is not None:
+                courts = _text(after)
     return as_of, courts
 
 
@@ -203,6 +207,8 @@ def read_run(report) -> Run:
         raise InputError(report.name, f"has no firm workbooks beside it ({folder.name}/index.csv): "
                          "run the audit again with --split-by-firm")
     as_of, courts = _summary_facts(report)
+    if as_of is None:
+        raise InputError(report.name, "its Summary sheet gives no audit date: give a report written by the auditor")
     with index.open(newline="", encoding="utf-8") as fh:
         lines = list(csv.DictReader(fh))
     names = [line.get("firm", "") for line in lines]
