@@ -12,9 +12,8 @@ SECURITY = ("starttls", "tls", "none")
 
 
 def _echo(line: str, **kw) -> None:
-    from auditor.cli import shown_name
-
-    click.echo(shown_name(line), **kw)
+    """One line on the terminal: control characters from a file or firm name written as ``\\xNN``."""
+    click.echo("".join(c if c.isprintable() or c in " \n" else f"\\x{ord(c):02x}" for c in str(line)), **kw)
 
 
 @click.command()
