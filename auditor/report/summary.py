@@ -54,7 +54,8 @@ INPUT_ORDER = [[h for h, _ in INPUTS_LAYOUT].index(h) for h in _FIRST] + [
 PREVIOUS_COUNTS = (("New findings", "new"), ("Resolved", "resolved"), ("Reopened", "reopened"),
                    ("Still open", "still_open"), ("Overdue", "overdue"),
                    ("Marked Resolved but still found", "resolved_still_found"),
-                   ("Acceptances expired", "acceptances_expired"))
+                   ("Acceptances expired", "acceptances_expired"),
+                   ("Notices refused by the mail server (auditor notify)", "notices_refused"))
 
 
 @dataclass
@@ -274,8 +275,9 @@ def summary_rows(d: SummaryData) -> tuple[list, dict, int]:
     if d.previous is not None:
         heading("Compared with the previous report")
         for label, key in PREVIOUS_COUNTS:
-            wrap_height(None, None, label)
-            add((label, "label_wrap"), (int(d.previous.get(key) or 0), "count"))
+            if key in d.previous or key != "notices_refused":   # that line only once notices were sent
+                wrap_height(None, None, label)
+                add((label, "label_wrap"), (int(d.previous.get(key) or 0), "count"))
     add()
     add(("On screen below this page (not printed): findings by rule, firm and court, and the input files.",
          "note"))
