@@ -109,7 +109,7 @@ def cli_overhead(rows: int, rounds: int, data: Path, seed: int = 0) -> list[dict
     folder = data_dir(data, rows, "csv", seed)
     files = input_files(folder)
     exe = Path(sys.executable).with_name("auditor")
-    cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "auditor.entry"]), "audit",
+    cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "auditor"]), "audit",
            "--court-accounts", *map(str, files["court_accounts"]), "--roster", *map(str, files["roster"]),
            "--pacer-accounts", *map(str, files["pacer_accounts"]), "--as-of", AS_OF.isoformat(), "-q"]
     times = {"none": [], 1: [], 2: []}

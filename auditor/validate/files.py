@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditor.calendar import Calendar
+from auditor.court_calendar import Calendar
 from auditor.columns import KIND_LABELS, KINDS, kind_scores
 from auditor.errors import InputError
 from auditor.load.detect import input_files

@@ -153,7 +153,7 @@ def create_app(config: WebConfig | None = None) -> Starlette:
         job.busy = True
         try:
             out = await run("audit", files=job.files, kind=job.kind, as_of=job.as_of, header_maps=maps,
-                            report=str(job.report), auto=auto, limits=config.limits())
+                            report=str(job.report), auto=auto, limits=config.limits(), history=config.history)
         except Busy as exc:
             job.busy = False
             if auto:

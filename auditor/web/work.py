@@ -1,6 +1,6 @@
 """What a worker process does for the page: look at uploaded files, and audit them.
 
-Everything goes through the Python API (``auditor.api``) and the loader, as
+Everything goes through the Python API (``auditor.api.run``) and the loader, as
 the command line does; this module only turns results into plain data the
 page can show (and pickle back from the worker).
 """
@@ -13,13 +13,13 @@ from pathlib import Path
 import pandas as pd
 
 from auditor import columns as C
-from auditor.api import audit_tables, load_inputs, rename_input, write
+from auditor.api import run
 from auditor.errors import AuditorError, InputError
 from auditor.load.table import Limits, read_table
 from auditor.model import SEVERITIES
 from auditor.report.format import READY_MEANING
 from auditor.report.summary import summary_data
-from auditor.report.workbook import sort_findings
+from auditor.report.prepare import sort_findings
 from auditor.validate.table import _compose_name as compose_name
 
 PREVIEW_ROWS = 5
@@ -32,7 +32,7 @@ ISSUE_FIELDS = ("file", "sheet", "row", "column", "value", "reason", "code", "se
 
 def warm() -> None:
     """Load the rules and calendars once, so the first audit does not pay for it."""
-    from auditor.calendar import Calendar
+    from auditor.court_calendar import Calendar
     from auditor.rulebook.catalogue import load_rules
 
     load_rules()
@@ -78,22 +78,20 @@ def inspect(files: list[dict], kind: str, limits: Limits | None = None) -> dict:
 
 
 def audit(files: list[dict], kind: str, as_of: str | None, header_maps: dict, report: str,
-          auto: bool = False, limits: Limits | None = None) -> dict:
-    """Load, audit and write the report; with ``auto`` first check that no confirm step is needed."""
+          auto: bool = False, limits: Limits | None = None, history: str | None = None) -> dict:
+    """Audit and write the report (``auditor.api.run``, as the command line does), recorded into the
+    run ``history`` when one is given; with ``auto`` first check that no confirm step is needed."""
     if auto:
         seen = inspect(files, kind, limits)
         if "error" in seen or any(f["missing"] for f in seen["files"]):
             return {"mapping": seen}
     try:
-        tables = load_inputs({kind: [f["path"] for f in files]}, header_maps=header_maps, limits=limits)
-        names = {str(Path(f["path"])): f["name"] for f in files}
-        for t in tables:   # the report names files as the user named them, not as stored
-            rename_input(t, names.get(str(Path(t.path)), t.name))
-        result = audit_tables(tables, as_of=dt.date.fromisoformat(as_of) if as_of else None)
-        write(result, report)
+        outcome = run(**{kind: [f["path"] for f in files]}, header_maps=header_maps, limits=limits,
+                      names={f["path"]: f["name"] for f in files}, out=report, history=history,
+                      as_of=dt.date.fromisoformat(as_of) if as_of else None)
     except AuditorError as exc:
         return {"error": _message(exc, files)}
-    return {"result": view(result)}
+    return {"result": view(outcome.result)}
 
 
 def view(result) -> dict:
