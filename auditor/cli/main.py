@@ -14,6 +14,7 @@ import click
 
 from auditor import __version__
 from auditor.cli.common import EXIT_BAD, EXIT_FINDINGS, MANY, InputsCommand, Progress, parse_date, shown_name
+from auditor.cli.header_map import map_option
 from auditor.cli.inputs import sample, validate
 from auditor.cli.limits import condition_options, limit_options
 from auditor.cli.reference import columns_cmd, courts, rules_cmd
@@ -64,11 +65,12 @@ def cli():
 @click.option("--backfill", is_flag=True, help="Record a run dated before the latest recorded one of its scope.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
 @click.option("--progress", "show_progress", is_flag=True, help="Progress messages even when not on a terminal.")
+@map_option
 @limit_options
 @condition_options
 def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_files, court, firm, paa, fail_on, engine,
           split_by_firm, skip_bad_files, out, findings_csv, findings_parquet, history_at, no_history, previous,
-          backfill, quiet, show_progress, limits, rule_limits):
+          backfill, quiet, show_progress, limits, rule_limits, header_map):
     """Run an audit and write the Excel remediation report."""
     from auditor import api
 
@@ -83,7 +85,8 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
     outcome = api.run(
         court_accounts=court_accounts, roster=roster, pacer_accounts=pacer_accounts, as_of=as_of,
         rules_files=rules_files, courts_files=courts_files, court=court, firm=firm, paa=paa, engine=engine,
-        limits=limits, rule_limits=rule_limits, skip_bad_files=skip_bad_files, out=out, split_by_firm=split_by_firm,
+        limits=limits, rule_limits=rule_limits, skip_bad_files=skip_bad_files, header_map=header_map,
+        out=out, split_by_firm=split_by_firm,
         findings_csv=findings_csv, findings_parquet=findings_parquet,
         history=None if no_history else (history_at or default_path(out)), previous=previous, backfill=backfill,
         progress=Progress(show_progress or (not quiet and sys.stderr.isatty())),
