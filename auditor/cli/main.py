@@ -21,6 +21,7 @@ from auditor.cli.reference import columns_cmd, courts, rules_cmd
 from auditor.cli.services import history, recover, serve
 from auditor.errors import AuditorError
 from auditor.model import SEVERITIES
+from auditor.notify.command import notify
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -121,7 +122,7 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
             sys.exit(EXIT_FINDINGS)
 
 
-for command in (validate, rules_cmd, columns_cmd, courts, sample, serve, history, recover):
+for command in (validate, rules_cmd, columns_cmd, courts, sample, serve, history, recover, notify):
     cli.add_command(command)
 
 
