@@ -172,11 +172,12 @@ def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_account
           limits=None, rule_limits=None, skip_bad_files: bool = False, progress: Progress = _quiet,
           header_map: Mapping[str, str | None] | None = None,
           header_maps: Mapping[str, Mapping[str, str | None]] | None = None,
-          names: Mapping[str, str] | None = None) -> AuditResult:
+          names: Mapping[str, str] | None = None, court_option: str = "--court") -> AuditResult:
     """Audit the given files; raise an AuditorError subclass for bad input, rules or usage.
 
     ``header_maps``: per file path, headers as written -> canonical columns (see ``load_inputs``);
     ``names``: per file path, the name the report shows for it instead of the file's own name.
+    ``court_option``: how ``court`` was given, for the message when the calendar does not know it.
 
     ``limits``: input size limits (``load.table.Limits``); ``rule_limits``: how large a condition of
     a ``rules_files`` rule may be (``rulebook.language.ConditionLimits``).  ``header_map``: header as
@@ -192,7 +193,7 @@ def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_account
     rules = load_rules(list(rules_files), rule_limits)   # a broken rules file stops the run before any data is read
     calendar = Calendar.load(list(courts_files))
     if court:
-        court = calendar.resolve(court)
+        court = calendar.resolve(court, option=court_option)
     tables = load_inputs(files, court=court, firm=firm, calendar=calendar, limits=limits,
                          skip_bad_files=skip_bad_files, progress=progress,
                          header_maps={**({"*": header_map} if header_map else {}), **(header_maps or {})} or None)

@@ -72,7 +72,8 @@ def input_paths(files: Iterable, *, rules_files: Iterable = (), courts_files: It
 
 def run(*, out, court_accounts: Iterable = (), roster: Iterable = (), pacer_accounts: Iterable = (),
         as_of: dt.date | None = None, rules_files: Iterable = (), courts_files: Iterable = (),
-        court: str | None = None, firm: str | None = None, paa: Iterable[str] = (), engine: str = "pandas",
+        court: str | None = None, court_option: str = "--court", firm: str | None = None, paa: Iterable[str] = (),
+        engine: str = "pandas",
         limits=None, rule_limits=None, skip_bad_files: bool = False,
         header_map: Mapping[str, str | None] | None = None,
         header_maps: Mapping[str, Mapping[str, str | None]] | None = None, names: Mapping[str, str] | None = None,
@@ -110,7 +111,8 @@ def run(*, out, court_accounts: Iterable = (), roster: Iterable = (), pacer_acco
         if warning:
             say(f"warning: {warning}")
     result = audit(court_accounts=court_accounts, roster=roster, pacer_accounts=pacer_accounts, as_of=as_of,
-                   rules_files=rules_files, courts_files=courts_files, court=court, firm=firm, paa=paa,
+                   rules_files=rules_files, courts_files=courts_files, court=court, court_option=court_option,
+                   firm=firm, paa=paa,
                    engine=engine, limits=limits, rule_limits=rule_limits, skip_bad_files=skip_bad_files,
                    progress=progress, header_map=header_map, header_maps=header_maps, names=names)
     wrong = result.data_issues[result.data_issues["code"] == "wrong-kind"]
