@@ -336,6 +336,10 @@ from auditor.notify.command import notify  # noqa: E402
 
 cli.add_command(notify)
 
+from auditor.portal.command import invite  # noqa: E402
+
+cli.add_command(invite)
+
 
 def _quiet(_unraisable) -> None:
     pass
