@@ -1,13 +1,11 @@
-"""Reading the history back: the runs, one run in full, and every finding over time as CSV or Parquet."""
+"""Reading the history back: the runs, one run in full, and every finding over time (written as CSV or
+Parquet by ``auditor.report.export.export_history``)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import func, select
 
-from auditor.errors import UsageError
 from auditor.history import schema as S
 from auditor.history.state import current
 from auditor.history.store import HistoryError, Store, translated
@@ -17,7 +15,6 @@ RUN_COLUMNS = ["run", "as_of", "recorded_at", "scope", "inputs", "findings", "op
 EXPORT_COLUMNS = ["run", "as_of", "scope", "finding_id", "rule_id", "severity", "change", "status", "notes",
                   "accepted_until", "due_date", "first_seen", "court_id", "firm_name", "person_name", "cmecf_login",
                   "pacer_username"]
-EXPORT_FORMATS = ("csv", "parquet")
 
 
 def list_runs(store: Store) -> pd.DataFrame:
@@ -92,16 +89,3 @@ def _with_resolved(found: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     resolved = gone.assign(run=gone["next"], as_of=gone["next_as_of"], change="resolved", status="Resolved")
     out = pd.concat([found, resolved[found.columns]], ignore_index=True)
     return out.sort_values(["run", "finding_id"], kind="stable")[EXPORT_COLUMNS]
-
-
-def export(store: Store, path, fmt: str | None = None) -> tuple[Path, int]:
-    """Write every finding over time to ``path`` (CSV or Parquet, from ``fmt`` or the file's suffix)."""
-    from auditor.report.export import write_table
-
-    path = Path(path)
-    fmt = fmt or path.suffix.lower().lstrip(".")
-    if fmt not in EXPORT_FORMATS:
-        raise UsageError(f"the export must be .csv or .parquet, not {path.name!r}")
-    frame = findings_over_time(store)
-    write_table(frame, path, fmt, dates=("as_of", "due_date", "first_seen", "accepted_until"))
-    return path, len(frame)

@@ -1,7 +1,7 @@
 """Recording a run: one transaction, committed at the commit point of the run's outputs.
 
 >>> with recording(result, "auditor-history.sqlite", previous="2026-10.xlsx") as view:
-...     api.write(result, "2026-11.xlsx", on_commit=view.commit)   # the report shows view.changes
+...     api.write(view.applied(result), "2026-11.xlsx", on_commit=view.commit)   # shows view.changes
 >>> # an error (or a killed process) before the commit point records nothing
 
 The bulk of a run's rows (each finding's state, the run's findings) are written on a thread of their
@@ -13,9 +13,10 @@ any output is moved into place: a run is never recorded without its outputs bein
 killed after the journal is finished by the next run in that folder), and if the commit fails
 nothing is moved.  Leaving the block commits too, if ``view.commit`` was not called.
 
-:func:`recording` locks the store (other audits of the same store wait), compares the run with the
-scope's previous run, rewrites ``result.findings`` with the dates and statuses from the history, sets
-``result.previous`` (the Summary's comparison) and ``result.history`` (the Changes and Trend sheets).
+:func:`recording` locks the store (other audits of the same store wait) and compares the run with the
+scope's previous run; it changes nothing it is given.  ``view.applied(result)`` is the result as the
+report shows it: the findings with the dates and statuses from the history, ``previous`` (the
+Summary's comparison) and ``history`` (the Changes and Trend sheets).
 """
 
 from __future__ import annotations
@@ -24,14 +25,15 @@ import contextlib
 import datetime as dt
 import hashlib
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import func, insert, literal, select
 
-from auditor import __version__, background
+from auditor import __version__
+from auditor.outputs import threads
 from auditor.columns import ROSTER
 from auditor.history import lifecycle, schema as S, state
 from auditor.history.firms import firm_figures, save_firm_figures
@@ -62,6 +64,13 @@ class HistoryView:
     replaced: int | None = None     # the run of the same scope and audit date this one replaces
     typed_in_out: int = 0           # findings whose status or notes were typed into --out since it was written
     not_used: int = 0               # rows of the edited copies not used (import_problems lists the first ones)
+    findings: pd.DataFrame | None = None   # the run's findings with first/last seen, due dates and statuses
+    comparison: dict | None = None  # new / resolved / reopened / still_open / overdue; None on a first run
+
+    def applied(self, result: AuditResult) -> AuditResult:
+        """``result`` as the report shows it with this history (a new result; ``result`` is unchanged)."""
+        return replace(result, findings=result.findings if self.findings is None else self.findings,
+                       previous=self.comparison, history=self)
 
 
 def run_scope(result: AuditResult) -> tuple[str, str]:
@@ -173,7 +182,7 @@ class _Writer:
     def __init__(self, work: Callable[[], None]):
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, args=(work,), name="history-writer")
-        background.start(self.thread)
+        threads.start(self.thread)
 
     def _run(self, work) -> None:
         try:
@@ -258,6 +267,18 @@ def _typed_since(edits: pd.DataFrame, shown: pd.DataFrame) -> pd.DataFrame:
     return edits[changed.to_numpy()]
 
 
+def _refused_notices(conn, scope: str) -> int | None:
+    """Firms whose notice the mail server refused, in the scope's latest month notified (None: never)."""
+    from sqlalchemy import func
+
+    d = S.deliveries
+    last = conn.execute(select(func.max(d.c.as_of)).where(d.c.scope == scope)).scalar()
+    if last is None:
+        return None
+    return conn.execute(select(func.count()).where(d.c.scope == scope, d.c.as_of == last,
+                                                   d.c.state == "refused")).scalar()
+
+
 @contextlib.contextmanager
 def recording(result: AuditResult, history, *, previous=None, out_edits=None, backfill: bool = False,
               future: bool = False):
@@ -322,10 +343,13 @@ def recording(result: AuditResult, history, *, previous=None, out_edits=None, ba
                     state.save(conn, scope, outcome.state, stored, run_id)
                 _save_findings(conn, run_id, scope, outcome, from_state=not back)
 
+            # read before the writer's thread takes the connection
+            refused = _refused_notices(conn, scope) if seen else None
             writer = _Writer(rows)
-        result.findings = outcome.findings
         first = seen == 0
-        result.previous = None if first else outcome.counts
+        comparison = None if first else outcome.counts
+        if comparison is not None and refused is not None:
+            comparison = {**comparison, "notices_refused": refused}
         carried = 0 if edits is None else int((changed.isin(outcome.findings["finding_id"])
                                                 & ~changed.isin(problems["finding_id"])).sum())
 
@@ -337,8 +361,8 @@ def recording(result: AuditResult, history, *, previous=None, out_edits=None, ba
 
         view = HistoryView(run_id, scope, label, store.label, first, outcome.changes, runs, counts,
                            limit_problems(problems, LISTED_PROBLEMS), carried, trend_firms=firms, commit=commit,
-                           replaced=replaced, typed_in_out=typed, not_used=len(problems))
-        result.history = view
+                           replaced=replaced, typed_in_out=typed, not_used=len(problems), findings=outcome.findings,
+                           comparison=comparison)
         yield view
         commit()
     except BaseException:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -113,3 +114,41 @@ def keep_beside(out) -> Path:
         n += 1
     shutil.copy2(path, target)
     return target
+
+
+def before_audit(out, outputs, store, as_of, future, previous, max_rows, max_note_chars):
+    """(previous, edits in --out), checked before any data is read:
+    no output is the history, a date after today needs ``future``, ``--previous`` is read (and refused
+    whole when too large); the report about to be replaced is read for statuses typed into it."""
+    refuse_outputs(store, outputs)
+    if store:
+        from auditor.history.months import check_date
+        from auditor.history.previous import read_previous
+
+        check_date(as_of, future)
+        if previous and not hasattr(previous, "edits"):
+            previous = read_previous(previous, max_rows=max_rows, max_note_chars=max_note_chars)
+    return previous, edits_in_out(out)
+
+
+@contextlib.contextmanager
+def recorded(result, store, previous, in_out, backfill, future, out, outputs=()):
+    """Yields (view or None, the commit step for ``api.write``, the old reports kept, how many findings
+    were typed into the report replaced).  At the commit every output already there (``out``,
+    ``outputs``) must be replaceable, and the old report is kept beside first: if either fails, nothing
+    is recorded or moved."""
+    from auditor.history.record import recording
+
+    kept: list = []
+    with (recording(result, store, previous=previous, out_edits=in_out, backfill=backfill, future=future) if store
+          else contextlib.nullcontext()) as view:
+        typed = view.typed_in_out if view is not None else typed_without_history(in_out)
+
+        def commit() -> None:
+            can_replace([out, *outputs])
+            if typed:
+                kept.append(keep_beside(out))
+            if view is not None:
+                view.commit()
+
+        yield view, (commit if view is not None or typed else None), kept, typed

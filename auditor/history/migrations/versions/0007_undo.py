@@ -8,14 +8,14 @@ and cannot be taken back).  ``finding_state.added_by`` is the run that first sto
 the carried state back as it was before the run.  ``run_findings`` keeps each finding's notes and
 accepted-until of that run, for the export.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,6 @@ history options.  As thin as the rest of the command line: the work is in ``audi
 
 from __future__ import annotations
 
-import contextlib
 import functools
 
 import click
@@ -98,11 +97,11 @@ def history_show(target, run):
 def history_export(target, out, fmt):
     """Write every finding of every run (findings over time: status, notes, accepted-until, and a row for
     each finding in the run that found it resolved) as CSV or Parquet."""
-    from auditor.history.query import export
     from auditor.history.where import refuse_outputs
+    from auditor.report.export import export_history
 
     refuse_outputs(target, [("--out", out)])
-    path, n = _read_store(target, export, out, fmt)
+    path, n = _read_store(target, export_history, out, fmt)
     click.echo(f"{n} finding rows over time: {path}")
 
 
@@ -128,47 +127,6 @@ def history_remove(target, run, yes):
         click.confirm(f"Remove {what}?", abort=True)
     _read_store(target, remove_run, run, write=True)
     click.echo(f"removed {what}; it stays listed as removed in 'auditor history'")
-
-
-def before_audit(out, outputs, history_at, no_history, as_of, future, previous, max_rows, max_note_chars):
-    """(store, previous, edits in --out): what the audit records into, checked before any data is read:
-    no output is the history, a date after today needs ``future``, ``--previous`` is read (and refused
-    whole when too large); the report about to be replaced is read for statuses typed into it."""
-    from auditor.history import where
-
-    store = None if no_history else where.for_audit(history_at, out)
-    where.refuse_outputs(store, outputs)
-    if store:
-        from auditor.history.months import check_date
-        from auditor.history.previous import read_previous
-
-        check_date(as_of, future)
-        if previous:
-            previous = read_previous(previous, max_rows=max_rows, max_note_chars=max_note_chars)
-    return store, previous, where.edits_in_out(out)
-
-
-@contextlib.contextmanager
-def recorded(result, store, previous, in_out, backfill, future, out, outputs=()):
-    """Yields (view or None, the commit step for ``api.write``, the old reports kept, how many findings
-    were typed into the report replaced).  At the commit every output already there (``out``,
-    ``outputs``) must be replaceable, and the old report is kept beside first: if either fails, nothing
-    is recorded or moved."""
-    from auditor.history import recording, where
-
-    kept: list = []
-    with (recording(result, store, previous=previous, out_edits=in_out, backfill=backfill, future=future) if store
-          else contextlib.nullcontext()) as view:
-        typed = view.typed_in_out if view is not None else where.typed_without_history(in_out)
-
-        def commit() -> None:
-            where.can_replace([out, *outputs])
-            if typed:
-                kept.append(where.keep_beside(out))
-            if view is not None:
-                view.commit()
-
-        yield view, (commit if view is not None or typed else None), kept, typed
 
 
 def history_lines(view, result, previous: bool, out, kept: list, typed: int) -> list[str]:
