@@ -89,7 +89,7 @@ def can_replace(paths) -> None:
     """OutputError when an existing output cannot be replaced now (open in a program that locks it, made
     read-only or immutable): checked at the commit point, before the run is recorded, so that a run whose
     outputs could not be put in place is not in the history."""
-    from auditor.outputs import OutputError
+    from auditor.outputs.staging import OutputError
 
     for p in paths:
         if p is None or not Path(p).is_file():
