@@ -20,9 +20,9 @@ import pandas as pd
 import pytest
 
 from auditor import cli as auditor_cli
-from conftest import run_cli, sheet_rows
+from conftest import ROOT, run_cli, sheet_rows
 
-HOSTILE = Path(__file__).resolve().parent / "hostile"
+HOSTILE = ROOT / "tests" / "hostile"
 sys.path.insert(0, str(HOSTILE))
 import make_large  # noqa: E402
 

@@ -102,7 +102,7 @@ def test_one_problem_one_row_and_related_findings_point_to_each_other(tmp_path):
 
     from conftest import sheet_rows
 
-    data = Path(__file__).resolve().parent.parent / "sample_data"
+    data = Path(__file__).resolve().parents[2] / "sample_data"
     files = sorted(data.iterdir())
     result = api.audit(court_accounts=[p for p in files if p.name.startswith("court_accounts")],
                        roster=[p for p in files if p.name.startswith("roster_")],
