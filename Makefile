@@ -27,8 +27,9 @@ audit: $(STAMP)
 system-deps:
 	@bash scripts/system-deps.sh
 
+# The suite on every core (pytest-xdist); the slowest tests listed at the end.
 test: $(STAMP) system-deps
-	$(PY) -m pytest -q --durations=15
+	$(PY) -m pytest -q -n auto --durations=15
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py

@@ -5,7 +5,8 @@
 #   libreoffice-calc  the print-layout check (the report converted to PDF as a clerk would print it)
 #   poppler-utils     pdftoppm / pdfinfo, to read that PDF back
 # Needs root and Debian's package lists; where they cannot be had it says so and carries on, and the
-# tests that need the missing part skip, naming it.
+# tests that need the missing part skip, naming it.  With the CI environment variable set, a part that
+# cannot be installed stops here with exit 1 (and those tests would fail rather than skip).
 set -u
 want=()
 command -v chromium >/dev/null 2>&1 || want+=(chromium)
@@ -14,12 +15,20 @@ command -v soffice >/dev/null 2>&1 || want+=(libreoffice-calc)
 command -v pdftoppm >/dev/null 2>&1 || want+=(poppler-utils)
 [ ${#want[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  if [ -n "${CI:-}" ]; then
+    echo "system-deps: cannot install ${want[*]} (needs root and apt-get), and CI is set: the tests need them" >&2
+    exit 1
+  fi
   echo "system-deps: cannot install ${want[*]} (needs root and apt-get); the tests that need them will skip" >&2
   exit 0
 fi
 echo "system-deps: installing ${want[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null; }; then
+  if [ -n "${CI:-}" ]; then
+    echo "system-deps: installing ${want[*]} failed, and CI is set: the tests need them" >&2
+    exit 1
+  fi
   echo "system-deps: installing ${want[*]} failed; the tests that need them will skip" >&2
 fi
 exit 0
