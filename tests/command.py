@@ -64,12 +64,21 @@ def run_cli(*args, cwd=None) -> subprocess.CompletedProcess:
         return subprocess.CompletedProcess(["auditor", *argv], code, _text(out_file), _text(err_file, "backslashreplace"))
 
 
-def _entry_point():
-    """What the installed ``auditor`` script calls (its console_scripts entry point)."""
+def _find_entry_point() -> str:
+    """What the installed ``auditor`` script calls (its console_scripts entry point, ``module:function``),
+    looked up once when the suite starts: a build running beside the tests may rewrite the metadata."""
     from importlib.metadata import entry_points
 
     (script,) = entry_points(group="console_scripts", name="auditor")
-    return script.load()
+    return script.value
+
+
+_ENTRY = _find_entry_point()
+
+
+def _entry_point():
+    module, _, name = _ENTRY.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 @contextlib.contextmanager
