@@ -64,8 +64,8 @@ def test_paths_the_architecture_page_names_exist():
 def test_the_windows_commands_name_real_files_and_extras():
     text = README.read_text(encoding="utf-8")
     block = text[text.index("## On Windows"):text.index("## A clerk's month")]
-    for name in re.findall(r"sample_data\\([\w.-]+)", block):
-        assert (ROOT / "sample_data" / name).is_file(), name
+    for name in re.findall(r"sample_data\\([\w.*-]+)", block):
+        assert list((ROOT / "sample_data").glob(name)), name   # a pattern the auditor expands itself
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
     for extra in re.findall(r'"\.\[([\w,]+)\]"', block):
         for part in extra.split(","):
