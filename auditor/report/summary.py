@@ -20,7 +20,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from auditor.columns import KIND_LABELS
+from auditor.columns import KIND_LABELS, mapping_text
 from auditor.model import SEVERITIES, AuditResult, InputTable
 from auditor.normalize import firm_key
 from auditor.report import rows as rx
@@ -46,7 +46,8 @@ B_WIDTH, F_WIDTH = INPUTS_LAYOUT[1][1], INPUTS_LAYOUT[5][1]
 PREVIOUS_COUNTS = (("New findings", "new"), ("Resolved", "resolved"), ("Reopened", "reopened"),
                    ("Still open", "still_open"), ("Overdue", "overdue"),
                    ("Marked Resolved but still found", "resolved_still_found"),
-                   ("Acceptances expired", "acceptances_expired"))
+                   ("Acceptances expired", "acceptances_expired"),
+                   ("Notices refused by the mail server (auditor notify)", "notices_refused"))
 
 
 @dataclass
@@ -84,7 +85,8 @@ def _input_row(t: InputTable) -> list:
     read, audited, rejected = int(t.rows_read), int(t.rows_audited), int(t.rows_rejected)
     return [
         t.name, KIND_LABELS.get(t.kind, t.kind), t.sheet or "", read, audited, rejected,
-        int(t.rows_blank), "yes" if read == audited + rejected else "NO", t.status, extra, t.sha256,
+        int(t.rows_blank), "yes" if read == audited + rejected else "NO", t.status, mapping_text(t.column_map),
+        extra, t.sha256,
     ]
 
 
@@ -261,7 +263,8 @@ def summary_rows(d: SummaryData) -> tuple[list, dict]:
     if d.previous is not None:
         heading("Compared with the previous report")
         for label, key in PREVIOUS_COUNTS:
-            add((label, "label"), (int(d.previous.get(key) or 0), "count"))
+            if key in d.previous or key != "notices_refused":   # that line only once notices were sent
+                add((label, "label"), (int(d.previous.get(key) or 0), "count"))
 
     heading("Findings by rule and severity")
     header("Rule", "Title", "Severity", "Findings")
@@ -313,7 +316,7 @@ def summary_rows(d: SummaryData) -> tuple[list, dict]:
     return rows, heights
 
 
-WRAPPED_INPUT_COLUMNS = {"Kind", "Reason / unknown columns", "SHA-256", "File"}
+WRAPPED_INPUT_COLUMNS = {"Kind", "Columns read as", "Reason / unknown columns", "SHA-256", "File"}
 
 
 def _cell(ws, value, *, bold=False, size=None, color=None, fill=None, fmt=None, wrap=False, italic=False,
