@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Mapping
 import pandas as pd
 
 from auditor.calendar import Calendar
+from auditor.coverage import coverage_of
 from auditor.columns import COURT_ACCOUNTS, KINDS, PACER_ACCOUNTS, ROSTER
 from auditor.derive.registry import derive
 from auditor.errors import AuditorError, InputError, UsageError
@@ -147,9 +148,11 @@ def audit_tables(tables: list[InputTable], *, as_of: dt.date | None = None, rule
     issues = [t.issues for t in tables if len(t.issues)]
     data_issues = (pd.concat(issues, ignore_index=True) if issues else pd.DataFrame(columns=DATA_ISSUE_COLUMNS))
     courts = sorted(derived[COURT_ACCOUNTS]["court_id"].dropna().unique().tolist()) if COURT_ACCOUNTS in derived else []
+    coverage = coverage_of(evaluation.runs, present)
     return AuditResult(as_of=as_of, courts=courts, inputs=tables, findings=evaluation.findings,
                        data_issues=data_issues[DATA_ISSUE_COLUMNS], rules=evaluation.runs,
-                       readiness=readiness(derived, evaluation.not_ready), engine=engine)
+                       readiness=readiness(derived, evaluation.not_ready, coverage), engine=engine,
+                       coverage=coverage)
 
 
 def as_of_warning(as_of: dt.date | None, calendar: Calendar | None = None, today: dt.date | None = None) -> str:
@@ -215,7 +218,13 @@ def check_outputs(out=None, *, findings_csv=None, findings_parquet=None, inputs:
 
     given = [p for p in (out, findings_csv, findings_parquet) if p is not None]
     notes = recover(Path(p).parent for p in given if Path(p).parent.is_dir())
-    check([("--out", out), ("--findings-csv", findings_csv), ("--findings-parquet", findings_parquet)], inputs)
+    from auditor.report.export import coverage_path
+
+    # the coverage written beside each findings file is an output too
+    sidecars = [(f"the coverage file of {option}", coverage_path(p)) for option, p in
+                (("--findings-csv", findings_csv), ("--findings-parquet", findings_parquet)) if p is not None]
+    check([("--out", out), ("--findings-csv", findings_csv), ("--findings-parquet", findings_parquet), *sidecars],
+          inputs)
     return notes
 
 
@@ -265,8 +274,9 @@ def write(result: AuditResult, path, *, split_by_firm: bool = False, findings_cs
         check([*(("the firm workbook", stage.final(p)) for p in staged[1:]), ("--findings-csv", findings_csv),
                ("--findings-parquet", findings_parquet)], inputs)
         for target, fmt in ((findings_csv, "csv"), (findings_parquet, "parquet")):
-            if target is not None:
+            if target is not None:   # each findings file with its coverage beside it
                 staged.append(_save_findings(result, stage.path(target), fmt))
+                staged.append(_save_coverage(result, stage.path(_coverage_path(target)), fmt))
         finals = [stage.final(p) for p in staged]
         stage.commit(last=path, then=on_commit, as_of=result.as_of, history=history)
     finally:
@@ -279,6 +289,20 @@ def write_findings(result: AuditResult, path, fmt: str) -> Path:
     from auditor.report.export import write_findings_file
 
     return write_findings_file(result, path, fmt)
+
+
+def _coverage_path(path) -> Path:
+    from auditor.report.export import coverage_path
+
+    return coverage_path(path)
+
+
+def _save_coverage(result: AuditResult, path: Path, fmt: str) -> Path:
+    from auditor.report.export import write_coverage_to
+
+    with open(path, "xb") as fh:   # in the run's private staging folder
+        write_coverage_to(result, fh, fmt)
+    return path
 
 
 def _save_findings(result: AuditResult, path: Path, fmt: str) -> Path:

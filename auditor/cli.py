@@ -1,6 +1,7 @@
 """The ``auditor`` command line: a thin face over ``auditor.api``.
 
-Exit codes: 0 done, 1 findings at or above ``--fail-on``, 2 bad input or usage.
+Exit codes: 0 done, 1 findings at or above ``--fail-on``, 2 bad input or usage, 3 some check could not
+run (with ``--fail-on-not-checked``).
 Every failure is one line on standard error; no traceback reaches a user.
 """
 
@@ -21,6 +22,7 @@ from auditor.model import SEVERITIES
 
 EXIT_FINDINGS = 1
 EXIT_BAD = 2
+EXIT_NOT_CHECKED = 3
 
 
 def _date(_ctx, _param, value):
@@ -114,6 +116,9 @@ _MANY = " Several files after one option, a folder (every CSV and spreadsheet in
               help="The firm's PACER Administrative Account username, for rosters without a PAA column naming it "
                    "(found used as a login without the PACER list). Repeatable.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), help="Exit 1 when a finding is at or above this severity.")
+@click.option("--fail-on-not-checked", is_flag=True,
+              help=f"Exit {EXIT_NOT_CHECKED} when any check could not run (a column or an input missing), "
+                   "for scheduled runs.")
 @click.option("--engine", type=click.Choice(["pandas", "durable"]), default="pandas", show_default=True,
               help="Rule engine: vectorised pandas, or durable_rules as an independent second engine.")
 @click.option("--split-by-firm", is_flag=True, help="Also write one workbook per firm with that firm's rows only.")
@@ -135,7 +140,8 @@ _MANY = " Several files after one option, a folder (every CSV and spreadsheet in
 @click.option("--progress", "show_progress", is_flag=True, help="Progress messages even when not on a terminal.")
 @limit_options
 @condition_options
-def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_files, court, firm, paa, fail_on, engine,
+def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_files, court, firm, paa, fail_on,
+          fail_on_not_checked, engine,
           split_by_firm, skip_bad_files, out, findings_csv, findings_parquet, history_at, no_history, previous,
           backfill, quiet, show_progress, limits, rule_limits):
     """Run an audit and write the Excel remediation report."""
@@ -183,16 +189,20 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
     rows = sum(t.rows_read for t in result.inputs)
     rejected = sum(t.rows_rejected for t in result.inputs)
     skipped = [shown_name(t.name) for t in result.inputs if t.status == "skipped"]
+    from auditor.coverage import summary_words
+
     click.echo(f"{len(f)} findings ({summary}) in {rows} rows read, {rejected} rejected"
-               + (f"; skipped: {', '.join(skipped)}" if skipped else "") + f"; report: {shown_name(written[0])}")
+               + (f"; skipped: {', '.join(skipped)}" if skipped else "")
+               + shown_name(summary_words(result)) + f"; report: {shown_name(written[0])}")
     extras = written[1:]
-    exports = extras[len(extras) - bool(findings_csv) - bool(findings_parquet):]
+    exports = extras[len(extras) - 2 * (bool(findings_csv) + bool(findings_parquet)):]   # each with its coverage
     books = extras[:len(extras) - len(exports)]
     if books:   # the index, then the firm workbooks
         click.echo(f"firm workbooks: {len(books) - 1} in {shown_name(books[0].parent)} "
                    f"(index: {shown_name(books[0])})")
-    for extra, label in zip(exports, [x for x, t in (("CSV", findings_csv), ("Parquet", findings_parquet)) if t]):
-        click.echo(f"findings {label}: {shown_name(extra)}")
+    for extra, cover, label in zip(exports[::2], exports[1::2],
+                                   [x for x, t in (("CSV", findings_csv), ("Parquet", findings_parquet)) if t]):
+        click.echo(f"findings {label}: {shown_name(extra)} (which checks ran: {shown_name(cover)})")
     if view is not None:
         p = result.previous
         compared = ("first run of this scope" if p is None else
@@ -202,6 +212,8 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
         if previous:
             click.echo(f"previous report: {view.carried} statuses carried, {len(view.import_problems)} rows not used"
                        + (" (listed on the Status import sheet)" if len(view.import_problems) else ""))
+    if fail_on_not_checked and result.coverage is not None and not result.coverage.complete:
+        sys.exit(EXIT_NOT_CHECKED)
     if fail_on:
         worst = SEVERITIES.index(fail_on)
         if f["severity"].isin(SEVERITIES[: worst + 1]).any():

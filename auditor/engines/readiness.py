@@ -25,8 +25,12 @@ def active_filers(kind: str, frame: pd.DataFrame) -> np.ndarray:
     return np.zeros(len(frame), dtype=bool)
 
 
-def readiness(derived: dict[str, pd.DataFrame], not_ready: dict[str, np.ndarray]) -> dict:
-    """Active e-filers, those with no readiness-blocking finding, and the share (None with no filers)."""
+def readiness(derived: dict[str, pd.DataFrame], not_ready: dict[str, np.ndarray], coverage=None) -> dict:
+    """Active e-filers, those with no readiness-blocking finding, and the share (None with no filers).
+
+    With ``coverage`` (``auditor.coverage.Coverage``): where a fact the figure needs is missing, the
+    share is None and "unknown" says what it needs ("active_unknown" likewise for the count of active
+    filers); the counts are kept for reference only, never shown as the figure."""
     from auditor.normalize import firm_key
 
     active = ready = 0
@@ -40,6 +44,9 @@ def readiness(derived: dict[str, pd.DataFrame], not_ready: dict[str, np.ndarray]
             by_firm.append(pd.DataFrame({"firm": firm_key(frame["firm_name"]).to_numpy(),
                                          "active": filers.astype(int), "ready": (filers & ~blocked).astype(int)}))
     firms = pd.concat(by_firm).groupby("firm").sum() if by_firm else pd.DataFrame(columns=["active", "ready"])
-    return {"active_filers": active, "ready_filers": ready, "share": (ready / active) if active else None,
+    unknown = coverage.readiness if coverage is not None else ""
+    return {"active_filers": active, "ready_filers": ready,
+            "share": (ready / active) if active and not unknown else None, "unknown": unknown,
+            "active_unknown": coverage.active_filers if coverage is not None else "",
             # firm key -> (active e-filers, ready ones), for each firm's own workbook and the index
             "by_firm": {k: (int(a), int(r)) for k, a, r in zip(firms.index, firms["active"], firms["ready"])}}

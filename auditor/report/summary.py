@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from auditor.columns import KIND_LABELS
+from auditor.coverage import NOT_CHECKED, PARTLY, UNKNOWN, Coverage
 from auditor.model import SEVERITIES, AuditResult, InputTable
 from auditor.normalize import firm_key
 from auditor.report import rows as rx
@@ -38,7 +39,7 @@ OWNER_ORDER = ("court", "firm admin", "filer")
 OWNER_LABELS = {"court": "Court (clerk's office)", "firm admin": "Firm administrator", "filer": "Filer"}
 TOP_ACTIONS = 5           # actions listed per group under "What to do first"
 LONG_TABLE = 20           # more firms than this: they go on the "Firms" sheet
-HEAD_ROWS = 10            # title + 8 figures + a blank row: the same in every workbook
+HEAD_ROWS = 11            # title + what was checked + 8 figures + a blank row: the same in every workbook
 COVER_ROWS = 130          # a Summary this long still prints on two pages
 CHART_ROWS = 17           # rows left free for the chart below the owner table
 B_WIDTH, F_WIDTH = INPUTS_LAYOUT[1][1], INPUTS_LAYOUT[5][1]
@@ -65,7 +66,7 @@ class SummaryData:
     by_severity: list[tuple[str, int]]
     by_owner: list[tuple[str, list[int]]]   # owner, findings per severity (SEVERITIES order)
     actions: list[tuple[str, str, str, int, object, str]]  # owner, severity, title, findings, due, rule id
-    by_rule: list[tuple[str, str, str, int]]
+    by_rule: list[tuple]            # rule id, title, severity, findings (None: not checked), why not everywhere
     by_firm: list[tuple[str, int]]
     by_court: list[tuple[str, int]]
     total_findings: int
@@ -74,6 +75,7 @@ class SummaryData:
     previous: dict | None = None
     firms_sheet: bool = False       # the firm counts are on the "Firms" sheet
     notes: list[str] = field(default_factory=list)
+    coverage: Coverage | None = None   # which checks ran (reasons naming no file outside a firm's own)
 
 
 def _input_row(t: InputTable) -> list:
@@ -162,13 +164,21 @@ def summary_data(result: AuditResult, findings: pd.DataFrame, issues: pd.DataFra
     for r in result.rules:
         if r.enabled and not any(k[0] == r.id for k in rules):
             rules[(r.id, r.severity)] = [r.id, r.title, r.severity, 0]
-    rule_rows = sorted(rules.values(), key=lambda x: (_rank(x[2]), -x[3], x[0]))
+    cov = _coverage(result, inputs, firm)
+    for row in rules.values():   # a check that did not run has no count, never 0
+        check = cov.status_of(row[0]) if cov is not None else None
+        gap = check is not None and check.status in (NOT_CHECKED, PARTLY)
+        row[3:] = [None if gap and check.status == NOT_CHECKED else row[3],
+                   f"{check.status}: {check.why}" if gap else ""]
+    rule_rows = sorted(rules.values(), key=lambda x: (x[3] is None, _rank(x[2]), -(x[3] or 0), x[0]))
     actions = []
     for o in owner:
         mine = sorted((g for g in groups if g[0] == o), key=lambda g: (_rank(g[2]), -g[4], g[1]))
         actions += [(o, s, t, n, due, rid) for _, rid, s, t, n, due in mine[:TOP_ACTIONS]]
     if readiness is None and firm is None:
         readiness = dict(result.readiness or {})
+    if cov is not None and readiness is not None:   # a firm's figure is unknown for the same reasons
+        readiness = {**readiness, "unknown": cov.readiness, "active_unknown": cov.active_filers}
 
     return SummaryData(
         as_of=result.as_of, generated_at=result.generated_at, engine=result.engine,
@@ -176,14 +186,47 @@ def summary_data(result: AuditResult, findings: pd.DataFrame, issues: pd.DataFra
         unbalanced_files=unbalanced, by_severity=by_severity, by_owner=list(owner.items()), actions=actions,
         by_rule=[tuple(r) for r in rule_rows], by_firm=_by_firm(findings) if firm is None else [],
         by_court=courts, total_findings=len(findings), data_issue_count=len(issues), readiness=readiness,
-        previous=None if firm is not None else result.previous, firms_sheet=firms_sheet,
+        previous=None if firm is not None else result.previous, firms_sheet=firms_sheet, coverage=cov,
     )
+
+
+def _coverage(result: AuditResult, inputs: list[InputTable], firm: str | None) -> Coverage | None:
+    """The run's coverage; in a firm's copy, its reasons name no input file but the firm's own."""
+    import re
+    from dataclasses import replace
+
+    cov = result.coverage
+    if cov is None or firm is None:
+        return cov
+    kept = {t.name for t in inputs}
+    others = {t.name: f"the {KIND_LABELS.get(t.kind, 'input')}" for t in result.inputs if t.name not in kept}
+    if not others:
+        return cov
+    hide = re.compile("|".join(map(re.escape, sorted(others, key=len, reverse=True))))
+    plain = lambda text: hide.sub(lambda m: others[m.group(0)], text)  # noqa: E731  (the kind, not the file)
+    return replace(cov, checks=[replace(c, why=plain(c.why), short=plain(c.short)) for c in cov.checks],
+                   readiness=plain(cov.readiness), active_filers=plain(cov.active_filers))
+
+
+def coverage_row(cov: Coverage | None) -> list:
+    """The Summary's second row: what was checked, before any figure."""
+    if cov is None:
+        return [("Checks", "label"), ("(not recorded)", "text")]
+    if not cov.gaps:
+        return [("Checks", "label"), (f"All {len(cov.enabled)} checks ran on every audited row.", "good")]
+    return [("Checks", "label"), (f"NOT EVERYTHING WAS CHECKED: {cov.headline()}. A check that did not run "
+                                  "shows \"not checked\" below and on the Rules sheet, never 0.", "warn")]
 
 
 def _readiness_rows(r: dict | None) -> list[list]:
     """Share ready, active filers, ready filers: three rows in every workbook."""
     r = r or {}
     active, ready = int(r.get("active_filers") or 0), int(r.get("ready_filers") or 0)
+    if r.get("unknown"):   # a fact the figure needs is missing: no number at all
+        need = f"{UNKNOWN}: {r['unknown']}"
+        shown = (f"{UNKNOWN}: {r['active_unknown']}", "warn") if r.get("active_unknown") else (active, "count")
+        return [[("Share ready", "label"), (need, "warn")], [("Active filers", "label"), shown],
+                [("Ready filers", "label"), (UNKNOWN, "warn")]]
     if not active:
         share = [(None, "text"), ("no active filers in the inputs", "note")]
     else:
@@ -213,6 +256,7 @@ def summary_rows(d: SummaryData) -> tuple[list, dict]:
             heights[len(rows)] = h
 
     add((SUMMARY_TITLE + (" — firm copy" if d.firm is not None else ""), "title"))
+    add(*coverage_row(d.coverage))   # not wrapped: the sentence runs on over the empty cells to its right
     if d.firm is not None:
         add(("Firm", "label"), (d.firm, "text"))
     else:
@@ -220,7 +264,9 @@ def summary_rows(d: SummaryData) -> tuple[list, dict]:
     add(("Audit date", "label"), (d.as_of, "date"))
     add(("Generated at", "label"), (d.generated_at, "datetime"), (f"engine: {d.engine}", "note"))
     add(("Findings", "label"), (d.total_findings, "count"),
-        ("; ".join(f"{n:,} {s}" for s, n in d.by_severity if n) or "none: all clear", "note"))
+        ("; ".join(f"{n:,} {s}" for s, n in d.by_severity if n) or (
+            "none among the checks that ran" if d.coverage is not None and d.coverage.gaps else "none: all clear"),
+         "note"))
     add(("Data issues", "label"), (d.data_issue_count, "count"),
         ("input rows or cells that could not be audited: see the Data issues sheet" if d.data_issue_count
          else "every input row could be audited", "note"))
@@ -239,7 +285,10 @@ def summary_rows(d: SummaryData) -> tuple[list, dict]:
         add()
 
     heading("What to do first")
-    if d.total_findings == 0:
+    if d.total_findings == 0 and d.coverage is not None and d.coverage.gaps:
+        add(("No findings among the checks that ran, but not everything was checked: see the top of "
+             "this sheet.", "warn"))
+    elif d.total_findings == 0:
         add(("Nothing to do: no findings." if d.firm is None else
              "All clear: no findings for this firm on the audit date.", "good"))
     else:
@@ -265,11 +314,12 @@ def summary_rows(d: SummaryData) -> tuple[list, dict]:
 
     heading("Findings by rule and severity")
     header("Rule", "Title", "Severity", "Findings")
-    for rid, t, sev, n in d.by_rule:
+    for rid, t, sev, n, gap in d.by_rule:
+        t = f"{t}\n({gap})" if gap else t
         wrap_height(t, None)
-        add((rid, "text"), (t, "wrap"), (sev, "text"), (n, "count"))
+        add((rid, "text"), (t, "wrap"), (sev, "text"), (NOT_CHECKED, "warn") if n is None else (n, "count"))
     if d.by_rule:
-        add(("Total", "label"), None, None, (sum(r[3] for r in d.by_rule), "bold_count"))
+        add(("Total", "label"), None, None, (sum(r[3] or 0 for r in d.by_rule), "bold_count"))
     else:
         add(("No rules ran.", "text"))
 
