@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Mapping
 import pandas as pd
 
 from auditor.calendar import Calendar
-from auditor.coverage import coverage_of
+from auditor.coverage import coverage_of, summary_words as coverage_words
 from auditor.columns import COURT_ACCOUNTS, KINDS, PACER_ACCOUNTS, ROSTER
 from auditor.derive.registry import derive
 from auditor.errors import AuditorError, InputError, UsageError
@@ -314,4 +314,4 @@ def _save_findings(result: AuditResult, path: Path, fmt: str) -> Path:
 
 
 __all__ = ["audit", "audit_tables", "load_input", "load_inputs", "check_outputs", "write", "write_findings",
-           "as_of_warning", "AuditorError"]
+           "as_of_warning", "coverage_words", "AuditorError"]

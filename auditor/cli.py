@@ -1,7 +1,6 @@
 """The ``auditor`` command line: a thin face over ``auditor.api``.
 
-Exit codes: 0 done, 1 findings at or above ``--fail-on``, 2 bad input or usage, 3 some check could not
-run (with ``--fail-on-not-checked``).
+Exit codes: 0 done, 1 findings at or above ``--fail-on``, 2 bad input or usage, 3 a check not run.
 Every failure is one line on standard error; no traceback reaches a user.
 """
 
@@ -116,9 +115,7 @@ _MANY = " Several files after one option, a folder (every CSV and spreadsheet in
               help="The firm's PACER Administrative Account username, for rosters without a PAA column naming it "
                    "(found used as a login without the PACER list). Repeatable.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), help="Exit 1 when a finding is at or above this severity.")
-@click.option("--fail-on-not-checked", is_flag=True,
-              help=f"Exit {EXIT_NOT_CHECKED} when any check could not run (a column or an input missing), "
-                   "for scheduled runs.")
+@click.option("--fail-on-not-checked", is_flag=True, help="Exit 3 when any check could not run (for scheduled runs).")
 @click.option("--engine", type=click.Choice(["pandas", "durable"]), default="pandas", show_default=True,
               help="Rule engine: vectorised pandas, or durable_rules as an independent second engine.")
 @click.option("--split-by-firm", is_flag=True, help="Also write one workbook per firm with that firm's rows only.")
@@ -189,11 +186,9 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
     rows = sum(t.rows_read for t in result.inputs)
     rejected = sum(t.rows_rejected for t in result.inputs)
     skipped = [shown_name(t.name) for t in result.inputs if t.status == "skipped"]
-    from auditor.coverage import summary_words
-
     click.echo(f"{len(f)} findings ({summary}) in {rows} rows read, {rejected} rejected"
-               + (f"; skipped: {', '.join(skipped)}" if skipped else "")
-               + shown_name(summary_words(result)) + f"; report: {shown_name(written[0])}")
+               + (f"; skipped: {', '.join(skipped)}" if skipped else "")   # then what was not checked
+               + shown_name(api.coverage_words(result)) + f"; report: {shown_name(written[0])}")
     extras = written[1:]
     exports = extras[len(extras) - 2 * (bool(findings_csv) + bool(findings_parquet)):]   # each with its coverage
     books = extras[:len(extras) - len(exports)]
@@ -212,7 +207,7 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
         if previous:
             click.echo(f"previous report: {view.carried} statuses carried, {len(view.import_problems)} rows not used"
                        + (" (listed on the Status import sheet)" if len(view.import_problems) else ""))
-    if fail_on_not_checked and result.coverage is not None and not result.coverage.complete:
+    if fail_on_not_checked and not result.coverage.complete:
         sys.exit(EXIT_NOT_CHECKED)
     if fail_on:
         worst = SEVERITIES.index(fail_on)

@@ -142,7 +142,8 @@ def build_findings(rule: Rule, kind: str, hits: pd.DataFrame, as_of: dt.date) ->
         "bar_id": col("bar_id"),
         "cmecf_login": col("cmecf_login"),
         "pacer_username": col("pacer_username"),
-        "evidence": render(rule.evidence, hits),
+        # "... the other Sr.." : a reason ending in an abbreviation ends the sentence once
+        "evidence": render(rule.evidence, hits).str.replace(r"\b(Jr|Sr)\.\.", r"\1.", regex=True),
         "remediation": rule.remediation,
         "owner": rule.owner,
         "due_date": pd.Series(due, index=hits.index, dtype="datetime64[ns]"),

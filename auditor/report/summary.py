@@ -21,7 +21,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from auditor.columns import KIND_LABELS
-from auditor.coverage import NOT_CHECKED, PARTLY, UNKNOWN, Coverage
+from auditor.coverage import Coverage
+from auditor.report.checks import (
+    NOT_CHECKED, all_clear, coverage_row, firm_coverage, none_found, readiness_rows, rule_gap,
+)
 from auditor.model import SEVERITIES, AuditResult, InputTable
 from auditor.normalize import firm_key
 from auditor.report import rows as rx
@@ -164,12 +167,9 @@ def summary_data(result: AuditResult, findings: pd.DataFrame, issues: pd.DataFra
     for r in result.rules:
         if r.enabled and not any(k[0] == r.id for k in rules):
             rules[(r.id, r.severity)] = [r.id, r.title, r.severity, 0]
-    cov = _coverage(result, inputs, firm)
+    cov = firm_coverage(result, inputs, firm)
     for row in rules.values():   # a check that did not run has no count, never 0
-        check = cov.status_of(row[0]) if cov is not None else None
-        gap = check is not None and check.status in (NOT_CHECKED, PARTLY)
-        row[3:] = [None if gap and check.status == NOT_CHECKED else row[3],
-                   f"{check.status}: {check.why}" if gap else ""]
+        row[3:] = rule_gap(cov, row[0], row[3])
     rule_rows = sorted(rules.values(), key=lambda x: (x[3] is None, _rank(x[2]), -(x[3] or 0), x[0]))
     actions = []
     for o in owner:
@@ -188,52 +188,6 @@ def summary_data(result: AuditResult, findings: pd.DataFrame, issues: pd.DataFra
         by_court=courts, total_findings=len(findings), data_issue_count=len(issues), readiness=readiness,
         previous=None if firm is not None else result.previous, firms_sheet=firms_sheet, coverage=cov,
     )
-
-
-def _coverage(result: AuditResult, inputs: list[InputTable], firm: str | None) -> Coverage | None:
-    """The run's coverage; in a firm's copy, its reasons name no input file but the firm's own."""
-    import re
-    from dataclasses import replace
-
-    cov = result.coverage
-    if cov is None or firm is None:
-        return cov
-    kept = {t.name for t in inputs}
-    others = {t.name: f"the {KIND_LABELS.get(t.kind, 'input')}" for t in result.inputs if t.name not in kept}
-    if not others:
-        return cov
-    hide = re.compile("|".join(map(re.escape, sorted(others, key=len, reverse=True))))
-    plain = lambda text: hide.sub(lambda m: others[m.group(0)], text)  # noqa: E731  (the kind, not the file)
-    return replace(cov, checks=[replace(c, why=plain(c.why), short=plain(c.short)) for c in cov.checks],
-                   readiness=plain(cov.readiness), active_filers=plain(cov.active_filers))
-
-
-def coverage_row(cov: Coverage | None) -> list:
-    """The Summary's second row: what was checked, before any figure."""
-    if cov is None:
-        return [("Checks", "label"), ("(not recorded)", "text")]
-    if not cov.gaps:
-        return [("Checks", "label"), (f"All {len(cov.enabled)} checks ran on every audited row.", "good")]
-    return [("Checks", "label"), (f"NOT EVERYTHING WAS CHECKED: {cov.headline()}. A check that did not run "
-                                  "shows \"not checked\" below and on the Rules sheet, never 0.", "warn")]
-
-
-def _readiness_rows(r: dict | None) -> list[list]:
-    """Share ready, active filers, ready filers: three rows in every workbook."""
-    r = r or {}
-    active, ready = int(r.get("active_filers") or 0), int(r.get("ready_filers") or 0)
-    if r.get("unknown"):   # a fact the figure needs is missing: no number at all
-        need = f"{UNKNOWN}: {r['unknown']}"
-        shown = (f"{UNKNOWN}: {r['active_unknown']}", "warn") if r.get("active_unknown") else (active, "count")
-        return [[("Share ready", "label"), (need, "warn")], [("Active filers", "label"), shown],
-                [("Ready filers", "label"), (UNKNOWN, "warn")]]
-    if not active:
-        share = [(None, "text"), ("no active filers in the inputs", "note")]
-    else:
-        share = [(ready / active if r.get("share") is None else float(r["share"]), "percent"),
-                 (f"{ready:,} of {active:,} active filers are ready", "note")]
-    return [[("Share ready", "label"), *share], [("Active filers", "label"), (active, "count")],
-            [("Ready filers", "label"), (ready, "count")]]
 
 
 def summary_rows(d: SummaryData) -> tuple[list, dict]:
@@ -264,13 +218,11 @@ def summary_rows(d: SummaryData) -> tuple[list, dict]:
     add(("Audit date", "label"), (d.as_of, "date"))
     add(("Generated at", "label"), (d.generated_at, "datetime"), (f"engine: {d.engine}", "note"))
     add(("Findings", "label"), (d.total_findings, "count"),
-        ("; ".join(f"{n:,} {s}" for s, n in d.by_severity if n) or (
-            "none among the checks that ran" if d.coverage is not None and d.coverage.gaps else "none: all clear"),
-         "note"))
+        ("; ".join(f"{n:,} {s}" for s, n in d.by_severity if n) or none_found(d.coverage), "note"))
     add(("Data issues", "label"), (d.data_issue_count, "count"),
         ("input rows or cells that could not be audited: see the Data issues sheet" if d.data_issue_count
          else "every input row could be audited", "note"))
-    for row in _readiness_rows(d.readiness):
+    for row in readiness_rows(d.readiness):
         add(*row)
     add()
     assert len(rows) == HEAD_ROWS
@@ -285,12 +237,9 @@ def summary_rows(d: SummaryData) -> tuple[list, dict]:
         add()
 
     heading("What to do first")
-    if d.total_findings == 0 and d.coverage is not None and d.coverage.gaps:
-        add(("No findings among the checks that ran, but not everything was checked: see the top of "
-             "this sheet.", "warn"))
-    elif d.total_findings == 0:
-        add(("Nothing to do: no findings." if d.firm is None else
-             "All clear: no findings for this firm on the audit date.", "good"))
+    if d.total_findings == 0:
+        add(all_clear(d.coverage, "Nothing to do: no findings." if d.firm is None else
+                      "All clear: no findings for this firm on the audit date."))
     else:
         header("Who acts", "Problem", "Severity", "Findings", "Due by", "Rule")
         court = [a for a in d.actions if a[0] == "court"]

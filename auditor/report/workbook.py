@@ -206,14 +206,15 @@ def holders_by_firm(result: AuditResult, prep: Prepared) -> dict[str, set]:
     return {k: set(g.astype(str)) for k, g in pairs.groupby("firm")["holder"]}
 
 
-def _redact_outsiders(ours: pd.DataFrame, names: set) -> pd.DataFrame:
-    """Take out of the evidence the names of people outside the firm who share a PACER username
-    with the firm's people (the evidence of a shared account lists everyone using it)."""
+def _redact_outsiders(ours: pd.DataFrame, names: set, firm: str | None = None) -> pd.DataFrame:
+    """Take out of the evidence the names of people outside the firm who share a PACER username with the
+    firm's people (a shared account's evidence lists everyone using it), never the firm's own name (key ``firm``)."""
     if ours.empty or not names:
         return ours
     # only the names the evidence holds (a shared account's evidence lists a few of its people)
     text = "\n".join(ours["evidence"].dropna().astype(str))
-    names = {n for n in names if n in text} - set(ours["person_name"].dropna().astype(str))
+    names = {n for n in names if n in text and (firm is None or firm_key(pd.Series([n], dtype=object)).iloc[0] != firm)
+             } - set(ours["person_name"].dropna().astype(str))
     if not names:
         return ours
     # whole names only, longest first: an outsider "John Smith" must not garble the firm's own "John Smithson"
@@ -372,7 +373,7 @@ class FirmWriter:
             issues["firm_name"].iloc[0] if len(issues) and pd.notna(issues["firm_name"].iloc[0]) else name)
         take = rx.indices(frows)
         values = {k: v.take(take) for k, v in self.finding_values.items()}
-        redacted = _redact_outsiders(ours, self.outsiders.get(key, ()))
+        redacted = _redact_outsiders(ours, self.outsiders.get(key, ()), key)
         if redacted is not ours:
             values["evidence"] = rx.text_values(redacted["evidence"])
         inputs = [t for t, keys in self.sources if key in keys]
