@@ -163,14 +163,20 @@ def compare_names(raw_a: str, raw_b: str) -> tuple[int, str]:
     surname, note = _surname_verdict(a, b)
     if surname == DIFFERENT and a.given and b.given:
         # "Pruitt Elizabeth", "Pruitt Elizabeth A.": a surname written first without a comma, either side
+        swapped = None    # the surnames agree read so: then the given names decide
         for raw, x, y in ((raw_a, a, b), (raw_b, b, a)):
             for c in (x._replace(given=x.surname, surname=x.given, surname_parts=frozenset([x.given])),
                       _surname_first(raw)):
-                if c is None or _surname_verdict(c, y)[0] != SAME or _given_verdict(c, y)[0] != SAME:
+                if c is None or _surname_verdict(c, y)[0] != SAME:
                     continue
                 if c.generation and y.generation and c.generation != y.generation:
                     return DIFFERENT, f"one is {c.generation}, the other {y.generation}"
-                return SAME, "the same name (surname written first)"
+                given, why = _given_verdict(c, y)
+                if given == SAME:
+                    return SAME, "the same name (surname written first)"
+                swapped = swapped or (given, why)
+        if swapped:
+            return swapped
     if surname == DIFFERENT:
         return DIFFERENT, note
     if a.generation and b.generation and a.generation != b.generation:
