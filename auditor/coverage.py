@@ -77,6 +77,9 @@ class Coverage:
     readiness: str = ""      # "" when the readiness share is known, else "needs ..."
     active_filers: str = ""  # "" when the count of active filers is known, else "needs ..."
     kinds: list[str] = field(default_factory=list)   # the kinds of input the run had
+    # the filers whose readiness cannot be judged: (kind, file), file "" for every file of the kind; a
+    # firm with an active filer among them has an unknown figure too, the other firms keep theirs
+    unjudged: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def gaps(self) -> list[Check]:
@@ -160,31 +163,24 @@ def coverage_of(runs, present: dict[str, dict[str, set[str]]]) -> Coverage:
         else:
             checks.append(Check(r.id, r.title, r.severity, CHECKED, r.findings, ""))
     filers = [k for k in FILER_KINDS if k in present]
-    active = []
+    active, unjudged = [], []
     for name, cols in present.get(COURT_ACCOUNTS, {}).items():
         if "account_status" not in cols:   # every account would count as active, the inactive too
             active.append(gap_text(COURT_ACCOUNTS, name, "account_status"))
+            unjudged.append((COURT_ACCOUNTS, name))
     ready = list(active)
     if filers and COURT_ACCOUNTS not in present:
         ready.append(gap_text(COURT_ACCOUNTS, "", "") + " to know who is linked")
+        unjudged += [(k, "") for k in filers]
     for r in runs:
         if r.enabled and r.blocks_readiness:
             for kind, name, col in r.gaps:
                 if kind in filers and (name or col):
                     ready.append(gap_text(kind, name, col))
+                    unjudged.append((kind, name))
     dedup = lambda xs: "; ".join(dict.fromkeys(xs))  # noqa: E731
-    return Coverage(checks, readiness=dedup(ready), active_filers=dedup(active), kinds=list(present))
-
-
-def readiness_text(readiness: dict | None, coverage: Coverage | None) -> str:
-    """The readiness figure in words for the terminal and the upload page."""
-    r = readiness or {}
-    if coverage is not None and coverage.readiness:
-        return f"readiness {UNKNOWN}: {coverage.readiness}"
-    active, ready = int(r.get("active_filers") or 0), int(r.get("ready_filers") or 0)
-    if not active:
-        return "readiness: no active filers in the inputs"
-    return f"readiness: {100 * ready / active:.1f}% ({ready:,} of {active:,} active filers ready)"
+    return Coverage(checks, readiness=dedup(ready), active_filers=dedup(active), kinds=list(present),
+                    unjudged=list(dict.fromkeys(unjudged)))
 
 
 def summary_words(result) -> str:

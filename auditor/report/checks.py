@@ -79,3 +79,12 @@ def readiness_rows(r: dict | None) -> list[list]:
                  (f"{ready:,} of {active:,} active filers are ready", "note")]
     return [[("Share ready", "label"), *share], [("Active filers", "label"), (active, "count")],
             [("Ready filers", "label"), (ready, "count")]]
+
+
+def firm_readiness(readiness: dict | None, key: str) -> dict:
+    """One firm's readiness figure (``key``: its firm key): unknown when a filer of the firm could not be
+    judged, else its active e-filers and the ready ones."""
+    r = readiness or {}
+    active, ready = r.get("by_firm", {}).get(key, (0, 0))
+    return {"active_filers": active, "ready_filers": ready, "share": ready / active if active else None,
+            "unknown": key in r.get("unknown_firms", ())}

@@ -129,7 +129,7 @@ def firm_rows(result: AuditResult, prep, firms: dict[str, str], files: dict[str,
     table = table.reindex(columns=list(SEVERITIES), fill_value=0)
     issues = firm_key(prep.issues["firm_name"]).value_counts()
     ready = (result.readiness or {}).get("by_firm", {})
-    unknown = (result.readiness or {}).get("unknown") or ""
+    unknown_firms = (result.readiness or {}).get("unknown_firms") or set()
     active_unknown = (result.readiness or {}).get("active_unknown") or ""
     gaps = result.coverage is not None and bool(result.coverage.gaps)
     keys = list(firms)   # every firm's counts looked up at once (a run can name thousands of firms)
@@ -138,8 +138,9 @@ def firm_rows(result: AuditResult, prep, firms: dict[str, str], files: dict[str,
     out = []
     for key, name, s, n in zip(keys, firms.values(), sev, issue_counts):
         a, r = ready.get(key, (0, 0))
-        out.append(FirmRow(key, name, None if files is None else files.get(key), s, n, int(a), int(r), unknown,
-                           active_unknown, gaps))
+        out.append(FirmRow(key, name, None if files is None else files.get(key), s, n, int(a), int(r),
+                           "unknown" if key in unknown_firms else "", active_unknown if key in unknown_firms else "",
+                           gaps))
     return sorted(out, key=lambda row: (-row.findings, row.firm.casefold()))
 
 

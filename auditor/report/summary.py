@@ -177,7 +177,7 @@ def summary_data(result: AuditResult, findings: pd.DataFrame, issues: pd.DataFra
         actions += [(o, s, t, n, due, rid) for _, rid, s, t, n, due in mine[:TOP_ACTIONS]]
     if readiness is None and firm is None:
         readiness = dict(result.readiness or {})
-    if cov is not None and readiness is not None:   # a firm's figure is unknown for the same reasons
+    if cov is not None and (readiness or {}).get("unknown"):   # in the words of this workbook
         readiness = {**readiness, "unknown": cov.readiness, "active_unknown": cov.active_filers}
 
     return SummaryData(

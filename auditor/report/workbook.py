@@ -32,6 +32,7 @@ from auditor.model import DATA_ISSUE_COLUMNS, FINDING_COLUMNS, AuditResult, Inpu
 from auditor.normalize import firm_key, username_key
 from auditor.outputs import OutputError, atomic_file, describe
 from auditor.report import rows as rx
+from auditor.report.checks import firm_readiness
 from auditor.report.format import (
     DATA_ISSUE_LAYOUT, EXCEL_MAX_DATA_ROWS, FINDING_LAYOUT, SEVERITY_RANK, column_widths,
 )
@@ -377,8 +378,7 @@ class FirmWriter:
         if redacted is not ours:
             values["evidence"] = rx.text_values(redacted["evidence"])
         inputs = [t for t, keys in self.sources if key in keys]
-        active, ready = (result.readiness or {}).get("by_firm", {}).get(key, (0, 0))
-        readiness = {"active_filers": active, "ready_filers": ready, "share": ready / active if active else None}
+        readiness = firm_readiness(result.readiness, key)
         counts: dict[str, int] = {}
         for _, rid, _, _, n, _ in self.groups.get(key, []):
             counts[rid] = counts.get(rid, 0) + n
