@@ -188,3 +188,28 @@ def test_every_check_ran_on_the_sample_and_the_api_says_so(tmp_path):
     assert "mfa-not-enrolled" in cov["not_checked"] and cov["readiness"] == "known"
     check = result.coverage.status_of("mfa-not-enrolled")
     assert check.findings is None and check.why == "needs the PACER account list (--pacer-accounts)"
+
+
+def test_a_roster_without_a_column_leaves_the_other_firms_figures_known(tmp_path):
+    """One firm's roster has no departure column, so a readiness check could not judge its people: the
+    run's figure is unknown and so is that firm's; the other firm's own workbook keeps its figure."""
+    court = _court(tmp_path / "court.csv", CANONICAL, PEOPLE)
+    header = ["Firm", "Name", "Role", "Bar Number", "PACER Login", "PACER Use", "Left Firm"]
+    smith = write_csv(tmp_path / "smith.csv", header, [
+        ["Smith Law", "John A. Smith", "Attorney", "NC10001", "jsmith00001", "efiling", ""],
+        ["Smith Law", "Gone Away", "Attorney", "NC10009", "gaway00009", "efiling", "2026-01-31"]])
+    ready = write_csv(tmp_path / "ready.csv", header[:-1], [
+        ["Ready Law", f"Person {i} Ready", "Attorney", f"NC2000{i}", f"ready{i:05d}", "efiling"] for i in (1, 2)])
+    proc, out = _audit(tmp_path, "--court", "ncmb", "--court-accounts", court, "--roster", smith, "--roster", ready,
+                       "--split-by-firm")
+    assert proc.returncode == 0, proc.stderr
+    assert "readiness unknown: needs a left-firm date column in ready.csv" in proc.stdout
+    assert str(_figure(_summary(out), "Share ready")).startswith("unknown: needs a left-firm date column in ready.csv")
+    folder = tmp_path / "r-firms"
+    assert str(_figure(_summary(folder / "Ready Law.xlsx"), "Share ready")).startswith("unknown: needs")
+    # Smith Law: two court accounts sharing jsmith00001 (one its roster's), its own roster judged: 0 of 3 ready
+    assert _figure(_summary(folder / "Smith Law.xlsx"), "Share ready") == 0
+    assert _figure(_summary(folder / "Smith Law.xlsx"), "Active filers") == 3
+    index = (folder / "index.csv").read_text(encoding="utf-8")
+    assert "Ready Law,Ready Law.xlsx," in index and re.search(r"Ready Law,Ready Law\.xlsx,(\d+,){6}12,unknown,unknown,", index)
+    assert re.search(r"Smith Law,Smith Law\.xlsx,(\d+,){6}3,0,0\.000,", index), index

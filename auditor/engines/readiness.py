@@ -31,8 +31,8 @@ def readiness(derived: dict[str, pd.DataFrame], not_ready: dict[str, np.ndarray]
     With ``coverage`` (``auditor.coverage.Coverage``): where a fact the figure needs is missing, the
     share is None and "unknown" says what it needs ("active_unknown" likewise for the count of active
     filers); the counts are kept for reference only, never shown as the figure.  A firm with an active
-    filer the figure cannot judge (``coverage.unjudged``) is listed in "unknown_firms" and has no
-    figure in "by_firm"; the other firms keep theirs."""
+    filer the figure cannot judge (``coverage.unjudged``) is listed in "unknown_firms": its counts in
+    "by_firm" are no figure (the history keeps none); the other firms keep theirs."""
     from auditor.model import FILE_COL
     from auditor.normalize import firm_key
 
@@ -53,7 +53,6 @@ def readiness(derived: dict[str, pd.DataFrame], not_ready: dict[str, np.ndarray]
             by_firm.append(pd.DataFrame({"firm": firm.to_numpy(), "active": filers.astype(int),
                                          "ready": (filers & ~blocked).astype(int)}))
     firms = pd.concat(by_firm).groupby("firm").sum() if by_firm else pd.DataFrame(columns=["active", "ready"])
-    firms = firms[~firms.index.isin(unknown_firms)]
     unknown = coverage.readiness if coverage is not None else ""
     return {"active_filers": active, "ready_filers": ready,
             "share": (ready / active) if active and not unknown else None, "unknown": unknown,
