@@ -55,7 +55,9 @@ def _summary(path) -> list[list]:
 
 
 def _figure(rows, label):
-    return next(r[1] for r in rows if r[0] == label)
+    """A Summary figure as it reads: a number, or "unknown: needs ..." (the reason in the next cell)."""
+    row = next(r for r in rows if r[0] == label)
+    return f"unknown: {row[2]}" if row[1] == "unknown:" else row[1]
 
 
 def _by_rule(rows) -> dict[str, object]:
@@ -64,7 +66,7 @@ def _by_rule(rows) -> dict[str, object]:
     for r in rows[start + 2:]:
         if r[0] == "Total":
             return out
-        out[r[0]] = r[-1]
+        out[r[0]] = r[3]   # rule, title, severity, findings or "not checked", then why not everywhere
     return out
 
 
@@ -95,7 +97,7 @@ def test_the_export_as_a_court_writes_it_is_never_a_false_all_clear(tmp_path):
     assert _figure(first, "Share ready") == pytest.approx(10 / 14) and _figure(first, "Active filers") == 14
     if "column in filers.csv" in proc.stdout:   # the spelling was not recognised: said, and no figure
         assert str(_figure(got, "Share ready")).startswith("unknown: needs")
-        assert str(_figure(got, "Checks")).startswith("NOT EVERYTHING WAS CHECKED")
+        assert re.fullmatch(r"\d+ of \d+ NOT CHECKED", _figure(got, "Checks"))
     else:
         assert proc.stdout.split(" in ")[0] == canonical.stdout.split(" in ")[0]
         assert _figure(got, "Share ready") == _figure(first, "Share ready")
@@ -117,7 +119,8 @@ def test_a_key_column_truly_absent_is_said_everywhere(tmp_path):
     assert "readiness unknown: needs an account status column in court.csv" in line
     assert "no PACER account list" in line
     rows = _summary(out)
-    assert rows[1][0] == "Checks" and rows[1][1].startswith("NOT EVERYTHING WAS CHECKED: ")
+    assert rows[1][0] == "Checks" and re.fullmatch(r"\d+ of \d+ NOT CHECKED", rows[1][1])
+    assert rows[1][2].startswith("no PACER username column in court.csv: ")
     assert _figure(rows, "Share ready") == ("unknown: needs an account status column in court.csv; "
                                             "needs a PACER username column in court.csv")
     assert _figure(rows, "Active filers") == "unknown: needs an account status column in court.csv"
@@ -133,8 +136,8 @@ def test_a_key_column_truly_absent_is_said_everywhere(tmp_path):
     # a firm's own workbook
     firm = tmp_path / "r-firms" / "Smith Law.xlsx"
     frows = _summary(firm)
-    assert frows[1][1].startswith("NOT EVERYTHING WAS CHECKED: ")
-    assert "court.csv" not in str(frows[1][1]) and "the court filer accounts" in str(frows[1][1])
+    assert re.fullmatch(r"\d+ of \d+ NOT CHECKED", frows[1][1])
+    assert "court.csv" not in str(frows[1]) and "no PACER username column in the court filer accounts" in frows[1][2]
     assert str(_figure(frows, "Share ready")).startswith("unknown: needs")
     assert _by_rule(frows)["unlinked-filing-account"] == "not checked"
     assert _rules_sheet(firm)["unlinked-filing-account"]["findings"] == "not checked"
@@ -165,7 +168,7 @@ def test_a_roster_alone_says_which_checks_need_the_court_export_or_the_pacer_lis
     by_rule = _by_rule(rows)
     assert by_rule["unlinked-filing-account"] == "not checked"
     assert by_rule["mfa-not-enrolled"] == "not checked" and by_rule["paa-not-upgraded"] == "not checked"
-    titles = {r[0]: r[1] for r in rows if r and r[0] in by_rule}
+    titles = {r[0]: " ".join(map(str, r)) for r in rows if r and r[0] in by_rule}
     assert "needs the court's CM/ECF filer export (--court-accounts)" in titles["unlinked-filing-account"]
     assert "needs the PACER account list (--pacer-accounts)" in titles["mfa-not-enrolled"]
     assert isinstance(by_rule["shared-filing-account"], int)   # it ran over the roster

@@ -35,7 +35,8 @@ def readiness(tmp_path, *rules_text, court=True):
     proc = run_cli(*args)
     assert proc.returncode == 0, proc.stderr
     rows = list(openpyxl.load_workbook(out, read_only=True)["Summary"].iter_rows(values_only=True))
-    pairs = {r[0]: r[1] for r in rows if r and r[0] in ("Active filers", "Ready filers", "Share ready")}
+    pairs = {r[0]: f"unknown: {r[2]}" if r[1] == "unknown:" else r[1] for r in rows
+             if r and r[0] in ("Active filers", "Ready filers", "Share ready")}
     return pairs["Active filers"], pairs["Ready filers"], pairs["Share ready"]
 
 

@@ -27,14 +27,37 @@ def firm_coverage(result: AuditResult, inputs: list[InputTable], firm: str | Non
                    readiness=plain(cov.readiness), active_filers=plain(cov.active_filers))
 
 
+# Text that runs on over the empty cells to its right (column C to the last printed column) is never
+# wrapped: a longer text would widen the printed page and shrink every letter on it.
+RUN_ON_CHARS = 125
+
+
+def fit(text: str, limit: int = RUN_ON_CHARS) -> str:
+    """``text`` (reasons joined by "; ") cut at a reason to fit ``limit`` characters, saying how many more."""
+    if len(text) <= limit:
+        return text
+    parts, kept = text.split("; "), []
+    for i, part in enumerate(parts):
+        more = f"; and {len(parts) - i} more (see the Rules sheet)"
+        if len("; ".join([*kept, part])) + len(more) > limit and kept:
+            return "; ".join(kept) + more
+        kept.append(part)
+    return "; ".join(kept)
+
+
 def coverage_row(cov: Coverage | None) -> list:
     """The Summary's second row: what was checked, before any figure."""
     if cov is None:
         return [("Checks", "label"), ("(not recorded)", "text")]
     if not cov.gaps:
         return [("Checks", "label"), (f"All {len(cov.enabled)} checks ran on every audited row.", "good")]
-    return [("Checks", "label"), (f"NOT EVERYTHING WAS CHECKED: {cov.headline()}. A check that did not run "
-                                  "shows \"not checked\" below and on the Rules sheet, never 0.", "warn")]
+    off, part = ([c for c in cov.gaps if c.status == status] for status in (NOT_CHECKED, PARTLY))
+    why = {status: "; ".join(f"{w}: {n}" for w, n in cov.reasons(status)) for status in (NOT_CHECKED, PARTLY)}
+    if not off:
+        return [("Checks", "label"), (f"{len(part)} of {len(cov.enabled)} checked in part", "warn"),
+                (fit(why[PARTLY]), "warn")]
+    return [("Checks", "label"), (f"{len(off)} of {len(cov.enabled)} NOT CHECKED", "warn"),
+            (fit(why[NOT_CHECKED] + (f"; {len(part)} checked in part: {why[PARTLY]}" if part else "")), "warn")]
 
 
 def rule_gap(cov: Coverage | None, rule_id: str, findings: int) -> list:
@@ -42,15 +65,18 @@ def rule_gap(cov: Coverage | None, rule_id: str, findings: int) -> list:
     check = cov.status_of(rule_id) if cov is not None else None
     if check is None or check.status not in (NOT_CHECKED, PARTLY):
         return [findings, ""]
-    return [None if check.status == NOT_CHECKED else findings, f"{check.status}: {check.why}"]
+    if check.status == NOT_CHECKED:
+        return [None, check.why]
+    return [findings, f"{check.status}: {check.why}"]
 
 
 def unknown_readiness_rows(r: dict) -> list[list]:
-    """Share ready, active filers, ready filers when a fact the figure needs is missing: no number."""
-    shown = (f"{UNKNOWN}: {r['active_unknown']}", "warn") if r.get("active_unknown") else (
-        int(r.get("active_filers") or 0), "count")
-    return [[("Share ready", "label"), (f"{UNKNOWN}: {r['unknown']}", "warn")], [("Active filers", "label"), shown],
-            [("Ready filers", "label"), (UNKNOWN, "warn")]]
+    """Share ready, active filers, ready filers when a fact the figure needs is missing: "unknown:" and,
+    beside it, what it needs; no number."""
+    active = [(f"{UNKNOWN}:", "warn"), (fit(r["active_unknown"]), "warn")] if r.get("active_unknown") else [
+        (int(r.get("active_filers") or 0), "count")]
+    return [[("Share ready", "label"), (f"{UNKNOWN}:", "warn"), (fit(r["unknown"]), "warn")],
+            [("Active filers", "label"), *active], [("Ready filers", "label"), (UNKNOWN, "warn")]]
 
 
 def none_found(cov: Coverage | None) -> str:

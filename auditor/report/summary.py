@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from auditor.columns import KIND_LABELS
 from auditor.coverage import Coverage
 from auditor.report.checks import (
-    NOT_CHECKED, all_clear, coverage_row, firm_coverage, none_found, readiness_rows, rule_gap,
+    NOT_CHECKED, all_clear, coverage_row, firm_coverage, fit, none_found, readiness_rows, rule_gap,
 )
 from auditor.model import SEVERITIES, AuditResult, InputTable
 from auditor.normalize import firm_key
@@ -210,7 +210,7 @@ def summary_rows(d: SummaryData) -> tuple[list, dict]:
             heights[len(rows)] = h
 
     add((SUMMARY_TITLE + (" — firm copy" if d.firm is not None else ""), "title"))
-    add(*coverage_row(d.coverage))   # not wrapped: the sentence runs on over the empty cells to its right
+    add(*coverage_row(d.coverage))
     if d.firm is not None:
         add(("Firm", "label"), (d.firm, "text"))
     else:
@@ -263,10 +263,10 @@ def summary_rows(d: SummaryData) -> tuple[list, dict]:
 
     heading("Findings by rule and severity")
     header("Rule", "Title", "Severity", "Findings")
-    for rid, t, sev, n, gap in d.by_rule:
-        t = f"{t}\n({gap})" if gap else t
+    for rid, t, sev, n, gap in d.by_rule:   # why a check did not run (everywhere) beside its count
         wrap_height(t, None)
-        add((rid, "text"), (t, "wrap"), (sev, "text"), (NOT_CHECKED, "warn") if n is None else (n, "count"))
+        add((rid, "text"), (t, "wrap"), (sev, "text"), (NOT_CHECKED, "flag") if n is None else (n, "count"),
+            *([None, (fit(gap, 100), "note")] if gap else []))   # E left empty: "not checked" runs on into it
     if d.by_rule:
         add(("Total", "label"), None, None, (sum(r[3] or 0 for r in d.by_rule), "bold_count"))
     else:
@@ -347,6 +347,7 @@ def write_summary_sheet(wb, owners: list[str], as_of: dt.date, *, rows: int = 0)
         "wrap": _cell(ws, "x", wrap=True),
         "note": _cell(ws, "x", italic=True, color="404040", indent=1),
         "warn": _cell(ws, "x", bold=True, color="9C0006"),
+        "flag": _cell(ws, "x", color="9C0006"),
         "good": _cell(ws, "x", bold=True, color="006100"),
         "count": _cell(ws, 0, fmt=COUNT_FORMAT),
         "bold_count": _cell(ws, 0, fmt=COUNT_FORMAT, bold=True),
