@@ -134,7 +134,7 @@ RULES_LAYOUT = [
 INPUTS_LAYOUT = [
     ("File", 30), ("Kind", 30), ("Sheet", 12), ("Rows read", 11), ("Rows audited", 11),
     ("Rows rejected", 16), ("Blank rows", 10), ("Read = audited + rejected", 14), ("Status", 10),
-    ("Reason / unknown columns", 30), ("SHA-256", 24),
+    ("Columns read as", 40), ("Reason / unknown columns", 30), ("SHA-256", 24),
 ]
 
 _ILLEGAL_RE = r"[\x00-\x08\x0B\x0C\x0E-\x1F]"

@@ -20,7 +20,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from auditor.columns import KIND_LABELS
+from auditor.columns import KIND_LABELS, mapping_text
 from auditor.coverage import Coverage
 from auditor.report.checks import (
     NOT_CHECKED, all_clear, coverage_row, firm_coverage, fit, none_found, readiness_rows, rule_gap,
@@ -89,7 +89,8 @@ def _input_row(t: InputTable) -> list:
     read, audited, rejected = int(t.rows_read), int(t.rows_audited), int(t.rows_rejected)
     return [
         t.name, KIND_LABELS.get(t.kind, t.kind), t.sheet or "", read, audited, rejected,
-        int(t.rows_blank), "yes" if read == audited + rejected else "NO", t.status, extra, t.sha256,
+        int(t.rows_blank), "yes" if read == audited + rejected else "NO", t.status, mapping_text(t.column_map),
+        extra, t.sha256,
     ]
 
 
@@ -312,7 +313,7 @@ def summary_rows(d: SummaryData) -> tuple[list, dict]:
     return rows, heights
 
 
-WRAPPED_INPUT_COLUMNS = {"Kind", "Reason / unknown columns", "SHA-256", "File"}
+WRAPPED_INPUT_COLUMNS = {"Kind", "Columns read as", "Reason / unknown columns", "SHA-256", "File"}
 
 
 def _cell(ws, value, *, bold=False, size=None, color=None, fill=None, fmt=None, wrap=False, italic=False,
