@@ -339,6 +339,10 @@ cli.add_command(serve)
 cli.add_command(history)
 cli.add_command(recover)
 
+from auditor.notify.command import notify  # noqa: E402
+
+cli.add_command(notify)
+
 
 def _quiet(_unraisable) -> None:
     pass

@@ -50,7 +50,8 @@ B_WIDTH, F_WIDTH = INPUTS_LAYOUT[1][1], INPUTS_LAYOUT[5][1]
 PREVIOUS_COUNTS = (("New findings", "new"), ("Resolved", "resolved"), ("Reopened", "reopened"),
                    ("Still open", "still_open"), ("Overdue", "overdue"),
                    ("Marked Resolved but still found", "resolved_still_found"),
-                   ("Acceptances expired", "acceptances_expired"))
+                   ("Acceptances expired", "acceptances_expired"),
+                   ("Notices refused by the mail server (auditor notify)", "notices_refused"))
 
 
 @dataclass
@@ -260,7 +261,8 @@ def summary_rows(d: SummaryData) -> tuple[list, dict]:
     if d.previous is not None:
         heading("Compared with the previous report")
         for label, key in PREVIOUS_COUNTS:
-            add((label, "label"), (int(d.previous.get(key) or 0), "count"))
+            if key in d.previous or key != "notices_refused":   # that line only once notices were sent
+                add((label, "label"), (int(d.previous.get(key) or 0), "count"))
 
     heading("Findings by rule and severity")
     header("Rule", "Title", "Severity", "Findings")
