@@ -21,8 +21,7 @@ from auditor.errors import AuditorError
 from auditor.model import SEVERITIES
 
 EXIT_FINDINGS = 1
-EXIT_BAD = 2
-EXIT_NOT_CHECKED = 3
+EXIT_BAD, EXIT_NOT_CHECKED = 2, 3
 
 
 def _date(_ctx, _param, value):
@@ -116,7 +115,7 @@ _MANY = " Several files after one option, a folder (every CSV and spreadsheet in
               help="The firm's PACER Administrative Account username, for rosters without a PAA column naming it "
                    "(found used as a login without the PACER list). Repeatable.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), help="Exit 1 when a finding is at or above this severity.")
-@click.option("--fail-on-not-checked", is_flag=True, help="Exit 3 when any check could not run (for scheduled runs).")
+@click.option("--fail-on-not-checked", is_flag=True, help="Exit 3 when a check could not run or a figure is unknown.")
 @click.option("--engine", type=click.Choice(["pandas", "durable"]), default="pandas", show_default=True,
               help="Rule engine: vectorised pandas, or durable_rules as an independent second engine.")
 @click.option("--split-by-firm", is_flag=True, help="Also write one workbook per firm with that firm's rows only.")
@@ -139,10 +138,9 @@ _MANY = " Several files after one option, a folder (every CSV and spreadsheet in
 @map_option
 @limit_options
 @condition_options
-def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_files, court, firm, paa, fail_on,
-          fail_on_not_checked, engine,
+def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_files, court, firm, paa, fail_on, engine,
           split_by_firm, skip_bad_files, out, findings_csv, findings_parquet, history_at, no_history, previous,
-          backfill, quiet, show_progress, limits, rule_limits, header_map):
+          backfill, quiet, show_progress, limits, rule_limits, header_map, fail_on_not_checked):
     """Run an audit and write the Excel remediation report."""
     from auditor import api
 
@@ -189,17 +187,16 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
     rejected = sum(t.rows_rejected for t in result.inputs)
     skipped = [shown_name(t.name) for t in result.inputs if t.status == "skipped"]
     click.echo(f"{len(f)} findings ({summary}) in {rows} rows read, {rejected} rejected"
-               + (f"; skipped: {', '.join(skipped)}" if skipped else "")   # then what was not checked
-               + shown_name(api.coverage_words(result)) + f"; report: {shown_name(written[0])}")
+               + (f"; skipped: {', '.join(skipped)}" if skipped else "") + shown_name(api.coverage_words(result))
+               + f"; report: {shown_name(written[0])}")
     extras = written[1:]
     exports = extras[len(extras) - 2 * (bool(findings_csv) + bool(findings_parquet)):]   # each with its coverage
     books = extras[:len(extras) - len(exports)]
     if books:   # the index, then the firm workbooks
         click.echo(f"firm workbooks: {len(books) - 1} in {shown_name(books[0].parent)} "
                    f"(index: {shown_name(books[0])})")
-    for extra, cover, label in zip(exports[::2], exports[1::2],
-                                   [x for x, t in (("CSV", findings_csv), ("Parquet", findings_parquet)) if t]):
-        click.echo(f"findings {label}: {shown_name(extra)} (which checks ran: {shown_name(cover)})")
+    for i, label in enumerate(x for x, t in (("CSV", findings_csv), ("Parquet", findings_parquet)) if t):
+        click.echo(f"findings {label}: {shown_name(exports[2 * i])} (what was checked: {shown_name(exports[2 * i + 1])})")
     if view is not None:
         p = result.previous
         compared = ("first run of this scope" if p is None else
@@ -211,10 +208,8 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
                        + (" (listed on the Status import sheet)" if len(view.import_problems) else ""))
     if fail_on_not_checked and not result.coverage.complete:
         sys.exit(EXIT_NOT_CHECKED)
-    if fail_on:
-        worst = SEVERITIES.index(fail_on)
-        if f["severity"].isin(SEVERITIES[: worst + 1]).any():
-            sys.exit(EXIT_FINDINGS)
+    if fail_on and f["severity"].isin(SEVERITIES[: SEVERITIES.index(fail_on) + 1]).any():
+        sys.exit(EXIT_FINDINGS)
 
 
 @cli.command()

@@ -49,8 +49,11 @@ def coverage_row(cov: Coverage | None) -> list:
     """The Summary's second row: what was checked, before any figure."""
     if cov is None:
         return [("Checks", "label"), ("(not recorded)", "text")]
-    if not cov.gaps:
+    if not cov.gaps and not cov.readiness:
         return [("Checks", "label"), (f"All {len(cov.enabled)} checks ran on every audited row.", "good")]
+    if not cov.gaps:   # every check ran, but a figure needs a fact the inputs lack
+        return [("Checks", "label"), (f"All {len(cov.enabled)} checks ran", "good"),
+                (fit(f"but readiness is unknown: {cov.readiness}"), "warn")]
     off, part = ([c for c in cov.gaps if c.status == status] for status in (NOT_CHECKED, PARTLY))
     why = {status: "; ".join(f"{w}: {n}" for w, n in cov.reasons(status)) for status in (NOT_CHECKED, PARTLY)}
     if not off:
