@@ -196,7 +196,7 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
         click.echo(f"firm workbooks: {len(books) - 1} in {shown_name(books[0].parent)} "
                    f"(index: {shown_name(books[0])})")
     for i, label in enumerate(x for x, t in (("CSV", findings_csv), ("Parquet", findings_parquet)) if t):
-        click.echo(f"findings {label}: {shown_name(exports[2 * i])} (what was checked: {shown_name(exports[2 * i + 1])})")
+        click.echo(f"findings {label}: {shown_name(exports[2 * i])} (checks run: {shown_name(exports[2 * i + 1])})")
     if view is not None:
         p = result.previous
         compared = ("first run of this scope" if p is None else

@@ -150,7 +150,7 @@ def test_a_key_column_truly_absent_is_said_everywhere(tmp_path):
     assert unlinked["why"] == "needs a PACER username column in court.csv"
     ready = cover[cover["item"] == "readiness"].iloc[0]
     assert ready["status"] == "unknown" and "account status column in court.csv" in ready["why"]
-    assert f"(what was checked: {tmp_path / 'f.coverage.csv'})" in proc.stdout
+    assert f"(checks run: {tmp_path / 'f.coverage.csv'})" in proc.stdout
     # a scheduled run: any check not run is exit 3, and the report is still written
     again, out2 = _audit(tmp_path, "--court", "ncmb", "--court-accounts", court, "--fail-on-not-checked",
                          name="r2.xlsx")
