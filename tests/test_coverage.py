@@ -66,7 +66,7 @@ def _by_rule(rows) -> dict[str, object]:
     for r in rows[start + 2:]:
         if r[0] == "Total":
             return out
-        out[r[0]] = r[3]   # rule, title, severity, findings or "not checked", then why not everywhere
+        out[r[0]] = r[2]   # rule, severity, findings or "not checked", title, then why not everywhere
     return out
 
 
@@ -97,7 +97,7 @@ def test_the_export_as_a_court_writes_it_is_never_a_false_all_clear(tmp_path):
     assert _figure(first, "Share ready") == pytest.approx(10 / 14) and _figure(first, "Active filers") == 14
     if "column in filers.csv" in proc.stdout:   # the spelling was not recognised: said, and no figure
         assert str(_figure(got, "Share ready")).startswith("unknown: needs")
-        assert re.fullmatch(r"\d+ of \d+ NOT CHECKED", _figure(got, "Checks"))
+        assert re.match(r"\d+ of \d+ NOT CHECKED: ", _figure(got, "Checks"))
     else:
         assert proc.stdout.split(" in ")[0] == canonical.stdout.split(" in ")[0]
         assert _figure(got, "Share ready") == _figure(first, "Share ready")
@@ -119,8 +119,8 @@ def test_a_key_column_truly_absent_is_said_everywhere(tmp_path):
     assert "readiness unknown: needs an account status column in court.csv" in line
     assert "no PACER account list" in line
     rows = _summary(out)
-    assert rows[1][0] == "Checks" and re.fullmatch(r"\d+ of \d+ NOT CHECKED", rows[1][1])
-    assert rows[1][2].startswith("no PACER username column in court.csv: ")
+    assert rows[1][0] == "Checks" and re.match(r"\d+ of \d+ NOT CHECKED: no PACER username column in court\.csv: ",
+                                               rows[1][1]), rows[1]
     assert _figure(rows, "Share ready") == ("unknown: needs an account status column in court.csv; "
                                             "needs a PACER username column in court.csv")
     assert _figure(rows, "Active filers") == "unknown: needs an account status column in court.csv"
@@ -136,8 +136,8 @@ def test_a_key_column_truly_absent_is_said_everywhere(tmp_path):
     # a firm's own workbook
     firm = tmp_path / "r-firms" / "Smith Law.xlsx"
     frows = _summary(firm)
-    assert re.fullmatch(r"\d+ of \d+ NOT CHECKED", frows[1][1])
-    assert "court.csv" not in str(frows[1]) and "no PACER username column in the court filer accounts" in frows[1][2]
+    assert re.match(r"\d+ of \d+ NOT CHECKED: ", frows[1][1])
+    assert "court.csv" not in str(frows[1]) and "no PACER username column in the court filer accounts" in frows[1][1]
     assert str(_figure(frows, "Share ready")).startswith("unknown: needs")
     assert _by_rule(frows)["unlinked-filing-account"] == "not checked"
     assert _rules_sheet(firm)["unlinked-filing-account"]["findings"] == "not checked"

@@ -27,18 +27,18 @@ def firm_coverage(result: AuditResult, inputs: list[InputTable], firm: str | Non
                    readiness=plain(cov.readiness), active_filers=plain(cov.active_filers))
 
 
-# Text that runs on over the empty cells to its right (column C to the last printed column) is never
-# wrapped: a longer text would widen the printed page and shrink every letter on it.
-RUN_ON_CHARS = 125
+# Text that runs on over the empty cells to its right, to the last printed column (F), is never wrapped:
+# a longer text would be cut on paper.  Bold letters are wide: from column B about 85 fit, from C 75.
+FROM_B, FROM_C = 85, 75
 
 
-def fit(text: str, limit: int = RUN_ON_CHARS) -> str:
+def fit(text: str, limit: int = FROM_C) -> str:
     """``text`` (reasons joined by "; ") cut at a reason to fit ``limit`` characters, saying how many more."""
     if len(text) <= limit:
         return text
     parts, kept = text.split("; "), []
     for i, part in enumerate(parts):
-        more = f"; and {len(parts) - i} more (see the Rules sheet)"
+        more = f"; {len(parts) - i} more on the Rules sheet"
         if len("; ".join([*kept, part])) + len(more) > limit and kept:
             return "; ".join(kept) + more
         kept.append(part)
@@ -46,21 +46,20 @@ def fit(text: str, limit: int = RUN_ON_CHARS) -> str:
 
 
 def coverage_row(cov: Coverage | None) -> list:
-    """The Summary's second row: what was checked, before any figure."""
+    """The Summary's second row, before any figure: every check ran, or how many did not and why."""
     if cov is None:
         return [("Checks", "label"), ("(not recorded)", "text")]
-    if not cov.gaps and not cov.readiness:
-        return [("Checks", "label"), (f"All {len(cov.enabled)} checks ran on every audited row.", "good")]
-    if not cov.gaps:   # every check ran, but a figure needs a fact the inputs lack
-        return [("Checks", "label"), (f"All {len(cov.enabled)} checks ran", "good"),
-                (fit(f"but readiness is unknown: {cov.readiness}"), "warn")]
+    total = len(cov.enabled)
+    if not cov.gaps:
+        said = "ran on every audited row." if not cov.readiness else "ran, but readiness is unknown (below)."
+        return [("Checks", "label"), (f"All {total} checks {said}", "good" if not cov.readiness else "warn")]
     off, part = ([c for c in cov.gaps if c.status == status] for status in (NOT_CHECKED, PARTLY))
     why = {status: "; ".join(f"{w}: {n}" for w, n in cov.reasons(status)) for status in (NOT_CHECKED, PARTLY)}
-    if not off:
-        return [("Checks", "label"), (f"{len(part)} of {len(cov.enabled)} checked in part", "warn"),
-                (fit(why[PARTLY]), "warn")]
-    return [("Checks", "label"), (f"{len(off)} of {len(cov.enabled)} NOT CHECKED", "warn"),
-            (fit(why[NOT_CHECKED] + (f"; {len(part)} checked in part: {why[PARTLY]}" if part else "")), "warn")]
+    head = f"{len(off)} of {total} NOT CHECKED: " if off else f"{len(part)} of {total} checked in part: "
+    tail = why[NOT_CHECKED] if off else why[PARTLY]
+    if off and part:
+        tail += f"; {len(part)} in part: {why[PARTLY]}"
+    return [("Checks", "label"), (head + fit(tail, FROM_B - len(head)), "warn")]
 
 
 def rule_gap(cov: Coverage | None, rule_id: str, findings: int) -> list:
