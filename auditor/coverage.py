@@ -166,21 +166,33 @@ def coverage_of(runs, present: dict[str, dict[str, set[str]]]) -> Coverage:
     active, unjudged = [], []
     for name, cols in present.get(COURT_ACCOUNTS, {}).items():
         if "account_status" not in cols:   # every account would count as active, the inactive too
-            active.append(gap_text(COURT_ACCOUNTS, name, "account_status"))
+            active.append((COURT_ACCOUNTS, name, "account_status"))
             unjudged.append((COURT_ACCOUNTS, name))
     ready = list(active)
-    if filers and COURT_ACCOUNTS not in present:
-        ready.append(gap_text(COURT_ACCOUNTS, "", "") + " to know who is linked")
-        unjudged += [(k, "") for k in filers]
     for r in runs:
         if r.enabled and r.blocks_readiness:
             for kind, name, col in r.gaps:
                 if kind in filers and (name or col):
-                    ready.append(gap_text(kind, name, col))
+                    ready.append((kind, name, col))
                     unjudged.append((kind, name))
-    dedup = lambda xs: "; ".join(dict.fromkeys(xs))  # noqa: E731
-    return Coverage(checks, readiness=dedup(ready), active_filers=dedup(active), kinds=list(present),
+    ready_text = _needs(ready)
+    if filers and COURT_ACCOUNTS not in present:
+        ready_text = "; ".join(filter(None, [gap_text(COURT_ACCOUNTS, "", "") + " to know who is linked", ready_text]))
+        unjudged += [(k, "") for k in filers]
+    return Coverage(checks, readiness=ready_text, active_filers=_needs(active), kinds=list(present),
                     unjudged=list(dict.fromkeys(unjudged)))
+
+
+def _needs(gaps: list[tuple[str, str, str]]) -> str:
+    """Missing columns in few words, file by file: "needs an account status and a PACER username column in
+    court.csv"."""
+    by_file: dict[tuple[str, str], list[str]] = {}
+    for kind, name, col in gaps:
+        cols = by_file.setdefault((kind, name), [])
+        if column_words(col) not in cols:
+            cols.append(column_words(col))
+    return "; ".join(f"needs {' and '.join(map(_a, cols))} column{'s' if len(cols) > 2 else ''} in "
+                     f"{name or 'the ' + KIND_LABELS.get(kind, kind)}" for (kind, name), cols in by_file.items())
 
 
 def summary_words(result) -> str:

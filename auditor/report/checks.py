@@ -32,13 +32,13 @@ def firm_coverage(result: AuditResult, inputs: list[InputTable], firm: str | Non
 FROM_B, FROM_C = 85, 75
 
 
-def fit(text: str, limit: int = FROM_C) -> str:
+def fit(text: str, limit: int = FROM_C, where: str = " on the Rules sheet") -> str:
     """``text`` (reasons joined by "; ") cut at a reason to fit ``limit`` characters, saying how many more."""
     if len(text) <= limit:
         return text
     parts, kept = text.split("; "), []
     for i, part in enumerate(parts):
-        more = f"; {len(parts) - i} more on the Rules sheet"
+        more = f"; {len(parts) - i} more{where}"
         if len("; ".join([*kept, part])) + len(more) > limit and kept:
             return "; ".join(kept) + more
         kept.append(part)
@@ -75,9 +75,9 @@ def rule_gap(cov: Coverage | None, rule_id: str, findings: int) -> list:
 def unknown_readiness_rows(r: dict) -> list[list]:
     """Share ready, active filers, ready filers when a fact the figure needs is missing: "unknown:" and,
     beside it, what it needs; no number."""
-    active = [(f"{UNKNOWN}:", "warn"), (fit(r["active_unknown"]), "warn")] if r.get("active_unknown") else [
+    active = [(f"{UNKNOWN}:", "warn"), (fit(r["active_unknown"], where=""), "warn")] if r.get("active_unknown") else [
         (int(r.get("active_filers") or 0), "count")]
-    return [[("Share ready", "label"), (f"{UNKNOWN}:", "warn"), (fit(r["unknown"]), "warn")],
+    return [[("Share ready", "label"), (f"{UNKNOWN}:", "warn"), (fit(r["unknown"], where=""), "warn")],
             [("Active filers", "label"), *active], [("Ready filers", "label"), (UNKNOWN, "warn")]]
 
 
