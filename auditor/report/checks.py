@@ -50,9 +50,11 @@ def coverage_row(cov: Coverage | None) -> list:
     if cov is None:
         return [("Checks", "label"), ("(not recorded)", "text")]
     total = len(cov.enabled)
-    if not cov.gaps:
-        said = "ran on every audited row." if not cov.readiness else "ran, but readiness is unknown (below)."
-        return [("Checks", "label"), (f"All {total} checks {said}", "good" if not cov.readiness else "warn")]
+    if not cov.gaps and not cov.readiness:
+        return [("Checks", "label"), (f"All {total} checks ran on every audited row.", "good")]
+    if not cov.gaps:   # every check ran, but a figure needs a fact the inputs lack
+        head = f"All {total} checks ran; readiness unknown: "
+        return [("Checks", "label"), (head + fit(cov.readiness, FROM_B - len(head), where=""), "warn")]
     off, part = ([c for c in cov.gaps if c.status == status] for status in (NOT_CHECKED, PARTLY))
     why = {status: "; ".join(f"{w}: {n}" for w, n in cov.reasons(status)) for status in (NOT_CHECKED, PARTLY)}
     head = f"{len(off)} of {total} NOT CHECKED: " if off else f"{len(part)} of {total} checked in part: "
