@@ -169,7 +169,8 @@ def create_app(config: WebConfig | None = None) -> Starlette:
         try:
             out = await run("audit", files=job.files, kind=job.kind, as_of=job.as_of, header_maps=maps,
                             report=str(job.report), auto=auto, limits=config.limits(),
-                            firm=job.typed.get("firm_name"), court=job.typed.get("court_id"), paa=job.paa)
+                            firm=job.typed.get("firm_name"), court=job.typed.get("court_id"), paa=job.paa,
+                            history=config.history)
         except Busy as exc:
             job.busy = False
             if auto:
