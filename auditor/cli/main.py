@@ -22,6 +22,7 @@ from auditor.cli.services import history, recover, serve
 from auditor.errors import AuditorError
 from auditor.model import SEVERITIES
 from auditor.notify.command import notify
+from auditor.portal.command import invite
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -122,7 +123,7 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
             sys.exit(EXIT_FINDINGS)
 
 
-for command in (validate, rules_cmd, columns_cmd, courts, sample, serve, history, recover, notify):
+for command in (validate, rules_cmd, columns_cmd, courts, sample, serve, history, recover, notify, invite):
     cli.add_command(command)
 
 
