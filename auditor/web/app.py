@@ -253,6 +253,8 @@ def create_app(config: WebConfig | None = None) -> Starlette:
             sweeper.cancel()
             await run_in_threadpool(app.state.pool.close)
             app.state.jobs.close()
+            if portal is not None:
+                await run_in_threadpool(portal.close)
 
     routes = [
         Route("/", index, methods=["GET"]),
@@ -261,6 +263,12 @@ def create_app(config: WebConfig | None = None) -> Starlette:
         Route("/report/{token}", report, methods=["GET"]),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
+    portal = None
+    if config.history and config.base_url:   # the firm portal: links made by ``auditor invite``
+        from auditor.portal.routes import Portal, portal_routes
+
+        portal = Portal(config.history, config.base_url)
+        routes[-1:-1] = portal_routes(portal, page, message, portal.rule_text)
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={HTTPException: not_found, Exception: server_error})
     app.add_middleware(SecurityHeaders)
