@@ -170,7 +170,7 @@ def create_app(config: WebConfig | None = None) -> Starlette:
             out = await run("audit", files=job.files, kind=job.kind, as_of=job.as_of, header_maps=maps,
                             report=str(job.report), auto=auto, limits=config.limits(),
                             firm=job.typed.get("firm_name"), court=job.typed.get("court_id"), paa=job.paa,
-                            history=config.history)
+                            history=None if config.base_url else config.history)
         except Busy as exc:
             job.busy = False
             if auto:
@@ -264,7 +264,10 @@ def create_app(config: WebConfig | None = None) -> Starlette:
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     portal = None
-    if config.history and config.base_url:   # the firm portal: links made by ``auditor invite``
+    # the firm portal: links made by ``auditor invite``.  The history is then the court's own record, which
+    # the portal's links and pages are read from: an upload is audited but never recorded into it, or
+    # anyone could record a court run that ends every firm's link or replaces what firms see.
+    if config.history and config.base_url:
         from auditor.portal.routes import Portal, portal_routes
 
         portal = Portal(config.history, config.base_url)

@@ -207,3 +207,25 @@ def test_a_browser_without_origin_still_needs_the_token(portal):
     assert press(server, link, "", origin="null").status_code == 403
     assert sessions(history) == 0
     assert press(server, link, good, origin="null").status_code == 303
+
+
+def test_an_upload_is_not_recorded_into_the_courts_history(portal, tmp_path):
+    """With the portal on, the public upload page cannot record a court run that would end every link."""
+    server, history, made = portal
+    store = open_store(history, create=False)
+    try:
+        with store.engine.connect() as conn:
+            before = conn.execute(select(func.count()).select_from(S.runs)).scalar()
+    finally:
+        store.close()
+    later = court_export(tmp_path, 1)
+    r = httpx.post(server.url + "/audit", data={"kind": "court_accounts", "mapping": "auto", "as_of": "2026-12-31"},
+                   files=[("files", ("court.csv", later.read_bytes(), "text/csv"))], timeout=120)
+    assert r.status_code == 200, r.text[:300]
+    store = open_store(history, create=False)
+    try:
+        with store.engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(S.runs)).scalar() == before
+    finally:
+        store.close()
+    assert httpx.get(made["Firm0000 LLP"]).status_code == 200
