@@ -28,12 +28,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from auditor import background
+from auditor.outputs import threads
 from auditor.model import SEVERITIES, AuditResult
 from auditor.normalize import firm_key
-from auditor.report import rows as rx
+from auditor.report.rows import CellRows
+from auditor.report.firm_writer import FirmWriter
 from auditor.report.format import PERCENT_FORMAT
-from auditor.report.sheets import header_row, print_setup, sample_styles, text_cell
+from auditor.report.prepare import best_spelling
+from auditor.report.sheets import header_row, print_setup, placeholder_styles, text_cell
 
 FIRM_COUNTS_ON_SHEET = 20          # more firms than this: counts on the "Firms" sheet, not the Summary
 MAX_NAME_BYTES = 120               # UTF-8 bytes of a file name's stem (macOS and most disks allow 255)
@@ -80,8 +82,6 @@ def all_firms(result: AuditResult, prep) -> dict[str, str]:
     for t in result.inputs:
         if "firm_name" in t.records:
             names.append(t.records["firm_name"])
-    from auditor.report.workbook import best_spelling
-
     s = pd.concat([n.astype("string[pyarrow]") for n in names], ignore_index=True).dropna()
     return best_spelling(firm_key(s), s).to_dict()
 
@@ -95,6 +95,15 @@ class FirmRow:
     data_issues: int
     active: int
     ready: int
+    unknown: str = ""           # why the readiness share is unknown ("" when known)
+    active_unknown: str = ""    # why the count of active filers is unknown
+    not_checked: bool = False   # some check of the run could not run: no findings is no all-clear
+
+    @property
+    def figures(self) -> list:
+        """Active filers, ready filers, share ready: "unknown" where a fact they need is missing."""
+        return ["unknown" if self.active_unknown else self.active, "unknown" if self.unknown else self.ready,
+                "unknown" if self.unknown else self.share]
 
     @property
     def findings(self) -> int:
@@ -108,7 +117,9 @@ class FirmRow:
     def status(self) -> str:
         if self.file is None:
             return NO_WORKBOOK
-        return "findings" if self.findings else "all clear: no findings"
+        if self.findings:
+            return "findings"
+        return "no findings, but not everything was checked" if self.not_checked else "all clear: no findings"
 
 
 def firm_rows(result: AuditResult, prep, firms: dict[str, str], files: dict[str, str] | None) -> list[FirmRow]:
@@ -119,13 +130,18 @@ def firm_rows(result: AuditResult, prep, firms: dict[str, str], files: dict[str,
     table = table.reindex(columns=list(SEVERITIES), fill_value=0)
     issues = firm_key(prep.issues["firm_name"]).value_counts()
     ready = (result.readiness or {}).get("by_firm", {})
+    unknown_firms = (result.readiness or {}).get("unknown_firms") or set()
+    active_unknown = (result.readiness or {}).get("active_unknown") or ""
+    gaps = result.coverage is not None and bool(result.coverage.gaps)
     keys = list(firms)   # every firm's counts looked up at once (a run can name thousands of firms)
     sev = table.reindex(keys, fill_value=0).to_numpy(dtype=np.int64).tolist()
     issue_counts = issues.reindex(keys, fill_value=0).to_numpy(dtype=np.int64).tolist()
     out = []
     for key, name, s, n in zip(keys, firms.values(), sev, issue_counts):
         a, r = ready.get(key, (0, 0))
-        out.append(FirmRow(key, name, None if files is None else files.get(key), s, n, int(a), int(r)))
+        out.append(FirmRow(key, name, None if files is None else files.get(key), s, n, int(a), int(r),
+                           "unknown" if key in unknown_firms else "", active_unknown if key in unknown_firms else "",
+                           gaps))
     return sorted(out, key=lambda row: (-row.findings, row.firm.casefold()))
 
 
@@ -136,7 +152,7 @@ def by_firm_rows(result: AuditResult, prep) -> list[FirmRow]:
     return firm_rows(result, prep, dict(zip(seen["k"].astype(str), seen["n"].astype(str))), None)
 
 
-def write_firms_sheet(wb, as_of, rows: list[FirmRow]) -> rx.CellRows:
+def write_firms_sheet(wb, as_of, rows: list[FirmRow]) -> CellRows:
     """The "Firms" sheet: each firm's findings by severity and readiness (and workbook file)."""
     ws = wb.create_sheet("Firms")
     with_files = any(r.file is not None or r.status == NO_WORKBOOK for r in rows)
@@ -150,17 +166,19 @@ def write_firms_sheet(wb, as_of, rows: list[FirmRow]) -> rx.CellRows:
     print_setup(ws, as_of, columns=FIRMS_PRINTED)   # the workbook's file name and status: on screen
     ws.append(header_row(ws, headers, widths))
     count = rx_cell(ws, 0, "#,##0")
-    letters = sample_styles(ws, {"text": text_cell(ws, "x"), "count": count,
+    letters = placeholder_styles(ws, {"text": text_cell(ws, "x"), "count": count,
                                  "percent": rx_cell(ws, 0.5, PERCENT_FORMAT)})
     out = []
     for r in rows:
+        active, ready, share = r.figures
         row = [(r.firm, "text"), *[(n, "count") for n in r.severities], (r.findings, "count"),
-               (r.data_issues, "count"), (r.active, "count"), (r.ready, "count"),
-               (r.share, "percent") if r.share is not None else None]
+               (r.data_issues, "count"), (active, "text" if active == "unknown" else "count"),
+               (ready, "text" if ready == "unknown" else "count"),
+               (share, "text" if share == "unknown" else "percent") if share is not None else None]
         if with_files:
             row += [(r.file, "text") if r.file else None, (r.status, "text")]
         out.append(row)
-    return rx.CellRows("Firms", out, letters, first_row=2)
+    return CellRows("Firms", out, letters, first_row=2)
 
 
 def rx_cell(ws, value, fmt):
@@ -177,8 +195,9 @@ def write_index_csv(rows: list[FirmRow], path: Path) -> Path:
         w = csv.writer(fh)
         w.writerow(INDEX_COLUMNS)
         for r in rows:
-            w.writerow([r.firm, r.file or "", *r.severities, r.findings, r.data_issues, r.active, r.ready,
-                        "" if r.share is None else f"{r.share:.3f}", r.status])
+            active, ready, share = r.figures
+            w.writerow([r.firm, r.file or "", *r.severities, r.findings, r.data_issues, active, ready,
+                        "" if share is None else share if share == "unknown" else f"{share:.3f}", r.status])
     os.replace(tmp, path)
     return path
 
@@ -223,8 +242,6 @@ def write_split(result: AuditResult, path: Path, prep, firms: dict[str, str], fi
 
 def _write_books(result, folder, prep, firms, files, progress, workers) -> None:
     global _JOB
-    from auditor.report.workbook import FirmWriter
-
     writer = FirmWriter(result, prep)
     keys = sorted(files)
     total, done = len(keys), 0
@@ -242,7 +259,7 @@ def _write_books(result, folder, prep, firms, files, progress, workers) -> None:
     _JOB = (writer, folder, firms, files)
     try:
         if workers > 1 and len(chunks) > 1 and "fork" in multiprocessing.get_all_start_methods():
-            background.settle()   # no other thread running while the workers are forked
+            threads.settle()   # no other thread running while the workers are forked
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
                 for fut in as_completed([pool.submit(_write_chunk, c) for c in chunks]):
                     done += fut.result()

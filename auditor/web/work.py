@@ -1,6 +1,6 @@
 """What a worker process does for the page: look at uploaded files, and audit them.
 
-Everything goes through the Python API (``auditor.api``) and the loader, as
+Everything goes through the Python API (``auditor.api.run``) and the loader, as
 the command line does; this module only turns results into plain data the
 page can show (and pickle back from the worker).
 """
@@ -13,14 +13,15 @@ from pathlib import Path
 import pandas as pd
 
 from auditor import columns as C
-from auditor.api import audit_tables, load_inputs, rename_input, write
+from auditor.api import run
 from auditor.errors import AuditorError, InputError
 from auditor.load.table import Limits, read_table
 from auditor.model import SEVERITIES
 from auditor.report.format import READY_MEANING
 from auditor.report.summary import summary_data
-from auditor.report.workbook import sort_findings
+from auditor.report.prepare import sort_findings
 from auditor.validate.table import compose_name
+from auditor.web.labels import TYPED, field_label
 
 PREVIEW_ROWS = 5
 SHOWN_FINDINGS = 50
@@ -32,7 +33,7 @@ ISSUE_FIELDS = ("file", "sheet", "row", "column", "value", "reason", "code", "se
 
 def warm() -> None:
     """Load the rules and calendars once, so the first audit does not pay for it."""
-    from auditor.calendar import Calendar
+    from auditor.court_calendar import Calendar
     from auditor.rulebook.catalogue import load_rules
 
     load_rules()
@@ -53,10 +54,15 @@ def _message(exc: AuditorError, files: list[dict]) -> str:
     return text
 
 
-def inspect(files: list[dict], kind: str, limits: Limits | None = None) -> dict:
-    """For each file: how its headers were matched to the fields, what is missing, the first rows."""
+def inspect(files: list[dict], kind: str = C.ROSTER, limits: Limits | None = None,
+            typed: dict | None = None) -> dict:
+    """For each file (of its own ``kind``, else ``kind``): how its headers were matched to the fields,
+    what is missing, the first rows.  ``typed``: field -> the value typed on the page for files that
+    have no such column (the firm's name, the court id); such a field is not missing."""
+    typed = typed or {}
     out = []
     for f in files:
+        kind = f.get("kind") or kind
         try:
             raw = read_table(f["path"], kind, limits=limits or Limits())
         except InputError as exc:
@@ -64,14 +70,15 @@ def inspect(files: list[dict], kind: str, limits: Limits | None = None) -> dict:
         compose_name(raw)
         fields = []
         for col in C.columns(kind):
-            fields.append({"name": col.name, "required": col.required, "description": col.description,
-                           "header": raw.headers.get(col.name, "")})
-        missing = [x["name"] for x in fields if x["required"] and not x["header"]]
+            fields.append({"name": col.name, "label": field_label(col.name), "required": col.required,
+                           "description": col.description, "header": raw.headers.get(col.name, ""),
+                           "typed": TYPED[col.name][0] if col.name in TYPED and col.option else ""})
+        missing = [x["label"] for x in fields if x["required"] and not x["header"] and not typed.get(x["name"])]
         shown = [c for c in raw.frame.columns if c in raw.headers or c in raw.unknown_columns]
         titles = [raw.headers.get(c, c) for c in shown]
         head = raw.frame.head(PREVIEW_ROWS)
         rows = [[_text(v) for v in r] for r in head[shown].itertuples(index=False, name=None)]
-        out.append({"name": f["name"], "headers": list(raw.all_headers), "fields": fields, "missing": missing,
+        out.append({"name": f["name"], "kind": kind, "headers": list(raw.all_headers), "fields": fields, "missing": missing,
                     "unknown": list(raw.unknown_columns), "preview_headers": titles, "preview": rows,
                     "rows": len(raw.frame),
                     "ambiguous": [{"header": h, "fields": list(c)} for h, c in raw.ambiguous]})
@@ -79,22 +86,28 @@ def inspect(files: list[dict], kind: str, limits: Limits | None = None) -> dict:
 
 
 def audit(files: list[dict], kind: str, as_of: str | None, header_maps: dict, report: str,
-          auto: bool = False, limits: Limits | None = None) -> dict:
-    """Load, audit and write the report; with ``auto`` first check that no confirm step is needed."""
+          auto: bool = False, limits: Limits | None = None, firm: str | None = None, court: str | None = None,
+          paa: tuple[str, ...] = (), history: str | None = None) -> dict:
+    """Audit and write the report (``auditor.api.run``, as the command line does), recorded into the
+    run ``history`` when one is given; with ``auto`` first check that no confirm step is needed.
+    Files of several kinds are audited together; ``firm`` and ``court`` stand in for a missing Firm
+    or Court column, ``paa`` are the firm's PAA usernames."""
     if auto:
-        seen = inspect(files, kind, limits)
+        seen = inspect(files, kind, limits, {"firm_name": firm, "court_id": court})
         if "error" in seen or any(f["missing"] for f in seen["files"]):
             return {"mapping": seen}
+    by_kind: dict[str, list[str]] = {}
+    for f in files:
+        by_kind.setdefault(f.get("kind") or kind, []).append(f["path"])
     try:
-        tables = load_inputs({kind: [f["path"] for f in files]}, header_maps=header_maps, limits=limits)
-        names = {str(Path(f["path"])): f["name"] for f in files}
-        for t in tables:   # the report names files as the user named them, not as stored
-            rename_input(t, names.get(str(Path(t.path)), t.name))
-        result = audit_tables(tables, as_of=dt.date.fromisoformat(as_of) if as_of else None)
-        write(result, report)
+        outcome = run(court_accounts=by_kind.get(C.COURT_ACCOUNTS, []), roster=by_kind.get(C.ROSTER, []),
+                      pacer_accounts=by_kind.get(C.PACER_ACCOUNTS, []), header_maps=header_maps, limits=limits,
+                      firm=firm or None, court=court or None, court_option="the court id", paa=paa,
+                      names={f["path"]: f["name"] for f in files}, out=report, history=history,
+                      as_of=dt.date.fromisoformat(as_of) if as_of else None)
     except AuditorError as exc:
         return {"error": _message(exc, files)}
-    return {"result": view(result)}
+    return {"result": view(outcome.result)}
 
 
 def view(result) -> dict:
@@ -110,9 +123,14 @@ def view(result) -> dict:
         "totals": {"read": s.totals[0], "audited": s.totals[1], "rejected": s.totals[2], "blank": s.totals[3]},
         "balanced": s.balanced,
         "by_severity": [(k, n) for k, n in s.by_severity if k in SEVERITIES],
-        "by_rule": [{"id": r[0], "title": r[1], "severity": r[2], "count": r[3]} for r in s.by_rule if r[3]],
+        # the rules that found something, then those that could not run ("not checked", never 0)
+        "by_rule": [{"id": r[0], "title": r[1], "severity": r[2], "count": r[3], "gap": r[4]}
+                    for r in s.by_rule if r[3] is None or r[3]],
+        "coverage": _coverage_view(s.coverage),
         "total_findings": s.total_findings,
-        "readiness": {"active": (s.readiness or {}).get("active_filers", 0),
+        "readiness": {"unknown": (s.readiness or {}).get("unknown") or "",
+                      "active_unknown": (s.readiness or {}).get("active_unknown") or "",
+                      "active": (s.readiness or {}).get("active_filers", 0),
                       "ready": (s.readiness or {}).get("ready_filers", 0),
                       "percent": None if share is None else round(100 * share, 1)},
         "ready_meaning": READY_MEANING,
@@ -120,3 +138,11 @@ def view(result) -> dict:
         "issues": [{k: _text(r.get(k)) for k in ISSUE_FIELDS} for r in issues.head(SHOWN_ISSUES).to_dict("records")],
         "issue_count": len(issues),
     }
+
+
+def _coverage_view(cov) -> dict:
+    """What the result page says of the checks: all ran, or how many could not and why."""
+    if cov is None:
+        return {"complete": True, "headline": "", "gaps": []}
+    return {"complete": not cov.gaps, "headline": cov.headline(),
+            "gaps": [{"id": c.rule_id, "title": c.title, "status": c.status, "why": c.why} for c in cov.gaps]}

@@ -1,6 +1,6 @@
-"""The ``auditor`` commands beside the audit itself: ``serve`` (the upload page) and ``history`` (the
-run history).  They are part of the one command line (``auditor.cli``) and as thin: the work is in
-``auditor.web`` and ``auditor.history``."""
+"""The ``auditor`` commands that serve beside the audit itself: ``serve`` (the upload page), ``history``
+(the run history) and ``recover``.  They are part of the one command line (``auditor.cli``) and as
+thin: the work is in ``auditor.web``, ``auditor.history`` and ``auditor.outputs``."""
 
 from __future__ import annotations
 
@@ -24,7 +24,14 @@ import click
               help="Largest uploaded file.")
 @click.option("--max-upload-mb", type=click.FloatRange(0.001), default=60, show_default=True,
               help="Largest upload (all files together).")
-def serve(host, port, workers, queue, queue_seconds, job_seconds, keep_minutes, max_file_mb, max_upload_mb):
+@click.option("--history", "history_at", metavar="PATH_OR_URL",
+              help="Run history every upload's audit is compared with and recorded into: an SQLite file or a "
+                   "database URL (default: none is kept).")
+@click.option("--base-url", metavar="URL",
+              help="The server's public address (https://...). With --history, firms open the links "
+                   "'auditor invite' makes; links and redirects are built from it, never from a request's Host.")
+def serve(host, port, workers, queue, queue_seconds, job_seconds, keep_minutes, max_file_mb, max_upload_mb,
+          history_at, base_url):
     """Serve the upload page: firm administrators upload rosters and download the report."""
     import uvicorn
 
@@ -33,7 +40,12 @@ def serve(host, port, workers, queue, queue_seconds, job_seconds, keep_minutes, 
 
     config = WebConfig(max_file_bytes=int(max_file_mb * MB), max_request_bytes=int(max_upload_mb * MB),
                        workers=workers, queue=queue, queue_wait_seconds=queue_seconds, job_seconds=job_seconds,
-                       keep_seconds=int(keep_minutes * 60))
+                       keep_seconds=int(keep_minutes * 60), history=history_at,
+                       base_url=base_url)
+    if base_url:
+        from auditor.portal.invites import check_base_url
+
+        check_base_url(base_url)
     click.echo(f"auditor: serving the upload page on http://{host}:{port}/ (Ctrl+C stops it)", err=True)
     if host not in ("127.0.0.1", "::1", "localhost"):
         click.echo("auditor: listening beyond this machine without TLS: put a TLS reverse proxy in front "
@@ -93,9 +105,9 @@ def history_show(target, run):
 @click.pass_obj
 def history_export(target, out, fmt):
     """Write every finding of every run (findings over time) as CSV or Parquet."""
-    from auditor.history.query import export
+    from auditor.report.export import export_history
 
-    path, n = _read_store(target, export, out, fmt)
+    path, n = _read_store(target, export_history, out, fmt)
     click.echo(f"{n} finding rows over time: {path}")
 
 
@@ -105,7 +117,7 @@ def recover(folders):
     """Finish or clear away an audit stopped (killed, power cut) while writing into these folders
     (default: the current folder).  Every audit does this by itself first for its own output
     folders; this command is for when you want the outputs right before the next audit."""
-    from auditor.outputs import recover as recover_folders
+    from auditor.outputs.staging import recover as recover_folders
 
     lines = recover_folders(folders or ["."])
     for line in lines:
