@@ -67,6 +67,6 @@ def test_the_windows_commands_name_real_files_and_extras():
     for name in re.findall(r"sample_data\\([\w.*-]+)", block):
         assert list((ROOT / "sample_data").glob(name)), name   # a pattern the auditor expands itself
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
-    for extra in re.findall(r'"\.\[([\w,]+)\]"', block):
+    for extra in re.findall(r'\.\[([\w,]+)\]', block):
         for part in extra.split(","):
             assert part in extras, f"the README installs the extra {part!r}, which pyproject.toml does not define"
