@@ -15,7 +15,8 @@ import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Mapping
 
 from auditor.api.audit import Progress, Written, as_of_warning, audit, check_outputs, write_outputs
 from auditor.errors import UsageError

@@ -138,7 +138,7 @@ def main(argv=None) -> None:
         sys.exit(exc.exit_code)
     except SystemExit:
         raise
-    except BaseException as exc:  # noqa: BLE001 - one line for every way a run can end early
+    except BaseException as exc:
         line, code = _ending(exc)
         if line is None:
             exc.show()

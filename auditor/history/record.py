@@ -26,7 +26,7 @@ import datetime as dt
 import hashlib
 import threading
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 from sqlalchemy import insert, literal, select

@@ -174,7 +174,7 @@ def _open(path: str, name: str, limits: Limits) -> bytes:
         raise InputError(name, f"cannot be read ({exc.strerror or exc})") from None
 
 
-def read_table(path, kind: str, *, sheet: str | None = None, limits: Limits = Limits(),
+def read_table(path, kind: str, *, sheet: str | None = None, limits: Limits | None = None,
                header_map: Mapping[str, str | None] | None = None) -> RawTable:
     """Read one input file of ``kind`` (court_accounts, roster, pacer_accounts).
 
@@ -186,6 +186,7 @@ def read_table(path, kind: str, *, sheet: str | None = None, limits: Limits = Li
         raise ValueError(f"unknown input kind {kind!r}")
     path = os.fspath(path)
     name = os.path.basename(path)
+    limits = limits or Limits()
     head = _open(path, name, limits)
     found = detect(path, name, head, limits)
     score = _scorer(kind)

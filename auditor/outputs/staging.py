@@ -26,7 +26,7 @@ import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 from auditor.outputs import journal, recovery, signals
 from auditor.errors import UsageError

@@ -30,7 +30,7 @@ NO_CHANGES = "No findings in this run or the previous one."
 
 # the sheet leaves out pacer_username and last_seen: the Findings sheet has them, and a sheet as long as
 # the Findings sheet is cheaper to write and to print with fewer columns
-assert set(c.id for c in CHANGES_LAYOUT) <= set(CHANGE_COLUMNS)
+assert {c.id for c in CHANGES_LAYOUT} <= set(CHANGE_COLUMNS)
 
 
 def changes_of(history) -> pd.DataFrame:

@@ -26,7 +26,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from auditor.report.rows import CellColumn, CellRows, LINE_POINTS, MAX_ROW_POINTS, Pending, chars_per_line, date_values, int_values, placeholder_date, text_values
+from auditor.report.rows import (
+    LINE_POINTS, MAX_ROW_POINTS, CellColumn, CellRows, Pending, chars_per_line, date_values, int_values, placeholder_date,
+    text_values,
+)
 from auditor.model import RuleRun
 from auditor.report.format import (
     DATA_ISSUE_LAYOUT, DATE_FORMAT, FINDING_LAYOUT, FORMULA_STARTS, HEADER_FILL, HEADER_FONT, RULES_LAYOUT,
@@ -253,7 +256,7 @@ def row_height(values, widths) -> float | None:
     return None if lines == 1 else min(lines * LINE_POINTS + 1.5, MAX_ROW_POINTS)
 
 
-def write_rules_sheet(wb, rules: list[RuleRun], as_of: dt.date) -> "RulesSheet":
+def write_rules_sheet(wb, rules: list[RuleRun], as_of: dt.date) -> RulesSheet:
     """The rules as they ran, with the findings per rule in the workbook (see ``RulesSheet.rows``)."""
     ws = wb.create_sheet("Rules")
     _setup_sheet(ws, [w for _, w, _ in RULES_LAYOUT])

@@ -334,7 +334,7 @@ def write_summary_sheet(wb, owners: list[str], as_of: dt.date, *, rows: int = 0)
     """Lay the Summary out (widths, print setup, chart); return its style name -> placeholder column letter."""
     ws = wb.create_sheet("Summary")
     ws.sheet_view.showGridLines = False
-    for i, (h, w) in enumerate(INPUTS_LAYOUT, 1):
+    for i, (_, w) in enumerate(INPUTS_LAYOUT, 1):
         ws.column_dimensions[get_column_letter(i)].width = w
     # a cover of at most two pages, unless it is so long (national runs) that it would print too small
     print_setup(ws, as_of, title_rows=None, fit_height=2 if rows <= COVER_ROWS else 0)

@@ -57,8 +57,8 @@ PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # {?a,b=value:then|else}: "then" where field a or b shows value ("yes", "no", a category...), "else" where
 # not; {?a:then|else}: "then" where a has a value.  "then" and "else" may hold {field} placeholders.
 _BRANCH = r"(?:[^{}|]|\{[A-Za-z_][A-Za-z0-9_]*\})*"
-CHOICE = re.compile(r"\{\?([A-Za-z_][A-Za-z0-9_]*(?:,[A-Za-z_][A-Za-z0-9_]*)*)(?:=([^:{}|]+))?:(%s)\|(%s)\}"
-                    % (_BRANCH, _BRANCH))
+CHOICE = re.compile(r"\{\?([A-Za-z_][A-Za-z0-9_]*(?:,[A-Za-z_][A-Za-z0-9_]*)*)(?:=([^:{}|]+))?:"
+                    rf"({_BRANCH})\|({_BRANCH})\}}")
 
 
 def template_fields(template: str) -> list[str]:
@@ -172,7 +172,7 @@ def build_rule(data: dict, path: Path, limits: rl.ConditionLimits | None = None)
     blocks = _flag(data, "blocks_readiness", False, path, rid)
     when = data["when"]
     if isinstance(when, str):
-        when = {kind: when for kind in applies}
+        when = dict.fromkeys(applies, when)
     elif not isinstance(when, dict) or set(when) != set(applies) or not all(
             isinstance(v, str) for v in when.values()):
         _fail(path, "when must be one condition, or a mapping from each kind in applies_to to its condition", rid)

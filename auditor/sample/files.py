@@ -16,7 +16,7 @@ import json
 import zipfile
 from collections import Counter
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd

@@ -82,7 +82,7 @@ def generate_months(rows: int, out_dir, *, months: int = 3, seed: int = 0, last:
         fixed_before = fixing
         added = []
         for k in range(NEW_PER_MONTH):
-            row = {h: "" for h in court.columns}
+            row = dict.fromkeys(court.columns, "")
             row.update({_H["court_id"]: court[_H["court_id"]].iloc[0], _H["cmecf_login"]: f"newatty{n:02d}{k}",
                         _H["filer_name"]: f"Newcomb, Avery {chr(65 + n)}{k}", _H["filer_role"]: "Attorney",
                         _H["bar_id"]: f"NC9{n:02d}{k:02d}", _H["email"]: f"newatty{n:02d}{k}@example.com",

@@ -88,13 +88,13 @@ async def read_upload(stream, content_type: str | None, content_length: str | No
             parser.write(chunk)
         except UploadRefused as exc:
             state.refuse(exc)
-        except Exception:  # noqa: BLE001 - any parse failure of an untrusted body is a bad request
+        except Exception:
             state.refuse(UploadRefused("the upload could not be read (a broken multipart body)", 400))
     if state.refused is not None:
         raise state.refused
     try:
         parser.finalize()
-    except Exception:  # noqa: BLE001
+    except Exception:
         raise UploadRefused("the upload ended before it was complete", 400) from None
     state.close()
     return state.upload
@@ -159,7 +159,7 @@ class _State:
         name = display_name(raw, self.names)
         ext = os.path.splitext(name)[1].lower()
         path = self.folder / f"{len(self.upload.files) + 1}{ext if _KEEP_EXT.match(ext) else ''}"
-        self._file = open(path, "xb")   # noqa: SIM115 - closed in end() or close()
+        self._file = open(path, "xb")
         self.upload.files.append(UploadedFile(path=path, name=name))
 
     def data(self, data: bytes, start: int, end: int) -> None:

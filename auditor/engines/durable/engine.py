@@ -22,7 +22,7 @@ import os
 import queue
 import signal
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
