@@ -42,7 +42,7 @@ def load_input(path, kind: str, *, sheet=None, court=None, firm=None, known_cour
     return validate_table(raw, court=court, firm=firm, known_courts=known_courts)
 
 
-def load_inputs(files: dict[str, Iterable], *, court: str | None = None, firm: str | None = None,
+def load_inputs(files: Mapping[str, Iterable], *, court: str | None = None, firm: str | None = None,
                 calendar: Calendar | None = None, limits=None, skip_bad_files: bool = False,
                 progress: Progress = _quiet, header_maps: Mapping | None = None) -> list[InputTable]:
     """Read and validate every input file (a folder stands for the CSV and spreadsheet files in it).

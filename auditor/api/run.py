@@ -119,7 +119,8 @@ def run(*, out, court_accounts: Iterable = (), roster: Iterable = (), pacer_acco
         from auditor.history.record import recording
 
         progress("comparing with the history (recorded once the report is written)")
-        context = recording(result, history, previous=previous, backfill=backfill)
+        context: contextlib.AbstractContextManager[HistoryView | None] = recording(
+            result, history, previous=previous, backfill=backfill)
     else:
         context = contextlib.nullcontext()
     with context as view:

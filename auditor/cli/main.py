@@ -140,7 +140,7 @@ def main(argv=None) -> None:
         raise
     except BaseException as exc:
         line, code = _ending(exc)
-        if line is None:
+        if line is None and isinstance(exc, click.ClickException):
             exc.show()
         else:
             click.echo(line, err=True)
@@ -149,7 +149,7 @@ def main(argv=None) -> None:
         exit_on_late_signals()
 
 
-def _stop_in(exc: BaseException) -> BaseException | None:
+def _stop_in(exc: BaseException | None) -> BaseException | None:
     """The Ctrl-C or SIGTERM behind ``exc``, if any: cleaning up after a signal (closing a half-written
     workbook) can raise an error of its own, whose context is the signal."""
     seen = set()

@@ -9,10 +9,11 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 
 
 @contextlib.contextmanager
-def signals_blocked():
+def signals_blocked() -> Iterator[None]:
     """SIGINT and SIGTERM received inside the block take effect after it (main thread only).
 
     Both blocked in this thread (pthread_sigmask) and their handlers set to only note them: a
@@ -32,11 +33,11 @@ def signals_blocked():
             mask(signal.SIG_SETMASK, old)   # pending ones are noted now
         for s, handler in saved.items():
             signal.signal(s, handler)
-        for s in dict.fromkeys(caught):
-            signal.raise_signal(s)
+        for signum in dict.fromkeys(caught):
+            signal.raise_signal(signum)
 
 
-STATE = {"outputs": None}   # None: this process staged no output; "staged"; "published"
+STATE: dict[str, str | None] = {"outputs": None}   # None: this process staged no output; "staged"; "published"
 
 
 class Interrupted(KeyboardInterrupt):

@@ -27,6 +27,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from collections.abc import Iterable
+from typing import Any
 
 from auditor.outputs import journal, recovery, signals
 from auditor.errors import UsageError
@@ -47,7 +48,7 @@ def describe(exc: OSError) -> str:
              errno.ENOENT: "the folder does not exist", errno.EISDIR: "it is a folder",
              errno.ENOTDIR: "a part of the path is not a folder",
              errno.EFBIG: "the file is larger than this disk or account allows"}
-    return words.get(exc.errno, exc.strerror or exc.__class__.__name__)
+    return words.get(exc.errno or 0, exc.strerror or exc.__class__.__name__)
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -71,7 +72,7 @@ def _name_max(folder: Path) -> int:
         return 255
 
 
-def check_outputs(outputs: Iterable[tuple[str, object]], inputs: Iterable = ()) -> None:
+def check_outputs(outputs: Iterable[tuple[str, Any]], inputs: Iterable = ()) -> None:
     """OutputError (naming the option) when the outputs cannot be written safely.
 
     ``outputs``: (option or label, path) pairs, e.g. ``[("--out", "r.xlsx"), ("--findings-csv", None)]``.
@@ -205,6 +206,8 @@ class Staging:
         if not self._stages:
             return
         primary = self._stages.get(last.parent.resolve()) if last is not None else next(iter(self._stages.values()))
+        if primary is None:
+            raise ValueError(f"{last} was not staged")
         last = last.parent.resolve() / last.name if last is not None else None
         moves = journal.journal_moves(self._stages, self._given, last)
         plan = {"version": 1, "primary": str(primary), "stages": [str(s) for s in self._stages.values()],

@@ -124,7 +124,7 @@ class FirmWriter:
             issues["firm_name"].iloc[0] if len(issues) and pd.notna(issues["firm_name"].iloc[0]) else name)
         take = indices(frows)
         values = {k: v.take(take) for k, v in self.finding_values.items()}
-        redacted = redact_outsiders(ours, self.outsiders.get(key, ()))
+        redacted = redact_outsiders(ours, self.outsiders.get(key, set()))
         if redacted is not ours:
             values["evidence"] = text_values(redacted["evidence"])
         inputs = [t for t, keys in self.sources if key in keys]

@@ -118,8 +118,8 @@ def _escape(a: pa.Array) -> pa.Array:
 
 def _join(*parts) -> pa.Array:
     """Element-wise concatenation; null when any part is null (the cell is then left out)."""
-    parts = [p if isinstance(p, (pa.Array, pa.ChunkedArray)) else pa.scalar(p, _STR) for p in parts]
-    return pc.binary_join_element_wise(*parts, pa.scalar("", _STR))
+    arrays = [p if isinstance(p, (pa.Array, pa.ChunkedArray)) else pa.scalar(p, _STR) for p in parts]
+    return pc.binary_join_element_wise(*arrays, pa.scalar("", _STR))
 
 
 def _sattr(style: str | None) -> str:
@@ -215,12 +215,12 @@ def _placeholder(row: int) -> re.Pattern:
 def _sheet_files(z: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> zip member of its XML."""
     rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-    target = {r.get("Id"): r.get("Target") for r in rels.findall("p:Relationship", _NS)}
+    target = {r.get("Id", ""): r.get("Target", "") for r in rels.findall("p:Relationship", _NS)}
     book = ET.fromstring(z.read("xl/workbook.xml"))
     out = {}
-    for s in book.find("m:sheets", _NS).findall("m:sheet", _NS):
-        t = target[s.get(f"{{{_NS['r']}}}id")]
-        out[s.get("name")] = t.lstrip("/") if t.startswith("/") else f"xl/{t}"
+    for s in book.findall("m:sheets/m:sheet", _NS):
+        t = target[s.get(f"{{{_NS['r']}}}id", "")]
+        out[s.get("name", "")] = t.lstrip("/") if t.startswith("/") else f"xl/{t}"
     return out
 
 
@@ -241,13 +241,13 @@ def _cell_xml(ref: str, value, sattr: str, quoted_attr: str) -> str:
     if isinstance(value, (int, float, np.integer, np.floating)):
         return f'<c r="{ref}"{sattr} t="n"><v>{value!r}</v></c>' if not isinstance(value, float) \
             else f'<c r="{ref}"{sattr} t="n"><v>{value:.15g}</v></c>'
-    text = clean_value(str(value))   # whatever it came from: no control character reaches the XML
+    text = clean_value(str(value)) or ""   # whatever it came from: no control character reaches the XML
     if _FORMULA.match(text):
         sattr = quoted_attr or sattr
     return f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{_xml_text(text)}</t></is></c>'
 
 
-def _cell_rows_xml(p: CellRows, ids: dict[str, str | None]) -> bytes:
+def _cell_rows_xml(p: CellRows, ids: dict) -> bytes:
     """``p``'s rows as sheet XML; ``ids``: placeholder column letter -> style id."""
     out = []
     for i, row in enumerate(p.rows):
@@ -327,7 +327,10 @@ class Template:
     def _sheet(self, zout: zipfile.ZipFile, m: _Member, p) -> None:
         out = zipfile.ZipInfo(m.info.filename, date_time=m.info.date_time)
         out.compress_type = zipfile.ZIP_DEFLATED
-        out._compresslevel = COMPRESS_LEVEL   # a ZipInfo given to open() brings its own level (else zlib's 6)
+        # a ZipInfo given to open() brings its own level (else zlib's 6); the attribute is private
+        out._compresslevel = COMPRESS_LEVEL  # type: ignore[attr-defined]
+        if m.placeholder is None or m.styles is None:
+            raise ValueError(f"sheet {m.sheet!r} was laid out without a placeholder row")
         head, tail = m.data[:m.placeholder[0]], m.data[m.placeholder[1]:]
         with zout.open(out, "w", force_zip64=True) as fh:
             fh.write(head)

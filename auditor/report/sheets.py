@@ -17,6 +17,7 @@ from pathlib import PurePath
 
 import pandas as pd
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.page import PageMargins
@@ -42,7 +43,7 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 _TOP = Alignment(vertical="top")
 
 
-def text_cell(ws, value, *, bold=False, wrap=False, fill=None, color=None) -> WriteOnlyCell:
+def text_cell(ws, value, *, bold=False, wrap=False, fill=None, color=None) -> Cell:
     """A cell holding ``value`` as plain text whatever it looks like."""
     cell = WriteOnlyCell(ws, value=value)
     if cell.data_type in ("f", "e"):
@@ -57,7 +58,7 @@ def text_cell(ws, value, *, bold=False, wrap=False, fill=None, color=None) -> Wr
     return cell
 
 
-def header_row(ws, headers) -> list[WriteOnlyCell]:
+def header_row(ws, headers) -> list[Cell]:
     """Bold white header cells on a dark fill."""
     return [text_cell(ws, h, bold=True, fill=HEADER_FILL, color=HEADER_FONT) for h in headers]
 
@@ -229,7 +230,7 @@ def write_table_sheets(wb, title: str, frame: pd.DataFrame, layout: list[ReportC
     return pending
 
 
-def placeholder_styles(ws, cells: dict[str, WriteOnlyCell]) -> dict[str, str]:
+def placeholder_styles(ws, cells: dict[str, Cell]) -> dict[str, str]:
     """Append one row holding a cell per named style (text styles also with Excel's quote prefix,
     as "<name>~q"); return style name -> column letter, for a ``rows.CellRows``."""
     row, letters = [], {}
@@ -239,7 +240,7 @@ def placeholder_styles(ws, cells: dict[str, WriteOnlyCell]) -> dict[str, str]:
         if cell.data_type == "s":
             twin = WriteOnlyCell(ws, value="=x")
             twin.data_type = "s"
-            twin._style = copy(cell._style)
+            twin._style = copy(cell._style)  # type: ignore[attr-defined]  # the style as it is, as openpyxl copies it
             twin.quotePrefix = True
             row.append(twin)
             letters[f"{name}~q"] = get_column_letter(len(row))
@@ -283,7 +284,7 @@ class RulesSheet:
         widths = [w if wrap else None for _, w, wrap in RULES_LAYOUT]
         self.heights = {i: h for i, v in enumerate(self.values) if (h := row_height(v, widths))}
 
-    def rows(self, counts: dict[str, int]) -> CellRows:
+    def rows(self, counts: dict) -> CellRows:
         """The sheet's rows, with ``counts`` (findings per rule id in this workbook)."""
         out: list = []
         for v in self.values:
@@ -295,13 +296,13 @@ class RulesSheet:
         return CellRows("Rules", out, self.styles, first_row=2, heights=self.heights, cache_key=key)
 
 
-def date_cell(ws, value: dt.date | dt.datetime, fmt: str = DATE_FORMAT) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
+def date_cell(ws, value: dt.date | dt.datetime, fmt: str = DATE_FORMAT) -> Cell:
+    cell = WriteOnlyCell(ws, value=value)  # type: ignore[arg-type]  # a date too; the stubs say datetime only
     cell.number_format = fmt
     cell.alignment = Alignment(horizontal="left", vertical="top")
     return cell
 
 
-def _top(cell: WriteOnlyCell) -> WriteOnlyCell:
+def _top(cell: Cell) -> Cell:
     cell.alignment = _TOP
     return cell

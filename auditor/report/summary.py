@@ -184,6 +184,7 @@ def _readiness_rows(r: dict | None) -> list[list]:
     """Share ready, active filers, ready filers: three rows in every workbook."""
     r = r or {}
     active, ready = int(r.get("active_filers") or 0), int(r.get("ready_filers") or 0)
+    share: list[tuple]
     if not active:
         share = [(None, "text"), ("no active filers in the inputs", "note")]
     else:

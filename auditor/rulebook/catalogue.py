@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NoReturn
 
 import yaml
 
@@ -63,7 +64,7 @@ CHOICE = re.compile(r"\{\?([A-Za-z_][A-Za-z0-9_]*(?:,[A-Za-z_][A-Za-z0-9_]*)*)(?
 
 def template_fields(template: str) -> list[str]:
     """Every field an evidence template reads, in order of first use."""
-    names = []
+    names: list[str] = []
     for m in CHOICE.finditer(template):
         names += m.group(1).split(",")
     names += PLACEHOLDER.findall(template)
@@ -106,7 +107,7 @@ class Rule:
         return self.due_in_days if self.due_in_days is not None else DEFAULT_DUE_DAYS[self.severity]
 
 
-def _fail(path: Path, msg: str, rule_id: str | None = None):
+def _fail(path: Path, msg: str, rule_id: str | None = None) -> NoReturn:
     if rule_id is not None and len(str(rule_id)) > 80:
         rule_id = str(rule_id)[:80] + "…"
     raise RulesError(path.name, msg, rule_id=rule_id)
@@ -287,7 +288,7 @@ def apply_user_file(rules: list[Rule], path: Path, limits: rl.ConditionLimits | 
     for entry in data["rules"]:
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
             _fail(path, "every entry needs an id")
-        rid = alias.get(entry["id"], entry["id"])
+        rid = str(alias.get(entry["id"], entry["id"]))   # an id is text (checked above)
         if rid in seen:
             _fail(path, f"duplicate rule id {rl.short(rid)} in this file", rid)
         seen.add(rid)

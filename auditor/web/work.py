@@ -86,7 +86,9 @@ def audit(files: list[dict], kind: str, as_of: str | None, header_maps: dict, re
         if "error" in seen or any(f["missing"] for f in seen["files"]):
             return {"mapping": seen}
     try:
-        outcome = run(**{kind: [f["path"] for f in files]}, header_maps=header_maps, limits=limits,
+        paths = {k: [f["path"] for f in files] if k == kind else [] for k in C.KINDS}
+        outcome = run(court_accounts=paths[C.COURT_ACCOUNTS], roster=paths[C.ROSTER],
+                      pacer_accounts=paths[C.PACER_ACCOUNTS], header_maps=header_maps, limits=limits,
                       names={f["path"]: f["name"] for f in files}, out=report, history=history,
                       as_of=dt.date.fromisoformat(as_of) if as_of else None)
     except AuditorError as exc:
