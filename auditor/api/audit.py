@@ -20,7 +20,7 @@ from auditor.errors import InputError, UsageError
 from auditor.engines.evaluate import Matcher, evaluate
 from auditor.engines.pandas_engine import pandas_matcher
 from auditor.engines.readiness import readiness
-from auditor.model import DATA_ISSUE_COLUMNS, FILE_COL, AuditResult, InputTable
+from auditor.model import DATA_ISSUE_COLUMNS, FILE_COL, AuditResult, InputTable, check_as_of
 from auditor.rulebook.catalogue import Rule, load_rules
 
 Progress = Callable[[str], None]
@@ -107,17 +107,6 @@ def rename_input(t: InputTable, new: str) -> None:
     if len(t.issues):
         t.issues["file"] = new
     t.name = new
-
-
-AS_OF_RANGE = (dt.date(1990, 1, 1), dt.date(2200, 12, 31))
-
-
-def check_as_of(as_of: dt.date) -> dt.date:
-    """The audit date, or UsageError when it is no date an audit can be run on (due dates are
-    reckoned from it)."""
-    if not AS_OF_RANGE[0] <= as_of <= AS_OF_RANGE[1]:
-        raise UsageError(f"audit date {as_of.isoformat()} is outside {AS_OF_RANGE[0].year}-{AS_OF_RANGE[1].year}")
-    return as_of
 
 
 def audit_tables(tables: list[InputTable], *, as_of: dt.date | None = None, rules: list[Rule] | None = None,

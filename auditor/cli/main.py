@@ -70,14 +70,13 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
           split_by_firm, skip_bad_files, out, findings_csv, findings_parquet, history_at, no_history, previous,
           backfill, quiet, show_progress, limits, rule_limits):
     """Run an audit and write the Excel remediation report."""
-    from auditor import api
-
     if Path(out).suffix.lower() != ".xlsx":  # say so before any data is read
         raise click.UsageError(f"--out must name an .xlsx file, not {Path(out).name!r}")
     if no_history and (history_at or previous or backfill):
         raise click.UsageError("--no-history cannot go with --history, --previous or --backfill")
     if previous and Path(previous).resolve() == Path(out).resolve():
         raise click.UsageError("--previous and --out name the same file: write this month's report to a new file")
+    from auditor import api
     from auditor.history import default_path
 
     outcome = api.run(
