@@ -257,6 +257,7 @@ def write_outputs(result: AuditResult, path, *, split_by_firm: bool = False, fin
                   findings_parquet=None, inputs: Iterable | None = None, on_commit: Callable[[], None] | None = None,
                   history: str | None = None, progress: Progress = _quiet) -> Written:
     """:func:`write`, returning the outputs by name."""
+    from auditor.outputs.signals import note_outputs
     from auditor.outputs.staging import Staging, check_outputs as check
     from auditor.report.firms import all_firms, file_names, firm_rows, split_folder, write_split
     from auditor.report.prepare import prepare
@@ -297,6 +298,9 @@ def write_outputs(result: AuditResult, path, *, split_by_firm: bool = False, fin
                           findings_csv=stage.final(exports["csv"]) if "csv" in exports else None,
                           findings_parquet=stage.final(exports["parquet"]) if "parquet" in exports else None)
         stage.commit(last=path, then=on_commit, as_of=result.as_of, history=history)
+    except BaseException as exc:
+        note_outputs(exc, stage.outputs)   # a stop says whether the outputs in place were touched
+        raise
     finally:
         stage.discard()
     return written

@@ -20,6 +20,9 @@ from auditor.cli.reference import columns_cmd, courts, rules_cmd
 from auditor.cli.services import history, recover, serve
 from auditor.errors import AuditorError
 from auditor.model import SEVERITIES
+from auditor.outputs.signals import PUBLISHED
+
+OUTPUTS = "auditor.outputs"   # ctx.meta key: how far the run's outputs got (outputs.signals)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -87,6 +90,7 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
         history=None if no_history else (history_at or default_path(out)), previous=previous, backfill=backfill,
         progress=Progress(show_progress or (not quiet and sys.stderr.isatty())),
         tell=lambda line: click.echo(f"auditor: {shown_name(line)}", err=True))
+    click.get_current_context().meta[OUTPUTS] = PUBLISHED   # a stop from here on: every output is in place
     result, written, view = outcome.result, outcome.written, outcome.history
     f = result.findings
     counts = f["severity"].value_counts()
@@ -126,18 +130,21 @@ def _quiet(_unraisable) -> None:
 
 
 def main(argv=None) -> None:
-    from auditor.outputs.signals import exit_on_late_signals, stop_on_signals
+    from auditor.outputs.signals import exit_on_late_signals, note_outputs, stop_on_signals
 
     stop_on_signals()   # SIGINT and SIGTERM stop the run, which cleans up what it had begun
     sys.unraisablehook = _quiet   # a half-written sheet's cleanup after a failed write prints nothing
+    meta: dict = {}   # shared by the commands: OUTPUTS, how far a run's outputs got
     try:   # not cli.main: it catches Ctrl-C itself and prints a blank line
         with cli.make_context("auditor", list(sys.argv[1:] if argv is None else argv)) as ctx:
+            meta = ctx.meta
             cli.invoke(ctx)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except SystemExit:
         raise
     except BaseException as exc:
+        note_outputs(exc, meta.get(OUTPUTS))
         line, code = _ending(exc)
         if line is None and isinstance(exc, click.ClickException):
             exc.show()
@@ -145,7 +152,7 @@ def main(argv=None) -> None:
             click.echo(line, err=True)
         sys.exit(code)
     finally:
-        exit_on_late_signals()
+        exit_on_late_signals(meta.get(OUTPUTS))
 
 
 def _stop_in(exc: BaseException | None) -> BaseException | None:

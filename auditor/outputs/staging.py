@@ -154,6 +154,7 @@ class Staging:
         self._given: dict[Path, Path] = {}    # final folder -> the folder as the caller wrote it
         self._locks: dict[Path, int] = {}     # staging folder -> descriptor holding its lock
         self._labels: dict[Path, str] = {}
+        self.outputs: str | None = None   # how far they got: None, signals.STAGED, signals.PUBLISHED
 
     def _stage(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
@@ -185,7 +186,7 @@ class Staging:
                 raise OutputError(f"cannot write {label or final.name}: {describe(exc)}") from None
             self._stages[folder] = stage
             self._given[folder] = final.parent
-            signals.STATE["outputs"] = signals.STATE["outputs"] or "staged"
+            self.outputs = self.outputs or signals.STAGED
         self._labels[stage / journal.OUT / final.name] = label or final.name
         return stage / journal.OUT / final.name
 
@@ -238,7 +239,7 @@ class Staging:
                 raise OutputError(f"cannot put {Path(failed['name']).name} in place: {describe(exc)}; the next "
                                   f"run writing into {Path(failed['name']).parent} finishes this one "
                                   "(or run: auditor recover)") from None
-            signals.STATE["outputs"] = "published"
+            self.outputs = signals.PUBLISHED
             self.discard(primary)
 
     def _release(self) -> None:
