@@ -48,7 +48,7 @@ def load_inputs(files: Mapping[str, Iterable], *, court: str | None = None, firm
     """Read and validate every input file (a folder stands for the CSV and spreadsheet files in it).
     A bad file stops the run, or with ``skip_bad_files`` is listed as skipped (with its reason) and the
     others go on.  ``header_maps`` gives, per file path, headers as written -> canonical columns chosen
-    by the user for that file only."""
+    by the user for that file only; under the key ``"*"``, for every file that has the header."""
     from auditor.load.detect import input_files
     from auditor.load.table import Limits
 
@@ -61,7 +61,7 @@ def load_inputs(files: Mapping[str, Iterable], *, court: str | None = None, firm
         progress(f"reading {path.name} ({i} of {len(todo)})")
         try:
             return load_input(path, kind, court=court, firm=firm, known_courts=known, limits=limits,
-                              header_map=(header_maps or {}).get(str(path)))
+                              header_map=(header_maps or {}).get(str(path), (header_maps or {}).get("*")))
         except InputError as exc:
             return exc
 
@@ -159,15 +159,18 @@ def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_account
           as_of: dt.date | None = None, rules_files: Iterable = (), courts_files: Iterable = (),
           court: str | None = None, firm: str | None = None, paa: Iterable[str] = (), engine: str = "pandas",
           limits=None, rule_limits=None, skip_bad_files: bool = False, progress: Progress = _quiet,
+          header_map: Mapping[str, str | None] | None = None,
           header_maps: Mapping[str, Mapping[str, str | None]] | None = None,
-          names: Mapping[str, str] | None = None) -> AuditResult:
+          names: Mapping[str, str] | None = None, court_option: str = "--court") -> AuditResult:
     """Audit the given files; raise an AuditorError subclass for bad input, rules or usage.
 
     ``header_maps``: per file path, headers as written -> canonical columns (see ``load_inputs``);
     ``names``: per file path, the name the report shows for it instead of the file's own name.
+    ``court_option``: how ``court`` was given, for the message when the calendar does not know it.
 
     ``limits``: input size limits (``load.table.Limits``); ``rule_limits``: how large a condition of
-    a ``rules_files`` rule may be (``rulebook.language.ConditionLimits``).
+    a ``rules_files`` rule may be (``rulebook.language.ConditionLimits``).  ``header_map``: header as
+    written -> column, for every input file that has that header (``--map``).
 
     ``paa``: the firm's PAA usernames, for rosters whose PAA column holds an account number (or that
     have none), so that a PAA used as someone's login is found without the PACER account list."""
@@ -179,9 +182,10 @@ def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_account
     rules = load_rules(list(rules_files), rule_limits)   # a broken rules file stops the run before any data is read
     calendar = Calendar.load(list(courts_files))
     if court:
-        court = calendar.resolve(court)
+        court = calendar.resolve(court, option=court_option)
     tables = load_inputs(files, court=court, firm=firm, calendar=calendar, limits=limits,
-                         skip_bad_files=skip_bad_files, progress=progress, header_maps=header_maps)
+                         skip_bad_files=skip_bad_files, progress=progress,
+                         header_maps={**({"*": header_map} if header_map else {}), **(header_maps or {})} or None)
     if names:
         shown = {str(Path(k)): v for k, v in names.items()}
         for t in tables:   # the report names files as the user named them, not as stored

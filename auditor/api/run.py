@@ -74,8 +74,10 @@ def input_paths(files: Iterable, *, rules_files: Iterable = (), courts_files: It
 
 def run(*, out, court_accounts: Iterable = (), roster: Iterable = (), pacer_accounts: Iterable = (),
         as_of: dt.date | None = None, rules_files: Iterable = (), courts_files: Iterable = (),
-        court: str | None = None, firm: str | None = None, paa: Iterable[str] = (), engine: str = "pandas",
+        court: str | None = None, court_option: str = "--court", firm: str | None = None, paa: Iterable[str] = (),
+        engine: str = "pandas",
         limits=None, rule_limits=None, skip_bad_files: bool = False,
+        header_map: Mapping[str, str | None] | None = None,
         header_maps: Mapping[str, Mapping[str, str | None]] | None = None, names: Mapping[str, str] | None = None,
         split_by_firm: bool = False, findings_csv=None, findings_parquet=None,
         history: str | Path | None = None, previous=None, backfill: bool = False,
@@ -85,6 +87,7 @@ def run(*, out, court_accounts: Iterable = (), roster: Iterable = (), pacer_acco
     file or a database URL) compared with the scope's previous run and recorded, committed at the
     commit point of the outputs (all of them are published and the run recorded, or none).
 
+    ``header_map``: header as written -> column, for every input file that has that header (``--map``);
     ``header_maps``: per input path, headers as written -> canonical columns; ``names``: per input path,
     the name the report shows for it (as the user named the file).  ``previous``: last month's report
     (statuses carried forward); ``backfill``: record a run dated before the scope's latest one.
@@ -110,9 +113,10 @@ def run(*, out, court_accounts: Iterable = (), roster: Iterable = (), pacer_acco
         if warning:
             say(f"warning: {warning}")
     result = audit(court_accounts=court_accounts, roster=roster, pacer_accounts=pacer_accounts, as_of=as_of,
-                   rules_files=rules_files, courts_files=courts_files, court=court, firm=firm, paa=paa,
+                   rules_files=rules_files, courts_files=courts_files, court=court, court_option=court_option,
+                   firm=firm, paa=paa,
                    engine=engine, limits=limits, rule_limits=rule_limits, skip_bad_files=skip_bad_files,
-                   progress=progress, header_maps=header_maps, names=names)
+                   progress=progress, header_map=header_map, header_maps=header_maps, names=names)
     wrong = result.data_issues[result.data_issues["code"] == "wrong-kind"]
     for issue in wrong.itertuples(index=False):
         say(f"warning: {issue.file}: {issue.reason}")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from auditor.cli.common import EXIT_BAD, echo_lines, parse_date
+from auditor.cli.header_map import map_option
 from auditor.cli.limits import limit_options
 
 
@@ -19,13 +20,14 @@ from auditor.cli.limits import limit_options
 @click.option("--firm", help="Firm name for rosters that have no firm column.")
 @click.option("--courts", "courts_files", multiple=True, type=click.Path(dir_okay=False, readable=False),
               help="Your own court calendar file (CSV), so that your courts are known. Repeatable.")
+@map_option
 @limit_options
-def validate(files, kind, court, firm, courts_files, limits):
+def validate(files, kind, court, firm, courts_files, limits, header_map):
     """Check input files only: rows read, audited, rejected, and every data issue."""
     from auditor.validate.files import check_lines, validate_files
 
     checks = validate_files(files, kind=kind, court=court, firm=firm, courts_files=courts_files,
-                            limits=limits)
+                            limits=limits, header_map=header_map)
     for check in checks:
         for line in check_lines(check):
             echo_lines(line)

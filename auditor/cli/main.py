@@ -14,12 +14,14 @@ import click
 
 from auditor import __version__
 from auditor.cli.common import EXIT_BAD, EXIT_FINDINGS, MANY, InputsCommand, Progress, parse_date, shown_name
+from auditor.cli.header_map import map_option
 from auditor.cli.inputs import sample, validate
 from auditor.cli.limits import condition_options, limit_options
 from auditor.cli.reference import columns_cmd, courts, rules_cmd
 from auditor.cli.services import history, recover, serve
 from auditor.errors import AuditorError
 from auditor.model import SEVERITIES
+from auditor.notify.command import notify
 from auditor.outputs.signals import PUBLISHED
 
 OUTPUTS = "auditor.outputs"   # ctx.meta key: how far the run's outputs got (outputs.signals)
@@ -67,11 +69,12 @@ def cli():
 @click.option("--backfill", is_flag=True, help="Record a run dated before the latest recorded one of its scope.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
 @click.option("--progress", "show_progress", is_flag=True, help="Progress messages even when not on a terminal.")
+@map_option
 @limit_options
 @condition_options
 def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_files, court, firm, paa, fail_on, engine,
           split_by_firm, skip_bad_files, out, findings_csv, findings_parquet, history_at, no_history, previous,
-          backfill, quiet, show_progress, limits, rule_limits):
+          backfill, quiet, show_progress, limits, rule_limits, header_map):
     """Run an audit and write the Excel remediation report."""
     if Path(out).suffix.lower() != ".xlsx":  # say so before any data is read
         raise click.UsageError(f"--out must name an .xlsx file, not {Path(out).name!r}")
@@ -85,7 +88,8 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
     outcome = api.run(
         court_accounts=court_accounts, roster=roster, pacer_accounts=pacer_accounts, as_of=as_of,
         rules_files=rules_files, courts_files=courts_files, court=court, firm=firm, paa=paa, engine=engine,
-        limits=limits, rule_limits=rule_limits, skip_bad_files=skip_bad_files, out=out, split_by_firm=split_by_firm,
+        limits=limits, rule_limits=rule_limits, skip_bad_files=skip_bad_files, header_map=header_map,
+        out=out, split_by_firm=split_by_firm,
         findings_csv=findings_csv, findings_parquet=findings_parquet,
         history=None if no_history else (history_at or default_path(out)), previous=previous, backfill=backfill,
         progress=Progress(show_progress or (not quiet and sys.stderr.isatty())),
@@ -121,7 +125,7 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
             sys.exit(EXIT_FINDINGS)
 
 
-for command in (validate, rules_cmd, columns_cmd, courts, sample, serve, history, recover):
+for command in (validate, rules_cmd, columns_cmd, courts, sample, serve, history, recover, notify):
     cli.add_command(command)
 
 
@@ -143,7 +147,7 @@ def main(argv=None) -> None:
         sys.exit(exc.exit_code)
     except SystemExit:
         raise
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: BLE001 - one line for every way a run can end early
         note_outputs(exc, meta.get(OUTPUTS))
         line, code = _ending(exc)
         if line is None and isinstance(exc, click.ClickException):

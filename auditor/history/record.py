@@ -178,7 +178,7 @@ class _Writer:
     def _run(self, work) -> None:
         try:
             work()
-        except BaseException as e:   # raised again in the thread that commits
+        except BaseException as e:   # noqa: BLE001 - raised again in the thread that commits
             self.error = e
 
     def finish(self) -> None:
@@ -193,6 +193,18 @@ class _Writer:
             with contextlib.suppress(BaseException):   # a signal may interrupt the wait: wait again
                 self.thread.join()
         self.error = None
+
+
+def _refused_notices(conn, scope: str) -> int | None:
+    """Firms whose notice the mail server refused, in the scope's latest month notified (None: never)."""
+    from sqlalchemy import func
+
+    d = S.deliveries
+    last = conn.execute(select(func.max(d.c.as_of)).where(d.c.scope == scope)).scalar()
+    if last is None:
+        return None
+    return conn.execute(select(func.count()).where(d.c.scope == scope, d.c.as_of == last,
+                                                   d.c.state == "refused")).scalar()
 
 
 @contextlib.contextmanager
@@ -248,8 +260,13 @@ def recording(result: AuditResult, history, *, previous=None, backfill: bool = F
                     state.save(conn, scope, outcome.state, stored)
                 _save_findings(conn, run_id, scope, outcome, from_state=not back)
 
+            # read before the writer's thread takes the connection
+            refused = _refused_notices(conn, scope) if seen else None
             writer = _Writer(rows)
         first = seen == 0
+        comparison = None if first else outcome.counts
+        if comparison is not None and refused is not None:
+            comparison = {**comparison, "notices_refused": refused}
         carried = 0 if edits is None else int((edits["finding_id"].isin(outcome.findings["finding_id"])
                                                 & ~edits["finding_id"].isin(problems["finding_id"])).sum())
 
@@ -261,7 +278,7 @@ def recording(result: AuditResult, history, *, previous=None, backfill: bool = F
 
         view = HistoryView(run_id, scope, label, store.label, first, outcome.changes, runs, counts, problems, carried,
                            trend_firms=firms, commit=commit, findings=outcome.findings,
-                           comparison=None if first else outcome.counts)
+                           comparison=comparison)
         yield view
         commit()
     except BaseException:

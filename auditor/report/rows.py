@@ -86,6 +86,7 @@ class CellRows:
     first_row: int = 1
     heights: dict = field(default_factory=dict)   # row index (0-based) -> height in points
     cache_key: object = None        # rows with one key are the same XML: rendered once per template
+    print_rows: int | None = None   # the sheet's print area ends at this row (its columns as laid out)
 
 
 def text_values(s: pd.Series) -> pa.Array:
@@ -171,23 +172,52 @@ MAX_ROW_POINTS = 409.0            # Excel's tallest row
 
 
 def chars_per_line(width: float) -> float:
-    """About how many characters of ordinary text fit on one line of a column this wide."""
-    return max(1.0, (width - 1.0) * 1.2)
+    """About how many characters of ordinary text fit on one line of a column this wide, once wrapped
+    at word breaks (a line loses half a word or so).  Measured on LibreOffice's printout in Carlito,
+    Calibri's metric twin: a 50-wide column holds about 56 characters a line, a 22-wide one about 20;
+    an estimate too high makes text run into the row below."""
+    return max(1.0, (width - 1.0) * 1.27 - 6.0)
+
+
+def _paragraph_lines(texts: pa.Array, per_line: float) -> np.ndarray:
+    """Lines each text takes, its paragraphs (split at line breaks) each starting a new line."""
+    paragraphs = pc.split_pattern(texts, "\n")
+    each = pc.cast(pc.utf8_length(pc.list_flatten(paragraphs)), pa.float64()).to_numpy(zero_copy_only=False)
+    owner = pc.list_parent_indices(paragraphs).to_numpy(zero_copy_only=False)
+    return np.maximum(np.bincount(owner, weights=np.maximum(np.ceil(each / per_line), 1.0),
+                                  minlength=len(texts)), 1.0)
+
+
+def _lines(values: pa.Array, per_line: float) -> np.ndarray:
+    """Lines each text takes wrapped at ``per_line`` characters (1 for a missing text).  A column of few
+    distinct texts (a rule's steps) has each measured once; in another only the texts holding a line
+    break are split into paragraphs."""
+    head = pc.dictionary_encode(values[:1000])
+    if len(values) and len(head.dictionary) * 2 <= len(head):
+        coded = pc.dictionary_encode(values)
+        if isinstance(coded, pa.ChunkedArray):
+            coded = coded.combine_chunks()
+        if len(coded.dictionary) * 2 <= len(values):
+            lines = _paragraph_lines(coded.dictionary, per_line)
+            index = pc.fill_null(coded.indices, 0).to_numpy(zero_copy_only=False)
+            missing = coded.indices.is_null().to_numpy(zero_copy_only=False)
+            return np.where(missing, 1.0, lines[index]) if len(lines) else np.ones(len(values))
+    size = pc.fill_null(pc.utf8_length(values), 0).to_numpy(zero_copy_only=False)
+    lines = np.maximum(np.ceil(size / per_line), 1.0)
+    broken = np.flatnonzero(pc.fill_null(pc.count_substring(values, "\n"), 0).to_numpy(zero_copy_only=False))
+    if len(broken):
+        lines[broken] = _paragraph_lines(values.take(pa.array(broken)), per_line)
+    return lines
 
 
 def _heights(p: Pending, start: int, stop: int) -> pa.Array:
     """Each row's height in points (as text): the most lines any of its wrapped cells needs."""
-    lines = pa.array(np.ones(stop - start, dtype=np.float64))
+    lines = np.ones(stop - start, dtype=np.float64)
     for c in p.columns:
-        if c.width is None:
-            continue
-        v = c.values[start:stop]
-        # a line break ends a line half full, on average
-        breaks = pc.multiply(pc.cast(pc.count_substring(v, "\n"), pa.float64()), 0.5)
-        n = pc.ceil(pc.add(pc.divide(pc.cast(pc.utf8_length(v), pa.float64()), chars_per_line(c.width)), breaks))
-        lines = pc.max_element_wise(lines, pc.fill_null(n, 1.0))
-    points = pc.min_element_wise(pc.add(pc.multiply(lines, LINE_POINTS), 1.5), MAX_ROW_POINTS)
-    return pc.cast(pc.round(points, 1), _STR)
+        if c.width is not None:
+            lines = np.maximum(lines, _lines(c.values[start:stop], chars_per_line(c.width)))
+    points = np.minimum(lines * LINE_POINTS + 1.5, MAX_ROW_POINTS)
+    return pc.cast(pa.array(np.round(points, 1)), _STR)
 
 
 def _row_chunks(p: Pending, styles: dict[str, str]):
@@ -305,10 +335,13 @@ class Template:
         """Write the workbook to ``path`` with each sheet's placeholder row replaced by its rows."""
         todo = {p.sheet: p for p in pending}
         tables = {p.table: p for p in pending if isinstance(p, Pending) and p.table}
+        areas = {p.sheet: p.print_rows for p in pending if isinstance(p, CellRows) and p.print_rows}
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as zout:
             for m in self.members:
                 p = todo.get(m.sheet)
-                if m.table in tables:
+                if areas and m.info.filename == "xl/workbook.xml":
+                    zout.writestr(m.info, _print_areas(m.data, areas), compress_type=zipfile.ZIP_DEFLATED)
+                elif m.table in tables:
                     last = max(tables[m.table].rows, 1) + tables[m.table].first_row - 1
                     zout.writestr(m.info, _REF.sub(rb'\g<1>%d"' % last, m.data), compress_type=zipfile.ZIP_DEFLATED)
                 elif p is None or m.placeholder is None:
@@ -348,6 +381,14 @@ class Template:
                 last = max(p.rows, 1) + p.first_row - 1
                 tail = re.sub(rb'(<autoFilter ref="[A-Z]+\d+:[A-Z]+)\d+"', rb'\g<1>%d"' % last, tail)
             fh.write(tail)
+
+
+def _print_areas(book: bytes, areas: dict[str, int]) -> bytes:
+    """workbook.xml with the print area of each sheet in ``areas`` ending at that row."""
+    for sheet, last in areas.items():
+        quoted = re.escape(_xml_text("'" + sheet.replace("'", "''") + "'").encode("utf-8"))
+        book = re.sub(rb"(>%s!\$[A-Z]+\$\d+:\$[A-Z]+\$)\d+<" % quoted, rb"\g<1>%d<" % last, book)
+    return book
 
 
 def _write_chunks(fh, chunks) -> None:

@@ -39,7 +39,7 @@ def _worker_main(conn) -> None:
             return
         try:
             reply = ("ok", getattr(work, name)(**kwargs))
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - reported to the page as an internal error, by type only
             reply = ("error", type(exc).__name__)
         conn.send(reply)
 

@@ -37,6 +37,7 @@ class UploadRefused(Exception):
 class UploadedFile:
     path: Path      # where the server stored it
     name: str       # the name the client gave, cleaned, for display only
+    field: str = ""  # the form field it came in (on the page, one per kind of input)
 
 
 @dataclass
@@ -89,13 +90,13 @@ async def read_upload(stream, content_type: str | None, content_length: str | No
             parser.write(chunk)
         except UploadRefused as exc:
             state.refuse(exc)
-        except Exception:
+        except Exception:  # noqa: BLE001 - any parse failure of an untrusted body is a bad request
             state.refuse(UploadRefused("the upload could not be read (a broken multipart body)", 400))
     if state.refused is not None:
         raise state.refused
     try:
         parser.finalize()
-    except Exception:
+    except Exception:  # noqa: BLE001
         raise UploadRefused("the upload ended before it was complete", 400) from None
     state.close()
     return state.upload
@@ -160,8 +161,8 @@ class _State:
         name = display_name(raw, self.names)
         ext = os.path.splitext(name)[1].lower()
         path = self.folder / f"{len(self.upload.files) + 1}{ext if _KEEP_EXT.match(ext) else ''}"
-        self._file = open(path, "xb")
-        self.upload.files.append(UploadedFile(path=path, name=name))
+        self._file = open(path, "xb")   # noqa: SIM115 - closed in end() or close()
+        self.upload.files.append(UploadedFile(path=path, name=name, field=self._field or ""))
 
     def data(self, data: bytes, start: int, end: int) -> None:
         n = end - start

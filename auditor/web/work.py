@@ -20,7 +20,8 @@ from auditor.model import SEVERITIES
 from auditor.report.format import READY_MEANING
 from auditor.report.summary import summary_data
 from auditor.report.prepare import sort_findings
-from auditor.validate.table import _compose_name as compose_name
+from auditor.validate.table import compose_name
+from auditor.web.labels import TYPED, field_label
 
 PREVIEW_ROWS = 5
 SHOWN_FINDINGS = 50
@@ -53,10 +54,15 @@ def _message(exc: AuditorError, files: list[dict]) -> str:
     return text
 
 
-def inspect(files: list[dict], kind: str, limits: Limits | None = None) -> dict:
-    """For each file: how its headers were matched to the fields, what is missing, the first rows."""
+def inspect(files: list[dict], kind: str = C.ROSTER, limits: Limits | None = None,
+            typed: dict | None = None) -> dict:
+    """For each file (of its own ``kind``, else ``kind``): how its headers were matched to the fields,
+    what is missing, the first rows.  ``typed``: field -> the value typed on the page for files that
+    have no such column (the firm's name, the court id); such a field is not missing."""
+    typed = typed or {}
     out = []
     for f in files:
+        kind = f.get("kind") or kind
         try:
             raw = read_table(f["path"], kind, limits=limits or Limits())
         except InputError as exc:
@@ -64,31 +70,39 @@ def inspect(files: list[dict], kind: str, limits: Limits | None = None) -> dict:
         compose_name(raw)
         fields = []
         for col in C.columns(kind):
-            fields.append({"name": col.name, "required": col.required, "description": col.description,
-                           "header": raw.headers.get(col.name, "")})
-        missing = [x["name"] for x in fields if x["required"] and not x["header"]]
+            fields.append({"name": col.name, "label": field_label(col.name), "required": col.required,
+                           "description": col.description, "header": raw.headers.get(col.name, ""),
+                           "typed": TYPED[col.name][0] if col.name in TYPED and col.option else ""})
+        missing = [x["label"] for x in fields if x["required"] and not x["header"] and not typed.get(x["name"])]
         shown = [c for c in raw.frame.columns if c in raw.headers or c in raw.unknown_columns]
         titles = [raw.headers.get(c, c) for c in shown]
         head = raw.frame.head(PREVIEW_ROWS)
         rows = [[_text(v) for v in r] for r in head[shown].itertuples(index=False, name=None)]
-        out.append({"name": f["name"], "headers": list(raw.all_headers), "fields": fields, "missing": missing,
+        out.append({"name": f["name"], "kind": kind, "headers": list(raw.all_headers), "fields": fields, "missing": missing,
                     "unknown": list(raw.unknown_columns), "preview_headers": titles, "preview": rows,
-                    "rows": len(raw.frame)})
+                    "rows": len(raw.frame),
+                    "ambiguous": [{"header": h, "fields": list(c)} for h, c in raw.ambiguous]})
     return {"files": out}
 
 
 def audit(files: list[dict], kind: str, as_of: str | None, header_maps: dict, report: str,
-          auto: bool = False, limits: Limits | None = None, history: str | None = None) -> dict:
+          auto: bool = False, limits: Limits | None = None, firm: str | None = None, court: str | None = None,
+          paa: tuple[str, ...] = (), history: str | None = None) -> dict:
     """Audit and write the report (``auditor.api.run``, as the command line does), recorded into the
-    run ``history`` when one is given; with ``auto`` first check that no confirm step is needed."""
+    run ``history`` when one is given; with ``auto`` first check that no confirm step is needed.
+    Files of several kinds are audited together; ``firm`` and ``court`` stand in for a missing Firm
+    or Court column, ``paa`` are the firm's PAA usernames."""
     if auto:
-        seen = inspect(files, kind, limits)
+        seen = inspect(files, kind, limits, {"firm_name": firm, "court_id": court})
         if "error" in seen or any(f["missing"] for f in seen["files"]):
             return {"mapping": seen}
+    by_kind: dict[str, list[str]] = {}
+    for f in files:
+        by_kind.setdefault(f.get("kind") or kind, []).append(f["path"])
     try:
-        paths = {k: [f["path"] for f in files] if k == kind else [] for k in C.KINDS}
-        outcome = run(court_accounts=paths[C.COURT_ACCOUNTS], roster=paths[C.ROSTER],
-                      pacer_accounts=paths[C.PACER_ACCOUNTS], header_maps=header_maps, limits=limits,
+        outcome = run(court_accounts=by_kind.get(C.COURT_ACCOUNTS, []), roster=by_kind.get(C.ROSTER, []),
+                      pacer_accounts=by_kind.get(C.PACER_ACCOUNTS, []), header_maps=header_maps, limits=limits,
+                      firm=firm or None, court=court or None, court_option="the court id", paa=paa,
                       names={f["path"]: f["name"] for f in files}, out=report, history=history,
                       as_of=dt.date.fromisoformat(as_of) if as_of else None)
     except AuditorError as exc:

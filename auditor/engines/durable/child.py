@@ -188,7 +188,7 @@ def child_main(requests, conn, definitions: dict, kind: str) -> None:
             conn.send(("ok", session.assert_batch(batch)))
         session.close()
         conn.send(("done", _peak_kb()))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - reported to the parent as one line
         conn.send(("error", f"{exc.__class__.__name__}: {exc}"))
     finally:
         conn.close()
