@@ -12,13 +12,16 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from python_multipart.multipart import MultipartCallbacks, MultipartParser, parse_options_header
+from python_multipart.multipart import MultipartParser, parse_options_header
 
 from auditor.web.config import WebConfig, size_words
+
+if TYPE_CHECKING:   # defined for type checkers only
+    from python_multipart.multipart import MultipartCallbacks
 
 MAX_FIELD_BYTES = 4096
 DRAIN_FACTOR = 4           # read (and discard) at most this many times the limit before answering
