@@ -28,10 +28,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from auditor.report.rows import (
-    LINE_POINTS, MAX_ROW_POINTS, CellColumn, CellRows, Pending, chars_per_line, date_values, int_values, placeholder_date,
-    text_values,
-)
+from auditor.report.heights import LINE_POINTS, MAX_ROW_POINTS, chars_per_line
+from auditor.report.rows import CellColumn, CellRows, Pending, date_values, int_values, placeholder_date, text_values
 from auditor.model import RuleRun
 from auditor.report.format import (
     DATA_ISSUE_LAYOUT, DATE_FORMAT, FINDING_LAYOUT, FORMULA_STARTS, HEADER_FILL, HEADER_FONT, RULES_LAYOUT,
