@@ -23,6 +23,7 @@ from auditor.errors import AuditorError
 from auditor.model import SEVERITIES
 from auditor.notify.command import notify
 from auditor.outputs.signals import PUBLISHED
+from auditor.portal.command import invite
 
 OUTPUTS = "auditor.outputs"   # ctx.meta key: how far the run's outputs got (outputs.signals)
 
@@ -125,7 +126,7 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
             sys.exit(EXIT_FINDINGS)
 
 
-for command in (validate, rules_cmd, columns_cmd, courts, sample, serve, history, recover, notify):
+for command in (validate, rules_cmd, columns_cmd, courts, sample, serve, history, recover, notify, invite):
     cli.add_command(command)
 
 

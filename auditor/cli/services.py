@@ -29,8 +29,11 @@ from auditor.cli.common import table_text
 @click.option("--history", "history_at", metavar="PATH_OR_URL",
               help="Run history every upload's audit is compared with and recorded into: an SQLite file or a "
                    "database URL (default: none is kept).")
+@click.option("--base-url", metavar="URL",
+              help="The server's public address (https://...). With --history, firms open the links "
+                   "'auditor invite' makes; links and redirects are built from it, never from a request's Host.")
 def serve(host, port, workers, queue, queue_seconds, job_seconds, keep_minutes, max_file_mb, max_upload_mb,
-          history_at):
+          history_at, base_url):
     """Serve the upload page: firm administrators upload rosters and download the report."""
     import uvicorn
 
@@ -39,7 +42,12 @@ def serve(host, port, workers, queue, queue_seconds, job_seconds, keep_minutes, 
 
     config = WebConfig(max_file_bytes=int(max_file_mb * MB), max_request_bytes=int(max_upload_mb * MB),
                        workers=workers, queue=queue, queue_wait_seconds=queue_seconds, job_seconds=job_seconds,
-                       keep_seconds=int(keep_minutes * 60), history=history_at)
+                       keep_seconds=int(keep_minutes * 60), history=history_at,
+                       base_url=base_url)
+    if base_url:
+        from auditor.portal.invites import check_base_url
+
+        check_base_url(base_url)
     click.echo(f"auditor: serving the upload page on http://{host}:{port}/ (Ctrl+C stops it)", err=True)
     if host not in ("127.0.0.1", "::1", "localhost"):
         click.echo("auditor: listening beyond this machine without TLS: put a TLS reverse proxy in front "

@@ -87,7 +87,8 @@ def print_setup(ws, as_of: dt.date, *, landscape: bool = True, title_rows: str |
                 fit_height: int = 0, columns: int | None = None) -> None:
     """How the sheet prints: one page wide (``fit_height`` pages tall, 0 = as many as needed), the
     header row on every page, and a footer naming the sheet, the page and the audit date.  ``columns``:
-    only that many leading columns print (the others are for the screen)."""
+    only that many leading columns print (the others are for the screen); the print area ends at the
+    sheet's last row once its rows are put in place (``rows.finish``)."""
     if columns:
         ws.print_area = f"A1:{get_column_letter(columns)}{EXCEL_LAST_ROW}"
     ws.page_setup.orientation = "landscape" if landscape else "portrait"

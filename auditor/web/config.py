@@ -26,6 +26,7 @@ class WebConfig:
     job_seconds: float = 120.0           # time limit of one audit
     keep_seconds: int = 15 * 60          # an upload or report not used by then is deleted
     history: str | None = None           # run history every audit is compared with and recorded into (path or URL)
+    base_url: str | None = None          # the public address; with a history, the firm portal's links start with it
 
     def limits(self):
         """The loader's limits for an upload: the file size as above, and an XLSX may unpack to at most
