@@ -18,8 +18,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:   # only annotations: the accepted columns are listed without loading pandas
+    import pandas as pd
 
 from auditor import columns as C
 from auditor.errors import InputError
