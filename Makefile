@@ -36,8 +36,10 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
+# The suite on every core (pytest-xdist), each test module on one worker (its module-scoped set-up made
+# once: a LibreOffice print, a split-by-firm run); the slowest tests listed at the end.
 test: lint $(STAMP) system-deps
-	$(PY) -m pytest -q --durations=15
+	$(PY) -m pytest -q -n auto --dist loadscope --durations=15
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py

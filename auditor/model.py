@@ -11,6 +11,8 @@ from auditor.errors import UsageError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from auditor.coverage import Coverage
+
 # Bookkeeping columns carried on every record frame from load to report.
 FILE_COL = "_file"      # display name of the input file (basename)
 SHEET_COL = "_sheet"    # sheet name, or "" for CSV
@@ -100,6 +102,10 @@ class RuleRun:
     owner: str
     applies_to: list[str]
     origin: str = ""        # rule file it came from
+    # what kept it from checking some records: (kind, file, column); file "" = every file of that kind,
+    # column "" = no input of that kind was given (see ``auditor.coverage``)
+    gaps: list[tuple[str, str, str]] = field(default_factory=list)
+    blocks_readiness: bool = False
 
 
 @dataclass
@@ -115,6 +121,7 @@ class AuditResult:
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
     previous: dict | None = None    # new / resolved / still_open counts, when a previous report is given
     history: object | None = None   # auditor.history.record.HistoryView, when the run is recorded
+    coverage: Coverage | None = None  # which checks ran, which could not and why
 
 
 AS_OF_RANGE = (dt.date(1990, 1, 1), dt.date(2200, 12, 31))

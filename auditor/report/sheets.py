@@ -303,8 +303,10 @@ class RulesSheet:
         self.values = []
         for r in rules:
             origin = PurePath(r.origin).name if r.origin else ""
+            # a rule that did not run has no count: "not checked" (or "disabled"), never 0
+            count = _COUNT if r.ran else ("not checked" if r.enabled else "disabled")
             self.values.append([v if v is _COUNT else clean_value(v) for v in (
-                r.id, r.title, r.severity, r.owner, "yes" if r.ran else "no", _COUNT, r.reason,
+                r.id, r.title, r.severity, r.owner, "yes" if r.ran else "no", count, r.reason,
                 "yes" if r.enabled else "no", "; ".join(map(str, r.applies_to or [])), r.source, origin)])
         widths = [w if wrap else None for _, w, wrap in RULES_LAYOUT]
         self.heights = {i: h for i, v in enumerate(self.values) if (h := row_height(v, widths))}
