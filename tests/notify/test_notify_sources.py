@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from auditor.notify.source import read_findings
 from auditor.report.workbook import write_report
-from test_report import finding, findings_frame, make_result
+from tests.report.test_report import finding, findings_frame, make_result
 
 
 def test_findings_past_the_first_sheet_are_read_from_the_continuation_sheets(tmp_path):
