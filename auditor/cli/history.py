@@ -57,15 +57,17 @@ def history(ctx, history_at):
         from auditor.history.query import list_runs
         from auditor.history.where import for_reading
 
+        from auditor.cli.common import table_text
+
         runs = _read_store(for_reading(history_at), list_runs)
-        if runs.empty:
+        if not len(runs):
             click.echo("no runs recorded yet")
             return
-        click.echo(runs.to_string(index=False))
+        click.echo(table_text(runs.columns, runs.rows))
 
 
 def _read_store(target, fn, *args, write=False):
-    from auditor.history import open_store
+    from auditor.history.store import open_store
 
     store = open_store(target, create=False, write=write)
     try:
@@ -79,6 +81,7 @@ def _read_store(target, fn, *args, write=False):
 @_history_option
 def history_show(target, run):
     """One run: when, scope, rule set, input files, counts by severity and rule."""
+    from auditor.cli.common import table_text
     from auditor.history.query import show_run
 
     shown = _read_store(target, show_run, run)
@@ -86,8 +89,8 @@ def history_show(target, run):
         click.echo(f"{k}: {v}")
     for title, key in (("inputs", "inputs"), ("by severity", "by_severity"), ("by rule", "by_rule")):
         click.echo(f"\n{title}:")
-        frame = shown[key]
-        click.echo(frame.to_string(index=False) if len(frame) else "(none)")
+        rows = shown[key]
+        click.echo(table_text(rows.columns, rows.rows) if len(rows) else "(none)")
 
 
 @history.command("export")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import click
 
 
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Keep the default and put a TLS reverse proxy in front (see README).")

@@ -83,7 +83,7 @@ def _sheets(path: Path, name: str, max_rows: int) -> tuple[list[str], tuple]:
             firm = _summary(wb) if "Summary" in wb.sheet_names else (None, None)
         finally:
             wb.close()
-    except BaseException as exc:  # noqa: BLE001 - the reader raises several types (and Rust panics)
+    except BaseException as exc:  # the reader raises several types (and Rust panics)
         if isinstance(exc, KeyboardInterrupt):
             raise   # Ctrl-C or SIGTERM stops the run, it does not make the file unreadable
         raise InputError(name, f"--previous cannot be read as a workbook ({' '.join(str(exc).split())[:200]})") from None

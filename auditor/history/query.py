@@ -3,12 +3,16 @@ Parquet by ``auditor.report.export.export_history``)."""
 
 from __future__ import annotations
 
-import pandas as pd
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
 from sqlalchemy import func, select
 
 from auditor.history import schema as S
-from auditor.history.state import current
 from auditor.history.store import HistoryError, Store, translated
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 RUN_COLUMNS = ["run", "as_of", "recorded_at", "scope", "inputs", "findings", "open", "new", "resolved",
                "reopened", "still_open", "backfill", "state"]
@@ -17,7 +21,33 @@ EXPORT_COLUMNS = ["run", "as_of", "scope", "finding_id", "rule_id", "severity", 
                   "pacer_username"]
 
 
-def list_runs(store: Store) -> pd.DataFrame:
+def current(r=S.runs):
+    """A run that counts: neither recorded again since nor removed (as ``state.current``)."""
+    return r.c.superseded_by.is_(None) & r.c.removed_at.is_(None)
+
+
+def _state(by, removed) -> str:
+    if removed is not None:
+        return f"removed {removed:%Y-%m-%d %H:%M}"
+    return f"replaced by run {by}" if by is not None else "current"
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Rows read back, as plain values (listing runs needs no pandas: the command line starts quickly)."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def column(self, name: str) -> list[Any]:
+        at = self.columns.index(name)
+        return [r[at] for r in self.rows]
+
+
+def list_runs(store: Store) -> Rows:
     """One row per recorded run, oldest first (RUN_COLUMNS); ``state`` says "replaced by run N" (the same
     month recorded again) or "removed YYYY-MM-DD HH:MM", else "current"."""
     r, i = S.runs, S.run_inputs
@@ -27,12 +57,7 @@ def list_runs(store: Store) -> pd.DataFrame:
                 r.c.superseded_by, r.c.removed_at)
          .outerjoin(n_inputs, n_inputs.c.run_id == r.c.id).order_by(r.c.id))
     with translated(store.label), store.engine.connect() as conn:
-        rows = pd.DataFrame(conn.execute(q).all(), columns=[*RUN_COLUMNS[:-1], "by", "removed"])
-    state = pd.Series("current", index=rows.index, dtype=object)
-    state = state.mask(rows["by"].notna(), "replaced by run " + rows["by"].astype("Int64").astype(str))
-    removed = pd.to_datetime(rows["removed"])
-    state = state.mask(removed.notna(), "removed " + removed.dt.strftime("%Y-%m-%d %H:%M"))
-    return rows.drop(columns=["by", "removed"]).assign(state=state)
+        return Rows(RUN_COLUMNS, [(*row[:-2], _state(row[-2], row[-1])) for row in conn.execute(q).all()])
 
 
 def show_run(store: Store, run: int) -> dict:
@@ -42,16 +67,16 @@ def show_run(store: Store, run: int) -> dict:
         row = conn.execute(select(r).where(r.c.id == run)).mappings().first()
         if row is None:
             raise HistoryError(f"history {store.label} has no run {run} ('auditor history' lists them)")
-        inputs = pd.DataFrame(conn.execute(
-            select(i.c.name, i.c.kind, i.c.sha256, i.c.rows_read, i.c.rows_audited, i.c.rows_rejected, i.c.status)
-            .where(i.c.run_id == run).order_by(i.c.position)).all(),
-            columns=["name", "kind", "sha256", "rows_read", "rows_audited", "rows_rejected", "status"])
+        inputs = Rows(["name", "kind", "sha256", "rows_read", "rows_audited", "rows_rejected", "status"], [
+            tuple(r) for r in conn.execute(
+                select(i.c.name, i.c.kind, i.c.sha256, i.c.rows_read, i.c.rows_audited, i.c.rows_rejected, i.c.status)
+                .where(i.c.run_id == run).order_by(i.c.position)).all()])
         by = {}
         for dim in ("severity", "rule_id"):
             col = getattr(c.c, dim)
-            by[dim] = pd.DataFrame(conn.execute(
+            by[dim] = Rows([dim, "findings", "open"], [tuple(r) for r in conn.execute(
                 select(col, func.sum(c.c.findings), func.sum(c.c.open_findings)).where(c.c.run_id == run)
-                .group_by(col).order_by(col)).all(), columns=[dim, "findings", "open"])
+                .group_by(col).order_by(col)).all()])
     return {"run": dict(row), "inputs": inputs, "by_severity": by["severity"], "by_rule": by["rule_id"]}
 
 
@@ -69,6 +94,8 @@ def findings_over_time(store: Store, *, scope: str | None = None) -> pd.DataFram
     if scope:
         q = q.where(r.c.scope_label == scope)
         runs = runs.where(r.c.scope_label == scope)
+    import pandas as pd
+
     with translated(store.label), store.engine.connect() as conn:
         found = pd.DataFrame(conn.execute(q).all(), columns=[*EXPORT_COLUMNS, "scope_key"])
         order = pd.DataFrame(conn.execute(runs).all(), columns=["run", "as_of", "scope", "scope_key"])
@@ -78,6 +105,8 @@ def findings_over_time(store: Store, *, scope: str | None = None) -> pd.DataFram
 def _with_resolved(found: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     """``found`` with, for each run, a "resolved" row for each finding its scope's run before found and it
     did not."""
+    import pandas as pd
+
     runs = runs.sort_values(["scope_key", "as_of", "run"]).reset_index(drop=True)
     runs["before"] = runs.groupby("scope_key")["run"].shift(1)
     pairs = runs.dropna(subset=["before"]).astype({"before": "int64"})
