@@ -153,6 +153,12 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
               *([previous] if previous else [])]
     for note in api.check_outputs(out, findings_csv=findings_csv, findings_parquet=findings_parquet, inputs=inputs):
         click.echo(f"auditor: {shown_name(note)}", err=True)   # an earlier run killed there: finished or undone
+    from auditor.history import default_path, recording
+    from auditor.history.store import check_reachable
+
+    store = None if no_history else (history_at or default_path(out))
+    if store:
+        check_reachable(store)   # a wrong password or a tampered store is said before any input is read
     progress = Progress(show_progress or (not quiet and sys.stderr.isatty()))
     from auditor.calendar import Calendar
 
@@ -166,9 +172,6 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
     wrong = result.data_issues[result.data_issues["code"] == "wrong-kind"]
     for issue in wrong.itertuples(index=False):
         click.echo(f"auditor: warning: {shown_name(issue.file)}: {shown_name(issue.reason)}", err=True)
-    from auditor.history import default_path, recording
-
-    store = None if no_history else (history_at or default_path(out))
     if store:
         progress("comparing with the history (recorded once the report is written)")
     with (recording(result, store, previous=previous, backfill=backfill) if store
