@@ -206,6 +206,10 @@ class Staging:
             return
         primary = self._stages.get(last.parent.resolve()) if last is not None else next(iter(self._stages.values()))
         last = last.parent.resolve() / last.name if last is not None else None
+        with publish.folders_locked(self._stages):   # another run's commit into these folders: after it
+            self._commit(primary, last, then, as_of, history)
+
+    def _commit(self, primary: Path, last: Path | None, then, as_of, history) -> None:
         moves = publish.journal_moves(self._stages, self._given, last)
         journal = {"version": 1, "primary": str(primary), "stages": [str(s) for s in self._stages.values()],
                    "moves": moves, "names": [Path(m["name"]).name for m in reversed(moves)],
@@ -227,6 +231,12 @@ class Staging:
                 (primary / publish.RECORDED).touch()
             try:
                 publish.roll_forward(journal)
+            except publish.Tampered as exc:
+                publish.STATE["outputs"] = "published"
+                self.discard(primary)
+                raise OutputError(f"{', '.join(exc.names)} was not put in place: it was replaced by a link in the "
+                                  "run's private folder while the run wrote it (someone changed that folder); "
+                                  "the other outputs were put in place") from None
             except BaseException as exc:
                 self._release()   # committed: the next run in this folder (or auditor recover) finishes it
                 if not isinstance(exc, OSError):

@@ -82,7 +82,7 @@ def write_journal(stage: Path, journal: dict) -> None:
     fsync_folder(stage)
 
 
-def ours(stage: Path) -> bool:
+def ours(stage: Path, prefix: str = PREFIX) -> bool:
     """A staging folder this user's runs made: a real folder, owned by this user, private to it
     (one planted by someone else sharing the output folder is never acted on)."""
     try:
@@ -90,35 +90,86 @@ def ours(stage: Path) -> bool:
     except OSError:
         return False
     private = os.name == "nt" or (st.st_uid == os.getuid() and not st.st_mode & 0o077)   # Windows: its ACL
-    return stage.name.startswith(PREFIX) and stat.S_ISDIR(st.st_mode) and private
+    return stage.name.startswith(prefix) and stat.S_ISDIR(st.st_mode) and private
+
+
+def _plain_path(text: str) -> bool:
+    """An absolute path written plainly (no "..", no "."), as the run wrote it."""
+    return os.path.isabs(text) and os.path.normpath(text) == text
 
 
 def read_journal(stage: Path) -> dict | None:
     """The journal of ``stage``, if it has one that moves only staged items of its own staging
-    folders into the folders holding them."""
+    folders into the folders holding them: every staging folder it lists is named as one, written
+    plainly, and the home of some of its moves (a journal naming any other folder is not trusted)."""
     try:
         with open(stage / JOURNAL, encoding="utf-8") as fh:
             journal = json.load(fh)
+        if not all(isinstance(s, str) and _plain_path(s) and Path(s).name.startswith(PREFIX)
+                   for s in journal["stages"]):
+            return None
         stages = {Path(s) for s in journal["stages"]}
         if Path(journal["primary"]) not in stages or stage not in stages:
             return None
+        homes = set()
         for m in journal["moves"]:
-            src, dst, home = Path(m["from"]), Path(m["to"]), Path(m["stage"])
-            if home not in stages or src.parent != home / OUT or dst != home.parent / src.name:
+            if not all(_plain_path(m[k]) for k in ("from", "to", "stage")):
                 return None
-    except (OSError, ValueError, KeyError, TypeError):
+            src, dst, home = Path(m["from"]), Path(m["to"]), Path(m["stage"])
+            if (home not in stages or src.parent != home / OUT or dst != home.parent / src.name
+                    or src.name in ("", ".", "..")):
+                return None
+            homes.add(home)
+        if homes != stages:
+            return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     return journal
 
 
+class Tampered(OSError):
+    """Staged outputs replaced by something else than what the run wrote (a link); ``names``."""
+
+    def __init__(self, names: list[str]):
+        super().__init__(f"{', '.join(names)} replaced by a link")
+        self.names = names
+
+
+def _as_written(path: Path) -> bool:
+    """A staged output as a run writes it: a regular file, or a folder holding only regular files
+    and folders; never a link (it would be put in place as that link)."""
+    st = os.lstat(path)
+    if stat.S_ISREG(st.st_mode):
+        return True
+    if not stat.S_ISDIR(st.st_mode):
+        return False
+    for top, dirs, files in os.walk(path):
+        for name in dirs + files:
+            mode = os.lstat(os.path.join(top, name)).st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                return False
+    return True
+
+
 def roll_forward(journal: dict) -> None:
     """Make every move of the journal not yet made (each is made at most once: a moved file has left
-    its staging folder); a folder an output replaces is first set aside in the staging folder."""
+    its staging folder); a folder in the way of a staged folder (a previous firm folder, or one another
+    run put there since the journal was written) is first set aside in the staging folder.  A staged
+    item that is no longer what the run wrote (a link) is deleted, not moved: :class:`Tampered` after
+    the other moves."""
+    tampered = []
     for move in journal["moves"]:
         src, dst = Path(move["from"]), Path(move["to"])
         if not os.path.lexists(src):
             continue
-        if move.get("replaces") == "folder" and os.path.isdir(dst) and not os.path.islink(dst):
+        if not _as_written(src):
+            tampered.append(Path(move.get("name") or dst).name)
+            if os.path.isdir(src) and not os.path.islink(src):
+                shutil.rmtree(src)
+            else:
+                os.unlink(src)
+            continue
+        if os.path.isdir(src) and os.path.isdir(dst) and not os.path.islink(dst):
             aside = Path(move["stage"]) / REPLACED / dst.name
             shutil.rmtree(aside, ignore_errors=True)
             aside.parent.mkdir(exist_ok=True)
@@ -127,6 +178,31 @@ def roll_forward(journal: dict) -> None:
     for folder in {Path(m["to"]).parent for m in journal["moves"]}:
         with contextlib.suppress(OSError):
             fsync_folder(folder)
+    if tampered:
+        raise Tampered(tampered)
+
+
+@contextlib.contextmanager
+def folders_locked(folders, wait: bool = True):
+    """Commits into the same folders take turns: each holds an exclusive lock on every folder it puts
+    outputs in (taken in one order, so two runs never wait for each other), from before its journal is
+    written until its last move.  A second run's journal is written only after the first's moves, and
+    sees what they put in place.  Yields True; with ``wait`` false, False at once when a commit holds one."""
+    fds = []
+    try:
+        if fcntl is not None:
+            for folder in sorted({str(f) for f in folders}):
+                fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+                fds.append(fd)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+                except BlockingIOError:
+                    yield False
+                    return
+        yield True
+    finally:
+        for fd in fds:
+            os.close(fd)
 
 
 def remove_stages(stages: list[Path], primary: Path | None) -> None:
@@ -175,6 +251,9 @@ class Recovered:
                     f"its outputs in place; finished it: {names} are now all from that run")
             if journal.get("history") and not journal.get("recorded"):
                 line += " (check that 'auditor history' lists it: it was stopped while recording it)"
+            if journal.get("tampered"):
+                line += (f"; but {', '.join(journal['tampered'])} had been replaced by a link in its private folder "
+                         "and was not put in place")
             out.append(line)
         if self.undone:
             out.append(f"removed what {self.undone} earlier stopped run(s) had left unfinished in {folder}; "
@@ -189,46 +268,64 @@ def recover(folder: Path) -> Recovered:
         entries = sorted(p for p in folder.iterdir() if p.name.startswith((PREFIX, NEW_PREFIX)))
     except OSError:
         return done
-    for stage in entries:
-        if stage.name.startswith(NEW_PREFIX):   # killed while setting up its staging folder
-            stage = stage.with_name(PREFIX + stage.name[len(NEW_PREFIX):]) if _claim(stage) else stage
-        if not ours(stage):
-            continue
-        fd = take_lock(stage)
-        if fd is None:
-            if not os.path.lexists(stage / LOCK) and stage.exists():
-                shutil.rmtree(stage, ignore_errors=True)   # left by an older version, which had no lock
-                done.undone += 1
-            continue
-        try:
-            journal = read_journal(stage)
-            primary = Path(journal["primary"]) if journal and journal.get("primary") else None
-            held = []
-            if primary is not None and primary != stage:
-                pfd = take_lock(primary)
-                if pfd is None and primary.exists():
-                    continue       # another run is recovering it right now
-                held.append(pfd)
-            try:
-                committed = read_journal(primary) if primary is not None and ours(primary) else None
-                if committed is not None:
-                    for other in committed["stages"]:
-                        if Path(other) not in (stage, primary) and ours(Path(other)):
-                            held.append(take_lock(Path(other)))
-                    roll_forward(committed)
-                    committed["recorded"] = os.path.lexists(primary / RECORDED)
-                    remove_stages([Path(s) for s in committed["stages"] if ours(Path(s))], primary)
-                    done.finished.append(committed)
-                else:
-                    shutil.rmtree(stage, ignore_errors=True)
-                    done.undone += 1
-            finally:
-                for h in held:
-                    if h is not None:
-                        os.close(h)
-        finally:
-            os.close(fd)
+    with folders_locked([folder], wait=False) as free:
+        if not free:
+            return done   # a run is putting its outputs there right now; the next run recovers
+        for stage in entries:
+            if stage.name.startswith(NEW_PREFIX):   # killed while setting up its staging folder
+                if not ours(stage, NEW_PREFIX):
+                    continue                         # another user's: never touched
+                stage = stage.with_name(PREFIX + stage.name[len(NEW_PREFIX):]) if _claim(stage) else stage
+            if ours(stage):
+                _recover_one(stage, done)
     return done
+
+
+def _recover_one(stage: Path, done: Recovered) -> None:
+    fd = take_lock(stage)
+    if fd is None:
+        if not os.path.lexists(stage / LOCK) and stage.exists():
+            shutil.rmtree(stage, ignore_errors=True)   # left by an older version, which had no lock
+            done.undone += 1
+        return
+    held: list[int] = []
+    try:
+        journal = read_journal(stage)
+        primary = Path(journal["primary"]) if journal and journal.get("primary") else None
+        committed = None
+        if primary is not None and primary != stage:
+            pfd = take_lock(primary)
+            if pfd is None and primary.exists():
+                return       # another run is recovering it right now
+            if pfd is not None:
+                held.append(pfd)
+        if primary is not None and ours(primary):
+            committed = read_journal(primary)
+        if committed is not None:
+            for other in map(Path, committed["stages"]):   # each one there: ours, over, the same journal
+                if other == primary or not os.path.lexists(other):
+                    continue
+                ofd = take_lock(other) if other != stage else None
+                if ofd is not None:
+                    held.append(ofd)
+                if not ours(other) or (other != stage and ofd is None) or read_journal(other) != committed:
+                    committed = None   # it names a folder that is not its own: nothing it says is done
+                    break
+        if committed is None:
+            shutil.rmtree(stage, ignore_errors=True)
+            done.undone += 1
+            return
+        try:
+            roll_forward(committed)
+        except Tampered as exc:
+            committed["tampered"] = exc.names
+        committed["recorded"] = os.path.lexists(primary / RECORDED)
+        remove_stages([Path(s) for s in committed["stages"] if ours(Path(s))], primary)
+        done.finished.append(committed)
+    finally:
+        for h in held:
+            os.close(h)
+        os.close(fd)
 
 
 def _claim(new: Path) -> bool:
