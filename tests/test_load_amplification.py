@@ -86,3 +86,18 @@ def test_a_stray_cell_near_the_table_is_still_read(tmp_path):
     assert len(raw.frame) >= 1
     with pytest.raises(InputError, match="more than the limit of 10 "):
         read_table(str(near), "court_accounts", limits=Limits(max_blank_cells=10))
+
+
+def test_sparse_binary_workbooks_are_refused_too(tmp_path):
+    """.xlsb and .xls: the cells are counted from their records as the used range is measured."""
+    import make_binary
+
+    table = make_binary.table_cells([make_bombs.HEAD, make_bombs.ROW])
+    xlsb = make_binary.xlsb(tmp_path / "far.xlsb", table + [(199_999, 29, "stray")])    # AD200000: 6 M cells
+    xls = make_binary.xls(tmp_path / "far.xls", table + [(65_535, 255, "stray")])        # IV65536: 16.8 M cells
+    for path, corner in ((xlsb, "AD200000"), (xls, "IV65536")):
+        with pytest.raises(InputError) as err:
+            read_table(str(path), "court_accounts", limits=Limits())
+        assert corner in str(err.value) and "only 13 cells hold anything" in str(err.value), str(err.value)
+    near = make_binary.xlsb(tmp_path / "near.xlsb", table + [(40, 5, "stray")])
+    assert len(read_table(str(near), "court_accounts", limits=Limits()).frame) >= 1
