@@ -3,8 +3,9 @@ own on a form post, and a body that arrives within its time.
 
 - Host: a name in ``WebConfig.hosts`` (by default the address it listens on and localhost), so a page
   elsewhere that rebinds its own name to 127.0.0.1 (DNS rebinding) cannot drive the server.
-- Origin: a browser says where a form post comes from; one from another site (or ``null``) is refused,
-  so a page elsewhere cannot post uploads in a visitor's name.  Scripts send no Origin and pass.
+- Origin: a browser says where a form post comes from (``Sec-Fetch-Site``, ``Origin``); one from another
+  site, or an ``Origin: null`` the browser does not vouch for as same-origin, is refused, so a page
+  elsewhere cannot post uploads in a visitor's name.  Scripts send neither and pass.
 - Body: the whole body must arrive within ``body_seconds``; a client trickling a byte every few
   seconds is answered 408 and cut off.  (The request's head has its own limit, ``timeouts``.)
 """
@@ -40,12 +41,18 @@ class RequestGuard:
         return "*" in self.hosts or _hostname(host) in self.hosts
 
     def origin_ok(self, headers: dict[bytes, bytes], host: str) -> bool:
-        if headers.get(b"sec-fetch-site", b"").decode("latin-1").lower() == "cross-site":
+        """A browser names where a form post comes from: ``Sec-Fetch-Site`` (same-origin for the page's own
+        forms) and ``Origin``, which is ``null`` for the page's own forms too, as the page sends no referrer."""
+        site = headers.get(b"sec-fetch-site", b"").decode("latin-1").strip().lower()
+        if site in ("cross-site", "same-site"):
             return False
         origin = headers.get(b"origin")
         if origin is None:
             return True
-        parts = urlsplit(origin.decode("latin-1").strip())
+        text = origin.decode("latin-1").strip()
+        if text == "null":
+            return site == "same-origin"
+        parts = urlsplit(text)
         return parts.scheme in ("http", "https") and parts.netloc.lower() == host.strip().lower() \
             and self.host_ok(parts.netloc)
 

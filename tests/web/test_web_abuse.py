@@ -184,6 +184,12 @@ def test_other_host_names_and_other_sites_forms_are_refused(serve, tmp_path):
     assert cross.status_code == 403 and server.jobs.count() == 0
     null = httpx.post(server.url + "/audit", data={"kind": "roster"}, files=files, headers={"Origin": "null"})
     assert null.status_code == 403
+    sibling = httpx.post(server.url + "/audit", data={"kind": "roster"}, files=files,
+                         headers={"Sec-Fetch-Site": "cross-site"})
+    assert sibling.status_code == 403 and server.jobs.count() == 0
+    browser = httpx.post(server.url + "/audit", data={"kind": "roster"}, files=files,   # the page's own form
+                         headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"}, timeout=60)
+    assert browser.status_code == 200
     own = httpx.post(server.url + "/audit", data={"kind": "roster", "mapping": "auto"}, files=files,
                      headers={"Origin": server.url}, timeout=60)
     assert own.status_code == 200
