@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_binary.py
 	$(PY) benchmarks/bench_split.py
 	$(PY) benchmarks/history.py
+	$(PY) benchmarks/bench_notify.py
 
 docs: $(STAMP)
 	$(VENV)/bin/auditor rules --format markdown > docs/rules.md

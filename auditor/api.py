@@ -50,7 +50,7 @@ def load_inputs(files: dict[str, Iterable], *, court: str | None = None, firm: s
     """Read and validate every input file (a folder stands for the CSV and spreadsheet files in it).
     A bad file stops the run, or with ``skip_bad_files`` is listed as skipped (with its reason) and the
     others go on.  ``header_maps`` gives, per file path, headers as written -> canonical columns chosen
-    by the user for that file only."""
+    by the user for that file only; under the key ``"*"``, for every file that has the header."""
     from auditor.load.detect import input_files
     from auditor.load.table import Limits
 
@@ -63,7 +63,7 @@ def load_inputs(files: dict[str, Iterable], *, court: str | None = None, firm: s
         progress(f"reading {path.name} ({i} of {len(todo)})")
         try:
             return load_input(path, kind, court=court, firm=firm, known_courts=known, limits=limits,
-                              header_map=(header_maps or {}).get(str(path)))
+                              header_map=(header_maps or {}).get(str(path), (header_maps or {}).get("*")))
         except InputError as exc:
             return exc
 
@@ -171,11 +171,13 @@ def as_of_warning(as_of: dt.date | None, calendar: Calendar | None = None, today
 def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_accounts: Iterable = (),
           as_of: dt.date | None = None, rules_files: Iterable = (), courts_files: Iterable = (),
           court: str | None = None, firm: str | None = None, paa: Iterable[str] = (), engine: str = "pandas",
-          limits=None, rule_limits=None, skip_bad_files: bool = False, progress: Progress = _quiet) -> AuditResult:
+          limits=None, rule_limits=None, skip_bad_files: bool = False, progress: Progress = _quiet,
+          header_map: Mapping[str, str | None] | None = None) -> AuditResult:
     """Audit the given files; raise an AuditorError subclass for bad input, rules or usage.
 
     ``limits``: input size limits (``load.table.Limits``); ``rule_limits``: how large a condition of
-    a ``rules_files`` rule may be (``rulebook.language.ConditionLimits``).
+    a ``rules_files`` rule may be (``rulebook.language.ConditionLimits``).  ``header_map``: header as
+    written -> column, for every input file that has that header (``--map``).
 
     ``paa``: the firm's PAA usernames, for rosters whose PAA column holds an account number (or that
     have none), so that a PAA used as someone's login is found without the PACER account list."""
@@ -189,7 +191,8 @@ def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_account
     if court:
         court = calendar.resolve(court)
     tables = load_inputs(files, court=court, firm=firm, calendar=calendar, limits=limits,
-                         skip_bad_files=skip_bad_files, progress=progress)
+                         skip_bad_files=skip_bad_files, progress=progress,
+                         header_maps={"*": header_map} if header_map else None)
     if engine == "pandas":
         return audit_tables(tables, as_of=as_of, rules=rules, calendar=calendar, paa=paa, progress=progress)
     from auditor.engines.durable.engine import durable_matcher  # optional second engine

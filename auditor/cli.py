@@ -16,6 +16,7 @@ import click
 
 from auditor import __version__
 from auditor.cli_limits import condition_options, limit_options
+from auditor.cli_map import map_option
 from auditor.errors import AuditorError
 from auditor.model import SEVERITIES
 
@@ -133,11 +134,12 @@ _MANY = " Several files after one option, a folder (every CSV and spreadsheet in
 @click.option("--backfill", is_flag=True, help="Record a run dated before the latest recorded one of its scope.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
 @click.option("--progress", "show_progress", is_flag=True, help="Progress messages even when not on a terminal.")
+@map_option
 @limit_options
 @condition_options
 def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_files, court, firm, paa, fail_on, engine,
           split_by_firm, skip_bad_files, out, findings_csv, findings_parquet, history_at, no_history, previous,
-          backfill, quiet, show_progress, limits, rule_limits):
+          backfill, quiet, show_progress, limits, rule_limits, header_map):
     """Run an audit and write the Excel remediation report."""
     from auditor import api
 
@@ -168,7 +170,7 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
     result = api.audit(court_accounts=court_accounts, roster=roster, pacer_accounts=pacer_accounts, as_of=as_of,
                        rules_files=rules_files, courts_files=courts_files, court=court, firm=firm, paa=paa,
                        engine=engine, limits=limits, rule_limits=rule_limits,
-                       skip_bad_files=skip_bad_files, progress=progress)
+                       skip_bad_files=skip_bad_files, progress=progress, header_map=header_map)
     wrong = result.data_issues[result.data_issues["code"] == "wrong-kind"]
     for issue in wrong.itertuples(index=False):
         click.echo(f"auditor: warning: {shown_name(issue.file)}: {shown_name(issue.reason)}", err=True)
@@ -219,13 +221,14 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
 @click.option("--firm", help="Firm name for rosters that have no firm column.")
 @click.option("--courts", "courts_files", multiple=True, type=click.Path(dir_okay=False, readable=False),
               help="Your own court calendar file (CSV), so that your courts are known. Repeatable.")
+@map_option
 @limit_options
-def validate(files, kind, court, firm, courts_files, limits):
+def validate(files, kind, court, firm, courts_files, limits, header_map):
     """Check input files only: rows read, audited, rejected, and every data issue."""
     from auditor.validate.files import check_lines, validate_files
 
     checks = validate_files(files, kind=kind, court=court, firm=firm, courts_files=courts_files,
-                            limits=limits)
+                            limits=limits, header_map=header_map)
     for check in checks:
         for line in check_lines(check):
             _echo_lines(line)
@@ -331,6 +334,10 @@ from auditor.cli_services import history, recover, serve  # noqa: E402  (they us
 cli.add_command(serve)
 cli.add_command(history)
 cli.add_command(recover)
+
+from auditor.notify.command import notify  # noqa: E402
+
+cli.add_command(notify)
 
 
 def _quiet(_unraisable) -> None:

@@ -71,6 +71,54 @@ def header_key(text: object) -> str:
     return re.sub(r"[\W_]+", "", s)
 
 
+# Words of a header as people abbreviate them -> the word they stand for (a tuple: several words)
+_WORDS = {
+    "acct": ("account",), "acc": ("account",), "accnt": ("account",), "acnt": ("account",), "accts": ("account",),
+    "no": ("number",), "nr": ("number",), "nbr": ("number",), "num": ("number",), "nmbr": ("number",),
+    "addr": ("address",), "adr": ("address",), "emailaddr": ("email", "address"), "emailaddress": ("email", "address"),
+    "mail": ("email",), "emails": ("email",),
+    "atty": ("attorney",), "aty": ("attorney",), "attny": ("attorney",), "attorneys": ("attorney",),
+    "usr": ("user",), "userid": ("login",), "loginid": ("login",), "logon": ("login",), "signin": ("login",),
+    "dt": ("date",), "org": ("organization",), "stat": ("status",), "sts": ("status",),
+    "cm": ("cmecf",), "ecf": ("ecf",), "cmecf": ("cmecf",),
+}
+# pairs of words that mean one: "Login ID" is the login, "User ID" a login too
+_PAIRS = {("login", "id"): ("login",), ("user", "id"): ("login",), ("cmecf", "ecf"): ("cmecf",),
+          ("e", "email"): ("email",), ("log", "in"): ("login",), ("sign", "in"): ("login",)}
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+# the abbreviations named in docs/columns.md
+ABBREVIATIONS = {"acct": ("account",), "no": ("number",), "num": ("number",), "nbr": ("number",),
+                 "addr": ("address",), "atty": ("attorney",), "usr": ("user",), "login id": ("login",),
+                 "user id": ("login",), "dt": ("date",)}
+
+
+def header_words(text: object) -> tuple[str, ...]:
+    """The words of a header, abbreviations written out: "PACER Acct #" -> pacer, account, number;
+    "E-mail addr" -> email, address; "Login ID" -> login.  A trailing "Y/N" (a yes/no hint) is left out."""
+    s = unicodedata.normalize("NFKD", _CAMEL.sub(" ", str(text)))
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = s.casefold().replace("#", " number ").replace("&", " and ")
+    words: list[str] = []
+    for w in re.split(r"[\W_]+", s):
+        if w:
+            words.extend(_WORDS.get(w, (w,)))
+    out: list[str] = []
+    for w in words:
+        if out and (out[-1], w) in _PAIRS:
+            out[-1:] = _PAIRS[(out[-1], w)]
+        else:
+            out.append(w)
+    if out[-2:] == ["y", "n"] and len(out) > 2:
+        out = out[:-2]
+    return tuple(out)
+
+
+def column_key(text: object) -> str:
+    """A header as matched against the spellings of ``COLUMNS``: its words (``header_words``) run
+    together, so "PACER Acct", "pacer_account" and "PacerAccount" are one key."""
+    return "".join(header_words(text))
+
+
 FILER_ROLES = {
     "attorney": ("attorney", "atty", "attorneys", "lawyer", "counsel", "attorney filer", "aty", "pro hac vice",
                  "attorney pro hac vice", "pro hac vice attorney", "phv", "government attorney", "us attorney",
@@ -126,61 +174,74 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
            required=True, option="--court", description="PACER court id, such as ncmb"),
         _c("cmecf_login", TEXT, "cmecf login", "cm/ecf login", "ecf login", "login", "login name",
            "cmecf username", "cm ecf user name", "ecf username", "user login", "username", "user name",
+           "login id", "user id", "ecf user", "cmecf user", "cmecf account", "filer login", "ecf account",
            required=True, description="the court's own CM/ECF login"),
         _c("filer_name", TEXT, "name", "filer", "full name", "user", "user full name", "attorney name",
-           "filer full name", required=True, description='"Last, First M." or "First Last"'),
+           "filer full name", "atty name", "attorney full name", "filer name", "name of filer", "user name full",
+           required=True, description='"Last, First M." or "First Last"'),
         _c("filer_role", CATEGORY, "role", "type", "user type", "filer type", "account type",
-           "role type", required=True, categories=FILER_ROLES),
+           "role type", "filer role", "user role", "account role", "filer category", required=True,
+           categories=FILER_ROLES),
         _c("bar_id", TEXT, "bar id", "bar number", "bar no", "bar", "bar num", "state bar",
-           "state bar number", "bar code", required_for_attorneys=True),
-        _c("email", TEXT, "e mail", "email address", "primary email", "e mail address"),
-        _c("firm_name", TEXT, "firm", "law firm", "office", "organization", "organisation", "company"),
+           "state bar number", "bar code", "bar #", "bar id number", "state bar id", "attorney bar number",
+           "bar registration number", "bar license number", required_for_attorneys=True),
+        _c("email", TEXT, "e mail", "email address", "primary email", "e mail address", "e-mail addr",
+           "primary email address", "filer email", "attorney email", "contact email", "email 1"),
+        _c("firm_name", TEXT, "firm", "law firm", "office", "organization", "organisation", "company",
+           "firm name", "law firm name", "company name", "organization name"),
         _c("pacer_username", TEXT, "pacer login", "pacer user name", "pacer id", "pacer username",
-           "linked pacer account", "linked pacer username", "pacer account", "pacer user"),
+           "linked pacer account", "linked pacer username", "pacer account", "pacer user", "pacer acct",
+           "pacer login id", "pacer user id", "linked pacer login", "pacer account username"),
         _c("account_status", CATEGORY, "status", "account status", "ecf status", "cmecf status", "active",
            "is active", "active account", "account active", "enabled", "active flag", "active y n",
-           categories=ACCOUNT_STATUS, default="active"),
-        _c("linked_on", DATE, "linked", "link date", "linked date", "date linked"),
+           "acct status", "filer status", "user status", "login status", "ecf account status",
+           "cmecf account status", categories=ACCOUNT_STATUS, default="active"),
+        _c("linked_on", DATE, "linked", "link date", "linked date", "date linked", "pacer linked",
+           "date pacer linked", "pacer link date", "pacer linked on"),
         _c("last_filed_on", DATE, "last filed", "last filing", "last filing date", "last filed date",
-           "last activity"),
+           "last activity", "date last filed", "last e filed", "last filing on"),
     ),
     ROSTER: (
         _c("firm_name", TEXT, "firm", "law firm", "office", "organization", "organisation", "company",
            required=True, option="--firm"),
         _c("person_name", TEXT, "name", "full name", "person", "employee", "staff name", "attorney name",
-           "user", "filer name", required=True),
-        _c("role", CATEGORY, "position", "title", "job title", "staff role", "person role",
+           "user", "filer name", "employee name", "staff member", "atty name", "person name", required=True),
+        _c("role", CATEGORY, "position", "title", "job title", "staff role", "person role", "staff type",
+           "employee type", "position title",
            required=True, categories=ROSTER_ROLES),
         _c("bar_id", TEXT, "bar id", "bar number", "bar no", "bar", "bar num", "state bar",
-           "state bar number", required_for_attorneys=True),
-        _c("email", TEXT, "e mail", "email address", "work email", "e mail address"),
+           "state bar number", "bar #", "bar id number", "state bar id", required_for_attorneys=True),
+        _c("email", TEXT, "e mail", "email address", "work email", "e mail address", "e-mail addr",
+           "firm email", "business email", "primary email", "work email address"),
         _c("pacer_username", TEXT, "pacer login", "pacer user name", "pacer id", "pacer username",
-           "pacer account", "pacer user"),
+           "pacer account", "pacer user", "pacer acct", "pacer login id", "pacer user id",
+           "pacer account username"),
         _c("pacer_use", CATEGORY, "use", "pacer usage", "usage", "account use", "pacer purpose",
            categories=PACER_USE),
         _c("paa_id", TEXT, "paa", "paa id", "paa account", "paa username", "pacer administrative account",
-           "paa account number"),
+           "paa account number", "paa number", "paa account id", "paa acct"),
         _c("courts", TEXT, "court", "court ids", "files in", "filing courts", "courts filed"),
         _c("left_firm_on", DATE, "left firm", "left on", "departed", "departure date", "end date",
-           "termination date", "date left"),
+           "termination date", "date left", "date departed", "separation date", "last day"),
     ),
     PACER_ACCOUNTS: (
-        _c("pacer_username", TEXT, "pacer login", "pacer user name", "pacer id", "pacer username",
-           "username", "user name", "login", required=True),
+        _c("pacer_username", TEXT, "pacer login", "pacer user name", "pacer username",
+           "username", "user name", "login", "pacer login id", required=True),
         _c("account_holder", TEXT, "holder", "name", "account name", "account holder name", "user",
-           "full name", "person"),
+           "full name", "person", "holder name", "name on account", "account owner"),
         _c("account_type", CATEGORY, "type", "pacer account type", "user type", categories=ACCOUNT_TYPE),
-        _c("upgraded", BOOL, "is upgraded", "upgrade status", "upgraded account"),
+        _c("upgraded", BOOL, "is upgraded", "upgrade status", "upgraded account", "upgraded to nextgen",
+           "nextgen upgraded", "account upgraded"),
         _c("paa_id", TEXT, "paa", "paa id", "paa account", "paa username", "linked paa",
            "pacer administrative account"),
-        _c("account_number", TEXT, "account no", "account number", "pacer account number", "acct",
-           "acct no", "acct number"),
-        _c("email", TEXT, "e mail", "email address", "primary email"),
+        _c("account_number", TEXT, "account no", "account number", "pacer account number",
+           "acct no", "acct number", "pacer acct #", "pacer account no"),
+        _c("email", TEXT, "e mail", "email address", "primary email", "primary email address", "e-mail addr"),
         _c("created_on", DATE, "created", "created date", "date created", "opened", "open date"),
         _c("case_search_status", CATEGORY, "search status", "case search", "case search status",
            categories=CASE_SEARCH_STATUS),
         _c("mfa_enrolled", BOOL, "mfa", "multi factor authentication", "mfa enrollment", "mfa status",
-           "2fa", "two factor"),
+           "2fa", "two factor", "mfa enabled", "multifactor", "multi factor"),
     ),
 }
 
@@ -197,17 +258,23 @@ def column(kind: str, name: str) -> Column:
 
 
 def alias_map(kind: str) -> dict[str, str]:
-    """header_key(alias) -> canonical column name, for one kind.
+    """column_key(alias) -> canonical column name, for one kind.
 
     A canonical name wins over another column's alias of the same spelling.
     """
+    if kind in _ALIAS_MAPS:
+        return _ALIAS_MAPS[kind]
     out: dict[str, str] = {}
     for col in COLUMNS[kind]:
         for alias in col.aliases[1:]:
-            out.setdefault(header_key(alias), col.name)
+            out.setdefault(column_key(alias), col.name)
     for col in COLUMNS[kind]:
-        out[header_key(col.name)] = col.name
+        out[column_key(col.name)] = col.name
+    _ALIAS_MAPS[kind] = out
     return out
+
+
+_ALIAS_MAPS: dict[str, dict[str, str]] = {}
 
 
 def category_map(col: Column) -> dict[str, str]:
@@ -223,11 +290,13 @@ def category_map(col: Column) -> dict[str, str]:
 def kind_scores(headers, *, complete: bool = True) -> dict[str, int]:
     """For each kind, how many of ``headers`` (as written) name one of its columns; with ``complete``,
     0 for a kind whose required columns are not all there (those an option can stand in for aside)."""
-    keys = {header_key(h) for h in headers if h is not None}
+    keys = {column_key(h) for h in headers if h is not None}
     out = {}
     for kind in KINDS:
         amap = alias_map(kind)
         found = {amap[k] for k in keys if k in amap}
+        if keys >= {"lastname", "firstname"}:   # the name made from its parts
+            found.add(PERSON_COLUMN[kind])
         needed = {c.name for c in COLUMNS[kind] if c.required and c.option is None}
         out[kind] = len(found) if needed <= found or not complete else 0
     return out
@@ -242,3 +311,16 @@ def likely_kind(headers, given: str) -> str | None:
     best = max(KINDS, key=lambda k: (scores[k], k == given))
     margin = 2 if scores[given] else 1
     return best if best != given and scores[best] >= mine + margin else None
+
+
+_LABEL_WORDS = {"pacer": "PACER", "cmecf": "CM/ECF", "mfa": "MFA", "paa": "PAA", "id": "id"}
+
+
+def column_label(name: str) -> str:
+    """A canonical column in plain words: pacer_username -> "PACER username", cmecf_login -> "CM/ECF login"."""
+    return " ".join(_LABEL_WORDS.get(w, w) for w in name.split("_"))
+
+
+def mapping_text(column_map: dict[str, str]) -> str:
+    """Which header was read as which column: "PACER Acct -> PACER username, Login -> CM/ECF login"."""
+    return ", ".join(f"{written} -> {column_label(canon)}" for canon, written in column_map.items())

@@ -22,6 +22,9 @@ DATA_ISSUE_COLUMNS = ["file", "sheet", "row", "column", "value", "reason", "code
 DATA_ISSUE_CODES = {
     "title-row": "A title or note row above the header row; it is not audited.",
     "duplicate-column": "Two columns hold the same field; only the first is audited.",
+    "footer-row": "A totals or \"report generated\" line below the table; it is not audited.",
+    "column-values": "A column whose header names a field but whose values are not of that kind (7-digit "
+                     "account numbers under \"PACER Acct\"): it is not read as that field.",
     "wrong-kind": "The file's columns look like another kind of input than the option it was given with.",
     "ragged-row": "A row has more fields than the header (often a comma inside an unquoted name), so its "
                   "values are shifted; the row is not audited.",
@@ -71,6 +74,7 @@ class InputTable:
     rows_blank: int = 0      # wholly blank rows between data: not records, counted apart
     unknown_columns: list[str] = field(default_factory=list)
     present_columns: list[str] = field(default_factory=list)  # canonical columns the file had
+    column_map: dict[str, str] = field(default_factory=dict)  # canonical column -> its header as written
     status: str = "audited"  # audited | skipped
     reason: str = ""         # why skipped
 

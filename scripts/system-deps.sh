@@ -4,6 +4,8 @@
 #   postgresql        the history store's PostgreSQL tests (a throwaway server per test session)
 #   libreoffice-calc  the print-layout check (the report converted to PDF as a clerk would print it)
 #   poppler-utils     pdftoppm / pdfinfo, to read that PDF back
+#   fonts-crosextra-carlito  Calibri's metric twin, so LibreOffice lays the report out as Excel does
+#                     (without it LibreOffice falls back to a wider font and the print checks mean little)
 # Needs root and Debian's package lists; where they cannot be had it says so and carries on, and the
 # tests that need the missing part skip, naming it.
 set -u
@@ -12,6 +14,7 @@ command -v chromium >/dev/null 2>&1 || want+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || want+=(postgresql)
 command -v soffice >/dev/null 2>&1 || want+=(libreoffice-calc)
 command -v pdftoppm >/dev/null 2>&1 || want+=(poppler-utils)
+fc-list 2>/dev/null | grep -qi carlito || want+=(fonts-crosextra-carlito)
 [ ${#want[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "system-deps: cannot install ${want[*]} (needs root and apt-get); the tests that need them will skip" >&2

@@ -102,8 +102,8 @@ def test_workbook_has_the_sheets_and_columns(report):
                 "CM/ECF login", "PACER username", "Evidence", "What to do", "Who acts", "Due date", "Status",
                 "Notes", "Accepted until", "First seen", "Last seen", "Source (file, row)", "Related findings"]:
         assert col in header
-    assert header[:3] == ["Finding ID", "Severity", "Person"]  # who, and the evidence, near the left
-    assert header.index("Evidence") < 8
+    assert header[:3] == ["Severity", "Person", "Firm"]  # who and how severe at the left (and on paper)
+    assert header.index("Evidence") < 10   # first after what prints
     assert wb["Findings"].tables, "Findings must be an Excel table"
 
 
@@ -220,7 +220,7 @@ def test_roster_alone_is_a_complete_audit_and_reports_rules_not_run(inputs, tmp_
     rules = {(r.get("id") or r.get("rule_id")): r for r in sheet_rows(out, "Rules")}
     not_run = rules["mfa-not-enrolled"]
     assert str(not_run.get("ran")).lower() in ("no", "false")
-    assert "PACER accounts" in str(not_run.get("notes (why not run, or not everywhere)"))
+    assert "PACER accounts" in str(not_run.get("notes"))
     assert [h["person_name"] for h in fired(out, "attorney-without-pacer-account")] == ["New Atty"]
 
 

@@ -136,7 +136,10 @@ def test_sheets_in_order_and_findings_table(basic):
     last = openpyxl.utils.get_column_letter(len(FINDING_LAYOUT))
     assert ref == f"A1:{last}{len(result.findings) + 1}"
     assert [c.value for c in ws[1]] == HEADERS
-    assert HEADERS[:3] == ["Finding ID", "Severity", "Person"] and "CM/ECF login" in HEADERS
+    # the printed columns first (a reader of the printout needs these), the rest on screen
+    assert HEADERS[:7] == ["Severity", "Person", "Firm", "Problem", "What to do", "Due date", "Status"]
+    assert ws.print_area == "'Findings'!$A$1:$G$1048576"
+    assert HEADERS[7] == "Finding ID" and "CM/ECF login" in HEADERS
     assert "PACER username" in HEADERS and "Notes" in HEADERS
     assert [c.name for c in ws.tables[name].tableColumns] == HEADERS
     # a user's script reads the sheet by its plain-word headers; every finding column is there
@@ -267,7 +270,7 @@ def test_control_characters_and_long_text_do_not_crash(tmp_path):
                             "reason": "r", "severity": "rejected", "firm_name": None}])
     path = write_report(make_result(findings_frame(rows), issues), tmp_path / "r.xlsx")
     ws = openpyxl.load_workbook(path)["Findings"]
-    by_id = {r[0]: r for r in rows_of(ws)[1:]}
+    by_id = {r[ix("finding_id")]: r for r in rows_of(ws)[1:]}
     assert by_id["F00000"][ix("person_name")] == "Bell\\x07Name"
     assert by_id["F00000"][ix("evidence")] == "nul\\x00here\\x1f"
     assert by_id["F00000"][ix("bar_id")] == "a\\x0bb"
@@ -412,11 +415,15 @@ def test_previous_counts_on_summary(tmp_path):
 def test_rules_sheet(basic):
     path, _ = basic
     rows = rows_of(openpyxl.load_workbook(path)["Rules"])
-    assert rows[0] == ("id title severity enabled ran findings".split()
-                       + ["notes (why not run, or not everywhere)", "owner", "applies to", "source", "rule file"])
+    # headed in plain words; what a reader needs prints (the first 7 columns), the rest is on screen
+    assert rows[0] == ["Rule", "What it finds", "Severity", "Who acts", "Ran", "Findings",
+                       "Notes (why it did not run, or not everywhere)", "Turned on", "Applies to", "Source",
+                       "Rule file"]
+    assert openpyxl.load_workbook(path)["Rules"].print_area == "'Rules'!$A$1:$G$1048576"
     by_id = {r[0]: r for r in rows[1:]}
     assert by_id["shared-filing-account"][5] == 2
-    assert by_id["mfa-not-enrolled"][3:5] == ["no", "no"] and by_id["mfa-not-enrolled"][6] == "disabled"
+    assert by_id["mfa-not-enrolled"][4] == "no" and by_id["mfa-not-enrolled"][7] == "no"
+    assert by_id["mfa-not-enrolled"][6] == "disabled"
     assert by_id["legacy-username"][10] == "builtin.yaml"  # the file's name, never its path
 
 
@@ -456,7 +463,7 @@ def test_one_firm_one_spelling_and_what_to_do_first(tmp_path):
     summary = rows_of(openpyxl.load_workbook(path)["Summary"])
     first = [r[0] for r in summary]
     court, others = first.index("The court's own items"), first.index("For firms and filers")
-    assert court < others and summary[court + 1][1] == "Duplicate accounts"
+    assert court < others and summary[court + 1][4] == "Duplicate accounts"
     assert summary[court + 1][0] == "Court (clerk's office)"
     assert [r for r in summary if r[0] == "Ashby and Fairbanks PLLC"][0][1] == 3
     text = " ".join(str(v) for r in summary for v in r if v is not None)

@@ -33,24 +33,30 @@ def test_every_sheet_has_a_print_layout(report):
         setup = ws.page_setup
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
         assert setup.fitToWidth in (1, None), ws.title   # one page wide (1 is the default)
-        assert setup.orientation == "landscape", ws.title
+        assert setup.orientation == ("portrait" if ws.title == "Summary" else "landscape"), ws.title
         footer = ws.oddFooter
         assert footer.left.text == "&A" and "&P" in footer.center.text and "&N" in footer.center.text
         assert footer.right.text == "Audit date 2026-01-15"
-    for name in ("Findings", "Data issues", "Rules"):
+    for name, last in (("Findings", "G"), ("Data issues", "F"), ("Rules", "G")):
         ws = wb[name]
         assert ws.page_setup.fitToHeight == 0          # as many pages tall as the rows need
         assert ws.print_title_rows == "$1:$1"          # the header row on every page
+        assert ws.print_area == f"'{name}'!$A$1:${last}$1048576"   # the columns a reader needs
     summary = wb["Summary"]
-    assert summary.page_setup.fitToHeight == 2        # a cover of one or two pages
+    assert summary.page_setup.fitToHeight == 1        # the cover: one page
     assert summary.print_title_rows is None
+    rows = [r[0] for r in summary.iter_rows(values_only=True)]
+    last = int(summary.print_area.rsplit("$", 1)[1])
+    assert summary.print_area == f"'Summary'!$A$1:$F${last}"
+    assert "What to do first" in rows[:last] and "Input files" in rows[last:]   # the details: on screen
 
 
 def test_rows_are_as_tall_as_their_wrapped_text(report):
     ws = openpyxl.load_workbook(report)["Findings"]
     ids = [c.id for c in FINDING_LAYOUT]
     ev = ids.index("evidence") + 1
-    heights = {ws.cell(r, 1).value: ws.row_dimensions[r].height for r in range(2, ws.max_row + 1)}
+    fid = ids.index("finding_id") + 1
+    heights = {ws.cell(r, fid).value: ws.row_dimensions[r].height for r in range(2, ws.max_row + 1)}
     tall, short = heights["F00000"], heights["F00001"]
     assert short and short >= 29          # "1. Do this.\n2. Then that.": two lines
     width = ws.column_dimensions[openpyxl.utils.get_column_letter(ev)].width
@@ -59,13 +65,10 @@ def test_rows_are_as_tall_as_their_wrapped_text(report):
     assert all(h <= 409 for h in heights.values())
 
 
-def test_summary_chart_sits_in_rows_left_free(report):
+def test_summary_chart_sits_beside_the_cover(report):
     ws = openpyxl.load_workbook(report)["Summary"]
     (chart,) = ws._charts
-    top = chart.anchor._from.row + 1          # 1-based row of the chart's top edge
-    rows = list(ws.iter_rows(values_only=True))
-    assert rows[top - 3][0] == "Total" and rows[top - 2] == (None,) * len(rows[top - 2])  # below the owner table
-    assert all(v is None for r in rows[top - 1:top + 14] for v in r)   # nothing printed under it
+    assert chart.anchor._from.col >= 7            # right of column F, where the printed cover ends
     series = [s.tx.strRef.f for s in chart.series]
     assert len(series) == 4 and all("Summary" in f for f in series)   # severity by who acts: 4 series
 
@@ -145,8 +148,9 @@ def test_a_firm_trend_sheet_prints_on_one_page(tmp_path):
     wb = openpyxl.load_workbook(firm)
     trend = wb["Trend"]
     assert len(trend._charts) == 2 and trend.max_row >= 4
-    for ws in wb:   # every sheet prints one page wide, landscape, with the footer
-        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.orientation == "landscape", ws.title
+    for ws in wb:   # every sheet prints one page wide, landscape (the Summary's cover portrait), with the footer
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.page_setup.orientation == ("portrait" if ws.title == "Summary" else "landscape"), ws.title
         assert ws.oddFooter.left.text == "&A" and ws.oddFooter.right.text == "Audit date 2026-01-15", ws.title
     assert trend.page_setup.fitToHeight == 1 and trend.print_title_rows == "$1:$1"
     pdf, pages = _to_pdf(firm, tmp_path)

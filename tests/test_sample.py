@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from auditor.columns import COLUMNS, alias_map, header_key
+from auditor.columns import COLUMNS, alias_map, column_key
 from auditor.sample.files import generate
 
 RULES = {
@@ -28,7 +28,7 @@ def _read(path: Path) -> pd.DataFrame:
 
 def _canonical(df: pd.DataFrame, kind: str) -> pd.DataFrame:
     amap = alias_map(kind)
-    return df.rename(columns={c: amap[header_key(c)] for c in df.columns})
+    return df.rename(columns={c: amap[column_key(c)] for c in df.columns})
 
 
 def _digest(d: Path) -> dict:
@@ -75,7 +75,7 @@ def test_headers_are_known_aliases_not_snake_case(small):
     for f, kind in kinds.items():
         df = _read(d / f)
         amap = alias_map(kind)
-        assert all(header_key(c) in amap for c in df.columns), f
+        assert all(column_key(c) in amap for c in df.columns), f
         assert not any("_" in c for c in df.columns), f
         required = {c.name for c in COLUMNS[kind] if c.required}
         assert required <= set(_canonical(df, kind).columns)

@@ -21,6 +21,8 @@ def test_a_wheel_installed_elsewhere_has_every_rule_and_the_calendar(tmp_path):
     assert "auditor/_rules/courts.csv" in names
     assert "auditor/web/templates/index.html" in names and "auditor/web/static/style.css" in names  # auditor serve
     assert "auditor/history/migrations/versions/0002_run_counts.py" in names  # the history's migrations
+    assert {f"auditor/notify/templates/{t}" for t in ("notice.html", "message.txt", "message.html",
+                                                      "digest.txt")} <= set(names)   # auditor notify
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
                     str(wheel)], check=True, capture_output=True, timeout=300)
     env = {**os.environ, "PYTHONPATH": str(target)}

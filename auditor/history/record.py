@@ -186,6 +186,18 @@ class _Writer:
         self.error = None
 
 
+def _refused_notices(conn, scope: str) -> int | None:
+    """Firms whose notice the mail server refused, in the scope's latest month notified (None: never)."""
+    from sqlalchemy import func
+
+    d = S.deliveries
+    last = conn.execute(select(func.max(d.c.as_of)).where(d.c.scope == scope)).scalar()
+    if last is None:
+        return None
+    return conn.execute(select(func.count()).where(d.c.scope == scope, d.c.as_of == last,
+                                                   d.c.state == "refused")).scalar()
+
+
 @contextlib.contextmanager
 def recording(result: AuditResult, history, *, previous=None, backfill: bool = False):
     """Record ``result`` in the store at ``history`` (path or URL); commit when the block ends cleanly.
@@ -243,6 +255,10 @@ def recording(result: AuditResult, history, *, previous=None, backfill: bool = F
         result.findings = outcome.findings
         first = seen == 0
         result.previous = None if first else outcome.counts
+        if not first:
+            refused = _refused_notices(conn, scope)
+            if refused is not None:
+                result.previous = {**result.previous, "notices_refused": refused}
         carried = 0 if edits is None else int((edits["finding_id"].isin(outcome.findings["finding_id"])
                                                 & ~edits["finding_id"].isin(problems["finding_id"])).sum())
 

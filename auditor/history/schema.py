@@ -5,6 +5,7 @@
 ``run_findings``   every finding of a run: its id, what changed since the previous run of the scope, status
 ``run_counts``     per run, findings and open findings by rule, severity and firm (trends read only these)
 ``run_firms``      per run, each firm's active e-filers and how many are ready (a firm's own readiness share)
+``deliveries``     per scope, month and firm, the firm's notice message: to whom, its state and the mail server's answer
 ``finding_state``  per scope and finding: first/last seen, the fixed due date, the carried status and notes,
                    and a digest of the row (what changed is written, not the whole state)
 
@@ -19,7 +20,7 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
-REVISION = "0004"   # the migration that makes these tables (a test checks it is the newest)
+REVISION = "0005"   # the migration that makes these tables (a test checks it is the newest)
 
 runs = Table(
     "runs", metadata,
@@ -109,4 +110,21 @@ finding_state = Table(
     Column("resolved_on", Date),
     # over the row's values but the id and last_seen: a run rewrites only the rows whose digest changed
     Column("digest", BigInteger),
+)
+
+deliveries = Table(
+    "deliveries", metadata,
+    # one row per month of a scope and firm, so that the same month audited again is not notified twice
+    Column("scope", String(500), primary_key=True),
+    Column("as_of", Date, primary_key=True),
+    Column("firm_key", Text, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="SET NULL")),   # the run the notice was made from
+    Column("firm_name", Text, nullable=False),
+    Column("recipients", Text, nullable=False),     # the addresses, comma-separated
+    Column("state", String(20), nullable=False),    # queued | sent | failed-for-now | refused
+    Column("answer", Text),                         # the mail server's last answer
+    Column("attempts", Integer, nullable=False),
+    Column("attached", Boolean, nullable=False),    # false: sent without attachments (too large)
+    Column("message_id", String(200), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
 )

@@ -43,6 +43,21 @@ def _cp1252_fallback(exc: UnicodeDecodeError) -> tuple[str, int]:
 codecs.register_error(_CP1252_FALLBACK, _cp1252_fallback)
 
 
+def utf16_without_bom(head: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" for text saved as UTF-16 without its byte order mark (mostly Latin
+    letters, so every other byte is zero), else None."""
+    h = head[:4096]
+    h = h[:len(h) // 2 * 2]
+    if len(h) < 8:
+        return None
+    even, odd = h[0::2], h[1::2]
+    if odd.count(0) >= 0.9 * len(odd) and even.count(0) <= 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) >= 0.9 * len(even) and odd.count(0) <= 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
 def decode(data: bytes, name: str) -> tuple[str, str]:
     """(text, encoding name) for the bytes of a CSV file."""
     if data.startswith(codecs.BOM_UTF8):
@@ -55,6 +70,11 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as exc:
             raise InputError(name, f"starts as UTF-16 text but is damaged at byte {exc.start:,}") from None
+    if (utf16 := utf16_without_bom(data)) is not None:
+        try:
+            return data.decode(utf16), utf16
+        except UnicodeDecodeError as exc:
+            raise InputError(name, f"reads as UTF-16 text but is damaged at byte {exc.start:,}") from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -187,7 +207,7 @@ def read_csv_grid(data: bytes, name: str, score_row, max_columns: int | None = N
     A first record of more than ``max_columns`` cells is refused before the file is parsed."""
     if data.startswith(codecs.BOM_UTF8):
         raw, encoding = data[3:], "utf-8-sig"
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_without_bom(data):
         text, encoding = decode(data, name)
         raw = text.encode("utf-8")
     else:

@@ -12,6 +12,7 @@ import zipfile
 from dataclasses import dataclass
 
 from auditor.errors import InputError
+from auditor.load.csv import utf16_without_bom
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -106,7 +107,7 @@ def _describe_other(head: bytes) -> str:
 
 
 def _looks_binary(head: bytes) -> bool:
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or utf16_without_bom(head):
         return False
     if b"\x00" in head:
         return True

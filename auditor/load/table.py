@@ -25,9 +25,12 @@ from auditor.columns import STRING
 from auditor.errors import InputError
 from auditor.load.csv import read_csv_grid
 from auditor.load.detect import detect
+from auditor.load.layout import footer_rows
+from auditor.load.recognise import SAMPLE, recognise, user_map
 from auditor.load.workbook import read_workbook_grid
 
 HEADER_SEARCH_ROWS = 20
+SAMPLE_ROWS = 2000     # rows looked at for a sample of a column's values
 SHOWN_VALUE_CHARS = 200
 
 
@@ -71,6 +74,8 @@ class RawTable:
     file_type: str = ""              # csv | xlsx | xlsb | xls | ods
     encoding: str = ""               # CSV only
     delimiter: str = ""              # CSV only
+    # headers that could name several columns, the values not deciding: (header, candidate columns)
+    ambiguous: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
 
 def excel_letter(index: int) -> str:
@@ -102,7 +107,7 @@ def _scorer(kind: str):
     def key(cell) -> str:
         k = keys.get(cell)
         if k is None:
-            k = keys[cell] = C.header_key(cell)
+            k = keys[cell] = C.column_key(cell)
         return k
 
     def score(cells) -> int:
@@ -204,21 +209,12 @@ def read_table(path, kind: str, *, sheet: str | None = None, limits: Limits = Li
         del data
     else:
         sha = _sha256(path)
-        grid, sheet_name, col_offset = read_workbook_grid(path, name, sheet, limits, found.family)
+        grid, sheet_name, col_offset = read_workbook_grid(path, name, sheet, limits, found.family, score)
     if grid.shape[1] == 0 or len(grid) == 0:
         raise InputError(name, "is empty" if found.family == "csv" else f"sheet {sheet_name!r} is empty")
     grid = _clean(grid, ascii_only=facts.get("ascii", False))
     return _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, found.family, facts,
-                  _checked_map(kind, header_map))
-
-
-def _checked_map(kind: str, header_map) -> dict[str, str | None]:
-    known = {c.name for c in C.columns(kind)}
-    out = dict(header_map or {})
-    for header, canon in out.items():
-        if canon is not None and canon not in known:
-            raise ValueError(f"unknown column {canon!r} for {kind} (header {header!r})")
-    return out
+                  dict(header_map or {}))
 
 
 def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, family, facts,
@@ -243,6 +239,12 @@ def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, f
 
     header_cells = grid.loc[header_row].tolist()
     data = grid.iloc[grid.index.get_loc(header_row) + 1:]
+    footer = footer_rows(data, blank, ncols)
+    if footer:
+        issues.extend(_title_issue(name, sheet_name, r, grid.loc[r].tolist()) | {
+            "reason": "totals or report line below the table, not audited", "code": "footer-row"}
+            for r in sorted(footer))
+        data = data.drop(index=footer)
     width = ncols
     if facts.get("widths"):   # a CSV whose records differ in length: rows longer than the header
         widths = np.asarray(facts["widths"])
@@ -253,28 +255,35 @@ def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, f
     keep = [i for i, h in enumerate(header_cells)
             if i < width and (h is not pd.NA or data[grid.columns[i]].notna().any())]
     amap = C.alias_map(kind)
+    written_all = [f"column {excel_letter(i + col_offset)}" if header_cells[i] is pd.NA else str(header_cells[i])
+                   for i in keep]
+    cells = [None if header_cells[i] is pd.NA else str(header_cells[i]) for i in keep]
+    header_map = user_map(kind, name, header_map, written_all)
+
+    def sample(j: int) -> pd.Series:
+        col = data[grid.columns[keep[j]]]
+        return col.iloc[:SAMPLE_ROWS].dropna().iloc[:SAMPLE].astype(str)
+
+    found = recognise(kind, cells, sample, header_map)
     names: list[str] = []
     headers: dict[str, str] = {}
     letters: dict[str, str] = {}
     unknown: list[str] = []
     all_headers: list[str] = []
-    taken = {c for c in header_map.values() if c is not None}
-    for i in keep:
-        h = header_cells[i]
+    winners: dict[int, str] = {}
+    for j, canon in sorted(found.canon.items()):
+        if canon not in headers:
+            headers[canon], letters[canon] = written_all[j], excel_letter(keep[j] + col_offset)
+            winners[j] = canon
+    for j, i in enumerate(keep):
         letter = excel_letter(i + col_offset)
-        written = f"column {letter}" if h is pd.NA else str(h)
+        written = written_all[j]
         all_headers.append(written)
-        if written in header_map:
-            canon = header_map[written]
-        else:
-            canon = amap.get(C.header_key(h)) if h is not pd.NA else None
-            if canon in taken:
-                canon = None
-        if canon is not None and canon not in headers:
-            headers[canon] = written
-            letters[canon] = letter
+        canon = found.canon.get(j)
+        if j in winners:
             names.append(canon)
             continue
+        canon = canon or found.duplicates.get(j)
         label = written
         if label in names or label in amap.values() or canon is not None:
             label = f"{written} (column {letter})"
@@ -287,6 +296,12 @@ def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, f
                 "code": "duplicate-column", "severity": "warning", "firm_name": pd.NA})
         names.append(label)
         unknown.append(label)
+    for j, column, why in found.refused:
+        issues.append({
+            "file": name, "sheet": sheet_name, "row": header_row, "column": written_all[j],
+            "value": written_all[j], "reason": (f"the column {written_all[j]!r} holds {why}, so it is not read "
+                                                f"as {column}"),
+            "code": "column-values", "severity": "warning", "firm_name": pd.NA})
     frame = data[[grid.columns[i] for i in keep]]
     frame.columns = names
     frame.index.name = None
@@ -305,7 +320,7 @@ def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, f
         path=path, name=name, kind=kind, sheet=sheet_name, sha256=sha, frame=frame,
         unknown_columns=unknown, present_columns=[c.name for c in C.columns(kind) if c.name in headers],
         rows_blank=rows_blank, header_issues=issues, header_row=header_row, headers=headers,
-        header_recognised=best > 0, all_headers=all_headers, file_type=family,
+        header_recognised=best > 0, all_headers=all_headers, file_type=family, ambiguous=found.ambiguous,
         encoding=facts.get("encoding", ""), delimiter=facts.get("delimiter", ""))
 
 

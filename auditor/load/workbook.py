@@ -75,9 +75,42 @@ def _column_array(values) -> pd.arrays.ArrowStringArray:
     return pd.arrays.ArrowStringArray(arr)
 
 
+HEADER_ROWS = 20   # rows of a sheet looked at for its header when choosing the sheet
+
+
+def _best_sheet(wb, path: str, name: str, family: str, names: list[str], limits, score):
+    """The sheet whose header names the most columns: a workbook may open on a notes or cover sheet
+    before its data.  The first sheet is kept when it has a header (two columns named) or no other
+    sheet names more; a sheet too large to read is not a candidate."""
+    best, best_score, best_ws = names[0], -1, None
+    for i, sheet in enumerate(names):
+        try:
+            check_extent(path, name, family, i, sheet, limits)
+        except InputError:
+            if i == 0:
+                raise
+            continue
+        try:
+            ws = wb.get_sheet_by_name(sheet)
+            rows = [r for _, r in zip(range(HEADER_ROWS), ws.iter_rows())] if ws.start is not None else []
+        except BaseException as exc:
+            if not _reader_failure(exc):
+                raise
+            if i == 0:
+                raise InputError(name, f"sheet {sheet!r} is damaged and cannot be read ({_short(exc)})") from None
+            continue
+        found = max((score([str(c) if c not in (None, "") else None for c in r]) for r in rows), default=0)
+        if found > best_score:
+            best, best_score, best_ws = sheet, found, ws
+        if i == 0 and found >= 2:
+            break
+    return best, best_ws
+
+
 def read_workbook_grid(path: str, name: str, sheet: str | None, limits,
-                       family: str = "xlsx") -> tuple[pd.DataFrame, str, int]:
-    """(grid, sheet name, first column offset) of one sheet.
+                       family: str = "xlsx", score=None) -> tuple[pd.DataFrame, str, int]:
+    """(grid, sheet name, first column offset) of one sheet: ``sheet``, or without it the first sheet
+    that has a header (``score(cells)``: how many columns a row names).
 
     The grid's columns are 0..n-1 counted from the sheet's first used column
     (``offset`` columns from column A) and its index is the Excel row number.
@@ -97,7 +130,10 @@ def read_workbook_grid(path: str, name: str, sheet: str | None, limits,
         names = list(wb.sheet_names)
         if not names:
             raise InputError(name, "has no sheets")
-        if sheet is None:
+        ws = None
+        if sheet is None and score is not None and len(names) > 1:
+            chosen, ws = _best_sheet(wb, path, name, family, names, limits, score)
+        elif sheet is None:
             chosen = names[0]
         elif sheet in names:
             chosen = sheet
@@ -107,9 +143,10 @@ def read_workbook_grid(path: str, name: str, sheet: str | None, limits,
             if chosen is None:
                 listed = ", ".join(repr(n) for n in names)
                 raise InputError(name, f"has no sheet named {sheet!r}; its sheets are: {listed}")
-        check_extent(path, name, family, names.index(chosen), chosen, limits)  # before the grid is allocated
+        if ws is None:
+            check_extent(path, name, family, names.index(chosen), chosen, limits)  # before the grid is allocated
         try:
-            ws = wb.get_sheet_by_name(chosen)
+            ws = ws or wb.get_sheet_by_name(chosen)
             start = ws.start
             if start is None:
                 return pd.DataFrame(), chosen, 0

@@ -94,7 +94,7 @@ def _write_import_problems(wb, problems: pd.DataFrame, as_of) -> None:
     ws = wb.create_sheet("Status import")
     _setup_sheet(ws, [14, 8, 24, 70])
     print_setup(ws, as_of)
-    ws.append(header_row(ws, ["sheet", "row", "finding_id", "problem"]))
+    ws.append(header_row(ws, ["sheet", "row", "finding_id", "problem"], [14, 8, 24, 70]))
     for sheet, row, fid, problem in problems.itertuples(index=False):  # rows of the clerk's workbook not used
         ws.append([text_cell(ws, clean_value(sheet)), None if pd.isna(row) else int(row),
                    text_cell(ws, clean_value(fid)), text_cell(ws, clean_value(problem), wrap=True)])

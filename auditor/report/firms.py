@@ -43,6 +43,7 @@ _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 INDEX_COLUMNS = ["firm", "file", *SEVERITIES, "findings", "data issues", "active filers", "ready filers",
                  "share ready", "status"]
 NO_WORKBOOK = "no workbook: the firm name has no letter or digit"
+FIRMS_PRINTED = 10                 # the Firms sheet's columns on paper: the firm and its counts
 
 
 def file_stem(name: str) -> str:
@@ -141,12 +142,13 @@ def write_firms_sheet(wb, as_of, rows: list[FirmRow]) -> rx.CellRows:
     with_files = any(r.file is not None or r.status == NO_WORKBOOK for r in rows)
     headers = ["Firm", *SEVERITIES, "Findings", "Data issues", "Active filers", "Ready filers", "Share ready"]
     headers += ["Workbook", "Status"] if with_files else []
-    for i, w in enumerate([36, 8, 9, 8, 8, 10, 11, 11, 11, 11, 40, 24][:len(headers)], 1):
+    widths = [36, 8, 9, 8, 8, 10, 11, 11, 11, 11, 40, 24][:len(headers)]
+    for i, w in enumerate(widths, 1):
         ws.column_dimensions[chr(64 + i)].width = w
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{chr(64 + len(headers))}{max(len(rows), 1) + 1}"
-    print_setup(ws, as_of)
-    ws.append(header_row(ws, headers))
+    print_setup(ws, as_of, columns=FIRMS_PRINTED)   # the workbook's file name and status: on screen
+    ws.append(header_row(ws, headers, widths))
     count = rx_cell(ws, 0, "#,##0")
     letters = sample_styles(ws, {"text": text_cell(ws, "x"), "count": count,
                                  "percent": rx_cell(ws, 0.5, PERCENT_FORMAT)})

@@ -50,7 +50,9 @@ READY_MEANING = (
 
 @dataclass(frozen=True)
 class ReportColumn:
-    """One report column: the id (its name in exports), the header a person reads, and how it is shown."""
+    """One report column: the id (its name in exports), the header a person reads, and how it is shown.
+    ``printed``: on paper too (the printed columns come first: a sheet prints its leading printed columns,
+    the rest stay on screen)."""
 
     id: str
     label: str = ""
@@ -58,36 +60,47 @@ class ReportColumn:
     max_width: float = 40
     wrap: bool = False
     kind: str = "text"  # text | date | int | severity | status
+    printed: bool = False
 
     @property
     def header(self) -> str:
         return self.label or self.id.replace("_", " ").capitalize()
 
 
-# The Findings sheet, left to right: who and what first, then what to do and its tracking, then the
-# identifiers and where the row came from.  Columns of FINDING_COLUMNS not named here follow at the end.
+def printed_columns(layout: list[ReportColumn]) -> int:
+    """How many leading columns of ``layout`` print (all of them when none is marked)."""
+    n = 0
+    while n < len(layout) and layout[n].printed:
+        n += 1
+    assert not any(c.printed for c in layout[n:]), "printed columns come first"
+    return n or len(layout)
+
+
+# The Findings sheet, left to right: first what a reader of the printout needs (who, what, what to do, by
+# when, how far along), printed; then on screen only the identifiers, the evidence, tracking and where the
+# row came from.  Columns of FINDING_COLUMNS not named here follow at the end.
 _FINDING_LAYOUT = [
+    ReportColumn("severity", "Severity", 10, 10, kind="severity", printed=True),
+    ReportColumn("person_name", "Person", 12, 18, wrap=True, printed=True),
+    ReportColumn("firm_name", "Firm", 12, 18, wrap=True, printed=True),
+    ReportColumn("title", "Problem", 16, 24, wrap=True, printed=True),
+    ReportColumn("remediation", "What to do", 30, 50, wrap=True, printed=True),
+    ReportColumn("due_date", "Due date", 12, 12, kind="date", printed=True),
+    ReportColumn("status", "Status", 12, 12, kind="status", printed=True),
     ReportColumn("finding_id", "Finding ID", 11, 24),
-    ReportColumn("severity", "Severity", 9, 9, kind="severity"),
-    ReportColumn("person_name", "Person", 12, 18, wrap=True),
-    ReportColumn("firm_name", "Firm", 12, 18, wrap=True),
     ReportColumn("email", "E-mail", 10, 20, wrap=True),
-    ReportColumn("title", "Problem", 16, 22, wrap=True),
-    ReportColumn("evidence", "Evidence", 30, 42, wrap=True),
-    ReportColumn("remediation", "What to do", 30, 46, wrap=True),
-    ReportColumn("owner", "Who acts", 8, 9, wrap=True),
-    ReportColumn("due_date", "Due date", 11, 11, kind="date"),
-    ReportColumn("status", "Status", 11, 11, kind="status"),
+    ReportColumn("evidence", "Evidence", 30, 60, wrap=True),
+    ReportColumn("owner", "Who acts", 10, 10, wrap=True),
     ReportColumn("notes", "Notes", 14, 18, wrap=True),
-    ReportColumn("accepted_until", "Accepted until", 11, 11, kind="date"),
-    ReportColumn("cmecf_login", "CM/ECF login", 10, 14, wrap=True),
-    ReportColumn("pacer_username", "PACER username", 10, 14, wrap=True),
+    ReportColumn("accepted_until", "Accepted until", 15, 15, kind="date"),
+    ReportColumn("cmecf_login", "CM/ECF login", 13, 14, wrap=True),
+    ReportColumn("pacer_username", "PACER username", 16, 16, wrap=True),
     ReportColumn("court_id", "Court", 7, 8),
     ReportColumn("bar_id", "Bar ID", 8, 11, wrap=True),
     ReportColumn("related", "Related findings", 12, 24, wrap=True),
     ReportColumn("rule_id", "Rule", 12, 16, wrap=True),
-    ReportColumn("first_seen", "First seen", 11, 11, kind="date"),
-    ReportColumn("last_seen", "Last seen", 11, 11, kind="date"),
+    ReportColumn("first_seen", "First seen", 12, 12, kind="date"),
+    ReportColumn("last_seen", "Last seen", 12, 12, kind="date"),
     ReportColumn("source", "Source (file, row)", 14, 20, wrap=True),
 ]
 _KNOWN = {c.id for c in _FINDING_LAYOUT}
@@ -97,44 +110,60 @@ FINDING_LAYOUT = [c for c in _FINDING_LAYOUT if c.id in FINDING_COLUMNS or c.id 
     ReportColumn(c, "", 10, 20, wrap=True, kind="date" if c.endswith(("_seen", "_until", "_date")) else "text")
     for c in FINDING_COLUMNS if c not in _KNOWN]
 
+# Data issues: where (file, sheet, row, column), what (value) and why (reason) print; the code, the kind
+# of issue and the firm stay on screen.
 _DATA_ISSUE_LAYOUT = [
-    ReportColumn("file", "File", 12, 30, wrap=True),
-    ReportColumn("sheet", "Sheet", 8, 16),
-    ReportColumn("row", "Row", 6, 8, kind="int"),
-    ReportColumn("column", "ReportColumn", 10, 20, wrap=True),
-    ReportColumn("value", "Value", 12, 30, wrap=True),
-    ReportColumn("reason", "Reason", 30, 60, wrap=True),
+    ReportColumn("file", "File", 12, 26, wrap=True, printed=True),
+    ReportColumn("sheet", "Sheet", 8, 14, wrap=True, printed=True),
+    ReportColumn("row", "Row", 7, 8, kind="int", printed=True),
+    ReportColumn("column", "Column", 10, 18, wrap=True, printed=True),
+    ReportColumn("value", "Value", 12, 26, wrap=True, printed=True),
+    ReportColumn("reason", "Reason", 30, 50, wrap=True, printed=True),
     ReportColumn("code", "Code", 12, 22),
     ReportColumn("severity", "Severity", 10, 10),
     ReportColumn("firm_name", "Firm", 12, 30, wrap=True),
 ]
 _BY_ID = {c.id: c for c in _DATA_ISSUE_LAYOUT}
-DATA_ISSUE_LAYOUT = [_BY_ID.get(c) or ReportColumn(c, "", 10, 24, wrap=True) for c in DATA_ISSUE_COLUMNS]
-# The Changes sheet (with a history): what changed since the previous run of the scope.
+DATA_ISSUE_LAYOUT = [c for c in _DATA_ISSUE_LAYOUT if c.id in DATA_ISSUE_COLUMNS] + [
+    ReportColumn(c, "", 10, 24, wrap=True) for c in DATA_ISSUE_COLUMNS if c not in _BY_ID]
+# The Changes sheet (with a history): what changed since the previous run of the scope; what changed,
+# for whom, and how late it is print.
 CHANGES_LAYOUT = [
-    ReportColumn("change", "Change", 10, 12), ReportColumn("finding_id", "Finding ID", 11, 24),
-    ReportColumn("severity", "Severity", 9, 9, kind="severity"), ReportColumn("person_name", "Person", 12, 24, wrap=True),
-    ReportColumn("firm_name", "Firm", 12, 24, wrap=True), ReportColumn("rule_id", "Rule", 12, 24, wrap=True),
-    ReportColumn("court_id", "Court", 7, 8), ReportColumn("cmecf_login", "CM/ECF login", 10, 16, wrap=True),
-    ReportColumn("status", "Status", 11, 12), ReportColumn("first_seen", "First seen", 11, 11, kind="date"),
-    ReportColumn("days_open", "Days open", 9, 9, kind="int"), ReportColumn("due_date", "Due date", 11, 11, kind="date"),
-    ReportColumn("overdue", "Overdue", 8, 8), ReportColumn("note", "Note", 20, 40, wrap=True),
+    ReportColumn("change", "Change", 10, 12, printed=True),
+    ReportColumn("severity", "Severity", 10, 10, kind="severity", printed=True),
+    ReportColumn("person_name", "Person", 12, 22, wrap=True, printed=True),
+    ReportColumn("firm_name", "Firm", 12, 22, wrap=True, printed=True),
+    ReportColumn("rule_id", "Rule", 12, 22, wrap=True, printed=True),
+    ReportColumn("status", "Status", 12, 12, printed=True),
+    ReportColumn("days_open", "Days open", 7, 7, kind="int", wrap=True, printed=True),
+    ReportColumn("due_date", "Due date", 12, 12, kind="date", printed=True),
+    ReportColumn("overdue", "Overdue", 10, 10, printed=True),
+    ReportColumn("note", "Note", 20, 30, wrap=True, printed=True),
+    ReportColumn("finding_id", "Finding ID", 11, 24), ReportColumn("court_id", "Court", 7, 8),
+    ReportColumn("cmecf_login", "CM/ECF login", 13, 16, wrap=True),
+    ReportColumn("first_seen", "First seen", 12, 12, kind="date"),
 ]
 # Header text -> column id, for reading a report back by the names the exports use.
 HEADER_IDS = {c.header: c.id for c in FINDING_LAYOUT + DATA_ISSUE_LAYOUT + CHANGES_LAYOUT}
+HEADER_IDS["ReportColumn"] = "column"   # reports written before the Data issues sheet said "Column"
 
-# The Rules sheet: (header, width, wrap)
+# The Rules sheet: (header, width, wrap); the first RULES_PRINTED columns print, the rest stay on screen.
 RULES_LAYOUT = [
-    ("id", 28, False), ("title", 45, True), ("severity", 10, False), ("enabled", 9, False),
-    ("ran", 6, False), ("findings", 10, False), ("notes (why not run, or not everywhere)", 40, True), ("owner", 12, False),
-    ("applies to", 24, True), ("source", 50, True), ("rule file", 22, False),
+    ("Rule", 26, True), ("What it finds", 40, True), ("Severity", 10, False), ("Who acts", 11, True),
+    ("Ran", 6, False), ("Findings", 10, False), ("Notes (why it did not run, or not everywhere)", 40, True),
+    ("Turned on", 10, False), ("Applies to", 40, True), ("Source", 110, True), ("Rule file", 22, False),
 ]
+RULES_PRINTED = 7
+# the Rules sheet's headers read back as the names its columns had (id, title, enabled, ran...)
+HEADER_IDS.update({h: i for (h, _, _), i in zip(RULES_LAYOUT, [
+    "rule_id", "title", "severity", "owner", "ran", "findings", "notes", "enabled", "applies_to", "source",
+    "rule_file"])})
 
 # The inputs table on the Summary sheet: (header, width)
 INPUTS_LAYOUT = [
     ("File", 30), ("Kind", 30), ("Sheet", 12), ("Rows read", 11), ("Rows audited", 11),
     ("Rows rejected", 16), ("Blank rows", 10), ("Read = audited + rejected", 14), ("Status", 10),
-    ("Reason / unknown columns", 30), ("SHA-256", 24),
+    ("Columns read as", 40), ("Reason / unknown columns", 30), ("SHA-256", 24),
 ]
 
 _ILLEGAL_RE = r"[\x00-\x08\x0B\x0C\x0E-\x1F]"

@@ -30,13 +30,17 @@ from auditor.report import rows as rx
 from auditor.model import RuleRun
 from auditor.report.format import (
     DATA_ISSUE_LAYOUT, DATE_FORMAT, FINDING_LAYOUT, FORMULA_STARTS, HEADER_FILL, HEADER_FONT, RULES_LAYOUT,
-    SEVERITY_FILLS, STATUS_LIST, TABLE_STYLE, ReportColumn, clean_value, column_widths,
-    part_names,
+    RULES_PRINTED, SEVERITY_FILLS, STATUS_LIST, TABLE_STYLE, ReportColumn, clean_value, column_widths,
+    part_names, printed_columns,
 )
 
 EXCEL_LAST_ROW = 1_048_576
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _TOP = Alignment(vertical="top")
+# a date follows a number in some tables: set in from the left, the two never touch on paper
+_DATE = Alignment(horizontal="left", vertical="top", indent=1)
+FONT_NAME = "Calibri"      # named, so that no program falls back to another family (a serif) for bold
+HEADER_CHARS_PER_WIDTH = 1.05   # characters of a bold header a column holds per unit of width
 
 
 def text_cell(ws, value, *, bold=False, wrap=False, fill=None, color=None) -> WriteOnlyCell:
@@ -46,23 +50,43 @@ def text_cell(ws, value, *, bold=False, wrap=False, fill=None, color=None) -> Wr
         cell.data_type = "s"
     if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         cell.quotePrefix = True  # Excel keeps it text even when someone edits the cell
-    if bold or color:
-        cell.font = Font(bold=bold, color=color)
+    cell.font = Font(name=FONT_NAME, bold=bold, color=color)
     cell.alignment = _WRAP if wrap else _TOP
     if fill:
         cell.fill = PatternFill("solid", start_color=fill, end_color=fill)
     return cell
 
 
-def header_row(ws, headers) -> list[WriteOnlyCell]:
-    """Bold white header cells on a dark fill."""
-    return [text_cell(ws, h, bold=True, fill=HEADER_FILL, color=HEADER_FONT) for h in headers]
+def header_row(ws, headers, widths: list[float] | None = None) -> list[WriteOnlyCell]:
+    """Bold white header cells on a dark fill, wrapped; with ``widths`` the row is made as tall as the
+    longest wrapped header needs (call before the row is appended)."""
+    if widths is not None:
+        lines = max((_header_lines(str(h), w) for h, w in zip(headers, widths)), default=1)
+        if lines > 1:
+            ws.row_dimensions[1].height = min(lines * rx.LINE_POINTS + 1.5, rx.MAX_ROW_POINTS)
+    return [text_cell(ws, h, bold=True, fill=HEADER_FILL, color=HEADER_FONT, wrap=True) for h in headers]
+
+
+def _header_lines(text: str, width: float) -> int:
+    """Lines a bold header takes in a column this wide, its words packed as a spreadsheet wraps them."""
+    room = max(1.0, (width - 1.0) * HEADER_CHARS_PER_WIDTH)
+    lines, used = 1, 0.0
+    for word in text.split():
+        need = len(word) if used == 0 else used + 1 + len(word)
+        if used and need > room:
+            lines, used = lines + 1, len(word)
+        else:
+            used = need
+    return lines
 
 
 def print_setup(ws, as_of: dt.date, *, landscape: bool = True, title_rows: str | None = "1:1",
-                fit_height: int = 0) -> None:
+                fit_height: int = 0, columns: int | None = None) -> None:
     """How the sheet prints: one page wide (``fit_height`` pages tall, 0 = as many as needed), the
-    header row on every page, and a footer naming the sheet, the page and the audit date."""
+    header row on every page, and a footer naming the sheet, the page and the audit date.  ``columns``:
+    only that many leading columns print (the others are for the screen)."""
+    if columns:
+        ws.print_area = f"A1:{get_column_letter(columns)}{EXCEL_LAST_ROW}"
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = "1"  # Letter
     ws.page_setup.fitToWidth = 1
@@ -75,7 +99,8 @@ def print_setup(ws, as_of: dt.date, *, landscape: bool = True, title_rows: str |
     ws.oddFooter.center.text = "Page &P of &N"
     ws.oddFooter.right.text = f"Audit date {as_of:%Y-%m-%d}"
     for part in (ws.oddFooter.left, ws.oddFooter.center, ws.oddFooter.right):
-        part.size = 9
+        part.size = 11   # scaled with the page like the body text: never the smallest text on it
+        part.font = FONT_NAME
 
 
 @dataclass
@@ -166,7 +191,7 @@ def write_findings_sheets(wb, findings: pd.DataFrame, *, max_rows: int, as_of: d
     for n, (name, start, stop) in enumerate(part_names("Findings", len(findings), max_rows), 1):
         ws = wb.create_sheet(name)
         _setup_sheet(ws, widths)
-        print_setup(ws, as_of)
+        print_setup(ws, as_of, columns=printed_columns(layout))
         part = findings.iloc[start:stop]
         table_name = "Findings" if n == 1 else f"Findings_{n}"
         table = Table(displayName=table_name, ref=f"A1:{last_col}{max(len(part), 1) + 1}")
@@ -188,9 +213,9 @@ def write_findings_sheets(wb, findings: pd.DataFrame, *, max_rows: int, as_of: d
                    f'${status_col}2<>"Resolved",${status_col}2<>"Accepted")')
         ws.conditional_formatting.add(
             f"{due_col}2:{due_col}{EXCEL_LAST_ROW}",
-            FormulaRule(formula=[overdue], stopIfTrue=False, font=Font(bold=True, color=OVERDUE_FONT),
+            FormulaRule(formula=[overdue], stopIfTrue=False, font=Font(name=FONT_NAME, bold=True, color=OVERDUE_FONT),
                         fill=PatternFill("solid", start_color=OVERDUE_FILL, end_color=OVERDUE_FILL)))
-        ws.append(header_row(ws, [c.header for c in layout]))
+        ws.append(header_row(ws, [c.header for c in layout], widths))
         specs = _sample_row(ws, layout, widths)
         # no findings: the table keeps one empty row (the Summary says there are none), so that a
         # script reading the table finds no row that is not a finding
@@ -217,10 +242,10 @@ def write_table_sheets(wb, title: str, frame: pd.DataFrame, layout: list[ReportC
     for name, start, stop in part_names(title, len(frame), max_rows):
         ws = wb.create_sheet(name)
         _setup_sheet(ws, widths)
-        print_setup(ws, as_of)
+        print_setup(ws, as_of, columns=printed_columns(layout))
         part = frame.iloc[start:stop]
         ws.auto_filter.ref = f"A1:{last_col}{max(len(part), 1) + 1}"
-        ws.append(header_row(ws, [c.header for c in layout]))
+        ws.append(header_row(ws, [c.header for c in layout], widths))
         specs = _sample_row(ws, layout, widths)
         pending.append(pending_rows(name, specs, column_values(part, specs), len(part), empty_text=empty_text))
     return pending
@@ -257,11 +282,11 @@ def write_rules_sheet(wb, rules: list[RuleRun], as_of: dt.date) -> "RulesSheet":
     """The rules as they ran, with the findings per rule in the workbook (see ``RulesSheet.rows``)."""
     ws = wb.create_sheet("Rules")
     _setup_sheet(ws, [w for _, w, _ in RULES_LAYOUT])
-    print_setup(ws, as_of)
+    print_setup(ws, as_of, columns=RULES_PRINTED)
     ws.auto_filter.ref = f"A1:{get_column_letter(len(RULES_LAYOUT))}{len(rules) + 1}"
-    ws.append(header_row(ws, [h for h, _, _ in RULES_LAYOUT]))
+    ws.append(header_row(ws, [h for h, _, _ in RULES_LAYOUT], [w for _, w, _ in RULES_LAYOUT]))
     styles = sample_styles(ws, {"text": text_cell(ws, "x"), "wrap": text_cell(ws, "x", wrap=True),
-                                "count": WriteOnlyCell(ws, value=0)})
+                                "count": _top(WriteOnlyCell(ws, value=0))})
     return RulesSheet(rules, styles)
 
 
@@ -275,8 +300,8 @@ class RulesSheet:
         for r in rules:
             origin = PurePath(r.origin).name if r.origin else ""
             self.values.append([v if v is _COUNT else clean_value(v) for v in (
-                r.id, r.title, r.severity, "yes" if r.enabled else "no", "yes" if r.ran else "no",
-                _COUNT, r.reason, r.owner, "; ".join(map(str, r.applies_to or [])), r.source, origin)])
+                r.id, r.title, r.severity, r.owner, "yes" if r.ran else "no", _COUNT, r.reason,
+                "yes" if r.enabled else "no", "; ".join(map(str, r.applies_to or [])), r.source, origin)])
         widths = [w if wrap else None for _, w, wrap in RULES_LAYOUT]
         self.heights = {i: h for i, v in enumerate(self.values) if (h := row_height(v, widths))}
 
@@ -295,7 +320,7 @@ class RulesSheet:
 def date_cell(ws, value: dt.date | dt.datetime, fmt: str = DATE_FORMAT) -> WriteOnlyCell:
     cell = WriteOnlyCell(ws, value=value)
     cell.number_format = fmt
-    cell.alignment = Alignment(horizontal="left", vertical="top")
+    cell.alignment = _DATE
     return cell
 
 

@@ -16,19 +16,19 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from auditor.columns import KIND_LABELS
+from auditor.columns import KIND_LABELS, mapping_text
 from auditor.model import SEVERITIES, AuditResult, InputTable
 from auditor.normalize import firm_key
 from auditor.report import rows as rx
 from auditor.report.format import (
-    COUNT_FORMAT, HEADER_FILL, HEADER_FONT, INPUTS_LAYOUT, PERCENT_FORMAT, READY_MEANING, SEVERITY_CHART_COLOURS,
+    COUNT_FORMAT, HEADER_FILL, HEADER_FONT, INPUTS_LAYOUT, PERCENT_FORMAT, READY_MEANING,
     SEVERITY_FILLS, SEVERITY_RANK, SUMMARY_TITLE, clean_value,
 )
-from auditor.report.sheets import print_setup, row_height, sample_styles, text_cell
+from auditor.report.sheets import FONT_NAME, print_setup, row_height, sample_styles, text_cell
+from auditor.report.summary_chart import owner_chart
 
 NO_FIRM = "(no firm given)"
 NO_COURT = "(no court: roster or PACER list)"
@@ -36,17 +36,26 @@ NO_FIRM_NOTE = f"{NO_FIRM}: findings on court accounts whose export names no fir
 NO_COURT_NOTE = f"{NO_COURT}: findings from a firm roster or the PACER list, which belong to no one court."
 OWNER_ORDER = ("court", "firm admin", "filer")
 OWNER_LABELS = {"court": "Court (clerk's office)", "firm admin": "Firm administrator", "filer": "Filer"}
-TOP_ACTIONS = 5           # actions listed per group under "What to do first"
-LONG_TABLE = 20           # more firms than this: they go on the "Firms" sheet
-HEAD_ROWS = 10            # title + 8 figures + a blank row: the same in every workbook
-COVER_ROWS = 130          # a Summary this long still prints on two pages
-CHART_ROWS = 17           # rows left free for the chart below the owner table
-B_WIDTH, F_WIDTH = INPUTS_LAYOUT[1][1], INPUTS_LAYOUT[5][1]
+TOP_ACTIONS = 5           # actions listed per who-acts under "What to do first"
+HEAD_ROWS = 9             # title + 7 figures + a blank row: the same in every workbook
+# The Summary's columns.  The cover (what prints, on one portrait page) is columns A-F: the figures, the
+# owner table and "What to do first" (Who acts, Severity, Findings, Due by, Problem, Rule).  The chart sits
+# to its right (on screen only: it shows the owner table again); below the cover, on screen only, come
+# the counts by rule, firm and court and the input files with their SHA-256.
+SUMMARY_WIDTHS = [24, 12, 10, 12, 44, 20, 12, 14, 10, 36, 30, 24]
+COVER_COLUMNS = 6
+CHART_COLUMN = "H"
+A_WIDTH, E_WIDTH, F_WIDTH = SUMMARY_WIDTHS[0], SUMMARY_WIDTHS[4], SUMMARY_WIDTHS[5]
+# the Input files table, left to right (positions in ``_input_row``): the counts in the narrow columns
+_FIRST = ("File", "Rows read", "Rows audited", "Rows rejected")
+INPUT_ORDER = [[h for h, _ in INPUTS_LAYOUT].index(h) for h in _FIRST] + [
+    i for i, (h, _) in enumerate(INPUTS_LAYOUT) if h not in _FIRST]
 # The "Compared with the previous report" block: (label, key in AuditResult.previous)
 PREVIOUS_COUNTS = (("New findings", "new"), ("Resolved", "resolved"), ("Reopened", "reopened"),
                    ("Still open", "still_open"), ("Overdue", "overdue"),
                    ("Marked Resolved but still found", "resolved_still_found"),
-                   ("Acceptances expired", "acceptances_expired"))
+                   ("Acceptances expired", "acceptances_expired"),
+                   ("Notices refused by the mail server (auditor notify)", "notices_refused"))
 
 
 @dataclass
@@ -84,7 +93,8 @@ def _input_row(t: InputTable) -> list:
     read, audited, rejected = int(t.rows_read), int(t.rows_audited), int(t.rows_rejected)
     return [
         t.name, KIND_LABELS.get(t.kind, t.kind), t.sheet or "", read, audited, rejected,
-        int(t.rows_blank), "yes" if read == audited + rejected else "NO", t.status, extra, t.sha256,
+        int(t.rows_blank), "yes" if read == audited + rejected else "NO", t.status, mapping_text(t.column_map),
+        extra, t.sha256,
     ]
 
 
@@ -193,8 +203,9 @@ def _readiness_rows(r: dict | None) -> list[list]:
             [("Ready filers", "label"), (ready, "count")]]
 
 
-def summary_rows(d: SummaryData) -> tuple[list, dict]:
-    """The Summary as rows of (value, style), and the row heights that differ from one line."""
+def summary_rows(d: SummaryData) -> tuple[list, dict, int]:
+    """The Summary as rows of (value, style), the row heights that differ from one line, and how many
+    rows the printed cover takes."""
     rows: list = []
     heights: dict = {}
 
@@ -208,21 +219,21 @@ def summary_rows(d: SummaryData) -> tuple[list, dict]:
     def header(*labels):
         add(*[(h, "header") for h in labels])
 
-    def wrap_height(b, f):  # the next row: column B (and F) wrap
-        if (h := row_height([None, b, None, None, None, f], [None, B_WIDTH, None, None, None, F_WIDTH])):
+    def wrap_height(e, f, a=None):  # the next row: columns E and F (and A) wrap
+        if (h := row_height([a, None, None, None, e, f], [A_WIDTH, None, None, None, E_WIDTH, F_WIDTH])):
             heights[len(rows)] = h
 
     add((SUMMARY_TITLE + (" — firm copy" if d.firm is not None else ""), "title"))
+    heights[0] = 24   # the 16-point title
     if d.firm is not None:
         add(("Firm", "label"), (d.firm, "text"))
     else:
         add(("Courts audited", "label"), (", ".join(map(str, d.courts)) or "(none given)", "text"))
     add(("Audit date", "label"), (d.as_of, "date"))
-    add(("Generated at", "label"), (d.generated_at, "datetime"), (f"engine: {d.engine}", "note"))
     add(("Findings", "label"), (d.total_findings, "count"),
         ("; ".join(f"{n:,} {s}" for s, n in d.by_severity if n) or "none: all clear", "note"))
     add(("Data issues", "label"), (d.data_issue_count, "count"),
-        ("input rows or cells that could not be audited: see the Data issues sheet" if d.data_issue_count
+        ("input rows or cells not audited: see the Data issues sheet" if d.data_issue_count
          else "every input row could be audited", "note"))
     for row in _readiness_rows(d.readiness):
         add(*row)
@@ -232,56 +243,71 @@ def summary_rows(d: SummaryData) -> tuple[list, dict]:
     add(("Findings by who acts and severity", "heading"))
     header("Who acts", *SEVERITIES, "Total")
     for owner, counts in d.by_owner:
-        add((OWNER_LABELS.get(owner, owner), "text"), *[(n, "count") for n in counts], (sum(counts), "bold_count"))
+        wrap_height(None, None, OWNER_LABELS.get(owner, owner))
+        add((OWNER_LABELS.get(owner, owner), "wrap"), *[(n, "count_mid") for n in counts],
+            (sum(counts), "bold_count_mid"))
     sums = [sum(c[i] for _, c in d.by_owner) for i in range(len(SEVERITIES))]
-    add(("Total", "label"), *[(n, "bold_count") for n in sums], (sum(sums), "bold_count"))
-    for _ in range(CHART_ROWS):  # the chart of this table sits here
-        add()
+    add(("Total", "label"), *[(n, "bold_count_mid") for n in sums], (sum(sums), "bold_count_mid"))
 
     heading("What to do first")
     if d.total_findings == 0:
         add(("Nothing to do: no findings." if d.firm is None else
              "All clear: no findings for this firm on the audit date.", "good"))
     else:
-        header("Who acts", "Problem", "Severity", "Findings", "Due by", "Rule")
-        court = [a for a in d.actions if a[0] == "court"]
-        others = [a for a in d.actions if a[0] != "court"]
+        header("Who acts", "Severity", "Findings", "Due by", "Problem", "Rule")
+        # the most severe first, whoever acts: a filer's high item before an administrator's info item
+        order = sorted(d.actions, key=lambda a: (_rank(a[1]), -a[3], OWNER_ORDER.index(a[0])
+                                                  if a[0] in OWNER_ORDER else len(OWNER_ORDER), a[5]))
+        court = [a for a in order if a[0] == "court"]
+        others = [a for a in order if a[0] != "court"]
         for label, group in (("The court's own items", court), ("For firms and filers", others)):
             if not group:
                 continue
             add((label, "label"))
             for owner, sev, title, n, due, rid in group:
-                wrap_height(title, rid)
-                add((OWNER_LABELS.get(owner, owner), "text"), (title, "wrap"),
+                wrap_height(title, rid, OWNER_LABELS.get(owner, owner))
+                add((OWNER_LABELS.get(owner, owner), "wrap"),
                     (sev, f"sev:{sev}" if sev in SEVERITY_FILLS else "text"), (n, "count"), (due, "date"),
-                    (rid, "wrap"))
-        add((f"The {TOP_ACTIONS} most pressing problems for each who-acts; every finding is on the Findings sheet.",
-             "note"))
+                    (title, "wrap"), (rid, "wrap"))
+        add((f"The {TOP_ACTIONS} most pressing problems for each who-acts, most severe first; "
+             "every finding is on the Findings sheet.", "note"))
 
     if d.previous is not None:
         heading("Compared with the previous report")
         for label, key in PREVIOUS_COUNTS:
-            add((label, "label"), (int(d.previous.get(key) or 0), "count"))
+            if key in d.previous or key != "notices_refused":   # that line only once notices were sent
+                wrap_height(None, None, label)
+                add((label, "label_wrap"), (int(d.previous.get(key) or 0), "count"))
+    add()
+    add(("On screen below this page (not printed): findings by rule, firm and court, and the input files.",
+         "note"))
+    cover = len(rows)
+
+    add()
+    heading("About this run")
+    add(("Generated at", "label"), (d.generated_at, "datetime"))
+    add(("Rule engine", "label"), (d.engine, "text"))
 
     heading("Findings by rule and severity")
-    header("Rule", "Title", "Severity", "Findings")
+    header("Rule", "Severity", "Findings", None, "Title")
     for rid, t, sev, n in d.by_rule:
         wrap_height(t, None)
-        add((rid, "text"), (t, "wrap"), (sev, "text"), (n, "count"))
+        add((rid, "text"), (sev, "text"), (n, "count"), None, (t, "wrap"))
     if d.by_rule:
-        add(("Total", "label"), None, None, (sum(r[3] for r in d.by_rule), "bold_count"))
+        add(("Total", "label"), None, (sum(r[3] for r in d.by_rule), "bold_count"))
     else:
         add(("No rules ran.", "text"))
 
     heading("Input files")
-    header(*[h for h, _ in INPUTS_LAYOUT])
-    widths = [w if h in WRAPPED_INPUT_COLUMNS else None for h, w in INPUTS_LAYOUT]
+    header(*[INPUTS_LAYOUT[i][0] for i in INPUT_ORDER])
+    widths = [w if INPUTS_LAYOUT[i][0] in WRAPPED_INPUT_COLUMNS else None for i, w in zip(INPUT_ORDER, SUMMARY_WIDTHS)]
     for r in d.inputs:
-        cells = [(v, "count") if isinstance(v, int) else (clean_value(v), "wrap") for v in r]
+        cells = [(v, "count") if isinstance(v, int) else (clean_value(v), "wrap") for v in (r[i] for i in INPUT_ORDER)]
         if (h := row_height([c[0] for c in cells], widths)):
             heights[len(rows)] = h
         add(*cells)
-    add(("Total", "label"), None, None, *[(v, "bold_count") for v in d.totals], ("yes" if d.balanced else "NO", "label"))
+    add(("Total", "label"), *[(v, "bold_count") for v in d.totals[:3]], None, None, (d.totals[3], "bold_count"),
+        ("yes" if d.balanced else "NO", "label"))
     if d.balanced:
         add(("Every row is accounted for: rows read = rows audited + rows rejected, "
              "for every file and in total.", "note"))
@@ -310,79 +336,61 @@ def summary_rows(d: SummaryData) -> tuple[list, dict]:
                 add((note, "note"))
         else:
             add(("No findings.", "text"))
-    return rows, heights
+    return rows, heights, cover
 
 
-WRAPPED_INPUT_COLUMNS = {"Kind", "Reason / unknown columns", "SHA-256", "File"}
+WRAPPED_INPUT_COLUMNS = {"Kind", "Columns read as", "Reason / unknown columns", "SHA-256", "File", "Sheet"}
 
 
 def _cell(ws, value, *, bold=False, size=None, color=None, fill=None, fmt=None, wrap=False, italic=False,
-          indent=0):
+          indent=0, centre=False):
     c = WriteOnlyCell(ws, value=value)
-    if bold or size or color or italic:
-        c.font = Font(bold=bold, size=size, color=color, italic=italic)
+    c.font = Font(name=FONT_NAME, bold=bold, size=size, color=color, italic=italic)
     if fill:
         c.fill = PatternFill("solid", start_color=fill, end_color=fill)
     if fmt:
         c.number_format = fmt
     c.alignment = Alignment(wrap_text=wrap, vertical="top", indent=indent,
-                            horizontal="left" if (fmt and "y" in fmt) or indent else None)
+                            horizontal="center" if centre else "left" if (fmt and "y" in fmt) or indent else None)
     return c
 
 
 def write_summary_sheet(wb, owners: list[str], as_of: dt.date, *, rows: int = 0) -> dict[str, str]:
-    """Lay the Summary out (widths, print setup, chart); return its style name -> sample column letter."""
+    """Lay the Summary out (widths, print setup, chart); return its style name -> sample column letter.
+    (``rows`` is not needed: the cover's print area is set when the rows are put in place.)"""
     ws = wb.create_sheet("Summary")
     ws.sheet_view.showGridLines = False
-    for i, (h, w) in enumerate(INPUTS_LAYOUT, 1):
+    for i, w in enumerate(SUMMARY_WIDTHS, 1):
         ws.column_dimensions[get_column_letter(i)].width = w
-    # a cover of at most two pages, unless it is so long (national runs) that it would print too small
-    print_setup(ws, as_of, title_rows=None, fit_height=2 if rows <= COVER_ROWS else 0)
-    ws.page_setup.orientation = "landscape"
+    # the cover on one portrait page; its last row is set with the rows (``CellRows.print_rows``)
+    print_setup(ws, as_of, landscape=False, title_rows=None, fit_height=1, columns=COVER_COLUMNS)
     styles = {
         "title": _cell(ws, "x", bold=True, size=16, color="1F4E78"),
         "heading": _cell(ws, "x", bold=True, size=13, color="1F4E78"),
-        "header": _cell(ws, "x", bold=True, color=HEADER_FONT, fill=HEADER_FILL, wrap=True),
+        "header": _cell(ws, "x", bold=True, color=HEADER_FONT, fill=HEADER_FILL, wrap=True, indent=1),
         "label": _cell(ws, "x", bold=True),
-        "text": _cell(ws, "x"),
-        "wrap": _cell(ws, "x", wrap=True),
+        "label_wrap": _cell(ws, "x", bold=True, wrap=True),
+        "text": _cell(ws, "x", indent=1),
+        "wrap": _cell(ws, "x", wrap=True, indent=1),
         "note": _cell(ws, "x", italic=True, color="404040", indent=1),
         "warn": _cell(ws, "x", bold=True, color="9C0006"),
         "good": _cell(ws, "x", bold=True, color="006100"),
         "count": _cell(ws, 0, fmt=COUNT_FORMAT),
+        "count_mid": _cell(ws, 0, fmt=COUNT_FORMAT, centre=True),
         "bold_count": _cell(ws, 0, fmt=COUNT_FORMAT, bold=True),
+        "bold_count_mid": _cell(ws, 0, fmt=COUNT_FORMAT, bold=True, centre=True),
         "percent": _cell(ws, 0.5, fmt=PERCENT_FORMAT, bold=True),
-        "date": _cell(ws, rx.sample_date(), fmt="yyyy-mm-dd"),
-        "datetime": _cell(ws, dt.datetime(2000, 1, 1), fmt="yyyy-mm-dd hh:mm:ss"),
+        "date": _cell(ws, rx.sample_date(), fmt="yyyy-mm-dd", indent=1),
+        "datetime": _cell(ws, dt.datetime(2000, 1, 1), fmt="yyyy-mm-dd hh:mm:ss", indent=1),
     }
     for sev, (fill, font) in SEVERITY_FILLS.items():
         styles[f"sev:{sev}"] = text_cell(ws, "x", bold=True, fill=fill, color=font)
     letters = sample_styles(ws, styles)
 
-    head = HEAD_ROWS + 2                      # the owner table's header row
-    last = head + len(owners)
-    chart = BarChart()
-    chart.type = "bar"
-    chart.grouping = "stacked"
-    chart.overlap = 100
-    chart.title = "Findings by who acts and severity"
-    chart.x_axis.title = None
-    chart.y_axis.title = "Findings"
-    chart.add_data(Reference(ws, min_col=2, max_col=1 + len(SEVERITIES), min_row=head, max_row=last),
-                   titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=head + 1, max_row=last))
-    for series, sev in zip(chart.series, SEVERITIES):
-        colour = SEVERITY_CHART_COLOURS[sev]
-        series.graphicalProperties.solidFill = colour
-        series.graphicalProperties.line.solidFill = colour
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    chart.legend.position = "b"
-    chart.width, chart.height = 20, 8
-    ws.add_chart(chart, f"A{last + 3}")  # below the owner table, in rows left free for it
+    owner_chart(ws, HEAD_ROWS + 2, len(owners), f"{CHART_COLUMN}1")   # beside the cover, outside what prints
     return letters
 
 
 def summary_sheet_rows(data: SummaryData, letters: dict[str, str]) -> rx.CellRows:
-    rows, heights = summary_rows(data)
-    return rx.CellRows("Summary", rows, letters, first_row=1, heights=heights)
+    rows, heights, cover = summary_rows(data)
+    return rx.CellRows("Summary", rows, letters, first_row=1, heights=heights, print_rows=cover)

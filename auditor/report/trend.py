@@ -28,7 +28,7 @@ from auditor.history.record import TREND_RUNS
 from auditor.model import SEVERITIES
 from auditor.report import rows as rx
 from auditor.report.format import COUNT_FORMAT, DATE_FORMAT, PERCENT_FORMAT, SEVERITY_CHART_COLOURS, clean_value
-from auditor.report.sheets import date_cell, header_row, print_setup, row_height, sample_styles, text_cell
+from auditor.report.sheets import FONT_NAME, date_cell, header_row, print_setup, row_height, sample_styles, text_cell
 
 HEADERS = ["Run date", *[f"Open {s}" for s in SEVERITIES], "Open findings", "Share ready", "Note"]
 WIDTHS = [12, 12, 14, 12, 12, 15, 13, 50]
@@ -136,7 +136,7 @@ def _cell(ws, value, fmt: str | None = None, *, italic=False, wrap=False) -> Wri
     if fmt:
         c.number_format = fmt
     if italic:
-        c.font = Font(italic=True, color="404040")
+        c.font = Font(name=FONT_NAME, italic=True, color="404040")
     c.alignment = Alignment(vertical="top", wrap_text=wrap)
     return c
 
@@ -148,7 +148,7 @@ def write_trend_layout(wb, as_of, runs: int, *, charts: bool) -> dict[str, str]:
         ws.column_dimensions[get_column_letter(i)].width = w
     ws.freeze_panes = "A2"
     print_setup(ws, as_of, fit_height=1)
-    ws.append(header_row(ws, HEADERS))
+    ws.append(header_row(ws, HEADERS, WIDTHS))
     letters = sample_styles(ws, {"date": date_cell(ws, rx.sample_date(), DATE_FORMAT), "count": _cell(ws, 0, COUNT_FORMAT),
                                  "percent": _cell(ws, 0.5, PERCENT_FORMAT), "wrap": text_cell(ws, "x", wrap=True),
                                  "line": _cell(ws, "x", italic=True)})

@@ -82,6 +82,18 @@ def _check_columns(raw: RawTable, court, firm) -> None:
         raise InputError(raw.name, problem)
 
 
+def _check_ambiguous(raw: RawTable) -> None:
+    """InputError when a header could name several columns and its values do not say which: the
+    audit asks rather than guesses."""
+    if not raw.ambiguous:
+        return
+    parts = [f"the column {h!r} could hold {' or '.join(cands)}" for h, cands in raw.ambiguous]
+    h, cands = raw.ambiguous[0]
+    raise InputError(raw.name, (
+        "; ".join(parts) + " and its values do not tell which; say which with --map "
+        f"\"{h}={cands[0]}\" (or {', '.join(cands[1:])}), or choose it on the upload page's mapping step"))
+
+
 def _wrong_kind(given: str, other: str) -> str:
     def label(kind):
         return ("a " if kind == C.ROSTER else "") + C.KIND_LABELS[kind]
@@ -112,7 +124,7 @@ _NAME_PARTS = {  # header keys (columns.header_key) of name parts that exports k
 }
 
 
-def _compose_name(raw: RawTable) -> None:
+def compose_name(raw: RawTable) -> None:
     """Exports that keep "Last Name" and "First Name" in columns of their own get the name column
     the audit needs, written "Last, First Middle Suffix" (the parts' columns are used up)."""
     target = PERSON_COLUMN[raw.kind]
@@ -158,7 +170,8 @@ def validate_table(raw: RawTable, *, court: str | None = None, firm: str | None 
                    known_courts: Mapping[str, str] | None = None) -> InputTable:
     """Typed, checked records of one loaded table, with its data issues."""
     kind = raw.kind
-    _compose_name(raw)
+    compose_name(raw)
+    _check_ambiguous(raw)
     _check_columns(raw, court, firm)
     src = raw.frame
     index = src.index
@@ -223,7 +236,8 @@ def validate_table(raw: RawTable, *, court: str | None = None, firm: str | None 
         path=raw.path, name=raw.name, kind=kind, sheet=raw.sheet, sha256=raw.sha256,
         rows_read=len(index), records=records, rows_rejected=int(rejected.sum()),
         issues=issues.frame(_wrong_kind_issue(raw) + raw.header_issues), rows_blank=raw.rows_blank,
-        unknown_columns=list(raw.unknown_columns), present_columns=list(raw.present_columns))
+        unknown_columns=list(raw.unknown_columns), present_columns=list(raw.present_columns),
+        column_map=dict(raw.headers))
 
 
 def _constant(value: str, n: int) -> pd.arrays.ArrowStringArray:

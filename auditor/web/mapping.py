@@ -46,5 +46,7 @@ def header_maps(files: list[dict], inspected: dict, chosen: dict[str, str]) -> t
         for header, canon in list(mine.items()):
             if canon is None and header in used:
                 mine[header] = used[header]
+        for a in seen.get("ambiguous", ()):   # a column that could be two fields is used only as chosen
+            mine.setdefault(a["header"], None)
         maps[str(Path(f["path"]))] = mine
     return maps, problems

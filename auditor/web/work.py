@@ -20,7 +20,7 @@ from auditor.model import SEVERITIES
 from auditor.report.format import READY_MEANING
 from auditor.report.summary import summary_data
 from auditor.report.workbook import sort_findings
-from auditor.validate.table import _compose_name as compose_name
+from auditor.validate.table import compose_name
 
 PREVIEW_ROWS = 5
 SHOWN_FINDINGS = 50
@@ -73,7 +73,8 @@ def inspect(files: list[dict], kind: str, limits: Limits | None = None) -> dict:
         rows = [[_text(v) for v in r] for r in head[shown].itertuples(index=False, name=None)]
         out.append({"name": f["name"], "headers": list(raw.all_headers), "fields": fields, "missing": missing,
                     "unknown": list(raw.unknown_columns), "preview_headers": titles, "preview": rows,
-                    "rows": len(raw.frame)})
+                    "rows": len(raw.frame),
+                    "ambiguous": [{"header": h, "fields": list(c)} for h, c in raw.ambiguous]})
     return {"files": out}
 
 

@@ -1,0 +1,30 @@
+"""The shape of a table as exported around its data: lines below the table that are no data."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+
+_FOOTER = re.compile(
+    r"(grand\s+)?totals?\b|(record|row|filer|account|user)s?\s+count\b|count\s*:|"
+    r"(this\s+)?report\s+(was\s+)?(generated|printed|created|run|date|time)\b|(generated|printed|run|created)"
+    r"\s+(on|at|by)\b|end\s+of\s+(report|file|data|list)\b|page\s+\d+|source\s*:|"
+    r"\d[\d,]*\s+(records?|rows?|filers?|accounts?|users?|people|persons|entries|attorneys)\b|"
+    r"(records?|rows?|entries)\s*(:|\d)", re.IGNORECASE)
+
+
+def footer_rows(data: pd.DataFrame, blank: pd.Series, ncols: int) -> list[int]:
+    """Rows at the foot of the table that are a totals or "report generated" line, not data: at most
+    two cells filled in a table of three columns or more, the first reading like such a line."""
+    if ncols < 3:
+        return []
+    rows = data.index[~blank.loc[data.index].to_numpy()]
+    out: list[int] = []
+    for r in reversed(rows[-5:][1:] if len(rows) > 1 else []):
+        cells = [v for v in data.loc[r].tolist() if v is not pd.NA]
+        if not cells or len(cells) > 2 or not _FOOTER.match(str(cells[0])):
+            break
+        out.append(int(r))
+    return out

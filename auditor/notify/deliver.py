@@ -1,0 +1,177 @@
+"""Making every firm's message and getting it out: drafts to a folder, or SMTP to the court's relay.
+
+Messages are made in worker processes (a notice takes tens of milliseconds to lay out) while this
+process hands the ready ones to the relay over one connection.  Before the first message, every firm about
+to be sent is recorded as queued; each answer is recorded as it comes.  A firm already sent (or refused,
+to the same addresses) for the same month is skipped, so running the command again sends nothing twice.
+A "try later" answer is tried again after a pause that doubles each time, a bounded number of times.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from auditor.notify import record
+from auditor.notify.message import build, message_id
+from auditor.notify.smtp import LATER, REFUSED, TAKEN, Relay
+from auditor.notify.source import Part, load_part
+
+MAX_PAUSE_S = 60.0
+
+
+@dataclass
+class Item:
+    part: Part
+    contacts: list[tuple[str, str]]
+
+    @property
+    def recipients(self) -> str:
+        return ", ".join(e for _, e in self.contacts)
+
+
+@dataclass
+class Plan:
+    items: list[Item]                   # firms with something to do and a contact
+    no_contact: list[str]               # firms with something to do and no contact
+    problems: list[str] = field(default_factory=list)   # rows of the contacts list not used
+
+
+def plan(run, contacts) -> Plan:
+    items, none = [], []
+    for part in run.firms:
+        if part.listed == 0:
+            continue
+        people = contacts.by_firm.get(part.key, [])
+        (items.append(Item(part, people)) if people else none.append(part.name))
+    return Plan(items, none, list(contacts.problems))
+
+
+# -- making the messages ---------------------------------------------------------------------------------
+_JOB = None    # (run, settings, options) in a worker process, inherited through fork
+
+
+def _make(item: Item):
+    run, settings, opts = _JOB
+    part = load_part(item.part)
+    if not part.needs_notice:
+        return None
+    data, attached = build(part, run, settings, item.contacts, run_id=opts["run_id"], templates=opts["templates"],
+                           draft=opts["draft"], today=opts.get("today"))
+    return data, attached, part.findings
+
+
+def messages(items: list[Item], run, settings, *, run_id, templates: str, draft: bool, workers: int | None = None,
+             today=None):
+    """(item, message bytes, attachments in it) for each item with something to do, in order."""
+    global _JOB
+    _JOB = (run, settings, {"run_id": run_id, "templates": templates, "draft": draft, "today": today})
+    workers = workers or min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 8)
+    try:
+        if workers > 1 and len(items) > 8 and "fork" in multiprocessing.get_all_start_methods():
+            from auditor import background
+
+            background.settle()
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                for item, out in zip(items, pool.map(_make, items, chunksize=4)):
+                    if out is not None:
+                        item.part.findings = out[2]
+                        yield item, out[0], out[1]
+        else:
+            for item in items:
+                out = _make(item)
+                if out is not None:
+                    yield item, out[0], out[1]
+    finally:
+        _JOB = None
+
+
+# -- drafts ------------------------------------------------------------------------------------------------
+def write_drafts(items, run, settings, folder: Path, *, templates: str = "", run_id="draft", workers=None,
+                 progress=lambda _m: None) -> list[tuple[str, Path]]:
+    """One ``.eml`` per firm in ``folder``, marked unsent; (firm, file) of each written."""
+    from auditor.report.firms import file_names
+
+    folder.mkdir(parents=True, exist_ok=True)
+    names = file_names({i.part.key: i.part.name for i in items})
+    out = []
+    for item, data, _attached in messages(items, run, settings, run_id=run_id, templates=templates, draft=True,
+                                          workers=workers):
+        path = folder / (names.get(item.part.key, "firm.xlsx")[:-5] + ".eml")
+        _write(path, data)
+        out.append((item.part.name, path))
+        if len(out) % 100 == 0:
+            progress(f"drafts: {len(out):,} of {len(items):,}")
+    return out
+
+
+def _write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+# -- sending -----------------------------------------------------------------------------------------------
+@dataclass
+class Outcome:
+    firm: str
+    recipients: str
+    state: str
+    answer: str
+    attached: bool = True
+
+
+@dataclass
+class Sending:
+    sent: list[Outcome] = field(default_factory=list)
+    before: list[Outcome] = field(default_factory=list)      # sent (or refused) by an earlier run
+    failed: list[Outcome] = field(default_factory=list)      # failed for now: the next run tries again
+    refused: list[Outcome] = field(default_factory=list)
+    stopped_at_limit: bool = False
+
+
+def send_all(items, run, settings, relay: Relay, store, ref, *, templates: str = "", retries: int = 3,
+             pause: float = 2.0, limit: int | None = None, workers=None, progress=lambda _m: None) -> Sending:
+    out = Sending()
+    done = record.deliveries(store, ref)
+    todo = []
+    for item in items:
+        was = done.get(item.part.key)
+        if was and (was["state"] == record.SENT or (was["state"] == record.REFUSED
+                                                       and was["recipients"] == item.recipients)):
+            out.before.append(Outcome(item.part.name, was["recipients"], was["state"], was["answer"] or "",
+                                      bool(was["attached"])))
+            continue
+        todo.append(item)
+    if limit is not None and len(todo) > limit:
+        todo, out.stopped_at_limit = todo[:limit], True
+    record.queue_all(store, ref, [{"key": i.part.key, "firm": i.part.name, "recipients": i.recipients,
+                                   "message_id": message_id(ref.run_id, i.part.key, settings)} for i in todo])
+    sender = settings.sender
+    count = 0
+    for item, data, attached in messages(todo, run, settings, run_id=ref.run_id, templates=templates, draft=False,
+                                         workers=workers):
+        emails = [e for _, e in item.contacts]
+        attempts = 0
+        while True:
+            attempts += 1
+            answer = relay.send(sender, emails, data)
+            if answer.outcome != LATER or attempts > retries:
+                break
+            time.sleep(min(pause * 2 ** (attempts - 1), MAX_PAUSE_S))
+        state = {TAKEN: record.SENT, LATER: record.FAILED, REFUSED: record.REFUSED}[answer.outcome]
+        record.save(store, ref, item.part.key, firm_name=item.part.name, recipients=item.recipients, state=state,
+                    answer=answer.text, attempts=attempts, attached=attached,
+                    message_id=message_id(ref.run_id, item.part.key, settings))
+        o = Outcome(item.part.name, item.recipients, state, answer.text, attached)
+        {record.SENT: out.sent, record.FAILED: out.failed, record.REFUSED: out.refused}[state].append(o)
+        if answer.refused and state == record.SENT:   # some addresses refused, the others took it
+            out.refused.append(Outcome(item.part.name, ", ".join(answer.refused), record.REFUSED, answer.text))
+        count += 1
+        if count % 100 == 0:
+            progress(f"sent {count:,} of {len(todo):,}")
+    return out

@@ -1,0 +1,238 @@
+"""What a written run holds for each firm, read back from the files the audit wrote.
+
+The court's report gives the audit date, the courts and the court's own items; the folder of firm
+workbooks beside it (``REPORT-firms``, written with ``--split-by-firm``) gives each firm's index line and
+workbook.  A firm's findings are read from its own workbook only: a notice or message made from them can
+hold nothing the firm's workbook does not, and the workbook already leaves other firms' people out.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import python_calamine
+
+from auditor.errors import InputError
+from auditor.model import SEVERITIES
+
+# a column of the Findings sheet: the names its header may be written with (plain words or machine names)
+COLUMNS = {
+    "finding_id": ("finding id", "finding_id"),
+    "severity": ("severity",),
+    "person": ("person", "person_name"),
+    "firm": ("firm", "firm_name"),
+    "problem": ("problem", "title"),
+    "evidence": ("evidence", "what was found"),
+    "what_to_do": ("what to do", "remediation"),
+    "who_acts": ("who acts", "owner"),
+    "due_date": ("due date", "due_date", "due by"),
+    "status": ("status",),
+    "cmecf_login": ("cm/ecf login", "cmecf_login"),
+    "pacer_username": ("pacer username", "pacer_username"),
+    "court": ("court", "court_id"),
+    "rule": ("rule", "rule_id"),
+}
+OPEN_STATUSES = ("Open", "In progress")
+ACTING = ("high", "medium", "low")     # severities that ask for action (info items need none)
+WHO = {"filer": "The filer", "firm admin": "The firm's administrator", "court": "The court (clerk's office)"}
+
+
+def _key(text) -> str:
+    return re.sub(r"[^a-z0-9/]+", " ", str(text or "").lower()).strip()
+
+
+@dataclass
+class Finding:
+    finding_id: str
+    severity: str
+    person: str
+    firm: str
+    problem: str
+    evidence: str
+    what_to_do: str
+    who_acts: str
+    due_date: dt.date | None
+    status: str
+    cmecf_login: str
+    pacer_username: str
+    court: str
+    rule: str
+
+    @property
+    def acting(self) -> bool:
+        return self.severity in ACTING and self.status in OPEN_STATUSES
+
+
+@dataclass
+class Part:
+    """One firm's part of the run (or the court's own items, ``key`` "")."""
+
+    key: str
+    name: str
+    workbook: Path | None
+    findings: list[Finding] = field(default_factory=list)
+    listed: int = -1      # findings of high, medium or low severity, as the index counts them (-1: not known)
+
+    @property
+    def acting(self) -> list[Finding]:
+        return [f for f in self.findings if f.acting]
+
+    @property
+    def needs_notice(self) -> bool:
+        return bool(self.acting)
+
+    def groups(self) -> list[dict]:
+        """The acting findings by problem: most severe first, then earliest due."""
+        out: dict[tuple, dict] = {}
+        for f in self.acting:
+            g = out.setdefault((f.problem, f.who_acts, f.what_to_do), {
+                "problem": f.problem, "severity": f.severity, "who_acts": WHO.get(f.who_acts, f.who_acts),
+                "what_to_do": f.what_to_do, "due_date": f.due_date, "people": []})
+            if f.due_date and (g["due_date"] is None or f.due_date < g["due_date"]):
+                g["due_date"] = f.due_date
+            g["people"].append(f)
+        rank = {s: i for i, s in enumerate(SEVERITIES)}
+        return sorted(out.values(), key=lambda g: (rank.get(g["severity"], 9), g["due_date"] or dt.date.max,
+                                                   g["problem"]))
+
+
+@dataclass
+class Run:
+    report: Path
+    as_of: dt.date | None
+    courts: str
+    firms: list[Part]            # every firm of the index, in its order
+    court: Part                  # the court's own items
+    unlisted: list[str]          # firms named in the index without a workbook (a name with no letter or digit)
+
+
+def _text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def _date(v) -> dt.date | None:
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    try:
+        return dt.date.fromisoformat(str(v)[:10]) if v not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _sheet(path: Path, sheet: str) -> list[list]:
+    try:
+        wb = python_calamine.CalamineWorkbook.from_path(str(path))
+        try:
+            if sheet not in wb.sheet_names:
+                return []
+            return wb.get_sheet_by_name(sheet).to_python()
+        finally:
+            wb.close()
+    except BaseException as exc:  # noqa: BLE001 - the reader raises several types (and Rust panics)
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise InputError(path.name, f"cannot be read as a workbook ({' '.join(str(exc).split())[:200]})") from None
+
+
+def read_findings(path: Path) -> list[Finding]:
+    """Every row of a workbook's Findings sheet(s) (a sheet too long for Excel continues on "Findings 2")."""
+    out = []
+    sheets = ["Findings"] + [f"Findings {i}" for i in range(2, 100)]
+    for sheet in sheets:
+        rows = _sheet(path, sheet)
+        if not rows:
+            if sheet != "Findings":
+                break
+            continue
+        head = {_key(h): i for i, h in enumerate(rows[0])}
+        cols = {}
+        for name, spellings in COLUMNS.items():
+            cols[name] = next((head[s] for s in spellings if s in head), None)
+        if cols["finding_id"] is None or cols["problem"] is None:
+            raise InputError(path.name, "its Findings sheet has no Finding ID and Problem columns: "
+                             "give a report written by the auditor")
+        for row in rows[1:]:
+            def get(name, row=row):
+                i = cols[name]
+                return row[i] if i is not None and i < len(row) else None
+
+            if not _text(get("finding_id")):
+                continue
+            out.append(Finding(**{n: (_date(get(n)) if n == "due_date" else _text(get(n))) for n in COLUMNS}))
+    return out
+
+
+def _summary_facts(path: Path) -> tuple[dt.date | None, str]:
+    """The audit date and the courts, wherever on the Summary's first rows their labels stand."""
+    as_of, courts = None, ""
+    for row in _sheet(path, "Summary")[:40]:
+        cells = list(row)
+        for i, cell in enumerate(cells):
+            label = _key(cell)
+            after = next((v for v in cells[i + 1:] if v not in (None, "")), None)
+            if label == "audit date" and as_of is None:
+                as_of = _date(after)
+            elif label in ("courts audited", "courts", "court") and not courts and after is not None:
+                courts = _text(after)
+    return as_of, courts
+
+
+def split_folder(report: Path) -> Path:
+    from auditor.report.firms import split_folder as folder
+
+    return folder(report)
+
+
+def read_run(report) -> Run:
+    """The run written as ``report`` with ``--split-by-firm``."""
+    from auditor.normalize import firm_key
+    import pandas as pd
+
+    report = Path(report)
+    if report.suffix.lower() != ".xlsx" or not report.is_file():
+        raise InputError(report.name, "--report must be a report the auditor wrote (.xlsx)")
+    folder = split_folder(report)
+    index = folder / "index.csv"
+    if not index.is_file():
+        raise InputError(report.name, f"has no firm workbooks beside it ({folder.name}/index.csv): "
+                         "run the audit again with --split-by-firm")
+    as_of, courts = _summary_facts(report)
+    if as_of is None:
+        raise InputError(report.name, "its Summary sheet gives no audit date: give a report written by the auditor")
+    with index.open(newline="", encoding="utf-8") as fh:
+        lines = list(csv.DictReader(fh))
+    names = [line.get("firm", "") for line in lines]
+    keys = firm_key(pd.Series(names, dtype=object)).fillna("").tolist()
+    firms, unlisted = [], []
+    for key, line in zip(keys, lines):
+        file = (line.get("file") or "").strip()
+        if not file:
+            unlisted.append(line.get("firm", ""))
+            continue
+        path = folder / file
+        if Path(file).name != file or not path.is_file():
+            raise InputError(index.name, f"names a workbook that is not in {folder.name}: {file!r}")
+        try:
+            listed = sum(int(line.get(s) or 0) for s in ACTING)
+        except ValueError:
+            listed = -1
+        firms.append(Part(key, line.get("firm", ""), path, listed=listed))
+    court = Part("", "", None, [f for f in read_findings(report) if f.who_acts == "court"])
+    return Run(report, as_of, courts, firms, court, unlisted)
+
+
+def load_part(part: Part) -> Part:
+    """The firm's findings, read from its own workbook."""
+    if part.workbook is not None and not part.findings and part.listed != 0:
+        part.findings = read_findings(part.workbook)
+    return part

@@ -1,0 +1,163 @@
+"""Drafts and notices read back as a firm would see them: ``.eml`` files parsed with the standard
+``email`` parser, notices read with ``pdftotext`` (words, sizes and where they sit on the page), and a
+run of 95 firms searched for anything of another firm in any draft or notice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import os
+import re
+import subprocess
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from notify_world import ROOT, acting_firms, address, audit, notify, pdf_text, write_contacts, write_settings
+
+LETTER = (612, 792)
+MIN_WORD_HEIGHT = 9.2   # pdftotext's box of a word in Helvetica is 0.925 of the font size: 10 pt is 9.25
+
+
+@pytest.fixture(scope="module")
+def big_world(tmp_path_factory) -> Path:
+    """A 2,000-row synthetic month: about 300 firms, 95 of them with something to do."""
+    out = tmp_path_factory.mktemp("notify-big")
+    done = subprocess.run([str(Path(os.sys.executable).with_name("auditor")), "sample", "--rows", "2000", "--out",
+                           str(out / "in")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return audit(out / "in", out / "run", str(out / "run" / "history.sqlite"))
+
+
+def _parse(path: Path):
+    return email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+
+
+def _words(pdf: bytes, tmp: Path) -> list[tuple[float, float, float, float, str]]:
+    xml = pdf_text(pdf, tmp, "-bbox")
+    return [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', xml)]
+
+
+def test_drafts_are_unsent_messages_with_the_firms_notice_and_workbook(big_world, tmp_path):
+    firms = acting_firms(big_world)
+    contacts = write_contacts(tmp_path / "contacts.csv", firms)
+    settings = write_settings(tmp_path / "court.toml")
+    done = notify("--drafts", tmp_path / "drafts", "--report", big_world, "--contacts", contacts,
+                  "--settings", settings)
+    assert done.returncode == 0, done.stderr
+    drafts = sorted((tmp_path / "drafts").glob("*.eml"))
+    assert len(drafts) == len(firms) >= 50
+    court = " ".join(pdf_text((tmp_path / "drafts" / "The court's own items.pdf").read_bytes(), tmp_path).split())
+    assert "For: Office of the Clerk (not to be sent to firms)" in court and "The court's own items" in court
+    by_firm = {}
+    for path in drafts:
+        msg = _parse(path)
+        assert msg["X-Unsent"] == "1"
+        to = msg["To"].addresses[0].addr_spec
+        firm = next(f for f in firms if address(f) == to)
+        by_firm[firm] = msg
+        assert msg.get_content_type() == "multipart/mixed"
+        assert msg.get_body(("plain",)).get_content().startswith(f"Dear Administrator of {firm},")
+        assert msg.get_body(("html",)) is not None
+        files = {p.get_filename(): p for p in msg.iter_attachments()}
+        assert sorted(Path(n).suffix for n in files) == [".pdf", ".xlsx"]
+        book = next(n for n in files if n.endswith(".xlsx"))
+        assert files[book].get_content() == (big_world.parent / "report-firms" / book).read_bytes()
+    assert set(by_firm) == set(firms)
+
+
+def test_a_notice_reads_as_a_letter_at_10_pt_or_more_on_letter_paper(big_world, tmp_path):
+    from auditor.notify import notice, settings as st, source
+
+    run = source.read_run(big_world)
+    part = max((source.load_part(p) for p in run.firms if p.listed > 0), key=lambda p: len(p.acting))
+    s = st.load(write_settings(tmp_path / "court.toml"))
+    pdf = notice.notice_pdf(part, run, s, today=dt.date(2026, 12, 1))
+    text = " ".join(pdf_text(pdf, tmp_path).split())
+    for want in ("United States Bankruptcy Court for the Middle District of North Carolina", "(336) 358-4000",
+                 f"To: {part.name}", "Audit date: November 30, 2026", "Date of this notice: December 1, 2026",
+                 "What to do", "Act by:", "How to answer", "nextgen@ncmb.example.gov"):
+        assert want in text, want
+    for f in part.acting:
+        assert " ".join(f.person.split()) in text and " ".join(f.problem.split()) in text
+    assert "None" not in text and "{{" not in text and "answer online" not in text   # no link yet
+    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert re.search(r"Page size:\s+612 x 792 pts", info)
+    words = _words(pdf, tmp_path)
+    assert words and min(w[3] - w[1] for w in words) >= MIN_WORD_HEIGHT
+    assert all(0 <= w[0] and w[2] <= LETTER[0] and 0 <= w[1] and w[3] <= LETTER[1] for w in words)
+    # nothing drawn over anything else: on each line, words do not overlap
+    pages = pdf_text(pdf, tmp_path, "-bbox").split("<page ")[1:]
+    for page in pages:
+        ws = [
+            (float(a), float(b), float(c), float(d)) for a, b, c, d in re.findall(
+                r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">', page)]
+        for i, a in enumerate(ws):
+            for b in ws[i + 1:i + 40]:
+                if abs(a[1] - b[1]) < 1 and abs(a[3] - b[3]) < 1:
+                    assert a[2] <= b[0] + 0.5 or b[2] <= a[0] + 0.5, (a, b)
+
+
+def _tokens_by_firm(report: Path) -> dict[str, set[str]]:
+    """Every firm's names, logins, usernames, e-mails and bar ids, from the court's whole report."""
+    from auditor.notify.source import read_findings
+    import openpyxl
+
+    wb = openpyxl.load_workbook(report, read_only=True)
+    rows = list(wb["Findings"].iter_rows(values_only=True))
+    wb.close()
+    head = {h: i for i, h in enumerate(rows[0])}
+    out = defaultdict(set)
+    for r in rows[1:]:
+        firm = r[head["Firm"]]
+        if not firm:
+            continue
+        out[firm].add(str(firm))
+        for col in ("Person", "CM/ECF login", "PACER username", "E-mail", "Bar ID"):
+            v = r[head[col]]
+            if v:
+                out[firm].add(str(v))
+                if col == "Person" and "," in str(v):
+                    last, first = (p.strip() for p in str(v).split(",", 1))
+                    out[firm].add(f"{first} {last}")
+    return out
+
+
+def test_nothing_of_another_firm_in_any_draft_or_notice(big_world, tmp_path):
+    firms = acting_firms(big_world)
+    contacts = write_contacts(tmp_path / "contacts.csv", firms)
+    settings = write_settings(tmp_path / "court.toml")
+    done = notify("--drafts", tmp_path / "drafts", "--notices", tmp_path / "notices", "--report", big_world,
+                  "--contacts", contacts, "--settings", settings)
+    assert done.returncode == 0, done.stderr
+    tokens = _tokens_by_firm(big_world)
+    from auditor.notify.source import read_findings
+
+    checked = compared = 0
+    for path in sorted((tmp_path / "drafts").glob("*.eml")):
+        msg = _parse(path)
+        firm = next(f for f in firms if address(f) == msg["To"].addresses[0].addr_spec)
+        own_rows = read_findings(big_world.parent / "report-firms" / next(
+            p.get_filename() for p in msg.iter_attachments() if p.get_filename().endswith(".xlsx")))
+        own = set(tokens.get(firm, set())) | {v for f in own_rows for v in (f.person, f.cmecf_login, f.pacer_username)}
+        own_text = " ".join(own).lower()
+        notice = next(p.get_content() for p in msg.iter_attachments() if p.get_filename().endswith(".pdf"))
+        printed = (tmp_path / "notices" / f"{path.stem}.pdf").read_bytes()
+        text = "\n".join([str(msg["Subject"]), str(msg["To"]), msg.get_body(("plain",)).get_content(),
+                          msg.get_body(("html",)).get_content(), pdf_text(notice, tmp_path),
+                          pdf_text(printed, tmp_path)])
+        flat = " ".join(text.split()).lower()
+        for other, theirs in tokens.items():
+            if other == firm:
+                continue
+            for t in theirs:
+                t = " ".join(t.split()).lower()
+                if len(t) >= 5 and t not in own_text:
+                    assert t not in flat, f"{firm}'s draft holds {t!r} of {other}"
+                    compared += 1
+        checked += 1
+    assert checked == len(firms) >= 50
+    assert compared > 50 * 1000   # every other firm's names and accounts, searched in every draft
