@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import re
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -22,6 +23,7 @@ from auditor.web.config import WebConfig, size_words
 from auditor.web.download import XLSX, OnceDownload
 from auditor.web.guard import RequestGuard
 from auditor.web.jobs import Job, Jobs
+from auditor.web.labels import TYPED, field_label
 from auditor.web.mapping import header_maps
 from auditor.web.pool import Busy, OutOfMemory, Pool, TimedOut, WorkerFailed
 from auditor.web.upload import UploadRefused, read_confirm, read_upload
@@ -66,7 +68,9 @@ def create_app(config: WebConfig | None = None, host: str = "127.0.0.1") -> Star
     """The page; ``host`` is the address it listens on (the Host names it answers to by default)."""
     config = config or WebConfig()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.globals.update(config=config, kinds=KIND_CHOICES, kind_labels=dict(KIND_CHOICES))
+    templates.env.globals.update(config=config, kinds=KIND_CHOICES, kind_labels=dict(KIND_CHOICES),
+                                 typed_fields=TYPED)
+    templates.env.filters["label"] = field_label
     templates.env.filters["size"] = size_words
 
     def page(request: Request, name: str, status: int = 200, **context) -> Response:
@@ -102,6 +106,7 @@ def create_app(config: WebConfig | None = None, host: str = "127.0.0.1") -> Star
             if kind not in C.KINDS:
                 raise UploadRefused(f"unknown kind of file {kind[:40]!r}: choose "
                                     + ", ".join(k for k in C.KINDS), 400)
+            typed, paa = typed_values(up.fields)
             as_of = (up.fields.get("as_of") or "").strip() or None
             if as_of:
                 try:
@@ -117,14 +122,16 @@ def create_app(config: WebConfig | None = None, host: str = "127.0.0.1") -> Star
         except BaseException:   # the client went away mid-upload, or worse: keep nothing
             jobs.drop(token, job)
             raise
-        job.kind, job.as_of = kind, as_of
-        job.files = [{"path": str(f.path), "name": f.name} for f in up.files]
+        job.kind, job.as_of, job.typed, job.paa = kind, as_of, typed, paa
+        # a file sent under a kind's own field is of that kind; under "files", of the chosen kind
+        job.files = [{"path": str(f.path), "name": f.name, "kind": f.field if f.field in C.KINDS else kind}
+                     for f in up.files]
         auto = (up.fields.get("mapping") or "").strip().lower() == "auto"
         if auto:
             return await audit_job(request, token, job, {}, auto=True)
         job.busy = True
         try:
-            seen = await run("inspect", files=job.files, kind=kind, limits=config.limits())
+            seen = await run("inspect", files=job.files, kind=kind, limits=config.limits(), typed=typed)
         except (Busy, TimedOut, WorkerFailed) as exc:
             jobs.drop(token, job)
             return failed(request, exc)
@@ -139,6 +146,12 @@ def create_app(config: WebConfig | None = None, host: str = "127.0.0.1") -> Star
         job.inspected = seen
         jobs.put(token, job)
         return page(request, "mapping.html", token=token, job=job, seen=seen, problems=[])
+
+    def typed_values(fields: dict) -> tuple[dict, tuple[str, ...]]:
+        """The firm's name and the court id typed on the page, and the PAA usernames (one line)."""
+        typed = {name: " ".join((fields.get(form) or "").split())[:200] for name, (form, _) in TYPED.items()}
+        paa = tuple(dict.fromkeys(p for p in re.split(r"[\s,;]+", fields.get("paa") or "") if p))[:20]
+        return {k: v for k, v in typed.items() if v}, paa
 
     async def confirm(request: Request) -> Response:
         jobs: Jobs = app.state.jobs
@@ -163,7 +176,9 @@ def create_app(config: WebConfig | None = None, host: str = "127.0.0.1") -> Star
         except BaseException:
             jobs.drop(None, job)
             raise
-        maps, problems = header_maps(job.files, job.inspected, chosen)
+        if any(form in chosen for form, _ in TYPED.values()):   # the boxes of the mapping page
+            job.typed = typed_values(chosen)[0]
+        maps, problems = header_maps(job.files, job.inspected, chosen, job.typed)
         if problems:
             jobs.put(token, job)
             return page(request, "mapping.html", 422, token=token, job=job, seen=job.inspected,
@@ -176,7 +191,8 @@ def create_app(config: WebConfig | None = None, host: str = "127.0.0.1") -> Star
         job.busy = True
         try:
             out = await run("audit", files=job.files, kind=job.kind, as_of=job.as_of, header_maps=maps,
-                            report=str(job.report), auto=auto, limits=config.limits())
+                            report=str(job.report), auto=auto, limits=config.limits(),
+                            firm=job.typed.get("firm_name"), court=job.typed.get("court_id"), paa=job.paa)
         except BaseException as exc:
             if not isinstance(exc, (Busy, TimedOut, WorkerFailed)):
                 jobs.drop(token, job)

@@ -30,7 +30,9 @@ class Job:
     created: float
     kind: str = ""
     as_of: str | None = None
-    files: list[dict] = field(default_factory=list)   # {"path": stored path, "name": display name}
+    typed: dict = field(default_factory=dict)          # firm_name / court_id typed on the page
+    paa: tuple[str, ...] = ()                          # the firm's PAA usernames
+    files: list[dict] = field(default_factory=list)   # {"path": stored path, "name": display name, "kind"}
     inspected: dict | None = None                     # what the mapping page showed
     report: Path | None = None
     report_name: str = ""

@@ -36,6 +36,7 @@ class UploadRefused(Exception):
 class UploadedFile:
     path: Path      # where the server stored it
     name: str       # the name the client gave, cleaned, for display only
+    field: str = ""  # the form field it came in (on the page, one per kind of input)
 
 
 @dataclass
@@ -160,7 +161,7 @@ class _State:
         ext = os.path.splitext(name)[1].lower()
         path = self.folder / f"{len(self.upload.files) + 1}{ext if _KEEP_EXT.match(ext) else ''}"
         self._file = open(path, "xb")   # noqa: SIM115 - closed in end() or close()
-        self.upload.files.append(UploadedFile(path=path, name=name))
+        self.upload.files.append(UploadedFile(path=path, name=name, field=self._field or ""))
 
     def data(self, data: bytes, start: int, end: int) -> None:
         n = end - start

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from auditor import columns as C
+from auditor.calendar import Calendar
 from auditor.api import audit_tables, load_inputs, rename_input, write
 from auditor.errors import AuditorError, InputError
 from auditor.load.table import Limits, read_table
@@ -21,6 +22,7 @@ from auditor.report.format import READY_MEANING
 from auditor.report.summary import summary_data
 from auditor.report.workbook import sort_findings
 from auditor.validate.table import compose_name
+from auditor.web.labels import TYPED, field_label
 
 PREVIEW_ROWS = 5
 SHOWN_FINDINGS = 50
@@ -53,10 +55,15 @@ def _message(exc: AuditorError, files: list[dict]) -> str:
     return text
 
 
-def inspect(files: list[dict], kind: str, limits: Limits | None = None) -> dict:
-    """For each file: how its headers were matched to the fields, what is missing, the first rows."""
+def inspect(files: list[dict], kind: str = C.ROSTER, limits: Limits | None = None,
+            typed: dict | None = None) -> dict:
+    """For each file (of its own ``kind``, else ``kind``): how its headers were matched to the fields,
+    what is missing, the first rows.  ``typed``: field -> the value typed on the page for files that
+    have no such column (the firm's name, the court id); such a field is not missing."""
+    typed = typed or {}
     out = []
     for f in files:
+        kind = f.get("kind") or kind
         try:
             raw = read_table(f["path"], kind, limits=limits or Limits())
         except InputError as exc:
@@ -64,14 +71,15 @@ def inspect(files: list[dict], kind: str, limits: Limits | None = None) -> dict:
         compose_name(raw)
         fields = []
         for col in C.columns(kind):
-            fields.append({"name": col.name, "required": col.required, "description": col.description,
-                           "header": raw.headers.get(col.name, "")})
-        missing = [x["name"] for x in fields if x["required"] and not x["header"]]
+            fields.append({"name": col.name, "label": field_label(col.name), "required": col.required,
+                           "description": col.description, "header": raw.headers.get(col.name, ""),
+                           "typed": TYPED[col.name][0] if col.name in TYPED and col.option else ""})
+        missing = [x["label"] for x in fields if x["required"] and not x["header"] and not typed.get(x["name"])]
         shown = [c for c in raw.frame.columns if c in raw.headers or c in raw.unknown_columns]
         titles = [raw.headers.get(c, c) for c in shown]
         head = raw.frame.head(PREVIEW_ROWS)
         rows = [[_text(v) for v in r] for r in head[shown].itertuples(index=False, name=None)]
-        out.append({"name": f["name"], "headers": list(raw.all_headers), "fields": fields, "missing": missing,
+        out.append({"name": f["name"], "kind": kind, "headers": list(raw.all_headers), "fields": fields, "missing": missing,
                     "unknown": list(raw.unknown_columns), "preview_headers": titles, "preview": rows,
                     "rows": len(raw.frame),
                     "ambiguous": [{"header": h, "fields": list(c)} for h, c in raw.ambiguous]})
@@ -79,18 +87,29 @@ def inspect(files: list[dict], kind: str, limits: Limits | None = None) -> dict:
 
 
 def audit(files: list[dict], kind: str, as_of: str | None, header_maps: dict, report: str,
-          auto: bool = False, limits: Limits | None = None) -> dict:
-    """Load, audit and write the report; with ``auto`` first check that no confirm step is needed."""
+          auto: bool = False, limits: Limits | None = None, firm: str | None = None, court: str | None = None,
+          paa: tuple[str, ...] = ()) -> dict:
+    """Load, audit and write the report; with ``auto`` first check that no confirm step is needed.
+    Files of several kinds are audited together; ``firm`` and ``court`` stand in for a missing Firm
+    or Court column, ``paa`` are the firm's PAA usernames."""
     if auto:
-        seen = inspect(files, kind, limits)
+        seen = inspect(files, kind, limits, {"firm_name": firm, "court_id": court})
         if "error" in seen or any(f["missing"] for f in seen["files"]):
             return {"mapping": seen}
+    by_kind: dict[str, list[str]] = {}
+    for f in files:
+        by_kind.setdefault(f.get("kind") or kind, []).append(f["path"])
     try:
-        tables = load_inputs({kind: [f["path"] for f in files]}, header_maps=header_maps, limits=limits)
+        calendar = Calendar.load()
+        if court:
+            court = calendar.resolve(court, option="the court id")
+        tables = load_inputs(by_kind, header_maps=header_maps, limits=limits, firm=firm or None, court=court,
+                             calendar=calendar)
         names = {str(Path(f["path"])): f["name"] for f in files}
         for t in tables:   # the report names files as the user named them, not as stored
             rename_input(t, names.get(str(Path(t.path)), t.name))
-        result = audit_tables(tables, as_of=dt.date.fromisoformat(as_of) if as_of else None)
+        result = audit_tables(tables, as_of=dt.date.fromisoformat(as_of) if as_of else None, calendar=calendar,
+                              paa=paa)
         write(result, report)
     except AuditorError as exc:
         return {"error": _message(exc, files)}

@@ -16,8 +16,8 @@ def test_a_column_that_could_be_two_fields_is_chosen_on_the_page(shared_server, 
     page = post(shared_server, [path], kind="pacer_accounts")
     assert page.status_code == 200
     text = " ".join(page.text.split())
-    assert "The column &ldquo;Account&rdquo; could hold pacer_username or account_number" in text \
-        or "The column “Account” could hold pacer_username or account_number" in text
+    assert "The column &ldquo;Account&rdquo; could hold PACER username or PACER account number" in text \
+        or "The column “Account” could hold PACER username or PACER account number" in text
     action = re.search(r'action="(/audit/[\w-]+/confirm)"', page.text).group(1)
     done = httpx.post(shared_server.url + action, data={"map-0-pacer_username": "Account"}, timeout=120)
     assert done.status_code == 200, done.text[:500]

@@ -46,14 +46,13 @@ def test_upload_confirm_summary_download(page, shared_server, tmp_path):
     roster = roster_file(tmp_path, "Acme", 6)
     page.set_viewport_size({"width": 1280, "height": 800})    # a laptop screen
     page.goto(shared_server.url + "/")
-    assert page.get_by_label("Firm roster").is_checked()
-    page.get_by_label("CSV or Excel files (drop them here or choose them)").set_input_files(roster)
+    page.get_by_label("Firm roster").set_input_files(roster)
     page.get_by_label("Audit date (optional)").fill("2026-11-30")
     page.screenshot(path=str(DOCS / "upload-page.png"), full_page=True)
     page.get_by_role("button", name="Audit").click()
 
     page.get_by_role("heading", name="Check how your columns were read").wait_for()
-    assert page.get_by_label("person_name").input_value() == "Name"
+    assert page.get_by_label("Person", exact=True).input_value() == "Name"
     assert "Person0 Lastname0" in page.get_by_role("table", name="First rows of roster_acme.csv").inner_text()
     page.get_by_role("button", name="Confirm and audit").click()
 
@@ -72,12 +71,12 @@ def test_misspelled_header_is_mapped_on_the_page(page, shared_server, tmp_path):
     header = [("Full Nmae" if h == "Name" else h) for h in ROSTER_HEADER]
     path = write_csv(tmp_path / "roster.csv", header, roster_rows("Acme", 4))
     page.goto(shared_server.url + "/")
-    page.get_by_label("CSV or Excel files (drop them here or choose them)").set_input_files(path)
+    page.get_by_label("Firm roster").set_input_files(path)
     page.get_by_role("button", name="Audit").click()
-    page.get_by_text("Not found: person_name").wait_for()
+    page.get_by_text("Not found: Person").wait_for()
     page.set_viewport_size({"width": 1280, "height": 800})
     page.screenshot(path=str(DOCS / "mapping-page.png"), full_page=True)
-    page.get_by_label("person_name").select_option("Full Nmae")
+    page.get_by_label("Person", exact=True).select_option("Full Nmae")
     page.get_by_role("button", name="Confirm and audit").click()
     page.get_by_role("heading", name="Summary").wait_for()
     assert "4 rows read = 4 audited + 0 rejected" in page.locator("section.summary").inner_text()
@@ -87,8 +86,7 @@ def test_misspelled_header_is_mapped_on_the_page(page, shared_server, tmp_path):
 
 def test_bad_file_gets_a_message(page, shared_server):
     page.goto(shared_server.url + "/")
-    page.get_by_label("Court CM/ECF export").check()
-    page.get_by_label("CSV or Excel files (drop them here or choose them)").set_input_files(
+    page.get_by_label("Court CM/ECF export").set_input_files(
         ROOT / "tests" / "hostile" / "macro.xlsm")
     page.get_by_role("button", name="Audit").click()
     alert = page.get_by_role("alert")
@@ -102,7 +100,7 @@ def test_oversized_file_is_refused(page, serve, tmp_path):
     big = roster_file(tmp_path, "Big", 200)
     page.goto(server.url + "/")
     assert "Up to 10 files, 2 KB each, 60 MB in all" in page.inner_text("main")
-    page.get_by_label("CSV or Excel files (drop them here or choose them)").set_input_files(big)
+    page.get_by_label("Firm roster").set_input_files(big)
     with page.expect_response(lambda r: r.url.endswith("/audit")) as resp:
         page.get_by_role("button", name="Audit").click()
     assert resp.value.status == 413
@@ -144,3 +142,79 @@ def test_whole_flow_with_the_keyboard_only(page, shared_server, tmp_path):
     _tab_to(page, "Download the Excel report")
     report = download(page, tmp_path, press_enter=True)
     assert {f["firm_name"] for f in findings_of(report)} == {"Keys"}
+
+
+def _no_overflow(page) -> None:
+    """Nothing is wider than the screen, and no card's content is wider than the card."""
+    wide = page.evaluate("() => document.documentElement.scrollWidth")
+    assert wide <= page.viewport_size["width"], f"the page is {wide} px wide"
+    over = page.evaluate("() => [...document.querySelectorAll('.card')].filter("
+                         "c => c.scrollWidth > c.clientWidth + 1).map(c => c.innerText.slice(0, 60))")
+    assert over == [], f"content overflows its card: {over}"
+
+
+def test_roster_without_firm_column_and_pacer_list_on_a_phone(page, shared_server, tmp_path):
+    header = [h for h in ROSTER_HEADER if h != "Firm"] + ["Left Firm", "PAA"]
+    roster = write_csv(tmp_path / "staff.csv", header, [r[1:] + ["", ""] for r in roster_rows("Acme", 4)])
+    pacer = write_csv(tmp_path / "pacer.csv", ["PACER Username", "Account Holder", "Account Type", "Upgraded"],
+                      [["acmepaa", "Acme", "PAA", "No"]])
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(shared_server.url + "/")
+    page.get_by_label("Firm roster").set_input_files(roster)
+    page.get_by_label("PACER account list").set_input_files(pacer)
+    page.get_by_label("The firm's PAA usernames (optional)").fill("acmepaa")
+    _no_overflow(page)
+    page.screenshot(path=str(DOCS / "upload-page-phone.png"), full_page=True)
+    page.get_by_role("button", name="Audit").click()
+    page.get_by_role("heading", name="Check how your columns were read").wait_for()
+    text = page.inner_text("main")
+    assert "Not found: Firm." in text
+    for internal in ("firm_name", "pacer_use", "paa_id", "left_firm_on"):
+        assert internal not in text
+    assert page.get_by_label("Date the person left the firm").input_value() == "Left Firm"
+    assert page.get_by_label("What the PACER account is used for").input_value() == "PACER Use"
+    _no_overflow(page)
+    page.screenshot(path=str(DOCS / "mapping-page-phone.png"), full_page=True)
+    page.get_by_role("button", name="Confirm and audit").click()
+    page.get_by_role("alert").wait_for()
+    assert "choose the column that holds Firm or type it in the box above" in page.get_by_role("alert").inner_text()
+    page.get_by_label("Firm name").fill("Acme Legal")
+    page.get_by_role("button", name="Confirm and audit").click()
+    page.get_by_role("heading", name="Summary").wait_for()
+    _no_overflow(page)
+    page.screenshot(path=str(DOCS / "result-page-phone.png"), full_page=True)
+    findings = findings_of(download(page, tmp_path))
+    assert {f["firm_name"] for f in findings if f["firm_name"]} == {"Acme Legal"}
+    assert {"paa-not-upgraded", "shared-filing-account"} <= {f["rule_id"] for f in findings}
+
+
+def test_typing_the_firm_with_the_keyboard_only(page, shared_server, tmp_path):
+    header = [h for h in ROSTER_HEADER if h != "Firm"]
+    roster = write_csv(tmp_path / "staff.csv", header, [r[1:] for r in roster_rows("Keys", 3)])
+    page.goto(shared_server.url + "/")
+    page.wait_for_load_state("load")
+    page.bring_to_front()
+    for _ in range(10):                 # past the skip link and the brand
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.type") == "file":
+            break
+    assert page.evaluate("() => document.activeElement.id") == "file-roster", "Tab does not reach the roster picker"
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    chooser.value.set_files(roster)
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.id") == "firm":
+            break
+    assert page.evaluate("() => document.activeElement.id") == "firm", "Tab never reached the firm name"
+    page.keyboard.type("Keys & Partners")
+    _tab_to(page, "Audit")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Check how your columns were read").wait_for()
+    assert page.get_by_label("Firm name").input_value() == "Keys & Partners"
+    _tab_to(page, "Confirm and audit")
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Summary").wait_for()
+    _tab_to(page, "Download the Excel report")
+    report = download(page, tmp_path, press_enter=True)
+    assert {f["firm_name"] for f in findings_of(report)} == {"Keys & Partners"}

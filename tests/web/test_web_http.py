@@ -101,12 +101,12 @@ def test_missing_required_column_is_chosen_on_the_confirm_step(shared_server, tm
     header = [("Nmae" if h == "Name" else h) for h in ROSTER_HEADER]
     path = write_csv(tmp_path / "roster.csv", header, roster_rows("Acme", 3))
     r = post(shared_server, [path], mapping="auto")
-    assert r.status_code == 422 and "Not found: person_name" in r.text
+    assert r.status_code == 422 and "Not found: Person" in r.text
     action = re.search(r'action="(/audit/[\w-]+/confirm)"', r.text).group(1)
     refused = httpx.post(shared_server.url + action, data={"map-0-person_name": ""})
-    assert refused.status_code == 422 and "choose the column that holds person_name" in refused.text
+    assert refused.status_code == 422 and "choose the column that holds Person" in refused.text
     twice = httpx.post(shared_server.url + action, data={"map-0-person_name": "Nmae", "map-0-email": "Nmae"})
-    assert twice.status_code == 422 and "chosen for both person_name and email" in twice.text
+    assert twice.status_code == 422 and "chosen for both Person and E-mail" in twice.text
     r = httpx.post(shared_server.url + action, data={"map-0-person_name": "Nmae"}, timeout=60)
     assert r.status_code == 200 and "3 rows read" in r.text
     again = httpx.post(shared_server.url + action, data={"map-0-person_name": "Nmae"})
