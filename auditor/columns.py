@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from auditor.field_types import BOOL, CATEGORY, DATE, TEXT
+
 COURT_ACCOUNTS = "court_accounts"
 ROSTER = "roster"
 PACER_ACCOUNTS = "pacer_accounts"
@@ -36,8 +38,6 @@ PERSON_COLUMN = {COURT_ACCOUNTS: "filer_name", ROSTER: "person_name", PACER_ACCO
 # The pandas dtype of text throughout a run: strings backed by Arrow.
 STRING = pd.StringDtype("pyarrow")
 
-# dtypes: text, category, date, bool
-TEXT, CATEGORY, DATE, BOOL = "text", "category", "date", "bool"
 # date columns where a far-future placeholder (12/31/9999) means "no end yet"
 END_DATES = frozenset({"left_firm_on"})
 

@@ -85,7 +85,7 @@ def input_files(folder: Path) -> dict[str, list[Path]]:
 def run_audit(folder: Path, out_dir: Path) -> dict:
     """One full audit, stage by stage (the same calls as ``auditor.api.audit`` and ``write``)."""
     from auditor import api
-    from auditor.calendar import Calendar
+    from auditor.court_calendar import Calendar
     from auditor.rulebook.catalogue import load_rules
 
     rules = load_rules()
@@ -130,7 +130,8 @@ def rule_checks(tables, rules, calendar) -> tuple[int, float]:
     """Record-rule checks and the seconds rule evaluation alone takes (derived records given)."""
     import pandas as pd
 
-    from auditor.rulebook import language as rl
+
+    from auditor.engines.pandas_engine import evaluate_condition
     from auditor.derive.registry import derive
 
     records = {}
@@ -147,7 +148,7 @@ def rule_checks(tables, rules, calendar) -> tuple[int, float]:
                 continue
             frame = derived[kind]
             t = time.perf_counter()
-            rl.evaluate(rule.conditions[kind], frame)
+            evaluate_condition(rule.conditions[kind], frame)
             seconds += time.perf_counter() - t
             checks += len(frame)
     return checks, seconds

@@ -95,10 +95,11 @@ def main(argv=None) -> int:
             print(f"\r  {msg}", end="", file=sys.stderr, flush=True)
 
         with contextlib.ExitStack() as stack:
+            shown = result
             if args.history_runs > 0:
-                stack.enter_context(_history(result, out / "history.sqlite", args.history_runs))
+                shown = stack.enter_context(_history(result, out / "history.sqlite", args.history_runs)).applied(result)
             cpu, start = _cpu(), time.perf_counter()
-            written = api.write(result, out / "national.xlsx", split_by_firm=True, progress=progress)
+            written = api.write(shown, out / "national.xlsx", split_by_firm=True, progress=progress)
             wall, cpu = time.perf_counter() - start, _cpu() - cpu
             print(file=sys.stderr)
     finally:

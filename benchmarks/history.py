@@ -80,14 +80,13 @@ def overhead(rows: int, rounds: int, data: Path, seed: int = 0) -> list[dict]:
         for r in range(rounds):
             store = tmp / f"history-{r}.sqlite"
             for month in (1, 2):   # each month against the report without a history written just before it
-                result.findings, result.history, result.previous = findings, None, None
                 t = time.perf_counter()
                 api.write(result, tmp / "plain.xlsx")
                 plain.append(time.perf_counter() - t)
                 t = time.perf_counter()
                 with recording(result, store) as view:
                     before[month].append(time.perf_counter() - t)
-                    api.write(result, tmp / f"month{month}.xlsx", on_commit=view.commit)
+                    api.write(view.applied(result), tmp / f"month{month}.xlsx", on_commit=view.commit)
                 cost[month].append(time.perf_counter() - t - plain[-1])
             print(f"  round {r + 1}: report {plain[-2]:.2f} s, then month 1 adds {cost[1][-1]:.2f} s; "
                   f"report {plain[-1]:.2f} s, then month 2 adds {cost[2][-1]:.2f} s")
@@ -109,7 +108,7 @@ def cli_overhead(rows: int, rounds: int, data: Path, seed: int = 0) -> list[dict
     folder = data_dir(data, rows, "csv", seed)
     files = input_files(folder)
     exe = Path(sys.executable).with_name("auditor")
-    cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "auditor.entry"]), "audit",
+    cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "auditor"]), "audit",
            "--court-accounts", *map(str, files["court_accounts"]), "--roster", *map(str, files["roster"]),
            "--pacer-accounts", *map(str, files["pacer_accounts"]), "--as-of", AS_OF.isoformat(), "-q"]
     times = {"none": [], 1: [], 2: []}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.calendar import Calendar
+from auditor.court_calendar import Calendar
 from auditor.errors import RulesError
 from conftest import run_cli, sheet_rows, write_csv
 

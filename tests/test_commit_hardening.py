@@ -146,7 +146,7 @@ def test_another_users_half_set_up_staging_folder_is_never_renamed(tmp_path):
 def test_a_folder_put_in_the_way_after_the_journal_is_set_aside_not_a_wedge(tmp_path):
     """The journal says the firm folder replaces nothing; by the time it is moved, a folder is there
     (put there by a run that does not take turns, an older version): it is set aside and replaced."""
-    from auditor.outputs import Staging
+    from auditor.outputs.staging import Staging
 
     out = tmp_path / "reports"
     out.mkdir()

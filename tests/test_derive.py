@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 from auditor.api import load_inputs
-from auditor.calendar import Calendar
+from auditor.court_calendar import Calendar
 from auditor.columns import COURT_ACCOUNTS, KINDS, PACER_ACCOUNTS, ROSTER
 from auditor.derive.base import Family
 from auditor.derive.registry import DERIVED, FAMILIES, check_order, derive
-from auditor.rulebook.language import BOOL, DATE, INT, TEXT
+from auditor.field_types import BOOL, DATE, INT, TEXT
 from conftest import ROOT, write_csv
 
 AS_OF = dt.date(2026, 11, 30)

@@ -17,7 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor.rulebook import language as rl
-from auditor.engines.cross_check import compare_findings, report_differences
+
+from auditor.engines.pandas_engine import evaluate_condition
+from auditor.api.cross_check import compare_findings, report_differences
 from auditor.engines.durable.child import CRASH_HOOK, run
 from auditor.engines.durable.compile import NotExpressible, check_definition, compile_condition
 from auditor.engines.durable.engine import TIMEOUT_ENV, DurableMatcher, encode
@@ -135,7 +137,7 @@ def test_not_and_missing_values_match_the_default_engine():
     frame = all_combinations()
     nodes = [rl.parse(c) for c in NOT_CONDITIONS]
     for text, node, mask in zip(NOT_CONDITIONS, nodes, durable_masks(nodes, frame)):
-        expected = rl.evaluate(node, frame)
+        expected = evaluate_condition(node, frame)
         assert (mask == expected).all(), (text, frame[mask != expected])
         assert 0 < expected.sum() < len(frame), text   # each condition separates the rows
 
@@ -165,7 +167,7 @@ row = st.fixed_dictionaries({f: st.none() | st.sampled_from(v) for f, v in VALUE
 def test_random_conditions_give_the_same_masks_as_the_default_engine(nodes, rows):
     frame = frame_of(rows)
     for node, mask in zip(nodes, durable_masks(nodes, frame)):
-        assert (mask == rl.evaluate(node, frame)).all(), node
+        assert (mask == evaluate_condition(node, frame)).all(), node
 
 
 def example_frame(kind: str, records: list[dict]) -> pd.DataFrame:
@@ -188,7 +190,7 @@ def test_every_rules_examples_through_the_guarded_child_process():
         matcher = DurableMatcher(rules)
         masks = matcher(rules, kind, frame)
         for rule in rules:
-            assert (masks[rule.id] == rl.evaluate(rule.conditions[kind], frame)).all(), (kind, rule.id)
+            assert (masks[rule.id] == evaluate_condition(rule.conditions[kind], frame)).all(), (kind, rule.id)
         assert set(matcher.not_expressible) == {r.id for r in rules} & REGEX_RULES
         assert matcher.stats[kind]["records"] == len(frame)
 

@@ -19,7 +19,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from auditor import cli as auditor_cli
+from auditor.cli import main as auditor_cli
 from conftest import run_cli, sheet_rows
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"

@@ -310,8 +310,8 @@ def test_an_error_while_cleaning_up_after_a_signal_still_reads_as_stopped():
     there is an open writing handle"); the run still says it was stopped, with 143, not that error."""
     import signal as _signal
 
-    from auditor.cli import _ending
-    from auditor.publish import Interrupted
+    from auditor.cli.main import _ending
+    from auditor.outputs.signals import Interrupted
 
     try:
         try:

@@ -143,7 +143,8 @@ def test_a_firm_trend_sheet_prints_on_one_page(tmp_path):
             pass
     result = firm_result()
     with recording(result, store) as view:
-        paths = api.write(result, tmp_path / "split" / "ncmb.xlsx", split_by_firm=True, on_commit=view.commit)
+        paths = api.write(view.applied(result), tmp_path / "split" / "ncmb.xlsx", split_by_firm=True,
+                          on_commit=view.commit)
     firm = next(p for p in paths if p.name == "Smith & Jones, LLP.xlsx")
     wb = openpyxl.load_workbook(firm)
     trend = wb["Trend"]

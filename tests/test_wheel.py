@@ -26,7 +26,7 @@ def test_a_wheel_installed_elsewhere_has_every_rule_and_the_calendar(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
                     str(wheel)], check=True, capture_output=True, timeout=300)
     env = {**os.environ, "PYTHONPATH": str(target)}
-    code = ("import auditor, sys; from auditor.cli import main; "
+    code = ("import auditor, sys; from auditor.cli.main import main; "
             "assert auditor.__file__.startswith(sys.argv[1]), auditor.__file__; "
             "sys.argv = ['auditor', 'rules']; main()")
     proc = subprocess.run([sys.executable, "-c", code, str(target)], cwd=elsewhere, env=env,
@@ -40,7 +40,7 @@ def test_a_wheel_installed_elsewhere_has_every_rule_and_the_calendar(tmp_path):
     # the court calendar is found too: an audit that needs it runs from the installed copy
     roster = elsewhere / "roster.csv"
     roster.write_text("Firm,Name,Role,Bar Number,PACER Login\nS&J,Ann Lee,Attorney,NC1,al1234\n")
-    code = ("import sys; from auditor.cli import main; "
+    code = ("import sys; from auditor.cli.main import main; "
             "sys.argv = ['auditor', 'audit', '--roster', 'roster.csv', '--as-of', '2026-11-30', '--out', 'r.xlsx']; "
             "main()")
     proc = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True,

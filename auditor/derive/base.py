@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from auditor.calendar import Calendar
+from auditor.court_calendar import Calendar
 from auditor.columns import COURT_ACCOUNTS, PACER_ACCOUNTS, ROSTER
 
 ALL = (COURT_ACCOUNTS, ROSTER, PACER_ACCOUNTS)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from auditor.columns import COURT_ACCOUNTS, STRING
 from auditor.derive.base import Derived, Family, Run, ints
-from auditor.rulebook.language import BOOL, DATE, INT
+from auditor.field_types import BOOL, DATE, INT
 
 FIELDS = (
     Derived("court_known", BOOL, (COURT_ACCOUNTS,), "The court id is in the court calendar."),

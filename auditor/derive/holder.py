@@ -12,7 +12,7 @@ from auditor import normalize as nz
 from auditor.columns import PACER_ACCOUNTS, STRING
 from auditor.derive.base import USES, Derived, Family, Run, as_bool
 from auditor.derive.identity import SAME, UNKNOWN, Side, decide, email_groups, plainly_same
-from auditor.rulebook.language import BOOL, TEXT
+from auditor.field_types import BOOL, TEXT
 
 FIELDS = (
     Derived("holder_name_matches", BOOL, USES,

@@ -10,7 +10,7 @@ import pandas as pd
 from auditor import normalize as nz
 from auditor.columns import PACER_ACCOUNTS, ROSTER, STRING
 from auditor.derive.base import USES, Derived, Family, Run, as_bool
-from auditor.rulebook.language import BOOL, TEXT
+from auditor.field_types import BOOL, TEXT
 
 FIELDS = (
     Derived("pacer_is_paa", BOOL, USES,

@@ -13,7 +13,7 @@ import pandas as pd
 from auditor import normalize as nz
 from auditor.columns import COURT_ACCOUNTS, PACER_ACCOUNTS, ROSTER, STRING
 from auditor.derive.base import Derived, Family, Run
-from auditor.rulebook.language import BOOL, INT, TEXT
+from auditor.field_types import BOOL, INT, TEXT
 
 FIELDS = (
     Derived("used_for_efiling", BOOL, (PACER_ACCOUNTS,),

@@ -7,7 +7,7 @@ import pandas as pd
 
 from auditor.columns import ROSTER, STRING
 from auditor.derive.base import ALL, Derived, Family, Run, as_bool
-from auditor.rulebook.language import BOOL, DATE, INT
+from auditor.field_types import BOOL, DATE, INT
 
 FIELDS = (
     Derived("audit_date", DATE, ALL, "The audit date (`--as-of`, default today)."),

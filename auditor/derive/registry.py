@@ -24,7 +24,7 @@ import datetime as dt
 
 import pandas as pd
 
-from auditor.calendar import Calendar
+from auditor.court_calendar import Calendar
 from auditor.derive import court, holder, keys, listing, pacer, record, sharing
 from auditor.derive.base import Derived, Family, Run
 

@@ -11,7 +11,7 @@ from auditor import normalize as nz
 from auditor.columns import COURT_ACCOUNTS, PACER_ACCOUNTS, ROSTER, STRING
 from auditor.derive.base import USES, Derived, Family, Run, as_bool, ints
 from auditor.derive.people import people
-from auditor.rulebook.language import BOOL, INT, TEXT
+from auditor.field_types import BOOL, INT, TEXT
 
 FIELDS = (
     Derived("is_efiling_use", BOOL, USES,

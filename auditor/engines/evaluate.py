@@ -1,7 +1,7 @@
 """Evaluate rules over derived records and turn the matches into findings.
 
 The default engine compiles each rule's condition to vectorised pandas
-operations (``auditor.rulebook.language.evaluate``).  Another engine may supply the
+operations (``auditor.engines.pandas_engine``).  Another engine may supply the
 matches instead (``matcher``); the findings are built the same way, so both
 engines' output can be compared finding by finding.
 """
@@ -21,6 +21,7 @@ from auditor.rulebook import language as rl
 from auditor.columns import COLUMNS, COURT_ACCOUNTS, KIND_LABELS, KIND_OPTIONS, PERSON_COLUMN, ROSTER, STRING
 from auditor.derive.registry import DERIVED_BY_NAME
 from auditor.model import FILE_COL, FINDING_COLUMNS, FINDING_DATE_COLUMNS, ROW_COL, SHEET_COL, RuleRun
+from auditor.engines.pandas_engine import pandas_matcher
 from auditor.rulebook.catalogue import CHOICE, PLACEHOLDER, Rule, template_fields
 
 # Matcher: (rules, kind, records of that kind) -> {rule id: boolean numpy array over the records}.
@@ -29,11 +30,6 @@ Matcher = Callable[[list[Rule], str, pd.DataFrame], dict[str, np.ndarray]]
 
 # Input columns that always hold a value (a default fills blanks), so a file without them loses nothing.
 DEFAULTED = {"account_status", "pacer_use"}
-
-
-def pandas_matcher(rules: list[Rule], kind: str, frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The default engine: each condition compiled to vectorised pandas operations."""
-    return {rule.id: rl.evaluate(rule.conditions[kind], frame) for rule in rules}
 
 
 def _columns_needed(rule: Rule, kind: str) -> set[str]:

@@ -1,13 +1,11 @@
-"""Reading the history back: the runs, one run in full, and every finding over time as CSV or Parquet."""
+"""Reading the history back: the runs, one run in full, and every finding over time (written as CSV or
+Parquet by ``auditor.report.export.export_history``)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import func, select
 
-from auditor.errors import UsageError
 from auditor.history import schema as S
 from auditor.history.store import HistoryError, Store, translated
 
@@ -15,7 +13,6 @@ RUN_COLUMNS = ["run", "as_of", "recorded_at", "scope", "inputs", "findings", "op
                "reopened", "still_open", "backfill"]
 EXPORT_COLUMNS = ["run", "as_of", "scope", "finding_id", "rule_id", "severity", "change", "status", "due_date",
                   "first_seen", "court_id", "firm_name", "person_name", "cmecf_login", "pacer_username"]
-EXPORT_FORMATS = ("csv", "parquet")
 
 
 def list_runs(store: Store) -> pd.DataFrame:
@@ -62,16 +59,3 @@ def findings_over_time(store: Store, *, scope: str | None = None) -> pd.DataFram
         q = q.where(r.c.scope_label == scope)
     with translated(store.label), store.engine.connect() as conn:
         return pd.DataFrame(conn.execute(q).all(), columns=EXPORT_COLUMNS)
-
-
-def export(store: Store, path, fmt: str | None = None) -> tuple[Path, int]:
-    """Write every finding over time to ``path`` (CSV or Parquet, from ``fmt`` or the file's suffix)."""
-    from auditor.report.export import write_table
-
-    path = Path(path)
-    fmt = fmt or path.suffix.lower().lstrip(".")
-    if fmt not in EXPORT_FORMATS:
-        raise UsageError(f"the export must be .csv or .parquet, not {path.name!r}")
-    frame = findings_over_time(store)
-    write_table(frame, path, fmt, dates=("as_of", "due_date", "first_seen"))
-    return path, len(frame)

@@ -1,7 +1,7 @@
 """Recording a run: one transaction, committed at the commit point of the run's outputs.
 
 >>> with recording(result, "auditor-history.sqlite", previous="2026-10.xlsx") as view:
-...     api.write(result, "2026-11.xlsx", on_commit=view.commit)   # the report shows view.changes
+...     api.write(view.applied(result), "2026-11.xlsx", on_commit=view.commit)   # shows view.changes
 >>> # an error (or a killed process) before the commit point records nothing
 
 The bulk of a run's rows (each finding's state, the run's findings) are written on a thread of their
@@ -13,9 +13,10 @@ any output is moved into place: a run is never recorded without its outputs bein
 killed after the journal is finished by the next run in that folder), and if the commit fails
 nothing is moved.  Leaving the block commits too, if ``view.commit`` was not called.
 
-:func:`recording` locks the store (other audits of the same store wait), compares the run with the
-scope's previous run, rewrites ``result.findings`` with the dates and statuses from the history, sets
-``result.previous`` (the Summary's comparison) and ``result.history`` (the Changes and Trend sheets).
+:func:`recording` locks the store (other audits of the same store wait) and compares the run with the
+scope's previous run; it changes nothing it is given.  ``view.applied(result)`` is the result as the
+report shows it: the findings with the dates and statuses from the history, ``previous`` (the
+Summary's comparison) and ``history`` (the Changes and Trend sheets).
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ import contextlib
 import datetime as dt
 import hashlib
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import pandas as pd
 from sqlalchemy import insert, literal, select
 
-from auditor import __version__, background
+from auditor import __version__
+from auditor.outputs import threads
 from auditor.columns import ROSTER
 from auditor.history import lifecycle, schema as S, state
 from auditor.history.firms import firm_figures, save_firm_figures
@@ -57,6 +59,13 @@ class HistoryView:
     carried: int = 0                # statuses taken from --previous
     trend_firms: pd.DataFrame = field(default_factory=pd.DataFrame)  # history.firms.FIRM_COLUMNS
     commit: Callable[[], None] = lambda: None   # commits the run's transaction (once)
+    findings: pd.DataFrame | None = None   # the run's findings with first/last seen, due dates and statuses
+    comparison: dict | None = None  # new / resolved / reopened / still_open / overdue; None on a first run
+
+    def applied(self, result: AuditResult) -> AuditResult:
+        """``result`` as the report shows it with this history (a new result; ``result`` is unchanged)."""
+        return replace(result, findings=result.findings if self.findings is None else self.findings,
+                       previous=self.comparison, history=self)
 
 
 def run_scope(result: AuditResult) -> tuple[str, str]:
@@ -164,7 +173,7 @@ class _Writer:
     def __init__(self, work: Callable[[], None]):
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, args=(work,), name="history-writer")
-        background.start(self.thread)
+        threads.start(self.thread)
 
     def _run(self, work) -> None:
         try:
@@ -251,14 +260,13 @@ def recording(result: AuditResult, history, *, previous=None, backfill: bool = F
                     state.save(conn, scope, outcome.state, stored)
                 _save_findings(conn, run_id, scope, outcome, from_state=not back)
 
+            # read before the writer's thread takes the connection
+            refused = _refused_notices(conn, scope) if seen else None
             writer = _Writer(rows)
-        result.findings = outcome.findings
         first = seen == 0
-        result.previous = None if first else outcome.counts
-        if not first:
-            refused = _refused_notices(conn, scope)
-            if refused is not None:
-                result.previous = {**result.previous, "notices_refused": refused}
+        comparison = None if first else outcome.counts
+        if comparison is not None and refused is not None:
+            comparison = {**comparison, "notices_refused": refused}
         carried = 0 if edits is None else int((edits["finding_id"].isin(outcome.findings["finding_id"])
                                                 & ~edits["finding_id"].isin(problems["finding_id"])).sum())
 
@@ -269,8 +277,8 @@ def recording(result: AuditResult, history, *, previous=None, backfill: bool = F
                     tx.commit()
 
         view = HistoryView(run_id, scope, label, store.label, first, outcome.changes, runs, counts, problems, carried,
-                           trend_firms=firms, commit=commit)
-        result.history = view
+                           trend_firms=firms, commit=commit, findings=outcome.findings,
+                           comparison=comparison)
         yield view
         commit()
     except BaseException:

@@ -73,9 +73,9 @@ def messages(items: list[Item], run, settings, *, run_id, templates: str, draft:
     workers = workers or min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 8)
     try:
         if workers > 1 and len(items) > 8 and "fork" in multiprocessing.get_all_start_methods():
-            from auditor import background
+            from auditor.outputs import threads
 
-            background.settle()
+            threads.settle()
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
                 for item, out in zip(items, pool.map(_make, items, chunksize=4)):
                     if out is not None:

@@ -19,9 +19,8 @@ import pandas as pd
 
 from auditor.history.lifecycle import CHANGE_COLUMNS
 from auditor.normalize import firm_key
-from auditor.report import rows as rx
+from auditor.report.rows import Pending, indices
 from auditor.report.format import CHANGES_LAYOUT, EXCEL_MAX_DATA_ROWS, clean_value, column_widths
-from auditor.report.rows import Pending
 from auditor.report.sheets import (
     _setup_sheet, column_values, header_row, print_setup, specs_of, text_cell, write_table_sheets,
 )
@@ -73,7 +72,7 @@ class FirmHistory:
 
     def lay_out(self, wb, *, charts: bool) -> dict[str, int]:
         """Add the two sheets to the template ``wb`` (the Trend sheet with its charts or without); return
-        their sample rows."""
+        their placeholder rows."""
         self.layout, = write_changes_sheets(wb, self.changes.iloc[:0], self.as_of, EXCEL_MAX_DATA_ROWS,
                                             widths=self.widths)
         if self.values is None:   # the sheet values of every row, computed once; each firm takes its rows
@@ -83,7 +82,7 @@ class FirmHistory:
 
     def pending(self, key: str, firm: str) -> tuple[list, bool]:
         """The firm's Changes and Trend rows, and whether its Trend sheet has the charts."""
-        take = rx.indices(self.rows.get(key, np.array([], dtype=np.intp)))
+        take = indices(self.rows.get(key, np.array([], dtype=np.intp)))
         changes = replace(self.layout, rows=len(take), columns=[
             replace(c, values=self.values[spec.id].take(take)) for c, spec in zip(self.layout.columns, CHANGES_LAYOUT)])
         rows, lines, charts = self.trends.of(key, firm)

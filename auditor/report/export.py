@@ -14,7 +14,7 @@ import pyarrow as pa
 from auditor.errors import UsageError
 from auditor.model import FINDING_COLUMNS, FINDING_DATE_COLUMNS, AuditResult
 from auditor.report.format import csv_safe
-from auditor.report.workbook import sort_findings
+from auditor.report.prepare import sort_findings
 
 FINDINGS_FORMATS = ("csv", "parquet")
 
@@ -29,7 +29,7 @@ def write_findings_file(result: AuditResult, path, fmt: str) -> Path:
     leading apostrophe there, as input text must never become a formula.  The file is replaced
     whole, through a temporary file beside it; it may not be one of the inputs.
     """
-    from auditor.outputs import atomic_file, check_outputs
+    from auditor.outputs.staging import atomic_file, check_outputs
 
     if fmt not in FINDINGS_FORMATS:
         raise UsageError(f"findings format must be {' or '.join(FINDINGS_FORMATS)}, not {fmt!r}")
@@ -76,9 +76,26 @@ def write_table_to(frame: pd.DataFrame, fh, fmt: str, *, dates=()) -> None:
 def write_table(frame: pd.DataFrame, path, fmt: str, *, dates=()) -> Path:
     """A table written whole to ``path`` (through a temporary file beside it); the run history's
     findings over time use it."""
-    from auditor.outputs import atomic_file
+    from auditor.outputs.staging import atomic_file
 
     path = Path(path)
     with atomic_file(path) as fh:
         write_table_to(frame, fh, fmt, dates=dates)
     return path
+
+
+HISTORY_FORMATS = ("csv", "parquet")
+
+
+def export_history(store, path, fmt: str | None = None) -> tuple[Path, int]:
+    """Write every finding over time of the run history ``store`` to ``path`` (CSV or Parquet, from
+    ``fmt`` or the file's suffix); return the path and the number of rows."""
+    from auditor.history.query import findings_over_time
+
+    path = Path(path)
+    fmt = fmt or path.suffix.lower().lstrip(".")
+    if fmt not in HISTORY_FORMATS:
+        raise UsageError(f"the export must be .csv or .parquet, not {path.name!r}")
+    frame = findings_over_time(store)
+    write_table(frame, path, fmt, dates=("as_of", "due_date", "first_seen"))
+    return path, len(frame)

@@ -28,12 +28,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from auditor import background
+from auditor.outputs import threads
 from auditor.model import SEVERITIES, AuditResult
 from auditor.normalize import firm_key
-from auditor.report import rows as rx
+from auditor.report.rows import CellRows
+from auditor.report.firm_writer import FirmWriter
 from auditor.report.format import PERCENT_FORMAT
-from auditor.report.sheets import header_row, print_setup, sample_styles, text_cell
+from auditor.report.prepare import best_spelling
+from auditor.report.sheets import header_row, print_setup, placeholder_styles, text_cell
 
 FIRM_COUNTS_ON_SHEET = 20          # more firms than this: counts on the "Firms" sheet, not the Summary
 MAX_NAME_BYTES = 120               # UTF-8 bytes of a file name's stem (macOS and most disks allow 255)
@@ -80,8 +82,6 @@ def all_firms(result: AuditResult, prep) -> dict[str, str]:
     for t in result.inputs:
         if "firm_name" in t.records:
             names.append(t.records["firm_name"])
-    from auditor.report.workbook import best_spelling
-
     s = pd.concat([n.astype("string[pyarrow]") for n in names], ignore_index=True).dropna()
     return best_spelling(firm_key(s), s).to_dict()
 
@@ -136,7 +136,7 @@ def by_firm_rows(result: AuditResult, prep) -> list[FirmRow]:
     return firm_rows(result, prep, dict(zip(seen["k"].astype(str), seen["n"].astype(str))), None)
 
 
-def write_firms_sheet(wb, as_of, rows: list[FirmRow]) -> rx.CellRows:
+def write_firms_sheet(wb, as_of, rows: list[FirmRow]) -> CellRows:
     """The "Firms" sheet: each firm's findings by severity and readiness (and workbook file)."""
     ws = wb.create_sheet("Firms")
     with_files = any(r.file is not None or r.status == NO_WORKBOOK for r in rows)
@@ -150,7 +150,7 @@ def write_firms_sheet(wb, as_of, rows: list[FirmRow]) -> rx.CellRows:
     print_setup(ws, as_of, columns=FIRMS_PRINTED)   # the workbook's file name and status: on screen
     ws.append(header_row(ws, headers, widths))
     count = rx_cell(ws, 0, "#,##0")
-    letters = sample_styles(ws, {"text": text_cell(ws, "x"), "count": count,
+    letters = placeholder_styles(ws, {"text": text_cell(ws, "x"), "count": count,
                                  "percent": rx_cell(ws, 0.5, PERCENT_FORMAT)})
     out = []
     for r in rows:
@@ -160,7 +160,7 @@ def write_firms_sheet(wb, as_of, rows: list[FirmRow]) -> rx.CellRows:
         if with_files:
             row += [(r.file, "text") if r.file else None, (r.status, "text")]
         out.append(row)
-    return rx.CellRows("Firms", out, letters, first_row=2)
+    return CellRows("Firms", out, letters, first_row=2)
 
 
 def rx_cell(ws, value, fmt):
@@ -223,8 +223,6 @@ def write_split(result: AuditResult, path: Path, prep, firms: dict[str, str], fi
 
 def _write_books(result, folder, prep, firms, files, progress, workers) -> None:
     global _JOB
-    from auditor.report.workbook import FirmWriter
-
     writer = FirmWriter(result, prep)
     keys = sorted(files)
     total, done = len(keys), 0
@@ -241,7 +239,7 @@ def _write_books(result, folder, prep, firms, files, progress, workers) -> None:
     _JOB = (writer, folder, firms, files)
     try:
         if workers > 1 and len(chunks) > 1 and "fork" in multiprocessing.get_all_start_methods():
-            background.settle()   # no other thread running while the workers are forked
+            threads.settle()   # no other thread running while the workers are forked
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
                 for fut in as_completed([pool.submit(_write_chunk, c) for c in chunks]):
                     done += fut.result()

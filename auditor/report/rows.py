@@ -2,23 +2,23 @@
 
 openpyxl lays out every sheet: the Excel table, filters, frozen header,
 widths, the status drop-down, styles.  On a big sheet it writes the header
-and one row of *sample cells* only, one per column with that column's style
+and one row of *placeholder cells* only, one per column with that column's style
 (and, past the last column, one per severity colour).  :func:`finish` then
-replaces that sample row with the real rows, built with Arrow string kernels
+replaces that placeholder row with the real rows, built with Arrow string kernels
 over whole columns (no Python per row or cell), and takes each cell's style
-id from the sample row.  openpyxl streams about 8 µs per cell; this writes a
+id from the placeholder row.  openpyxl streams about 8 µs per cell; this writes a
 100,000-row Findings sheet in well under a second.
 
 Row heights are stored: each row is as tall as its longest wrapped text needs, estimated from
 the text's length and the column's width, so that printed and on-screen rows do not overlap.
 
 Small sheets of mixed rows (the Summary) are :class:`CellRows`: Python lists of (value, style)
-rendered the same way with the sample row's style ids.  A workbook laid out once by openpyxl
+rendered the same way with the placeholder row's style ids.  A workbook laid out once by openpyxl
 can thus be filled many times (:class:`Template`), as the per-firm workbooks are.
 
 Every text value is an inline string (``t="inlineStr"``), XML-escaped: never
 a formula, an error value or a number, whatever it looks like.  Dates are
-Excel serial days with the date style of the sample cell.
+Excel serial days with the date style of the placeholder cell.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from auditor.normalize import arrow
 
 from auditor.report.format import FORMULA_START_RE, clean_strings, clean_value
 
-SAMPLE_ROW = 2                    # the row openpyxl writes sample cells in (row 1 is the header)
+PLACEHOLDER_ROW = 2                    # the row openpyxl writes placeholder cells in (row 1 is the header)
 CHUNK_ROWS = 50_000               # rows built and compressed at a time (bounds memory)
 COMPRESS_LEVEL = 1                # zlib level for the big sheets: fast; repeated text still compresses well
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
@@ -60,29 +60,29 @@ class CellColumn:
     letter: str
     kind: str
     values: pa.Array
-    styles: dict = field(default_factory=dict)   # severity -> sample column letter (severity kind only)
+    styles: dict = field(default_factory=dict)   # severity -> placeholder column letter (severity kind only)
     width: float | None = None                   # column width when its text wraps (for row heights)
 
 
 @dataclass
 class Pending:
-    """A sheet whose sample row is to be replaced by ``rows`` real rows."""
+    """A sheet whose placeholder row is to be replaced by ``rows`` real rows."""
 
     sheet: str
     rows: int
     columns: list[CellColumn]
     table: str | None = None        # the Excel table over these rows (its range is set to fit them)
     empty_text: str | None = None   # written in place of the rows when there are none
-    first_row: int = SAMPLE_ROW
+    first_row: int = PLACEHOLDER_ROW
 
 
 @dataclass
 class CellRows:
-    """A sheet whose sample row (one cell per named style) is replaced by ``rows`` of (value, style)."""
+    """A sheet whose placeholder row (one cell per named style) is replaced by ``rows`` of (value, style)."""
 
     sheet: str
     rows: list                      # list of rows; a row is a list of (value, style name) or None
-    styles: dict                    # style name -> sample column letter
+    styles: dict                    # style name -> placeholder column letter
     first_row: int = 1
     heights: dict = field(default_factory=dict)   # row index (0-based) -> height in points
     cache_key: object = None        # rows with one key are the same XML: rendered once per template
@@ -173,25 +173,51 @@ MAX_ROW_POINTS = 409.0            # Excel's tallest row
 
 def chars_per_line(width: float) -> float:
     """About how many characters of ordinary text fit on one line of a column this wide, once wrapped
-    at word breaks (a line loses half a word on average: about three characters).  Measured on
-    LibreOffice's printout in Carlito, Calibri's metric twin: a 50-wide column holds 52-56 characters
-    a line, a 22-wide one about 20; an estimate too high makes text run into the row below."""
-    return max(1.0, (width - 1.0) * 1.1 - 3.0)
+    at word breaks (a line loses half a word or so).  Measured on LibreOffice's printout in Carlito,
+    Calibri's metric twin: a 50-wide column holds about 56 characters a line, a 22-wide one about 20;
+    an estimate too high makes text run into the row below."""
+    return max(1.0, (width - 1.0) * 1.27 - 6.0)
+
+
+def _paragraph_lines(texts: pa.Array, per_line: float) -> np.ndarray:
+    """Lines each text takes, its paragraphs (split at line breaks) each starting a new line."""
+    paragraphs = pc.split_pattern(texts, "\n")
+    each = pc.cast(pc.utf8_length(pc.list_flatten(paragraphs)), pa.float64()).to_numpy(zero_copy_only=False)
+    owner = pc.list_parent_indices(paragraphs).to_numpy(zero_copy_only=False)
+    return np.maximum(np.bincount(owner, weights=np.maximum(np.ceil(each / per_line), 1.0),
+                                  minlength=len(texts)), 1.0)
+
+
+def _lines(values: pa.Array, per_line: float) -> np.ndarray:
+    """Lines each text takes wrapped at ``per_line`` characters (1 for a missing text).  A column of few
+    distinct texts (a rule's steps) has each measured once; in another only the texts holding a line
+    break are split into paragraphs."""
+    head = pc.dictionary_encode(values[:1000])
+    if len(values) and len(head.dictionary) * 2 <= len(head):
+        coded = pc.dictionary_encode(values)
+        if isinstance(coded, pa.ChunkedArray):
+            coded = coded.combine_chunks()
+        if len(coded.dictionary) * 2 <= len(values):
+            lines = _paragraph_lines(coded.dictionary, per_line)
+            index = pc.fill_null(coded.indices, 0).to_numpy(zero_copy_only=False)
+            missing = coded.indices.is_null().to_numpy(zero_copy_only=False)
+            return np.where(missing, 1.0, lines[index]) if len(lines) else np.ones(len(values))
+    size = pc.fill_null(pc.utf8_length(values), 0).to_numpy(zero_copy_only=False)
+    lines = np.maximum(np.ceil(size / per_line), 1.0)
+    broken = np.flatnonzero(pc.fill_null(pc.count_substring(values, "\n"), 0).to_numpy(zero_copy_only=False))
+    if len(broken):
+        lines[broken] = _paragraph_lines(values.take(pa.array(broken)), per_line)
+    return lines
 
 
 def _heights(p: Pending, start: int, stop: int) -> pa.Array:
     """Each row's height in points (as text): the most lines any of its wrapped cells needs."""
-    lines = pa.array(np.ones(stop - start, dtype=np.float64))
+    lines = np.ones(stop - start, dtype=np.float64)
     for c in p.columns:
-        if c.width is None:
-            continue
-        v = c.values[start:stop]
-        # a line break ends a line half full, on average
-        breaks = pc.multiply(pc.cast(pc.count_substring(v, "\n"), pa.float64()), 0.5)
-        n = pc.ceil(pc.add(pc.divide(pc.cast(pc.utf8_length(v), pa.float64()), chars_per_line(c.width)), breaks))
-        lines = pc.max_element_wise(lines, pc.fill_null(n, 1.0))
-    points = pc.min_element_wise(pc.add(pc.multiply(lines, LINE_POINTS), 1.5), MAX_ROW_POINTS)
-    return pc.cast(pc.round(points, 1), _STR)
+        if c.width is not None:
+            lines = np.maximum(lines, _lines(c.values[start:stop], chars_per_line(c.width)))
+    points = np.minimum(lines * LINE_POINTS + 1.5, MAX_ROW_POINTS)
+    return pc.cast(pa.array(np.round(points, 1)), _STR)
 
 
 def _row_chunks(p: Pending, styles: dict[str, str]):
@@ -212,7 +238,7 @@ _TABLE_NAME = re.compile(rb'displayName="([^"]+)"')
 _REF = re.compile(rb'(ref="[A-Z]+\d+:[A-Z]+)\d+"')
 
 
-def _sample(row: int) -> re.Pattern:
+def _placeholder(row: int) -> re.Pattern:
     return re.compile(rb'<row r="%d"[^>]*>.*?</row>' % row, re.S)
 
 
@@ -252,7 +278,7 @@ def _cell_xml(ref: str, value, sattr: str, quoted_attr: str) -> str:
 
 
 def _cell_rows_xml(p: CellRows, ids: dict[str, str | None]) -> bytes:
-    """``p``'s rows as sheet XML; ``ids``: sample column letter -> style id."""
+    """``p``'s rows as sheet XML; ``ids``: placeholder column letter -> style id."""
     out = []
     for i, row in enumerate(p.rows):
         r = p.first_row + i
@@ -275,15 +301,15 @@ class _Member:
     info: zipfile.ZipInfo
     data: bytes
     sheet: str | None = None
-    sample: tuple[int, int] | None = None   # span of the sample row in data
-    styles: dict | None = None              # sample column letter -> style id
+    placeholder: tuple[int, int] | None = None   # span of the placeholder row in data
+    styles: dict | None = None              # placeholder column letter -> style id
     table: str | None = None                # displayName, for a table part
 
 
 class Template:
     """A workbook written by openpyxl (bytes), read once and filled any number of times."""
 
-    def __init__(self, workbook: bytes, sample_rows: dict[str, int], *, store_fixed: bool = False):
+    def __init__(self, workbook: bytes, placeholder_rows: dict[str, int], *, store_fixed: bool = False):
         # store_fixed: parts every copy shares (styles, theme, chart...) are stored, not compressed again
         # for each copy (a few kilobytes more per file, much less time when writing thousands)
         self.fixed_compression = zipfile.ZIP_STORED if store_fixed else zipfile.ZIP_DEFLATED
@@ -293,11 +319,11 @@ class Template:
             self.members = []
             for info in z.infolist():
                 m = _Member(info, z.read(info.filename), sheets.get(info.filename))
-                if m.sheet in sample_rows:
-                    found = _sample(sample_rows[m.sheet]).search(m.data)
+                if m.sheet in placeholder_rows:
+                    found = _placeholder(placeholder_rows[m.sheet]).search(m.data)
                     if found is None:
-                        raise RuntimeError(f"sheet {m.sheet!r} has no sample row")
-                    m.sample = found.span()
+                        raise RuntimeError(f"sheet {m.sheet!r} has no placeholder row")
+                    m.placeholder = found.span()
                     m.styles = {k.decode(): (v.decode() if v else None)
                                 for k, v in _CELL_STYLE.findall(found.group())}
                 elif info.filename.startswith("xl/tables/"):
@@ -306,7 +332,7 @@ class Template:
                 self.members.append(m)
 
     def render(self, pending: list, path: Path) -> None:
-        """Write the workbook to ``path`` with each sheet's sample row replaced by its rows."""
+        """Write the workbook to ``path`` with each sheet's placeholder row replaced by its rows."""
         todo = {p.sheet: p for p in pending}
         tables = {p.table: p for p in pending if isinstance(p, Pending) and p.table}
         areas = {p.sheet: p.print_rows for p in pending if isinstance(p, CellRows) and p.print_rows}
@@ -318,7 +344,7 @@ class Template:
                 elif m.table in tables:
                     last = max(tables[m.table].rows, 1) + tables[m.table].first_row - 1
                     zout.writestr(m.info, _REF.sub(rb'\g<1>%d"' % last, m.data), compress_type=zipfile.ZIP_DEFLATED)
-                elif p is None or m.sample is None:
+                elif p is None or m.placeholder is None:
                     zout.writestr(m.info, m.data, compress_type=self.fixed_compression)
                 else:
                     self._sheet(zout, m, p)
@@ -335,7 +361,7 @@ class Template:
         out = zipfile.ZipInfo(m.info.filename, date_time=m.info.date_time)
         out.compress_type = zipfile.ZIP_DEFLATED
         out._compresslevel = COMPRESS_LEVEL   # a ZipInfo given to open() brings its own level (else zlib's 6)
-        head, tail = m.data[:m.sample[0]], m.data[m.sample[1]:]
+        head, tail = m.data[:m.placeholder[0]], m.data[m.placeholder[1]:]
         with zout.open(out, "w", force_zip64=True) as fh:
             fh.write(head)
             if isinstance(p, CellRows):
@@ -374,13 +400,13 @@ def _write_chunks(fh, chunks) -> None:
             pending_write.result()
 
 
-def sample_rows(pending: list) -> dict[str, int]:
+def placeholder_rows(pending: list) -> dict[str, int]:
     return {p.sheet: p.first_row for p in pending}
 
 
 def finish(workbook: bytes, pending: list, path: Path) -> None:
-    """Write ``workbook`` (openpyxl's bytes) to ``path`` with each pending sheet's sample row replaced."""
-    Template(workbook, sample_rows(pending)).render(pending, path)
+    """Write ``workbook`` (openpyxl's bytes) to ``path`` with each pending sheet's placeholder row replaced."""
+    Template(workbook, placeholder_rows(pending)).render(pending, path)
 
 
 def indices(rows) -> pa.Array:
@@ -388,5 +414,5 @@ def indices(rows) -> pa.Array:
     return pa.array(np.asarray(rows, dtype=np.int64))
 
 
-def sample_date() -> dt.date:
+def placeholder_date() -> dt.date:
     return dt.date(2000, 1, 1)

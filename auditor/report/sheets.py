@@ -26,7 +26,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from auditor.report import rows as rx
+from auditor.report.rows import CellColumn, CellRows, LINE_POINTS, MAX_ROW_POINTS, Pending, chars_per_line, date_values, int_values, placeholder_date, text_values
 from auditor.model import RuleRun
 from auditor.report.format import (
     DATA_ISSUE_LAYOUT, DATE_FORMAT, FINDING_LAYOUT, FORMULA_STARTS, HEADER_FILL, HEADER_FONT, RULES_LAYOUT,
@@ -63,7 +63,7 @@ def header_row(ws, headers, widths: list[float] | None = None) -> list[WriteOnly
     if widths is not None:
         lines = max((_header_lines(str(h), w) for h, w in zip(headers, widths)), default=1)
         if lines > 1:
-            ws.row_dimensions[1].height = min(lines * rx.LINE_POINTS + 1.5, rx.MAX_ROW_POINTS)
+            ws.row_dimensions[1].height = min(lines * LINE_POINTS + 1.5, MAX_ROW_POINTS)
     return [text_cell(ws, h, bold=True, fill=HEADER_FILL, color=HEADER_FONT, wrap=True) for h in headers]
 
 
@@ -105,7 +105,7 @@ def print_setup(ws, as_of: dt.date, *, landscape: bool = True, title_rows: str |
 
 @dataclass
 class ColumnSpec:
-    """Where one column's cells go and which sample cells hold their styles."""
+    """Where one column's cells go and which placeholder cells hold their styles."""
 
     id: str
     letter: str
@@ -114,14 +114,14 @@ class ColumnSpec:
     width: float | None            # when the text wraps
 
 
-def _sample_row(ws, layout: list[ReportColumn], widths: list[float]) -> list[ColumnSpec]:
-    """Write one row of sample cells (each column's style; then one cell per severity colour, and
+def _placeholder_row(ws, layout: list[ReportColumn], widths: list[float]) -> list[ColumnSpec]:
+    """Write one row of placeholder cells (each column's style; then one cell per severity colour, and
     each text style with Excel's quote prefix) and return how to fill the real rows from them."""
     cells, extra, specs = [], [], []
     for j, col in enumerate(layout, 1):
         letter = get_column_letter(j)
         if col.kind == "date":
-            cells.append(date_cell(ws, rx.sample_date()))
+            cells.append(date_cell(ws, placeholder_date()))
             specs.append(ColumnSpec(col.id, letter, "date", {}, None))
             continue
         if col.kind == "int":
@@ -143,8 +143,8 @@ def _sample_row(ws, layout: list[ReportColumn], widths: list[float]) -> list[Col
     return specs
 
 
-def specs_of(pending: rx.Pending, layout: list[ReportColumn]) -> list[ColumnSpec]:
-    """How the columns of a sheet laid out by ``_sample_row`` are filled (from its pending rows)."""
+def specs_of(pending: Pending, layout: list[ReportColumn]) -> list[ColumnSpec]:
+    """How the columns of a sheet laid out by ``_placeholder_row`` are filled (from its pending rows)."""
     return [ColumnSpec(c.id, col.letter, col.kind, col.styles, col.width) for c, col in zip(layout, pending.columns)]
 
 
@@ -154,14 +154,14 @@ def column_values(frame: pd.DataFrame, specs: list[ColumnSpec]) -> dict:
     out = {}
     for s in specs:
         col = frame[s.id]
-        out[s.id] = (rx.date_values(col) if s.kind == "date" else rx.int_values(col) if s.kind == "int"
-                     else rx.text_values(col))
+        out[s.id] = (date_values(col) if s.kind == "date" else int_values(col) if s.kind == "int"
+                     else text_values(col))
     return out
 
 
-def pending_rows(sheet: str, specs: list[ColumnSpec], values: dict, rows: int, **kw) -> rx.Pending:
-    """The rows of a sheet laid out by ``_sample_row``, from ``column_values`` (or a slice of them)."""
-    return rx.Pending(sheet, rows, [rx.CellColumn(s.letter, s.kind, values[s.id], s.styles, s.width) for s in specs],
+def pending_rows(sheet: str, specs: list[ColumnSpec], values: dict, rows: int, **kw) -> Pending:
+    """The rows of a sheet laid out by ``_placeholder_row``, from ``column_values`` (or a slice of them)."""
+    return Pending(sheet, rows, [CellColumn(s.letter, s.kind, values[s.id], s.styles, s.width) for s in specs],
                       **kw)
 
 
@@ -177,7 +177,7 @@ OVERDUE_FONT = "7B0000"
 
 
 def write_findings_sheets(wb, findings: pd.DataFrame, *, max_rows: int, as_of: dt.date,
-                          widths: list[float] | None = None) -> list[rx.Pending]:
+                          widths: list[float] | None = None) -> list[Pending]:
     """One "Findings" sheet (more when the rows exceed ``max_rows``): an Excel table with filters,
     a frozen header, severity colours, real dates, a status drop-down and overdue due dates in red.
     Returns the rows still to be put in place by ``rows.finish``."""
@@ -216,7 +216,7 @@ def write_findings_sheets(wb, findings: pd.DataFrame, *, max_rows: int, as_of: d
             FormulaRule(formula=[overdue], stopIfTrue=False, font=Font(name=FONT_NAME, bold=True, color=OVERDUE_FONT),
                         fill=PatternFill("solid", start_color=OVERDUE_FILL, end_color=OVERDUE_FILL)))
         ws.append(header_row(ws, [c.header for c in layout], widths))
-        specs = _sample_row(ws, layout, widths)
+        specs = _placeholder_row(ws, layout, widths)
         # no findings: the table keeps one empty row (the Summary says there are none), so that a
         # script reading the table finds no row that is not a finding
         pending.append(pending_rows(name, specs, column_values(part, specs), len(part), table=table_name))
@@ -224,7 +224,7 @@ def write_findings_sheets(wb, findings: pd.DataFrame, *, max_rows: int, as_of: d
 
 
 def write_data_issue_sheets(wb, issues: pd.DataFrame, *, max_rows: int, as_of: dt.date,
-                            widths: list[float] | None = None) -> list[rx.Pending]:
+                            widths: list[float] | None = None) -> list[Pending]:
     """Every input row or cell that could not be audited, with file, sheet, row, column, value, reason.
     Returns the rows still to be put in place by ``rows.finish``."""
     return write_table_sheets(wb, "Data issues", issues, DATA_ISSUE_LAYOUT, max_rows=max_rows, as_of=as_of,
@@ -232,7 +232,7 @@ def write_data_issue_sheets(wb, issues: pd.DataFrame, *, max_rows: int, as_of: d
 
 
 def write_table_sheets(wb, title: str, frame: pd.DataFrame, layout: list[ReportColumn], *, max_rows: int,
-                       as_of: dt.date, widths: list[float] | None = None, empty_text: str = "") -> list[rx.Pending]:
+                       as_of: dt.date, widths: list[float] | None = None, empty_text: str = "") -> list[Pending]:
     """A filtered sheet of ``frame``'s rows laid out by ``layout`` (continued on "<title> (2)"... past
     ``max_rows``), with ``empty_text`` in its first row when there are none.  Returns the rows still to
     be put in place by ``rows.finish``."""
@@ -246,12 +246,12 @@ def write_table_sheets(wb, title: str, frame: pd.DataFrame, layout: list[ReportC
         part = frame.iloc[start:stop]
         ws.auto_filter.ref = f"A1:{last_col}{max(len(part), 1) + 1}"
         ws.append(header_row(ws, [c.header for c in layout], widths))
-        specs = _sample_row(ws, layout, widths)
+        specs = _placeholder_row(ws, layout, widths)
         pending.append(pending_rows(name, specs, column_values(part, specs), len(part), empty_text=empty_text))
     return pending
 
 
-def sample_styles(ws, cells: dict[str, WriteOnlyCell]) -> dict[str, str]:
+def placeholder_styles(ws, cells: dict[str, WriteOnlyCell]) -> dict[str, str]:
     """Append one row holding a cell per named style (text styles also with Excel's quote prefix,
     as "<name>~q"); return style name -> column letter, for a ``rows.CellRows``."""
     row, letters = [], {}
@@ -274,8 +274,8 @@ def row_height(values, widths) -> float | None:
     lines = 1
     for v, w in zip(values, widths):
         if w and isinstance(v, str):
-            lines = max(lines, sum(-(-max(len(part), 1) // int(rx.chars_per_line(w))) for part in v.split("\n")))
-    return None if lines == 1 else min(lines * rx.LINE_POINTS + 1.5, rx.MAX_ROW_POINTS)
+            lines = max(lines, sum(-(-max(len(part), 1) // int(chars_per_line(w))) for part in v.split("\n")))
+    return None if lines == 1 else min(lines * LINE_POINTS + 1.5, MAX_ROW_POINTS)
 
 
 def write_rules_sheet(wb, rules: list[RuleRun], as_of: dt.date) -> "RulesSheet":
@@ -285,7 +285,7 @@ def write_rules_sheet(wb, rules: list[RuleRun], as_of: dt.date) -> "RulesSheet":
     print_setup(ws, as_of, columns=RULES_PRINTED)
     ws.auto_filter.ref = f"A1:{get_column_letter(len(RULES_LAYOUT))}{len(rules) + 1}"
     ws.append(header_row(ws, [h for h, _, _ in RULES_LAYOUT], [w for _, w, _ in RULES_LAYOUT]))
-    styles = sample_styles(ws, {"text": text_cell(ws, "x"), "wrap": text_cell(ws, "x", wrap=True),
+    styles = placeholder_styles(ws, {"text": text_cell(ws, "x"), "wrap": text_cell(ws, "x", wrap=True),
                                 "count": _top(WriteOnlyCell(ws, value=0))})
     return RulesSheet(rules, styles)
 
@@ -305,7 +305,7 @@ class RulesSheet:
         widths = [w if wrap else None for _, w, wrap in RULES_LAYOUT]
         self.heights = {i: h for i, v in enumerate(self.values) if (h := row_height(v, widths))}
 
-    def rows(self, counts: dict[str, int]) -> rx.CellRows:
+    def rows(self, counts: dict[str, int]) -> CellRows:
         """The sheet's rows, with ``counts`` (findings per rule id in this workbook)."""
         out: list = []
         for v in self.values:
@@ -314,7 +314,7 @@ class RulesSheet:
                 row.append((int(counts.get(v[0], 0)), "count") if x is _COUNT else (x, "wrap" if wrap else "text"))
             out.append(row)
         key = tuple(int(counts.get(v[0], 0)) for v in self.values)
-        return rx.CellRows("Rules", out, self.styles, first_row=2, heights=self.heights, cache_key=key)
+        return CellRows("Rules", out, self.styles, first_row=2, heights=self.heights, cache_key=key)
 
 
 def date_cell(ws, value: dt.date | dt.datetime, fmt: str = DATE_FORMAT) -> WriteOnlyCell:

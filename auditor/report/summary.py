@@ -3,7 +3,7 @@
 ``summary_data`` computes the figures (plain data, from the rows the workbook
 holds); ``summary_rows`` lays them out as rows of (value, style) for a clerk;
 ``write_summary_sheet`` sets the sheet up (widths, print layout, the chart of
-findings by owner and severity) with one sample cell per style, which
+findings by owner and severity) with one placeholder cell per style, which
 ``rows.finish`` replaces by the rows.  The headline block has the same number
 of rows in every workbook of a run, so the chart's cells are fixed and one
 laid-out Summary serves every firm's workbook.
@@ -22,12 +22,12 @@ from openpyxl.utils import get_column_letter
 from auditor.columns import KIND_LABELS, mapping_text
 from auditor.model import SEVERITIES, AuditResult, InputTable
 from auditor.normalize import firm_key
-from auditor.report import rows as rx
+from auditor.report.rows import CellRows, placeholder_date
 from auditor.report.format import (
     COUNT_FORMAT, HEADER_FILL, HEADER_FONT, INPUTS_LAYOUT, PERCENT_FORMAT, READY_MEANING,
     SEVERITY_FILLS, SEVERITY_RANK, SUMMARY_TITLE, clean_value,
 )
-from auditor.report.sheets import FONT_NAME, print_setup, row_height, sample_styles, text_cell
+from auditor.report.sheets import FONT_NAME, print_setup, row_height, placeholder_styles, text_cell
 from auditor.report.summary_chart import owner_chart
 
 NO_FIRM = "(no firm given)"
@@ -356,7 +356,7 @@ def _cell(ws, value, *, bold=False, size=None, color=None, fill=None, fmt=None, 
 
 
 def write_summary_sheet(wb, owners: list[str], as_of: dt.date, *, rows: int = 0) -> dict[str, str]:
-    """Lay the Summary out (widths, print setup, chart); return its style name -> sample column letter.
+    """Lay the Summary out (widths, print setup, chart); return its style name -> placeholder column letter.
     (``rows`` is not needed: the cover's print area is set when the rows are put in place.)"""
     ws = wb.create_sheet("Summary")
     ws.sheet_view.showGridLines = False
@@ -380,17 +380,17 @@ def write_summary_sheet(wb, owners: list[str], as_of: dt.date, *, rows: int = 0)
         "bold_count": _cell(ws, 0, fmt=COUNT_FORMAT, bold=True),
         "bold_count_mid": _cell(ws, 0, fmt=COUNT_FORMAT, bold=True, centre=True),
         "percent": _cell(ws, 0.5, fmt=PERCENT_FORMAT, bold=True),
-        "date": _cell(ws, rx.sample_date(), fmt="yyyy-mm-dd", indent=1),
+        "date": _cell(ws, placeholder_date(), fmt="yyyy-mm-dd", indent=1),
         "datetime": _cell(ws, dt.datetime(2000, 1, 1), fmt="yyyy-mm-dd hh:mm:ss", indent=1),
     }
     for sev, (fill, font) in SEVERITY_FILLS.items():
         styles[f"sev:{sev}"] = text_cell(ws, "x", bold=True, fill=fill, color=font)
-    letters = sample_styles(ws, styles)
+    letters = placeholder_styles(ws, styles)
 
     owner_chart(ws, HEAD_ROWS + 2, len(owners), f"{CHART_COLUMN}1")   # beside the cover, outside what prints
     return letters
 
 
-def summary_sheet_rows(data: SummaryData, letters: dict[str, str]) -> rx.CellRows:
+def summary_sheet_rows(data: SummaryData, letters: dict[str, str]) -> CellRows:
     rows, heights, cover = summary_rows(data)
-    return rx.CellRows("Summary", rows, letters, first_row=1, heights=heights, print_rows=cover)
+    return CellRows("Summary", rows, letters, first_row=1, heights=heights, print_rows=cover)

@@ -26,9 +26,9 @@ from openpyxl.utils import get_column_letter
 
 from auditor.history.record import TREND_RUNS
 from auditor.model import SEVERITIES
-from auditor.report import rows as rx
+from auditor.report.rows import CellRows, placeholder_date
 from auditor.report.format import COUNT_FORMAT, DATE_FORMAT, PERCENT_FORMAT, SEVERITY_CHART_COLOURS, clean_value
-from auditor.report.sheets import FONT_NAME, date_cell, header_row, print_setup, row_height, sample_styles, text_cell
+from auditor.report.sheets import FONT_NAME, date_cell, header_row, print_setup, row_height, placeholder_styles, text_cell
 
 HEADERS = ["Run date", *[f"Open {s}" for s in SEVERITIES], "Open findings", "Share ready", "Note"]
 WIDTHS = [12, 12, 14, 12, 12, 15, 13, 50]
@@ -142,14 +142,14 @@ def _cell(ws, value, fmt: str | None = None, *, italic=False, wrap=False) -> Wri
 
 
 def write_trend_layout(wb, as_of, runs: int, *, charts: bool) -> dict[str, str]:
-    """Lay the Trend sheet out (charts over ``runs`` rows); return its style name -> sample column letter."""
+    """Lay the Trend sheet out (charts over ``runs`` rows); return its style name -> placeholder column letter."""
     ws = wb.create_sheet("Trend")
     for i, w in enumerate(WIDTHS, 1):
         ws.column_dimensions[get_column_letter(i)].width = w
     ws.freeze_panes = "A2"
     print_setup(ws, as_of, fit_height=1)
     ws.append(header_row(ws, HEADERS, WIDTHS))
-    letters = sample_styles(ws, {"date": date_cell(ws, rx.sample_date(), DATE_FORMAT), "count": _cell(ws, 0, COUNT_FORMAT),
+    letters = placeholder_styles(ws, {"date": date_cell(ws, placeholder_date(), DATE_FORMAT), "count": _cell(ws, 0, COUNT_FORMAT),
                                  "percent": _cell(ws, 0.5, PERCENT_FORMAT), "wrap": text_cell(ws, "x", wrap=True),
                                  "line": _cell(ws, "x", italic=True)})
     if charts:
@@ -204,7 +204,7 @@ def _style(series, colour: str) -> None:
 _WRAPPED = [None] * (len(HEADERS) - 1) + [WIDTHS[-1]]
 
 
-def trend_rows(rows: list[list], lines: list[str], letters: dict[str, str]) -> rx.CellRows:
+def trend_rows(rows: list[list], lines: list[str], letters: dict[str, str]) -> CellRows:
     """The table's rows (HEADERS order; None is a blank cell) and the lines under it, for ``rows.finish``."""
     assert len(lines) < NOTE_ROWS
     out, heights = [], {}
@@ -216,4 +216,4 @@ def trend_rows(rows: list[list], lines: list[str], letters: dict[str, str]) -> r
                     None if r[-2] is None else (r[-2], "percent"), None if note is None else (note, "wrap")])
     out.append(None)
     out += [[(clean_value(line), "line")] for line in lines]
-    return rx.CellRows("Trend", out, letters, first_row=2, heights=heights)
+    return CellRows("Trend", out, letters, first_row=2, heights=heights)

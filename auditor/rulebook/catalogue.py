@@ -36,8 +36,8 @@ from pathlib import Path
 import yaml
 
 from auditor.rulebook import language as rl
-from auditor.calendar import SHIPPED
-from auditor.columns import BOOL, CATEGORY, COLUMNS, DATE, KINDS, TEXT
+from auditor.court_calendar import SHIPPED
+from auditor.columns import COLUMNS, KINDS
 from auditor.derive.registry import DERIVED
 from auditor.errors import RulesError
 from auditor.model import SEVERITIES
@@ -72,8 +72,7 @@ def template_fields(template: str) -> list[str]:
 
 def fields_for(kind: str) -> dict[str, rl.Field]:
     """Every field a condition on records of ``kind`` may name: input columns, then derived fields."""
-    type_map = {TEXT: rl.TEXT, CATEGORY: rl.CATEGORY, DATE: rl.DATE, BOOL: rl.BOOL}
-    out = {c.name: rl.Field(c.name, type_map[c.dtype], tuple(c.categories), c.description) for c in COLUMNS[kind]}
+    out = {c.name: rl.Field(c.name, c.dtype, tuple(c.categories), c.description) for c in COLUMNS[kind]}
     for d in DERIVED:
         if kind in d.kinds:
             out[d.name] = rl.Field(d.name, d.dtype, (), d.description)

@@ -36,14 +36,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
+from auditor.field_types import BOOL, CATEGORY, DATE, INT, TEXT
+from auditor.rulebook.patterns import PatternError, linear_pattern, short
 
-from auditor.rulebook.patterns import PatternError, full_matches, linear_pattern, short
-
-# Field types known to the language.
-TEXT, CATEGORY, DATE, BOOL, INT = "text", "category", "date", "bool", "int"
 CMP_OPS = ("==", "!=", "<", "<=", ">", ">=")
 
 
@@ -329,51 +324,3 @@ def _check_value(f: Field, v: object) -> None:
         raise ConditionError(f"{short(v)} is not a {f.dtype} value for {f.name}")
     if f.dtype == CATEGORY and f.categories and v not in f.categories:
         raise ConditionError(f"{short(v)} is not a value of {f.name} (one of: {', '.join(f.categories)})")
-
-
-# Evaluation: vectorised over a DataFrame ------------------------------------------------------
-def evaluate(node, frame: pd.DataFrame) -> np.ndarray:
-    """Boolean numpy array: where the condition holds for each row of ``frame``."""
-    if isinstance(node, And):
-        out = evaluate(node.items[0], frame)
-        for item in node.items[1:]:
-            out = out & evaluate(item, frame)
-        return out
-    if isinstance(node, Or):
-        out = evaluate(node.items[0], frame)
-        for item in node.items[1:]:
-            out = out | evaluate(item, frame)
-        return out
-    if isinstance(node, Not):
-        return ~evaluate(node.item, frame)
-    s = frame[node.field]
-    if isinstance(node, IsNull):
-        res = s.isna()
-        return (~res if node.negated else res).to_numpy(dtype=bool)
-    if isinstance(node, IsTrue):
-        return _filled(s == True)  # noqa: E712 (nullable boolean)
-    if isinstance(node, Matches):
-        arr = pa.array(s.astype("string[pyarrow]").array)
-        return full_matches(arr, node.pattern)
-    if isinstance(node, In):
-        inside = s.isin([_scalar(v) for v in node.values]).to_numpy(dtype=bool)
-        return (~inside if node.negated else inside) & s.notna().to_numpy(dtype=bool)
-    value = _scalar(node.value)
-    op = node.op
-    res = {"==": s == value, "!=": s != value, "<": s < value, "<=": s <= value,
-           ">": s > value, ">=": s >= value}[op]
-    return _filled(res) & s.notna().to_numpy(dtype=bool)
-
-
-def _scalar(v):
-    if isinstance(v, dt.date):
-        return pd.Timestamp(v)
-    return v
-
-
-def _filled(res) -> np.ndarray:
-    if isinstance(res, pd.Series):
-        if res.dtype == bool:
-            return res.to_numpy()
-        return res.fillna(False).to_numpy(dtype=bool)
-    return np.asarray(res, dtype=bool)

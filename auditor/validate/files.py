@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditor.calendar import Calendar
 from auditor.columns import KIND_LABELS, KINDS, columns, mapping_text
+from auditor.court_calendar import Calendar
 from auditor.errors import InputError
 from auditor.load.detect import input_files
 from auditor.model import InputTable

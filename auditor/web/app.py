@@ -192,7 +192,8 @@ def create_app(config: WebConfig | None = None, host: str = "127.0.0.1") -> Star
         try:
             out = await run("audit", files=job.files, kind=job.kind, as_of=job.as_of, header_maps=maps,
                             report=str(job.report), auto=auto, limits=config.limits(),
-                            firm=job.typed.get("firm_name"), court=job.typed.get("court_id"), paa=job.paa)
+                            firm=job.typed.get("firm_name"), court=job.typed.get("court_id"), paa=job.paa,
+                            history=config.history)
         except BaseException as exc:
             if not isinstance(exc, (Busy, TimedOut, WorkerFailed)):
                 jobs.drop(token, job)

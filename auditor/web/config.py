@@ -39,6 +39,7 @@ class WebConfig:
     keep_alive_seconds: float = 5.0      # an idle connection between requests is closed after this
     # Host names the page answers to (the Host header); empty: the address it listens on and localhost
     allowed_hosts: tuple[str, ...] = field(default_factory=tuple)
+    history: str | None = None           # run history every audit is compared with and recorded into (path or URL)
 
     def hosts(self, bound: str = "127.0.0.1") -> list[str]:
         """The Host names the page answers to: those configured, else the bound address and localhost."""

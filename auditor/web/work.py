@@ -1,6 +1,6 @@
 """What a worker process does for the page: look at uploaded files, and audit them.
 
-Everything goes through the Python API (``auditor.api``) and the loader, as
+Everything goes through the Python API (``auditor.api.run``) and the loader, as
 the command line does; this module only turns results into plain data the
 page can show (and pickle back from the worker).
 """
@@ -13,14 +13,13 @@ from pathlib import Path
 import pandas as pd
 
 from auditor import columns as C
-from auditor.calendar import Calendar
-from auditor.api import audit_tables, load_inputs, rename_input, write
+from auditor.api import run
 from auditor.errors import AuditorError, InputError
 from auditor.load.table import Limits, read_table
 from auditor.model import SEVERITIES
 from auditor.report.format import READY_MEANING
 from auditor.report.summary import summary_data
-from auditor.report.workbook import sort_findings
+from auditor.report.prepare import sort_findings
 from auditor.validate.table import compose_name
 from auditor.web.labels import TYPED, field_label
 
@@ -34,7 +33,7 @@ ISSUE_FIELDS = ("file", "sheet", "row", "column", "value", "reason", "code", "se
 
 def warm() -> None:
     """Load the rules and calendars once, so the first audit does not pay for it."""
-    from auditor.calendar import Calendar
+    from auditor.court_calendar import Calendar
     from auditor.rulebook.catalogue import load_rules
 
     load_rules()
@@ -88,8 +87,9 @@ def inspect(files: list[dict], kind: str = C.ROSTER, limits: Limits | None = Non
 
 def audit(files: list[dict], kind: str, as_of: str | None, header_maps: dict, report: str,
           auto: bool = False, limits: Limits | None = None, firm: str | None = None, court: str | None = None,
-          paa: tuple[str, ...] = ()) -> dict:
-    """Load, audit and write the report; with ``auto`` first check that no confirm step is needed.
+          paa: tuple[str, ...] = (), history: str | None = None) -> dict:
+    """Audit and write the report (``auditor.api.run``, as the command line does), recorded into the
+    run ``history`` when one is given; with ``auto`` first check that no confirm step is needed.
     Files of several kinds are audited together; ``firm`` and ``court`` stand in for a missing Firm
     or Court column, ``paa`` are the firm's PAA usernames."""
     if auto:
@@ -100,20 +100,14 @@ def audit(files: list[dict], kind: str, as_of: str | None, header_maps: dict, re
     for f in files:
         by_kind.setdefault(f.get("kind") or kind, []).append(f["path"])
     try:
-        calendar = Calendar.load()
-        if court:
-            court = calendar.resolve(court, option="the court id")
-        tables = load_inputs(by_kind, header_maps=header_maps, limits=limits, firm=firm or None, court=court,
-                             calendar=calendar)
-        names = {str(Path(f["path"])): f["name"] for f in files}
-        for t in tables:   # the report names files as the user named them, not as stored
-            rename_input(t, names.get(str(Path(t.path)), t.name))
-        result = audit_tables(tables, as_of=dt.date.fromisoformat(as_of) if as_of else None, calendar=calendar,
-                              paa=paa)
-        write(result, report)
+        outcome = run(court_accounts=by_kind.get(C.COURT_ACCOUNTS, []), roster=by_kind.get(C.ROSTER, []),
+                      pacer_accounts=by_kind.get(C.PACER_ACCOUNTS, []), header_maps=header_maps, limits=limits,
+                      firm=firm or None, court=court or None, court_option="the court id", paa=paa,
+                      names={f["path"]: f["name"] for f in files}, out=report, history=history,
+                      as_of=dt.date.fromisoformat(as_of) if as_of else None)
     except AuditorError as exc:
         return {"error": _message(exc, files)}
-    return {"result": view(result)}
+    return {"result": view(outcome.result)}
 
 
 def view(result) -> dict:

@@ -32,7 +32,7 @@ from auditor.columns import KIND_LABELS
 from auditor.engines.durable.child import child_main
 from auditor.engines.durable.compile import PREFIX, NotExpressible, compile_condition
 from auditor.errors import EngineError
-from auditor.engines.evaluate import pandas_matcher
+from auditor.engines.pandas_engine import pandas_matcher
 from auditor.rulebook.catalogue import Rule
 
 TIMEOUT_ENV = "AUDITOR_DURABLE_TIMEOUT"     # seconds; overrides the time limit scaled by row count

@@ -17,11 +17,11 @@ from typing import Iterable
 
 import pandas as pd
 
-from auditor.api import audit_tables, load_inputs
-from auditor.calendar import Calendar
+from auditor.api.audit import audit_tables, load_inputs
+from auditor.court_calendar import Calendar
 from auditor.columns import COURT_ACCOUNTS, KIND_LABELS, PACER_ACCOUNTS, ROSTER
 from auditor.engines.durable.engine import durable_matcher
-from auditor.engines.evaluate import pandas_matcher
+from auditor.engines.pandas_engine import pandas_matcher
 from auditor.rulebook.catalogue import load_rules
 
 SAMPLE_ROWS, SAMPLE_SEED = 300, 7    # the same sample data as `auditor sample --rows 300 --seed 7`

@@ -7,7 +7,7 @@
 - ``Staging`` gives each output folder a private folder of its own (``tempfile.mkdtemp``: a new,
   unguessable name that only this user can enter), where every output of the run is written.
   ``commit`` moves them all into place, each with one atomic rename, only once all were written,
-  as one journalled commit (``auditor.publish``); SIGINT and SIGTERM wait until the renames are
+  as one journalled commit (``auditor.outputs.journal``); SIGINT and SIGTERM wait until the renames are
   done.  A failed or interrupted run leaves the previous outputs as they were; a run killed while
   its outputs were being moved is finished by the next run writing into the same folder
   (``recover``), a run killed before that is cleared away.
@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable
 
-from auditor import publish
+from auditor.outputs import journal, recovery, signals
 from auditor.errors import UsageError
 
 _UMASK = os.umask(0o022)
@@ -146,7 +146,7 @@ def atomic_file(path, label: str | None = None):
 
 class Staging:
     """Private folders beside the outputs, where a run writes everything before it is moved into place
-    (layout and commit: ``auditor.publish``)."""
+    (layout and commit: ``auditor.outputs.journal``)."""
 
     def __init__(self) -> None:
         self._stages: dict[Path, Path] = {}   # final folder -> its private staging folder
@@ -156,14 +156,14 @@ class Staging:
 
     def _stage(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
-        new = Path(tempfile.mkdtemp(prefix=publish.NEW_PREFIX, dir=folder))
-        fd = publish.take_lock(new, create=True)
+        new = Path(tempfile.mkdtemp(prefix=journal.NEW_PREFIX, dir=folder))
+        fd = journal.take_lock(new, create=True)
         if fd is None:
             shutil.rmtree(new, ignore_errors=True)
             raise OSError(errno.EACCES, "cannot lock a new staging folder")
-        stage = folder / (publish.PREFIX + new.name[len(publish.NEW_PREFIX):])
+        stage = folder / (journal.PREFIX + new.name[len(journal.NEW_PREFIX):])
         try:
-            (new / publish.OUT).mkdir()
+            (new / journal.OUT).mkdir()
             os.rename(new, stage)   # seen by other runs only once its lock is held
         except OSError:
             os.close(fd)
@@ -184,15 +184,15 @@ class Staging:
                 raise OutputError(f"cannot write {label or final.name}: {describe(exc)}") from None
             self._stages[folder] = stage
             self._given[folder] = final.parent
-            publish.STATE["outputs"] = publish.STATE["outputs"] or "staged"
-        self._labels[stage / publish.OUT / final.name] = label or final.name
-        return stage / publish.OUT / final.name
+            signals.STATE["outputs"] = signals.STATE["outputs"] or "staged"
+        self._labels[stage / journal.OUT / final.name] = label or final.name
+        return stage / journal.OUT / final.name
 
     def final(self, staged: Path) -> Path:
         """The path a staged file will have once moved into place (in the folder as given)."""
         for folder, stage in self._stages.items():
-            if staged.is_relative_to(stage / publish.OUT):
-                return self._given[folder] / staged.relative_to(stage / publish.OUT)
+            if staged.is_relative_to(stage / journal.OUT):
+                return self._given[folder] / staged.relative_to(stage / journal.OUT)
         raise ValueError(f"{staged} is not staged here")
 
     def commit(self, last: Path | None = None, then=None, as_of=None, history: str | None = None) -> None:
@@ -201,23 +201,23 @@ class Staging:
         The journal is written first (in every staging folder, the report's last: the commit point);
         then ``then()`` runs (the run history records the run: if it fails nothing is moved), then
         the moves.  SIGINT and SIGTERM wait until all is done; a SIGKILL from the commit point on is
-        finished by the next run in any of these folders (``auditor.publish.recover``)."""
+        finished by the next run in any of these folders (``auditor.outputs.recovery``)."""
         if not self._stages:
             return
         primary = self._stages.get(last.parent.resolve()) if last is not None else next(iter(self._stages.values()))
         last = last.parent.resolve() / last.name if last is not None else None
-        with publish.folders_locked(self._stages):   # another run's commit into these folders: after it
+        with journal.folders_locked(self._stages):   # another run's commit into these folders: after it
             self._commit(primary, last, then, as_of, history)
 
     def _commit(self, primary: Path, last: Path | None, then, as_of, history) -> None:
-        moves = publish.journal_moves(self._stages, self._given, last)
-        journal = {"version": 1, "primary": str(primary), "stages": [str(s) for s in self._stages.values()],
+        moves = journal.journal_moves(self._stages, self._given, last)
+        plan = {"version": 1, "primary": str(primary), "stages": [str(s) for s in self._stages.values()],
                    "moves": moves, "names": [Path(m["name"]).name for m in reversed(moves)],
                    "as_of": str(as_of) if as_of else None, "history": history}
-        with publish.signals_blocked():
+        with signals.signals_blocked():
             try:
                 for stage in sorted(self._stages.values(), key=lambda s: s == primary):
-                    publish.write_journal(stage, journal)
+                    journal.write_journal(stage, plan)
             except OSError as exc:
                 raise OutputError(f"cannot write {self._labels.get(Path(moves[-1]['from']), last)}: "
                                   f"{describe(exc)}") from None
@@ -225,14 +225,14 @@ class Staging:
                 try:
                     then()
                 except BaseException:
-                    (primary / publish.JOURNAL).unlink()   # not committed after all: nothing was moved
-                    publish.fsync_folder(primary)
+                    (primary / journal.JOURNAL).unlink()   # not committed after all: nothing was moved
+                    journal.fsync_folder(primary)
                     raise
-                (primary / publish.RECORDED).touch()
+                (primary / journal.RECORDED).touch()
             try:
-                publish.roll_forward(journal)
-            except publish.Tampered as exc:
-                publish.STATE["outputs"] = "published"
+                journal.roll_forward(plan)
+            except journal.Tampered as exc:
+                signals.STATE["outputs"] = "published"
                 self.discard(primary)
                 raise OutputError(f"{', '.join(exc.names)} was not put in place: it was replaced by a link in the "
                                   "run's private folder while the run wrote it (someone changed that folder); "
@@ -245,7 +245,7 @@ class Staging:
                 raise OutputError(f"cannot put {Path(failed['name']).name} in place: {describe(exc)}; the next "
                                   f"run writing into {Path(failed['name']).parent} finishes this one "
                                   "(or run: auditor recover)") from None
-            publish.STATE["outputs"] = "published"
+            signals.STATE["outputs"] = "published"
             self.discard(primary)
 
     def _release(self) -> None:
@@ -256,7 +256,7 @@ class Staging:
 
     def discard(self, primary: Path | None = None) -> None:
         """Delete the staging folders (the report's last) and let their locks go."""
-        publish.remove_stages(list(self._stages.values()), primary)
+        journal.remove_stages(list(self._stages.values()), primary)
         self._release()
 
 
@@ -265,7 +265,7 @@ def recover(folders: Iterable) -> list[str]:
     lines = []
     for folder in dict.fromkeys(Path(f).resolve() for f in folders):
         try:
-            lines += publish.recover(folder).lines(folder)
+            lines += recovery.recover(folder).lines(folder)
         except OSError as exc:
             raise OutputError(f"cannot finish an earlier run stopped while writing into {folder}: "
                               f"{describe(exc)}") from None

@@ -8,11 +8,11 @@ import sys
 
 
 def main(argv=None) -> None:
-    from auditor.publish import interrupted_line, stop_on_signals
+    from auditor.outputs.signals import interrupted_line, stop_on_signals
 
     stop_on_signals()
     try:
-        from auditor.cli import main as run
+        from auditor.cli.main import main as run
     except KeyboardInterrupt as exc:
         line, code = interrupted_line(exc)
         print(line, file=sys.stderr)

@@ -1,7 +1,7 @@
 """Putting a run's outputs in place as one commit, and finishing or undoing a run that was killed.
 
 Each output folder of a run gets a private staging folder ``.auditor-run-*`` (see
-``auditor.outputs.Staging``), laid out as::
+``auditor.outputs.staging.Staging``), laid out as::
 
     lock          held (flock, exclusive) by the run for its whole life: the kernel lets it go when
                   the run ends in any way, even killed, so a lock that can be taken means the run is over
@@ -24,11 +24,7 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import stat
-import sys
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 
 try:
@@ -211,137 +207,6 @@ def remove_stages(stages: list[Path], primary: Path | None) -> None:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-@contextlib.contextmanager
-def signals_blocked():
-    """SIGINT and SIGTERM received inside the block take effect after it (main thread only).
-
-    Both blocked in this thread (pthread_sigmask) and their handlers set to only note them: a
-    signal the kernel hands to another thread (a reader's pool) still runs its Python handler here."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    sigs = (signal.SIGINT, signal.SIGTERM)
-    mask = getattr(signal, "pthread_sigmask", None)   # not on Windows: the handlers alone note them
-    old = mask(signal.SIG_BLOCK, sigs) if mask else None
-    saved = {s: signal.signal(s, lambda n, _f: caught.append(n)) for s in sigs}
-    try:
-        yield
-    finally:
-        if mask:
-            mask(signal.SIG_SETMASK, old)   # pending ones are noted now
-        for s, handler in saved.items():
-            signal.signal(s, handler)
-        for s in dict.fromkeys(caught):
-            signal.raise_signal(s)
-
-
-@dataclass
-class Recovered:
-    """What ``recover`` did in one folder: runs finished (their outputs) and runs undone."""
-
-    finished: list[dict] = field(default_factory=list)
-    undone: int = 0
-
-    def lines(self, folder: Path) -> list[str]:
-        out = []
-        for journal in self.finished:
-            names = ", ".join(journal.get("names") or [])
-            line = (f"an earlier run (as of {journal.get('as_of') or 'an unknown date'}) was stopped while putting "
-                    f"its outputs in place; finished it: {names} are now all from that run")
-            if journal.get("history") and not journal.get("recorded"):
-                line += " (check that 'auditor history' lists it: it was stopped while recording it)"
-            if journal.get("tampered"):
-                line += (f"; but {', '.join(journal['tampered'])} had been replaced by a link in its private folder "
-                         "and was not put in place")
-            out.append(line)
-        if self.undone:
-            out.append(f"removed what {self.undone} earlier stopped run(s) had left unfinished in {folder}; "
-                       "the outputs there were not changed by them")
-        return out
-
-
-def recover(folder: Path) -> Recovered:
-    """Finish (journal committed) or undo (not committed) every run in ``folder`` whose owner is gone."""
-    done = Recovered()
-    try:
-        entries = sorted(p for p in folder.iterdir() if p.name.startswith((PREFIX, NEW_PREFIX)))
-    except OSError:
-        return done
-    with folders_locked([folder], wait=False) as free:
-        if not free:
-            return done   # a run is putting its outputs there right now; the next run recovers
-        for stage in entries:
-            if stage.name.startswith(NEW_PREFIX):   # killed while setting up its staging folder
-                if not ours(stage, NEW_PREFIX):
-                    continue                         # another user's: never touched
-                stage = stage.with_name(PREFIX + stage.name[len(NEW_PREFIX):]) if _claim(stage) else stage
-            if ours(stage):
-                _recover_one(stage, done)
-    return done
-
-
-def _recover_one(stage: Path, done: Recovered) -> None:
-    fd = take_lock(stage)
-    if fd is None:
-        if not os.path.lexists(stage / LOCK) and stage.exists():
-            shutil.rmtree(stage, ignore_errors=True)   # left by an older version, which had no lock
-            done.undone += 1
-        return
-    held: list[int] = []
-    try:
-        journal = read_journal(stage)
-        primary = Path(journal["primary"]) if journal and journal.get("primary") else None
-        committed = None
-        if primary is not None and primary != stage:
-            pfd = take_lock(primary)
-            if pfd is None and primary.exists():
-                return       # another run is recovering it right now
-            if pfd is not None:
-                held.append(pfd)
-        if primary is not None and ours(primary):
-            committed = read_journal(primary)
-        if committed is not None:
-            for other in map(Path, committed["stages"]):   # each one there: ours, over, the same journal
-                if other == primary or not os.path.lexists(other):
-                    continue
-                ofd = take_lock(other) if other != stage else None
-                if ofd is not None:
-                    held.append(ofd)
-                if not ours(other) or (other != stage and ofd is None) or read_journal(other) != committed:
-                    committed = None   # it names a folder that is not its own: nothing it says is done
-                    break
-        if committed is None:
-            shutil.rmtree(stage, ignore_errors=True)
-            done.undone += 1
-            return
-        try:
-            roll_forward(committed)
-        except Tampered as exc:
-            committed["tampered"] = exc.names
-        committed["recorded"] = os.path.lexists(primary / RECORDED)
-        remove_stages([Path(s) for s in committed["stages"] if ours(Path(s))], primary)
-        done.finished.append(committed)
-    finally:
-        for h in held:
-            os.close(h)
-        os.close(fd)
-
-
-def _claim(new: Path) -> bool:
-    """Rename a half set-up staging folder whose run is gone to an ordinary one (then cleared)."""
-    fd = take_lock(new)
-    if fd is None:
-        return False
-    try:
-        os.rename(new, new.with_name(PREFIX + new.name[len(NEW_PREFIX):]))
-        return True
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
-
-
 def journal_moves(stages: dict[Path, Path], given: dict[Path, Path], last: Path | None) -> list[dict]:
     """One move per staged item (``stages``: final folder -> staging folder), the main report last."""
     moves = []
@@ -354,48 +219,3 @@ def journal_moves(stages: dict[Path, Path], given: dict[Path, Path], last: Path 
                           "name": str(given[folder] / item.name)})
     moves.sort(key=lambda m: last is not None and Path(m["to"]) == last)
     return moves
-
-
-# --- stopping on SIGINT / SIGTERM ----------------------------------------------------------------
-
-STATE = {"outputs": None}   # None: this process staged no output; "staged"; "published"
-
-
-class Interrupted(KeyboardInterrupt):
-    """SIGINT (Ctrl-C) or SIGTERM: the run stops, cleaning up what it had begun; args[0] is the signal."""
-
-
-def _interrupt(signum, _frame):
-    raise Interrupted(signum)
-
-
-def stop_on_signals() -> None:
-    """Make SIGINT and SIGTERM raise :class:`Interrupted` (in the main thread only)."""
-    if threading.current_thread() is threading.main_thread():
-        for s in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(s, _interrupt)
-
-
-def interrupted_line(exc: BaseException) -> tuple[str, int]:
-    """The one line a stopped run prints, and its exit code (128 + the signal: 130 SIGINT, 143 SIGTERM)."""
-    signum = exc.args[0] if isinstance(exc, Interrupted) and exc.args else signal.SIGINT
-    words = {None: "", "staged": "; the outputs were left as they were before this run",
-             "published": "; every output of this run had been written"}[STATE["outputs"]]
-    return f"auditor: stopped by {signal.Signals(signum).name}{words}", 128 + int(signum)
-
-
-def exit_on_late_signals() -> None:
-    """The run is over: a Ctrl-C or SIGTERM while Python shuts down ends it at once with the stopped
-    line and 130 / 143 (not Python's own exit by the signal, or a traceback)."""
-
-    def stop(signum, _frame):
-        line, code = interrupted_line(Interrupted(signum))
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):
-                stream.flush()
-        os.write(2, (line + "\n").encode())
-        os._exit(code)
-
-    if threading.current_thread() is threading.main_thread():
-        for s in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(s, stop)

@@ -1,9 +1,5 @@
-"""The Python API: load, validate, derive, evaluate, report.  The command line only wraps it.
-
->>> from auditor.api import audit, write
->>> result = audit(court_accounts=["ncmb.xlsx"], pacer_accounts=["pacer.csv"], as_of=date(2026, 11, 30))
->>> write(result, "reports/ncmb-2026-11.xlsx")
-"""
+"""The stages of one audit: load, validate, derive, evaluate (``audit``), and write the outputs
+(``write``).  ``auditor.api.run`` puts them in order with the run history."""
 
 from __future__ import annotations
 
@@ -11,16 +7,18 @@ import datetime as dt
 import hashlib
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 import pandas as pd
 
-from auditor.calendar import Calendar
+from auditor.court_calendar import Calendar
 from auditor.columns import COURT_ACCOUNTS, KINDS, PACER_ACCOUNTS, ROSTER
 from auditor.derive.registry import derive
-from auditor.errors import AuditorError, InputError, UsageError
-from auditor.engines.evaluate import Matcher, evaluate, pandas_matcher
+from auditor.errors import InputError, UsageError
+from auditor.engines.evaluate import Matcher, evaluate
+from auditor.engines.pandas_engine import pandas_matcher
 from auditor.engines.readiness import readiness
 from auditor.model import DATA_ISSUE_COLUMNS, FILE_COL, AuditResult, InputTable
 from auditor.rulebook.catalogue import Rule, load_rules
@@ -46,7 +44,7 @@ def load_input(path, kind: str, *, sheet=None, court=None, firm=None, known_cour
 
 def load_inputs(files: dict[str, Iterable], *, court: str | None = None, firm: str | None = None,
                 calendar: Calendar | None = None, limits=None, skip_bad_files: bool = False,
-                progress: Progress = _quiet, header_maps: dict | None = None) -> list[InputTable]:
+                progress: Progress = _quiet, header_maps: Mapping | None = None) -> list[InputTable]:
     """Read and validate every input file (a folder stands for the CSV and spreadsheet files in it).
     A bad file stops the run, or with ``skip_bad_files`` is listed as skipped (with its reason) and the
     others go on.  ``header_maps`` gives, per file path, headers as written -> canonical columns chosen
@@ -172,8 +170,14 @@ def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_account
           as_of: dt.date | None = None, rules_files: Iterable = (), courts_files: Iterable = (),
           court: str | None = None, firm: str | None = None, paa: Iterable[str] = (), engine: str = "pandas",
           limits=None, rule_limits=None, skip_bad_files: bool = False, progress: Progress = _quiet,
-          header_map: Mapping[str, str | None] | None = None) -> AuditResult:
+          header_map: Mapping[str, str | None] | None = None,
+          header_maps: Mapping[str, Mapping[str, str | None]] | None = None,
+          names: Mapping[str, str] | None = None, court_option: str = "--court") -> AuditResult:
     """Audit the given files; raise an AuditorError subclass for bad input, rules or usage.
+
+    ``header_maps``: per file path, headers as written -> canonical columns (see ``load_inputs``);
+    ``names``: per file path, the name the report shows for it instead of the file's own name.
+    ``court_option``: how ``court`` was given, for the message when the calendar does not know it.
 
     ``limits``: input size limits (``load.table.Limits``); ``rule_limits``: how large a condition of
     a ``rules_files`` rule may be (``rulebook.language.ConditionLimits``).  ``header_map``: header as
@@ -189,10 +193,14 @@ def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_account
     rules = load_rules(list(rules_files), rule_limits)   # a broken rules file stops the run before any data is read
     calendar = Calendar.load(list(courts_files))
     if court:
-        court = calendar.resolve(court)
+        court = calendar.resolve(court, option=court_option)
     tables = load_inputs(files, court=court, firm=firm, calendar=calendar, limits=limits,
                          skip_bad_files=skip_bad_files, progress=progress,
-                         header_maps={"*": header_map} if header_map else None)
+                         header_maps={**({"*": header_map} if header_map else {}), **(header_maps or {})} or None)
+    if names:
+        shown = {str(Path(k)): v for k, v in names.items()}
+        for t in tables:   # the report names files as the user named them, not as stored
+            rename_input(t, shown.get(str(Path(t.path)), t.name))
     if engine == "pandas":
         return audit_tables(tables, as_of=as_of, rules=rules, calendar=calendar, paa=paa, progress=progress)
     from auditor.engines.durable.engine import durable_matcher  # optional second engine
@@ -214,7 +222,7 @@ def check_outputs(out=None, *, findings_csv=None, findings_parquet=None, inputs:
 
     First finishes (or clears away) any earlier run killed while writing into these folders, and
     returns one line about each for the user."""
-    from auditor.outputs import check_outputs as check, recover
+    from auditor.outputs.staging import check_outputs as check, recover
 
     given = [p for p in (out, findings_csv, findings_parquet) if p is not None]
     notes = recover(Path(p).parent for p in given if Path(p).parent.is_dir())
@@ -222,12 +230,30 @@ def check_outputs(out=None, *, findings_csv=None, findings_parquet=None, inputs:
     return notes
 
 
+@dataclass(frozen=True)
+class Written:
+    """The outputs a run put in place, by name (paths as the caller gave their folders)."""
+
+    report: Path
+    index: Path | None = None                    # index.csv of the firm workbooks (split by firm)
+    firm_workbooks: tuple[Path, ...] = ()        # one per firm, in the index's folder
+    findings_csv: Path | None = None
+    findings_parquet: Path | None = None
+
+    @property
+    def paths(self) -> list[Path]:
+        """Every output: the report first, then the index and the firm workbooks, then the exports."""
+        return [self.report, *([self.index] if self.index else []), *self.firm_workbooks,
+                *(p for p in (self.findings_csv, self.findings_parquet) if p is not None)]
+
+
 def write(result: AuditResult, path, *, split_by_firm: bool = False, findings_csv=None, findings_parquet=None,
           inputs: Iterable | None = None, on_commit: Callable[[], None] | None = None, history: str | None = None,
           progress: Progress = _quiet) -> list[Path]:
     """Write the report, with ``split_by_firm`` one workbook per firm and their index (index.csv) in a
     folder beside the report named after it, and the findings CSV / Parquet files asked for; return
-    the paths written: the report first, then the index and the firm workbooks, then the exports.
+    the paths written: the report first, then the index and the firm workbooks, then the exports
+    (by name: :func:`write_outputs`).
 
     All or nothing: every output is written into a private staging folder beside its target and
     moved into place only when all were written, as one journalled commit (a previous run's firm
@@ -237,9 +263,19 @@ def write(result: AuditResult, path, *, split_by_firm: bool = False, findings_cs
     ``on_commit()`` runs at the commit point, once every output is written and before any is moved
     (the run history commits there: if it fails, nothing is moved); ``history`` names it in the journal.
     """
-    from auditor.outputs import Staging, check_outputs as check
+    return write_outputs(result, path, split_by_firm=split_by_firm, findings_csv=findings_csv,
+                         findings_parquet=findings_parquet, inputs=inputs, on_commit=on_commit, history=history,
+                         progress=progress).paths
+
+
+def write_outputs(result: AuditResult, path, *, split_by_firm: bool = False, findings_csv=None,
+                  findings_parquet=None, inputs: Iterable | None = None, on_commit: Callable[[], None] | None = None,
+                  history: str | None = None, progress: Progress = _quiet) -> Written:
+    """:func:`write`, returning the outputs by name."""
+    from auditor.outputs.staging import Staging, check_outputs as check
     from auditor.report.firms import all_firms, file_names, firm_rows, split_folder, write_split
-    from auditor.report.workbook import prepare, write_report
+    from auditor.report.prepare import prepare
+    from auditor.report.workbook import write_report
 
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
@@ -255,26 +291,30 @@ def write(result: AuditResult, path, *, split_by_firm: bool = False, findings_cs
     stage = Staging()
     try:
         staged_report = stage.path(path, f"the report {path.name}")
+        split: list[Path] = []
         if split_by_firm:
             prep = prepare(result)
             firms = all_firms(result, prep)
             files = file_names(firms)
             index = firm_rows(result, prep, firms, files)
-            staged = [write_report(result, staged_report, firms_sheet=index, prep=prep)]
-            staged += write_split(result, staged_report, prep, firms, files, index, progress=progress)
+            write_report(result, staged_report, firms_sheet=index, prep=prep)
+            split = write_split(result, staged_report, prep, firms, files, index, progress=progress)
         else:
-            staged = [write_report(result, staged_report)]
+            write_report(result, staged_report)
         # a firm workbook named as an input or as a findings file: refused before anything moves
-        check([*(("the firm workbook", stage.final(p)) for p in staged[1:]), ("--findings-csv", findings_csv),
+        check([*(("the firm workbook", stage.final(p)) for p in split), ("--findings-csv", findings_csv),
                ("--findings-parquet", findings_parquet)], inputs)
-        for target, fmt in ((findings_csv, "csv"), (findings_parquet, "parquet")):
-            if target is not None:
-                staged.append(_save_findings(result, stage.path(target), fmt))
-        finals = [stage.final(p) for p in staged]
+        exports = {fmt: _save_findings(result, stage.path(target), fmt)
+                   for target, fmt in ((findings_csv, "csv"), (findings_parquet, "parquet")) if target is not None}
+        written = Written(report=stage.final(staged_report),
+                          index=stage.final(split[0]) if split else None,
+                          firm_workbooks=tuple(stage.final(p) for p in split[1:]),
+                          findings_csv=stage.final(exports["csv"]) if "csv" in exports else None,
+                          findings_parquet=stage.final(exports["parquet"]) if "parquet" in exports else None)
         stage.commit(last=path, then=on_commit, as_of=result.as_of, history=history)
     finally:
         stage.discard()
-    return finals
+    return written
 
 
 def write_findings(result: AuditResult, path, fmt: str) -> Path:
@@ -290,7 +330,3 @@ def _save_findings(result: AuditResult, path: Path, fmt: str) -> Path:
     with open(path, "xb") as fh:   # in the run's private staging folder
         write_findings_to(result, fh, fmt)
     return path
-
-
-__all__ = ["audit", "audit_tables", "load_input", "load_inputs", "check_outputs", "write", "write_findings",
-           "as_of_warning", "AuditorError"]

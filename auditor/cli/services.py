@@ -1,6 +1,6 @@
-"""The ``auditor`` commands beside the audit itself: ``serve`` (the upload page) and ``history`` (the
-run history).  They are part of the one command line (``auditor.cli``) and as thin: the work is in
-``auditor.web`` and ``auditor.history``."""
+"""The ``auditor`` commands that serve beside the audit itself: ``serve`` (the upload page), ``history``
+(the run history) and ``recover``.  They are part of the one command line (``auditor.cli``) and as
+thin: the work is in ``auditor.web``, ``auditor.history`` and ``auditor.outputs``."""
 
 from __future__ import annotations
 
@@ -36,8 +36,11 @@ import click
               help="Time a request's body (the upload) may take to arrive.")
 @click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
               help="Host name the page answers to (repeatable; default: the --host address and localhost).")
+@click.option("--history", "history_at", metavar="PATH_OR_URL",
+              help="Run history every upload's audit is compared with and recorded into: an SQLite file or a "
+                   "database URL (default: none is kept).")
 def serve(host, port, workers, queue, queue_seconds, job_seconds, keep_minutes, max_file_mb, max_upload_mb,
-          max_held, max_confirm_kb, worker_memory_mb, header_seconds, body_seconds, allowed_hosts):
+          max_held, max_confirm_kb, worker_memory_mb, header_seconds, body_seconds, allowed_hosts, history_at):
     """Serve the upload page: firm administrators upload rosters and download the report."""
     import uvicorn
 
@@ -49,7 +52,11 @@ def serve(host, port, workers, queue, queue_seconds, job_seconds, keep_minutes, 
                        workers=workers, queue=queue, queue_wait_seconds=queue_seconds, job_seconds=job_seconds,
                        keep_seconds=int(keep_minutes * 60), max_held=max_held, max_confirm_bytes=max_confirm_kb * 1024,
                        worker_memory_bytes=worker_memory_mb * MB, header_seconds=header_seconds,
-                       body_seconds=body_seconds, allowed_hosts=tuple(allowed_hosts))
+                       body_seconds=body_seconds, allowed_hosts=tuple(allowed_hosts), history=history_at)
+    if history_at:
+        from auditor.history.store import check_reachable
+
+        check_reachable(history_at)   # a wrong password is said now, not at the first upload
     click.echo(f"auditor: serving the upload page on http://{host}:{port}/ (Ctrl+C stops it)", err=True)
     if host not in ("127.0.0.1", "::1", "localhost"):
         click.echo("auditor: listening beyond this machine without TLS: put a TLS reverse proxy in front "
@@ -112,9 +119,9 @@ def history_show(target, run):
 @click.pass_obj
 def history_export(target, out, fmt):
     """Write every finding of every run (findings over time) as CSV or Parquet."""
-    from auditor.history.query import export
+    from auditor.report.export import export_history
 
-    path, n = _read_store(target, export, out, fmt)
+    path, n = _read_store(target, export_history, out, fmt)
     click.echo(f"{n} finding rows over time: {path}")
 
 
@@ -124,7 +131,7 @@ def recover(folders):
     """Finish or clear away an audit stopped (killed, power cut) while writing into these folders
     (default: the current folder).  Every audit does this by itself first for its own output
     folders; this command is for when you want the outputs right before the next audit."""
-    from auditor.outputs import recover as recover_folders
+    from auditor.outputs.staging import recover as recover_folders
 
     lines = recover_folders(folders or ["."])
     for line in lines:

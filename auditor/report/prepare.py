@@ -1,0 +1,200 @@
+"""A run's rows made ready to show: sorted, one spelling per firm, related findings linked, and what a
+firm's own workbook must not show (people outside the firm) worked out for the redaction.
+
+A firm's workbook never shows another firm's people, names or file names: findings and data issues
+are kept when their firm matches (compared normalised, "Smith & Jones, LLP" = "smith and jones llp"),
+and the evidence of a shared account names outsiders as "(a person outside this firm)".  Every
+spelling of one firm is shown as the one most often written, in every sheet.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from auditor.columns import PACER_ACCOUNTS
+from auditor.model import DATA_ISSUE_COLUMNS, FINDING_COLUMNS, AuditResult
+from auditor.normalize import firm_key, username_key
+from auditor.report.format import SEVERITY_RANK
+
+SORT_COLUMNS = ["rule_id", "court_id", "person_name", "finding_id"]
+MAX_RELATED = 5
+OUTSIDER = "(a person outside this firm)"
+
+
+def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
+    """High severity first, then rule, court and person."""
+    if findings.empty:
+        return findings.reset_index(drop=True)
+    rank = findings["severity"].map(SEVERITY_RANK).astype("Float64").fillna(len(SEVERITY_RANK))
+    keyed = findings.assign(_rank=rank.to_numpy())
+    keyed = keyed.sort_values(["_rank", *SORT_COLUMNS], na_position="last", kind="stable")
+    return keyed.drop(columns="_rank").reset_index(drop=True)
+
+
+def best_spelling(keys: pd.Series, names: pd.Series) -> pd.Series:
+    """Firm key -> the name its rows most often give (ties: the first in sort order)."""
+    frame = pd.DataFrame({"key": keys.astype("string[pyarrow]"), "name": names.astype("string[pyarrow]")}).dropna()
+    counts = frame.value_counts(["key", "name"]).reset_index()
+    counts = counts.sort_values(["key", "count", "name"], ascending=[True, False, True], kind="stable")
+    best = counts.drop_duplicates("key")
+    return pd.Series(best["name"].astype(str).to_numpy(), index=best["key"].astype(str).to_numpy())
+
+
+def one_spelling(names: pd.Series, keys: pd.Series) -> pd.Series:
+    """Each firm name as its firm is most often written ("Ashby & Fairbanks, PLLC" and "Ashby and
+    Fairbanks PLLC" become one), so that a filter lists one value per firm."""
+    present = keys.notna()
+    if not present.any():
+        return names
+    best = best_spelling(keys[present], names[present])
+    out = names.astype("string[pyarrow]").copy()
+    out[present] = keys[present].astype(str).map(best).to_numpy()
+    return out
+
+
+def related_ids(findings: pd.DataFrame, group: pd.Series | None = None) -> pd.Series:
+    """The ids of the other findings on the same PACER account (within ``group``, e.g. one firm)."""
+    n = len(findings)
+    out = pd.Series(pd.NA, index=range(n), dtype="string[pyarrow]")
+    key = username_key(findings["pacer_username"]).reset_index(drop=True)
+    if group is not None:
+        key = group.reset_index(drop=True).fillna("").astype(str) + "\x1f" + key
+    frame = pd.DataFrame({"k": key, "id": findings["finding_id"].astype(str).to_numpy(), "pos": np.arange(n)})
+    frame = frame.dropna(subset=["k"])
+    frame = frame[frame["k"].duplicated(keep=False)]
+    if frame.empty:
+        return out
+    size = frame.groupby("k")["id"].transform("size")
+    pairs = frame.merge(frame.groupby("k").head(MAX_RELATED + 1), on="k", suffixes=("", "_other"))
+    pairs = pairs[pairs["pos"] != pairs["pos_other"]].groupby("pos").head(MAX_RELATED)
+    joined = _joined(pairs["pos"].to_numpy(), pairs["id_other"])
+    more = (size - 1).set_axis(frame["pos"].to_numpy()) - pairs.groupby("pos").size().reindex(frame["pos"]).to_numpy()
+    text = joined.reindex(frame["pos"].to_numpy()).astype("string[pyarrow]")
+    text = text.where(more.to_numpy() <= 0, text + ", and " + more.astype(str) + " more")
+    out.iloc[frame["pos"].to_numpy()] = text.to_numpy()
+    return out
+
+
+def _joined(pos: np.ndarray, ids: pd.Series) -> pd.Series:
+    """The ``ids`` of each position joined with ", ", in the order given, indexed by position (Arrow
+    joins every group's list at once)."""
+    order = np.argsort(pos, kind="stable")
+    pos = pos[order]
+    starts = np.flatnonzero(np.r_[True, pos[1:] != pos[:-1]])
+    lists = pa.ListArray.from_arrays(pa.array(np.r_[starts, len(pos)], pa.int32()),
+                                     pa.array(ids.to_numpy(dtype=object)[order], pa.string()))
+    return pd.Series(pc.binary_join(lists, ", ").to_numpy(zero_copy_only=False), index=pos[starts], dtype=object)
+
+
+@dataclass
+class Prepared:
+    """The rows of a run ready to show: sorted, one spelling per firm, keys computed once.  What only
+    the firm workbooks need is worked out on first use."""
+
+    findings: pd.DataFrame
+    issues: pd.DataFrame
+    finding_keys: pd.Series
+    finding_rows: dict      # firm key -> row positions in findings
+    issue_rows: dict        # firm key -> row positions in issues
+    result: AuditResult = field(repr=False)
+
+    @cached_property
+    def shared(self) -> pd.DataFrame:
+        """Findings whose PACER username is used at more than one firm: firm, user, name."""
+        people = _people(self.result, self.findings)
+        firms_per_user = people.groupby("user")["firm"].nunique()
+        return people[people["user"].isin(firms_per_user.index[firms_per_user > 1])]
+
+    @cached_property
+    def firm_related(self) -> pd.Series:
+        """Related findings within the firm."""
+        return related_ids(self.findings, self.finding_keys)
+
+
+_NAME_COLUMNS = {"court_accounts": "filer_name", "roster": "person_name"}
+
+
+def _people(result: AuditResult, findings: pd.DataFrame) -> pd.DataFrame:
+    """(firm key, username key, name) of every person with a firm and a PACER username: from the
+    findings and from the inputs, so that someone with no finding of their own is known too."""
+    parts = [(findings["firm_name"], findings["pacer_username"], findings["person_name"])]
+    for t in result.inputs:
+        r, col = t.records, _NAME_COLUMNS.get(t.kind)
+        if t.status == "audited" and col and {"firm_name", "pacer_username", col} <= set(r.columns):
+            parts.append((r["firm_name"], r["pacer_username"], r[col]))
+    frames = [pd.DataFrame({"firm": firm_key(f.reset_index(drop=True)).fillna("").astype(str).to_numpy(),
+                            "user": username_key(u.reset_index(drop=True)).to_numpy(),
+                            "name": n.astype(object).to_numpy()}) for f, u, n in parts]
+    people = pd.concat(frames, ignore_index=True).dropna(subset=["user", "name"])
+    return people[people["firm"] != ""].drop_duplicates()
+
+
+def _positions(keys: pd.Series) -> dict:
+    frame = pd.DataFrame({"k": keys.astype(object).where(keys.notna(), None).to_numpy()})
+    return frame.groupby("k", sort=False, dropna=True).indices
+
+
+def prepare(result: AuditResult) -> Prepared:
+    findings = sort_findings(result.findings.reindex(columns=FINDING_COLUMNS))
+    issues = result.data_issues.reindex(columns=DATA_ISSUE_COLUMNS).reset_index(drop=True)
+    fkeys, ikeys = firm_key(findings["firm_name"]), firm_key(issues["firm_name"])
+    findings["firm_name"] = one_spelling(findings["firm_name"], fkeys)
+    issues["firm_name"] = one_spelling(issues["firm_name"], ikeys)
+    findings["related"] = related_ids(findings)
+    return Prepared(findings, issues, fkeys, _positions(fkeys), _positions(ikeys), result)
+
+
+def outsiders_by_firm(shared: pd.DataFrame) -> dict[str, set]:
+    """Firm key -> names of people at other firms who share a PACER username with the firm's people."""
+    if shared.empty:
+        return {}
+    # per username its people, per firm its usernames: no pairing of every person with every other
+    # (one username shared by thousands of people would make that quadratic)
+    named = shared.dropna(subset=["name"])
+    people = {u: set(g.astype(str)) for u, g in named.groupby("user")["name"]}
+    own = {k: set(g.astype(str)) for k, g in named.groupby("firm")["name"]}
+    out = {}
+    for firm, users in shared.groupby("firm")["user"]:
+        names = set().union(*(people.get(u, set()) for u in users.unique())) - own.get(firm, set())
+        if names:
+            out[firm] = names
+    return out
+
+
+def holders_by_firm(result: AuditResult, prep: Prepared) -> dict[str, set]:
+    """Firm key -> holders (in the PACER account list) of the PACER usernames in the firm's findings: the
+    court's report may name them in evidence; a firm's copy names only the firm's own people."""
+    lists = [t.records[["pacer_username", "account_holder"]] for t in result.inputs
+             if t.kind == PACER_ACCOUNTS and {"pacer_username", "account_holder"} <= set(t.records.columns)]
+    if not lists or prep.findings.empty:
+        return {}
+    pacer = pd.concat(lists, ignore_index=True)
+    holders = pd.DataFrame({"user": username_key(pacer["pacer_username"]),
+                            "holder": pacer["account_holder"].astype("string[pyarrow]")}).dropna().drop_duplicates()
+    ours = pd.DataFrame({"firm": prep.finding_keys, "user": username_key(prep.findings["pacer_username"])}).dropna()
+    pairs = ours.drop_duplicates().merge(holders, on="user")
+    return {k: set(g.astype(str)) for k, g in pairs.groupby("firm")["holder"]}
+
+
+def redact_outsiders(ours: pd.DataFrame, names: set) -> pd.DataFrame:
+    """Take out of the evidence the names of people outside the firm who share a PACER username
+    with the firm's people (the evidence of a shared account lists everyone using it)."""
+    if ours.empty or not names:
+        return ours
+    # only the names the evidence holds (a shared account's evidence lists a few of its people)
+    text = "\n".join(ours["evidence"].dropna().astype(str))
+    names = {n for n in names if n in text} - set(ours["person_name"].dropna().astype(str))
+    if not names:
+        return ours
+    # whole names only, longest first: an outsider "John Smith" must not garble the firm's own "John Smithson"
+    pattern = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    evidence = ours["evidence"].astype("string[pyarrow]").str.replace(
+        rf"(?<!\w)(?:{pattern})(?!\w)", OUTSIDER, regex=True)
+    return ours.assign(evidence=evidence)
