@@ -53,11 +53,24 @@ def _worker_main(conn, memory_bytes: int | None = None) -> None:
         except MemoryError:   # pyarrow's ArrowMemoryError too; the worker is replaced all the same
             reply = ("memory", "")
         except BaseException as exc:  # noqa: BLE001 - reported to the page as an internal error, by type only
-            reply = ("error", type(exc).__name__)
+            # at the cap, an allocation fails in many ways ("can't start new thread", an OSError)
+            reply = ("memory", "") if _near_cap(memory_bytes) else ("error", type(exc).__name__)
         try:
             conn.send(reply)
         except MemoryError:
             return
+
+
+def _near_cap(memory_bytes: int | None) -> bool:
+    """The worker's address space reached within 5% of its cap (Linux: /proc/self/status VmPeak)."""
+    if not memory_bytes:
+        return False
+    try:
+        with open("/proc/self/status") as fh:
+            peak = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmPeak:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        return False
+    return peak >= 0.95 * memory_bytes
 
 
 class _Worker:
