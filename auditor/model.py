@@ -96,6 +96,10 @@ class RuleRun:
     owner: str
     applies_to: list[str]
     origin: str = ""        # rule file it came from
+    # what kept it from checking some records: (kind, file, column); file "" = every file of that kind,
+    # column "" = no input of that kind was given (see ``auditor.coverage``)
+    gaps: list[tuple[str, str, str]] = field(default_factory=list)
+    blocks_readiness: bool = False
 
 
 @dataclass
@@ -111,3 +115,4 @@ class AuditResult:
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
     previous: dict | None = None    # new / resolved / still_open counts, when a previous report is given
     history: object | None = None   # auditor.history.record.HistoryView, when the run is recorded
+    coverage: object | None = None  # auditor.coverage.Coverage: which checks ran, which could not and why

@@ -42,6 +42,11 @@ SHARED = {  # username -> (the two records, the rule expected or None, words exp
     "title0002": (("Atty. Maria Lowe", "Lowe, Maria"), {}, None),
     "title0003": (("Hon. Maria Lowe", "Maria Lowe, Esq."), {}, None),
     "swap00001": (("Pruitt Elizabeth", "Elizabeth Pruitt"), {}, None),
+    "swap00002": (("Pruitt Elizabeth A.", "Elizabeth A. Pruitt"), {}, None),   # surname first, a middle initial
+    "swap00003": (("Elizabeth Pruitt", "Pruitt Elizabeth Ann"), {}, None),
+    "case00001": (("JOHN SMITH", "John Smith"), {}, None),                     # one name, in capitals
+    "case00002": (("SMITH, JOHN", "John Smith"), dict(email_a="js@smith.com", email_b="john@other.com"),
+                  ("possibly-shared-filing-account", "different e-mail addresses")),
     "hyphen001": (("Ann Carver-Bell", "Carver, Ann"), {}, None),
     "initial01": (("Price, D.", "Daniel Price"), {}, None),
     "suffix001": (("Grant, Henry E., Jr.", "Henry E. Grant"), {}, None),
@@ -49,6 +54,10 @@ SHARED = {  # username -> (the two records, the rule expected or None, words exp
     # two people taken for one
     "suffix002": (("Grant, Henry E., Jr.", "Henry E. Grant Sr."), {}, ("shared-filing-account", "Jr.")),
     "suffix003": (("Grant, Henry II", "Henry Grant III"), {}, ("shared-filing-account", "II")),
+    # a son filing on his father's account, both with the family firm's mailbox: the suffixes decide
+    "suffix004": (("Grant, Henry E., Sr.", "Henry E. Grant Jr."), dict(email_a="office@grant.com",
+                                                                      email_b="office@grant.com"),
+                  ("shared-filing-account", "one is Sr., the other Jr.")),
     "namesake1": (("Moore, Linda", "Linda Moore"), dict(email_a="lm@acme.com", email_b="linda@zenith.com",
                                                         firm_a="Acme Credit", firm_b="Zenith Bank"),
                   ("shared-filing-account", "different firms")),
@@ -84,6 +93,14 @@ HOLDERS = {  # username -> (filer, filer e-mail, holder, holder e-mail, rule exp
     "hold00011": ("Moore, Linda", "lm@acme.com", "Linda Moore", "LM@acme.com", None, None),
     "hold00012": ("Hale, Margaret", "", "Peggy Hale", "", None, None),
     "hold00013": ("Hale, Margaret", "", "Peggy Stone", "", "holder-name-mismatch", "the names differ"),
+    # a holder's name written surname first without a comma, with a middle initial or name
+    "hold00014": ("Pruitt, Elizabeth A.", "", "Pruitt Elizabeth A.", "", None, None),
+    "hold00015": ("Elizabeth Ann Pruitt", "", "Pruitt Elizabeth Ann", "", None, None),
+    "hold00016": ("Pruitt, Elizabeth", "", "Pruitt Diana", "", "holder-name-mismatch", "the first names differ"),
+    # a son (Jr.) filing on his father's (Sr.) account, the family firm's mailbox on both
+    "hold00017": ("Grant, Henry E., Jr.", "office@grant.com", "Henry E. Grant Sr.", "office@grant.com",
+                  "holder-name-mismatch", "one is Jr., the other Sr."),
+    "hold00018": ("PRUITT, ELIZABETH", "", "Elizabeth Pruitt", "", None, None),   # differs only in case
 }
 IDENTITY_RULES = ("shared-filing-account", "possibly-shared-filing-account", "holder-name-mismatch",
                   "possibly-holder-name-mismatch", "filer-account-shared-with-staff")
@@ -98,6 +115,9 @@ def findings(tmp_path_factory):
     # the same person with a work and a personal e-mail, linked by the PACER lists (one row in each)
     rows += _pair("linked001", "Pruitt, Elizabeth", "Liz Pruitt", email_a="liz@firm.com", email_b="liz@gmail.com")
     rows += _pair("unlinked1", "Pruitt, Elizabeth", "Liz Pruitt", email_a="liz@other.com", email_b="liz@yahoo.com")
+    # one username written in two cases by two people: one account, shared
+    rows += [["ncmb", "cu1a", "Fox, Eve", "Creditor", "", "", "", "CaseUser01", "Active"],
+             ["nceb", "cu1b", "Gray, Lu", "Creditor", "", "", "", "caseuser01", "Active"]]
     # placeholders in the username cell: no account, not a shared one
     rows += [["ncmb", "na1", "Ames, Ann", "Attorney", "NC1", "", "", "N/A", "Active"],
              ["ncmb", "na2", "Bell, Bo", "Attorney", "NC2", "", "", "n/a", "Active"],
@@ -160,6 +180,13 @@ def test_pacer_account_holder(findings, user):
     assert hits[0]["rule_id"] != "holder-name-mismatch" or holder in hits[0]["evidence"]
 
 
+def test_one_username_in_two_cases_used_by_two_people_is_one_shared_account(findings):
+    hits = [f for f in findings[0] if str(f["pacer_username"]).lower() == "caseuser01"]
+    assert sorted((h["rule_id"], h["person_name"]) for h in hits) == [
+        ("shared-filing-account", "Fox, Eve"), ("shared-filing-account", "Gray, Lu")]
+    assert all("by 2 different people: Fox, Eve (efiling); Gray, Lu (efiling)" in h["evidence"] for h in hits)
+
+
 def test_placeholders_mean_no_account(findings):
     rows, issues = findings
     assert not [f for f in rows if f["person_name"] in ("Ames, Ann", "Bell, Bo", "Cole, Cy", "Dunn, Di")
@@ -194,6 +221,35 @@ def test_pacer_accounts_sharing_a_mailbox_but_filed_by_different_bar_ids_are_two
     assert proc.returncode == 0, proc.stderr
     dup = {f["pacer_username"]: f["evidence"] for f in sheet_rows(out, "Findings")
            if f["rule_id"] == "duplicate-pacer-accounts"}
-    assert sorted(dup) == ["cycole001", "cycole002", "dadunn001", "dadunn002"], dup
+    # one finding per person, on the first of their accounts, naming them all
+    assert sorted(dup) == ["cycole001", "dadunn001"], dup
     assert "the same bar id e-filing with each and the same e-mail address" in dup["cycole001"]
-    assert "dadunn001, dadunn002" in dup["dadunn002"] and "the same e-mail address" in dup["dadunn002"]
+    assert "dadunn001, dadunn002" in dup["dadunn001"] and "the same e-mail address" in dup["dadunn001"]
+
+
+def test_a_bar_id_filing_with_another_persons_account_is_sharing_not_a_second_account(tmp_path):
+    """Jessica Graham (one bar id) files with her own account and with Rebecca Cooper's: Cooper's account
+    is shared; neither of them holds two accounts.  A father and son (Sr., Jr.) with their own accounts
+    and one family mailbox are two people with one account each."""
+    court = write_csv(tmp_path / "court.csv", COURT_HEADER, [
+        ["ncmb", "rc1", "Cooper, Rebecca", "Attorney", "NC164", "", "", "rcooper00164", "Active"],
+        ["ncmb", "jg1", "Graham, Jessica", "Attorney", "NC174", "", "", "jgraham00174", "Active"],
+        ["nceb", "jg2", "Graham, Jessica", "Attorney", "NC174", "", "", "rcooper00164", "Active"],
+        ["ncmb", "hg1", "Grant, Henry Sr.", "Attorney", "", "", "", "hgrant0001", "Active"],
+        ["ncmb", "hg2", "Grant, Henry Jr.", "Attorney", "", "", "", "hgrant0002", "Active"],
+    ])
+    pacer = write_csv(tmp_path / "pacer.csv", PACER_HEADER, [
+        ["rcooper00164", "Rebecca H. Cooper", "Individual", "Yes", "7000001", "rc@whitfield.com"],
+        ["jgraham00174", "Jessica Graham", "Individual", "Yes", "7000002", "jg@whitfield.com"],
+        ["hgrant0001", "Henry Grant Sr.", "Individual", "Yes", "7000003", "office@grant.com"],
+        ["hgrant0002", "Henry Grant Jr.", "Individual", "Yes", "7000004", "office@grant.com"],
+    ])
+    out = tmp_path / "r.xlsx"
+    proc = run_cli("audit", "--court-accounts", court, "--pacer-accounts", pacer, "--as-of", "2026-11-30",
+                   "--out", out, "--no-history")
+    assert proc.returncode == 0, proc.stderr
+    found = sheet_rows(out, "Findings")
+    assert [f for f in found if f["rule_id"] == "duplicate-pacer-accounts"] == []
+    shared = sorted((f["person_name"], f["pacer_username"]) for f in found if f["rule_id"] == "shared-filing-account")
+    assert shared == [("Cooper, Rebecca", "rcooper00164"), ("Graham, Jessica", "rcooper00164")]
+    assert not [f for f in found if "Grant" in str(f["person_name"]) and f["rule_id"] in IDENTITY_RULES]

@@ -1,4 +1,7 @@
-"""The readiness figure follows the rule files: a filer is ready unless a readiness-blocking finding names them."""
+"""The readiness figure follows the rule files: a filer is ready unless a readiness-blocking finding names them.
+
+A roster cannot show whether an account is linked, so the figure needs the court's export beside it: the
+same three attorneys' court accounts (New Atty unlinked, Old Hand on a legacy username, Trusty ready)."""
 
 from __future__ import annotations
 
@@ -13,12 +16,18 @@ ROSTER = [["S&J", "New Atty", "Attorney", "NC1", "", "efiling", ""],          # 
           ["S&J", "Trusty", "Attorney", "NC3", "trusty2020", "efiling", ""],  # ready
           ["S&J", "Gone", "Attorney", "NC4", "gone12", "efiling", "2020-01-01"],  # left the firm: not counted
           ["S&J", "Clerk", "Paralegal", "", "clerk2020x", "research", ""]]    # no e-filing: not counted
+COURT_HEADER = ["Court", "CM/ECF Login", "Filer Name", "Role", "Bar Number", "PACER Login", "Status"]
+COURT = [["ncmb", "natty", "Atty, New", "Attorney", "NC1", "", "Active"],
+         ["ncmb", "ohand", "Hand, Old", "Attorney", "NC2", "oh1234", "Active"],
+         ["ncmb", "trusty", "Trusty", "Attorney", "NC3", "trusty2020", "Active"]]
 
 
-def readiness(tmp_path, *rules_text):
+def readiness(tmp_path, *rules_text, court=True):
     roster = write_csv(tmp_path / "roster.csv", HEADER, ROSTER)
     out = tmp_path / "r.xlsx"
     args = ["audit", "--roster", roster, "--as-of", "2026-11-30", "--out", out]
+    if court:
+        args += ["--court-accounts", write_csv(tmp_path / "court.csv", COURT_HEADER, COURT)]
     for i, text in enumerate(rules_text):
         f = tmp_path / f"rules{i}.yaml"
         f.write_text(text)
@@ -26,25 +35,32 @@ def readiness(tmp_path, *rules_text):
     proc = run_cli(*args)
     assert proc.returncode == 0, proc.stderr
     rows = list(openpyxl.load_workbook(out, read_only=True)["Summary"].iter_rows(values_only=True))
-    pairs = {r[0]: r[1] for r in rows if r and r[0] in ("Active filers", "Ready filers", "Share ready")}
+    pairs = {r[0]: f"unknown: {r[2]}" if r[1] == "unknown:" else r[1] for r in rows
+             if r and r[0] in ("Active filers", "Ready filers", "Share ready")}
     return pairs["Active filers"], pairs["Ready filers"], pairs["Share ready"]
 
 
 def test_shipped_rules_decide_readiness(tmp_path):
-    assert readiness(tmp_path) == (3, 1, pytest.approx(1 / 3))
+    assert readiness(tmp_path) == (6, 2, pytest.approx(2 / 6))
+
+
+def test_a_roster_alone_cannot_say_who_is_ready(tmp_path):
+    active, ready, share = readiness(tmp_path, court=False)
+    assert active == 3 and ready == "unknown"
+    assert share == "unknown: needs the court's CM/ECF filer export (--court-accounts) to know who is linked"
 
 
 def test_disabling_a_blocking_rule_changes_the_figure(tmp_path):
-    assert readiness(tmp_path, "rules:\n  - id: legacy-username\n    enabled: false\n") == (3, 2, pytest.approx(2 / 3))
+    assert readiness(tmp_path, "rules:\n  - id: legacy-username\n    enabled: false\n") == (6, 4, pytest.approx(4 / 6))
 
 
 def test_regrading_a_rule_keeps_the_figure(tmp_path):
-    assert readiness(tmp_path, "rules:\n  - id: legacy-username\n    severity: low\n") == (3, 1, pytest.approx(1 / 3))
+    assert readiness(tmp_path, "rules:\n  - id: legacy-username\n    severity: low\n") == (6, 2, pytest.approx(2 / 6))
 
 
 def test_a_rules_file_can_say_a_rule_no_longer_blocks_readiness(tmp_path):
     text = "rules:\n  - id: attorney-without-pacer-account\n    blocks_readiness: false\n"
-    assert readiness(tmp_path, text) == (3, 2, pytest.approx(2 / 3))
+    assert readiness(tmp_path, text) == (6, 3, pytest.approx(3 / 6))
 
 
 def test_a_users_own_rule_can_block_readiness(tmp_path):
@@ -64,7 +80,7 @@ rules:
       fires: [{record: {person_name: Trusty}}]
       passes: [{record: {person_name: Other}}]
 """
-    assert readiness(tmp_path, text) == (3, 0, 0)
+    assert readiness(tmp_path, text) == (6, 1, pytest.approx(1 / 6))
 
 
 def test_blocks_readiness_must_be_true_or_false(tmp_path):

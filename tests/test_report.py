@@ -138,7 +138,7 @@ def test_sheets_in_order_and_findings_table(basic):
     assert [c.value for c in ws[1]] == HEADERS
     # the printed columns first (a reader of the printout needs these), the rest on screen
     assert HEADERS[:7] == ["Severity", "Person", "Firm", "Problem", "What to do", "Due date", "Status"]
-    assert ws.print_area == "'Findings'!$A$1:$G$1048576"
+    assert ws.print_area == "'Findings'!$A$1:$G$6"        # the header and the 5 findings
     assert HEADERS[7] == "Finding ID" and "CM/ECF login" in HEADERS
     assert "PACER username" in HEADERS and "Notes" in HEADERS
     assert [c.name for c in ws.tables[name].tableColumns] == HEADERS
@@ -419,7 +419,7 @@ def test_rules_sheet(basic):
     assert rows[0] == ["Rule", "What it finds", "Severity", "Who acts", "Ran", "Findings",
                        "Notes (why it did not run, or not everywhere)", "Turned on", "Applies to", "Source",
                        "Rule file"]
-    assert openpyxl.load_workbook(path)["Rules"].print_area == "'Rules'!$A$1:$G$1048576"
+    assert openpyxl.load_workbook(path)["Rules"].print_area == f"'Rules'!$A$1:$G${len(rows)}"
     by_id = {r[0]: r for r in rows[1:]}
     assert by_id["shared-filing-account"][5] == 2
     assert by_id["mfa-not-enrolled"][4] == "no" and by_id["mfa-not-enrolled"][7] == "no"

@@ -41,7 +41,7 @@ def test_every_sheet_has_a_print_layout(report):
         ws = wb[name]
         assert ws.page_setup.fitToHeight == 0          # as many pages tall as the rows need
         assert ws.print_title_rows == "$1:$1"          # the header row on every page
-        assert ws.print_area == f"'{name}'!$A$1:${last}$1048576"   # the columns a reader needs
+        assert ws.print_area == f"'{name}'!$A$1:${last}${ws.max_row}"   # the columns a reader needs
     summary = wb["Summary"]
     assert summary.page_setup.fitToHeight == 1        # the cover: one page
     assert summary.print_title_rows is None

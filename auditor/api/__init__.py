@@ -17,8 +17,9 @@ from auditor.api.audit import (
     rename_input, write, write_findings, write_outputs,
 )
 from auditor.api.run import RunOutcome, run
+from auditor.coverage import summary_words as coverage_words
 from auditor.errors import AuditorError
 
 __all__ = ["run", "RunOutcome", "Written", "audit", "audit_tables", "load_input", "load_inputs", "check_outputs",
            "write", "write_outputs", "write_findings", "as_of_warning", "check_as_of", "rename_input", "ENGINES",
-           "AuditorError"]
+           "coverage_words", "AuditorError"]

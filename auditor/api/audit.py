@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Mapping
 import pandas as pd
 
 from auditor.court_calendar import Calendar
+from auditor.coverage import coverage_of
 from auditor.columns import COURT_ACCOUNTS, KINDS, PACER_ACCOUNTS, ROSTER
 from auditor.derive.registry import derive
 from auditor.errors import InputError, UsageError
@@ -145,9 +146,11 @@ def audit_tables(tables: list[InputTable], *, as_of: dt.date | None = None, rule
     issues = [t.issues for t in tables if len(t.issues)]
     data_issues = (pd.concat(issues, ignore_index=True) if issues else pd.DataFrame(columns=DATA_ISSUE_COLUMNS))
     courts = sorted(derived[COURT_ACCOUNTS]["court_id"].dropna().unique().tolist()) if COURT_ACCOUNTS in derived else []
+    coverage = coverage_of(evaluation.runs, present)
     return AuditResult(as_of=as_of, courts=courts, inputs=tables, findings=evaluation.findings,
                        data_issues=data_issues[DATA_ISSUE_COLUMNS], rules=evaluation.runs,
-                       readiness=readiness(derived, evaluation.not_ready), engine=engine)
+                       readiness=readiness(derived, evaluation.not_ready, coverage), engine=engine,
+                       coverage=coverage)
 
 
 def as_of_warning(as_of: dt.date | None, calendar: Calendar | None = None, today: dt.date | None = None) -> str:
@@ -226,7 +229,13 @@ def check_outputs(out=None, *, findings_csv=None, findings_parquet=None, inputs:
 
     given = [p for p in (out, findings_csv, findings_parquet) if p is not None]
     notes = recover(Path(p).parent for p in given if Path(p).parent.is_dir())
-    check([("--out", out), ("--findings-csv", findings_csv), ("--findings-parquet", findings_parquet)], inputs)
+    from auditor.report.export import coverage_path
+
+    # the coverage written beside each findings file is an output too
+    sidecars = [(f"the coverage file of {option}", coverage_path(p)) for option, p in
+                (("--findings-csv", findings_csv), ("--findings-parquet", findings_parquet)) if p is not None]
+    check([("--out", out), ("--findings-csv", findings_csv), ("--findings-parquet", findings_parquet), *sidecars],
+          inputs)
     return notes
 
 
@@ -241,10 +250,17 @@ class Written:
     findings_parquet: Path | None = None
 
     @property
+    def coverage_files(self) -> list[Path]:
+        """The coverage beside each findings file (``report.export.coverage_path``): which checks ran."""
+        return [_coverage_path(p) for p in (self.findings_csv, self.findings_parquet) if p is not None]
+
+    @property
     def paths(self) -> list[Path]:
-        """Every output: the report first, then the index and the firm workbooks, then the exports."""
+        """Every output: the report first, then the index and the firm workbooks, then the exports (each
+        findings file, then the coverage beside it)."""
         return [self.report, *([self.index] if self.index else []), *self.firm_workbooks,
-                *(p for p in (self.findings_csv, self.findings_parquet) if p is not None)]
+                *(q for p in (self.findings_csv, self.findings_parquet) if p is not None
+                  for q in (p, _coverage_path(p)))]
 
 
 def write(result: AuditResult, path, *, split_by_firm: bool = False, findings_csv=None, findings_parquet=None,
@@ -306,6 +322,9 @@ def write_outputs(result: AuditResult, path, *, split_by_firm: bool = False, fin
                ("--findings-parquet", findings_parquet)], inputs)
         exports = {fmt: _save_findings(result, stage.path(target), fmt)
                    for target, fmt in ((findings_csv, "csv"), (findings_parquet, "parquet")) if target is not None}
+        for target, fmt in ((findings_csv, "csv"), (findings_parquet, "parquet")):
+            if target is not None:   # each findings file with its coverage beside it
+                _save_coverage(result, stage.path(_coverage_path(target)), fmt)
         written = Written(report=stage.final(staged_report),
                           index=stage.final(split[0]) if split else None,
                           firm_workbooks=tuple(stage.final(p) for p in split[1:]),
@@ -322,6 +341,20 @@ def write_findings(result: AuditResult, path, fmt: str) -> Path:
     from auditor.report.export import write_findings_file
 
     return write_findings_file(result, path, fmt)
+
+
+def _coverage_path(path) -> Path:
+    from auditor.report.export import coverage_path
+
+    return coverage_path(path)
+
+
+def _save_coverage(result: AuditResult, path: Path, fmt: str) -> Path:
+    from auditor.report.export import write_coverage_to
+
+    with open(path, "xb") as fh:   # in the run's private staging folder
+        write_coverage_to(result, fh, fmt)
+    return path
 
 
 def _save_findings(result: AuditResult, path: Path, fmt: str) -> Path:

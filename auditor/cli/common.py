@@ -12,6 +12,7 @@ from auditor.errors import AuditorError
 
 EXIT_FINDINGS = 1
 EXIT_BAD = 2
+EXIT_NOT_CHECKED = 3   # --fail-on-not-checked: a check could not run, or a figure is unknown
 
 
 def parse_date(_ctx, _param, value):

@@ -1,7 +1,8 @@
 """The ``auditor`` command line: a thin face over ``auditor.api``; the group, the audit itself, and how a
 run ends (commands of their own: ``inputs``, ``reference``, ``services``).
 
-Exit codes: 0 done, 1 findings at or above ``--fail-on``, 2 bad input or usage.
+Exit codes: 0 done, 1 findings at or above ``--fail-on``, 2 bad input or usage, 3 a check not run or a
+figure unknown (with ``--fail-on-not-checked``).
 Every failure is one line on standard error; no traceback reaches a user.
 """
 
@@ -13,7 +14,9 @@ from pathlib import Path
 import click
 
 from auditor import __version__
-from auditor.cli.common import EXIT_BAD, EXIT_FINDINGS, MANY, InputsCommand, Progress, parse_date, shown_name
+from auditor.cli.common import (
+    EXIT_BAD, EXIT_FINDINGS, EXIT_NOT_CHECKED, MANY, InputsCommand, Progress, parse_date, shown_name,
+)
 from auditor.cli.header_map import map_option
 from auditor.cli.inputs import sample, validate
 from auditor.cli.limits import condition_options, limit_options
@@ -22,6 +25,7 @@ from auditor.cli.services import history, recover, serve
 from auditor.errors import AuditorError
 from auditor.model import SEVERITIES
 from auditor.notify.command import notify
+from auditor.portal.command import invite
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,6 +51,8 @@ def cli():
               help="The firm's PACER Administrative Account username, for rosters without a PAA column naming it "
                    "(found used as a login without the PACER list). Repeatable.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), help="Exit 1 when a finding is at or above this severity.")
+@click.option("--fail-on-not-checked", is_flag=True,
+              help="Exit 3 when a check could not run or a figure is unknown (for scheduled runs).")
 @click.option("--engine", type=click.Choice(["pandas", "durable"]), default="pandas", show_default=True,
               help="Rule engine: vectorised pandas, or durable_rules as an independent second engine.")
 @click.option("--split-by-firm", is_flag=True, help="Also write one workbook per firm with that firm's rows only.")
@@ -71,7 +77,7 @@ def cli():
 @condition_options
 def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_files, court, firm, paa, fail_on, engine,
           split_by_firm, skip_bad_files, out, findings_csv, findings_parquet, history_at, no_history, previous,
-          backfill, quiet, show_progress, limits, rule_limits, header_map):
+          backfill, quiet, show_progress, limits, rule_limits, header_map, fail_on_not_checked):
     """Run an audit and write the Excel remediation report."""
     from auditor import api
 
@@ -100,13 +106,16 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
     rejected = sum(t.rows_rejected for t in result.inputs)
     skipped = [shown_name(t.name) for t in result.inputs if t.status == "skipped"]
     click.echo(f"{len(f)} findings ({summary}) in {rows} rows read, {rejected} rejected"
-               + (f"; skipped: {', '.join(skipped)}" if skipped else "") + f"; report: {shown_name(written.report)}")
+               + (f"; skipped: {', '.join(skipped)}" if skipped else "")   # then what could not be checked
+               + shown_name(api.coverage_words(result)) + f"; report: {shown_name(written.report)}")
     if written.index is not None:
         click.echo(f"firm workbooks: {len(written.firm_workbooks)} in {shown_name(written.index.parent)} "
                    f"(index: {shown_name(written.index)})")
     for extra, label in ((written.findings_csv, "CSV"), (written.findings_parquet, "Parquet")):
         if extra is not None:
-            click.echo(f"findings {label}: {shown_name(extra)}")
+            from auditor.report.export import coverage_path
+
+            click.echo(f"findings {label}: {shown_name(extra)} (checks run: {shown_name(coverage_path(extra))})")
     if view is not None:
         p = outcome.comparison
         compared = ("first run of this scope" if p is None else
@@ -116,13 +125,15 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
         if previous:
             click.echo(f"previous report: {view.carried} statuses carried, {len(view.import_problems)} rows not used"
                        + (" (listed on the Status import sheet)" if len(view.import_problems) else ""))
+    if fail_on_not_checked and not result.coverage.complete:   # the findings are then incomplete: 3 wins
+        sys.exit(EXIT_NOT_CHECKED)
     if fail_on:
         worst = SEVERITIES.index(fail_on)
         if f["severity"].isin(SEVERITIES[: worst + 1]).any():
             sys.exit(EXIT_FINDINGS)
 
 
-for command in (validate, rules_cmd, columns_cmd, courts, sample, serve, history, recover, notify):
+for command in (validate, rules_cmd, columns_cmd, courts, sample, serve, history, recover, notify, invite):
     cli.add_command(command)
 
 

@@ -39,8 +39,12 @@ import click
 @click.option("--history", "history_at", metavar="PATH_OR_URL",
               help="Run history every upload's audit is compared with and recorded into: an SQLite file or a "
                    "database URL (default: none is kept).")
+@click.option("--base-url", metavar="URL",
+              help="The server's public address (https://...). With --history, firms open the links "
+                   "'auditor invite' makes; links and redirects are built from it, never from a request's Host.")
 def serve(host, port, workers, queue, queue_seconds, job_seconds, keep_minutes, max_file_mb, max_upload_mb,
-          max_held, max_confirm_kb, worker_memory_mb, header_seconds, body_seconds, allowed_hosts, history_at):
+          max_held, max_confirm_kb, worker_memory_mb, header_seconds, body_seconds, allowed_hosts, history_at,
+          base_url):
     """Serve the upload page: firm administrators upload rosters and download the report."""
     import uvicorn
 
@@ -52,11 +56,16 @@ def serve(host, port, workers, queue, queue_seconds, job_seconds, keep_minutes, 
                        workers=workers, queue=queue, queue_wait_seconds=queue_seconds, job_seconds=job_seconds,
                        keep_seconds=int(keep_minutes * 60), max_held=max_held, max_confirm_bytes=max_confirm_kb * 1024,
                        worker_memory_bytes=worker_memory_mb * MB, header_seconds=header_seconds,
-                       body_seconds=body_seconds, allowed_hosts=tuple(allowed_hosts), history=history_at)
+                       body_seconds=body_seconds, allowed_hosts=tuple(allowed_hosts), history=history_at,
+                       base_url=base_url)
     if history_at:
         from auditor.history.store import check_reachable
 
         check_reachable(history_at)   # a wrong password is said now, not at the first upload
+    if base_url:
+        from auditor.portal.invites import check_base_url
+
+        check_base_url(base_url)
     click.echo(f"auditor: serving the upload page on http://{host}:{port}/ (Ctrl+C stops it)", err=True)
     if host not in ("127.0.0.1", "::1", "localhost"):
         click.echo("auditor: listening beyond this machine without TLS: put a TLS reverse proxy in front "

@@ -27,6 +27,7 @@ cached); everything else is numpy over integer codes.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
@@ -161,10 +162,21 @@ def compare_names(raw_a: str, raw_b: str) -> tuple[int, str]:
         return UNKNOWN, "a name is missing"
     surname, note = _surname_verdict(a, b)
     if surname == DIFFERENT and a.given and b.given:
-        # "Pruitt Elizabeth": a surname written first without a comma
-        swapped = a._replace(given=a.surname, surname=a.given, surname_parts=frozenset([a.given]))
-        if _surname_verdict(swapped, b)[0] == SAME and _given_verdict(swapped, b)[0] == SAME:
-            return SAME, "the same name (surname written first)"
+        # "Pruitt Elizabeth", "Pruitt Elizabeth A.": a surname written first without a comma, either side
+        swapped = None    # the surnames agree read so: then the given names decide
+        for raw, x, y in ((raw_a, a, b), (raw_b, b, a)):
+            for c in (x._replace(given=x.surname, surname=x.given, surname_parts=frozenset([x.given])),
+                      _surname_first(raw)):
+                if c is None or _surname_verdict(c, y)[0] != SAME:
+                    continue
+                if c.generation and y.generation and c.generation != y.generation:
+                    return DIFFERENT, f"one is {c.generation}, the other {y.generation}"
+                given, why = _given_verdict(c, y)
+                if given == SAME:
+                    return SAME, "the same name (surname written first)"
+                swapped = swapped or (given, why)
+        if swapped:
+            return swapped
     if surname == DIFFERENT:
         return DIFFERENT, note
     if a.generation and b.generation and a.generation != b.generation:
@@ -175,6 +187,44 @@ def compare_names(raw_a: str, raw_b: str) -> tuple[int, str]:
     if surname == UNKNOWN:
         return UNKNOWN, note
     return SAME, reason + note
+
+
+def _surname_first(raw: str) -> Name | None:
+    """A name written surname first without a comma ("Pruitt Elizabeth A.", "Grant Henry Jr."), read as
+    given names then surname; None when it has a comma (then "Last, First" is plain)."""
+    if "," in raw:
+        return None
+    words = raw.split()
+    tail = []
+    while words and re.fullmatch(_GENERATION_RE, fold(words[-1]), re.IGNORECASE):
+        tail.insert(0, words.pop())
+    if len(words) < 2:
+        return None
+    return parse(" ".join(words[1:] + words[:1] + tail))
+
+
+@lru_cache(maxsize=200_000)
+def generation_of(raw: str) -> str:
+    """The suffix of generation a name carries (Jr., Sr., II...), "" when none."""
+    if not re.search(_GENERATION_RE, fold(raw)):
+        return ""
+    name = parse(raw)
+    return name.generation if name is not None else ""
+
+
+def _generations_differ(names_a, names_b) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair of names: whether they carry different suffixes of generation (Jr. and Sr., II and
+    III), and the reason in words; each distinct pair looked at once."""
+    n = len(names_a)
+    differ, reason = np.zeros(n, dtype=bool), np.empty(n, dtype=object)
+    if not n:
+        return differ, reason
+    codes, distinct = pd.MultiIndex.from_arrays([names_a, names_b]).factorize()
+    gens = [(generation_of(x) if isinstance(x, str) else "", generation_of(y) if isinstance(y, str) else "")
+            for x, y in distinct]
+    hit = np.array([bool(x and y and x != y) for x, y in gens], dtype=bool)
+    words = np.array([f"one is {x}, the other {y}" for x, y in gens], dtype=object)
+    return hit[codes], words[codes]
 
 
 class Side(NamedTuple):
@@ -198,6 +248,11 @@ def decide(a: Side, b: Side, names_same: np.ndarray | None = None) -> tuple[np.n
     open_ = ~bars
     same_email = open_ & (a.email >= 0) & (a.email == b.email)
     verdict[same_email], reason[same_email] = SAME, "the same e-mail address"
+    if same_email.any():
+        # a father and son (Jr. and Sr.) may share a mailbox, never a person: the suffixes outrank the address
+        at = np.flatnonzero(same_email)
+        differ, why = _generations_differ(_pick(a.name, at), _pick(b.name, at))
+        verdict[at[differ]], reason[at[differ]] = DIFFERENT, why[differ]
     todo = np.flatnonzero(open_ & ~same_email)
     if len(todo):
         nv = np.full(len(todo), SAME, dtype=np.int8)

@@ -13,6 +13,7 @@ import pandas as pd
 from auditor import normalize as nz
 from auditor.columns import COURT_ACCOUNTS, PACER_ACCOUNTS, ROSTER, STRING
 from auditor.derive.base import Derived, Family, Run
+from auditor.derive.identity import generation_of
 from auditor.field_types import BOOL, INT, TEXT
 
 FIELDS = (
@@ -22,13 +23,18 @@ FIELDS = (
             "The username appears in a court account or roster record of the run."),
     Derived("person_pacer_accounts", INT, (PACER_ACCOUNTS,),
             "Individual (not PAA, not shared) PACER accounts held by the same person: same e-mail once "
-            "normalised (lower case, +tags removed) unless the usernames e-file with different bar ids, or "
-            "the same bar id e-filing with other usernames."),
+            "normalised (lower case, +tags removed) unless the usernames e-file with different bar ids or are "
+            "held by a Jr. and a Sr., or the same bar id e-filing with other usernames that nobody else "
+            "e-files with (a bar id filing with another person's account is that account's sharing, not a "
+            "second account of either)."),
     Derived("firm_name", TEXT, (PACER_ACCOUNTS,),
             "The firm of the account: from a roster listing the username or the account's paa_id, else from a "
             "court account linked to it."),
     Derived("person_pacer_usernames", TEXT, (PACER_ACCOUNTS,),
             "The usernames counted in person_pacer_accounts (for evidence)."),
+    Derived("person_pacer_first", BOOL, (PACER_ACCOUNTS,),
+            "This row is the first (in username order, then list order) of the accounts counted in "
+            "person_pacer_accounts: one person's several accounts are one problem, reported once, on it."),
     Derived("person_pacer_evidence", TEXT, (PACER_ACCOUNTS,),
             "What showed the accounts in person_pacer_usernames to be one person's: the same e-mail address, "
             "the same bar id e-filing with each, or both (for evidence)."),
@@ -83,7 +89,10 @@ def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling
     is_personal[u[personal & (u >= 0)]] = True
     ub = uses["user"].to_numpy(dtype=np.int64)
     bar = uses["bar"].to_numpy(dtype=np.int64)
-    sel = uses["efiling"].to_numpy(dtype=bool) & (bar >= 0) & nz.at(is_personal, ub, False)
+    # ... that no other person e-files with: a bar id filing with another person's account shares it
+    # (shared-filing-account), which makes it a second account of neither of them
+    sel = (uses["efiling"].to_numpy(dtype=bool) & (bar >= 0) & nz.at(is_personal, ub, False)
+           & (nz.at(efiling_people, ub, 0) <= 1))
     eb = pd.DataFrame({"bar": bar[sel], "user": ub[sel]})
     eb = eb[eb["bar"].duplicated(keep=False)]  # a bar id on one use alone has one username
     eb = eb.drop_duplicates(["bar", "user"])
@@ -99,33 +108,43 @@ def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling
     one_bar = np.full(len(k.users), -1, dtype=np.int64)
     one_bar[ubars["user"].to_numpy()] = ubars["bar"].to_numpy()
     bar_of = dict(zip(p["_user"][several].astype(object), nz.at(one_bar, u[several], -1).tolist()))
+    # ... nor those whose holders are a Jr. and a Sr. (a father and son sharing a mailbox)
+    holders = p["account_holder"] if "account_holder" in p else pd.Series(pd.NA, index=p.index, dtype=STRING)
+    gen_of = {us: generation_of(h) for us, h in zip(p["_user"][several].astype(object),
+                                                     holders[several].astype(object)) if isinstance(h, str)}
     mine = personal & (u >= 0)
     candidates = pd.Series(mine, index=p.index) & (
         nz.isin(email, pd.Series(by_email.index, dtype=STRING))
         | nz.isin(p["_user"], pd.Series(user_bar.index, dtype=STRING)))
     count = pd.Series(pd.NA, index=p.index, dtype="Int64")
     count[mine] = 1
+    first = pd.Series(mine, index=p.index)
     names = pd.Series(pd.NA, index=p.index, dtype=STRING)
     why = pd.Series(pd.NA, index=p.index, dtype=STRING)
     if candidates.any():  # only the few accounts that share an e-mail or a bar id
         by_email, by_bar, user_bar = by_email.to_dict(), by_bar.to_dict(), user_bar.to_dict()
         pairs = list(zip(email[candidates].astype(object), p.loc[candidates, "_user"].astype(object)))
-        mailed = [{x for x in by_email.get(em, []) if x == us or not _bars_differ(bar_of, us, x)}
-                  for em, us in pairs]
+        mailed = [{x for x in by_email.get(em, []) if x == us or not (
+                   _bars_differ(bar_of, us, x) or _bars_differ(gen_of, us, x, none=""))} for em, us in pairs]
         sets = [sorted(m | set(by_bar.get(user_bar.get(us), [])) | {us}) for m, (_, us) in zip(mailed, pairs)]
         count[candidates] = [len(x) for x in sets]
+        # the person's first username, at its first row in the list, carries the one finding
+        once = ~p.loc[candidates, "_user"].duplicated().to_numpy(dtype=bool)
+        first[candidates] = [o and x[0] == us for o, x, (_, us) in zip(once, sets, pairs)]
         names[candidates] = [", ".join(x) for x in sets]
         why[candidates] = [" and ".join(w for w, hit in (("the same bar id e-filing with each", us in user_bar),
                                                           ("the same e-mail address", len(m) > 1)) if hit)
                            for m, (_, us) in zip(mailed, pairs)]
     p["person_pacer_accounts"] = count
+    p["person_pacer_first"] = first.astype("boolean")
     p["person_pacer_usernames"] = names
     p["person_pacer_evidence"] = why
 
 
-def _bars_differ(bar_of: dict, a: str, b: str) -> bool:
-    x, y = bar_of.get(a, -1), bar_of.get(b, -1)
-    return x >= 0 and y >= 0 and x != y
+def _bars_differ(bar_of: dict, a: str, b: str, none=-1) -> bool:
+    """Both usernames have a value (a bar id, a suffix of generation) and the values differ."""
+    x, y = bar_of.get(a, none), bar_of.get(b, none)
+    return x != none and y != none and x != y
 
 
 FAMILY = Family("pacer", FIELDS, compute, after=("keys", "sharing"))

@@ -118,7 +118,11 @@ def _sharing(out, k, uses: pd.DataFrame, evidence: pd.Series) -> tuple[np.ndarra
     if len(unsure):
         sel = nz.at(np.isin(np.arange(n_users), unsure), ucode, False)
         possibly[unsure] = _efiling_people(ucode[sel], pid_possible[sel], efiling[sel], n_users)[unsure]
-    sh = uses[(people >= 2)[ucode]].drop_duplicates(["user", "pid"])
+    # the people of each shared username, and the records that may be different people on a username
+    # that only possibly is (counted apart by pid_possible): the evidence names them all
+    maybe = (possibly >= 2) & (people < 2)
+    sh = pd.concat([uses[(people >= 2)[ucode]].drop_duplicates(["user", "pid"]),
+                    uses[maybe[ucode]].drop_duplicates(["user", "pid_possible"])])
     label = pd.Series(np.where(sh["efiling"].to_numpy(dtype=bool), " (efiling)", " (research)"), index=sh.index)
     names = (sh["display"].fillna("(no name)") + label).groupby(sh["user"]).agg(
         lambda s: "; ".join(sorted(s)[:8]) + (f"; and {len(s) - 8} more" if len(s) > 8 else ""))

@@ -138,7 +138,8 @@ def build_findings(rule: Rule, kind: str, hits: pd.DataFrame, as_of: dt.date) ->
         "bar_id": col("bar_id"),
         "cmecf_login": col("cmecf_login"),
         "pacer_username": col("pacer_username"),
-        "evidence": render(rule.evidence, hits),
+        # "... the other Sr.." : a reason ending in an abbreviation ends the sentence once
+        "evidence": render(rule.evidence, hits).str.replace(r"\b(Jr|Sr)\.\.", r"\1.", regex=True),
         "remediation": rule.remediation,
         "owner": rule.owner,
         "due_date": pd.Series(due, index=hits.index, dtype="datetime64[ns]"),
@@ -175,15 +176,17 @@ def evaluate(rules: list[Rule], records: dict[str, pd.DataFrame], present: dict[
         run = RuleRun(id=rule.id, title=rule.title, severity=rule.severity, enabled=rule.enabled, ran=False,
                       reason="", findings=0, source="; ".join(rule.source), owner=rule.owner,
                       applies_to=list(rule.applies_to), origin=rule.origin + (
-                          f" (changed by {rule.changed_by})" if rule.changed_by else ""))
+                          f" (changed by {rule.changed_by})" if rule.changed_by else ""),
+                      blocks_readiness=rule.blocks_readiness)
         runs[rule.id] = run
         notes[rule.id] = []
         if not rule.enabled:
             run.reason = f"disabled in {rule.changed_by or rule.origin}"
             continue
-        blocked = _blocked(rule, records, present)
+        blocked, gap = _blocked(rule, records, present)
         if blocked:
             run.reason = "not run: " + blocked
+            run.gaps.append(gap)
             continue
         for kind in rule.applies_to:
             if kind not in records:
@@ -194,11 +197,14 @@ def evaluate(rules: list[Rule], records: dict[str, pd.DataFrame], present: dict[
             lacking = {f: sorted(needed - cols) for f, cols in present[kind].items() if needed - cols}
             for f, cols in lacking.items():
                 notes[rule.id].append(f"rows of {f} not checked: no column {', '.join(cols)}")
+                run.gaps += [(kind, f, c) for c in cols]
             if len(lacking) < len(present[kind]):
                 run.ran = True
                 plan.setdefault(kind, []).append((rule, list(lacking)))
         if not run.ran:
             run.reason = "not run: " + ("; ".join(notes[rule.id]) or "no records it applies to")
+            if not run.gaps:   # every kind it checks is absent
+                run.gaps += [(kind, "", "") for kind in rule.applies_to]
     parts = []
     not_ready = {kind: np.zeros(len(frame), dtype=bool) for kind, frame in records.items()}
     for kind, items in plan.items():
@@ -235,17 +241,18 @@ def _finding_columns(rule: Rule, frame: pd.DataFrame) -> list[str]:
     return [c for c in wanted if c in frame.columns]
 
 
-def _blocked(rule: Rule, records, present) -> str:
-    """Why the rule cannot run at all in this run ("" when it can)."""
+def _blocked(rule: Rule, records, present) -> tuple[str, tuple[str, str, str]]:
+    """Why the rule cannot run at all in this run ("" when it can), and that gap (kind, file, column)."""
     for need in rule.needs:
         kind, _, col = need.partition(".")
         if kind not in records:
-            return f"needs {KIND_LABELS[kind]} ({KIND_OPTIONS[kind]})"
+            return f"needs {KIND_LABELS[kind]} ({KIND_OPTIONS[kind]})", (kind, "", "")
         if col and not any(col in cols for cols in present.get(kind, {}).values()):
-            return f"needs column {col} in the {KIND_LABELS[kind]}"
+            return f"needs column {col} in the {KIND_LABELS[kind]}", (kind, "", col)
     if not any(kind in records for kind in rule.applies_to):
-        return "no " + " or ".join(KIND_LABELS[k] for k in rule.applies_to) + " in this run"
-    return ""
+        return ("no " + " or ".join(KIND_LABELS[k] for k in rule.applies_to) + " in this run",
+                (rule.applies_to[0], "", ""))
+    return "", ("", "", "")
 
 
 def empty_findings() -> pd.DataFrame:

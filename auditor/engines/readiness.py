@@ -25,21 +25,38 @@ def active_filers(kind: str, frame: pd.DataFrame) -> np.ndarray:
     return np.zeros(len(frame), dtype=bool)
 
 
-def readiness(derived: dict[str, pd.DataFrame], not_ready: dict[str, np.ndarray]) -> dict:
-    """Active e-filers, those with no readiness-blocking finding, and the share (None with no filers)."""
+def readiness(derived: dict[str, pd.DataFrame], not_ready: dict[str, np.ndarray], coverage=None) -> dict:
+    """Active e-filers, those with no readiness-blocking finding, and the share (None with no filers).
+
+    With ``coverage`` (``auditor.coverage.Coverage``): where a fact the figure needs is missing, the
+    share is None and "unknown" says what it needs ("active_unknown" likewise for the count of active
+    filers); the counts are kept for reference only, never shown as the figure.  A firm with an active
+    filer the figure cannot judge (``coverage.unjudged``) is listed in "unknown_firms": its counts in
+    "by_firm" are no figure (the history keeps none); the other firms keep theirs."""
+    from auditor.model import FILE_COL
     from auditor.normalize import firm_key
 
+    unjudged = list(coverage.unjudged) if coverage is not None else []
     active = ready = 0
-    by_firm = []
+    by_firm, unknown_firms = [], set()
     for kind, frame in derived.items():
         filers = active_filers(kind, frame)
         blocked = not_ready.get(kind, np.zeros(len(frame), dtype=bool))
         active += int(filers.sum())
         ready += int((filers & ~blocked).sum())
         if "firm_name" in frame and filers.any():
-            by_firm.append(pd.DataFrame({"firm": firm_key(frame["firm_name"]).to_numpy(),
-                                         "active": filers.astype(int), "ready": (filers & ~blocked).astype(int)}))
+            files = {f for k, f in unjudged if k == kind}
+            blind = (np.ones(len(frame), dtype=bool) if "" in files else
+                     frame[FILE_COL].isin(files).to_numpy(dtype=bool) if files else np.zeros(len(frame), dtype=bool))
+            firm = firm_key(frame["firm_name"])
+            unknown_firms |= set(firm[filers & blind].dropna())
+            by_firm.append(pd.DataFrame({"firm": firm.to_numpy(), "active": filers.astype(int),
+                                         "ready": (filers & ~blocked).astype(int)}))
     firms = pd.concat(by_firm).groupby("firm").sum() if by_firm else pd.DataFrame(columns=["active", "ready"])
-    return {"active_filers": active, "ready_filers": ready, "share": (ready / active) if active else None,
+    unknown = coverage.readiness if coverage is not None else ""
+    return {"active_filers": active, "ready_filers": ready,
+            "share": (ready / active) if active and not unknown else None, "unknown": unknown,
+            "active_unknown": coverage.active_filers if coverage is not None else "",
             # firm key -> (active e-filers, ready ones), for each firm's own workbook and the index
-            "by_firm": {k: (int(a), int(r)) for k, a, r in zip(firms.index, firms["active"], firms["ready"])}}
+            "by_firm": {k: (int(a), int(r)) for k, a, r in zip(firms.index, firms["active"], firms["ready"])},
+            "unknown_firms": unknown_firms}

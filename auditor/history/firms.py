@@ -20,7 +20,8 @@ FIRM_COLUMNS = ["run_id", "firm_key", "active_filers", "ready_filers"]
 def save_firm_figures(conn, run_id: int, readiness: dict | None) -> int:
     """Store the run's readiness by firm (``engines.readiness``: firm key -> (active, ready)); return
     how many firms."""
-    by_firm = (readiness or {}).get("by_firm") or {}
+    unknown = (readiness or {}).get("unknown_firms") or set()   # their figures are unknown: none kept
+    by_firm = {k: v for k, v in ((readiness or {}).get("by_firm") or {}).items() if k not in unknown}
     rows = pd.DataFrame([(run_id, str(k), int(a), int(r)) for k, (a, r) in by_firm.items() if k],
                         columns=FIRM_COLUMNS)
     bulk_insert(conn, S.run_firms, rows)   # plain tuples: some 20,000 firms a run at national scale

@@ -119,13 +119,14 @@ def trend(store: Store, scope: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _save(conn, result: AuditResult, scope: str, label: str, outcome: lifecycle.Outcome, backfill: bool) -> int:
     f = outcome.findings
     closed = f["status"].isin(lifecycle.CLOSED)
-    active = (result.readiness or {}).get("active_filers")
+    r = result.readiness or {}
+    active = None if r.get("active_unknown") else r.get("active_filers")   # unknown: stored as no figure
     run_id = conn.execute(insert(S.runs).values(
         scope=scope, scope_label=label, as_of=result.as_of, recorded_at=dt.datetime.now().replace(microsecond=0),
         auditor_version=__version__, rules_version=rules_version(result), findings=len(f),
         open_findings=int((~closed).sum()), new=outcome.counts["new"], resolved=outcome.counts["resolved"],
         reopened=outcome.counts["reopened"], persisting=outcome.counts["still_open"],
-        active_filers=active, ready_filers=(result.readiness or {}).get("ready_filers") if active is not None else None,
+        active_filers=active, ready_filers=r.get("ready_filers") if active is not None and not r.get("unknown") else None,
         backfill=backfill)).inserted_primary_key[0]
     inputs = [dict(run_id=run_id, position=i, name=t.name, kind=t.kind, sheet=t.sheet or "", sha256=t.sha256 or "",
                    rows_read=int(t.rows_read), rows_audited=int(t.rows_audited), rows_rejected=int(t.rows_rejected),

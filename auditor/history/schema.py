@@ -6,6 +6,8 @@
 ``run_counts``     per run, findings and open findings by rule, severity and firm (trends read only these)
 ``run_firms``      per run, each firm's active e-filers and how many are ready (a firm's own readiness share)
 ``deliveries``     per scope, month and firm, the firm's notice message: to whom, its state and the mail server's answer
+``invites``        per firm, scope and run, a portal link: only the SHA-256 of its token, and when it expires
+``portal_sessions`` a session opened from an invite (only the SHA-256 of its cookie), at most 8 hours
 ``finding_state``  per scope and finding: first/last seen, the fixed due date, the carried status and notes,
                    and a digest of the row (what changed is written, not the whole state)
 
@@ -20,7 +22,7 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
-REVISION = "0005"   # the migration that makes these tables (a test checks it is the newest)
+REVISION = "0006"   # the migration that makes these tables (a test checks it is the newest)
 
 runs = Table(
     "runs", metadata,
@@ -127,4 +129,26 @@ deliveries = Table(
     Column("attached", Boolean, nullable=False),    # false: sent without attachments (too large)
     Column("message_id", String(200), nullable=False),
     Column("updated_at", DateTime, nullable=False),
+)
+
+invites = Table(
+    "invites", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False),   # SHA-256 of the link's token; the token is not kept
+    Column("scope", String(500), nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("as_of", Date, nullable=False),              # the run's audit date: the next month ends the link
+    Column("firm_key", Text, nullable=False),
+    Column("firm_name", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Index("ix_invites_token_hash", "token_hash", unique=True),
+)
+
+portal_sessions = Table(
+    "portal_sessions", metadata,
+    Column("id_hash", String(64), primary_key=True),    # SHA-256 of the session cookie
+    Column("invite_id", Integer, ForeignKey("invites.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
 )

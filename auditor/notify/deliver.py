@@ -153,25 +153,31 @@ def send_all(items, run, settings, relay: Relay, store, ref, *, templates: str =
                                    "message_id": message_id(ref.run_id, i.part.key, settings)} for i in todo])
     sender = settings.sender
     count = 0
-    for item, data, attached in messages(todo, run, settings, run_id=ref.run_id, templates=templates, draft=False,
-                                         workers=workers):
-        emails = [e for _, e in item.contacts]
-        attempts = 0
-        while True:
-            attempts += 1
-            answer = relay.send(sender, emails, data)
-            if answer.outcome != LATER or attempts > retries:
-                break
-            time.sleep(min(pause * 2 ** (attempts - 1), MAX_PAUSE_S))
-        state = {TAKEN: record.SENT, LATER: record.FAILED, REFUSED: record.REFUSED}[answer.outcome]
-        record.save(store, ref, item.part.key, firm_name=item.part.name, recipients=item.recipients, state=state,
-                    answer=answer.text, attempts=attempts, attached=attached,
-                    message_id=message_id(ref.run_id, item.part.key, settings))
-        o = Outcome(item.part.name, item.recipients, state, answer.text, attached)
-        {record.SENT: out.sent, record.FAILED: out.failed, record.REFUSED: out.refused}[state].append(o)
-        if answer.refused and state == record.SENT:   # some addresses refused, the others took it
-            out.refused.append(Outcome(item.part.name, ", ".join(answer.refused), record.REFUSED, answer.text))
-        count += 1
-        if count % 100 == 0:
-            progress(f"sent {count:,} of {len(todo):,}")
+    with record.connection(store) as conn:
+        for item, data, attached in messages(todo, run, settings, run_id=ref.run_id, templates=templates,
+                                             draft=False, workers=workers):
+            count += 1
+            _send_one(item, data, attached, relay, sender, store, ref, conn, settings, retries, pause, out)
+            if count % 100 == 0:
+                progress(f"sent {count:,} of {len(todo):,}")
     return out
+
+
+def _send_one(item, data, attached, relay, sender, store, ref, conn, settings, retries, pause, out) -> None:
+    """Hand one firm's message to the relay, again after a pause while it answers "try later"; record it."""
+    emails = [e for _, e in item.contacts]
+    attempts = 0
+    while True:
+        attempts += 1
+        answer = relay.send(sender, emails, data)
+        if answer.outcome != LATER or attempts > retries:
+            break
+        time.sleep(min(pause * 2 ** (attempts - 1), MAX_PAUSE_S))
+    state = {TAKEN: record.SENT, LATER: record.FAILED, REFUSED: record.REFUSED}[answer.outcome]
+    record.save(store, ref, item.part.key, conn=conn, firm_name=item.part.name, recipients=item.recipients,
+                state=state, answer=answer.text, attempts=attempts, attached=attached,
+                message_id=message_id(ref.run_id, item.part.key, settings))
+    o = Outcome(item.part.name, item.recipients, state, answer.text, attached)
+    {record.SENT: out.sent, record.FAILED: out.failed, record.REFUSED: out.refused}[state].append(o)
+    if answer.refused and state == record.SENT:   # some addresses refused, the others took it
+        out.refused.append(Outcome(item.part.name, ", ".join(answer.refused), record.REFUSED, answer.text))

@@ -9,6 +9,7 @@ went out.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
@@ -60,20 +61,27 @@ def deliveries(store: Store, ref: RunRef) -> dict[str, dict]:
     return {row["firm_key"]: dict(row) for row in rows}
 
 
-def save(store: Store, ref: RunRef, key: str, *, firm_name: str, recipients: str, state: str, answer: str = "",
-         attempts: int = 0, attached: bool = True, message_id: str = "") -> None:
-    """Record one firm's delivery (insert or update), committed at once."""
+def save(store: Store, ref: RunRef, key: str, *, conn=None, firm_name: str, recipients: str, state: str,
+         answer: str = "", attempts: int = 0, attached: bool = True, message_id: str = "") -> None:
+    """Record one firm's delivery (insert or update), committed at once (on ``conn`` when given: one
+    connection kept open for a whole sending, instead of one opened for each firm)."""
     d = S.deliveries
     values = dict(run_id=ref.run_id, firm_name=firm_name, recipients=recipients, state=state,
                   answer=(answer or "")[:2000], attempts=attempts, attached=attached, message_id=message_id,
                   updated_at=dt.datetime.now().replace(microsecond=0))
-    with translated(store.label), store.engine.begin() as conn:
-        store.lock(conn)
+    with translated(store.label), (contextlib.nullcontext(conn) if conn is not None
+                                   else store.engine.connect()) as c, c.begin():
+        store.lock(c)
         where = and_(_where(ref), d.c.firm_key == key)
-        if conn.execute(select(d.c.state).where(where)).first() is None:
-            conn.execute(d.insert().values(scope=ref.scope, as_of=ref.as_of, firm_key=key, **values))
-        else:
-            conn.execute(d.update().where(where).values(**values))
+        if c.execute(d.update().where(where).values(**values)).rowcount == 0:
+            c.execute(d.insert().values(scope=ref.scope, as_of=ref.as_of, firm_key=key, **values))
+
+
+@contextlib.contextmanager
+def connection(store: Store):
+    """One connection to record a whole sending on."""
+    with translated(store.label), store.engine.connect() as conn:
+        yield conn
 
 
 def queue_all(store: Store, ref: RunRef, rows: list[dict]) -> None:
@@ -104,4 +112,4 @@ def refused_latest(store: Store, scope: str) -> list[dict]:
 
 
 __all__ = ["RunRef", "find_run", "deliveries", "save", "queue_all", "refused_latest", "HistoryError",
-           "QUEUED", "SENT", "FAILED", "REFUSED", "DONE"]
+           "connection", "QUEUED", "SENT", "FAILED", "REFUSED", "DONE"]

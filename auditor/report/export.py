@@ -27,17 +27,40 @@ def write_findings_file(result: AuditResult, path, fmt: str) -> Path:
     and a text value that a spreadsheet would run as a formula (starting with = + - @, a tab or a
     carriage return, also behind spaces or invisible characters, or a full-width sign) gets a
     leading apostrophe there, as input text must never become a formula.  The file is replaced
-    whole, through a temporary file beside it; it may not be one of the inputs.
+    whole, through a temporary file beside it; it may not be one of the inputs.  The run's coverage
+    (which checks ran) is written beside it (``coverage_path``).
     """
     from auditor.outputs.staging import atomic_file, check_outputs
 
     if fmt not in FINDINGS_FORMATS:
         raise UsageError(f"findings format must be {' or '.join(FINDINGS_FORMATS)}, not {fmt!r}")
     path = Path(path)
-    check_outputs([(f"the findings {fmt.upper()} file", path)], [t.path for t in result.inputs if t.path])
+    check_outputs([(f"the findings {fmt.upper()} file", path), (f"the coverage {fmt.upper()} file", coverage_path(path))],
+                  [t.path for t in result.inputs if t.path])
     with atomic_file(path) as fh:
         write_findings_to(result, fh, fmt)
+    with atomic_file(coverage_path(path)) as fh:
+        write_coverage_to(result, fh, fmt)
     return path
+
+
+def coverage_path(path) -> Path:
+    """The coverage file written beside a findings export: ``findings.csv`` -> ``findings.coverage.csv``."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.coverage{path.suffix}")
+
+
+COVERAGE_COLUMNS = ["item", "kind", "status", "findings", "why"]
+
+
+def write_coverage_to(result: AuditResult, fh, fmt: str) -> None:
+    """The run's coverage for other programs, beside the findings: one row per check (status checked,
+    checked in part, not checked or disabled; findings blank when not checked, never 0; why), then one
+    per figure (readiness, active_filers: known or unknown, and what it needs)."""
+    rows = result.coverage.rows() if result.coverage is not None else []
+    frame = pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
+    frame["findings"] = frame["findings"].astype("Int64")
+    write_table_to(frame, fh, fmt)
 
 
 def write_findings_to(result: AuditResult, fh, fmt: str) -> None:

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from auditor.model import AuditResult, InputTable, RuleRun
 from auditor.normalize import firm_key
 from auditor.outputs.staging import atomic_file
+from auditor.report.checks import firm_readiness
 from auditor.report.format import DATA_ISSUE_LAYOUT, EXCEL_MAX_DATA_ROWS, FINDING_LAYOUT, column_widths
 from auditor.report.prepare import Prepared, holders_by_firm, outsiders_by_firm, prepare, redact_outsiders
 from auditor.report.rows import Template, indices, text_values
@@ -124,12 +125,11 @@ class FirmWriter:
             issues["firm_name"].iloc[0] if len(issues) and pd.notna(issues["firm_name"].iloc[0]) else name)
         take = indices(frows)
         values = {k: v.take(take) for k, v in self.finding_values.items()}
-        redacted = redact_outsiders(ours, self.outsiders.get(key, ()))
+        redacted = redact_outsiders(ours, self.outsiders.get(key, ()), key)
         if redacted is not ours:
             values["evidence"] = text_values(redacted["evidence"])
         inputs = [t for t, keys in self.sources if key in keys]
-        active, ready = (result.readiness or {}).get("by_firm", {}).get(key, (0, 0))
-        readiness = {"active_filers": active, "ready_filers": ready, "share": ready / active if active else None}
+        readiness = firm_readiness(result.readiness, key)
         counts: dict[str, int] = {}
         for _, rid, _, _, n, _ in self.groups.get(key, []):
             counts[rid] = counts.get(rid, 0) + n

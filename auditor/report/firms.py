@@ -95,6 +95,15 @@ class FirmRow:
     data_issues: int
     active: int
     ready: int
+    unknown: str = ""           # why the readiness share is unknown ("" when known)
+    active_unknown: str = ""    # why the count of active filers is unknown
+    not_checked: bool = False   # some check of the run could not run: no findings is no all-clear
+
+    @property
+    def figures(self) -> list:
+        """Active filers, ready filers, share ready: "unknown" where a fact they need is missing."""
+        return ["unknown" if self.active_unknown else self.active, "unknown" if self.unknown else self.ready,
+                "unknown" if self.unknown else self.share]
 
     @property
     def findings(self) -> int:
@@ -108,7 +117,9 @@ class FirmRow:
     def status(self) -> str:
         if self.file is None:
             return NO_WORKBOOK
-        return "findings" if self.findings else "all clear: no findings"
+        if self.findings:
+            return "findings"
+        return "no findings, but not everything was checked" if self.not_checked else "all clear: no findings"
 
 
 def firm_rows(result: AuditResult, prep, firms: dict[str, str], files: dict[str, str] | None) -> list[FirmRow]:
@@ -119,13 +130,18 @@ def firm_rows(result: AuditResult, prep, firms: dict[str, str], files: dict[str,
     table = table.reindex(columns=list(SEVERITIES), fill_value=0)
     issues = firm_key(prep.issues["firm_name"]).value_counts()
     ready = (result.readiness or {}).get("by_firm", {})
+    unknown_firms = (result.readiness or {}).get("unknown_firms") or set()
+    active_unknown = (result.readiness or {}).get("active_unknown") or ""
+    gaps = result.coverage is not None and bool(result.coverage.gaps)
     keys = list(firms)   # every firm's counts looked up at once (a run can name thousands of firms)
     sev = table.reindex(keys, fill_value=0).to_numpy(dtype=np.int64).tolist()
     issue_counts = issues.reindex(keys, fill_value=0).to_numpy(dtype=np.int64).tolist()
     out = []
     for key, name, s, n in zip(keys, firms.values(), sev, issue_counts):
         a, r = ready.get(key, (0, 0))
-        out.append(FirmRow(key, name, None if files is None else files.get(key), s, n, int(a), int(r)))
+        out.append(FirmRow(key, name, None if files is None else files.get(key), s, n, int(a), int(r),
+                           "unknown" if key in unknown_firms else "", active_unknown if key in unknown_firms else "",
+                           gaps))
     return sorted(out, key=lambda row: (-row.findings, row.firm.casefold()))
 
 
@@ -154,9 +170,11 @@ def write_firms_sheet(wb, as_of, rows: list[FirmRow]) -> CellRows:
                                  "percent": rx_cell(ws, 0.5, PERCENT_FORMAT)})
     out = []
     for r in rows:
+        active, ready, share = r.figures
         row = [(r.firm, "text"), *[(n, "count") for n in r.severities], (r.findings, "count"),
-               (r.data_issues, "count"), (r.active, "count"), (r.ready, "count"),
-               (r.share, "percent") if r.share is not None else None]
+               (r.data_issues, "count"), (active, "text" if active == "unknown" else "count"),
+               (ready, "text" if ready == "unknown" else "count"),
+               (share, "text" if share == "unknown" else "percent") if share is not None else None]
         if with_files:
             row += [(r.file, "text") if r.file else None, (r.status, "text")]
         out.append(row)
@@ -177,8 +195,9 @@ def write_index_csv(rows: list[FirmRow], path: Path) -> Path:
         w = csv.writer(fh)
         w.writerow(INDEX_COLUMNS)
         for r in rows:
-            w.writerow([r.firm, r.file or "", *r.severities, r.findings, r.data_issues, r.active, r.ready,
-                        "" if r.share is None else f"{r.share:.3f}", r.status])
+            active, ready, share = r.figures
+            w.writerow([r.firm, r.file or "", *r.severities, r.findings, r.data_issues, active, ready,
+                        "" if share is None else share if share == "unknown" else f"{share:.3f}", r.status])
     os.replace(tmp, path)
     return path
 

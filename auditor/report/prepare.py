@@ -183,14 +183,18 @@ def holders_by_firm(result: AuditResult, prep: Prepared) -> dict[str, set]:
     return {k: set(g.astype(str)) for k, g in pairs.groupby("firm")["holder"]}
 
 
-def redact_outsiders(ours: pd.DataFrame, names: set) -> pd.DataFrame:
+def redact_outsiders(ours: pd.DataFrame, names: set, firm: str | None = None) -> pd.DataFrame:
     """Take out of the evidence the names of people outside the firm who share a PACER username
-    with the firm's people (the evidence of a shared account lists everyone using it)."""
+    with the firm's people (the evidence of a shared account lists everyone using it).  A name that is
+    the firm's own (a PAA's holder is the firm; ``firm``: its key) is never taken out."""
     if ours.empty or not names:
         return ours
     # only the names the evidence holds (a shared account's evidence lists a few of its people)
     text = "\n".join(ours["evidence"].dropna().astype(str))
     names = {n for n in names if n in text} - set(ours["person_name"].dropna().astype(str))
+    if names and firm is not None:
+        listed = sorted(names)
+        names = {n for n, k in zip(listed, firm_key(pd.Series(listed, dtype=object))) if k != firm}
     if not names:
         return ours
     # whole names only, longest first: an outsider "John Smith" must not garble the firm's own "John Smithson"

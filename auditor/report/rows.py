@@ -86,7 +86,7 @@ class CellRows:
     first_row: int = 1
     heights: dict = field(default_factory=dict)   # row index (0-based) -> height in points
     cache_key: object = None        # rows with one key are the same XML: rendered once per template
-    print_rows: int | None = None   # the sheet's print area ends at this row (its columns as laid out)
+    print_rows: int | None = None   # the print area ends at this row (else at the last row)
 
 
 def text_values(s: pd.Series) -> pa.Array:
@@ -335,7 +335,7 @@ class Template:
         """Write the workbook to ``path`` with each sheet's placeholder row replaced by its rows."""
         todo = {p.sheet: p for p in pending}
         tables = {p.table: p for p in pending if isinstance(p, Pending) and p.table}
-        areas = {p.sheet: p.print_rows for p in pending if isinstance(p, CellRows) and p.print_rows}
+        areas = {p.sheet: _last_printed(p) for p in pending}
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as zout:
             for m in self.members:
                 p = todo.get(m.sheet)
@@ -378,6 +378,13 @@ class Template:
                 last = max(p.rows, 1) + p.first_row - 1
                 tail = re.sub(rb'(<autoFilter ref="[A-Z]+\d+:[A-Z]+)\d+"', rb'\g<1>%d"' % last, tail)
             fh.write(tail)
+
+
+def _last_printed(p) -> int:
+    """The last row of a sheet's print area: its rows' last (or the Summary's cover's)."""
+    if isinstance(p, CellRows):
+        return p.print_rows or p.first_row + max(len(p.rows), 1) - 1
+    return p.first_row + max(p.rows, 1) - 1
 
 
 def _print_areas(book: bytes, areas: dict[str, int]) -> bytes:

@@ -84,7 +84,8 @@ def print_setup(ws, as_of: dt.date, *, landscape: bool = True, title_rows: str |
                 fit_height: int = 0, columns: int | None = None) -> None:
     """How the sheet prints: one page wide (``fit_height`` pages tall, 0 = as many as needed), the
     header row on every page, and a footer naming the sheet, the page and the audit date.  ``columns``:
-    only that many leading columns print (the others are for the screen)."""
+    only that many leading columns print (the others are for the screen); the print area ends at the
+    sheet's last row once its rows are put in place (``rows.finish``)."""
     if columns:
         ws.print_area = f"A1:{get_column_letter(columns)}{EXCEL_LAST_ROW}"
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
@@ -299,8 +300,10 @@ class RulesSheet:
         self.values = []
         for r in rules:
             origin = PurePath(r.origin).name if r.origin else ""
+            # a rule that did not run has no count: "not checked" (or "disabled"), never 0
+            count = _COUNT if r.ran else ("not checked" if r.enabled else "disabled")
             self.values.append([v if v is _COUNT else clean_value(v) for v in (
-                r.id, r.title, r.severity, r.owner, "yes" if r.ran else "no", _COUNT, r.reason,
+                r.id, r.title, r.severity, r.owner, "yes" if r.ran else "no", count, r.reason,
                 "yes" if r.enabled else "no", "; ".join(map(str, r.applies_to or [])), r.source, origin)])
         widths = [w if wrap else None for _, w, wrap in RULES_LAYOUT]
         self.heights = {i: h for i, v in enumerate(self.values) if (h := row_height(v, widths))}

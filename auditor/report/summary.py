@@ -20,6 +20,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from auditor.columns import KIND_LABELS, mapping_text
+from auditor.coverage import Coverage
+from auditor.report.checks import (
+    NOT_CHECKED, all_clear, coverage_row, firm_coverage, none_found, readiness_rows, rule_gap,
+)
 from auditor.model import SEVERITIES, AuditResult, InputTable
 from auditor.normalize import firm_key
 from auditor.report.rows import CellRows, placeholder_date
@@ -37,7 +41,7 @@ NO_COURT_NOTE = f"{NO_COURT}: findings from a firm roster or the PACER list, whi
 OWNER_ORDER = ("court", "firm admin", "filer")
 OWNER_LABELS = {"court": "Court (clerk's office)", "firm admin": "Firm administrator", "filer": "Filer"}
 TOP_ACTIONS = 5           # actions listed per who-acts under "What to do first"
-HEAD_ROWS = 9             # title + 7 figures + a blank row: the same in every workbook
+HEAD_ROWS = 10            # title + what was checked + 7 figures + a blank row: the same in every workbook
 # The Summary's columns.  The cover (what prints, on one portrait page) is columns A-F: the figures, the
 # owner table and "What to do first" (Who acts, Severity, Findings, Due by, Problem, Rule).  The chart sits
 # to its right (on screen only: it shows the owner table again); below the cover, on screen only, come
@@ -74,7 +78,7 @@ class SummaryData:
     by_severity: list[tuple[str, int]]
     by_owner: list[tuple[str, list[int]]]   # owner, findings per severity (SEVERITIES order)
     actions: list[tuple[str, str, str, int, object, str]]  # owner, severity, title, findings, due, rule id
-    by_rule: list[tuple[str, str, str, int]]
+    by_rule: list[tuple]            # rule id, title, severity, findings (None: not checked), why not everywhere
     by_firm: list[tuple[str, int]]
     by_court: list[tuple[str, int]]
     total_findings: int
@@ -83,6 +87,7 @@ class SummaryData:
     previous: dict | None = None
     firms_sheet: bool = False       # the firm counts are on the "Firms" sheet
     notes: list[str] = field(default_factory=list)
+    coverage: Coverage | None = None   # which checks ran (reasons naming no file outside a firm's own)
 
 
 def _input_row(t: InputTable) -> list:
@@ -172,13 +177,18 @@ def summary_data(result: AuditResult, findings: pd.DataFrame, issues: pd.DataFra
     for r in result.rules:
         if r.enabled and not any(k[0] == r.id for k in rules):
             rules[(r.id, r.severity)] = [r.id, r.title, r.severity, 0]
-    rule_rows = sorted(rules.values(), key=lambda x: (_rank(x[2]), -x[3], x[0]))
+    cov = firm_coverage(result, inputs, firm)
+    for row in rules.values():   # a check that did not run has no count, never 0
+        row[3:] = rule_gap(cov, row[0], row[3])
+    rule_rows = sorted(rules.values(), key=lambda x: (x[3] is None, _rank(x[2]), -(x[3] or 0), x[0]))
     actions = []
     for o in owner:
         mine = sorted((g for g in groups if g[0] == o), key=lambda g: (_rank(g[2]), -g[4], g[1]))
         actions += [(o, s, t, n, due, rid) for _, rid, s, t, n, due in mine[:TOP_ACTIONS]]
     if readiness is None and firm is None:
         readiness = dict(result.readiness or {})
+    if cov is not None and (readiness or {}).get("unknown"):   # in the words of this workbook
+        readiness = {**readiness, "unknown": cov.readiness, "active_unknown": cov.active_filers}
 
     return SummaryData(
         as_of=result.as_of, generated_at=result.generated_at, engine=result.engine,
@@ -186,21 +196,8 @@ def summary_data(result: AuditResult, findings: pd.DataFrame, issues: pd.DataFra
         unbalanced_files=unbalanced, by_severity=by_severity, by_owner=list(owner.items()), actions=actions,
         by_rule=[tuple(r) for r in rule_rows], by_firm=_by_firm(findings) if firm is None else [],
         by_court=courts, total_findings=len(findings), data_issue_count=len(issues), readiness=readiness,
-        previous=None if firm is not None else result.previous, firms_sheet=firms_sheet,
+        previous=None if firm is not None else result.previous, firms_sheet=firms_sheet, coverage=cov,
     )
-
-
-def _readiness_rows(r: dict | None) -> list[list]:
-    """Share ready, active filers, ready filers: three rows in every workbook."""
-    r = r or {}
-    active, ready = int(r.get("active_filers") or 0), int(r.get("ready_filers") or 0)
-    if not active:
-        share = [(None, "text"), ("no active filers in the inputs", "note")]
-    else:
-        share = [(ready / active if r.get("share") is None else float(r["share"]), "percent"),
-                 (f"{ready:,} of {active:,} active filers are ready", "note")]
-    return [[("Share ready", "label"), *share], [("Active filers", "label"), (active, "count")],
-            [("Ready filers", "label"), (ready, "count")]]
 
 
 def summary_rows(d: SummaryData) -> tuple[list, dict, int]:
@@ -225,17 +222,18 @@ def summary_rows(d: SummaryData) -> tuple[list, dict, int]:
 
     add((SUMMARY_TITLE + (" — firm copy" if d.firm is not None else ""), "title"))
     heights[0] = 24   # the 16-point title
+    add(*coverage_row(d.coverage))   # what was checked, before any figure
     if d.firm is not None:
         add(("Firm", "label"), (d.firm, "text"))
     else:
         add(("Courts audited", "label"), (", ".join(map(str, d.courts)) or "(none given)", "text"))
     add(("Audit date", "label"), (d.as_of, "date"))
     add(("Findings", "label"), (d.total_findings, "count"),
-        ("; ".join(f"{n:,} {s}" for s, n in d.by_severity if n) or "none: all clear", "note"))
+        ("; ".join(f"{n:,} {s}" for s, n in d.by_severity if n) or none_found(d.coverage), "note"))
     add(("Data issues", "label"), (d.data_issue_count, "count"),
         ("input rows or cells not audited: see the Data issues sheet" if d.data_issue_count
          else "every input row could be audited", "note"))
-    for row in _readiness_rows(d.readiness):
+    for row in readiness_rows(d.readiness):
         add(*row)
     add()
     assert len(rows) == HEAD_ROWS
@@ -251,8 +249,8 @@ def summary_rows(d: SummaryData) -> tuple[list, dict, int]:
 
     heading("What to do first")
     if d.total_findings == 0:
-        add(("Nothing to do: no findings." if d.firm is None else
-             "All clear: no findings for this firm on the audit date.", "good"))
+        add(all_clear(d.coverage, "Nothing to do: no findings." if d.firm is None else
+                      "All clear: no findings for this firm on the audit date."))
     else:
         header("Who acts", "Severity", "Findings", "Due by", "Problem", "Rule")
         # the most severe first, whoever acts: a filer's high item before an administrator's info item
@@ -290,11 +288,12 @@ def summary_rows(d: SummaryData) -> tuple[list, dict, int]:
 
     heading("Findings by rule and severity")
     header("Rule", "Severity", "Findings", None, "Title")
-    for rid, t, sev, n in d.by_rule:
+    for rid, t, sev, n, gap in d.by_rule:   # why a check did not run (everywhere) after its title
         wrap_height(t, None)
-        add((rid, "text"), (sev, "text"), (n, "count"), None, (t, "wrap"))
+        add((rid, "text"), (sev, "text"), (NOT_CHECKED, "flag") if n is None else (n, "count"), None, (t, "wrap"),
+            *([(gap, "note")] if gap else []))
     if d.by_rule:
-        add(("Total", "label"), None, (sum(r[3] for r in d.by_rule), "bold_count"))
+        add(("Total", "label"), None, (sum(r[3] or 0 for r in d.by_rule), "bold_count"))
     else:
         add(("No rules ran.", "text"))
 
@@ -374,6 +373,7 @@ def write_summary_sheet(wb, owners: list[str], as_of: dt.date, *, rows: int = 0)
         "wrap": _cell(ws, "x", wrap=True, indent=1),
         "note": _cell(ws, "x", italic=True, color="404040", indent=1),
         "warn": _cell(ws, "x", bold=True, color="9C0006"),
+        "flag": _cell(ws, "x", color="9C0006"),
         "good": _cell(ws, "x", bold=True, color="006100"),
         "count": _cell(ws, 0, fmt=COUNT_FORMAT),
         "count_mid": _cell(ws, 0, fmt=COUNT_FORMAT, centre=True),

@@ -62,8 +62,9 @@ def scope_trend(history) -> list[list]:
     out = []
     for as_of, sev, active, ready in zip(_dates(history), wide.to_numpy(), runs["active_filers"], runs["ready_filers"]):
         active = None if pd.isna(active) else int(active)
-        share = ready / active if active else None
-        note = SCOPE_NOT_KEPT if active is None else (SCOPE_NO_FILERS if active == 0 else None)
+        known = active is not None and not pd.isna(ready)   # a run whose figure was unknown kept no share
+        share = ready / active if active and known else None
+        note = SCOPE_NOT_KEPT if not known else (SCOPE_NO_FILERS if active == 0 else None)
         out.append([as_of, *map(int, sev), int(sev.sum()), share, note])
     return out
 

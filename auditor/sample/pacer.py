@@ -85,7 +85,9 @@ def build_pacer(w, rng, R, pp, user, legacy, mismatch, no_mfa, inactive_search, 
         "created_on": dates(rng, len(d), dt.date(2015, 1, 5), dt.date(2025, 6, 30)),
         "case_search_status": np.full(len(d), "Active", dtype=S), "mfa_enrolled": np.full(len(d), "Yes", dtype=S),
     })
-    marks.append(("duplicate-pacer-accounts", w.planted, 1, np.arange(len(d))))
+    # one person's accounts are one problem, reported once on the first username (the one without "x"):
+    # the second account must not carry a finding of its own
+    marks.append(("duplicate-pacer-accounts", w.must_not_fire, 1, np.arange(len(d))))
 
     # roster staff's own accounts (research only: MFA optional, some not enrolled)
     s = np.flatnonzero(roster_info["staff_has_user"])

@@ -87,6 +87,7 @@ def build_roster(w, rng, pp, rostered, rfirm, user, rows_of, email, bar, k, cidx
     record("attorney-without-pacer-account", sel)
 
     shared_rows, staff_rows, research_rows, shared_accounts = [], [], [], []
+    staff_filers = []   # the e-filers whose accounts staff use: their court accounts are found too
     for f in range(n_rost):
         att = is_att & (firm == f)
         staff = ~is_att & (firm == f) & s_has_user_full(s_has_user, nA)
@@ -107,6 +108,7 @@ def build_roster(w, rng, pp, rostered, rfirm, user, rows_of, email, bar, k, cidx
                 r["pacer_use"][st] = "research"
                 r["pacer_use"][a] = "efiling"
                 staff_rows.append(np.concatenate([a, st]))
+                staff_filers.append(ra[a])
         # shared-research-account: staff share the firm's research account (allowed)
         if f == 0 or rng.random() < 0.5:
             st = pick(2 + int(rng.random() < 0.5), staff)
@@ -116,10 +118,11 @@ def build_roster(w, rng, pp, rostered, rfirm, user, rows_of, email, bar, k, cidx
                 r["pacer_use"][st] = "research"
                 research_rows.append(st)
                 shared_accounts.append((f, name))
-    for rule, groups in (("shared-filing-account", []), ("filer-account-shared-with-staff", staff_rows),
-                         ("shared-research-account", research_rows)):
+    for rule, groups, court in (("shared-filing-account", [], []),
+                                ("filer-account-shared-with-staff", staff_rows, staff_filers),
+                                ("shared-research-account", research_rows, [])):
         if groups:
-            record(rule, np.concatenate(groups))
+            record(rule, np.concatenate(groups), np.concatenate(court) if court else None)
     if research_rows:
         record("shared-filing-account", np.concatenate(research_rows), kind_list=w.must_not_fire)
 

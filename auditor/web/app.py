@@ -193,7 +193,7 @@ def create_app(config: WebConfig | None = None, host: str = "127.0.0.1") -> Star
             out = await run("audit", files=job.files, kind=job.kind, as_of=job.as_of, header_maps=maps,
                             report=str(job.report), auto=auto, limits=config.limits(),
                             firm=job.typed.get("firm_name"), court=job.typed.get("court_id"), paa=job.paa,
-                            history=config.history)
+                            history=None if config.base_url else config.history)
         except BaseException as exc:
             if not isinstance(exc, (Busy, TimedOut, WorkerFailed)):
                 jobs.drop(token, job)
@@ -304,6 +304,8 @@ def create_app(config: WebConfig | None = None, host: str = "127.0.0.1") -> Star
             sweeper.cancel()
             await run_in_threadpool(app.state.pool.close)
             app.state.jobs.close()
+            if portal is not None:
+                await run_in_threadpool(portal.close)
 
     routes = [
         Route("/", index, methods=["GET"]),
@@ -312,6 +314,15 @@ def create_app(config: WebConfig | None = None, host: str = "127.0.0.1") -> Star
         Route("/report/{token}", report, methods=["GET", "HEAD"]),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
+    portal = None
+    # the firm portal: links made by ``auditor invite``.  The history is then the court's own record, which
+    # the portal's links and pages are read from: an upload is audited but never recorded into it, or
+    # anyone could record a court run that ends every firm's link or replaces what firms see.
+    if config.history and config.base_url:
+        from auditor.portal.routes import Portal, portal_routes
+
+        portal = Portal(config.history, config.base_url)
+        routes[-1:-1] = portal_routes(portal, page, message, portal.rule_text)
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={HTTPException: not_found, Exception: server_error})
     app.add_middleware(RequestGuard, hosts=config.hosts(host), body_seconds=config.body_seconds)

@@ -40,6 +40,7 @@ class WebConfig:
     # Host names the page answers to (the Host header); empty: the address it listens on and localhost
     allowed_hosts: tuple[str, ...] = field(default_factory=tuple)
     history: str | None = None           # run history every audit is compared with and recorded into (path or URL)
+    base_url: str | None = None          # the public address; with a history, the firm portal's links start with it
 
     def hosts(self, bound: str = "127.0.0.1") -> list[str]:
         """The Host names the page answers to: those configured, else the bound address and localhost."""
@@ -48,6 +49,10 @@ class WebConfig:
         names = {"localhost", "127.0.0.1", "::1"}
         if bound not in ("0.0.0.0", "::", ""):
             names.add(bound.lower())
+        if self.base_url:   # the public address the portal's links are made from
+            from urllib.parse import urlsplit
+
+            names.add((urlsplit(self.base_url).hostname or "").lower())
         return sorted(names)
 
     def limits(self):

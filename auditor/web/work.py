@@ -123,9 +123,14 @@ def view(result) -> dict:
         "totals": {"read": s.totals[0], "audited": s.totals[1], "rejected": s.totals[2], "blank": s.totals[3]},
         "balanced": s.balanced,
         "by_severity": [(k, n) for k, n in s.by_severity if k in SEVERITIES],
-        "by_rule": [{"id": r[0], "title": r[1], "severity": r[2], "count": r[3]} for r in s.by_rule if r[3]],
+        # the rules that found something, then those that could not run ("not checked", never 0)
+        "by_rule": [{"id": r[0], "title": r[1], "severity": r[2], "count": r[3], "gap": r[4]}
+                    for r in s.by_rule if r[3] is None or r[3]],
+        "coverage": _coverage_view(s.coverage),
         "total_findings": s.total_findings,
-        "readiness": {"active": (s.readiness or {}).get("active_filers", 0),
+        "readiness": {"unknown": (s.readiness or {}).get("unknown") or "",
+                      "active_unknown": (s.readiness or {}).get("active_unknown") or "",
+                      "active": (s.readiness or {}).get("active_filers", 0),
                       "ready": (s.readiness or {}).get("ready_filers", 0),
                       "percent": None if share is None else round(100 * share, 1)},
         "ready_meaning": READY_MEANING,
@@ -133,3 +138,11 @@ def view(result) -> dict:
         "issues": [{k: _text(r.get(k)) for k in ISSUE_FIELDS} for r in issues.head(SHOWN_ISSUES).to_dict("records")],
         "issue_count": len(issues),
     }
+
+
+def _coverage_view(cov) -> dict:
+    """What the result page says of the checks: all ran, or how many could not and why."""
+    if cov is None:
+        return {"complete": True, "headline": "", "gaps": []}
+    return {"complete": not cov.gaps, "headline": cov.headline(),
+            "gaps": [{"id": c.rule_id, "title": c.title, "status": c.status, "why": c.why} for c in cov.gaps]}

@@ -28,9 +28,9 @@ def free_port() -> int:
 class Server:
     """uvicorn running the app in a thread of the test process, listening on loopback only."""
 
-    def __init__(self, config: WebConfig):
+    def __init__(self, config: WebConfig, port: int | None = None):
         self.app = create_app(config)
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(uvicorn_config(self.app, config, "127.0.0.1", self.port,
                                                     log_level="warning", access_log=False))

@@ -1,0 +1,137 @@
+"""Invites: one link per firm for the court's latest recorded run.
+
+A link carries a random 256-bit token; the history keeps only its SHA-256, with the firm, the scope (the
+court) and the run it opens.  A link ends 15 days after it was made, or as soon as a later month of the
+same scope is recorded, whichever comes first.  Opening it does not use it up (mail scanners open links
+before people do); the session it starts is what the portal trusts.  Links are built from the base URL
+the court configures, never from a request's Host header.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pandas as pd
+from sqlalchemy import and_, func, insert, select
+
+from auditor.errors import UsageError
+from auditor.history import schema as S
+from auditor.history.store import Store, translated
+from auditor.normalize import firm_key
+
+TOKEN_BYTES = 32                       # 256 bits
+LIFETIME = dt.timedelta(days=15)
+PATH = "/invite/"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def check_base_url(url: str) -> str:
+    """The base URL without a trailing slash; UsageError unless it is http(s)://host[:port][/path]."""
+    text = (url or "").strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"--base-url {text!r} is not a web address: give one such as https://audit.example-court.gov")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise UsageError(f"--base-url {text!r} must be the server's address only, without ?query, #fragment or user")
+    return text.rstrip("/")
+
+
+def link(base_url: str, token: str) -> str:
+    return f"{base_url}{PATH}{token}"
+
+
+@dataclass
+class Invite:
+    firm_name: str
+    firm_key: str
+    scope_label: str
+    as_of: dt.date
+    expires_at: dt.datetime
+    link: str
+
+
+@dataclass
+class Scope:
+    id: int
+    invite_id: int
+    scope: str
+    run_id: int
+    as_of: dt.date
+    firm_key: str
+    firm_name: str
+    expires_at: dt.datetime
+
+
+def latest_court_run(conn):
+    """(run id, scope, scope label, as_of) of the latest recorded court run, or None."""
+    r = S.runs
+    return conn.execute(select(r.c.id, r.c.scope, r.c.scope_label, r.c.as_of)
+                        .where(r.c.scope.like("courts:%"))
+                        .order_by(r.c.as_of.desc(), r.c.id.desc()).limit(1)).first()
+
+
+def run_firms(conn, scope: str, run_id: int) -> dict[str, str]:
+    """firm key -> firm name as written, for the firms with findings in the run."""
+    f, st = S.run_findings, S.finding_state
+    rows = conn.execute(select(st.c.firm_key, func.min(st.c.firm_name))
+                        .select_from(f.join(st, and_(st.c.finding_id == f.c.finding_id, st.c.scope == scope)))
+                        .where(f.c.run_id == run_id, st.c.firm_key != "")
+                        .group_by(st.c.firm_key)).all()
+    return {k: (n or k) for k, n in rows if k}
+
+
+def make_invites(store: Store, base_url: str, firms=(), now: dt.datetime | None = None) -> list[Invite]:
+    """One new link per firm (all firms with findings, or the named ``firms``) of the latest court run."""
+    base = check_base_url(base_url)
+    now = (now or dt.datetime.now()).replace(microsecond=0)
+    with translated(store.label), store.engine.connect() as conn, conn.begin():
+        store.lock(conn)
+        latest = latest_court_run(conn)
+        if latest is None:
+            raise UsageError(f"history {store.label} holds no court run yet: record an audit of a court export first")
+        run_id, scope, label, as_of = latest
+        found = run_firms(conn, scope, run_id)
+        if firms:
+            wanted = dict(zip(firm_key(pd.Series(list(firms), dtype=object)).fillna(""), firms))
+            unknown = [name for key, name in wanted.items() if key not in found]
+            if unknown:
+                raise UsageError(f"no findings for {', '.join(repr(n) for n in unknown)} in the latest court run "
+                                 f"({label}, {as_of.isoformat()}): check the firm's name as the report writes it")
+            found = {k: found[k] for k in wanted}
+        out, rows = [], []
+        for key, name in sorted(found.items(), key=lambda kv: kv[1].casefold()):
+            token = secrets.token_urlsafe(TOKEN_BYTES)
+            rows.append({"token_hash": token_hash(token), "scope": scope, "run_id": run_id, "as_of": as_of,
+                         "firm_key": key, "firm_name": name, "created_at": now, "expires_at": now + LIFETIME})
+            out.append(Invite(name, key, label, as_of, now + LIFETIME, link(base, token)))
+        if rows:
+            conn.execute(insert(S.invites), rows)
+    return out
+
+
+def _next_month(d: dt.date) -> dt.date:
+    return dt.date(d.year + d.month // 12, d.month % 12 + 1, 1)
+
+
+def find_invite(conn, token: str, now: dt.datetime | None = None) -> Scope | None:
+    """The invite of ``token`` while it holds (not expired, no later month of its scope recorded), else None."""
+    if not token or len(token) > 200:
+        return None
+    now = now or dt.datetime.now()
+    i, r = S.invites, S.runs
+    row = conn.execute(select(i.c.id, i.c.scope, i.c.run_id, i.c.as_of, i.c.firm_key, i.c.firm_name,
+                              i.c.expires_at).where(i.c.token_hash == token_hash(token))).first()
+    if row is None or row.expires_at <= now:
+        return None
+    later = conn.execute(select(func.count()).select_from(r).where(
+        r.c.scope == row.scope, r.c.as_of >= _next_month(row.as_of))).scalar()
+    if later:
+        return None
+    return Scope(row.id, row.id, row.scope, row.run_id, row.as_of, row.firm_key, row.firm_name, row.expires_at)
