@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -325,7 +326,9 @@ def create_app(config: WebConfig | None = None, host: str = "127.0.0.1") -> Star
         routes[-1:-1] = portal_routes(portal, page, message, portal.rule_text)
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={HTTPException: not_found, Exception: server_error})
-    app.add_middleware(RequestGuard, hosts=config.hosts(host), body_seconds=config.body_seconds)
+    public = urlsplit(config.base_url) if config.base_url else None
+    app.add_middleware(RequestGuard, hosts=config.hosts(host), body_seconds=config.body_seconds,
+                       origins=(f"{public.scheme}://{public.netloc}",) if public else ())
     app.add_middleware(SecurityHeaders)
     return app
 
