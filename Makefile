@@ -27,8 +27,10 @@ audit: $(STAMP)
 system-deps:
 	@bash scripts/system-deps.sh
 
+# The suite on every core (pytest-xdist), each test module on one worker (its module-scoped set-up made
+# once: a LibreOffice print, a split-by-firm run); the slowest tests listed at the end.
 test: $(STAMP) system-deps
-	$(PY) -m pytest -q --durations=15
+	$(PY) -m pytest -q -n auto --dist loadscope --durations=15
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py

@@ -1,18 +1,20 @@
-"""Shared helpers: write real input files, run the real command line, read the workbook back."""
+"""Shared helpers: write real input files, run the real command line (tests/command.py), read the workbook
+back."""
 
 from __future__ import annotations
 
 import csv
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
 from hypothesis import Phase, settings
 
+from command import run_cli, run_process  # noqa: F401  (the command line, in this process or its own)
+
 ROOT = Path(__file__).resolve().parent.parent
+HOSTILE = ROOT / "tests" / "hostile"   # broken and hostile input files (tests/load/test_hostile.py)
 
 # A failing random example is reported as found, with the line that replays it: shrinking it
 # to the smallest example can take Hypothesis five minutes, a third of the suite's budget.
@@ -45,13 +47,6 @@ def write_xlsx(path: Path, header: list[str], rows: list[list], *, title: str | 
                 cell.data_type = "s"  # text as typed, even when it looks like a formula
     wb.save(path)
     return path
-
-
-def run_cli(*args, cwd=None) -> subprocess.CompletedProcess:
-    """The installed `auditor` command, as a user runs it."""
-    exe = Path(sys.executable).with_name("auditor")
-    return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True, cwd=cwd or ROOT,
-                          timeout=600)
 
 
 def sheet_rows(path: Path, sheet: str) -> list[dict]:
@@ -88,4 +83,5 @@ def months(tmp_path_factory) -> Path:
     return out
 
 
+from parts import pdfinfo, soffice  # noqa: E402,F401  (fixtures)
 from postgres_server import history_url, postgres_server  # noqa: E402,F401  (fixtures)

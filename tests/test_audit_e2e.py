@@ -13,7 +13,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from conftest import all_text, run_cli, sheet_rows, write_csv, write_xlsx
+from conftest import all_text, run_cli, run_process, sheet_rows, write_csv, write_xlsx
 
 COURT_HEADER = ["Court", "CM/ECF Login", "Filer Name", "Filer Type", "Bar Number", "E-mail", "Law Firm",
                 "PACER Login", "Status", "Linked On", "Last Filed"]
@@ -234,6 +234,18 @@ def test_fail_on_exit_code(inputs, tmp_path):
     ok = run_cli("audit", "--roster", clean, "--as-of", "2026-11-30", "--fail-on", "low", "--out",
                  tmp_path / "c.xlsx")
     assert ok.returncode == 0, ok.stderr
+
+
+def test_the_installed_script_gives_the_shell_its_exit_codes(inputs, tmp_path):
+    """The same exit codes from the installed `auditor` script in a process of its own, as a shell or a
+    scheduled task sees them: 1 for findings at --fail-on (the report written), 2 with one line for bad
+    usage (0 for a run that ends well: the signal and commit tests under tests/outputs)."""
+    found = run_process("audit", "--roster", inputs["roster_a"], "--firm", "S&J", "--as-of", "2026-11-30",
+                        "--fail-on", "high", "--out", tmp_path / "r.xlsx")
+    assert found.returncode == 1 and (tmp_path / "r.xlsx").is_file(), found.stderr
+    bad = run_process("audit", "--roster", "does-not-exist.csv", "--out", "x.xlsx", cwd=tmp_path)
+    assert bad.returncode == 2 and "does-not-exist.csv" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.stderr.count("\n") == 1 and not (tmp_path / "x.xlsx").exists()
 
 
 @pytest.mark.parametrize("args, message", [

@@ -39,7 +39,7 @@ def test_upload_bench_runs_through_the_real_server(tmp_path):
 def test_history_bench_runs_in_process_and_through_the_command(tmp_path):
     results = tmp_path / "results"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "history.py"), "--rows", "10000", "--rounds", "1", "--cli-rounds", "1", "--skip-trend",
+        [sys.executable, str(ROOT / "benchmarks" / "history.py"), "--rows", "2000", "--rounds", "1", "--cli-rounds", "1", "--skip-trend",
          "--data", str(tmp_path / "data"), "--results", str(results)],
         capture_output=True, text=True, timeout=600)
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr   # 1: a target missed (not asserted here)

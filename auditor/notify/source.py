@@ -129,13 +129,13 @@ def _date(v) -> dt.date | None:
         return None
 
 
-def _sheet(path: Path, sheet: str) -> list[list]:
+def _sheets(path: Path, wanted) -> list[list[list]]:
+    """The rows of each sheet whose name ``wanted(name)`` orders (a number; None leaves it out), in that order."""
     try:
         wb = python_calamine.CalamineWorkbook.from_path(str(path))
         try:
-            if sheet not in wb.sheet_names:
-                return []
-            return wb.get_sheet_by_name(sheet).to_python()
+            names = sorted((n for n in wb.sheet_names if wanted(n) is not None), key=wanted)
+            return [wb.get_sheet_by_name(n).to_python() for n in names]
         finally:
             wb.close()
     except BaseException as exc:  # noqa: BLE001 - the reader raises several types (and Rust panics)
@@ -144,15 +144,26 @@ def _sheet(path: Path, sheet: str) -> list[list]:
         raise InputError(path.name, f"cannot be read as a workbook ({' '.join(str(exc).split())[:200]})") from None
 
 
+def _sheet(path: Path, sheet: str) -> list[list]:
+    found = _sheets(path, lambda n: 0 if n == sheet else None)
+    return found[0] if found else []
+
+
+_PART = re.compile(r"Findings(?: \((\d+)\))?")
+
+
+def _findings_part(name: str) -> int | None:
+    """1 for "Findings", N for "Findings (N)" (the report's continuation sheets), None for any other sheet."""
+    m = _PART.fullmatch(name)
+    return None if m is None else int(m.group(1) or 1)
+
+
 def read_findings(path: Path) -> list[Finding]:
-    """Every row of a workbook's Findings sheet(s) (a sheet too long for Excel continues on "Findings 2")."""
+    """Every row of a workbook's Findings sheet(s): a sheet too long for Excel continues on "Findings (2)" and
+    so on, as ``auditor.report.format.part_names`` names them."""
     out = []
-    sheets = ["Findings"] + [f"Findings {i}" for i in range(2, 100)]
-    for sheet in sheets:
-        rows = _sheet(path, sheet)
+    for rows in _sheets(path, _findings_part):
         if not rows:
-            if sheet != "Findings":
-                break
             continue
         head = {_key(h): i for i, h in enumerate(rows[0])}
         cols = {}

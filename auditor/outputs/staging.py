@@ -131,7 +131,8 @@ def atomic_file(path, label: str | None = None):
     except OSError as exc:
         raise OutputError(f"cannot write {label}: {describe(exc)}") from None
     try:
-        os.fchmod(fd, 0o666 & ~_UMASK)   # as an ordinary new file (mkstemp makes it private)
+        if hasattr(os, "fchmod"):   # not on Windows before Python 3.13, where a new file takes its folder's ACL
+            os.fchmod(fd, 0o666 & ~_UMASK)   # as an ordinary new file (mkstemp makes it private)
         with os.fdopen(fd, "w+b") as fh:
             yield fh
             fh.flush()

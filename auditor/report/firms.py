@@ -253,7 +253,8 @@ def _write_books(result, folder, prep, firms, files, progress, workers) -> None:
             last[0] = time.monotonic()
             progress(f"firm workbooks: {n:,} of {total:,}")
 
-    workers = workers or min(len(os.sched_getaffinity(0)), 8)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1   # Windows
+    workers = workers or min(cores, 8)
     chunks = [keys[i:i + 25] for i in range(0, len(keys), 25)]
     _JOB = (writer, folder, firms, files)
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
 from auditor.columns import KIND_LABELS
@@ -87,9 +89,15 @@ def rule_markdown(r: Rule) -> str:
     return "\n".join(out)
 
 
+def _anchor(r: Rule) -> str:
+    """The anchor a Markdown viewer (GitHub's rule) gives the rule's heading: lower case, punctuation
+    dropped, spaces made hyphens."""
+    return re.sub(r"\s", "-", re.sub(r"[^\w\s-]", "", f"{r.id}: {r.title}".lower()))
+
+
 def catalogue_markdown(rules: list[Rule]) -> str:
     out = [HEADER, "| id | severity | title | owner | not ready |", "|---|---|---|---|---|"]
-    out += [f"| [`{r.id}`](#{r.id}) | {r.severity} | {r.title} | {r.owner} | {'yes' if r.blocks_readiness else ''} |"
+    out += [f"| [`{r.id}`](#{_anchor(r)}) | {r.severity} | {r.title} | {r.owner} | {'yes' if r.blocks_readiness else ''} |"
             for r in rules]
     out.append("")
     out += [rule_markdown(r) for r in rules]

@@ -15,6 +15,7 @@ from auditor.web.app import create_app
 from auditor.web.config import WebConfig
 from auditor.web.timeouts import uvicorn_config
 from tests.conftest import write_csv
+from tests.parts import CHROMIUM, missing
 
 ROSTER_HEADER = ["Firm", "Name", "Title", "Bar Number", "Email", "PACER Username", "PACER Use"]
 
@@ -121,7 +122,6 @@ def wait_until(check, seconds: float = 10.0) -> bool:
     return check()
 
 
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -130,5 +130,5 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 def browser_type_launch_args(browser_type_launch_args):
     """pytest-playwright launches Debian's Chromium (Playwright's own browser download is not used)."""
     if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium); scripts/system-deps.sh installs it")
+        missing("Debian's chromium is not installed (/usr/bin/chromium); scripts/system-deps.sh installs it")
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS, "headless": True}

@@ -12,11 +12,15 @@ import pytest
 
 from auditor.report.format import HEADER_IDS
 from tests.conftest import ROOT, write_csv
+from tests.parts import missing
 from tests.web.conftest import ROSTER_HEADER, roster_file, roster_rows
 
-pytest.importorskip("playwright", reason="playwright is in the test extra: pip install -e '.[test]'")
+try:
+    import playwright  # noqa: F401
+except ImportError:
+    missing("playwright is not installed; it is in the test extra: pip install -e '.[test]'")
 
-# Screenshots go to a temporary folder, or to docs/ (the README's pictures) when
+# Screenshots go to a temporary folder, or to docs/ (the pictures of docs/upload-page.md) when
 # AUDITOR_SCREENSHOTS=docs is set, so that running the suite leaves the checkout as it was.
 DOCS = ROOT / "docs" if os.environ.get("AUDITOR_SCREENSHOTS") == "docs" else Path(tempfile.mkdtemp(prefix="auditor-shots-"))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import shutil
 import subprocess
 import zipfile
 
@@ -427,12 +426,11 @@ def test_rules_sheet(basic):
     assert by_id["legacy-username"][10] == "builtin.yaml"  # the file's name, never its path
 
 
-@pytest.mark.skipif(not (shutil.which("libreoffice") or shutil.which("soffice")), reason="LibreOffice not installed")
 @pytest.mark.parametrize("empty", [False, True])
-def test_libreoffice_opens_the_report(tmp_path, empty):
+def test_libreoffice_opens_the_report(tmp_path, empty, soffice):
     rows = [] if empty else [finding(i, person_name=v) for i, v in enumerate(DANGEROUS)]
     path = write_report(make_result(findings_frame(rows)), tmp_path / "report.xlsx")
-    exe = shutil.which("libreoffice") or shutil.which("soffice")
+    exe = soffice
     out = tmp_path / "pdf"
     proc = subprocess.run([exe, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
                            "--convert-to", "pdf", "--outdir", str(out), str(path)],

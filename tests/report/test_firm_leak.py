@@ -11,6 +11,7 @@ figures, which add up with the other firms' to the court's.
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -44,6 +45,7 @@ def _variants(name: str) -> set[str]:
     return out
 
 
+@functools.cache   # the module's one run: its workbooks are read once, searched by every test
 def _workbook_text(path: Path) -> str:
     wb = openpyxl.load_workbook(path, read_only=True)
     try:
@@ -135,6 +137,19 @@ def _firm_tokens(data: Path) -> tuple[dict[str, set[str]], dict[str, str]]:
     return tokens, files
 
 
+WORD = re.compile(r"\w+")
+
+
+def _found(token: str, text: str, words: set[str]) -> bool:
+    """``token`` is in ``text`` as a whole (not inside a longer word).  A token that begins with a word
+    character can only be there if its first word is one of the text's words (the match starts and that
+    word ends at a word boundary): the regular expression is searched only then."""
+    lead = WORD.match(token)
+    if lead and lead.group() not in words:
+        return False
+    return re.search(rf"(?<!\w){re.escape(token)}(?!\w)", text) is not None
+
+
 def test_no_firm_workbook_names_anything_of_another_firm(split_run):
     data, out = split_run
     tokens, files = _firm_tokens(data)
@@ -144,12 +159,13 @@ def test_no_firm_workbook_names_anything_of_another_firm(split_run):
     for book in books:
         mine = _firm_of(book)
         text = _workbook_text(book)
+        words = set(WORD.findall(text))
         own = {t.lower() for t in tokens[mine]}
         for other, theirs in tokens.items():
             if other == mine:
                 continue
             for t in {t.lower() for t in theirs} - own:
-                if len(t) >= 4 and re.search(rf"(?<!\w){re.escape(t)}(?!\w)", text):
+                if len(t) >= 4 and _found(t, text, words):
                     leaks.append((book.name, other, t))
             if other in files and files[other].lower() in text:
                 leaks.append((book.name, other, files[other]))

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, sheet_rows
+from conftest import ROOT, run_cli, sheet_rows
 
-HOSTILE = Path(__file__).resolve().parent / "hostile"
+HOSTILE = ROOT / "tests" / "hostile"
 AS_OF = "2026-11-30"
 
 

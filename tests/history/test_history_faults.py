@@ -31,6 +31,15 @@ def sample(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def big(tmp_path_factory) -> Path:
+    """Inputs large enough (30,000 court rows) that writing the report takes a while to stop it in."""
+    out = tmp_path_factory.mktemp("big")
+    done = run_cli("sample", "--rows", 30000, "--out", out)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
 def audit_args(folder: Path, out: Path, history: str, as_of="2026-11-30", *extra) -> list[str]:
     args = [AUDITOR, "audit"]
     for p in sorted(folder.glob("*.csv")):
@@ -41,8 +50,9 @@ def audit_args(folder: Path, out: Path, history: str, as_of="2026-11-30", *extra
 
 
 def audit(folder, out, history, as_of="2026-11-30", *extra) -> subprocess.CompletedProcess:
-    return subprocess.run(audit_args(folder, out, history, as_of, *extra), capture_output=True, text=True,
-                          timeout=600)
+    """``auditor audit`` in this process (tests/conftest.py: run_cli); the tests of two audits at once and of
+    a killed or stopped audit start real processes (audit_args)."""
+    return run_cli(*audit_args(folder, out, history, as_of, *extra)[1:])
 
 
 def runs(history: str) -> list[list[str]]:
@@ -75,9 +85,7 @@ def test_two_audits_at_once_both_land_in_order(sample, tmp_path, history_url):
     assert f"\npersisting: {findings}\n" in show and f"\nnew: {findings}\n" in show1
 
 
-def test_killed_audit_records_nothing(tmp_path, history_url):
-    big = tmp_path / "big"
-    assert run_cli("sample", "--rows", 30000, "--out", big).returncode == 0
+def test_killed_audit_records_nothing(big, tmp_path, history_url):
     assert audit(big, tmp_path / "first.xlsx", history_url, "2026-11-30").returncode == 0
     proc = subprocess.Popen(audit_args(big, tmp_path / "killed.xlsx", history_url, "2026-11-30", "--progress"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -112,11 +120,9 @@ def tmpfs(path: Path, size: str):
         subprocess.run(["umount", "-l", str(path)], capture_output=True)
 
 
-def test_ctrl_c_while_the_report_is_written_records_nothing(tmp_path):
+def test_ctrl_c_while_the_report_is_written_records_nothing(big, tmp_path):
     """Ctrl-C while the report is written and the run's rows are being sent beside it: one line, exit
     130, nothing recorded, the store sound, no thread left waiting."""
-    big = tmp_path / "big"
-    assert run_cli("sample", "--rows", 30000, "--out", big).returncode == 0
     store = tmp_path / "auditor-history.sqlite"
     assert audit(big, tmp_path / "first.xlsx", store, "2026-10-31").returncode == 0
     proc = subprocess.Popen(audit_args(big, tmp_path / "stopped.xlsx", store, "2026-11-30", "--progress"),

@@ -2,7 +2,8 @@
 
 A run writing a report with its firm folder into one folder and the findings CSV into another is
 killed with SIGKILL at each rename of its commit (a ``sitecustomize`` put on PYTHONPATH by these tests
-only wraps ``os.replace`` / ``os.rename`` to stop or pause there: the product holds no test hook); the
+only wraps ``os.replace`` / ``os.rename`` to stop there, or to wait there until the test lets it go on:
+the product holds no test hook); the
 next run touching those folders, or ``auditor recover``, must leave all the previous outputs or all
 the new ones, and no staging folder.  SIGINT / SIGTERM during the renames wait for them; a run killed
 while writing leaves a staging folder the next run clears away, never one of a run still alive.
@@ -30,7 +31,7 @@ EXE = str(Path(sys.executable).with_name("auditor"))
 HEADER = ["Firm", "Name", "Role", "Bar ID", "PACER Username", "PACER Use"]
 HOOK = '''
 import os, signal, time
-_at, _pause, _mark = int(os.environ.get("HOOK_AT", "0")), float(os.environ.get("HOOK_PAUSE", "0")), os.environ.get("HOOK_MARK")
+_at, _mark, _go = int(os.environ.get("HOOK_AT", "0")), os.environ.get("HOOK_MARK"), os.environ.get("HOOK_GO")
 _seen = [0]
 def _wrap(real):
     def move(src, dst, *a, **k):
@@ -39,9 +40,11 @@ def _wrap(real):
         if into_place or "/replaced/" in dst_ or (".auditor-run-" in dst_ and dst_.endswith("journal.json")):
             _seen[0] += 1
             if _seen[0] == _at:
-                if _pause:
+                if _mark:   # say so, and wait there until the test lets it go on (however slow the machine)
                     open(_mark, "w").close()
-                    time.sleep(_pause)
+                    deadline = time.monotonic() + 600
+                    while not os.path.exists(_go) and time.monotonic() < deadline:
+                        time.sleep(0.01)
                 else:
                     os.kill(os.getpid(), signal.SIGKILL)
         return real(src, dst, *a, **k)
@@ -64,6 +67,10 @@ def audit_cmd(base: Path, as_of: str, *extra) -> list[str]:
 
 
 def run(cmd, hook: Path | None = None, **env) -> subprocess.CompletedProcess:
+    """``cmd`` (``auditor ...``) in a process of its own with the rename hook, which stops or pauses it; without
+    the hook, in this process (tests/conftest.py: run_cli)."""
+    if hook is None and not env:
+        return run_cli(*cmd[1:])
     return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300,
                           env={**os.environ, **({"PYTHONPATH": str(hook)} if hook else {}), **env})
 
@@ -201,20 +208,23 @@ def test_sigterm_or_sigint_during_the_renames_waits_for_them(setup, tmp_path, si
     root, hook, refs = setup
     new = refs["2026-09-30"]
     base = previous_outputs(root, tmp_path)
-    mark = tmp_path / "paused"
+    mark, go = tmp_path / "paused", tmp_path / "go on"
     proc = subprocess.Popen(audit_cmd(base, "2026-09-30", "--no-history"), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(hook), "HOOK_AT": "4", "HOOK_PAUSE": "1.5",
-                                 "HOOK_MARK": str(mark)})
-    deadline = time.monotonic() + 60
-    while not mark.exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert mark.exists(), proc.communicate()
-    # meanwhile another run touching the folders leaves the live run's staging folders alone
-    busy = run([EXE, "recover", str(base / "a"), str(base / "b")])
-    assert "nothing to finish" in busy.stdout, busy.stdout
-    proc.send_signal(sig)
-    _, err = proc.communicate(timeout=60)
+                            env={**os.environ, "PYTHONPATH": str(hook), "HOOK_AT": "4", "HOOK_MARK": str(mark),
+                                 "HOOK_GO": str(go)})
+    try:   # the run stops at its fourth rename (the commit point passed) and waits there for `go`
+        deadline = time.monotonic() + 300
+        while not mark.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert mark.exists(), proc.communicate()
+        # meanwhile another run touching the folders leaves the live run's staging folders alone
+        busy = run([EXE, "recover", str(base / "a"), str(base / "b")])
+        assert "nothing to finish" in busy.stdout, busy.stdout
+        proc.send_signal(sig)   # while it is still in the middle of its renames
+    finally:
+        go.touch()
+    _, err = proc.communicate(timeout=300)
     assert proc.returncode == 128 + sig, err
     assert err == f"auditor: stopped by {sig.name}; every output of this run had been written\n"
     assert state(base) == new and clean(base)

@@ -19,10 +19,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from auditor.cli import main as auditor_cli
-from conftest import run_cli, sheet_rows
+from conftest import ROOT, run_cli, sheet_rows
 
-HOSTILE = Path(__file__).resolve().parent / "hostile"
+HOSTILE = ROOT / "tests" / "hostile"
 sys.path.insert(0, str(HOSTILE))
 import make_large  # noqa: E402
 
@@ -48,14 +47,9 @@ def _path(case, large_dir) -> Path:
 
 
 def audit_in_process(capfd, *args) -> tuple[int, str, str]:
-    """``auditor.cli.main`` as the installed command runs it: (exit code, stdout, stderr)."""
-    try:
-        auditor_cli.main(["audit", *map(str, args)])
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 2
-    out, err = capfd.readouterr()
-    return code, out, err
+    """``auditor audit`` as the installed command runs it, in this process: (exit code, stdout, stderr)."""
+    done = run_cli("audit", *args)
+    return done.returncode, done.stdout, done.stderr
 
 
 def summary_row(report: Path, name: str) -> list:

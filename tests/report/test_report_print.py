@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 
 import openpyxl
@@ -12,10 +11,8 @@ import pytest
 from auditor import api
 from auditor.report.format import FINDING_LAYOUT
 from auditor.report.workbook import write_report
+from parts import PDFINFO, SOFFICE
 from test_report import finding, findings_frame, firm_result, make_result
-
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-PDFINFO = shutil.which("pdfinfo")
 
 
 @pytest.fixture
@@ -89,7 +86,7 @@ def _pdf_pages(path, tmp_path) -> int:
     return _to_pdf(path, tmp_path)[1]
 
 
-@pytest.mark.skipif(not SOFFICE or not PDFINFO, reason="LibreOffice (soffice) or poppler (pdfinfo) not installed")
+@pytest.mark.usefixtures("pdfinfo")   # LibreOffice and poppler: skip where missing, fail with CI set
 def test_the_report_and_a_firm_copy_print_on_few_pages(report, tmp_path):
     # 30 findings: a two-page Summary, the findings on a few landscape pages one page wide, the rest one each
     assert _pdf_pages(report, tmp_path) <= 8
@@ -105,7 +102,7 @@ def test_one_problem_one_row_and_related_findings_point_to_each_other(tmp_path):
 
     from conftest import sheet_rows
 
-    data = Path(__file__).resolve().parent.parent / "sample_data"
+    data = Path(__file__).resolve().parents[2] / "sample_data"
     files = sorted(data.iterdir())
     result = api.audit(court_accounts=[p for p in files if p.name.startswith("court_accounts")],
                        roster=[p for p in files if p.name.startswith("roster_")],
@@ -128,7 +125,7 @@ def test_one_problem_one_row_and_related_findings_point_to_each_other(tmp_path):
             assert r["finding_id"] in (o["related"] or "") or "more" in (o["related"] or "")
 
 
-@pytest.mark.skipif(not SOFFICE or not PDFINFO, reason="LibreOffice (soffice) or poppler (pdfinfo) not installed")
+@pytest.mark.usefixtures("pdfinfo")   # LibreOffice and poppler: skip where missing, fail with CI set
 def test_a_firm_trend_sheet_prints_on_one_page(tmp_path):
     """A firm's workbook in the third month of its history: its Trend sheet, table and charts, prints on
     one landscape page laid out like the other sheets."""

@@ -126,7 +126,7 @@ def test_a_full_disk_names_the_output_not_a_temporary_file(tmp_path):
     def small_files():
         resource.setrlimit(resource.RLIMIT_FSIZE, (12_000, 12_000))
     proc = subprocess.run([str(EXE), "audit", "--court-accounts", str(data), "--as-of", AS_OF, "--out", str(out),
-                           "--no-history"],  # the history store's own full disk: tests/test_history_faults.py
+                           "--no-history"],  # the history store's own full disk: tests/history/test_history_faults.py
                           capture_output=True, text=True, preexec_fn=small_files, cwd=ROOT, timeout=600)
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.count("\n") == 1 and "r.xlsx" in proc.stderr and "larger than this disk" in proc.stderr
@@ -221,7 +221,7 @@ def kill_setup(tmp_path_factory):
         start = time.monotonic()
         proc = subprocess.run([str(EXE), "audit", *args, "--as-of", as_of, "--out", str(folder / "r.xlsx"),
                                "--split-by-firm", "--findings-csv", str(folder / "f.csv"),
-                             "--no-history"],  # the history's own kill test: tests/test_history_faults.py
+                             "--no-history"],  # the history's own kill test: tests/history/test_history_faults.py
                               capture_output=True, text=True, cwd=ROOT, timeout=600)
         assert proc.returncode == 0, proc.stderr
         timing.append(time.monotonic() - start)
@@ -241,13 +241,13 @@ def test_a_killed_run_leaves_the_previous_outputs_or_all_new_ones(kill_setup, tm
     shutil.copytree(base / "old", folder)
     proc = subprocess.Popen([str(EXE), "audit", *args, "--as-of", "2026-11-30", "--out", str(folder / "r.xlsx"),
                              "--split-by-firm", "--findings-csv", str(folder / "f.csv"),
-                             "--no-history"],  # the history's own kill test: tests/test_history_faults.py
+                             "--no-history"],  # the history's own kill test: tests/history/test_history_faults.py
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     time.sleep(duration * fraction)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=600)
     assert "Traceback" not in err
-    if sig == signal.SIGKILL:   # what the next run in the folder does first (see tests/test_publish_commit.py)
+    if sig == signal.SIGKILL:   # what the next run in the folder does first (see tests/outputs/test_publish_commit.py)
         assert run_cli("recover", folder).returncode == 0
     after = _state(folder)
     old = {k: ("old" if v == "old" else v) for k, v in ref["old"].items()}

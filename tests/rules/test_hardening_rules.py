@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ROOT, run_cli, sheet_rows
 
-HOSTILE = Path(__file__).resolve().parent / "hostile"
+HOSTILE = ROOT / "tests" / "hostile"
 AS_OF = "2026-11-30"
 EXAMPLES = "examples: {fires: [{record: {filer_name: x}}], passes: [{record: {filer_name: zz}}]}"
 

@@ -21,7 +21,7 @@ from auditor.api import load_input
 from conftest import run_cli
 
 # The corpus lives in the shared folder beside the project (CI clones the project next to it).
-CORPUS = next((p for p in (Path(__file__).resolve().parents[2] / "shared" / "corpus", Path("/work/shared/corpus"))
+CORPUS = next((p for p in (Path(__file__).resolve().parents[3] / "shared" / "corpus", Path("/work/shared/corpus"))
                if p.is_dir()), Path("/work/shared/corpus"))
 FILES = sorted(p for p in CORPUS.glob("*/*") if p.suffix.lower() != ".md") if CORPUS.exists() else []
 KINDS = ("court_accounts", "roster", "pacer_accounts")
