@@ -47,16 +47,19 @@ def test_two_runs_writing_the_same_outputs_at_once_do_not_wedge_the_folder(setup
     root, hook, refs = setup
     base = fresh(root, tmp_path)
     mark = tmp_path / "paused"
-    a = start(audit_cmd(base, "2026-09-30", "--no-history"), hook, HOOK_AT="3", HOOK_PAUSE="25", HOOK_MARK=str(mark))
+    go = tmp_path / "go"
+    a = start(audit_cmd(base, "2026-09-30", "--no-history"), hook, HOOK_AT="3", HOOK_MARK=str(mark), HOOK_GO=str(go))
     try:
         assert wait_for(mark.exists, 120), a.communicate(timeout=60)
         b = start(audit_cmd(base, "2026-08-31", "--no-history"), tmp_path / "no-hook")
         # B has written all of its outputs into its own staging folder while A is still paused
         assert wait_for(lambda: b.poll() is not None or len(list((base / "b").glob(".auditor-run-*/out/f.csv"))) == 2,
-                        20)
-        assert a.poll() is None
+                        120)
+        assert a.poll() is None and b.poll() is None   # B waits for A's commit
+        go.touch()
         out_b, err_b = b.communicate(timeout=240)
     finally:
+        go.touch()
         out_a, err_a = a.communicate(timeout=240)
     assert a.returncode == 0, err_a
     assert b.returncode == 0, err_b
@@ -72,13 +75,15 @@ def test_a_staged_file_replaced_by_a_link_is_not_put_in_place(setup, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("not for the report folder")
     mark = tmp_path / "paused"
-    a = start(audit_cmd(base, "2026-09-30", "--no-history"), hook, HOOK_AT="3", HOOK_PAUSE="3", HOOK_MARK=str(mark))
+    go = tmp_path / "go"
+    a = start(audit_cmd(base, "2026-09-30", "--no-history"), hook, HOOK_AT="3", HOOK_MARK=str(mark), HOOK_GO=str(go))
     try:
         assert wait_for(mark.exists, 120), a.communicate(timeout=60)
         staged = next((base / "b").glob(".auditor-run-*/out/f.csv"))
         staged.unlink()
         staged.symlink_to(secret)
     finally:
+        go.touch()
         out, err = a.communicate(timeout=240)
     assert a.returncode == 2 and "Traceback" not in err, err
     line = err.strip()
