@@ -26,7 +26,7 @@ import datetime as dt
 import hashlib
 import threading
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 from sqlalchemy import insert, literal, select
@@ -179,7 +179,7 @@ class _Writer:
     def _run(self, work) -> None:
         try:
             work()
-        except BaseException as e:   # raised again in the thread that commits
+        except BaseException as e:   # noqa: BLE001 - raised again in the thread that commits
             self.error = e
 
     def finish(self) -> None:

@@ -283,7 +283,7 @@ def create_app(config: WebConfig | None = None, host: str = "127.0.0.1") -> Star
 
         return OnceDownload(job.report, job.report_name, on_sent=sent, on_broken=lambda: jobs.restore(token, job))
 
-    async def not_found(request: Request, exc: HTTPException) -> Response:
+    async def not_found(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 404)
         return message(request, "Not here", "There is no such page.", status if status in (404, 405) else 404)
 
