@@ -237,7 +237,7 @@ class Staging:
             try:
                 journal.roll_forward(plan)
             except journal.Tampered as exc:
-                signals.STATE["outputs"] = "published"
+                self.outputs = signals.PUBLISHED
                 self.discard(primary)
                 raise OutputError(f"{', '.join(exc.names)} was not put in place: it was replaced by a link in the "
                                   "run's private folder while the run wrote it (someone changed that folder); "
