@@ -1,12 +1,11 @@
-"""The ``auditor`` commands that serve beside the audit itself: ``serve`` (the upload page), ``history``
-(the run history) and ``recover``.  They are part of the one command line (``auditor.cli``) and as
-thin: the work is in ``auditor.web``, ``auditor.history`` and ``auditor.outputs``."""
+"""The ``auditor`` commands that serve beside the audit itself: ``serve`` (the upload page) and ``recover``.
+They are part of the one command line (``auditor.cli``) and as thin: the work is in ``auditor.web`` and
+``auditor.outputs``.  ``history`` is in ``auditor.cli.history``."""
 
 from __future__ import annotations
 
 import click
 
-from auditor.cli.common import table_text
 
 
 @click.command()
@@ -77,63 +76,6 @@ def serve(host, port, workers, queue, queue_seconds, job_seconds, keep_minutes, 
                        + ": give the proxy's name with --allowed-host", err=True)
     uvicorn.Server(uvicorn_config(create_app(config, host), config, host, port, proxy_headers=True,
                                   log_level="info", access_log=False)).run()
-
-
-@click.group(invoke_without_command=True)
-@click.option("--history", "history_at", metavar="PATH_OR_URL",
-              help="The history: an SQLite file or a database URL (default: auditor-history.sqlite here).")
-@click.pass_context
-def history(ctx, history_at):
-    """List the recorded runs (date, scope, inputs, counts); 'show RUN' or 'export' for more."""
-    from auditor.history.store import DEFAULT_NAME
-
-    ctx.obj = history_at or DEFAULT_NAME
-    if ctx.invoked_subcommand is None:
-        from auditor.history.query import list_runs
-
-        runs = _read_store(ctx.obj, list_runs)
-        if not len(runs):
-            click.echo("no runs recorded yet")
-            return
-        click.echo(table_text(runs.columns, runs.rows))
-
-
-def _read_store(target, fn, *args):
-    from auditor.history.store import open_store
-
-    store = open_store(target, create=False, write=False)
-    try:
-        return fn(store, *args)
-    finally:
-        store.close()
-
-
-@history.command("show")
-@click.argument("run", type=int)
-@click.pass_obj
-def history_show(target, run):
-    """One run: when, scope, rule set, input files, counts by severity and rule."""
-    from auditor.history.query import show_run
-
-    shown = _read_store(target, show_run, run)
-    for k, v in shown["run"].items():
-        click.echo(f"{k}: {v}")
-    for title, key in (("inputs", "inputs"), ("by severity", "by_severity"), ("by rule", "by_rule")):
-        click.echo(f"\n{title}:")
-        rows = shown[key]
-        click.echo(table_text(rows.columns, rows.rows) if len(rows) else "(none)")
-
-
-@history.command("export")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write: .csv or .parquet.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), help="Default: from the file's suffix.")
-@click.pass_obj
-def history_export(target, out, fmt):
-    """Write every finding of every run (findings over time) as CSV or Parquet."""
-    from auditor.report.export import export_history
-
-    path, n = _read_store(target, export_history, out, fmt)
-    click.echo(f"{n} finding rows over time: {path}")
 
 
 @click.command()

@@ -42,8 +42,8 @@ DEFAULT_NAME = "auditor-history.sqlite"
 BUSY_TIMEOUT_S = 600          # how long an audit waits for another one recording into the same store
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _LOCK_KEY = 7_315_042_210     # PostgreSQL advisory lock taken by every recording transaction
-_OUR_TABLES = {"runs", "run_inputs", "run_findings", "run_counts", "run_firms", "finding_state", "deliveries",
-               "invites", "portal_sessions",
+_OUR_TABLES = {"runs", "run_inputs", "run_findings", "run_counts", "run_firms", "finding_state", "state_undo",
+               "deliveries", "invites", "portal_sessions",
                "alembic_version"}
 
 
