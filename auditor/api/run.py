@@ -118,6 +118,10 @@ def run(*, out, court_accounts: Iterable = (), roster: Iterable = (), pacer_acco
     previous, in_out = before_audit(out, [("--out", out), ("--findings-csv", findings_csv),
                                           ("--findings-parquet", findings_parquet)], history, as_of, future, previous,
                                     max_previous_rows or MAX_ROWS, max_note_chars or MAX_NOTE_CHARS)
+    if history:
+        from auditor.history.store import check_reachable
+
+        check_reachable(history)   # a wrong password or a tampered store is said before any input is read
     if as_of is not None:
         from auditor.court_calendar import Calendar
 

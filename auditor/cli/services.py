@@ -25,6 +25,18 @@ import click
               help="Largest uploaded file.")
 @click.option("--max-upload-mb", type=click.FloatRange(0.001), default=60, show_default=True,
               help="Largest upload (all files together).")
+@click.option("--max-held", type=click.IntRange(1), default=40, show_default=True,
+              help="Uploads waiting at the confirm step at once (each holds up to about 25 MB of disk and memory).")
+@click.option("--max-confirm-kb", type=click.IntRange(1), default=1024, show_default=True,
+              help="Largest confirm-step form.")
+@click.option("--worker-memory-mb", type=click.IntRange(512), default=4096, show_default=True,
+              help="Memory (address space) of each worker; an audit needing more is stopped.")
+@click.option("--header-seconds", type=click.FloatRange(0.1), default=10, show_default=True,
+              help="Time a request's headers may take to arrive.")
+@click.option("--body-seconds", type=click.FloatRange(0.1), default=300, show_default=True,
+              help="Time a request's body (the upload) may take to arrive.")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="Host name the page answers to (repeatable; default: the --host address and localhost).")
 @click.option("--history", "history_at", metavar="PATH_OR_URL",
               help="Run history every upload's audit is compared with and recorded into: an SQLite file or a "
                    "database URL (default: none is kept).")
@@ -32,17 +44,25 @@ import click
               help="The server's public address (https://...). With --history, firms open the links "
                    "'auditor invite' makes; links and redirects are built from it, never from a request's Host.")
 def serve(host, port, workers, queue, queue_seconds, job_seconds, keep_minutes, max_file_mb, max_upload_mb,
-          history_at, base_url):
+          max_held, max_confirm_kb, worker_memory_mb, header_seconds, body_seconds, allowed_hosts, history_at,
+          base_url):
     """Serve the upload page: firm administrators upload rosters and download the report."""
     import uvicorn
 
     from auditor.web.app import create_app
     from auditor.web.config import MB, WebConfig
+    from auditor.web.timeouts import uvicorn_config
 
     config = WebConfig(max_file_bytes=int(max_file_mb * MB), max_request_bytes=int(max_upload_mb * MB),
                        workers=workers, queue=queue, queue_wait_seconds=queue_seconds, job_seconds=job_seconds,
-                       keep_seconds=int(keep_minutes * 60), history=history_at,
+                       keep_seconds=int(keep_minutes * 60), max_held=max_held, max_confirm_bytes=max_confirm_kb * 1024,
+                       worker_memory_bytes=worker_memory_mb * MB, header_seconds=header_seconds,
+                       body_seconds=body_seconds, allowed_hosts=tuple(allowed_hosts), history=history_at,
                        base_url=base_url)
+    if history_at:
+        from auditor.history.store import check_reachable
+
+        check_reachable(history_at)   # a wrong password is said now, not at the first upload
     if base_url:
         from auditor.portal.invites import check_base_url
 
@@ -51,8 +71,11 @@ def serve(host, port, workers, queue, queue_seconds, job_seconds, keep_minutes, 
     if host not in ("127.0.0.1", "::1", "localhost"):
         click.echo("auditor: listening beyond this machine without TLS: put a TLS reverse proxy in front "
                    "(see the README)", err=True)
-    uvicorn.run(create_app(config), host=host, port=port, proxy_headers=True, server_header=False,
-                log_level="info", access_log=False)
+        if not allowed_hosts:
+            click.echo("auditor: the page answers only to the names " + ", ".join(config.hosts(host))
+                       + ": give the proxy's name with --allowed-host", err=True)
+    uvicorn.Server(uvicorn_config(create_app(config, host), config, host, port, proxy_headers=True,
+                                  log_level="info", access_log=False)).run()
 
 
 @click.command()

@@ -182,11 +182,16 @@ def test_a_failure_writing_the_findings_rows_publishes_nothing(sample, tmp_path)
     point, as one line, with no report published and the history as it was."""
     store = tmp_path / "auditor-history.sqlite"
     assert audit(sample, tmp_path / "oct.xlsx", store, "2026-10-31").returncode == 0
-    with contextlib.closing(sqlite3.connect(store)) as db, db:
-        db.execute("CREATE TRIGGER refuse BEFORE INSERT ON run_findings "
-                   "BEGIN SELECT RAISE(ABORT, 'this store refuses new findings'); END")
+    with contextlib.closing(sqlite3.connect(store)) as db:   # the table again, with a check no new row passes
+        sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'run_findings'").fetchone()[0]
+        db.execute("PRAGMA ignore_check_constraints = ON")
+        db.execute("ALTER TABLE run_findings RENAME TO kept")
+        db.execute(sql[:sql.rindex(")")] + ", CONSTRAINT this_store_refuses_new_findings CHECK (0))")
+        db.execute("INSERT INTO run_findings SELECT * FROM kept")
+        db.execute("DROP TABLE kept")
+        db.commit()
     done = audit(sample, tmp_path / "nov.xlsx", store)
-    one_line_error(done, str(store), "this store refuses new findings", "history already recorded is unchanged")
+    one_line_error(done, str(store), "this_store_refuses_new_findings", "history already recorded is unchanged")
     assert not (tmp_path / "nov.xlsx").exists()
     assert not list(tmp_path.glob(".auditor-run-*"))   # the run's staging folder is gone too
     assert [r[1] for r in runs(str(store))] == ["2026-10-31"]
