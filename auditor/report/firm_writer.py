@@ -1,43 +1,25 @@
 """Firm workbooks from one layout: openpyxl lays the sheets out once (column widths from the whole
 run), and each firm's workbook fills that layout with its own rows (``report.firms`` writes the
-per-firm folder and its index)."""
+per-firm folder and its index).  The sheets are those of ``report.book`` a firm's workbook has."""
 
 from __future__ import annotations
 
 import io
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
-from auditor.model import AuditResult, InputTable, RuleRun
+from auditor.model import AuditResult, InputTable
 from auditor.normalize import firm_key
 from auditor.outputs.staging import atomic_file
+from auditor.report.book import FIRM_SHEETS, FirmLayout, FirmRows
 from auditor.report.checks import firm_readiness
-from auditor.report.format import DATA_ISSUE_LAYOUT, EXCEL_MAX_DATA_ROWS, FINDING_LAYOUT, column_widths
 from auditor.report.prepare import Prepared, holders_by_firm, outsiders_by_firm, prepare, redact_outsiders
-from auditor.report.rows import Template, indices, text_values
-from auditor.report.sheets import (
-    column_values, specs_of, write_data_issue_sheets, write_findings_sheets, write_rules_sheet,
-)
-from auditor.report.summary import (
-    NO_COURT, group_tuples, owners_of, problem_groups, summary_data, summary_sheet_rows, write_summary_sheet,
-)
-
-OTHER_FILE = "(another input file)"
-
-
-def _firm_rules(result: AuditResult, inputs: list[InputTable]) -> list[RuleRun]:
-    """The rule runs, their notes naming no input file outside the firm's own."""
-    kept = {t.name for t in inputs}
-    others = sorted({t.name for t in result.inputs} - kept, key=len, reverse=True)
-    if not others:
-        return list(result.rules)
-    pattern = re.compile("|".join(map(re.escape, others)))
-    return [replace(r, reason=pattern.sub(OTHER_FILE, r.reason)) if r.reason else r for r in result.rules]
+from auditor.report.rows import Template
+from auditor.report.summary import NO_COURT, group_tuples, problem_groups
 
 
 def _source_pattern(name: str) -> str:
@@ -51,8 +33,6 @@ class FirmWriter:
     def __init__(self, result: AuditResult, prep: Prepared | None = None):
         self.result = result
         self.prep = prep = prep or prepare(result)
-        self.finding_widths = column_widths(prep.findings, FINDING_LAYOUT)
-        self.issue_widths = column_widths(prep.issues, DATA_ISSUE_LAYOUT)
         self.history = None
         if result.history is not None:  # each firm's own changes since its previous run, and its own trend
             from auditor.report.changes import FirmHistory
@@ -61,11 +41,8 @@ class FirmWriter:
         # with a trend of two runs or more, a firm with earlier figures gets the Trend sheet's charts; one
         # with none gets the sheet without them: two layouts
         charted = self.history is not None and self.history.trends.runs >= 2
+        self.layout = FirmLayout(self)
         self.templates = {charts: self._template(charts) for charts in ({False, True} if charted else {False})}
-        # the sheet values of every row, computed once; each firm takes its rows
-        shown = prep.findings.assign(related=prep.firm_related.to_numpy())
-        self.finding_values = column_values(shown, specs_of(self.findings_layout, FINDING_LAYOUT))
-        self.issue_values = column_values(prep.issues, specs_of(self.issues_layout, DATA_ISSUE_LAYOUT))
         self.sources = self._input_firms()
         # the Summary's counts of every firm, counted once
         keyed = prep.findings.assign(_firm=prep.finding_keys.to_numpy())
@@ -81,18 +58,12 @@ class FirmWriter:
 
     def _template(self, charts: bool) -> Template:
         """openpyxl lays the sheets out (the Trend sheet with its charts or without) with placeholder rows."""
-        result, prep, huge = self.result, self.prep, EXCEL_MAX_DATA_ROWS
         wb = Workbook(write_only=True)
-        self.summary_letters = write_summary_sheet(wb, owners_of(result), result.as_of)
-        self.findings_layout, = write_findings_sheets(wb, prep.findings.iloc[:0], max_rows=huge,
-                                                      as_of=result.as_of, widths=self.finding_widths)
-        self.issues_layout, = write_data_issue_sheets(wb, prep.issues.iloc[:0], max_rows=huge,
-                                                      as_of=result.as_of, widths=self.issue_widths)
-        # the Rules sheet's notes name no input file: one sheet serves every firm
-        self.rules = write_rules_sheet(wb, _firm_rules(result, []), result.as_of)
-        placeholders = {"Summary": 1, "Findings": 2, "Data issues": 2, "Rules": 2}
-        if self.history is not None:
-            placeholders.update(self.history.lay_out(wb, charts=charts))
+        placeholders = {}
+        for sheet in FIRM_SHEETS:
+            row = sheet.lay_out(wb, self.layout, charts)
+            if row is not None:
+                placeholders[sheet.name] = row
         layout = io.BytesIO()
         wb.save(layout)
         return Template(layout.getvalue(), placeholders, store_fixed=True)
@@ -123,32 +94,16 @@ class FirmWriter:
         issues = prep.issues.iloc[irows]
         label = ours["firm_name"].iloc[0] if len(ours) and pd.notna(ours["firm_name"].iloc[0]) else (
             issues["firm_name"].iloc[0] if len(issues) and pd.notna(issues["firm_name"].iloc[0]) else name)
-        take = indices(frows)
-        values = {k: v.take(take) for k, v in self.finding_values.items()}
         redacted = redact_outsiders(ours, self.outsiders.get(key, set()), key)
-        if redacted is not ours:
-            values["evidence"] = text_values(redacted["evidence"])
-        inputs = [t for t, keys in self.sources if key in keys]
-        readiness = firm_readiness(result.readiness, key)
         counts: dict[str, int] = {}
         for _, rid, _, _, n, _ in self.groups.get(key, []):
             counts[rid] = counts.get(rid, 0) + n
-        pending = [
-            summary_sheet_rows(summary_data(result, redacted, issues, inputs, label, readiness=readiness,
-                                            groups=self.groups.get(key, []), courts=self.courts.get(key, [])),
-                               self.summary_letters),
-            replace(self.findings_layout, rows=len(ours), columns=[
-                replace(c, values=values[col.id]) for c, col in zip(self.findings_layout.columns, FINDING_LAYOUT)]),
-            replace(self.issues_layout, rows=len(issues), columns=[
-                replace(c, values=self.issue_values[col.id].take(indices(irows)))
-                for c, col in zip(self.issues_layout.columns, DATA_ISSUE_LAYOUT)]),
-            self.rules.rows(counts),
-        ]
-        charts = False
-        if self.history is not None:
-            sheets, charts = self.history.pending(key, label)
-            pending += sheets
-        template = self.templates[charts]
+        firm = FirmRows(key, label, frows, irows, redacted, redacted is not ours, issues,
+                        [t for t, keys in self.sources if key in keys], firm_readiness(result.readiness, key), counts)
+        pending: list = []
+        for sheet in FIRM_SHEETS:
+            pending += sheet.fill(self.layout, firm)
+        template = self.templates[firm.charts]
         if not atomic:
             template.render(pending, path)
             return path

@@ -31,11 +31,8 @@ import pandas as pd
 from auditor.outputs import threads
 from auditor.model import SEVERITIES, AuditResult
 from auditor.normalize import firm_key
-from auditor.report.rows import CellRows
 from auditor.report.firm_writer import FirmWriter
-from auditor.report.format import PERCENT_FORMAT
 from auditor.report.prepare import best_spelling
-from auditor.report.sheets import header_row, print_setup, placeholder_styles, text_cell
 
 FIRM_COUNTS_ON_SHEET = 20          # more firms than this: counts on the "Firms" sheet, not the Summary
 MAX_NAME_BYTES = 120               # UTF-8 bytes of a file name's stem (macOS and most disks allow 255)
@@ -45,7 +42,6 @@ _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 INDEX_COLUMNS = ["firm", "file", *SEVERITIES, "findings", "data issues", "active filers", "ready filers",
                  "share ready", "status"]
 NO_WORKBOOK = "no workbook: the firm name has no letter or digit"
-FIRMS_PRINTED = 10                 # the Firms sheet's columns on paper: the firm and its counts
 
 
 def file_stem(name: str) -> str:
@@ -151,43 +147,6 @@ def by_firm_rows(result: AuditResult, prep) -> list[FirmRow]:
     keys = prep.finding_keys
     seen = pd.DataFrame({"k": keys, "n": prep.findings["firm_name"]}).dropna().drop_duplicates("k")
     return firm_rows(result, prep, dict(zip(seen["k"].astype(str), seen["n"].astype(str))), None)
-
-
-def write_firms_sheet(wb, as_of, rows: list[FirmRow]) -> CellRows:
-    """The "Firms" sheet: each firm's findings by severity and readiness (and workbook file)."""
-    ws = wb.create_sheet("Firms")
-    with_files = any(r.split for r in rows)
-    headers = ["Firm", *SEVERITIES, "Findings", "Data issues", "Active filers", "Ready filers", "Share ready"]
-    headers += ["Workbook", "Status"] if with_files else []
-    widths = [36, 8, 9, 8, 8, 10, 11, 11, 11, 11, 40, 24][:len(headers)]
-    for i, w in enumerate(widths, 1):
-        ws.column_dimensions[chr(64 + i)].width = w
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{chr(64 + len(headers))}{max(len(rows), 1) + 1}"
-    print_setup(ws, as_of, columns=FIRMS_PRINTED)   # the workbook's file name and status: on screen
-    ws.append(header_row(ws, headers, widths))
-    count = rx_cell(ws, 0, "#,##0")
-    letters = placeholder_styles(ws, {"text": text_cell(ws, "x"), "count": count,
-                                 "percent": rx_cell(ws, 0.5, PERCENT_FORMAT)})
-    out = []
-    for r in rows:
-        active, ready, share = r.figures
-        row = [(r.firm, "text"), *[(n, "count") for n in r.severities], (r.findings, "count"),
-               (r.data_issues, "count"), (active, "text" if active == "unknown" else "count"),
-               (ready, "text" if ready == "unknown" else "count"),
-               (share, "text" if share == "unknown" else "percent") if share is not None else None]
-        if with_files:
-            row += [(r.file, "text") if r.file else None, (r.status, "text")]
-        out.append(row)
-    return CellRows("Firms", out, letters, first_row=2)
-
-
-def rx_cell(ws, value, fmt):
-    from openpyxl.cell import WriteOnlyCell
-
-    c = WriteOnlyCell(ws, value=value)
-    c.number_format = fmt
-    return c
 
 
 def write_index_csv(rows: list[FirmRow], path: Path) -> Path:

@@ -1,11 +1,12 @@
 """The Excel remediation report.
 
-``write_report`` writes one workbook with the sheets Summary, Findings, Data
-issues and Rules (and Firms, when there are many firms or one workbook per
-firm; Changes and Trend, with a run history); given a firm, it holds that
-firm's rows alone (``report.firm_writer``, which writes any number of firm
-workbooks from one layout; ``report.prepare`` makes the rows ready and
-works out what a firm's copy must not show).
+``write_report`` writes one workbook with the sheets listed in ``report.book``
+(Summary, Findings, Data issues and Rules; Firms, when there are many firms or
+one workbook per firm; Changes and Trend, with a run history; Status import,
+with a previous report); given a firm, it holds that firm's rows alone
+(``report.firm_writer``, which writes any number of firm workbooks from one
+layout; ``report.prepare`` makes the rows ready and works out what a firm's
+copy must not show).
 """
 
 from __future__ import annotations
@@ -20,14 +21,12 @@ from auditor.errors import UsageError
 from auditor.model import AuditResult
 from auditor.normalize import firm_key
 from auditor.outputs.staging import OutputError, atomic_file, describe
-from auditor.report.changes import write_history_sheets
+from auditor.report.book import COURT_SHEETS, CourtBook
 from auditor.report.firm_writer import FirmWriter
-from auditor.report.firms import FIRM_COUNTS_ON_SHEET, by_firm_rows, write_firms_sheet
+from auditor.report.firms import FIRM_COUNTS_ON_SHEET, by_firm_rows
 from auditor.report.format import EXCEL_MAX_DATA_ROWS
 from auditor.report.prepare import Prepared, prepare
 from auditor.report.rows import finish
-from auditor.report.sheets import write_data_issue_sheets, write_findings_sheets, write_rules_sheet
-from auditor.report.summary import owners_of, summary_data, summary_rows, summary_sheet_rows, write_summary_sheet
 
 
 def _save(wb: Workbook, pending: list, path: Path) -> Path:
@@ -59,21 +58,13 @@ def write_report(result: AuditResult, path, *, firm: str | None = None,
 
 
 def _write_master(result: AuditResult, prep: Prepared, path: Path, max_rows: int, firms_sheet) -> Path:
-    findings, issues, as_of = prep.findings, prep.issues, result.as_of
+    findings = prep.findings
     counts = findings["rule_id"].value_counts().to_dict() if len(findings) else {}
     if firms_sheet is None and findings["firm_name"].nunique() > FIRM_COUNTS_ON_SHEET:
         firms_sheet = by_firm_rows(result, prep)
     wb = Workbook(write_only=True)
-    data = summary_data(result, findings, issues, list(result.inputs), None, firms_sheet=firms_sheet is not None)
-    letters = write_summary_sheet(wb, owners_of(result), as_of, rows=len(summary_rows(data)[0]))
-    pending: list = [summary_sheet_rows(data, letters)]
-    pending += write_findings_sheets(wb, findings, max_rows=max_rows, as_of=as_of)
-    pending += write_data_issue_sheets(wb, issues, max_rows=max_rows, as_of=as_of)
-    pending.append(write_rules_sheet(wb, result.rules, as_of).rows(counts))
-    if firms_sheet is not None:
-        pending.append(write_firms_sheet(wb, as_of, firms_sheet))
-    if result.history is not None:
-        pending += write_history_sheets(wb, result.history, max_rows, as_of)
+    book = CourtBook(result, prep, max_rows, firms_sheet, counts)
+    pending: list = []
+    for sheet in COURT_SHEETS:
+        pending += sheet.write(wb, book)
     return _save(wb, pending, path)
-
-

@@ -1,0 +1,46 @@
+"""The Changes sheet (``report.changes``), with a run history: every finding new, reopened, resolved or
+persisting since the previous run; a firm's workbook shows its own."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from auditor.report.book.base import CourtBook, FirmLayout, FirmRows
+from auditor.report.changes import changes_of, write_changes_sheets
+from auditor.report.format import CHANGES_LAYOUT, EXCEL_MAX_DATA_ROWS
+from auditor.report.rows import indices
+from auditor.report.sheets import column_values, specs_of
+
+name = "Changes"
+court = True
+firm = True
+
+
+def write(wb, book: CourtBook) -> list:
+    history = book.result.history
+    if history is None:
+        return []
+    return write_changes_sheets(wb, changes_of(history), book.result.as_of, book.max_rows)
+
+
+def lay_out(wb, layout: FirmLayout, charts: bool) -> int | None:
+    history = layout.writer.history
+    if history is None:
+        return None
+    sheet, = write_changes_sheets(wb, history.changes.iloc[:0], history.as_of, EXCEL_MAX_DATA_ROWS,
+                                  widths=history.widths)
+    if name not in layout.state:   # the sheet values of every row, computed once; each firm takes its rows
+        layout.state[name] = (sheet, column_values(history.changes, specs_of(sheet, CHANGES_LAYOUT)))
+    return 2
+
+
+def fill(layout: FirmLayout, f: FirmRows) -> list:
+    history = layout.writer.history
+    if history is None:
+        return []
+    sheet, every = layout.state[name]
+    take = indices(history.rows.get(f.key, np.array([], dtype=np.intp)))
+    return [replace(sheet, rows=len(take), columns=[
+        replace(c, values=every[spec.id].take(take)) for c, spec in zip(sheet.columns, CHANGES_LAYOUT)])]
