@@ -122,7 +122,7 @@ def run(*, out, court_accounts: Iterable = (), roster: Iterable = (), pacer_acco
         from auditor.history.record import recording
 
         progress("comparing with the history (recorded once the report is written)")
-        context = recording(result, history, previous=previous, backfill=backfill)
+        context = recording(result, history, previous=previous, backfill=backfill, report=out)
     else:
         context = contextlib.nullcontext()
     with context as view:

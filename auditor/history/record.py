@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import threading
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Callable
 
 import pandas as pd
@@ -116,7 +117,8 @@ def trend(store: Store, scope: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         return _trend(conn, scope)
 
 
-def _save(conn, result: AuditResult, scope: str, label: str, outcome: lifecycle.Outcome, backfill: bool) -> int:
+def _save(conn, result: AuditResult, scope: str, label: str, outcome: lifecycle.Outcome, backfill: bool,
+          report=None) -> int:
     f = outcome.findings
     closed = f["status"].isin(lifecycle.CLOSED)
     r = result.readiness or {}
@@ -127,7 +129,7 @@ def _save(conn, result: AuditResult, scope: str, label: str, outcome: lifecycle.
         open_findings=int((~closed).sum()), new=outcome.counts["new"], resolved=outcome.counts["resolved"],
         reopened=outcome.counts["reopened"], persisting=outcome.counts["still_open"],
         active_filers=active, ready_filers=r.get("ready_filers") if active is not None and not r.get("unknown") else None,
-        backfill=backfill)).inserted_primary_key[0]
+        backfill=backfill, report_path=str(Path(report).resolve()) if report else None)).inserted_primary_key[0]
     inputs = [dict(run_id=run_id, position=i, name=t.name, kind=t.kind, sheet=t.sheet or "", sha256=t.sha256 or "",
                    rows_read=int(t.rows_read), rows_audited=int(t.rows_audited), rows_rejected=int(t.rows_rejected),
                    status=t.status) for i, t in enumerate(result.inputs)]
@@ -209,11 +211,12 @@ def _refused_notices(conn, scope: str) -> int | None:
 
 
 @contextlib.contextmanager
-def recording(result: AuditResult, history, *, previous=None, backfill: bool = False):
+def recording(result: AuditResult, history, *, previous=None, backfill: bool = False, report=None):
     """Record ``result`` in the store at ``history`` (path or URL); commit when the block ends cleanly.
 
     ``previous``: last month's report, whose status / notes / accepted_until are carried forward.
-    ``backfill``: allow a run dated before the scope's latest run.  Yields the :class:`HistoryView`,
+    ``backfill``: allow a run dated before the scope's latest run.  ``report``: where the run's report is
+    written (recorded with the run, for ``auditor notify --run``).  Yields the :class:`HistoryView`,
     whose ``commit()`` records the run (called at the commit point of the outputs; else on leaving).
     """
     from auditor.history.previous import PROBLEM_COLUMNS, read_previous
@@ -248,7 +251,7 @@ def recording(result: AuditResult, history, *, previous=None, backfill: bool = F
                     "problem": f"not found in this audit nor in the history of {label}"})], ignore_index=True)
             problems = pd.concat([problems, pd.DataFrame(outcome.problems, columns=["finding_id", "problem"])],
                                  ignore_index=True).reindex(columns=PROBLEM_COLUMNS)
-            run_id = _save(conn, result, scope, label, outcome, back)
+            run_id = _save(conn, result, scope, label, outcome, back, report)
             _save_counts(conn, run_id, outcome)
             save_firm_figures(conn, run_id, result.readiness)
             runs, counts = _trend(conn, scope)

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
-REVISION = "0006"   # the migration that makes these tables (a test checks it is the newest)
+REVISION = "0007"   # the migration that makes these tables (a test checks it is the newest)
 
 runs = Table(
     "runs", metadata,
@@ -42,6 +42,7 @@ runs = Table(
     Column("active_filers", Integer),
     Column("ready_filers", Integer),
     Column("backfill", Boolean, nullable=False),
+    Column("report_path", Text),     # where the run's report was written (absolute); none before 0007
     Index("ix_runs_scope_as_of", "scope", "as_of"),
 )
 

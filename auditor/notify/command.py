@@ -67,8 +67,9 @@ def notify(report, contacts, rosters, pacer_lists, drafts, send, dry_run, notice
         return
     if sum(map(bool, (drafts, send, dry_run))) != 1:
         raise click.UsageError("give one of --drafts DIR, --send or --dry-run")
-    if not report:
-        raise click.UsageError("give --report: the audit's report, written with --split-by-firm")
+    if not report and not (history_at and run_id is not None):
+        raise click.UsageError("give --report (the audit's report, written with --split-by-firm), or --history "
+                               "and --run (the history run whose report it is)")
     if not contacts and not (rosters and pacer_lists):
         raise click.UsageError("give --contacts (the court's contacts list: firm_name, contact_name, email), or "
                                "--roster and --pacer-accounts (the inputs that name each firm's PAA and its e-mail)")
@@ -81,6 +82,14 @@ def notify(report, contacts, rosters, pacer_lists, drafts, send, dry_run, notice
     from auditor.notify.contacts import read_contacts
     from auditor.notify.input_contacts import contacts_from_inputs, merge
 
+    if not report:
+        store = _store(None, history_at)
+        try:
+            from auditor.notify.record import report_of
+
+            report = report_of(store, run_id)
+        finally:
+            store.close()
     run = source.read_run(report)
     found = contacts_from_inputs(rosters, pacer_lists) if rosters and pacer_lists else None
     people = merge(read_contacts(contacts) if contacts else None, found)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,34 @@ def test_the_digest_says_which_addresses_came_from_the_inputs(sample_run, tmp_pa
             "- Whitfield & Pemberton, LLP: billing@whitfieldpemlaw.com (from the firm's PAA in pacer_accounts.csv, "
             "row 50)") in digest
     assert "addresses from the inputs for 2 firms the contacts list does not name:" in done.stdout
+
+
+def test_a_history_run_gives_its_written_report(sample_run, tmp_path):
+    history = sample_run.parent / "history.sqlite"
+    contacts = write_contacts(tmp_path / "contacts.csv", acting_firms(sample_run))
+    settings = write_settings(tmp_path / "court.toml")
+    done = notify("--dry-run", "--history", history, "--run", "1", "--contacts", contacts, "--settings", settings)
+    assert done.returncode == 0, done.stderr
+    by_report = notify("--dry-run", "--report", sample_run, "--contacts", contacts, "--settings", settings)
+    assert done.stdout == by_report.stdout and "messages would be sent" in done.stdout
+    # a run recorded before the history kept where reports went (schema 0006): one line saying what to give
+    old = tmp_path / "old.sqlite"
+    old.write_bytes(history.read_bytes())
+    with sqlite3.connect(old) as conn:
+        conn.execute("ALTER TABLE runs DROP COLUMN report_path")
+        conn.execute("UPDATE alembic_version SET version_num = '0006'")
+    done = notify("--dry-run", "--history", old, "--run", "1", "--contacts", contacts, "--settings", settings)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().splitlines()[-1] == (
+        "auditor: run 1 of the history does not record where its report was written: give --report "
+        "(the report the audit wrote with --split-by-firm)"), done.stderr
+    # a report moved away since: the line says where the history looked
+    moved = copy_run(sample_run, tmp_path / "moved")
+    with sqlite3.connect(moved.parent / "history.sqlite") as conn:
+        conn.execute("UPDATE runs SET report_path = ?", (str(tmp_path / "gone" / "report.xlsx"),))
+    done = notify("--dry-run", "--history", moved.parent / "history.sqlite", "--run", "1", "--contacts", contacts,
+                  "--settings", settings)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"auditor: run 1's report was written to {tmp_path / 'gone' / 'report.xlsx'}, which is not there "
+        "now: give --report"), done.stderr
