@@ -27,6 +27,8 @@ def _echo(line: str, **kw) -> None:
                    "PAA (the PACER account list's PAA row that the roster's PAA column names) is used.")
 @click.option("--pacer-accounts", "pacer_lists", multiple=True, type=click.Path(readable=False),
               help="The audit's PACER account lists (with --roster): where a firm's PAA and its e-mail are listed.")
+@click.option("--firm", "firm_names", multiple=True, metavar="NAME",
+              help="Only this firm (as the report names it; again for more firms). Default: every firm.")
 @click.option("--drafts", type=click.Path(file_okay=False), help="Write one .eml per firm into this folder, "
               "marked unsent (classic Outlook and Thunderbird open them ready to send).")
 @click.option("--send", is_flag=True, help="Send each firm's message through the court's mail relay.")
@@ -55,7 +57,7 @@ def _echo(line: str, **kw) -> None:
 @click.option("--max-messages", type=click.IntRange(1), help="Send at most this many now (relays that limit a "
               "sender per hour); the next run sends the rest.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
-def notify(report, contacts, rosters, pacer_lists, drafts, send, dry_run, notices, history_at, run_id, settings_file, init_settings,
+def notify(report, contacts, rosters, pacer_lists, firm_names, drafts, send, dry_run, notices, history_at, run_id, settings_file, init_settings,
            templates, smtp_host, smtp_port, smtp_security, smtp_user, password_prompt, retries, retry_seconds,
            max_messages, quiet):
     """Send each firm its notice and its workbook: e-mail drafts, or through the court's mail relay."""
@@ -91,6 +93,8 @@ def notify(report, contacts, rosters, pacer_lists, drafts, send, dry_run, notice
         finally:
             store.close()
     run = source.read_run(report)
+    if firm_names:
+        run.firms = source.only_firms(run, firm_names)
     found = contacts_from_inputs(rosters, pacer_lists) if rosters and pacer_lists else None
     people = merge(read_contacts(contacts) if contacts else None, found)
     for line in people.problems:

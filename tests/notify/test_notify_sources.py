@@ -124,3 +124,28 @@ def test_a_history_run_gives_its_written_report(sample_run, tmp_path):
     assert done.stderr.strip().splitlines()[-1] == (
         f"auditor: run 1's report was written to {tmp_path / 'gone' / 'report.xlsx'}, which is not there "
         "now: give --report"), done.stderr
+
+
+def test_firm_sends_to_the_firms_named_only(sample_run, tmp_path):
+    report = copy_run(sample_run, tmp_path / "run")
+    firms = acting_firms(report)
+    contacts = write_contacts(tmp_path / "contacts.csv", firms)
+    chosen = [f for f in firms if f.startswith(("Whitfield", "Kensington"))]
+    with SmtpServer() as server:
+        settings = write_settings(tmp_path / "court.toml", server.port)
+        # named as the clerk may write them: another case, "and" for "&", without the commas
+        done = notify("--send", "--report", report, "--contacts", contacts, "--settings", settings,
+                      "--history", report.parent / "history.sqlite",
+                      "--firm", "whitfield and pemberton llp", "--firm", "KENSINGTON & LOCKHART, P.A.")
+        assert done.returncode == 0, done.stderr
+        got = sorted(a.addr_spec for rcpts, _, m in server.messages for a in m["To"].addresses
+                     if "clerk@ncmb.example.gov" not in rcpts)
+        assert got == sorted(address(f) for f in chosen)
+        assert done.stdout.startswith("sent 2, sent before 0, to try again 0, refused 0, no contact 0")
+        # a name that is no firm of the run with something to do: one line, nothing sent
+        wrong = notify("--send", "--report", report, "--contacts", contacts, "--settings", settings,
+                       "--history", report.parent / "history.sqlite", "--firm", "Nobody & Co")
+        assert wrong.returncode == 2 and len(server.messages) == 3
+        assert wrong.stderr.strip().splitlines()[-1] == (
+            "auditor: --firm 'Nobody & Co' is no firm of this run with something to do "
+            "(the firms are listed in report-firms/index.csv)"), wrong.stderr
