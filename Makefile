@@ -3,14 +3,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-deps audit test bench docs clean
+.PHONY: setup system-deps audit lint test bench docs clean
 
-# Create .venv from pyproject.toml when missing (or when pyproject.toml changed).
-$(STAMP): pyproject.toml
+# Create .venv from pyproject.toml when missing (or when pyproject.toml changed): everything (the upload
+# page, PostgreSQL) and the test tools.  A user who needs less installs less: pip install . (the command
+# line alone), pip install '.[web]' (and the upload page), pip install '.[postgres]'.
+$(STAMP): pyproject.toml setup.py
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) on PATH"; exit 2; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[all,test]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -27,9 +29,16 @@ audit: $(STAMP)
 system-deps:
 	@bash scripts/system-deps.sh
 
+# The habits the tools check: ruff (style and likely bugs), mypy (types), import-linter (the layer order
+# and no import cycle); each configured in pyproject.toml.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
 # The suite on every core (pytest-xdist), each test module on one worker (its module-scoped set-up made
 # once: a LibreOffice print, a split-by-firm run); the slowest tests listed at the end.
-test: $(STAMP) system-deps
+test: lint $(STAMP) system-deps
 	$(PY) -m pytest -q -n auto --dist loadscope --durations=15
 
 bench: $(STAMP)

@@ -13,8 +13,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-import pandas as pd
-
 from auditor.field_types import BOOL, CATEGORY, DATE, TEXT
 
 COURT_ACCOUNTS = "court_accounts"
@@ -35,8 +33,6 @@ KIND_OPTIONS = {
 
 # The column that holds a person's name in each input kind.
 PERSON_COLUMN = {COURT_ACCOUNTS: "filer_name", ROSTER: "person_name", PACER_ACCOUNTS: "account_holder"}
-# The pandas dtype of text throughout a run: strings backed by Arrow.
-STRING = pd.StringDtype("pyarrow")
 
 # date columns where a far-future placeholder (12/31/9999) means "no end yet"
 END_DATES = frozenset({"left_firm_on"})
@@ -324,3 +320,14 @@ def column_label(name: str) -> str:
 def mapping_text(column_map: dict[str, str]) -> str:
     """Which header was read as which column: "PACER Acct -> PACER username, Login -> CM/ECF login"."""
     return ", ".join(f"{written} -> {column_label(canon)}" for canon, written in column_map.items())
+
+
+def __getattr__(name: str):
+    """``STRING``, the pandas dtype of text throughout a run (strings backed by Arrow), made on first
+    use: the command line reads the columns (``auditor columns``) without loading pandas."""
+    if name == "STRING":
+        import pandas as pd
+
+        globals()["STRING"] = dtype = pd.StringDtype("pyarrow")
+        return dtype
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

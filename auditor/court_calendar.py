@@ -85,7 +85,7 @@ class Calendar:
     frame: pd.DataFrame  # CALENDAR_COLUMNS, one row per court_id, plus origin
 
     @classmethod
-    def load(cls, extra: list[str | Path] | tuple = ()) -> "Calendar":
+    def load(cls, extra: list[str | Path] | tuple = ()) -> Calendar:
         base = _read_calendar(DEFAULT_CALENDAR)
         base["origin"] = DEFAULT_CALENDAR.name
         for path in extra:

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from auditor.errors import UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from auditor.coverage import Coverage
 
 # Bookkeeping columns carried on every record frame from load to report.
 FILE_COL = "_file"      # display name of the input file (basename)
@@ -115,4 +121,15 @@ class AuditResult:
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
     previous: dict | None = None    # new / resolved / still_open counts, when a previous report is given
     history: object | None = None   # auditor.history.record.HistoryView, when the run is recorded
-    coverage: object | None = None  # auditor.coverage.Coverage: which checks ran, which could not and why
+    coverage: Coverage | None = None  # which checks ran, which could not and why
+
+
+AS_OF_RANGE = (dt.date(1990, 1, 1), dt.date(2200, 12, 31))
+
+
+def check_as_of(as_of: dt.date) -> dt.date:
+    """The audit date, or UsageError when it is no date an audit can be run on (due dates are
+    reckoned from it)."""
+    if not AS_OF_RANGE[0] <= as_of <= AS_OF_RANGE[1]:
+        raise UsageError(f"audit date {as_of.isoformat()} is outside {AS_OF_RANGE[0].year}-{AS_OF_RANGE[1].year}")
+    return as_of

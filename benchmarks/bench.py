@@ -164,7 +164,7 @@ def io_floor(folder: Path, findings, out_dir: Path) -> dict:
     for paths in input_files(folder).values():
         for p in paths:
             if p.suffix == ".csv":
-                pacsv.read_csv(p, read_options=pacsv.ReadOptions(autogenerate_column_names=False),
+                _ = pacsv.read_csv(p, read_options=pacsv.ReadOptions(autogenerate_column_names=False),
                                convert_options=pacsv.ConvertOptions(
                                    column_types={}, strings_can_be_null=False,
                                    auto_dict_encode=False)).num_rows

@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from results_file import save_rows  # noqa: E402
+from results_file import save_rows
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

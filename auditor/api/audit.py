@@ -9,7 +9,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import pandas as pd
 
@@ -21,7 +21,7 @@ from auditor.errors import InputError, UsageError
 from auditor.engines.evaluate import Matcher, evaluate
 from auditor.engines.pandas_engine import pandas_matcher
 from auditor.engines.readiness import readiness
-from auditor.model import DATA_ISSUE_COLUMNS, FILE_COL, AuditResult, InputTable
+from auditor.model import DATA_ISSUE_COLUMNS, FILE_COL, AuditResult, InputTable, check_as_of
 from auditor.rulebook.catalogue import Rule, load_rules
 
 Progress = Callable[[str], None]
@@ -43,7 +43,7 @@ def load_input(path, kind: str, *, sheet=None, court=None, firm=None, known_cour
     return validate_table(raw, court=court, firm=firm, known_courts=known_courts)
 
 
-def load_inputs(files: dict[str, Iterable], *, court: str | None = None, firm: str | None = None,
+def load_inputs(files: Mapping[str, Iterable], *, court: str | None = None, firm: str | None = None,
                 calendar: Calendar | None = None, limits=None, skip_bad_files: bool = False,
                 progress: Progress = _quiet, header_maps: Mapping | None = None) -> list[InputTable]:
     """Read and validate every input file (a folder stands for the CSV and spreadsheet files in it).
@@ -108,17 +108,6 @@ def rename_input(t: InputTable, new: str) -> None:
     if len(t.issues):
         t.issues["file"] = new
     t.name = new
-
-
-AS_OF_RANGE = (dt.date(1990, 1, 1), dt.date(2200, 12, 31))
-
-
-def check_as_of(as_of: dt.date) -> dt.date:
-    """The audit date, or UsageError when it is no date an audit can be run on (due dates are
-    reckoned from it)."""
-    if not AS_OF_RANGE[0] <= as_of <= AS_OF_RANGE[1]:
-        raise UsageError(f"audit date {as_of.isoformat()} is outside {AS_OF_RANGE[0].year}-{AS_OF_RANGE[1].year}")
-    return as_of
 
 
 def audit_tables(tables: list[InputTable], *, as_of: dt.date | None = None, rules: list[Rule] | None = None,
@@ -288,6 +277,7 @@ def write_outputs(result: AuditResult, path, *, split_by_firm: bool = False, fin
                   findings_parquet=None, inputs: Iterable | None = None, on_commit: Callable[[], None] | None = None,
                   history: str | None = None, progress: Progress = _quiet) -> Written:
     """:func:`write`, returning the outputs by name."""
+    from auditor.outputs.signals import note_outputs
     from auditor.outputs.staging import Staging, check_outputs as check
     from auditor.report.firms import all_firms, file_names, firm_rows, split_folder, write_split
     from auditor.report.prepare import prepare
@@ -331,6 +321,9 @@ def write_outputs(result: AuditResult, path, *, split_by_firm: bool = False, fin
                           findings_csv=stage.final(exports["csv"]) if "csv" in exports else None,
                           findings_parquet=stage.final(exports["parquet"]) if "parquet" in exports else None)
         stage.commit(last=path, then=on_commit, as_of=result.as_of, history=history)
+    except BaseException as exc:
+        note_outputs(exc, stage.outputs)   # a stop says whether the outputs in place were touched
+        raise
     finally:
         stage.discard()
     return written

@@ -15,11 +15,13 @@ import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Mapping
 
 from auditor.api.audit import Progress, Written, as_of_warning, audit, check_outputs, write_outputs
 from auditor.errors import UsageError
 from auditor.model import AuditResult
+from auditor.outputs.signals import PUBLISHED, note_outputs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -122,14 +124,21 @@ def run(*, out, court_accounts: Iterable = (), roster: Iterable = (), pacer_acco
         from auditor.history.record import recording
 
         progress("comparing with the history (recorded once the report is written)")
-        context = recording(result, history, previous=previous, backfill=backfill, report=out)
+        context: contextlib.AbstractContextManager[HistoryView | None] = recording(
+            result, history, previous=previous, backfill=backfill, report=out)
     else:
         context = contextlib.nullcontext()
-    with context as view:
-        shown = view.applied(result) if view is not None else result
-        progress(f"writing {out} ({len(shown.findings):,} findings)")
-        written = write_outputs(shown, out, split_by_firm=split_by_firm, findings_csv=findings_csv,
-                                findings_parquet=findings_parquet, inputs=inputs, progress=progress,
-                                on_commit=view.commit if view is not None else None,
-                                history=view.store if view is not None else None)
+    written: Written | None = None
+    try:
+        with context as view:
+            shown = view.applied(result) if view is not None else result
+            progress(f"writing {out} ({len(shown.findings):,} findings)")
+            written = write_outputs(shown, out, split_by_firm=split_by_firm, findings_csv=findings_csv,
+                                    findings_parquet=findings_parquet, inputs=inputs, progress=progress,
+                                    on_commit=view.commit if view is not None else None,
+                                    history=view.store if view is not None else None)
+    except BaseException as exc:
+        if written is not None:   # stopped after every output was in place
+            note_outputs(exc, PUBLISHED)
+        raise
     return RunOutcome(result=shown, written=written, history=view, notes=tuple(notes))

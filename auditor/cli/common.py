@@ -18,7 +18,7 @@ EXIT_NOT_CHECKED = 3   # --fail-on-not-checked: a check could not run, or a figu
 def parse_date(_ctx, _param, value):
     if value is None:
         return None
-    from auditor.api import check_as_of
+    from auditor.model import check_as_of
 
     try:
         day = dt.date.fromisoformat(value)
@@ -81,3 +81,11 @@ class InputsCommand(click.Command):
 
 
 MANY = " Several files after one option, a folder (every CSV and spreadsheet in it), or repeat the option."
+
+
+def table_text(columns: list[str], rows: list[tuple]) -> str:
+    """Rows as a plain text table: a header line, then one line per row, every column right-aligned
+    to its widest value and two spaces apart (blank where a value is missing)."""
+    cells = [[shown_name("" if v is None else v) for v in row] for row in rows]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    return "\n".join("  ".join(v.rjust(w) for v, w in zip(line, widths)) for line in [list(columns), *cells])

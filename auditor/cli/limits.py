@@ -17,7 +17,7 @@ def _finite(_ctx, _param, value):
 
 
 def input_limits(max_file_mb=None, max_rows=None, max_cell_chars=None, max_columns=None, max_cells=None):
-    from auditor.load.table import Limits
+    from auditor.load.limits import Limits
 
     base = Limits()
     return Limits(max_file_bytes=int(max_file_mb * (1 << 20)) if max_file_mb else base.max_file_bytes,

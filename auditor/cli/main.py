@@ -25,7 +25,10 @@ from auditor.cli.services import history, recover, serve
 from auditor.errors import AuditorError
 from auditor.model import SEVERITIES
 from auditor.notify.command import notify
+from auditor.outputs.signals import PUBLISHED
 from auditor.portal.command import invite
+
+OUTPUTS = "auditor.outputs"   # ctx.meta key: how far the run's outputs got (outputs.signals)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,14 +82,13 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
           split_by_firm, skip_bad_files, out, findings_csv, findings_parquet, history_at, no_history, previous,
           backfill, quiet, show_progress, limits, rule_limits, header_map, fail_on_not_checked):
     """Run an audit and write the Excel remediation report."""
-    from auditor import api
-
     if Path(out).suffix.lower() != ".xlsx":  # say so before any data is read
         raise click.UsageError(f"--out must name an .xlsx file, not {Path(out).name!r}")
     if no_history and (history_at or previous or backfill):
         raise click.UsageError("--no-history cannot go with --history, --previous or --backfill")
     if previous and Path(previous).resolve() == Path(out).resolve():
         raise click.UsageError("--previous and --out name the same file: write this month's report to a new file")
+    from auditor import api
     from auditor.history import default_path
 
     outcome = api.run(
@@ -98,6 +100,7 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
         history=None if no_history else (history_at or default_path(out)), previous=previous, backfill=backfill,
         progress=Progress(show_progress or (not quiet and sys.stderr.isatty())),
         tell=lambda line: click.echo(f"auditor: {shown_name(line)}", err=True))
+    click.get_current_context().meta[OUTPUTS] = PUBLISHED   # a stop from here on: every output is in place
     result, written, view = outcome.result, outcome.written, outcome.history
     f = result.findings
     counts = f["severity"].value_counts()
@@ -142,29 +145,32 @@ def _quiet(_unraisable) -> None:
 
 
 def main(argv=None) -> None:
-    from auditor.outputs.signals import exit_on_late_signals, stop_on_signals
+    from auditor.outputs.signals import exit_on_late_signals, note_outputs, stop_on_signals
 
     stop_on_signals()   # SIGINT and SIGTERM stop the run, which cleans up what it had begun
     sys.unraisablehook = _quiet   # a half-written sheet's cleanup after a failed write prints nothing
+    meta: dict = {}   # shared by the commands: OUTPUTS, how far a run's outputs got
     try:   # not cli.main: it catches Ctrl-C itself and prints a blank line
         with cli.make_context("auditor", list(sys.argv[1:] if argv is None else argv)) as ctx:
+            meta = ctx.meta
             cli.invoke(ctx)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except SystemExit:
         raise
     except BaseException as exc:  # noqa: BLE001 - one line for every way a run can end early
+        note_outputs(exc, meta.get(OUTPUTS))
         line, code = _ending(exc)
-        if line is None:
+        if line is None and isinstance(exc, click.ClickException):
             exc.show()
         else:
             click.echo(line, err=True)
         sys.exit(code)
     finally:
-        exit_on_late_signals()
+        exit_on_late_signals(meta.get(OUTPUTS))
 
 
-def _stop_in(exc: BaseException) -> BaseException | None:
+def _stop_in(exc: BaseException | None) -> BaseException | None:
     """The Ctrl-C or SIGTERM behind ``exc``, if any: cleaning up after a signal (closing a half-written
     workbook) can raise an error of its own, whose context is the signal."""
     seen = set()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import click
 
+from auditor.cli.common import table_text
+
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -60,21 +62,21 @@ def serve(host, port, workers, queue, queue_seconds, job_seconds, keep_minutes, 
 @click.pass_context
 def history(ctx, history_at):
     """List the recorded runs (date, scope, inputs, counts); 'show RUN' or 'export' for more."""
-    from auditor.history import DEFAULT_NAME
+    from auditor.history.store import DEFAULT_NAME
 
     ctx.obj = history_at or DEFAULT_NAME
     if ctx.invoked_subcommand is None:
         from auditor.history.query import list_runs
 
         runs = _read_store(ctx.obj, list_runs)
-        if runs.empty:
+        if not len(runs):
             click.echo("no runs recorded yet")
             return
-        click.echo(runs.to_string(index=False))
+        click.echo(table_text(runs.columns, runs.rows))
 
 
 def _read_store(target, fn, *args):
-    from auditor.history import open_store
+    from auditor.history.store import open_store
 
     store = open_store(target, create=False, write=False)
     try:
@@ -95,8 +97,8 @@ def history_show(target, run):
         click.echo(f"{k}: {v}")
     for title, key in (("inputs", "inputs"), ("by severity", "by_severity"), ("by rule", "by_rule")):
         click.echo(f"\n{title}:")
-        frame = shown[key]
-        click.echo(frame.to_string(index=False) if len(frame) else "(none)")
+        rows = shown[key]
+        click.echo(table_text(rows.columns, rows.rows) if len(rows) else "(none)")
 
 
 @history.command("export")

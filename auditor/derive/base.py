@@ -9,8 +9,9 @@ A family module declares ``FAMILY = Family(...)`` next to the code computing its
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -39,7 +40,7 @@ class Run:
     out: dict[str, pd.DataFrame]
     as_of: dt.date
     calendar: Calendar
-    keys: object = None                     # auditor.derive.keys.Keys, set by the keys family
+    keys: Any = None                        # auditor.derive.keys.Keys, set by the keys family
     uses: pd.DataFrame | None = None        # one row per use of a username (sharing family)
     in_uses: np.ndarray | None = None       # per username code: used in court accounts or rosters
     efiling_people: np.ndarray | None = None  # per username code: people e-filing with it

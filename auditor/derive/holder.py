@@ -42,7 +42,7 @@ def compute(run: Run) -> None:
         own = k.name[kind]
         holder = nz.at(k.name[PACER_ACCOUNTS], pos) if p is not None else np.full(n, -1, dtype=np.int64)
         known = np.flatnonzero((holder >= 0) & (own >= 0))
-        if len(known):
+        if len(known) and p is not None:   # a holder is known only from the PACER list
             v, r = _decide(f, p, k, kind, pos[known], known, own[known], holder[known])
             verdict[known] = v
             reason.iloc[known] = r

@@ -195,7 +195,7 @@ def _surname_first(raw: str) -> Name | None:
     if "," in raw:
         return None
     words = raw.split()
-    tail = []
+    tail: list[str] = []
     while words and re.fullmatch(_GENERATION_RE, fold(words[-1]), re.IGNORECASE):
         tail.insert(0, words.pop())
     if len(words) < 2:
@@ -319,9 +319,9 @@ def email_groups(email_key: pd.Series, pacer: pd.DataFrame | None, pacer_user: n
                   users: np.ndarray) -> np.ndarray:
     """A code per e-mail address; addresses the PACER account list gives for one account (rows of
     the same username, or the same account number) share a code."""
-    if pacer is None or not len(pacer):
+    if pacer is None or pacer_user is None or not len(pacer):
         return nz.factorize(nz.arrow(email_key))[0]
-    marked = np.zeros(int(max(pacer_user.max(initial=-1), users.max(initial=-1))) + 1, dtype=bool)
+    marked = np.zeros(int(max(pacer_user.max(initial=-1), users.max(initial=-1))) + 1, dtype=np.bool_)
     marked[users] = True
     mine = np.flatnonzero(nz.at(marked, pacer_user, False))
     p_email = nz.email_key(pacer["email"].iloc[mine].reset_index(drop=True))

@@ -51,7 +51,7 @@ def _lookups(run: Run) -> None:
         if kind not in out:
             continue
         f = out[kind]
-        if p is None:
+        if p is None or first is None:
             f["pacer_listed"] = as_bool(pd.Series(False, index=f.index))
             for col, _, dtype in _LISTED:
                 f[col] = pd.Series(pd.NA, index=f.index, dtype=dtype)

@@ -43,6 +43,8 @@ FIELDS = (
 
 def compute(run: Run) -> None:
     if PACER_ACCOUNTS in run.out:
+        if run.uses is None or run.in_uses is None or run.efiling_people is None:
+            raise RuntimeError("the pacer family runs after the sharing family")
         pacer_side(run.out[PACER_ACCOUNTS], run.uses, run.in_uses, run.efiling_people, run.keys)
         pacer_firm(run.out, run.keys)
 
@@ -122,17 +124,17 @@ def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling
     names = pd.Series(pd.NA, index=p.index, dtype=STRING)
     why = pd.Series(pd.NA, index=p.index, dtype=STRING)
     if candidates.any():  # only the few accounts that share an e-mail or a bar id
-        by_email, by_bar, user_bar = by_email.to_dict(), by_bar.to_dict(), user_bar.to_dict()
+        email_users, bar_users, bar_of_user = by_email.to_dict(), by_bar.to_dict(), user_bar.to_dict()
         pairs = list(zip(email[candidates].astype(object), p.loc[candidates, "_user"].astype(object)))
-        mailed = [{x for x in by_email.get(em, []) if x == us or not (
+        mailed = [{x for x in email_users.get(em, []) if x == us or not (
                    _bars_differ(bar_of, us, x) or _bars_differ(gen_of, us, x, none=""))} for em, us in pairs]
-        sets = [sorted(m | set(by_bar.get(user_bar.get(us), [])) | {us}) for m, (_, us) in zip(mailed, pairs)]
+        sets = [sorted(m | set(bar_users.get(bar_of_user.get(us), [])) | {us}) for m, (_, us) in zip(mailed, pairs)]
         count[candidates] = [len(x) for x in sets]
         # the person's first username, at its first row in the list, carries the one finding
         once = ~p.loc[candidates, "_user"].duplicated().to_numpy(dtype=bool)
         first[candidates] = [o and x[0] == us for o, x, (_, us) in zip(once, sets, pairs)]
         names[candidates] = [", ".join(x) for x in sets]
-        why[candidates] = [" and ".join(w for w, hit in (("the same bar id e-filing with each", us in user_bar),
+        why[candidates] = [" and ".join(w for w, hit in (("the same bar id e-filing with each", us in bar_of_user),
                                                           ("the same e-mail address", len(m) > 1)) if hit)
                            for m, (_, us) in zip(mailed, pairs)]
     p["person_pacer_accounts"] = count

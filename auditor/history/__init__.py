@@ -9,8 +9,19 @@
 - :mod:`query`      listing runs, one run, findings over time (CSV or Parquet)
 """
 
-from auditor.history.record import HistoryView, recording, run_scope, trend
 from auditor.history.store import DEFAULT_NAME, HistoryError, default_path, open_store
+
+_RECORD = ("HistoryView", "recording", "run_scope", "trend")
+
+
+def __getattr__(name: str):
+    """The recording names, imported on first use (they need pandas; listing runs does not)."""
+    if name in _RECORD:
+        from auditor.history import record
+
+        return getattr(record, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["recording", "run_scope", "trend", "HistoryView", "HistoryError", "open_store", "default_path",
            "DEFAULT_NAME"]

@@ -49,7 +49,7 @@ def read_previous(path) -> tuple[pd.DataFrame, pd.DataFrame]:
         wb = python_calamine.CalamineWorkbook.from_path(str(path))
         sheets = list(wb.sheet_names)
         wb.close()
-    except BaseException as exc:  # noqa: BLE001 - the reader raises several types (and Rust panics)
+    except BaseException as exc:  # the reader raises several types (and Rust panics)
         if isinstance(exc, KeyboardInterrupt):
             raise   # Ctrl-C or SIGTERM stops the run, it does not make the file unreadable
         raise InputError(name, f"--previous cannot be read as a workbook ({' '.join(str(exc).split())[:200]})") from None

@@ -3,11 +3,16 @@ Parquet by ``auditor.report.export.export_history``)."""
 
 from __future__ import annotations
 
-import pandas as pd
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
 from sqlalchemy import func, select
 
 from auditor.history import schema as S
 from auditor.history.store import HistoryError, Store, translated
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 RUN_COLUMNS = ["run", "as_of", "recorded_at", "scope", "inputs", "findings", "open", "new", "resolved",
                "reopened", "still_open", "backfill"]
@@ -15,7 +20,22 @@ EXPORT_COLUMNS = ["run", "as_of", "scope", "finding_id", "rule_id", "severity", 
                   "first_seen", "court_id", "firm_name", "person_name", "cmecf_login", "pacer_username"]
 
 
-def list_runs(store: Store) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Rows:
+    """Rows read back, as plain values (listing runs needs no pandas: the command line starts quickly)."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def column(self, name: str) -> list[Any]:
+        at = self.columns.index(name)
+        return [r[at] for r in self.rows]
+
+
+def list_runs(store: Store) -> Rows:
     """One row per recorded run, oldest first (RUN_COLUMNS)."""
     r, i = S.runs, S.run_inputs
     n_inputs = select(i.c.run_id, func.count().label("n")).group_by(i.c.run_id).subquery()
@@ -23,7 +43,7 @@ def list_runs(store: Store) -> pd.DataFrame:
                 r.c.open_findings, r.c.new, r.c.resolved, r.c.reopened, r.c.persisting, r.c.backfill)
          .outerjoin(n_inputs, n_inputs.c.run_id == r.c.id).order_by(r.c.id))
     with translated(store.label), store.engine.connect() as conn:
-        return pd.DataFrame(conn.execute(q).all(), columns=RUN_COLUMNS)
+        return Rows(RUN_COLUMNS, [tuple(r) for r in conn.execute(q).all()])
 
 
 def show_run(store: Store, run: int) -> dict:
@@ -33,16 +53,16 @@ def show_run(store: Store, run: int) -> dict:
         row = conn.execute(select(r).where(r.c.id == run)).mappings().first()
         if row is None:
             raise HistoryError(f"history {store.label} has no run {run} ('auditor history' lists them)")
-        inputs = pd.DataFrame(conn.execute(
-            select(i.c.name, i.c.kind, i.c.sha256, i.c.rows_read, i.c.rows_audited, i.c.rows_rejected, i.c.status)
-            .where(i.c.run_id == run).order_by(i.c.position)).all(),
-            columns=["name", "kind", "sha256", "rows_read", "rows_audited", "rows_rejected", "status"])
+        inputs = Rows(["name", "kind", "sha256", "rows_read", "rows_audited", "rows_rejected", "status"], [
+            tuple(r) for r in conn.execute(
+                select(i.c.name, i.c.kind, i.c.sha256, i.c.rows_read, i.c.rows_audited, i.c.rows_rejected, i.c.status)
+                .where(i.c.run_id == run).order_by(i.c.position)).all()])
         by = {}
         for dim in ("severity", "rule_id"):
             col = getattr(c.c, dim)
-            by[dim] = pd.DataFrame(conn.execute(
+            by[dim] = Rows([dim, "findings", "open"], [tuple(r) for r in conn.execute(
                 select(col, func.sum(c.c.findings), func.sum(c.c.open_findings)).where(c.c.run_id == run)
-                .group_by(col).order_by(col)).all(), columns=[dim, "findings", "open"])
+                .group_by(col).order_by(col)).all()])
     return {"run": dict(row), "inputs": inputs, "by_severity": by["severity"], "by_rule": by["rule_id"]}
 
 
@@ -57,5 +77,7 @@ def findings_over_time(store: Store, *, scope: str | None = None) -> pd.DataFram
          .order_by(r.c.id, f.c.finding_id))
     if scope:
         q = q.where(r.c.scope_label == scope)
+    import pandas as pd
+
     with translated(store.label), store.engine.connect() as conn:
         return pd.DataFrame(conn.execute(q).all(), columns=EXPORT_COLUMNS)

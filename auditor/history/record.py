@@ -25,9 +25,9 @@ import contextlib
 import datetime as dt
 import hashlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 from sqlalchemy import insert, literal, select
@@ -181,7 +181,7 @@ class _Writer:
     def _run(self, work) -> None:
         try:
             work()
-        except BaseException as e:   # raised again in the thread that commits
+        except BaseException as e:   # noqa: BLE001 - raised again in the thread that commits
             self.error = e
 
     def finish(self) -> None:

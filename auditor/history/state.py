@@ -39,15 +39,15 @@ def _python(s: pd.Series, date: bool = False) -> list:
     """A column as plain Python values for the driver, None where missing; dates as ISO text."""
     if date:  # each distinct date written out once
         codes, days = pd.factorize(pd.to_datetime(s).to_numpy(dtype="datetime64[D]").view(np.int64))
-        days = days.view("datetime64[D]")
-        text = np.datetime_as_string(days).astype(object)
-        text[np.isnat(days)] = None
+        dates = np.asarray(days).view("datetime64[D]")
+        text = np.datetime_as_string(dates).astype(object)
+        text[np.isnat(dates)] = None
         return text[codes].tolist()
     if pd.api.types.is_bool_dtype(s):
         return s.to_numpy(dtype=bool).tolist()
     if pd.api.types.is_integer_dtype(s) and not s.hasnans:
         return s.to_numpy(dtype=np.int64).tolist()
-    return s.to_numpy(dtype=object, na_value=None).tolist()
+    return s.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload]  # pandas-stubs: na_value
 
 
 def bulk_insert(conn, table, frame: pd.DataFrame, dates=()) -> None:
@@ -96,7 +96,7 @@ def _frame(conn, scope: str, rows: np.ndarray, columns: list[str]) -> pd.DataFra
     if "open" in frame:
         frame["open"] = frame["open"].astype(bool)
     if "digest" in frame:
-        frame["digest"] = pd.array(frame["digest"], dtype="Int64")
+        frame["digest"] = pd.array(frame["digest"], dtype="Int64")  # type: ignore[call-overload]  # pandas-stubs
     if "last_seen" in frame and frame["open"].any():
         # a finding still open was last seen by the scope's latest run: its stored last_seen is not
         # rewritten every month, so it is set here
@@ -219,6 +219,6 @@ def backfill(conn, scope: str, outcome: lifecycle.Outcome, as_of: dt.date) -> No
                              list(zip(_python(moved["first"], True), _python(moved["due"], True),
                                       [scope] * len(moved), _python(moved["fid"]))))
     unseen = outcome.state[outcome.state["finding_id"].isin(f.index[~known])].assign(
-        open=False, status="Resolved", resolved_on=pd.NaT)
+        open=False, status="Resolved", resolved_on=pd.NaT)  # type: ignore[arg-type]  # pandas-stubs: a scalar
     if len(unseen):
         save(conn, scope, unseen, NO_DIGESTS)

@@ -167,7 +167,7 @@ def _disk_full(label: str) -> bool:
         return False
 
 
-def _alembic_config(conn: Connection):
+def _alembic_config(conn: Connection | None):
     from alembic.config import Config
 
     cfg = Config()
@@ -179,7 +179,10 @@ def _alembic_config(conn: Connection):
 def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
+    head = ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
+    if head is None:
+        raise HistoryError("the history's migrations have no head revision")
+    return head
 
 
 def _revision(conn: Connection, label: str) -> str | None:

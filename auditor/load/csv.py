@@ -34,8 +34,10 @@ _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}
 _CP1252_FALLBACK = "auditor-cp1252-fallback"
 
 
-def _cp1252_fallback(exc: UnicodeDecodeError) -> tuple[str, int]:
+def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
     """Decode the bytes that are not UTF-8 as Windows-1252 (Latin-1 for its five unused bytes)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
     bad = exc.object[exc.start:exc.end]
     return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in bad), exc.end
 

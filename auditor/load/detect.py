@@ -123,6 +123,7 @@ def detect(path: str, name: str, head: bytes, limits) -> Detected:
     if ext in _MACRO_EXTS:
         raise InputError(name, MACROS_REFUSED)
     want = _EXT_FAMILY.get(ext)  # None: unknown extension, judged by content alone
+    family: str | None
     if head.startswith(OLE2_MAGIC):
         with open(path, "rb") as fh:
             blob = fh.read(min(limits.max_file_bytes, 64 << 20))

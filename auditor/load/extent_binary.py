@@ -19,6 +19,7 @@ import re
 import struct
 import xml.etree.ElementTree as ET
 import zipfile
+from typing import Any
 
 import numpy as np
 
@@ -262,7 +263,8 @@ def _workbook_stream(path: str) -> bytes:
     import olefile
 
     limit = os.path.getsize(path)
-    with olefile.OleFileIO(path) as ole:
+    with olefile.OleFileIO(path) as opened:
+        ole: Any = opened   # read below its documented API: directory_fp, sectorsize, _open
         ole.directory_fp.seek(0)
         raw = ole.directory_fp.read()
         entries = []

@@ -18,8 +18,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:   # only annotations: the accepted columns are listed without loading pandas
+    import pandas as pd
 
 from auditor import columns as C
 from auditor.errors import InputError
@@ -109,8 +111,8 @@ def fits(kind: str, column: str, sample: pd.Series) -> bool:
         known = C.category_map(col)
         return float(sample.map(lambda v: C.header_key(v) in known).mean()) >= FIT
     if col.dtype == C.BOOL:
-        known = {C.header_key(v) for v in C.BOOL_TRUE + C.BOOL_FALSE}
-        return float(sample.map(lambda v: C.header_key(v) in known).mean()) >= FIT
+        yes_no = {C.header_key(v) for v in C.BOOL_TRUE + C.BOOL_FALSE}
+        return float(sample.map(lambda v: C.header_key(v) in yes_no).mean()) >= FIT
     if col.dtype == C.DATE:
         return _share(sample, _DATE) >= FIT
     if column in (C.PERSON_COLUMN.get(kind), "firm_name"):

@@ -25,6 +25,7 @@ from auditor.columns import STRING
 from auditor.errors import InputError
 from auditor.load.csv import read_csv_grid
 from auditor.load.detect import detect
+from auditor.load.limits import Limits
 from auditor.load.layout import footer_rows
 from auditor.load.recognise import SAMPLE, recognise, user_map
 from auditor.load.workbook import read_workbook_grid
@@ -32,20 +33,6 @@ from auditor.load.workbook import read_workbook_grid
 HEADER_SEARCH_ROWS = 20
 SAMPLE_ROWS = 2000     # rows looked at for a sample of a column's values
 SHOWN_VALUE_CHARS = 200
-
-
-@dataclass
-class Limits:
-    """Size limits that protect the machine from huge or hostile files."""
-
-    max_file_bytes: int = 512 << 20        # 512 MiB: a CSV takes up to about 25 times its size in memory
-    max_rows: int = 5_000_000
-    max_columns: int = 1_000               # no account export has more; 100,000 columns cost minutes
-    max_cells: int = 32_000_000            # a workbook's used range (rows x columns), read as a dense grid:
-                                           # about 80 bytes and 0.8 µs a cell, so at most ~2.5 GB and ~25 s
-    max_cell_chars: int = 32_767           # Excel's own cell limit
-    max_unzipped_bytes: int = 4 << 30      # XLSX: total uncompressed size of the zip members
-    max_zip_ratio: int = 200               # XLSX: uncompressed/compressed ratio of any member
 
 
 @dataclass
@@ -179,7 +166,7 @@ def _open(path: str, name: str, limits: Limits) -> bytes:
         raise InputError(name, f"cannot be read ({exc.strerror or exc})") from None
 
 
-def read_table(path, kind: str, *, sheet: str | None = None, limits: Limits = Limits(),
+def read_table(path, kind: str, *, sheet: str | None = None, limits: Limits | None = None,
                header_map: Mapping[str, str | None] | None = None) -> RawTable:
     """Read one input file of ``kind`` (court_accounts, roster, pacer_accounts).
 
@@ -191,6 +178,7 @@ def read_table(path, kind: str, *, sheet: str | None = None, limits: Limits = Li
         raise ValueError(f"unknown input kind {kind!r}")
     path = os.fspath(path)
     name = os.path.basename(path)
+    limits = limits or Limits()
     head = _open(path, name, limits)
     found = detect(path, name, head, limits)
     score = _scorer(kind)
@@ -267,19 +255,18 @@ def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, f
     unknown: list[str] = []
     all_headers: list[str] = []
     winners: dict[int, str] = {}
-    for j, canon in sorted(found.canon.items()):
-        if canon not in headers:
-            headers[canon], letters[canon] = written_all[j], excel_letter(keep[j] + col_offset)
-            winners[j] = canon
+    for j, column in sorted(found.canon.items()):
+        if column not in headers:
+            headers[column], letters[column] = written_all[j], excel_letter(keep[j] + col_offset)
+            winners[j] = column
     for j, i in enumerate(keep):
         letter = excel_letter(i + col_offset)
         written = written_all[j]
         all_headers.append(written)
-        canon = found.canon.get(j)
         if j in winners:
-            names.append(canon)
+            names.append(winners[j])   # the column the header was recognised as
             continue
-        canon = canon or found.duplicates.get(j)
+        canon = found.canon.get(j) or found.duplicates.get(j)
         label = written
         if label in names or label in amap.values() or canon is not None:
             label = f"{written} (column {letter})"

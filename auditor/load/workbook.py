@@ -9,6 +9,7 @@ user reads it: ``12345`` for a whole number, ``2024-03-01`` for a date,
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from itertools import zip_longest
 
 import pandas as pd
@@ -30,7 +31,7 @@ def _reader_failure(exc: BaseException) -> bool:
     return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
-def _cell_text(v: object) -> str:
+def _cell_text(v: Any) -> str:   # whatever the reader gives: checked by exact type (fast per cell)
     t = type(v)
     if t is str:
         return v
@@ -130,6 +131,7 @@ def read_workbook_grid(path: str, name: str, sheet: str | None, limits,
         names = list(wb.sheet_names)
         if not names:
             raise InputError(name, "has no sheets")
+        chosen: str | None
         ws = None
         if sheet is None and score is not None and len(names) > 1:
             chosen, ws = _best_sheet(wb, path, name, family, names, limits, score)
@@ -161,7 +163,7 @@ def read_workbook_grid(path: str, name: str, sheet: str | None, limits,
     finally:
         try:
             wb.close()
-        except Exception:
+        except Exception:   # noqa: BLE001 - the sheet is read; a failure to let the file go changes nothing
             pass
     if not rows:
         return pd.DataFrame(), chosen, 0
@@ -172,6 +174,6 @@ def read_workbook_grid(path: str, name: str, sheet: str | None, limits,
     return frame, chosen, start[1]
 
 
-def _short(exc: Exception) -> str:
+def _short(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text[:200]

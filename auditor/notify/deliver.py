@@ -53,10 +53,12 @@ def plan(run, contacts) -> Plan:
 
 
 # -- making the messages ---------------------------------------------------------------------------------
-_JOB = None    # (run, settings, options) in a worker process, inherited through fork
+_JOB: tuple | None = None    # (run, settings, options) in a worker process, inherited through fork
 
 
 def _make(item: Item):
+    if _JOB is None:
+        raise RuntimeError("no messages to make in this process")
     run, settings, opts = _JOB
     part = load_part(item.part)
     if not part.needs_notice:

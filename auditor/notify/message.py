@@ -79,8 +79,8 @@ def _make(part, settings, contacts, ctx, run_id, templates, draft, notice, workb
     if settings.reply_to:
         msg["Reply-To"] = _address(settings.clerk_name, settings.reply_to)
     msg["Subject"] = ctx["subject"]
-    msg["Date"] = format_datetime(dt.datetime.now(dt.timezone.utc) if today is None else
-                                  dt.datetime.combine(today, dt.time(9), dt.timezone.utc))
+    msg["Date"] = format_datetime(dt.datetime.now(dt.UTC) if today is None else
+                                  dt.datetime.combine(today, dt.time(9), dt.UTC))
     msg["Message-ID"] = message_id(run_id, part.key, settings)
     if draft:
         msg["X-Unsent"] = "1"   # classic Outlook and Thunderbird open the file as a message ready to send

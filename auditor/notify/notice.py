@@ -41,8 +41,8 @@ def font_files(chosen: str = "") -> tuple[str, str] | None:
             from auditor.errors import UsageError
 
             raise UsageError(f"the notices' font {p.name!r} is not a file")
-        bold = p.with_name(p.stem + "-Bold" + p.suffix)
-        return str(p), str(bold if bold.is_file() else p)
+        bold_file = p.with_name(p.stem + "-Bold" + p.suffix)
+        return str(p), str(bold_file if bold_file.is_file() else p)
     for regular, bold in _FONT_PLACES:
         if os.path.isfile(regular):
             return regular, bold if os.path.isfile(bold) else regular

@@ -52,6 +52,7 @@ class Relay:
         context = ssl.create_default_context(cafile=c.ca_file or None)
         port = c.port_or_default
         try:
+            conn: smtplib.SMTP
             if c.security == "tls":
                 conn = smtplib.SMTP_SSL(c.host, port, timeout=c.timeout_seconds, context=context)
             else:
@@ -107,6 +108,8 @@ class Relay:
         self.conn = None
 
     def _reset(self) -> None:
+        if self.conn is None:
+            return
         try:
             self.conn.rset()
         except (OSError, smtplib.SMTPException):
@@ -138,6 +141,8 @@ class Relay:
 
     def _send(self, sender, recipients, data) -> Answer:
         conn = self.conn
+        if conn is None:
+            raise smtplib.SMTPServerDisconnected("not connected")   # answered as "later" by send()
         code, msg = conn.mail(sender)
         if code == 421:
             self._drop()
@@ -145,7 +150,9 @@ class Relay:
         if code >= 400:
             conn.rset()
             return Answer(_kind(code), _text(code, msg), [])
-        taken, refused, later = [], [], []
+        taken: list[tuple[str, str]] = []     # (recipient, the server's answer)
+        refused: list[tuple[str, str]] = []
+        later: list[tuple[str, str]] = []
         for r in recipients:
             code, msg = conn.rcpt(r)
             if code == 421:

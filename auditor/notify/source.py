@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,7 +139,7 @@ def _sheets(path: Path, wanted) -> list[list[list]]:
             return [wb.get_sheet_by_name(n).to_python() for n in names]
         finally:
             wb.close()
-    except BaseException as exc:  # noqa: BLE001 - the reader raises several types (and Rust panics)
+    except BaseException as exc:  # the reader raises several types (and Rust panics)
         if isinstance(exc, KeyboardInterrupt):
             raise
         raise InputError(path.name, f"cannot be read as a workbook ({' '.join(str(exc).split())[:200]})") from None
@@ -173,13 +174,14 @@ def read_findings(path: Path) -> list[Finding]:
             raise InputError(path.name, "its Findings sheet has no Finding ID and Problem columns: "
                              "give a report written by the auditor")
         for row in rows[1:]:
-            def get(name, row=row):
+            def get(name, row=row, cols=cols):
                 i = cols[name]
                 return row[i] if i is not None and i < len(row) else None
 
             if not _text(get("finding_id")):
                 continue
-            out.append(Finding(**{n: (_date(get(n)) if n == "due_date" else _text(get(n))) for n in COLUMNS}))
+            values: dict[str, Any] = {n: (_date(get(n)) if n == "due_date" else _text(get(n))) for n in COLUMNS}
+            out.append(Finding(**values))
     return out
 
 

@@ -25,13 +25,14 @@ import json
 import os
 import shutil
 import stat
+import sys
 from pathlib import Path
 
-try:
-    import fcntl
-except ImportError:   # Windows: a byte-range lock on the lock file does the same
-    fcntl = None
+if sys.platform == "win32":   # a byte-range lock on the lock file does the same
     import msvcrt
+    fcntl = None
+else:
+    import fcntl
 
 PREFIX = ".auditor-run-"
 NEW_PREFIX = ".auditor-new-"   # a staging folder being set up (renamed to PREFIX once its lock is held)
@@ -60,7 +61,7 @@ def take_lock(stage: Path, *, create: bool = False) -> int | None:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         else:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined,name-defined,unused-ignore]  # Windows only
     except OSError:
         os.close(fd)
         return None
@@ -133,7 +134,7 @@ def remove_stages(stages: list[Path], primary: Path | None) -> None:
 
 def journal_moves(stages: dict[Path, Path], given: dict[Path, Path], last: Path | None) -> list[dict]:
     """One move per staged item (``stages``: final folder -> staging folder), the main report last."""
-    moves = []
+    moves: list[dict] = []
     for folder, stage in stages.items():
         for item in sorted((stage / OUT).iterdir()):
             dst = folder / item.name

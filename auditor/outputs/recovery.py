@@ -64,7 +64,7 @@ def recover(folder: Path) -> Recovered:
                 held.append(pfd)
             try:
                 committed = read_journal(primary) if primary is not None and ours(primary) else None
-                if committed is not None:
+                if committed is not None and primary is not None:
                     for other in committed["stages"]:
                         if Path(other) not in (stage, primary) and ours(Path(other)):
                             held.append(take_lock(Path(other)))

@@ -9,10 +9,11 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 
 
 @contextlib.contextmanager
-def signals_blocked():
+def signals_blocked() -> Iterator[None]:
     """SIGINT and SIGTERM received inside the block take effect after it (main thread only).
 
     Both blocked in this thread (pthread_sigmask) and their handlers set to only note them: a
@@ -32,15 +33,31 @@ def signals_blocked():
             mask(signal.SIG_SETMASK, old)   # pending ones are noted now
         for s, handler in saved.items():
             signal.signal(s, handler)
-        for s in dict.fromkeys(caught):
-            signal.raise_signal(s)
+        for signum in dict.fromkeys(caught):
+            signal.raise_signal(signum)
 
 
-STATE = {"outputs": None}   # None: this process staged no output; "staged"; "published"
+STAGED, PUBLISHED = "staged", "published"
 
 
 class Interrupted(KeyboardInterrupt):
-    """SIGINT (Ctrl-C) or SIGTERM: the run stops, cleaning up what it had begun; args[0] is the signal."""
+    """SIGINT (Ctrl-C) or SIGTERM: the run stops, cleaning up what it had begun; args[0] is the signal.
+    ``outputs`` says how far the run's outputs had got when it passed them: None (none staged yet),
+    ``STAGED`` (written aside, the outputs in place untouched) or ``PUBLISHED`` (all in place)."""
+
+    outputs: str | None = None
+
+
+def note_outputs(exc: BaseException, outputs: str | None) -> None:
+    """Mark the stop behind ``exc`` (itself, or the error cleaning up after it raised) with how far the
+    outputs had got, unless a step nearer to it already did."""
+    seen = set()
+    at: BaseException | None = exc
+    while at is not None and id(at) not in seen:
+        if isinstance(at, Interrupted) and at.outputs is None:
+            at.outputs = outputs
+        seen.add(id(at))
+        at = at.__cause__ or at.__context__
 
 
 def _interrupt(signum, _frame):
@@ -57,17 +74,21 @@ def stop_on_signals() -> None:
 def interrupted_line(exc: BaseException) -> tuple[str, int]:
     """The one line a stopped run prints, and its exit code (128 + the signal: 130 SIGINT, 143 SIGTERM)."""
     signum = exc.args[0] if isinstance(exc, Interrupted) and exc.args else signal.SIGINT
-    words = {None: "", "staged": "; the outputs were left as they were before this run",
-             "published": "; every output of this run had been written"}[STATE["outputs"]]
+    outputs = exc.outputs if isinstance(exc, Interrupted) else None
+    words = {None: "", STAGED: "; the outputs were left as they were before this run",
+             PUBLISHED: "; every output of this run had been written"}[outputs]
     return f"auditor: stopped by {signal.Signals(signum).name}{words}", 128 + int(signum)
 
 
-def exit_on_late_signals() -> None:
-    """The run is over: a Ctrl-C or SIGTERM while Python shuts down ends it at once with the stopped
-    line and 130 / 143 (not Python's own exit by the signal, or a traceback)."""
+def exit_on_late_signals(outputs: str | None = None) -> None:
+    """The run is over (``outputs``: how far its outputs got): a Ctrl-C or SIGTERM while Python shuts
+    down ends it at once with the stopped line and 130 / 143 (not Python's own exit by the signal, or
+    a traceback)."""
 
     def stop(signum, _frame):
-        line, code = interrupted_line(Interrupted(signum))
+        late = Interrupted(signum)
+        late.outputs = outputs
+        line, code = interrupted_line(late)
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
                 stream.flush()

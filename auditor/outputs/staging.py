@@ -26,7 +26,8 @@ import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from auditor.outputs import journal, recovery, signals
 from auditor.errors import UsageError
@@ -47,7 +48,7 @@ def describe(exc: OSError) -> str:
              errno.ENOENT: "the folder does not exist", errno.EISDIR: "it is a folder",
              errno.ENOTDIR: "a part of the path is not a folder",
              errno.EFBIG: "the file is larger than this disk or account allows"}
-    return words.get(exc.errno, exc.strerror or exc.__class__.__name__)
+    return words.get(exc.errno or 0, exc.strerror or exc.__class__.__name__)
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -71,7 +72,7 @@ def _name_max(folder: Path) -> int:
         return 255
 
 
-def check_outputs(outputs: Iterable[tuple[str, object]], inputs: Iterable = ()) -> None:
+def check_outputs(outputs: Iterable[tuple[str, Any]], inputs: Iterable = ()) -> None:
     """OutputError (naming the option) when the outputs cannot be written safely.
 
     ``outputs``: (option or label, path) pairs, e.g. ``[("--out", "r.xlsx"), ("--findings-csv", None)]``.
@@ -154,6 +155,7 @@ class Staging:
         self._given: dict[Path, Path] = {}    # final folder -> the folder as the caller wrote it
         self._locks: dict[Path, int] = {}     # staging folder -> descriptor holding its lock
         self._labels: dict[Path, str] = {}
+        self.outputs: str | None = None   # how far they got: None, signals.STAGED, signals.PUBLISHED
 
     def _stage(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
@@ -185,7 +187,7 @@ class Staging:
                 raise OutputError(f"cannot write {label or final.name}: {describe(exc)}") from None
             self._stages[folder] = stage
             self._given[folder] = final.parent
-            signals.STATE["outputs"] = signals.STATE["outputs"] or "staged"
+            self.outputs = self.outputs or signals.STAGED
         self._labels[stage / journal.OUT / final.name] = label or final.name
         return stage / journal.OUT / final.name
 
@@ -206,6 +208,8 @@ class Staging:
         if not self._stages:
             return
         primary = self._stages.get(last.parent.resolve()) if last is not None else next(iter(self._stages.values()))
+        if primary is None:
+            raise ValueError(f"{last} was not staged")
         last = last.parent.resolve() / last.name if last is not None else None
         moves = journal.journal_moves(self._stages, self._given, last)
         plan = {"version": 1, "primary": str(primary), "stages": [str(s) for s in self._stages.values()],
@@ -236,7 +240,7 @@ class Staging:
                 raise OutputError(f"cannot put {Path(failed['name']).name} in place: {describe(exc)}; the next "
                                   f"run writing into {Path(failed['name']).parent} finishes this one "
                                   "(or run: auditor recover)") from None
-            signals.STATE["outputs"] = "published"
+            self.outputs = signals.PUBLISHED
             self.discard(primary)
 
     def _release(self) -> None:

@@ -6,7 +6,6 @@ import csv
 import sys
 
 import click
-import pandas as pd
 
 
 @click.command()
@@ -39,6 +38,8 @@ def invite(history_at, base_url, firms, contacts):
     for inv in made:
         for name, email in (people.by_firm.get(inv.firm_key) if people else None) or [("", "")]:
             rows.append([inv.firm_name, name, email, inv.link, inv.expires_at.isoformat(sep=" ")])
+    import pandas as pd   # here, not at the top: the command line starts without it
+
     frame = pd.DataFrame(rows, columns=["firm", "contact", "email", "link", "expires"], dtype=object)
     for col in ("firm", "contact", "email"):
         frame[col] = csv_safe(frame[col]).astype(object)

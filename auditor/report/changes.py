@@ -30,7 +30,7 @@ NO_CHANGES = "No findings in this run or the previous one."
 
 # the sheet leaves out pacer_username and last_seen: the Findings sheet has them, and a sheet as long as
 # the Findings sheet is cheaper to write and to print with fewer columns
-assert set(c.id for c in CHANGES_LAYOUT) <= set(CHANGE_COLUMNS)
+assert {c.id for c in CHANGES_LAYOUT} <= set(CHANGE_COLUMNS)
 
 
 def changes_of(history) -> pd.DataFrame:
@@ -48,7 +48,7 @@ def write_changes_sheets(wb, changes: pd.DataFrame, as_of, max_rows: int,
 
 def write_history_sheets(wb, history, max_rows: int, as_of) -> list:
     """Add the Changes, Trend and Status import sheets; return the rows ``rows.finish`` puts in place."""
-    pending = write_changes_sheets(wb, changes_of(history), as_of, max_rows)
+    pending: list = write_changes_sheets(wb, changes_of(history), as_of, max_rows)
     rows = scope_trend(history)
     letters = write_trend_layout(wb, as_of, len(rows), charts=len(rows) >= 2)
     pending.append(trend_rows(rows, scope_lines(history, len(rows)), letters))

@@ -36,7 +36,8 @@ def fit(text: str, limit: int = FROM_C, where: str = " on the Rules sheet") -> s
     """``text`` (reasons joined by "; ") cut at a reason to fit ``limit`` characters, saying how many more."""
     if len(text) <= limit:
         return text
-    parts, kept = text.split("; "), []
+    parts = text.split("; ")
+    kept: list[str] = []
     for i, part in enumerate(parts):
         more = f"; {len(parts) - i} more{where}"
         if len("; ".join([*kept, part])) + len(more) > limit and kept:
@@ -102,6 +103,7 @@ def readiness_rows(r: dict | None) -> list[list]:
     active, ready = int(r.get("active_filers") or 0), int(r.get("ready_filers") or 0)
     if r.get("unknown"):   # a fact the figure needs is missing: no number at all
         return unknown_readiness_rows(r)
+    share: list[tuple]
     if not active:
         share = [(None, "text"), ("no active filers in the inputs", "note")]
     else:

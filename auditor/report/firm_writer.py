@@ -125,7 +125,7 @@ class FirmWriter:
             issues["firm_name"].iloc[0] if len(issues) and pd.notna(issues["firm_name"].iloc[0]) else name)
         take = indices(frows)
         values = {k: v.take(take) for k, v in self.finding_values.items()}
-        redacted = redact_outsiders(ours, self.outsiders.get(key, ()), key)
+        redacted = redact_outsiders(ours, self.outsiders.get(key, set()), key)
         if redacted is not ours:
             values["evidence"] = text_values(redacted["evidence"])
         inputs = [t for t, keys in self.sources if key in keys]
@@ -138,10 +138,10 @@ class FirmWriter:
                                             groups=self.groups.get(key, []), courts=self.courts.get(key, [])),
                                self.summary_letters),
             replace(self.findings_layout, rows=len(ours), columns=[
-                replace(c, values=values[l.id]) for c, l in zip(self.findings_layout.columns, FINDING_LAYOUT)]),
+                replace(c, values=values[col.id]) for c, col in zip(self.findings_layout.columns, FINDING_LAYOUT)]),
             replace(self.issues_layout, rows=len(issues), columns=[
-                replace(c, values=self.issue_values[l.id].take(indices(irows)))
-                for c, l in zip(self.issues_layout.columns, DATA_ISSUE_LAYOUT)]),
+                replace(c, values=self.issue_values[col.id].take(indices(irows)))
+                for c, col in zip(self.issues_layout.columns, DATA_ISSUE_LAYOUT)]),
             self.rules.rows(counts),
         ]
         charts = False

@@ -83,7 +83,7 @@ def all_firms(result: AuditResult, prep) -> dict[str, str]:
         if "firm_name" in t.records:
             names.append(t.records["firm_name"])
     s = pd.concat([n.astype("string[pyarrow]") for n in names], ignore_index=True).dropna()
-    return best_spelling(firm_key(s), s).to_dict()
+    return {str(k): str(v) for k, v in best_spelling(firm_key(s), s).items()}
 
 
 @dataclass
@@ -207,10 +207,12 @@ def split_folder(path: Path) -> Path:
     return path.with_name(f"{path.stem}-firms")
 
 
-_JOB = None   # (FirmWriter, folder, firms, files) in a worker process, inherited through fork
+_JOB: tuple | None = None   # (FirmWriter, folder, firms, files) in a worker process, inherited through fork
 
 
 def _write_chunk(keys: list[str]) -> int:
+    if _JOB is None:
+        raise RuntimeError("no firm workbooks to write in this process")
     writer, folder, firms, files = _JOB
     for k in keys:
         writer.write(k, firms[k], folder / files[k], atomic=False)

@@ -164,7 +164,7 @@ def outsiders_by_firm(shared: pd.DataFrame) -> dict[str, set]:
     for firm, users in shared.groupby("firm")["user"]:
         names = set().union(*(people.get(u, set()) for u in users.unique())) - own.get(firm, set())
         if names:
-            out[firm] = names
+            out[str(firm)] = names
     return out
 
 
@@ -180,7 +180,7 @@ def holders_by_firm(result: AuditResult, prep: Prepared) -> dict[str, set]:
                             "holder": pacer["account_holder"].astype("string[pyarrow]")}).dropna().drop_duplicates()
     ours = pd.DataFrame({"firm": prep.finding_keys, "user": username_key(prep.findings["pacer_username"])}).dropna()
     pairs = ours.drop_duplicates().merge(holders, on="user")
-    return {k: set(g.astype(str)) for k, g in pairs.groupby("firm")["holder"]}
+    return {str(k): set(g.astype(str)) for k, g in pairs.groupby("firm")["holder"]}
 
 
 def redact_outsiders(ours: pd.DataFrame, names: set, firm: str | None = None) -> pd.DataFrame:

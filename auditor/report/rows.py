@@ -42,6 +42,7 @@ from openpyxl.utils import get_column_letter
 from auditor.normalize import arrow
 
 from auditor.report.format import FORMULA_START_RE, clean_strings, clean_value
+from auditor.report.heights import LINE_POINTS, MAX_ROW_POINTS, chars_per_line, lines_of
 
 PLACEHOLDER_ROW = 2                    # the row openpyxl writes placeholder cells in (row 1 is the header)
 CHUNK_ROWS = 50_000               # rows built and compressed at a time (bounds memory)
@@ -119,8 +120,8 @@ def _escape(a: pa.Array) -> pa.Array:
 
 def _join(*parts) -> pa.Array:
     """Element-wise concatenation; null when any part is null (the cell is then left out)."""
-    parts = [p if isinstance(p, (pa.Array, pa.ChunkedArray)) else pa.scalar(p, _STR) for p in parts]
-    return pc.binary_join_element_wise(*parts, pa.scalar("", _STR))
+    arrays = [p if isinstance(p, (pa.Array, pa.ChunkedArray)) else pa.scalar(p, _STR) for p in parts]
+    return pc.binary_join_element_wise(*arrays, pa.scalar("", _STR))
 
 
 def _sattr(style: str | None) -> str:
@@ -167,55 +168,12 @@ def _cells(col: CellColumn, values: pa.Array, rownum: pa.Array, styles: dict[str
     return _join(ref, rownum, tails)
 
 
-LINE_POINTS = 14.5                # height of one line of 11-point text
-MAX_ROW_POINTS = 409.0            # Excel's tallest row
-
-
-def chars_per_line(width: float) -> float:
-    """About how many characters of ordinary text fit on one line of a column this wide, once wrapped
-    at word breaks (a line loses half a word or so).  Measured on LibreOffice's printout in Carlito,
-    Calibri's metric twin: a 50-wide column holds about 56 characters a line, a 22-wide one about 20;
-    an estimate too high makes text run into the row below."""
-    return max(1.0, (width - 1.0) * 1.27 - 6.0)
-
-
-def _paragraph_lines(texts: pa.Array, per_line: float) -> np.ndarray:
-    """Lines each text takes, its paragraphs (split at line breaks) each starting a new line."""
-    paragraphs = pc.split_pattern(texts, "\n")
-    each = pc.cast(pc.utf8_length(pc.list_flatten(paragraphs)), pa.float64()).to_numpy(zero_copy_only=False)
-    owner = pc.list_parent_indices(paragraphs).to_numpy(zero_copy_only=False)
-    return np.maximum(np.bincount(owner, weights=np.maximum(np.ceil(each / per_line), 1.0),
-                                  minlength=len(texts)), 1.0)
-
-
-def _lines(values: pa.Array, per_line: float) -> np.ndarray:
-    """Lines each text takes wrapped at ``per_line`` characters (1 for a missing text).  A column of few
-    distinct texts (a rule's steps) has each measured once; in another only the texts holding a line
-    break are split into paragraphs."""
-    head = pc.dictionary_encode(values[:1000])
-    if len(values) and len(head.dictionary) * 2 <= len(head):
-        coded = pc.dictionary_encode(values)
-        if isinstance(coded, pa.ChunkedArray):
-            coded = coded.combine_chunks()
-        if len(coded.dictionary) * 2 <= len(values):
-            lines = _paragraph_lines(coded.dictionary, per_line)
-            index = pc.fill_null(coded.indices, 0).to_numpy(zero_copy_only=False)
-            missing = coded.indices.is_null().to_numpy(zero_copy_only=False)
-            return np.where(missing, 1.0, lines[index]) if len(lines) else np.ones(len(values))
-    size = pc.fill_null(pc.utf8_length(values), 0).to_numpy(zero_copy_only=False)
-    lines = np.maximum(np.ceil(size / per_line), 1.0)
-    broken = np.flatnonzero(pc.fill_null(pc.count_substring(values, "\n"), 0).to_numpy(zero_copy_only=False))
-    if len(broken):
-        lines[broken] = _paragraph_lines(values.take(pa.array(broken)), per_line)
-    return lines
-
-
 def _heights(p: Pending, start: int, stop: int) -> pa.Array:
     """Each row's height in points (as text): the most lines any of its wrapped cells needs."""
     lines = np.ones(stop - start, dtype=np.float64)
     for c in p.columns:
         if c.width is not None:
-            lines = np.maximum(lines, _lines(c.values[start:stop], chars_per_line(c.width)))
+            lines = np.maximum(lines, lines_of(c.values[start:stop], chars_per_line(c.width)))
     points = np.minimum(lines * LINE_POINTS + 1.5, MAX_ROW_POINTS)
     return pc.cast(pa.array(np.round(points, 1)), _STR)
 
@@ -245,12 +203,12 @@ def _placeholder(row: int) -> re.Pattern:
 def _sheet_files(z: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> zip member of its XML."""
     rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-    target = {r.get("Id"): r.get("Target") for r in rels.findall("p:Relationship", _NS)}
+    target = {r.get("Id", ""): r.get("Target", "") for r in rels.findall("p:Relationship", _NS)}
     book = ET.fromstring(z.read("xl/workbook.xml"))
     out = {}
-    for s in book.find("m:sheets", _NS).findall("m:sheet", _NS):
-        t = target[s.get(f"{{{_NS['r']}}}id")]
-        out[s.get("name")] = t.lstrip("/") if t.startswith("/") else f"xl/{t}"
+    for s in book.findall("m:sheets/m:sheet", _NS):
+        t = target[s.get(f"{{{_NS['r']}}}id", "")]
+        out[s.get("name", "")] = t.lstrip("/") if t.startswith("/") else f"xl/{t}"
     return out
 
 
@@ -271,13 +229,13 @@ def _cell_xml(ref: str, value, sattr: str, quoted_attr: str) -> str:
     if isinstance(value, (int, float, np.integer, np.floating)):
         return f'<c r="{ref}"{sattr} t="n"><v>{value!r}</v></c>' if not isinstance(value, float) \
             else f'<c r="{ref}"{sattr} t="n"><v>{value:.15g}</v></c>'
-    text = clean_value(str(value))   # whatever it came from: no control character reaches the XML
+    text = clean_value(str(value)) or ""   # whatever it came from: no control character reaches the XML
     if _FORMULA.match(text):
         sattr = quoted_attr or sattr
     return f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{_xml_text(text)}</t></is></c>'
 
 
-def _cell_rows_xml(p: CellRows, ids: dict[str, str | None]) -> bytes:
+def _cell_rows_xml(p: CellRows, ids: dict) -> bytes:
     """``p``'s rows as sheet XML; ``ids``: placeholder column letter -> style id."""
     out = []
     for i, row in enumerate(p.rows):
@@ -360,7 +318,10 @@ class Template:
     def _sheet(self, zout: zipfile.ZipFile, m: _Member, p) -> None:
         out = zipfile.ZipInfo(m.info.filename, date_time=m.info.date_time)
         out.compress_type = zipfile.ZIP_DEFLATED
-        out._compresslevel = COMPRESS_LEVEL   # a ZipInfo given to open() brings its own level (else zlib's 6)
+        # a ZipInfo given to open() brings its own level (else zlib's 6); the attribute is private
+        out._compresslevel = COMPRESS_LEVEL  # type: ignore[attr-defined]
+        if m.placeholder is None or m.styles is None:
+            raise ValueError(f"sheet {m.sheet!r} was laid out without a placeholder row")
         head, tail = m.data[:m.placeholder[0]], m.data[m.placeholder[1]:]
         with zout.open(out, "w", force_zip64=True) as fh:
             fh.write(head)

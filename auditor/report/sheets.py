@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from collections.abc import Sequence
 from copy import copy
 from dataclasses import dataclass
 from pathlib import PurePath
 
 import pandas as pd
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.page import PageMargins
@@ -26,7 +28,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from auditor.report.rows import CellColumn, CellRows, LINE_POINTS, MAX_ROW_POINTS, Pending, chars_per_line, date_values, int_values, placeholder_date, text_values
+from auditor.report.heights import LINE_POINTS, MAX_ROW_POINTS, chars_per_line
+from auditor.report.rows import CellColumn, CellRows, Pending, date_values, int_values, placeholder_date, text_values
 from auditor.model import RuleRun
 from auditor.report.format import (
     DATA_ISSUE_LAYOUT, DATE_FORMAT, FINDING_LAYOUT, FORMULA_STARTS, HEADER_FILL, HEADER_FONT, RULES_LAYOUT,
@@ -43,7 +46,7 @@ FONT_NAME = "Calibri"      # named, so that no program falls back to another fam
 HEADER_CHARS_PER_WIDTH = 1.05   # characters of a bold header a column holds per unit of width
 
 
-def text_cell(ws, value, *, bold=False, wrap=False, fill=None, color=None) -> WriteOnlyCell:
+def text_cell(ws, value, *, bold=False, wrap=False, fill=None, color=None) -> Cell:
     """A cell holding ``value`` as plain text whatever it looks like."""
     cell = WriteOnlyCell(ws, value=value)
     if cell.data_type in ("f", "e"):
@@ -57,7 +60,7 @@ def text_cell(ws, value, *, bold=False, wrap=False, fill=None, color=None) -> Wr
     return cell
 
 
-def header_row(ws, headers, widths: list[float] | None = None) -> list[WriteOnlyCell]:
+def header_row(ws, headers, widths: Sequence[float] | None = None) -> list[Cell]:
     """Bold white header cells on a dark fill, wrapped; with ``widths`` the row is made as tall as the
     longest wrapped header needs (call before the row is appended)."""
     if widths is not None:
@@ -252,7 +255,7 @@ def write_table_sheets(wb, title: str, frame: pd.DataFrame, layout: list[ReportC
     return pending
 
 
-def placeholder_styles(ws, cells: dict[str, WriteOnlyCell]) -> dict[str, str]:
+def placeholder_styles(ws, cells: dict[str, Cell]) -> dict[str, str]:
     """Append one row holding a cell per named style (text styles also with Excel's quote prefix,
     as "<name>~q"); return style name -> column letter, for a ``rows.CellRows``."""
     row, letters = [], {}
@@ -262,7 +265,7 @@ def placeholder_styles(ws, cells: dict[str, WriteOnlyCell]) -> dict[str, str]:
         if cell.data_type == "s":
             twin = WriteOnlyCell(ws, value="=x")
             twin.data_type = "s"
-            twin._style = copy(cell._style)
+            twin._style = copy(cell._style)  # type: ignore[attr-defined]  # the style as it is, as openpyxl copies it
             twin.quotePrefix = True
             row.append(twin)
             letters[f"{name}~q"] = get_column_letter(len(row))
@@ -279,7 +282,7 @@ def row_height(values, widths) -> float | None:
     return None if lines == 1 else min(lines * LINE_POINTS + 1.5, MAX_ROW_POINTS)
 
 
-def write_rules_sheet(wb, rules: list[RuleRun], as_of: dt.date) -> "RulesSheet":
+def write_rules_sheet(wb, rules: list[RuleRun], as_of: dt.date) -> RulesSheet:
     """The rules as they ran, with the findings per rule in the workbook (see ``RulesSheet.rows``)."""
     ws = wb.create_sheet("Rules")
     _setup_sheet(ws, [w for _, w, _ in RULES_LAYOUT])
@@ -308,7 +311,7 @@ class RulesSheet:
         widths = [w if wrap else None for _, w, wrap in RULES_LAYOUT]
         self.heights = {i: h for i, v in enumerate(self.values) if (h := row_height(v, widths))}
 
-    def rows(self, counts: dict[str, int]) -> CellRows:
+    def rows(self, counts: dict) -> CellRows:
         """The sheet's rows, with ``counts`` (findings per rule id in this workbook)."""
         out: list = []
         for v in self.values:
@@ -320,13 +323,13 @@ class RulesSheet:
         return CellRows("Rules", out, self.styles, first_row=2, heights=self.heights, cache_key=key)
 
 
-def date_cell(ws, value: dt.date | dt.datetime, fmt: str = DATE_FORMAT) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
+def date_cell(ws, value: dt.date | dt.datetime, fmt: str = DATE_FORMAT) -> Cell:
+    cell = WriteOnlyCell(ws, value=value)  # type: ignore[arg-type]  # a date too; the stubs say datetime only
     cell.number_format = fmt
     cell.alignment = _DATE
     return cell
 
 
-def _top(cell: WriteOnlyCell) -> WriteOnlyCell:
+def _top(cell: Cell) -> Cell:
     cell.alignment = _TOP
     return cell

@@ -188,7 +188,7 @@ def summary_data(result: AuditResult, findings: pd.DataFrame, issues: pd.DataFra
     if readiness is None and firm is None:
         readiness = dict(result.readiness or {})
     if cov is not None and (readiness or {}).get("unknown"):   # in the words of this workbook
-        readiness = {**readiness, "unknown": cov.readiness, "active_unknown": cov.active_filers}
+        readiness = {**(readiness or {}), "unknown": cov.readiness, "active_unknown": cov.active_filers}
 
     return SummaryData(
         as_of=result.as_of, generated_at=result.generated_at, engine=result.engine,

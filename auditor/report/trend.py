@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.chart import LineChart, Reference
 from openpyxl.chart.marker import Marker
 from openpyxl.chart.shapes import GraphicalProperties
@@ -132,7 +133,7 @@ class FirmTrends:
                      f"Each later audit recorded in the history adds a row (the last {TREND_RUNS} are shown)."], False
 
 
-def _cell(ws, value, fmt: str | None = None, *, italic=False, wrap=False) -> WriteOnlyCell:
+def _cell(ws, value, fmt: str | None = None, *, italic=False, wrap=False) -> Cell:
     c = WriteOnlyCell(ws, value=value)
     if fmt:
         c.number_format = fmt
@@ -164,8 +165,9 @@ def _line_chart(title: str, width: float) -> LineChart:
     chart.x_axis.number_format = DATE_FORMAT
     chart.x_axis.delete = False
     chart.y_axis.delete = False
-    chart.legend.position = "b"
-    chart.width, chart.height = width, 8
+    if chart.legend is not None:
+        chart.legend.position = "b"
+    chart.width, chart.height = width, 8  # type: ignore[assignment]  # centimetres, a float (the stubs say int)
     return chart
 
 
@@ -208,7 +210,8 @@ _WRAPPED = [None] * (len(HEADERS) - 1) + [WIDTHS[-1]]
 def trend_rows(rows: list[list], lines: list[str], letters: dict[str, str]) -> CellRows:
     """The table's rows (HEADERS order; None is a blank cell) and the lines under it, for ``rows.finish``."""
     assert len(lines) < NOTE_ROWS
-    out, heights = [], {}
+    out: list = []
+    heights = {}
     for i, r in enumerate(rows):
         note = clean_value(r[-1]) if r[-1] else None
         if (h := row_height([*r[:-1], note], _WRAPPED)):

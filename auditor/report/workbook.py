@@ -66,7 +66,7 @@ def _write_master(result: AuditResult, prep: Prepared, path: Path, max_rows: int
     wb = Workbook(write_only=True)
     data = summary_data(result, findings, issues, list(result.inputs), None, firms_sheet=firms_sheet is not None)
     letters = write_summary_sheet(wb, owners_of(result), as_of, rows=len(summary_rows(data)[0]))
-    pending = [summary_sheet_rows(data, letters)]
+    pending: list = [summary_sheet_rows(data, letters)]
     pending += write_findings_sheets(wb, findings, max_rows=max_rows, as_of=as_of)
     pending += write_data_issue_sheets(wb, issues, max_rows=max_rows, as_of=as_of)
     pending.append(write_rules_sheet(wb, result.rules, as_of).rows(counts))

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NoReturn
 
 import yaml
 
@@ -57,13 +58,13 @@ PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # {?a,b=value:then|else}: "then" where field a or b shows value ("yes", "no", a category...), "else" where
 # not; {?a:then|else}: "then" where a has a value.  "then" and "else" may hold {field} placeholders.
 _BRANCH = r"(?:[^{}|]|\{[A-Za-z_][A-Za-z0-9_]*\})*"
-CHOICE = re.compile(r"\{\?([A-Za-z_][A-Za-z0-9_]*(?:,[A-Za-z_][A-Za-z0-9_]*)*)(?:=([^:{}|]+))?:(%s)\|(%s)\}"
-                    % (_BRANCH, _BRANCH))
+CHOICE = re.compile(r"\{\?([A-Za-z_][A-Za-z0-9_]*(?:,[A-Za-z_][A-Za-z0-9_]*)*)(?:=([^:{}|]+))?:"
+                    rf"({_BRANCH})\|({_BRANCH})\}}")
 
 
 def template_fields(template: str) -> list[str]:
     """Every field an evidence template reads, in order of first use."""
-    names = []
+    names: list[str] = []
     for m in CHOICE.finditer(template):
         names += m.group(1).split(",")
     names += PLACEHOLDER.findall(template)
@@ -106,7 +107,7 @@ class Rule:
         return self.due_in_days if self.due_in_days is not None else DEFAULT_DUE_DAYS[self.severity]
 
 
-def _fail(path: Path, msg: str, rule_id: str | None = None):
+def _fail(path: Path, msg: str, rule_id: str | None = None) -> NoReturn:
     if rule_id is not None and len(str(rule_id)) > 80:
         rule_id = str(rule_id)[:80] + "…"
     raise RulesError(path.name, msg, rule_id=rule_id)
@@ -172,7 +173,7 @@ def build_rule(data: dict, path: Path, limits: rl.ConditionLimits | None = None)
     blocks = _flag(data, "blocks_readiness", False, path, rid)
     when = data["when"]
     if isinstance(when, str):
-        when = {kind: when for kind in applies}
+        when = dict.fromkeys(applies, when)
     elif not isinstance(when, dict) or set(when) != set(applies) or not all(
             isinstance(v, str) for v in when.values()):
         _fail(path, "when must be one condition, or a mapping from each kind in applies_to to its condition", rid)
@@ -287,7 +288,7 @@ def apply_user_file(rules: list[Rule], path: Path, limits: rl.ConditionLimits | 
     for entry in data["rules"]:
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
             _fail(path, "every entry needs an id")
-        rid = alias.get(entry["id"], entry["id"])
+        rid = str(alias.get(entry["id"], entry["id"]))   # an id is text (checked above)
         if rid in seen:
             _fail(path, f"duplicate rule id {rl.short(rid)} in this file", rid)
         seen.add(rid)

@@ -127,7 +127,7 @@ _TOKEN = re.compile(r"""
 KEYWORDS = {"and", "or", "not", "in", "is", "null", "matches", "true", "false"}
 
 
-def _tokens(text: str) -> list[tuple[str, object, int]]:
+def _tokens(text: str) -> list[tuple[str | None, object, int]]:
     out, pos = [], 0
     while pos < len(text):
         m = _TOKEN.match(text, pos)

@@ -6,9 +6,10 @@ cannot run (lookaround, backreferences) is refused when the rules file is loaded
 
 from __future__ import annotations
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # pyarrow is imported when a pattern is first checked or run (not to list the rules)
+    import numpy as np
 
 
 class PatternError(ValueError):
@@ -27,6 +28,9 @@ def _anchored(pattern: str) -> str:
 
 def linear_pattern(pattern: str) -> str:
     """``pattern`` when RE2 can run it, else PatternError saying why."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     try:
         pc.match_substring_regex(pa.array([""], pa.string()), pattern=_anchored(pattern))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
@@ -38,5 +42,8 @@ def linear_pattern(pattern: str) -> str:
 
 def full_matches(values, pattern: str) -> np.ndarray:
     """Boolean array: where the whole value matches ``pattern`` (blank: False)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
     hit = pc.fill_null(pc.match_substring_regex(values, pattern=_anchored(pattern)), False)
     return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)

@@ -16,7 +16,7 @@ import json
 import zipfile
 from collections import Counter
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -103,7 +103,7 @@ def generate(rows: int, out_dir, *, seed: int = 0, fmt: str = "csv", as_of: dt.d
         out_list.sort(key=lambda e: (e["rule_id"], e["file"], e["row"]))
         return out_list
 
-    planted_counts = Counter()
+    planted_counts: Counter[str] = Counter()
     for rule, _kind, idx in w.planted:
         planted_counts[rule] += len(idx)
     court_hit = np.zeros(int(rows), dtype=bool)

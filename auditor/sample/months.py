@@ -18,6 +18,7 @@ import calendar
 import datetime as dt
 import json
 import shutil
+from typing import Any
 from pathlib import Path
 
 import pandas as pd
@@ -67,7 +68,7 @@ def generate_months(rows: int, out_dir, *, months: int = 3, seed: int = 0, last:
         for p in first.iterdir():
             if p.name not in (court_file, "manifest.json"):
                 shutil.copy2(p, folder / p.name)
-        entry = {"as_of": when.isoformat(), "folder": folder.name, "fixed": [], "new": [], "reopened": []}
+        entry: dict[str, Any] = {"as_of": when.isoformat(), "folder": folder.name, "fixed": [], "new": [], "reopened": []}
         if fixed_before and n >= 3:   # the first account fixed last month loses its link again
             back = fixed_before[0]
             court.loc[back, _H["pacer_username"]] = ""
@@ -76,13 +77,13 @@ def generate_months(rows: int, out_dir, *, months: int = 3, seed: int = 0, last:
             candidates.remove(back) if back in candidates else None
         fixing, candidates = candidates[:FIXED_PER_MONTH], candidates[FIXED_PER_MONTH:]
         for i in fixing:
-            court.loc[i, _H["pacer_username"]] = f"{court.loc[i, _H['cmecf_login']].lower()}ng{n:02d}x"
+            court.loc[i, _H["pacer_username"]] = f"{str(court.at[i, _H['cmecf_login']]).lower()}ng{n:02d}x"
             court.loc[i, _H["linked_on"]] = when.strftime("%m/%d/%Y")
             entry["fixed"].append(_key(court.loc[i]))
         fixed_before = fixing
         added = []
         for k in range(NEW_PER_MONTH):
-            row = {h: "" for h in court.columns}
+            row = dict.fromkeys(court.columns, "")
             row.update({_H["court_id"]: court[_H["court_id"]].iloc[0], _H["cmecf_login"]: f"newatty{n:02d}{k}",
                         _H["filer_name"]: f"Newcomb, Avery {chr(65 + n)}{k}", _H["filer_role"]: "Attorney",
                         _H["bar_id"]: f"NC9{n:02d}{k:02d}", _H["email"]: f"newatty{n:02d}{k}@example.com",

@@ -96,7 +96,7 @@ def _parse_dates(u: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         ok = (days >= 1) & (days <= _EXCEL_MAX_SERIAL) & (days != 60)
         # Excel's 1900 system counts a 29 Feb 1900 that never was (serial 60)
         base = np.where(days < 60, np.datetime64("1899-12-31", "D"), np.datetime64("1899-12-30", "D"))
-        td = days.where(ok, 0).to_numpy().astype("int64").astype("timedelta64[D]")
+        td = np.where(ok, days, 0).astype("int64").astype("timedelta64[D]")
         dates = pd.Series((base + td).astype("datetime64[us]"), index=u.index)
         out = out.mask(ok, dates)
     for fmt, pattern in _DATE_FORMATS:
@@ -126,9 +126,9 @@ def coerce_date(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         vals = np.full(len(s), np.datetime64("NaT", "ns"))
         sides = np.zeros(len(s), dtype=np.int8)
     out = pd.Series(vals.astype("datetime64[ns]"), index=s.index)
-    sides = pd.Series(sides, index=s.index)
-    bad = s.notna() & out.isna() & (sides == 0)
-    return out, bad.astype(bool), sides
+    side_of = pd.Series(sides, index=s.index)
+    bad = s.notna() & out.isna() & (side_of == 0)
+    return out, bad.astype(bool), side_of
 
 
 def coerce_email(s: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from auditor.columns import KIND_LABELS, KINDS, columns, mapping_text
 from auditor.court_calendar import Calendar
@@ -86,11 +87,14 @@ def check_lines(check: FileCheck) -> list[str]:
     if check.refused is not None:
         return [f"refused: {check.refused}"]
     t = check.table
+    if t is None:
+        return [f"{check.path.name}: nothing read"]
     lines = [f"{t.name}: {KIND_LABELS[t.kind]}" + (f", {check.note}" if check.note else "")
              + f"; {t.rows_read} rows read, {t.rows_audited} audited, {t.rows_rejected} rejected, {t.rows_blank} blank"
              + (f"; unknown columns kept: {', '.join(t.unknown_columns)}" if t.unknown_columns else "")]
     if t.column_map:
         lines.append("  columns: " + mapping_text(t.column_map))
+    issue: Any   # a row of DATA_ISSUE_COLUMNS
     for issue in t.issues.itertuples(index=False):
         where = f"row {issue.row}" if issue.row == issue.row and issue.row is not None else "header"
         if issue.column:

@@ -24,7 +24,8 @@ class Issues:
     what their cells hold is not what their columns say."""
 
     def __init__(self, raw: RawTable, firm: pd.Series | None):
-        self.raw, self.firm, self.parts = raw, firm, []
+        self.raw, self.firm = raw, firm
+        self.parts: list = []
         self.reported: dict[str, pd.Index] = {}
         self.skip = pd.Index([i["row"] for i in raw.header_issues if i.get("code") == "ragged-row"],
                              dtype="int64")

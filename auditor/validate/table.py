@@ -138,12 +138,13 @@ def compose_name(raw: RawTable) -> None:
                 found[part] = col
     if "last" not in found or "first" not in found:
         return
-    part = {p: raw.frame[c].astype(STRING).str.strip().replace("", pd.NA) for p, c in found.items()}
-    given = part["first"]
+    parts = {p: raw.frame[c].astype(STRING).str.strip().replace("", pd.NA)  # type: ignore[call-overload]  # pandas-stubs
+             for p, c in found.items()}
+    given = parts["first"]
     for extra in ("middle", "suffix"):
-        if extra in part:
-            given = (given.fillna("") + " " + part[extra].fillna("")).str.strip().replace("", pd.NA)
-    last = part["last"]
+        if extra in parts:
+            given = (given.fillna("") + " " + parts[extra].fillna("")).str.strip().replace("", pd.NA)
+    last = parts["last"]
     name = (last + ", " + given).fillna(last).fillna(given)
     raw.frame[target] = name.astype(STRING)
     raw.headers[target] = " + ".join(found[p] for p in ("last", "first", "middle", "suffix") if p in found)
@@ -179,7 +180,7 @@ def validate_table(raw: RawTable, *, court: str | None = None, firm: str | None 
     text = {c.name: (src[c.name].astype(STRING) if c.name in src.columns else na) for c in C.columns(kind)}
     firm_col = text["firm_name"].copy() if "firm_name" in text else None
     if kind == C.ROSTER and firm:
-        firm_col = firm_col.fillna(str(firm).strip())
+        firm_col = text["firm_name"].fillna(str(firm).strip())
     issues = Issues(raw, firm_col)
     rejected = np.zeros(len(index), dtype=bool)
     loader_rejects = [i["row"] for i in raw.header_issues if i.get("severity") == "rejected"]

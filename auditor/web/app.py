@@ -232,7 +232,7 @@ def create_app(config: WebConfig | None = None) -> Starlette:
                             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                             background=BackgroundTask(jobs.drop, None, job))
 
-    async def not_found(request: Request, exc: HTTPException) -> Response:
+    async def not_found(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 404)
         return message(request, "Not here", "There is no such page.", status if status in (404, 405) else 404)
 

@@ -31,7 +31,7 @@ class WebConfig:
     def limits(self):
         """The loader's limits for an upload: the file size as above, and an XLSX may unpack to at most
         20 times that (a 50,000-row roster unpacks to about 8 times its size)."""
-        from auditor.load.table import Limits
+        from auditor.load.limits import Limits
 
         return Limits(max_file_bytes=self.max_file_bytes,
                       max_unzipped_bytes=min(Limits().max_unzipped_bytes, 20 * self.max_file_bytes))

@@ -12,12 +12,16 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from typing import TYPE_CHECKING, BinaryIO
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from auditor.web.config import WebConfig, size_words
+
+if TYPE_CHECKING:   # defined for type checkers only
+    from python_multipart.multipart import MultipartCallbacks
 
 MAX_FIELD_BYTES = 4096
 DRAIN_FACTOR = 4           # read (and discard) at most this many times the limit before answering
@@ -113,10 +117,10 @@ class _State:
         self._disposition = b""
         self._field: str | None = None
         self._data = bytearray()
-        self._file = None
+        self._file: BinaryIO | None = None
         self._size = 0
 
-    def callbacks(self) -> dict:
+    def callbacks(self) -> MultipartCallbacks:
         return {"on_part_begin": self.begin, "on_part_data": self.data, "on_part_end": self.end,
                 "on_header_field": self.hfield, "on_header_value": self.hvalue,
                 "on_header_end": self.hend, "on_headers_finished": self.headers_done}

@@ -129,7 +129,7 @@ def test_planted_data_looks_like_the_problem(small):
         people = court.loc[court["pacer_username"] == u, "bar_id"].unique()
         assert len(people) >= 2 or any(e["key"]["pacer_username"] == u for e in m["planted"]
                                        if e["kind"] == "roster")
-    for row, e in [(frames[e["file"]].iloc[e["row"] - 2], e) for e in m["must_not_fire"]
+    for row in [frames[e["file"]].iloc[e["row"] - 2] for e in m["must_not_fire"]
                    if e["rule_id"] == "unlinked-filing-account"]:
         assert row["pacer_username"] == "" and row["account_status"] == "Inactive"
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import os
-import shutil
 import signal
 import sqlite3
 import subprocess

@@ -42,7 +42,7 @@ def day(v) -> dt.date | None:
 
 def summary_block(path: Path) -> dict:
     wb = openpyxl.load_workbook(path, read_only=True)
-    rows = [r for r in wb["Summary"].iter_rows(values_only=True)]
+    rows = list(wb["Summary"].iter_rows(values_only=True))
     wb.close()
     start = [i for i, r in enumerate(rows) if r and r[0] == "Compared with the previous report"]
     if not start:

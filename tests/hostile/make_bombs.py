@@ -75,7 +75,7 @@ _MANIFEST = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
 
 def _ods_row(values, rows: int = 1, first_span: int = 1) -> str:
     cells = "".join(
-        f'<table:table-cell office:value-type="string"'
+        '<table:table-cell office:value-type="string"'
         + (f' table:number-columns-repeated="{first_span}"' if i == 0 and first_span > 1 else "")
         + f"><text:p>{v}</text:p></table:table-cell>" for i, v in enumerate(values))
     rep = f' table:number-rows-repeated="{rows}"' if rows > 1 else ""

@@ -37,7 +37,7 @@ class Script:
 
 
 class _Handler:
-    def __init__(self, owner: "SmtpServer"):
+    def __init__(self, owner: SmtpServer):
         self.owner = owner
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):

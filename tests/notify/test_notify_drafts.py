@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from notify_world import ROOT, acting_firms, address, audit, notify, pdf_text, write_contacts, write_settings
+from notify_world import acting_firms, address, audit, notify, pdf_text, write_contacts, write_settings
 
 LETTER = (612, 792)
 MIN_WORD_HEIGHT = 9.2   # pdftotext's box of a word in Helvetica is 0.925 of the font size: 10 pt is 9.25
@@ -103,7 +103,6 @@ def test_a_notice_reads_as_a_letter_at_10_pt_or_more_on_letter_paper(big_world, 
 
 def _tokens_by_firm(report: Path) -> dict[str, set[str]]:
     """Every firm's names, logins, usernames, e-mails and bar ids, from the court's whole report."""
-    from auditor.notify.source import read_findings
     import openpyxl
 
     wb = openpyxl.load_workbook(report, read_only=True)

@@ -102,7 +102,7 @@ def setup(tmp_path_factory):
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(HOOK)
     refs = {}
-    for as_of, firms in (("2026-08-31", ["Acme LLP", "Beta LLP"]), ("2026-09-30", ["Acme LLP", "Gamma LLP"])):
+    for as_of, _firms in (("2026-08-31", ["Acme LLP", "Beta LLP"]), ("2026-09-30", ["Acme LLP", "Gamma LLP"])):
         base = root / as_of
         base.mkdir()
         for name, fs in (("roster-old.csv", ["Acme LLP", "Beta LLP"]), ("roster-new.csv", ["Acme LLP", "Gamma LLP"])):
@@ -327,7 +327,7 @@ def test_an_error_while_cleaning_up_after_a_signal_still_reads_as_stopped():
         try:
             raise Interrupted(_signal.SIGTERM)
         except Interrupted:
-            raise ValueError("Can't close the ZIP file while there is an open writing handle")
+            raise ValueError("Can't close the ZIP file while there is an open writing handle")  # noqa: B904
     except ValueError as exc:
         line, code = _ending(exc)
     assert code == 143 and line.startswith("auditor: stopped by SIGTERM"), line

@@ -169,7 +169,7 @@ def test_no_firm_workbook_names_anything_of_another_firm(split_run):
                     leaks.append((book.name, other, t))
             if other in files and files[other].lower() in text:
                 leaks.append((book.name, other, files[other]))
-    assert not leaks, f"{len(leaks)} leaks, e.g. {sorted(set(leak[1:] for leak in leaks))[:20]}"
+    assert not leaks, f"{len(leaks)} leaks, e.g. {sorted({leak[1:] for leak in leaks})[:20]}"
 
 
 def test_each_trend_sheet_holds_its_firm_figures_only(split_run):

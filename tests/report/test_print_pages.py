@@ -81,7 +81,7 @@ def test_every_printed_cell_shows_its_whole_text(printed, which):
 def test_every_sheet_prints_and_the_summary_on_one_page(printed, which):
     p = printed[which]
     names = openpyxl.load_workbook(p.xlsx, read_only=True).sheetnames
-    assert [s for s in dict.fromkeys(p.sheets())] == names      # every sheet, in order
+    assert list(dict.fromkeys(p.sheets())) == names      # every sheet, in order
     assert len(p.pages_of("Summary")) == 1
     assert p.pages[0].width < p.pages[0].height                  # the cover portrait
     assert all(pg.width > pg.height for pg in p.pages[1:])       # the tables landscape

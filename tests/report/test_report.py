@@ -36,7 +36,7 @@ READ_BACK = {v.replace("\r", "\n") for v in DANGEROUS}
 
 
 def finding(i: int, **kw) -> dict:
-    row = {c: None for c in FINDING_COLUMNS}
+    row = dict.fromkeys(FINDING_COLUMNS)
     row.update(
         finding_id=f"F{i:05d}", rule_id="legacy-username", severity="medium", title="Legacy PACER username",
         court_id="ncmb", firm_name="Smith & Jones, LLP", person_name=f"Person {i}", bar_id=f"NC{i:05d}",
@@ -399,9 +399,9 @@ def test_firm_file_names_readable_unique_and_safe():
     assert names["dots"] == "Firm P.A.xlsx"
     # one name on a disk that ignores case: each gets a code made from its own firm, the same every run
     assert names["x1"] != names["x2"] and names["x1"].casefold() != names["x2"].casefold()
-    assert names == file_names({"x2": "SMITH LLP", "x1": "Smith LLP", **{k: v for k, v in [
-        ("mega law", "Mega Law"), ("ømega law", "Ømega Law"), ("con", "CON"), ("a b", "A/B: \"Partners\"?"),
-        ("dots", "Firm P.A."), ("long", "Ł" * 300), ("none", "---")]}})
+    assert names == file_names({"x2": "SMITH LLP", "x1": "Smith LLP", "mega law": "Mega Law", "ømega law": "Ømega Law",
+                                "con": "CON", "a b": "A/B: \"Partners\"?", "dots": "Firm P.A.", "long": "Ł" * 300,
+                                "none": "---"})
     assert len(names["long"].encode("utf-8")) <= 130 and "none" not in names
 
 

@@ -58,7 +58,7 @@ def test_hostile_rules_file_is_refused_at_load_time(tmp_path, name):
                    "--out", out)
     assert proc.returncode == 2, proc.stdout
     assert proc.stderr.count("\n") == 1 and len(proc.stderr) < 400, proc.stderr[:500]
-    assert proc.stderr.startswith(f"auditor: mine.yaml") and where in proc.stderr and words in proc.stderr, proc.stderr
+    assert proc.stderr.startswith("auditor: mine.yaml") and where in proc.stderr and words in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr and not out.exists()
 
 

@@ -36,7 +36,7 @@ class Server:
                                                     log_level="warning", access_log=False))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         self.thread.start()
         deadline = time.monotonic() + 60
         while not self.server.started:
@@ -86,7 +86,7 @@ def roster_file(folder: Path, firm: str, n: int = 5, *, header=None, name: str |
     return write_csv(folder / (name or f"roster_{firm.lower()}.csv"), header or ROSTER_HEADER, roster_rows(firm, n))
 
 
-def post(server: "Server | str", paths: list[Path], *, kind: str = "roster", timeout: float = 120, names=None, **fields):
+def post(server: Server | str, paths: list[Path], *, kind: str = "roster", timeout: float = 120, names=None, **fields):
     """POST /audit as a script does: multipart fields ``kind`` and ``files``, plus any others
     (``names``: the file names the client sends, when not the files' own)."""
     import httpx

@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 
 import openpyxl
-import pytest
 
 from auditor.report.format import HEADER_IDS
 from tests.conftest import ROOT, write_csv

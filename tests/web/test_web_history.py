@@ -28,7 +28,7 @@ def test_each_upload_is_compared_with_and_recorded_into_the_history(serve, tmp_p
         runs = list_runs(opened)
     finally:
         opened.close()
-    assert list(runs["as_of"].astype(str)) == ["2026-10-31", "2026-11-30"]
+    assert [str(d) for d in runs.column("as_of")] == ["2026-10-31", "2026-11-30"]
     assert all({"Changes", "Trend"} <= set(names) for names in sheets)
 
 

@@ -24,7 +24,7 @@ HOSTILE = ROOT / "tests" / "hostile"
 
 def workbook(content: bytes) -> dict[str, list[tuple]]:
     wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
-    out = {ws.title: [r for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+    out = {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets}
     wb.close()
     return out
 

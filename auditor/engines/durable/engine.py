@@ -22,7 +22,7 @@ import os
 import queue
 import signal
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -68,9 +68,9 @@ def encode(frame: pd.DataFrame, fields: list[str], first_row: int = 0) -> list[d
         columns.append((PREFIX + name, col))
     keys = [k for k, _ in columns]
     facts = []
-    rows = zip(*(c for _, c in columns)) if columns else ((),) * len(frame)
-    for row, values in enumerate(rows, first_row):
-        fact = {k: v for k, v in zip(keys, values) if v is not None}
+    records = zip(*(c for _, c in columns)) if columns else ((),) * len(frame)
+    for row, record in enumerate(records, first_row):
+        fact = {k: v for k, v in zip(keys, record) if v is not None}
         fact["_row"] = row
         facts.append(fact)
     return facts

@@ -1,5 +1,5 @@
-"""Each firm's notice message per month of a scope (the run it was made from beside it): to whom, queued, sent, failed for now or refused, with the mail
-server's answer, so that ``auditor notify --send`` run again sends nothing twice.
+"""Each firm's notice message per month of a scope (the run it was made from beside it): to whom, queued,
+sent, failed for now or refused, with the mail server's answer, so that ``auditor notify --send`` run again sends nothing twice.
 
 Revision ID: 0005
 Revises: 0004

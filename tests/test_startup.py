@@ -1,0 +1,65 @@
+"""The command line starts quickly where it has no data to read: ``--help``, listing the history or the
+columns, and a usage error do not load pandas or pyarrow (about a second of every start)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from auditor import api
+from tests.conftest import ROOT
+
+EXE = Path(sys.executable).with_name("auditor")
+
+
+def imported(*args, cwd) -> tuple[subprocess.CompletedProcess, set[str]]:
+    """The real command run with Python's import log (-X importtime): its result and every module it loaded."""
+    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
+    done = subprocess.run([str(EXE), *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
+    modules = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)$", done.stderr, re.M))
+    assert "auditor.cli.main" in modules, done.stderr[-2000:]
+    return done, modules
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("startup")
+    api.run(roster=sorted((ROOT / "sample_data").glob("roster_*")), as_of=dt.date(2026, 11, 30),
+            out=folder / "r.xlsx", history=folder / "h.sqlite")
+    return folder / "h.sqlite"
+
+
+@pytest.mark.parametrize("args, code, words", [
+    (["--help"], 0, "Commands:"),
+    (["columns"], 0, "# Input columns"),
+    (["audit", "--roster", "a.csv", "--out", "report.txt"], 2, "--out must name an .xlsx file"),
+    (["audit", "--roster", "a.csv", "--as-of", "1900-01-01", "--out", "r.xlsx"], 2, "outside 1990-2200"),
+    (["no-such-command"], 2, "No such command"),
+])
+def test_no_pandas_without_data(tmp_path, args, code, words):
+    done, modules = imported(*args, cwd=tmp_path)
+    assert done.returncode == code and words in done.stdout + done.stderr
+    assert not {"pandas", "pyarrow", "numpy"} & modules
+
+
+def test_listing_the_history_needs_no_pandas(history, tmp_path):
+    done, modules = imported("history", "--history", history, cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout.splitlines()[1].split()[:2] == ["1", "2026-11-30"]
+    shown, more = imported("history", "--history", history, "show", "1", cwd=tmp_path)
+    assert shown.returncode == 0 and "\nby severity:\n" in shown.stdout
+    assert not {"pandas", "pyarrow"} & (modules | more)
+
+
+def test_an_audit_does_load_them(tmp_path):
+    """The check above can fail: the log names pandas once an audit reads data."""
+    roster = sorted((ROOT / "sample_data").glob("roster_*.csv"))[0]
+    done, modules = imported("audit", "--roster", roster, "--as-of", "2026-11-30", "--out", "r.xlsx", "--no-history",
+                             cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "pandas" in modules
