@@ -57,8 +57,8 @@ def _echo(line: str, **kw) -> None:
 @click.option("--max-messages", type=click.IntRange(1), help="Send at most this many now (relays that limit a "
               "sender per hour); the next run sends the rest.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
-def notify(report, contacts, rosters, pacer_lists, firm_names, drafts, send, dry_run, notices, history_at, run_id, settings_file, init_settings,
-           templates, smtp_host, smtp_port, smtp_security, smtp_user, password_prompt, retries, retry_seconds,
+def notify(report, contacts, rosters, pacer_lists, firm_names, drafts, send, dry_run, notices, history_at, run_id,
+           settings_file, init_settings, templates, smtp_host, smtp_port, smtp_security, smtp_user, password_prompt, retries, retry_seconds,
            max_messages, quiet):
     """Send each firm its notice and its workbook: e-mail drafts, or through the court's mail relay."""
     from auditor.notify import settings as st

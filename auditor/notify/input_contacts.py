@@ -20,7 +20,7 @@ def _ids(frame, columns) -> list[set[str]]:
     """Per row, the non-blank values of ``columns`` (lower-case, trimmed)."""
     import pandas as pd
 
-    out = [set() for _ in range(len(frame))]
+    out: list[set[str]] = [set() for _ in range(len(frame))]
     for col in columns:
         if col not in frame:
             continue
@@ -76,7 +76,7 @@ def contacts_from_inputs(roster: Iterable = (), pacer_accounts: Iterable = ()) -
 def merge(listed: Contacts | None, found: Contacts | None) -> Contacts:
     """The contacts list's addresses, and the inputs' for firms the list does not name (the list wins)."""
     out = Contacts()
-    for part, source in ((listed, "list"), (found, "inputs")):
+    for part in (listed, found):
         if part is None:
             continue
         out.problems += part.problems
