@@ -40,7 +40,7 @@ def test_run_publishes_every_output_by_name_and_records_the_run(tmp_path):
     assert told == list(first.notes)
 
     second = api.run(**given, as_of=dt.date(2026, 12, 31), out=tmp_path / "december.xlsx",
-                     history=tmp_path / "h.sqlite")
+                     history=tmp_path / "h.sqlite", future=True)   # December's month-end, after today
     assert second.history.run_id == 2 and second.written.index is None and second.written.firm_workbooks == ()
     assert second.comparison["still_open"] == len(first.findings) and second.comparison["new"] == 0
     assert "Changes" in openpyxl.load_workbook(second.written.report, read_only=True).sheetnames
@@ -61,7 +61,7 @@ def test_recording_changes_nothing_it_is_given(tmp_path):
         pass
     result = api.audit(**FILES, as_of=dt.date(2026, 12, 31))
     findings = result.findings.copy()
-    with recording(result, tmp_path / "h.sqlite") as view:
+    with recording(result, tmp_path / "h.sqlite", future=True) as view:   # December's month-end
         shown = view.applied(result)
     assert result.history is None and result.previous is None
     pd.testing.assert_frame_equal(result.findings, findings)

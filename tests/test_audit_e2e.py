@@ -185,7 +185,7 @@ def test_finding_ids_are_stable_and_unique(report, inputs, tmp_path):
     again = tmp_path / "again.xlsx"
     proc = run_cli("audit", "--court-accounts", inputs["court"], "--roster", inputs["roster_a"],
                    "--roster", inputs["roster_b"], "--pacer-accounts", inputs["pacer"], "--firm",
-                   "Smith & Jones, LLP", "--as-of", "2026-12-31", "--out", again)
+                   "Smith & Jones, LLP", "--as-of", "2026-12-31", "--out", again, "--no-history")
     assert proc.returncode == 0, proc.stderr
     second = {(f["rule_id"], f["source"]): f["finding_id"] for f in findings(again)}
     assert first == second

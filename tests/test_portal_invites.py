@@ -33,7 +33,7 @@ def court_export(folder, firms=("Alpha Law LLP", "Beta & Co, P.C.", "=HYPERLINK(
 def record(path, history, as_of: str) -> int:
     result = api.audit(court_accounts=[path], as_of=dt.date.fromisoformat(as_of))
     assert len(result.findings)
-    with recording(result, history) as view:
+    with recording(result, history, future=True) as view:   # month-ends after today too
         view.commit()
     return view.run_id
 

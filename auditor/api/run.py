@@ -11,7 +11,6 @@ Nothing given to :func:`run` is changed; what it did is in the :class:`RunOutcom
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +42,8 @@ class RunOutcome:
     written: Written                     # the outputs put in place, by name
     history: HistoryView | None = None   # the recorded run (run_id, scope_label, store, ...); None: no history
     notes: tuple[str, ...] = field(default=())   # lines said to the user along the way (warnings, recovery)
+    kept: Path | None = None             # the replaced report, kept beside: statuses were typed into it
+    typed: int = 0                       # findings whose status or notes were typed into the replaced report
 
     @property
     def findings(self) -> pd.DataFrame:
@@ -80,7 +81,8 @@ def run(*, out, court_accounts: Iterable = (), roster: Iterable = (), pacer_acco
         header_map: Mapping[str, str | None] | None = None,
         header_maps: Mapping[str, Mapping[str, str | None]] | None = None, names: Mapping[str, str] | None = None,
         split_by_firm: bool = False, findings_csv=None, findings_parquet=None,
-        history: str | Path | None = None, previous=None, backfill: bool = False,
+        history: str | Path | None = None, previous=None, backfill: bool = False, future: bool = False,
+        max_previous_rows: int | None = None, max_note_chars: int | None = None,
         progress: Progress = _quiet, tell: Tell = _quiet) -> RunOutcome:
     """Audit the input files and publish the outputs: the report ``out`` (with ``split_by_firm`` the firm
     workbooks and their index beside it), the findings files asked for; with ``history`` (an SQLite
@@ -90,7 +92,11 @@ def run(*, out, court_accounts: Iterable = (), roster: Iterable = (), pacer_acco
     ``header_map``: header as written -> column, for every input file that has that header (``--map``);
     ``header_maps``: per input path, headers as written -> canonical columns; ``names``: per input path,
     the name the report shows for it (as the user named the file).  ``previous``: last month's report
-    (statuses carried forward); ``backfill``: record a run dated before the scope's latest one.
+    (statuses carried forward, checked before the audit, within ``max_previous_rows`` and
+    ``max_note_chars``); ``backfill``: record a run dated before the scope's latest one; ``future``: one
+    dated after today.  A report already at ``out`` is read for statuses too (before ``previous``), and
+    kept beside the new one when statuses or notes were typed into it (``RunOutcome.kept``); no output
+    may be the history file; a run whose outputs cannot replace those there is not recorded.
     ``tell(line)`` hears, as they happen, the lines a user should read (a warning, an earlier stopped
     run finished or cleared away); they are in ``notes`` too.  Raises an ``AuditorError`` for bad
     input, rules, usage or history."""
@@ -106,6 +112,16 @@ def run(*, out, court_accounts: Iterable = (), roster: Iterable = (), pacer_acco
     inputs = input_paths(files, rules_files=rules_files, courts_files=courts_files, previous=previous)
     for note in check_outputs(out, findings_csv=findings_csv, findings_parquet=findings_parquet, inputs=inputs):
         say(note)   # an earlier run killed there: finished or undone
+    from auditor.history.previous import MAX_NOTE_CHARS, MAX_ROWS
+    from auditor.history.where import before_audit, recorded
+
+    previous, in_out = before_audit(out, [("--out", out), ("--findings-csv", findings_csv),
+                                          ("--findings-parquet", findings_parquet)], history, as_of, future, previous,
+                                    max_previous_rows or MAX_ROWS, max_note_chars or MAX_NOTE_CHARS)
+    if history:
+        from auditor.history.store import check_reachable
+
+        check_reachable(history)   # a wrong password or a tampered store is said before any input is read
     if as_of is not None:
         from auditor.court_calendar import Calendar
 
@@ -121,24 +137,19 @@ def run(*, out, court_accounts: Iterable = (), roster: Iterable = (), pacer_acco
     for issue in wrong.itertuples(index=False):
         say(f"warning: {issue.file}: {issue.reason}")
     if history:
-        from auditor.history.record import recording
-
         progress("comparing with the history (recorded once the report is written)")
-        context: contextlib.AbstractContextManager[HistoryView | None] = recording(
-            result, history, previous=previous, backfill=backfill, report=out)
-    else:
-        context = contextlib.nullcontext()
     written: Written | None = None
     try:
-        with context as view:
+        with recorded(result, history, previous, in_out, backfill, future, out,
+                      (findings_csv, findings_parquet)) as (view, commit, kept, typed):
             shown = view.applied(result) if view is not None else result
             progress(f"writing {out} ({len(shown.findings):,} findings)")
             written = write_outputs(shown, out, split_by_firm=split_by_firm, findings_csv=findings_csv,
                                     findings_parquet=findings_parquet, inputs=inputs, progress=progress,
-                                    on_commit=view.commit if view is not None else None,
-                                    history=view.store if view is not None else None)
+                                    on_commit=commit, history=view.store if view is not None else None)
     except BaseException as exc:
         if written is not None:   # stopped after every output was in place
             note_outputs(exc, PUBLISHED)
         raise
-    return RunOutcome(result=shown, written=written, history=view, notes=tuple(notes))
+    return RunOutcome(result=shown, written=written, history=view, notes=tuple(notes), kept=kept[0] if kept else None,
+                      typed=typed)

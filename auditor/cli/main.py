@@ -21,7 +21,8 @@ from auditor.cli.header_map import map_option
 from auditor.cli.inputs import sample, validate
 from auditor.cli.limits import condition_options, limit_options
 from auditor.cli.reference import columns_cmd, courts, rules_cmd
-from auditor.cli.services import history, recover, serve
+from auditor.cli.history import audit_history_options, history, history_lines
+from auditor.cli.services import recover, serve
 from auditor.errors import AuditorError
 from auditor.model import SEVERITIES
 from auditor.notify.command import notify
@@ -66,13 +67,7 @@ def cli():
                    "formula-like text gets a leading apostrophe).")
 @click.option("--findings-parquet", type=click.Path(dir_okay=False, readable=False),
               help="Also write every finding to this Parquet file, values exactly as in the report.")
-@click.option("--history", "history_at", metavar="PATH_OR_URL",
-              help="Run history to compare with and record into: an SQLite file or a database URL "
-                   "(default: auditor-history.sqlite beside the report).")
-@click.option("--no-history", is_flag=True, help="Neither read nor record a history.")
-@click.option("--previous", type=click.Path(dir_okay=False, readable=False),
-              help="Last month's report with your status, notes and accepted_until: carried forward.")
-@click.option("--backfill", is_flag=True, help="Record a run dated before the latest recorded one of its scope.")
+@audit_history_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
 @click.option("--progress", "show_progress", is_flag=True, help="Progress messages even when not on a terminal.")
 @map_option
@@ -80,16 +75,17 @@ def cli():
 @condition_options
 def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_files, court, firm, paa, fail_on, engine,
           split_by_firm, skip_bad_files, out, findings_csv, findings_parquet, history_at, no_history, previous,
-          backfill, quiet, show_progress, limits, rule_limits, header_map, fail_on_not_checked):
+          backfill, future, max_previous_rows, max_note_chars, quiet, show_progress, limits, rule_limits, header_map,
+          fail_on_not_checked):
     """Run an audit and write the Excel remediation report."""
     if Path(out).suffix.lower() != ".xlsx":  # say so before any data is read
         raise click.UsageError(f"--out must name an .xlsx file, not {Path(out).name!r}")
-    if no_history and (history_at or previous or backfill):
-        raise click.UsageError("--no-history cannot go with --history, --previous or --backfill")
+    if no_history and (history_at or previous or backfill or future):
+        raise click.UsageError("--no-history cannot go with --history, --previous, --backfill or --record-future-date")
     if previous and Path(previous).resolve() == Path(out).resolve():
         raise click.UsageError("--previous and --out name the same file: write this month's report to a new file")
     from auditor import api
-    from auditor.history import default_path
+    from auditor.history.where import for_audit
 
     outcome = api.run(
         court_accounts=court_accounts, roster=roster, pacer_accounts=pacer_accounts, as_of=as_of,
@@ -97,7 +93,8 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
         limits=limits, rule_limits=rule_limits, skip_bad_files=skip_bad_files, header_map=header_map,
         out=out, split_by_firm=split_by_firm,
         findings_csv=findings_csv, findings_parquet=findings_parquet,
-        history=None if no_history else (history_at or default_path(out)), previous=previous, backfill=backfill,
+        history=None if no_history else for_audit(history_at, out), previous=previous, backfill=backfill,
+        future=future, max_previous_rows=max_previous_rows, max_note_chars=max_note_chars,
         progress=Progress(show_progress or (not quiet and sys.stderr.isatty())),
         tell=lambda line: click.echo(f"auditor: {shown_name(line)}", err=True))
     click.get_current_context().meta[OUTPUTS] = PUBLISHED   # a stop from here on: every output is in place
@@ -119,15 +116,9 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
             from auditor.report.export import coverage_path
 
             click.echo(f"findings {label}: {shown_name(extra)} (checks run: {shown_name(coverage_path(extra))})")
-    if view is not None:
-        p = outcome.comparison
-        compared = ("first run of this scope" if p is None else
-                    f"{p['new']} new, {p['resolved']} resolved, {p['reopened']} reopened, {p['still_open']} still open, "
-                    f"{p['overdue']} overdue")
-        click.echo(f"history: run {view.run_id} of {view.scope_label} ({compared}) in {view.store}")
-        if previous:
-            click.echo(f"previous report: {view.carried} statuses carried, {len(view.import_problems)} rows not used"
-                       + (" (listed on the Status import sheet)" if len(view.import_problems) else ""))
+    for line in history_lines(view, result, bool(previous), out, [outcome.kept] if outcome.kept else [],
+                              outcome.typed):
+        click.echo(shown_name(line))
     if fail_on_not_checked and not result.coverage.complete:   # the findings are then incomplete: 3 wins
         sys.exit(EXIT_NOT_CHECKED)
     if fail_on:

@@ -1,12 +1,11 @@
-"""The ``auditor`` commands that serve beside the audit itself: ``serve`` (the upload page), ``history``
-(the run history) and ``recover``.  They are part of the one command line (``auditor.cli``) and as
-thin: the work is in ``auditor.web``, ``auditor.history`` and ``auditor.outputs``."""
+"""The ``auditor`` commands that serve beside the audit itself: ``serve`` (the upload page) and ``recover``.
+They are part of the one command line (``auditor.cli``) and as thin: the work is in ``auditor.web`` and
+``auditor.outputs``.  ``history`` is in ``auditor.cli.history``."""
 
 from __future__ import annotations
 
 import click
 
-from auditor.cli.common import table_text
 
 
 @click.command()
@@ -26,6 +25,18 @@ from auditor.cli.common import table_text
               help="Largest uploaded file.")
 @click.option("--max-upload-mb", type=click.FloatRange(0.001), default=60, show_default=True,
               help="Largest upload (all files together).")
+@click.option("--max-held", type=click.IntRange(1), default=40, show_default=True,
+              help="Uploads waiting at the confirm step at once (each holds up to about 25 MB of disk and memory).")
+@click.option("--max-confirm-kb", type=click.IntRange(1), default=1024, show_default=True,
+              help="Largest confirm-step form.")
+@click.option("--worker-memory-mb", type=click.IntRange(512), default=4096, show_default=True,
+              help="Memory (address space) of each worker; an audit needing more is stopped.")
+@click.option("--header-seconds", type=click.FloatRange(0.1), default=10, show_default=True,
+              help="Time a request's headers may take to arrive.")
+@click.option("--body-seconds", type=click.FloatRange(0.1), default=300, show_default=True,
+              help="Time a request's body (the upload) may take to arrive.")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="Host name the page answers to (repeatable; default: the --host address and localhost).")
 @click.option("--history", "history_at", metavar="PATH_OR_URL",
               help="Run history every upload's audit is compared with and recorded into: an SQLite file or a "
                    "database URL (default: none is kept).")
@@ -33,17 +44,25 @@ from auditor.cli.common import table_text
               help="The server's public address (https://...). With --history, firms open the links "
                    "'auditor invite' makes; links and redirects are built from it, never from a request's Host.")
 def serve(host, port, workers, queue, queue_seconds, job_seconds, keep_minutes, max_file_mb, max_upload_mb,
-          history_at, base_url):
+          max_held, max_confirm_kb, worker_memory_mb, header_seconds, body_seconds, allowed_hosts, history_at,
+          base_url):
     """Serve the upload page: firm administrators upload rosters and download the report."""
     import uvicorn
 
     from auditor.web.app import create_app
     from auditor.web.config import MB, WebConfig
+    from auditor.web.timeouts import uvicorn_config
 
     config = WebConfig(max_file_bytes=int(max_file_mb * MB), max_request_bytes=int(max_upload_mb * MB),
                        workers=workers, queue=queue, queue_wait_seconds=queue_seconds, job_seconds=job_seconds,
-                       keep_seconds=int(keep_minutes * 60), history=history_at,
+                       keep_seconds=int(keep_minutes * 60), max_held=max_held, max_confirm_bytes=max_confirm_kb * 1024,
+                       worker_memory_bytes=worker_memory_mb * MB, header_seconds=header_seconds,
+                       body_seconds=body_seconds, allowed_hosts=tuple(allowed_hosts), history=history_at,
                        base_url=base_url)
+    if history_at:
+        from auditor.history.store import check_reachable
+
+        check_reachable(history_at)   # a wrong password is said now, not at the first upload
     if base_url:
         from auditor.portal.invites import check_base_url
 
@@ -52,65 +71,11 @@ def serve(host, port, workers, queue, queue_seconds, job_seconds, keep_minutes, 
     if host not in ("127.0.0.1", "::1", "localhost"):
         click.echo("auditor: listening beyond this machine without TLS: put a TLS reverse proxy in front "
                    "(see the README)", err=True)
-    uvicorn.run(create_app(config), host=host, port=port, proxy_headers=True, server_header=False,
-                log_level="info", access_log=False)
-
-
-@click.group(invoke_without_command=True)
-@click.option("--history", "history_at", metavar="PATH_OR_URL",
-              help="The history: an SQLite file or a database URL (default: auditor-history.sqlite here).")
-@click.pass_context
-def history(ctx, history_at):
-    """List the recorded runs (date, scope, inputs, counts); 'show RUN' or 'export' for more."""
-    from auditor.history.store import DEFAULT_NAME
-
-    ctx.obj = history_at or DEFAULT_NAME
-    if ctx.invoked_subcommand is None:
-        from auditor.history.query import list_runs
-
-        runs = _read_store(ctx.obj, list_runs)
-        if not len(runs):
-            click.echo("no runs recorded yet")
-            return
-        click.echo(table_text(runs.columns, runs.rows))
-
-
-def _read_store(target, fn, *args):
-    from auditor.history.store import open_store
-
-    store = open_store(target, create=False, write=False)
-    try:
-        return fn(store, *args)
-    finally:
-        store.close()
-
-
-@history.command("show")
-@click.argument("run", type=int)
-@click.pass_obj
-def history_show(target, run):
-    """One run: when, scope, rule set, input files, counts by severity and rule."""
-    from auditor.history.query import show_run
-
-    shown = _read_store(target, show_run, run)
-    for k, v in shown["run"].items():
-        click.echo(f"{k}: {v}")
-    for title, key in (("inputs", "inputs"), ("by severity", "by_severity"), ("by rule", "by_rule")):
-        click.echo(f"\n{title}:")
-        rows = shown[key]
-        click.echo(table_text(rows.columns, rows.rows) if len(rows) else "(none)")
-
-
-@history.command("export")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="File to write: .csv or .parquet.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), help="Default: from the file's suffix.")
-@click.pass_obj
-def history_export(target, out, fmt):
-    """Write every finding of every run (findings over time) as CSV or Parquet."""
-    from auditor.report.export import export_history
-
-    path, n = _read_store(target, export_history, out, fmt)
-    click.echo(f"{n} finding rows over time: {path}")
+        if not allowed_hosts:
+            click.echo("auditor: the page answers only to the names " + ", ".join(config.hosts(host))
+                       + ": give the proxy's name with --allowed-host", err=True)
+    uvicorn.Server(uvicorn_config(create_app(config, host), config, host, port, proxy_headers=True,
+                                  log_level="info", access_log=False)).run()
 
 
 @click.command()

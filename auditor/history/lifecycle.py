@@ -9,7 +9,7 @@ the clerk typed into last month's workbook, :func:`apply` works out, column-wise
   days open and whether the finding is overdue;
 - the status carried forward: the typed one where the workbook gives it, else the one kept in the
   history.  ``Accepted`` needs a justification in ``notes`` and lasts until ``accepted_until`` (default
-  90 days); after that the finding is Open again.  A finding marked Resolved that is still found is
+  90 days, at most 12 months after the audit that carries it); after that the finding is Open again.  A finding marked Resolved that is still found is
   Open again and flagged so, never silently.
 """
 
@@ -31,6 +31,8 @@ NEW, PERSISTING, REOPENED, RESOLVED = "new", "persisting", "reopened", "resolved
 CHANGES = (NEW, REOPENED, RESOLVED, PERSISTING)
 CLOSED = ("Resolved", "Accepted")
 ACCEPT_DAYS = 90
+LAST_DAY = dt.date(2200, 12, 31)    # the latest date the auditor reckons with (as the audit date's range)
+ACCEPT_MONTHS_MAX = 12      # the longest an acceptance lasts from the audit that carries it (README)
 STATE_COLUMNS = [
     "finding_id", "rule_id", "severity", "court_id", "firm_key", "firm_name", "person_name",
     "cmecf_login", "pacer_username", "first_seen", "last_seen", "due_date", "status", "notes",
@@ -83,8 +85,16 @@ def _under(top: pd.DataFrame, bottom: pd.DataFrame) -> pd.DataFrame:
     return top if not len(bottom) else pd.concat([top, _like(bottom, top)], ignore_index=True)
 
 
+def _given(e: pd.DataFrame, column: str, found: pd.Series) -> pd.Series:
+    """Where the edited copy gives ``column`` for a finding (its row is there, on a sheet with that column)."""
+    has = f"has_{column}"
+    if column not in e:
+        return pd.Series(False, index=found.index)
+    return found & (e[has].astype("boolean").fillna(False).astype(bool) if has in e else True)
+
+
 def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | None, as_of: dt.date,
-          *, accept_days: int = ACCEPT_DAYS) -> Outcome:
+          *, accept_days: int = ACCEPT_DAYS, accept_months: int = ACCEPT_MONTHS_MAX) -> Outcome:
     """Lifecycle, dates and statuses of this run's findings (see the module doc)."""
     today = pd.Timestamp(as_of)
     f = findings.reset_index(drop=True).copy()
@@ -105,23 +115,25 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
     notes = pj["notes"].astype(object)
     until = pd.to_datetime(pj["accepted_until"])
     problems: list[tuple[str, str]] = []
+    edited_until = pd.Series(False, index=f.index)
 
     if edits is not None and len(edits):
         ed = edits.drop_duplicates("finding_id").reset_index(drop=True)
         epos = positions(ids, ed["finding_id"])
         e = _at(ed, epos, f.index)
-        given = pd.Series(epos >= 0, index=f.index)
-        if "finding_id_given" in e:
-            given &= e["finding_id_given"].fillna(False).astype(bool)
-        if "status" in e:
-            status = e["status"].astype(object).where(given & e["status"].notna(), status)
+        found = pd.Series(epos >= 0, index=f.index)
+        # a reopened finding was resolved in the report the statuses come from: its "Resolved" is not news
+        took = _given(e, "status", found) & e["status"].notna() & (change != REOPENED)
+        status = e["status"].astype(object).where(took, status) if "status" in e else status
         if "notes" in e:
-            notes = e["notes"].astype(object).where(given, notes)
+            notes = e["notes"].astype(object).where(_given(e, "notes", found), notes)
         if "accepted_until" in e:
-            until = pd.to_datetime(e["accepted_until"]).where(given, until)
+            typed = _given(e, "accepted_until", found)
+            until = pd.to_datetime(e["accepted_until"]).where(typed, until)
+            edited_until = typed & until.notna()
 
     status = status.fillna("Open").astype(object)
-    still_marked = (status == "Resolved") & (change != NEW)
+    still_marked = (status == "Resolved") & (change == PERSISTING)
     status = status.where(~still_marked, "Open")
     blank_note = notes.isna() | (notes.astype(STRING).str.strip() == "").fillna(True).astype(bool)
     unjustified = (status == "Accepted") & blank_note
@@ -130,7 +142,18 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
     status = status.where(~unjustified, "Open")
     accepted = status == "Accepted"
     until = until.where(~(accepted & until.isna()), today + pd.Timedelta(days=accept_days))
+    longest = today + pd.DateOffset(months=accept_months)
+    beyond = accepted & (until > longest)
+    if edits is not None and len(edits) and "accepted_until" in edits:
+        told = beyond & edited_until
+        typed = e["until_typed"] if "until_typed" in e else pd.Series(None, index=f.index, dtype=object)
+        shown = typed.where(typed.notna(), until.dt.strftime("%Y-%m-%d"))
+        for fid, when in zip(ids[told], shown[told]):
+            problems.append((fid, f"accepted_until {when} is more than {accept_months} months after the audit "
+                                  f"date: accepted until {longest:%Y-%m-%d}, the longest an acceptance lasts"))
+    until = until.where(~beyond, longest)
     expired = accepted & (until < today)
+    ended = until.where(expired)
     status = status.where(~expired, "Open")
     until = until.where(status == "Accepted")
 
@@ -138,9 +161,9 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
     overdue = (due < today) & ~closed
     note = pd.Series("", index=f.index, dtype=object)
     note = note.mask(still_marked, "marked Resolved but still found: Open again")
+    note = note.mask(unjustified, "marked Accepted without a reason in notes: left Open")
     if expired.any():
-        note = note.mask(expired, "acceptance expired on " + pd.to_datetime(
-            pj["accepted_until"].where(expired)).dt.strftime("%Y-%m-%d").fillna(""))
+        note = note.mask(expired, "acceptance expired on " + pd.to_datetime(ended).dt.strftime("%Y-%m-%d").fillna(""))
 
     f["first_seen"] = pd.to_datetime(first_seen)
     f["last_seen"] = today
@@ -172,6 +195,8 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
         gpos = positions(gone["finding_id"], ed["finding_id"])
         if "notes" in ed:
             has = gpos >= 0
+            if "has_notes" in ed:
+                has &= ed["has_notes"].to_numpy(dtype=bool)[np.where(has, gpos, 0)]
             gone.loc[has, "notes"] = ed["notes"].to_numpy(dtype=object)[gpos[has]]
     state = _under(current, gone)
 

@@ -15,9 +15,21 @@ if TYPE_CHECKING:
     import pandas as pd
 
 RUN_COLUMNS = ["run", "as_of", "recorded_at", "scope", "inputs", "findings", "open", "new", "resolved",
-               "reopened", "still_open", "backfill"]
-EXPORT_COLUMNS = ["run", "as_of", "scope", "finding_id", "rule_id", "severity", "change", "status", "due_date",
-                  "first_seen", "court_id", "firm_name", "person_name", "cmecf_login", "pacer_username"]
+               "reopened", "still_open", "backfill", "state"]
+EXPORT_COLUMNS = ["run", "as_of", "scope", "finding_id", "rule_id", "severity", "change", "status", "notes",
+                  "accepted_until", "due_date", "first_seen", "court_id", "firm_name", "person_name", "cmecf_login",
+                  "pacer_username"]
+
+
+def current(r=S.runs):
+    """A run that counts: neither recorded again since nor removed (as ``state.current``)."""
+    return r.c.superseded_by.is_(None) & r.c.removed_at.is_(None)
+
+
+def _state(by, removed) -> str:
+    if removed is not None:
+        return f"removed {removed:%Y-%m-%d %H:%M}"
+    return f"replaced by run {by}" if by is not None else "current"
 
 
 @dataclass(frozen=True)
@@ -36,14 +48,16 @@ class Rows:
 
 
 def list_runs(store: Store) -> Rows:
-    """One row per recorded run, oldest first (RUN_COLUMNS)."""
+    """One row per recorded run, oldest first (RUN_COLUMNS); ``state`` says "replaced by run N" (the same
+    month recorded again) or "removed YYYY-MM-DD HH:MM", else "current"."""
     r, i = S.runs, S.run_inputs
     n_inputs = select(i.c.run_id, func.count().label("n")).group_by(i.c.run_id).subquery()
     q = (select(r.c.id, r.c.as_of, r.c.recorded_at, r.c.scope_label, func.coalesce(n_inputs.c.n, 0), r.c.findings,
-                r.c.open_findings, r.c.new, r.c.resolved, r.c.reopened, r.c.persisting, r.c.backfill)
+                r.c.open_findings, r.c.new, r.c.resolved, r.c.reopened, r.c.persisting, r.c.backfill,
+                r.c.superseded_by, r.c.removed_at)
          .outerjoin(n_inputs, n_inputs.c.run_id == r.c.id).order_by(r.c.id))
     with translated(store.label), store.engine.connect() as conn:
-        return Rows(RUN_COLUMNS, [tuple(r) for r in conn.execute(q).all()])
+        return Rows(RUN_COLUMNS, [(*row[:-2], _state(row[-2], row[-1])) for row in conn.execute(q).all()])
 
 
 def show_run(store: Store, run: int) -> dict:
@@ -67,17 +81,40 @@ def show_run(store: Store, run: int) -> dict:
 
 
 def findings_over_time(store: Store, *, scope: str | None = None) -> pd.DataFrame:
-    """Every finding of every run (EXPORT_COLUMNS), by run then finding id."""
+    """Every finding of every current run (EXPORT_COLUMNS), by run then finding id, with a row for each
+    finding in the run that found it resolved (no longer found after the scope's run before)."""
     r, f, st = S.runs, S.run_findings, S.finding_state
     q = (select(r.c.id, r.c.as_of, r.c.scope_label, f.c.finding_id, f.c.rule_id, f.c.severity, f.c.change,
-                f.c.status, f.c.due_date, st.c.first_seen, st.c.court_id, st.c.firm_name, st.c.person_name,
-                st.c.cmecf_login, st.c.pacer_username)
+                f.c.status, f.c.notes, f.c.accepted_until, f.c.due_date, st.c.first_seen, st.c.court_id, st.c.firm_name,
+                st.c.person_name, st.c.cmecf_login, st.c.pacer_username, r.c.scope)
          .join(r, r.c.id == f.c.run_id)
          .outerjoin(st, (st.c.scope == r.c.scope) & (st.c.finding_id == f.c.finding_id))
-         .order_by(r.c.id, f.c.finding_id))
+         .where(current()).order_by(r.c.id, f.c.finding_id))
+    runs = select(r.c.id, r.c.as_of, r.c.scope_label, r.c.scope).where(current())
     if scope:
         q = q.where(r.c.scope_label == scope)
+        runs = runs.where(r.c.scope_label == scope)
     import pandas as pd
 
     with translated(store.label), store.engine.connect() as conn:
-        return pd.DataFrame(conn.execute(q).all(), columns=EXPORT_COLUMNS)
+        found = pd.DataFrame(conn.execute(q).all(), columns=[*EXPORT_COLUMNS, "scope_key"])
+        order = pd.DataFrame(conn.execute(runs).all(), columns=["run", "as_of", "scope", "scope_key"])
+    return _with_resolved(found, order).reset_index(drop=True)
+
+
+def _with_resolved(found: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
+    """``found`` with, for each run, a "resolved" row for each finding its scope's run before found and it
+    did not."""
+    import pandas as pd
+
+    runs = runs.sort_values(["scope_key", "as_of", "run"]).reset_index(drop=True)
+    runs["before"] = runs.groupby("scope_key")["run"].shift(1)
+    pairs = runs.dropna(subset=["before"]).astype({"before": "int64"})
+    earlier = found.merge(pairs[["run", "before", "as_of"]].rename(columns={"run": "next", "as_of": "next_as_of"}),
+                          left_on="run", right_on="before")
+    still = found[["run", "finding_id"]].rename(columns={"run": "next"}).assign(again=True)
+    gone = earlier.merge(still, on=["next", "finding_id"], how="left")
+    gone = gone[gone["again"].isna()]
+    resolved = gone.assign(run=gone["next"], as_of=gone["next_as_of"], change="resolved", status="Resolved")
+    out = pd.concat([found, resolved[found.columns]], ignore_index=True)
+    return out.sort_values(["run", "finding_id"], kind="stable")[EXPORT_COLUMNS]

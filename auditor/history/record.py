@@ -29,8 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import insert, literal, select
+from sqlalchemy import func, insert, literal, select
 
 from auditor import __version__
 from auditor.outputs import threads
@@ -42,6 +43,7 @@ from auditor.model import AuditResult
 from auditor.normalize import firm_key
 
 TREND_RUNS = 12
+LISTED_PROBLEMS = 10_000    # rows on the Status import sheet at most (the last one says how many more)
 
 
 @dataclass
@@ -57,9 +59,12 @@ class HistoryView:
     trend_runs: pd.DataFrame        # run_id, as_of, active_filers, ready_filers (oldest first)
     trend_counts: pd.DataFrame      # run_id, firm_key, severity, open_findings
     import_problems: pd.DataFrame = field(default_factory=pd.DataFrame)   # previous.PROBLEM_COLUMNS
-    carried: int = 0                # statuses taken from --previous
+    carried: int = 0                # findings given another status, notes or accepted-until by --previous
     trend_firms: pd.DataFrame = field(default_factory=pd.DataFrame)  # history.firms.FIRM_COLUMNS
     commit: Callable[[], None] = lambda: None   # commits the run's transaction (once)
+    replaced: int | None = None     # the run of the same scope and audit date this one replaces
+    typed_in_out: int = 0           # findings whose status or notes were typed into --out since it was written
+    not_used: int = 0               # rows of the edited copies not used (import_problems lists the first ones)
     findings: pd.DataFrame | None = None   # the run's findings with first/last seen, due dates and statuses
     comparison: dict | None = None  # new / resolved / reopened / still_open / overdue; None on a first run
 
@@ -95,9 +100,11 @@ def rules_version(result: AuditResult) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _trend(conn, scope: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _trend(conn, scope: str, until=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     r = S.runs
-    last = (select(r.c.id, r.c.as_of, r.c.active_filers, r.c.ready_filers).where(r.c.scope == scope)
+    when = [r.c.as_of <= until] if until is not None else []
+    last = (select(r.c.id, r.c.as_of, r.c.active_filers, r.c.ready_filers)
+            .where(r.c.scope == scope, state.current(), *when)
             .order_by(r.c.as_of.desc(), r.c.id.desc()).limit(TREND_RUNS))
     runs = pd.DataFrame(conn.execute(last).all(), columns=["run_id", "as_of", "active_filers", "ready_filers"])
     runs = runs.iloc[::-1].reset_index(drop=True)
@@ -129,7 +136,8 @@ def _save(conn, result: AuditResult, scope: str, label: str, outcome: lifecycle.
         open_findings=int((~closed).sum()), new=outcome.counts["new"], resolved=outcome.counts["resolved"],
         reopened=outcome.counts["reopened"], persisting=outcome.counts["still_open"],
         active_filers=active, ready_filers=r.get("ready_filers") if active is not None and not r.get("unknown") else None,
-        backfill=backfill, report_path=str(Path(report).resolve()) if report else None)).inserted_primary_key[0]
+        backfill=backfill, undoable=True,
+        report_path=str(Path(report).resolve()) if report else None)).inserted_primary_key[0]
     inputs = [dict(run_id=run_id, position=i, name=t.name, kind=t.kind, sheet=t.sheet or "", sha256=t.sha256 or "",
                    rows_read=int(t.rows_read), rows_audited=int(t.rows_audited), rows_rejected=int(t.rows_rejected),
                    status=t.status) for i, t in enumerate(result.inputs)]
@@ -157,15 +165,17 @@ def _save_findings(conn, run_id: int, scope: str, outcome: lifecycle.Outcome, fr
     s = found if bulk is None else found[(found["last_change"] != bulk).to_numpy(dtype=bool)]
     rows = pd.DataFrame({"run_id": run_id, "finding_id": s["finding_id"], "rule_id": s["rule_id"],
                          "severity": s["severity"], "firm_key": s["firm_key"], "change": s["last_change"],
-                         "status": s["status"], "due_date": s["due_date"]})
-    state.bulk_insert(conn, S.run_findings, rows.sort_values("finding_id"), ("due_date",))
+                         "status": s["status"], "due_date": s["due_date"], "notes": s["notes"],
+                         "accepted_until": s["accepted_until"]})
+    state.bulk_insert(conn, S.run_findings, rows.sort_values("finding_id"), ("due_date", "accepted_until"))
     if bulk is not None:
         st, f = S.finding_state, S.run_findings
         there = select(f.c.finding_id).where(f.c.run_id == run_id, f.c.finding_id == st.c.finding_id).exists()
         conn.execute(insert(f).from_select(
-            ["run_id", "finding_id", "rule_id", "severity", "firm_key", "change", "status", "due_date"],
+            ["run_id", "finding_id", "rule_id", "severity", "firm_key", "change", "status", "due_date", "notes",
+             "accepted_until"],
             select(literal(run_id), st.c.finding_id, st.c.rule_id, st.c.severity, st.c.firm_key, literal(bulk),
-                   st.c.status, st.c.due_date).where(st.c.scope == scope, st.c.open, ~there)))
+                   st.c.status, st.c.due_date, st.c.notes, st.c.accepted_until).where(st.c.scope == scope, st.c.open, ~there)))
 
 
 class _Writer:
@@ -198,6 +208,69 @@ class _Writer:
         self.error = None
 
 
+def _edits(conn, scope: str, label: str, result: AuditResult, sources):
+    """(edits, problems, typed, changed): the edits of ``sources`` (``previous.Previous``, the first
+    winning) kept to this scope, settled against what the report showed; the problems; how many findings
+    were typed into ``--out``; the ids whose status, notes or accepted-until differ from what was shown."""
+    from auditor.history.previous import settle
+    from auditor.history.months import scoped_edits
+
+    sources = [s for s in sources if s is not None]
+    if not sources:
+        return None, [], 0, pd.Series(dtype=object)
+    known = state.load(conn, scope, ["finding_id", "firm_key", "status", "notes", "accepted_until"])
+    found = pd.DataFrame({"finding_id": result.findings["finding_id"].astype(str),
+                          "firm_key": firm_key(result.findings["firm_name"]).fillna("")})
+    frames, problems, typed, moved = [], [], 0, []
+    for source in sources:
+        edits, lost = scoped_edits(source, found, known, label)
+        shown = _shown(conn, scope, source.as_of)
+        edits, conflicts = settle(edits, known if shown is None else shown)
+        changed = _typed_since(edits, known if shown is None else shown)
+        if getattr(source, "is_out", False):   # read whole, as --previous would; kept beside if typed into
+            typed = len(changed)
+        frames.append(edits)
+        moved.append(changed["finding_id"])
+        problems += [source.problems, lost, conflicts]
+    edits = pd.concat(frames, ignore_index=True).drop_duplicates("finding_id") if len(frames) > 1 else frames[0]
+    return edits.reset_index(drop=True), problems, typed, pd.concat(moved, ignore_index=True)
+
+
+def _shown(conn, scope: str, as_of) -> pd.DataFrame | None:
+    """What the report of ``scope`` dated ``as_of`` showed (finding_id, status, notes, accepted_until): the
+    findings of the latest run recorded for that date, even one since replaced or removed (None if none)."""
+    f, r = S.run_findings, S.runs
+    if as_of is None:
+        return None
+    run = conn.execute(select(func.max(r.c.id)).where(r.c.scope == scope, r.c.as_of == as_of)).scalar()
+    if run is None:
+        return None
+    rows = conn.execute(select(f.c.finding_id, f.c.status, f.c.notes, f.c.accepted_until)
+                        .where(f.c.run_id == run)).all()
+    return pd.DataFrame(rows, columns=["finding_id", "status", "notes", "accepted_until"])
+
+
+def _typed_since(edits: pd.DataFrame, shown: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``edits`` whose status, notes or accepted_until differ from what the report showed
+    (a finding it showed that ``shown`` lacks was Open, with no notes)."""
+    was = shown.drop_duplicates("finding_id").set_index("finding_id").reindex(edits["finding_id"])
+    gone = edits["changes_only"].to_numpy(dtype=bool) if "changes_only" in edits else False
+    was["status"] = was["status"].fillna(pd.Series(np.where(gone, "Resolved", "Open"), index=was.index))
+
+    def differs(col) -> pd.Series:
+        new = edits[col].reset_index(drop=True)
+        old = was[col].reset_index(drop=True)
+        if col == "accepted_until":
+            new, old = pd.to_datetime(new), pd.to_datetime(old)
+        else:
+            new, old = new.astype(object).replace("", None), old.astype(object).replace("", None)
+        same = (new == old).fillna(False).astype(bool) | (new.isna() & old.isna())
+        return edits[f"has_{col}"].reset_index(drop=True) & ~same
+
+    changed = differs("status") | differs("notes") | differs("accepted_until")
+    return edits[changed.to_numpy()]
+
+
 def _refused_notices(conn, scope: str) -> int | None:
     """Firms whose notice the mail server refused, in the scope's latest month notified (None: never)."""
     from sqlalchemy import func
@@ -211,17 +284,27 @@ def _refused_notices(conn, scope: str) -> int | None:
 
 
 @contextlib.contextmanager
-def recording(result: AuditResult, history, *, previous=None, backfill: bool = False, report=None):
+def recording(result: AuditResult, history, *, previous=None, out_edits=None, backfill: bool = False,
+              future: bool = False, report=None):
     """Record ``result`` in the store at ``history`` (path or URL); commit when the block ends cleanly.
 
-    ``previous``: last month's report, whose status / notes / accepted_until are carried forward.
-    ``backfill``: allow a run dated before the scope's latest run.  ``report``: where the run's report is
-    written (recorded with the run, for ``auditor notify --run``).  Yields the :class:`HistoryView`,
-    whose ``commit()`` records the run (called at the commit point of the outputs; else on leaving).
+    ``previous``: last month's report (a path, or ``previous.read_previous``'s answer), whose status /
+    notes / accepted_until are carried forward; ``out_edits``: the same read from the report this run
+    replaces, read as ``previous`` is and before it (what was typed into it since it was written is
+    counted: the caller keeps that file).
+    ``backfill``: allow a run dated before the scope's latest run; ``future``: one dated after today.
+    ``report``: where the run's report is written (recorded with the run, for ``auditor notify --run``).
+    ``report``: where the run's report is written (recorded with the run, for ``auditor notify --run``).
+    A run of a scope and audit date already recorded replaces that run (kept, marked superseded).
+    Yields the :class:`HistoryView`, whose ``commit()`` records the run (called at the commit point of
+    the outputs; else on leaving).
     """
-    from auditor.history.previous import PROBLEM_COLUMNS, read_previous
+    from auditor.history.months import check_date, same_month, supersede, take_back
+    from auditor.history.previous import PROBLEM_COLUMNS, limit_problems, read_previous
 
-    edits, problems = (read_previous(previous) if previous else (None, pd.DataFrame(columns=PROBLEM_COLUMNS)))
+    check_date(result.as_of, future)
+    if previous is not None and not hasattr(previous, "edits"):
+        previous = read_previous(previous)
     store = open_store(history)
     scope, label = run_scope(result)
     conn = writer = None
@@ -230,12 +313,18 @@ def recording(result: AuditResult, history, *, previous=None, backfill: bool = F
             conn = store.engine.connect()
             tx = conn.begin()
             store.lock(conn)
+            edits, problems, typed, changed = _edits(conn, scope, label, result, [out_edits, previous])
+            replaced = same_month(conn, scope, result.as_of)   # None when recorded by an earlier version
+            if replaced is not None:
+                take_back(conn, replaced, scope, label, "record again")
+                supersede(conn, replaced, replaced)   # out of the way of what follows; set to the new run below
             latest = state.latest(conn, scope)
             back = latest is not None and result.as_of < latest
             if back and not backfill:
                 raise HistoryError(
                     f"this audit is dated {result.as_of}, before the latest recorded run of {label} "
-                    f"({latest}); give --backfill to record an earlier month, or --no-history")
+                    f"({latest}); give --backfill to record an earlier month, or --no-history "
+                    "(a run recorded by mistake: 'auditor history remove RUN')")
             if back:
                 prior = state.before(conn, scope, result.as_of)
                 seen = len(prior)
@@ -243,25 +332,21 @@ def recording(result: AuditResult, history, *, previous=None, backfill: bool = F
                 prior, stored = state.prior_for(conn, scope, result.findings["finding_id"], edits)
                 seen = len(stored)
             outcome = lifecycle.apply(result.findings, prior, edits, result.as_of)
-            if edits is not None:
-                known = set(outcome.state["finding_id"])
-                lost = edits[~edits["finding_id"].isin(known)]
-                problems = pd.concat([problems, pd.DataFrame({
-                    "sheet": lost["sheet"], "row": lost["row"], "finding_id": lost["finding_id"],
-                    "problem": f"not found in this audit nor in the history of {label}"})], ignore_index=True)
-            problems = pd.concat([problems, pd.DataFrame(outcome.problems, columns=["finding_id", "problem"])],
+            problems = pd.concat([*problems, pd.DataFrame(outcome.problems, columns=["finding_id", "problem"])],
                                  ignore_index=True).reindex(columns=PROBLEM_COLUMNS)
             run_id = _save(conn, result, scope, label, outcome, back, report)
+            if replaced is not None:
+                supersede(conn, replaced, run_id)
             _save_counts(conn, run_id, outcome)
             save_firm_figures(conn, run_id, result.readiness)
-            runs, counts = _trend(conn, scope)
+            runs, counts = _trend(conn, scope, result.as_of)
             firms = firm_figures(conn, runs["run_id"])
 
             def rows() -> None:
                 if back:
-                    state.backfill(conn, scope, outcome, result.as_of)
+                    state.backfill(conn, scope, outcome, result.as_of, run_id)
                 else:
-                    state.save(conn, scope, outcome.state, stored)
+                    state.save(conn, scope, outcome.state, stored, run_id)
                 _save_findings(conn, run_id, scope, outcome, from_state=not back)
 
             # read before the writer's thread takes the connection
@@ -271,8 +356,8 @@ def recording(result: AuditResult, history, *, previous=None, backfill: bool = F
         comparison = None if first else outcome.counts
         if comparison is not None and refused is not None:
             comparison = {**comparison, "notices_refused": refused}
-        carried = 0 if edits is None else int((edits["finding_id"].isin(outcome.findings["finding_id"])
-                                                & ~edits["finding_id"].isin(problems["finding_id"])).sum())
+        carried = 0 if edits is None else int((changed.isin(outcome.findings["finding_id"])
+                                                & ~changed.isin(problems["finding_id"])).sum())
 
         def commit() -> None:
             if tx.is_active:
@@ -280,8 +365,9 @@ def recording(result: AuditResult, history, *, previous=None, backfill: bool = F
                     writer.finish()
                     tx.commit()
 
-        view = HistoryView(run_id, scope, label, store.label, first, outcome.changes, runs, counts, problems, carried,
-                           trend_firms=firms, commit=commit, findings=outcome.findings,
+        view = HistoryView(run_id, scope, label, store.label, first, outcome.changes, runs, counts,
+                           limit_problems(problems, LISTED_PROBLEMS), carried, trend_firms=firms, commit=commit,
+                           replaced=replaced, typed_in_out=typed, not_used=len(problems), findings=outcome.findings,
                            comparison=comparison)
         yield view
         commit()

@@ -5,6 +5,7 @@
 ``run_findings``   every finding of a run: its id, what changed since the previous run of the scope, status
 ``run_counts``     per run, findings and open findings by rule, severity and firm (trends read only these)
 ``run_firms``      per run, each firm's active e-filers and how many are ready (a firm's own readiness share)
+``state_undo``     per run, the state rows it rewrote as they were before (``history remove`` restores them)
 ``deliveries``     per scope, month and firm, the firm's notice message: to whom, its state and the mail server's answer
 ``invites``        per firm, scope and run, a portal link: only the SHA-256 of its token, and when it expires
 ``portal_sessions`` a session opened from an invite (only the SHA-256 of its cookie), at most 8 hours
@@ -22,7 +23,7 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
-REVISION = "0007"   # the migration that makes these tables (a test checks it is the newest)
+REVISION = "0008"   # the migration that makes these tables (a test checks it is the newest)
 
 runs = Table(
     "runs", metadata,
@@ -42,7 +43,10 @@ runs = Table(
     Column("active_filers", Integer),
     Column("ready_filers", Integer),
     Column("backfill", Boolean, nullable=False),
-    Column("report_path", Text),     # where the run's report was written (absolute); none before 0007
+    Column("superseded_by", Integer),      # recorded again (same scope and audit date) as that run
+    Column("removed_at", DateTime),        # taken back by ``auditor history remove``
+    Column("undoable", Boolean),           # kept what it changed in finding_state (state_undo, added_by)
+    Column("report_path", Text),     # where the run's report was written (absolute); none before 0008
     Index("ix_runs_scope_as_of", "scope", "as_of"),
 )
 
@@ -70,6 +74,8 @@ run_findings = Table(
     Column("change", String(20), nullable=False),   # new | persisting | reopened
     Column("status", String(20), nullable=False),
     Column("due_date", Date),
+    Column("notes", Text),
+    Column("accepted_until", Date),
 )
 
 run_counts = Table(
@@ -113,6 +119,22 @@ finding_state = Table(
     Column("resolved_on", Date),
     # over the row's values but the id and last_seen: a run rewrites only the rows whose digest changed
     Column("digest", BigInteger),
+    Column("added_by", Integer),        # the run that first stored this row (removing it deletes the row)
+)
+
+
+def _state_columns():
+    return [Column(c.name, c.type, nullable=c.nullable) for c in finding_state.columns if c.name != "scope"
+            and c.name != "finding_id"]
+
+
+# each state row as it was before a run rewrote it, so that the run can be taken back
+state_undo = Table(
+    "state_undo", metadata,
+    Column("run_id", Integer, primary_key=True),
+    Column("scope", String(500), nullable=False),
+    Column("finding_id", String(64), primary_key=True),
+    *_state_columns(),
 )
 
 deliveries = Table(

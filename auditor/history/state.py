@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from sqlalchemy import func, select
 
 from auditor.history import lifecycle, schema as S
+from auditor.history.lifecycle import LAST_DAY
 from auditor.normalize import arrow, isin, positions
 
 DATES = ("first_seen", "last_seen", "due_date", "accepted_until", "resolved_on")
@@ -73,18 +74,25 @@ def fetch(conn, sql: str, params) -> np.ndarray:
     return out
 
 
+def current(r=S.runs):
+    """The condition of a run that counts: neither recorded again since nor removed."""
+    return r.c.superseded_by.is_(None) & r.c.removed_at.is_(None)
+
+
 def latest(conn, scope: str):
     r = S.runs
-    return conn.execute(select(func.max(r.c.as_of)).where(r.c.scope == scope)).scalar()
+    return conn.execute(select(func.max(r.c.as_of)).where(r.c.scope == scope, current())).scalar()
 
 
 def _dates(values: np.ndarray) -> pd.Series:
     """Dates as the driver gives them (ISO text from SQLite, dates from PostgreSQL), parsed by Arrow."""
     try:
-        a = pa.array(values, from_pandas=True)
-        a = a.cast(pa.date32()).cast(pa.timestamp("ns"))
+        a = pa.array(values, from_pandas=True).cast(pa.date32())
+        # a date past the last the auditor reckons with (9999-12-31 stored by an earlier version) is read
+        # as that last day: never wrapped round, never a stop
+        a = pc.min_element_wise(a, pa.scalar(LAST_DAY, pa.date32()), skip_nulls=False).cast(pa.timestamp("ns"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-        return pd.Series(pd.to_datetime(values), dtype="datetime64[ns]")
+        return pd.Series(pd.to_datetime(values, errors="coerce"), dtype="datetime64[ns]")
     return pd.Series(a.to_numpy(zero_copy_only=False), dtype="datetime64[ns]")
 
 
@@ -159,9 +167,38 @@ def digests(state: pd.DataFrame) -> np.ndarray:
     return pd.util.hash_array(joined.to_numpy(zero_copy_only=False), categorize=False).view(np.int64)
 
 
-def save(conn, scope: str, state: pd.DataFrame, stored: pd.DataFrame) -> None:
+_KEPT = [c.name for c in S.finding_state.columns if c.name not in ("scope", "finding_id")]
+
+
+def keep_for_undo(conn, run_id: int, scope: str, ids: list) -> None:
+    """Copy the state rows ``ids`` as they are now into ``state_undo``, before run ``run_id`` rewrites them."""
+    if not ids:
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    cols = ", ".join(quote(c) for c in _KEPT)
+    m = mark(conn)
+    conn.exec_driver_sql(f"INSERT INTO state_undo (run_id, scope, finding_id, {cols}) "
+                         f"SELECT {m}, scope, finding_id, {cols} FROM finding_state "
+                         f"WHERE scope = {m} AND finding_id = {m}", [(run_id, scope, fid) for fid in ids])
+
+
+def undo(conn, run_id: int, scope: str) -> None:
+    """The scope's state back as it was before run ``run_id`` (which must be its latest current run)."""
+    quote = conn.dialect.identifier_preparer.quote
+    cols = ", ".join(quote(c) for c in _KEPT)
+    m = mark(conn)
+    conn.exec_driver_sql(f"DELETE FROM finding_state WHERE scope = {m} AND added_by = {m}", (scope, run_id))
+    conn.exec_driver_sql(f"DELETE FROM finding_state WHERE scope = {m} AND finding_id IN "
+                         f"(SELECT finding_id FROM state_undo WHERE run_id = {m})", (scope, run_id))
+    conn.exec_driver_sql(f"INSERT INTO finding_state (scope, finding_id, {cols}) "
+                         f"SELECT scope, finding_id, {cols} FROM state_undo WHERE run_id = {m}", (run_id,))
+    conn.exec_driver_sql(f"DELETE FROM state_undo WHERE run_id = {m}", (run_id,))
+
+
+def save(conn, scope: str, state: pd.DataFrame, stored: pd.DataFrame, run_id: int | None = None) -> None:
     """Write the rows of ``state`` whose digest differs from the one ``stored`` (finding_id, digest) holds:
-    new rows, changed rows, and rows a store from an older version holds without a digest."""
+    new rows, changed rows, and rows a store from an older version holds without a digest.  The rows
+    rewritten are first kept in ``state_undo`` and the new ones marked as added by ``run_id``."""
     digest = digests(state)
     pos = positions(state["finding_id"], stored["finding_id"])
     known = pos >= 0
@@ -173,22 +210,25 @@ def save(conn, scope: str, state: pd.DataFrame, stored: pd.DataFrame) -> None:
     stale = state["finding_id"][changed & known]
     if len(stale):
         m = mark(conn)
+        if run_id is not None:
+            keep_for_undo(conn, run_id, scope, _python(stale))
         conn.exec_driver_sql(f"DELETE FROM finding_state WHERE scope = {m} AND finding_id = {m}",
                              [(scope, fid) for fid in _python(stale)])
-    rows = state.loc[changed, STORED].assign(scope=scope, digest=digest[changed])
+    added = pd.array(np.where(known[changed], np.nan, run_id if run_id is not None else np.nan), dtype="Int64")
+    rows = state.loc[changed, STORED].assign(scope=scope, digest=digest[changed], added_by=added)
     bulk_insert(conn, S.finding_state, rows.sort_values("finding_id"), DATES)
 
 
 def before(conn, scope: str, as_of: dt.date) -> pd.DataFrame:
     """The scope's state as it was before ``as_of``, rebuilt from earlier runs (for --backfill)."""
     r, f = S.runs, S.run_findings
-    earlier = select(r.c.id, r.c.as_of).where(r.c.scope == scope, r.c.as_of < as_of)
+    earlier = select(r.c.id, r.c.as_of).where(r.c.scope == scope, r.c.as_of < as_of, current())
     runs = conn.execute(earlier.order_by(r.c.as_of, r.c.id)).all()
     if not runs:
         return lifecycle.empty_state().reindex(columns=STORED)
     seen = pd.DataFrame(conn.execute(
         select(f.c.finding_id, func.min(r.c.as_of), func.max(r.c.as_of)).join(r, r.c.id == f.c.run_id)
-        .where(r.c.scope == scope, r.c.as_of < as_of).group_by(f.c.finding_id)).all(),
+        .where(r.c.scope == scope, r.c.as_of < as_of, current()).group_by(f.c.finding_id)).all(),
         columns=["finding_id", "first_seen", "last_seen"])
     last = pd.DataFrame(conn.execute(select(f.c.finding_id, f.c.status, f.c.due_date)
                                      .where(f.c.run_id == runs[-1][0])).all(),
@@ -202,7 +242,7 @@ def before(conn, scope: str, as_of: dt.date) -> pd.DataFrame:
     return state.reindex(columns=STORED)
 
 
-def backfill(conn, scope: str, outcome: lifecycle.Outcome, as_of: dt.date) -> None:
+def backfill(conn, scope: str, outcome: lifecycle.Outcome, as_of: dt.date, run_id: int | None = None) -> None:
     """A run dated before the latest: findings it shows earlier get that first sight (and due date)."""
     now = load(conn, scope).set_index("finding_id")
     f = outcome.findings.set_index("finding_id")
@@ -213,6 +253,8 @@ def backfill(conn, scope: str, outcome: lifecycle.Outcome, as_of: dt.date) -> No
                           "due": pd.Timestamp(as_of) + days[later]})
     if len(moved):
         m = mark(conn)
+        if run_id is not None:
+            keep_for_undo(conn, run_id, scope, _python(moved["fid"]))
         # the digest is cleared: the next run rewrites these rows whole
         conn.exec_driver_sql(f"UPDATE finding_state SET first_seen = {m}, due_date = {m}, digest = NULL "
                              f"WHERE scope = {m} AND finding_id = {m}",
@@ -221,4 +263,4 @@ def backfill(conn, scope: str, outcome: lifecycle.Outcome, as_of: dt.date) -> No
     unseen = outcome.state[outcome.state["finding_id"].isin(f.index[~known])].assign(
         open=False, status="Resolved", resolved_on=pd.NaT)  # type: ignore[arg-type]  # pandas-stubs: a scalar
     if len(unseen):
-        save(conn, scope, unseen, NO_DIGESTS)
+        save(conn, scope, unseen, NO_DIGESTS, run_id)

@@ -10,13 +10,23 @@ The schema is created and upgraded by the Alembic migrations shipped in
 in place, never reset.  A file that is not SQLite, a database holding other
 tables, a store made by a newer version, a read-only or full disk: each is one
 :class:`HistoryError` line, and nothing already recorded is touched.
+
+What is printed never holds a password (neither the URL's nor one given as
+``?password=``), and a URL that cannot be used is refused without echoing it.
+A history path that is a symbolic link is refused (the store would be made or
+written wherever the link points), and so is a store holding triggers or
+views: the auditor makes none, and one planted would run inside the audit's
+own transaction.  A history only read (listing it) is opened read-only, so it
+can be listed from a read-only disk.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 import time
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,8 +42,8 @@ DEFAULT_NAME = "auditor-history.sqlite"
 BUSY_TIMEOUT_S = 600          # how long an audit waits for another one recording into the same store
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _LOCK_KEY = 7_315_042_210     # PostgreSQL advisory lock taken by every recording transaction
-_OUR_TABLES = {"runs", "run_inputs", "run_findings", "run_counts", "run_firms", "finding_state", "deliveries",
-               "invites", "portal_sessions",
+_OUR_TABLES = {"runs", "run_inputs", "run_findings", "run_counts", "run_firms", "finding_state", "state_undo",
+               "deliveries", "invites", "portal_sessions",
                "alembic_version"}
 
 
@@ -66,26 +76,62 @@ def default_path(report) -> Path:
     return Path(report).resolve().parent / DEFAULT_NAME
 
 
+# a database URL whose "://" was mistyped ("postgresql//user:pw@host/db", "postgres:/..."): not a path
+_MISTYPED_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)(?://|:/(?!/))")
+_SECRET_KEY = re.compile(r"pass|pwd|secret|token|key", re.IGNORECASE)
+
+
+def shown_url(url) -> str:
+    """The URL as printed: the password and any password-like query value (``?password=``) hidden."""
+    pairs = [(k, "***" if _SECRET_KEY.search(k) else v) for k, vs in url.query.items()
+             for v in (vs if isinstance(vs, tuple) else (vs,))]
+    text = url.set(query={}).render_as_string(hide_password=True)
+    return text + ("?" + "&".join(f"{k}={v}" for k, v in pairs) if pairs else "")
+
+
 def _url(target):
     text = str(target)
     if "://" in text:
+        scheme = text.split("://", 1)[0]
+        scheme = scheme if re.fullmatch(r"[A-Za-z][A-Za-z0-9+.\-]*", scheme) else ""
         try:
             url = make_url(text)
+            url.port   # noqa: B018 - a port that is not a number fails here
+        except ValueError:
+            raise HistoryError(f"history {scheme}://… has a port that is not a number (write it as "
+                               f"{scheme or 'postgresql'}://user:password@host:5432/database)") from None
         except ArgumentError:
-            raise HistoryError(f"history {text!r} is neither a file path nor a database URL") from None
+            raise HistoryError(f"history {scheme}://… is not a database URL (write it as "
+                               "postgresql://user:password@host/database, or give a file path)") from None
         if url.drivername in ("postgresql", "postgres"):
             url = url.set(drivername="postgresql+psycopg")
-        return url, url.render_as_string(hide_password=True), None
+        return url, shown_url(url), None
+    mistyped = _MISTYPED_URL.match(text)
+    if mistyped and mistyped.group(1).lower().split("+")[0] in _DIALECTS:
+        scheme = mistyped.group(1)
+        raise HistoryError(f"history {scheme}… looks like a database URL with its '://' mistyped (missing the ':' "
+                           f"or a '/'): write {scheme}://user:password@host/database")
     path = Path(text).expanduser()
     return make_url("sqlite://").set(database=str(path)), str(path), path
 
 
-def _check_file(path: Path, create: bool) -> None:
+_DIALECTS = {"postgresql", "postgres", "mysql", "mariadb", "sqlite", "oracle", "mssql", "cockroachdb"}
+
+
+def _check_file(path: Path, create: bool, make: bool = True) -> None:
+    """The file at ``path`` can be a history; with ``create`` it may be missing (its folder is made
+    unless ``make`` is false)."""
+    for p in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm", "-journal"))):
+        if p.is_symlink():
+            raise HistoryError(f"history {path} {'is' if p == path else f'has its {p.name} as'} a symbolic link; "
+                               "give the history file itself (a link would be followed to wherever it points)")
     if path.is_dir():
         raise HistoryError(f"history {path} is a folder, not a history file")
     if not path.exists():
         if not create:
             raise HistoryError(f"no history at {path} (an audit records one there; or give --history)")
+        if not make:
+            return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -101,8 +147,30 @@ def _check_file(path: Path, create: bool) -> None:
                            "give another --history file or --no-history")
 
 
+def _read_only(path: str):
+    """A connection that cannot write: ``mode=ro``; where even that cannot open the file (a store in WAL
+    mode on a read-only disk, whose shared-memory file cannot be made), ``immutable``: nothing can
+    change a file on a read-only disk."""
+    uri = "file:" + urllib.parse.quote(str(Path(path).absolute()))
+
+    def connect():
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if "unable to open" not in str(exc) and "readonly" not in str(exc):
+                raise
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+    return connect
+
+
 def _sqlite_engine(url, write: bool) -> Engine:
-    engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": BUSY_TIMEOUT_S})
+    if write:
+        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": BUSY_TIMEOUT_S})
+    else:
+        engine = create_engine("sqlite://", poolclass=NullPool, creator=_read_only(url.database))
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn, _record):
@@ -110,6 +178,7 @@ def _sqlite_engine(url, write: bool) -> Engine:
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
         cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("PRAGMA trusted_schema = OFF")   # no function with side effects from the file's schema
         with contextlib.suppress(sqlite3.DatabaseError):  # a damaged file is reported by what reads it next
             if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
                 # in WAL mode a commit survives a crash of the process; power lost just after it may
@@ -251,10 +320,43 @@ def open_store(target, *, create: bool = True, write: bool = True, upgrade: bool
 
 
 def _prepare(store: Store, *, upgrade: bool, write: bool) -> None:
+    _refuse_planted(store)
     if upgrade:
         migrate(store)
     if write and store.dialect == "sqlite":
         _wal(store)
+
+
+def _refuse_planted(store: Store) -> None:
+    """HistoryError when the store holds a trigger or a view: the auditor makes neither, and one
+    planted in the file would run inside the audit's own transaction (or stand in for a table)."""
+    with translated(store.label), store.engine.connect() as conn:
+        if store.dialect == "sqlite":
+            n = conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type IN ('trigger', 'view')").scalar()
+        elif store.dialect == "postgresql":
+            n = conn.exec_driver_sql(
+                "SELECT (SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "JOIN pg_namespace s ON s.oid = c.relnamespace WHERE NOT t.tgisinternal "
+                "AND s.nspname = current_schema()) + (SELECT count(*) FROM information_schema.views "
+                "WHERE table_schema = current_schema())").scalar()
+        else:
+            n = len(inspect(conn).get_view_names())
+        conn.rollback()
+    if n:
+        raise HistoryError(f"history {store.label} holds {n} trigger(s) or view(s) not made by the "
+                           "auditor (it may have been tampered with); nothing was run or recorded: give another "
+                           "--history, or remove them")
+
+
+def check_reachable(target) -> None:
+    """Before any input is read: the history can be used.  A database URL is connected to (a wrong
+    password or host is found now, not after the audit); an existing file is opened read-only and
+    checked; a missing one only checked (the audit makes it)."""
+    _, _, path = _url(target)
+    if path is not None and not path.exists() and not path.is_symlink():
+        _check_file(path, create=True, make=False)
+        return
+    open_store(target, create=False, write=False, upgrade=False).close()
 
 
 def _while_locked(step) -> None:

@@ -24,6 +24,8 @@ from auditor.errors import InputError
 from auditor.load.extent_binary import Damaged, xls_sheets, xlsb_extent
 
 CHUNK = 4 << 20
+BLANK_PER_FILLED = 10   # empty cells a sheet may hold for each cell that holds something (a table with
+                        # a few filled columns out of 30 stays far below it), beyond limits.max_blank_cells
 # a cell start tag that is not self-closing (``<c r="B7"/>`` holds nothing and is not read)
 _CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?(?<=\s)r="([A-Z]{1,4})([0-9]{1,9})"[^>]*(?<!/)>')
 _CELL_ANY = re.compile(rb'<(?:\w+:)?c[\s>/]')
@@ -44,6 +46,9 @@ _ODS = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
 class Extent:
     rows: int      # last row that holds a cell (1-based)
     columns: int   # last column that holds a cell (1-based)
+    filled: int = -1        # cells that hold something (-1: not counted)
+    repeated: int = 0       # .ods: copies made by number-rows-repeated of rows that hold something
+    most_repeated: int = 0  # .ods: the largest number-rows-repeated of such a row
 
 
 def column_number(letters: bytes | str) -> int:
@@ -78,13 +83,13 @@ def check_extent(path: str, name: str, family: str, sheet_index: int, sheet: str
     try:
         if family == "xlsx":
             extent = _xlsx_extent(path, sheet_index)
-            reach = None if extent is None else (extent.rows, extent.columns)
         else:
             reach = xlsb_extent(path, sheet)
+            extent = None if reach is None else Extent(*reach)
     except _DAMAGED as exc:
         raise InputError(name, f"sheet {sheet!r} is damaged and cannot be read ({_why(exc)})") from None
-    if reach is not None:
-        refuse_extent(name, sheet, *reach, limits)
+    if extent is not None:
+        refuse_extent(name, sheet, extent.rows, extent.columns, limits, extent.filled)
 
 
 def check_before_open(path: str, name: str, family: str, limits) -> None:
@@ -93,18 +98,26 @@ def check_before_open(path: str, name: str, family: str, limits) -> None:
     if family not in ("ods", "xls"):
         return
     try:
-        sheets = ([(sheet, (e.rows, e.columns), (0, 0)) for sheet, e in _ods_extents(path)] if family == "ods"
-                  else xls_sheets(path))
+        sheets = ([(sheet, e, (0, 0)) for sheet, e in _ods_extents(path)] if family == "ods"
+                  else [(sheet, Extent(*reach), claimed) for sheet, reach, claimed in xls_sheets(path)])
     except _DAMAGED as exc:
         raise InputError(name, f"is damaged and cannot be read as a workbook ({_why(exc)})") from None
-    for sheet, (rows, columns), (claimed_rows, claimed_columns) in sheets:
-        refuse_extent(name, sheet, rows, columns, limits)
+    for sheet, extent, (claimed_rows, claimed_columns) in sheets:
+        refuse_extent(name, sheet, extent.rows, extent.columns, limits, extent.filled)
+        if extent.repeated > limits.max_repeated_rows:
+            raise InputError(name, (
+                f"sheet {sheet!r} repeats rows {extent.repeated:,} times in all (one row is written once and "
+                f"repeated {extent.most_repeated:,} times), more than the limit of {limits.max_repeated_rows:,} "
+                "repeated rows; an account list does not repeat a row: raise --max-repeated-rows if it should"))
         if claimed_rows * claimed_columns > limits.max_cells:   # the reader reserves room for them
             raise InputError(name, (f"sheet {sheet!r} is damaged and cannot be read (its size record claims "
                                     f"{claimed_rows:,} rows by {claimed_columns:,} columns)"))
 
 
-def refuse_extent(name: str, sheet: str, rows: int, columns: int, limits) -> None:
+def refuse_extent(name: str, sheet: str, rows: int, columns: int, limits, filled: int = -1) -> None:
+    """InputError when the used range passes the row, column or cell limits, or (``filled`` cells
+    holding something, when counted) holds more empty cells than ``limits.max_blank_cells`` and
+    ``BLANK_PER_FILLED`` for each cell that holds something."""
     cells = rows * columns
     far = f"{column_letters(columns)}{rows}" if columns else f"row {rows}"
     if rows > limits.max_rows + 10_000:
@@ -117,6 +130,14 @@ def refuse_extent(name: str, sheet: str, rows: int, columns: int, limits) -> Non
         raise InputError(name, (f"sheet {sheet!r} spans {rows:,} rows by {columns:,} columns (to cell {far}), "
                                 f"more than the limit of {limits.max_cells:,} cells; delete the stray cells "
                                 "far below or right of the table, or raise --max-cells"))
+    if filled >= 0:
+        blank = cells - filled
+        if blank > limits.max_blank_cells + BLANK_PER_FILLED * filled:
+            raise InputError(name, (
+                f"sheet {sheet!r} spans {rows:,} rows by {columns:,} columns (to cell {far}) but only {filled:,} "
+                f"cells hold anything: its {blank:,} empty cells are more than the limit of "
+                f"{limits.max_blank_cells:,} (and {BLANK_PER_FILLED} for each cell that holds something); delete "
+                "the stray cells far below or right of the table, or raise --max-blank-cells"))
 
 
 def _chunks(stream):
@@ -158,25 +179,26 @@ def _xlsx_extent(path: str, index: int) -> Extent | None:
         part = _xlsx_sheet_part(z, index)
         if part is None or part not in z.namelist():
             return None
-        rows = columns = 0
+        rows = columns = filled = 0
         with z.open(part) as stream:
             for data in _chunks(stream):
                 if (len(_CELL_ANY.findall(data)) != len(_CELL_R.findall(data))
                         or len(_ROW_ANY.findall(data)) != len(_ROW_REF.findall(data))):
-                    r, c = _walk(data, rows)   # a writer that leaves cells or rows unnumbered
-                    rows, columns = max(rows, r), max(columns, c)
+                    r, c, n = _walk(data, rows)   # a writer that leaves cells or rows unnumbered
+                    rows, columns, filled = max(rows, r), max(columns, c), filled + n
                     continue
                 refs = _CELL_REF.findall(data)
                 if refs:
+                    filled += len(refs)
                     columns = max(columns, max(column_number(c) for c in {c for c, _ in refs}))
                     rows = max(rows, max(int(r) for r in {r for _, r in refs}))
-        return Extent(rows, columns)
+        return Extent(rows, columns, filled)
 
 
-def _walk(data: bytes, start_row: int) -> tuple[int, int]:
+def _walk(data: bytes, start_row: int) -> tuple[int, int, int]:
     """Row and column reach of a piece whose cells or rows go unnumbered (counted in order, as the
-    reader places them)."""
-    row, col, rows, columns = start_row, 0, 0, 0
+    reader places them), and how many cells it holds."""
+    row, col, rows, columns, filled = start_row, 0, 0, 0, 0
     for m in _TOKEN.finditer(data):
         kind, attrs = m.group(1), m.group(2)
         ref = _R_ATTR.search(attrs)
@@ -188,8 +210,8 @@ def _walk(data: bytes, start_row: int) -> tuple[int, int]:
         if ref and not ref.group(1):
             row = int(ref.group(2))
         if not attrs.endswith(b"/"):
-            rows, columns = max(rows, row), max(columns, col)
-    return rows, columns
+            rows, columns, filled = max(rows, row), max(columns, col), filled + 1
+    return rows, columns, filled
 
 
 def _ods_extents(path: str) -> list[tuple[str, Extent]]:
@@ -199,27 +221,30 @@ def _ods_extents(path: str) -> list[tuple[str, Extent]]:
     cell_tags = (f"{t}table-cell", f"{t}covered-table-cell")
     out: list[tuple[str, Extent]] = []
     with zipfile.ZipFile(path) as z, z.open("content.xml") as stream:
-        row = rows = columns = 0
+        row = rows = columns = filled = repeated = most = 0
         for event, el in ET.iterparse(stream, events=("start", "end")):
             if el.tag == table_tag:
                 if event == "start":
-                    row = rows = columns = 0
+                    row = rows = columns = filled = repeated = most = 0
                 else:
-                    out.append((el.get(f"{t}name", ""), Extent(rows, columns)))
+                    out.append((el.get(f"{t}name", ""), Extent(rows, columns, filled, repeated, most)))
                     el.clear()
                 continue
             if event != "end" or el.tag != row_tag:
                 continue
             repeat = int(el.get(f"{t}number-rows-repeated", "1"))
-            col = last = 0
+            col = last = held = 0
             for cell in el:
                 if cell.tag not in cell_tags:
                     continue
-                col += int(cell.get(f"{t}number-columns-repeated", "1"))
+                span = int(cell.get(f"{t}number-columns-repeated", "1"))
+                col += span
                 if cell.get(f"{o}value-type") is not None or cell.find(f"{x}p") is not None:
-                    last = col
+                    last, held = col, held + span
             if last:
                 rows, columns = max(rows, row + repeat), max(columns, last)
+                filled += held * repeat
+                repeated, most = repeated + repeat - 1, max(most, repeat)
             row += repeat
             el.clear()
     return out

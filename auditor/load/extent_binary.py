@@ -115,9 +115,9 @@ def xlsb_sheet_part(z: zipfile.ZipFile, sheet: str) -> str | None:
     return None
 
 
-def xlsb_extent(path: str, sheet: str) -> tuple[int, int] | None:
-    """(last row, last column), 1-based, of the cells the reader keeps from sheet ``sheet``;
-    None when the sheet is not found (the reader then says what is wrong)."""
+def xlsb_extent(path: str, sheet: str) -> tuple[int, int, int] | None:
+    """(last row, last column), 1-based, of the cells the reader keeps from sheet ``sheet``, and how
+    many cells it keeps; None when the sheet is not found (the reader then says what is wrong)."""
     with zipfile.ZipFile(path) as z:
         part = xlsb_sheet_part(z, sheet)
         if part is None:
@@ -144,14 +144,14 @@ _SKIPPED_BLOCKS = {0x85: 0x86, 0x25: 0x26, 0x186: 0x187}
 _BULK = 2048                               # bytes of fixed-size records worth handing to numpy at once
 
 
-def _walk_xlsb(stream) -> tuple[int, int]:
+def _walk_xlsb(stream) -> tuple[int, int, int]:
     """The reach of the cells of a sheet part, walked as the reader walks it: past BrtWsDim, then
     to BrtBeginSheetData, then each record to BrtEndSheetData or a row past 1,048,576.  The
     records the reader keeps a cell for are types 2 to 10 (BrtCellRk .. BrtFmlaBool), each starting
     with its column; BrtRowHdr (type 0) gives the row.  Runs of records whose size says what they
     are (_ALTS) are cut apart by a regular expression and read with numpy (a 100,000-row sheet has
     some 700,000 records); any other record one at a time."""
-    rows = columns = row = 0
+    rows = columns = row = filled = 0
     phase, skip_to = 0, None                   # 0: before BrtWsDim, 1: before BrtBeginSheetData, 2: in it
     data, pos, final = b"", 0, False
     while not final:
@@ -163,10 +163,10 @@ def _walk_xlsb(stream) -> tuple[int, int]:
         while pos < limit:
             run = _RUN.match(data, pos) if phase == 2 else None
             if run is not None and run.end() - pos >= _BULK:
-                r, c, row, stop = _bulk(data, pos, run.end(), row)
-                rows, columns = max(rows, r), max(columns, c)
+                r, c, row, stop, n = _bulk(data, pos, run.end(), row)
+                rows, columns, filled = max(rows, r), max(columns, c), filled + n
                 if stop:
-                    return rows, columns
+                    return rows, columns, filled
                 pos = run.end()
                 continue
             start = pos
@@ -194,17 +194,17 @@ def _walk_xlsb(stream) -> tuple[int, int]:
                 if kind == 0:                  # BrtRowHdr
                     row = _U32(data, pos)[0]
                     if row > LAST_XLSB_ROW:
-                        return rows, columns
+                        return rows, columns, filled
                 elif kind != 1:                # a cell with a value (BrtCellBlank is not kept)
                     col = _U32(data, pos)[0]
-                    columns, rows = max(columns, col + 1), max(rows, row + 1)
+                    columns, rows, filled = max(columns, col + 1), max(rows, row + 1), filled + 1
             elif kind == 0x92:                 # BrtEndSheetData
-                return rows, columns
+                return rows, columns, filled
             pos = end
-    return rows, columns
+    return rows, columns, filled
 
 
-def _bulk(data: bytes, start: int, end: int, row: int) -> tuple[int, int, int, bool]:
+def _bulk(data: bytes, start: int, end: int, row: int) -> tuple[int, int, int, bool, int]:
     """(rows, columns, current row, stop) after the run of fixed-size records from ``start`` to
     ``end``, entered in row ``row``; stop when a row past the reader's last one came up.  The run
     is cut into records by their sizes alone, so no Python object is made per record."""
@@ -222,8 +222,9 @@ def _bulk(data: bytes, start: int, end: int, row: int) -> tuple[int, int, int, b
     row_of = np.where(last >= 0, value[np.maximum(last, 0)], row)
     cells = ~is_row & (sizes != 8)
     if not cells.any():
-        return 0, 0, int(row_of[-1]) if row_of.size else row, stop
-    return int(row_of[cells].max()) + 1, int(value[cells].max()) + 1, int(row_of[-1]), stop
+        return 0, 0, int(row_of[-1]) if row_of.size else row, stop, 0
+    return (int(row_of[cells].max()) + 1, int(value[cells].max()) + 1, int(row_of[-1]), stop,
+            int(cells.sum()))
 
 
 # --- .xls ------------------------------------------------------------------------------------
@@ -235,8 +236,8 @@ _STREAMS = ("Workbook", "Book", "WORKBOOK", "BOOK")
 
 
 def xls_sheets(path: str) -> list[tuple[str, tuple[int, int], tuple[int, int]]]:
-    """For every sheet of an .xls, in order: (name, (last row, last column) of its cells, 1-based,
-    (rows, columns) its size record makes the reader reserve room for)."""
+    """For every sheet of an .xls, in order: (name, (last row, last column) of its cells, 1-based, and
+    how many cells it holds, (rows, columns) its size record makes the reader reserve room for)."""
     data = _workbook_stream(path)
     sheets, biff8 = [], True
     for kind, pos, size in _biff_records(data, 0):
@@ -308,14 +309,14 @@ def _biff_records(data: bytes, pos: int):
         pos += size
 
 
-def _walk_xls(data: bytes, start: int) -> tuple[tuple[int, int], tuple[int, int]]:
+def _walk_xls(data: bytes, start: int) -> tuple[tuple[int, int, int], tuple[int, int]]:
     """The reach of the cells of the sheet whose BOF is at ``start``, through its EOF (cells of a
     substream nested in it counted too), and the room its size record asks the reader for.  One
     loop without calls but one unpack a record: a 65,536-row sheet has some 400,000 records."""
     n = len(data)
     if start >= n:
         raise Damaged("a sheet starts past the end of the Workbook stream")
-    rows = columns = depth = 0
+    rows = columns = depth = filled = 0
     reserve = (0, 0)
     pos = start
     while pos < n:
@@ -331,10 +332,13 @@ def _walk_xls(data: bytes, start: int) -> tuple[tuple[int, int], tuple[int, int]
         if kind in _CELLS:
             if size < 4:
                 raise Damaged(f"a cell record of type {kind:#06x} is {size} bytes long")
+            filled += 1
         elif kind == _MULRK:                   # row, first column, RK values, last column
             if size < 6:
                 raise Damaged("a MULRK record is too short")
-            c = max(c, _U16(data, pos - 2)[0])
+            last = _U16(data, pos - 2)[0]
+            filled += max(1, last - c + 1)
+            c = max(c, last)
         elif kind == _DIMENSIONS:
             reserve = _reservation(data[body:pos])
             continue
@@ -352,7 +356,7 @@ def _walk_xls(data: bytes, start: int) -> tuple[tuple[int, int], tuple[int, int]
             rows = r + 1
         if c >= columns:
             columns = c + 1
-    return (rows, columns), reserve
+    return (rows, columns, filled), reserve
 
 
 def _reservation(body: bytes) -> tuple[int, int]:

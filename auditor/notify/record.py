@@ -30,11 +30,18 @@ class RunRef:
     as_of: dt.date
 
 
+def _current():
+    from auditor.history.state import current
+
+    return current()
+
+
 def find_run(store: Store, as_of: dt.date | None, run: int | None = None) -> RunRef:
     """The run given, or the latest run recorded for the report's audit date."""
     r = S.runs
     q = select(r.c.id, r.c.scope, r.c.scope_label, r.c.as_of)
-    q = q.where(r.c.id == run) if run is not None else q.where(r.c.as_of == as_of).order_by(r.c.id.desc())
+    q = (q.where(r.c.id == run) if run is not None
+         else q.where(r.c.as_of == as_of, _current()).order_by(r.c.id.desc()))   # not one replaced or removed
     with translated(store.label), store.engine.connect() as conn:
         row = conn.execute(q.limit(1)).first()
     if row is None:

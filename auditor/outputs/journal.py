@@ -79,7 +79,7 @@ def write_journal(stage: Path, journal: dict) -> None:
     fsync_folder(stage)
 
 
-def ours(stage: Path) -> bool:
+def ours(stage: Path, prefix: str = PREFIX) -> bool:
     """A staging folder this user's runs made: a real folder, owned by this user, private to it
     (one planted by someone else sharing the output folder is never acted on)."""
     try:
@@ -87,35 +87,86 @@ def ours(stage: Path) -> bool:
     except OSError:
         return False
     private = os.name == "nt" or (st.st_uid == os.getuid() and not st.st_mode & 0o077)   # Windows: its ACL
-    return stage.name.startswith(PREFIX) and stat.S_ISDIR(st.st_mode) and private
+    return stage.name.startswith(prefix) and stat.S_ISDIR(st.st_mode) and private
+
+
+def _plain_path(text: str) -> bool:
+    """An absolute path written plainly (no "..", no "."), as the run wrote it."""
+    return os.path.isabs(text) and os.path.normpath(text) == text
 
 
 def read_journal(stage: Path) -> dict | None:
     """The journal of ``stage``, if it has one that moves only staged items of its own staging
-    folders into the folders holding them."""
+    folders into the folders holding them: every staging folder it lists is named as one, written
+    plainly, and the home of some of its moves (a journal naming any other folder is not trusted)."""
     try:
         with open(stage / JOURNAL, encoding="utf-8") as fh:
             journal = json.load(fh)
+        if not all(isinstance(s, str) and _plain_path(s) and Path(s).name.startswith(PREFIX)
+                   for s in journal["stages"]):
+            return None
         stages = {Path(s) for s in journal["stages"]}
         if Path(journal["primary"]) not in stages or stage not in stages:
             return None
+        homes = set()
         for m in journal["moves"]:
-            src, dst, home = Path(m["from"]), Path(m["to"]), Path(m["stage"])
-            if home not in stages or src.parent != home / OUT or dst != home.parent / src.name:
+            if not all(_plain_path(m[k]) for k in ("from", "to", "stage")):
                 return None
-    except (OSError, ValueError, KeyError, TypeError):
+            src, dst, home = Path(m["from"]), Path(m["to"]), Path(m["stage"])
+            if (home not in stages or src.parent != home / OUT or dst != home.parent / src.name
+                    or src.name in ("", ".", "..")):
+                return None
+            homes.add(home)
+        if homes != stages:
+            return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     return journal
 
 
+class Tampered(OSError):
+    """Staged outputs replaced by something else than what the run wrote (a link); ``names``."""
+
+    def __init__(self, names: list[str]):
+        super().__init__(f"{', '.join(names)} replaced by a link")
+        self.names = names
+
+
+def _as_written(path: Path) -> bool:
+    """A staged output as a run writes it: a regular file, or a folder holding only regular files
+    and folders; never a link (it would be put in place as that link)."""
+    st = os.lstat(path)
+    if stat.S_ISREG(st.st_mode):
+        return True
+    if not stat.S_ISDIR(st.st_mode):
+        return False
+    for top, dirs, files in os.walk(path):
+        for name in dirs + files:
+            mode = os.lstat(os.path.join(top, name)).st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                return False
+    return True
+
+
 def roll_forward(journal: dict) -> None:
     """Make every move of the journal not yet made (each is made at most once: a moved file has left
-    its staging folder); a folder an output replaces is first set aside in the staging folder."""
+    its staging folder); a folder in the way of a staged folder (a previous firm folder, or one another
+    run put there since the journal was written) is first set aside in the staging folder.  A staged
+    item that is no longer what the run wrote (a link) is deleted, not moved: :class:`Tampered` after
+    the other moves."""
+    tampered = []
     for move in journal["moves"]:
         src, dst = Path(move["from"]), Path(move["to"])
         if not os.path.lexists(src):
             continue
-        if move.get("replaces") == "folder" and os.path.isdir(dst) and not os.path.islink(dst):
+        if not _as_written(src):
+            tampered.append(Path(move.get("name") or dst).name)
+            if os.path.isdir(src) and not os.path.islink(src):
+                shutil.rmtree(src)
+            else:
+                os.unlink(src)
+            continue
+        if os.path.isdir(src) and os.path.isdir(dst) and not os.path.islink(dst):
             aside = Path(move["stage"]) / REPLACED / dst.name
             shutil.rmtree(aside, ignore_errors=True)
             aside.parent.mkdir(exist_ok=True)
@@ -124,6 +175,31 @@ def roll_forward(journal: dict) -> None:
     for folder in {Path(m["to"]).parent for m in journal["moves"]}:
         with contextlib.suppress(OSError):
             fsync_folder(folder)
+    if tampered:
+        raise Tampered(tampered)
+
+
+@contextlib.contextmanager
+def folders_locked(folders, wait: bool = True):
+    """Commits into the same folders take turns: each holds an exclusive lock on every folder it puts
+    outputs in (taken in one order, so two runs never wait for each other), from before its journal is
+    written until its last move.  A second run's journal is written only after the first's moves, and
+    sees what they put in place.  Yields True; with ``wait`` false, False at once when a commit holds one."""
+    fds = []
+    try:
+        if fcntl is not None:
+            for folder in sorted({str(f) for f in folders}):
+                fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+                fds.append(fd)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+                except BlockingIOError:
+                    yield False
+                    return
+        yield True
+    finally:
+        for fd in fds:
+            os.close(fd)
 
 
 def remove_stages(stages: list[Path], primary: Path | None) -> None:

@@ -211,6 +211,10 @@ class Staging:
         if primary is None:
             raise ValueError(f"{last} was not staged")
         last = last.parent.resolve() / last.name if last is not None else None
+        with journal.folders_locked(self._stages):   # another run's commit into these folders: after it
+            self._commit(primary, last, then, as_of, history)
+
+    def _commit(self, primary: Path, last: Path | None, then, as_of, history) -> None:
         moves = journal.journal_moves(self._stages, self._given, last)
         plan = {"version": 1, "primary": str(primary), "stages": [str(s) for s in self._stages.values()],
                    "moves": moves, "names": [Path(m["name"]).name for m in reversed(moves)],
@@ -232,6 +236,12 @@ class Staging:
                 (primary / journal.RECORDED).touch()
             try:
                 journal.roll_forward(plan)
+            except journal.Tampered as exc:
+                self.outputs = signals.PUBLISHED
+                self.discard(primary)
+                raise OutputError(f"{', '.join(exc.names)} was not put in place: it was replaced by a link in the "
+                                  "run's private folder while the run wrote it (someone changed that folder); "
+                                  "the other outputs were put in place") from None
             except BaseException as exc:
                 self._release()   # committed: the next run in this folder (or auditor recover) finishes it
                 if not isinstance(exc, OSError):

@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import and_, func, insert, select
 
 from auditor.errors import UsageError
+from auditor.history.state import current
 from auditor.history import schema as S
 from auditor.history.store import Store, translated
 from auditor.normalize import firm_key
@@ -73,7 +74,7 @@ def latest_court_run(conn):
     """(run id, scope, scope label, as_of) of the latest recorded court run, or None."""
     r = S.runs
     return conn.execute(select(r.c.id, r.c.scope, r.c.scope_label, r.c.as_of)
-                        .where(r.c.scope.like("courts:%"))
+                        .where(r.c.scope.like("courts:%"), current())   # not a run replaced or removed
                         .order_by(r.c.as_of.desc(), r.c.id.desc()).limit(1)).first()
 
 
@@ -131,7 +132,7 @@ def find_invite(conn, token: str, now: dt.datetime | None = None) -> Scope | Non
     if row is None or row.expires_at <= now:
         return None
     later = conn.execute(select(func.count()).select_from(r).where(
-        r.c.scope == row.scope, r.c.as_of >= _next_month(row.as_of))).scalar()
+        r.c.scope == row.scope, r.c.as_of >= _next_month(row.as_of), current())).scalar()
     if later:
         return None
     return Scope(row.id, row.id, row.scope, row.run_id, row.as_of, row.firm_key, row.firm_name, row.expires_at)

@@ -120,5 +120,5 @@ def export_history(store, path, fmt: str | None = None) -> tuple[Path, int]:
     if fmt not in HISTORY_FORMATS:
         raise UsageError(f"the export must be .csv or .parquet, not {path.name!r}")
     frame = findings_over_time(store)
-    write_table(frame, path, fmt, dates=("as_of", "due_date", "first_seen"))
+    write_table(frame, path, fmt, dates=("as_of", "due_date", "first_seen", "accepted_until"))
     return path, len(frame)

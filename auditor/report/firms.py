@@ -98,6 +98,7 @@ class FirmRow:
     unknown: str = ""           # why the readiness share is unknown ("" when known)
     active_unknown: str = ""    # why the count of active filers is unknown
     not_checked: bool = False   # some check of the run could not run: no findings is no all-clear
+    split: bool = True          # firm workbooks were written (--split-by-firm)
 
     @property
     def figures(self) -> list:
@@ -115,7 +116,7 @@ class FirmRow:
 
     @property
     def status(self) -> str:
-        if self.file is None:
+        if self.file is None and self.split:
             return NO_WORKBOOK
         if self.findings:
             return "findings"
@@ -141,7 +142,7 @@ def firm_rows(result: AuditResult, prep, firms: dict[str, str], files: dict[str,
         a, r = ready.get(key, (0, 0))
         out.append(FirmRow(key, name, None if files is None else files.get(key), s, n, int(a), int(r),
                            "unknown" if key in unknown_firms else "", active_unknown if key in unknown_firms else "",
-                           gaps))
+                           gaps, split=files is not None))
     return sorted(out, key=lambda row: (-row.findings, row.firm.casefold()))
 
 
@@ -155,7 +156,7 @@ def by_firm_rows(result: AuditResult, prep) -> list[FirmRow]:
 def write_firms_sheet(wb, as_of, rows: list[FirmRow]) -> CellRows:
     """The "Firms" sheet: each firm's findings by severity and readiness (and workbook file)."""
     ws = wb.create_sheet("Firms")
-    with_files = any(r.file is not None or r.status == NO_WORKBOOK for r in rows)
+    with_files = any(r.split for r in rows)
     headers = ["Firm", *SEVERITIES, "Findings", "Data issues", "Active filers", "Ready filers", "Share ready"]
     headers += ["Workbook", "Status"] if with_files else []
     widths = [36, 8, 9, 8, 8, 10, 11, 11, 11, 11, 40, 24][:len(headers)]

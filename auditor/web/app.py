@@ -8,24 +8,26 @@ import datetime as dt
 import logging
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from auditor import columns as C
 from auditor.web.config import WebConfig, size_words
+from auditor.web.download import XLSX, OnceDownload
+from auditor.web.guard import RequestGuard
 from auditor.web.jobs import Job, Jobs
 from auditor.web.labels import TYPED, field_label
 from auditor.web.mapping import header_maps
-from auditor.web.pool import Busy, Pool, TimedOut, WorkerFailed
-from auditor.web.upload import UploadRefused, read_upload
+from auditor.web.pool import Busy, OutOfMemory, Pool, TimedOut, WorkerFailed
+from auditor.web.upload import UploadRefused, read_confirm, read_upload
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("auditor.web")   # counts and outcomes only: never a name from a file
@@ -63,7 +65,8 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def create_app(config: WebConfig | None = None) -> Starlette:
+def create_app(config: WebConfig | None = None, host: str = "127.0.0.1") -> Starlette:
+    """The page; ``host`` is the address it listens on (the Host names it answers to by default)."""
     config = config or WebConfig()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(config=config, kinds=KIND_CHOICES, kind_labels=dict(KIND_CHOICES),
@@ -91,6 +94,11 @@ def create_app(config: WebConfig | None = None) -> Starlette:
 
     async def upload(request: Request) -> Response:
         jobs: Jobs = app.state.jobs
+        if jobs.held() >= config.max_held:
+            log.info("busy: %d uploads held", config.max_held)
+            return message(request, "Busy, try again",
+                           "Too many uploads are waiting to be confirmed or audited. Please try again in a few "
+                           "minutes.", 503)
         token, job = jobs.new()
         try:
             up = await read_upload(request.stream(), request.headers.get("content-type"),
@@ -128,6 +136,9 @@ def create_app(config: WebConfig | None = None) -> Starlette:
         except (Busy, TimedOut, WorkerFailed) as exc:
             jobs.drop(token, job)
             return failed(request, exc)
+        except BaseException:
+            jobs.drop(token, job)
+            raise
         finally:
             job.busy = False
         if "error" in seen:
@@ -147,12 +158,25 @@ def create_app(config: WebConfig | None = None) -> Starlette:
         jobs: Jobs = app.state.jobs
         token = request.path_params["token"]
         job = jobs.take(token)
-        if job is None or job.inspected is None:
+        if job is not None and job.inspected is None:
+            jobs.restore(token, job)   # not an upload waiting here (a download link): left as it was
+            job = None
+        if job is None:
             return message(request, "This upload is gone",
                            f"Uploads are deleted after {config.keep_words}. Please upload the files again.",
                            404)
-        async with request.form(max_files=0, max_fields=2000) as form:
-            chosen = {k: str(v) for k, v in form.items()}
+        try:
+            chosen = await read_confirm(request, config.max_confirm_bytes)
+        except UploadRefused as exc:
+            jobs.drop(None, job)
+            log.info("confirm refused (%s)", exc.status)
+            return message(request, "The upload was refused", str(exc), exc.status)
+        except ClientDisconnect:   # the client went away mid-form: keep nothing, answer no one
+            jobs.drop(None, job)
+            return Response(status_code=400)
+        except BaseException:
+            jobs.drop(None, job)
+            raise
         if any(form in chosen for form, _ in TYPED.values()):   # the boxes of the mapping page
             job.typed = typed_values(chosen)[0]
         maps, problems = header_maps(job.files, job.inspected, chosen, job.typed)
@@ -171,18 +195,29 @@ def create_app(config: WebConfig | None = None) -> Starlette:
                             report=str(job.report), auto=auto, limits=config.limits(),
                             firm=job.typed.get("firm_name"), court=job.typed.get("court_id"), paa=job.paa,
                             history=None if config.base_url else config.history)
-        except Busy as exc:
+        except BaseException as exc:
+            if not isinstance(exc, (Busy, TimedOut, WorkerFailed)):
+                jobs.drop(token, job)
+                raise
+            return held_back(request, token, job, exc, auto)
+        finally:
+            job.busy = False
+        return finished(request, token, job, out)
+
+    def held_back(request: Request, token: str, job: Job, exc: Exception, auto: bool) -> Response:
+        jobs: Jobs = app.state.jobs
+        if isinstance(exc, Busy):
             job.busy = False
             if auto:
                 jobs.drop(token, job)
             else:
                 jobs.put(token, job)   # the same confirm page can be sent again
             return failed(request, exc)
-        except (TimedOut, WorkerFailed) as exc:
-            jobs.drop(token, job)
-            return failed(request, exc)
-        finally:
-            job.busy = False
+        jobs.drop(token, job)
+        return failed(request, exc)
+
+    def finished(request: Request, token: str, job: Job, out: dict) -> Response:
+        jobs: Jobs = app.state.jobs
         if "mapping" in out:
             seen = out["mapping"]
             if "error" in seen:
@@ -208,29 +243,45 @@ def create_app(config: WebConfig | None = None) -> Starlette:
             log.info("busy")
             return message(request, "Busy, try again",
                            "The auditor is busy with other uploads. Please try again in a minute.", 503)
+        if isinstance(exc, OutOfMemory):
+            log.info("audit stopped at its memory limit")
+            return message(request, "The files need too much memory",
+                           f"The audit needed more than the memory limit of {size_words(config.worker_memory_bytes)} "
+                           "and was stopped; nothing was kept. Try fewer or smaller files.", 503)
         if isinstance(exc, TimedOut):
             log.info("audit stopped at its time limit")
             return message(request, "The audit took too long",
                            f"The audit was stopped after {config.job_seconds:,.0f} seconds and nothing was kept. "
                            "Try fewer or smaller files.", 503)
         log.warning("audit worker failed")
+        died = (f" (or they needed more than the memory limit of {size_words(config.worker_memory_bytes)})"
+                if exc.args == ("died",) else "")
         return message(request, "The files could not be audited",
-                       "The auditor failed on these files and nothing was kept. Check that they are the "
+                       f"The auditor failed on these files{died} and nothing was kept. Check that they are the "
                        "CSV or Excel files you meant to upload.", 500)
 
     async def report(request: Request) -> Response:
         jobs: Jobs = app.state.jobs
-        job = jobs.take(request.path_params["token"])
+        token = request.path_params["token"]
+        job = jobs.get(token) if request.method == "HEAD" else jobs.take(token)
         if job is None or job.report is None or not job.report.exists():
-            if job is not None:
-                jobs.drop(None, job)
+            if job is not None and request.method != "HEAD":
+                if not job.report_name:
+                    jobs.restore(token, job)   # an upload's token, not a download's: left as it was
+                else:
+                    jobs.drop(None, job)
             return message(request, "This report is gone",
                            "A report can be downloaded once, and is deleted after "
                            f"{config.keep_words}. Please upload the files again.", 410)
-        log.info("report downloaded")
-        return FileResponse(job.report, filename=job.report_name, content_disposition_type="attachment",
-                            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                            background=BackgroundTask(jobs.drop, None, job))
+        if request.method == "HEAD":
+            return Response(headers={"content-type": XLSX, "accept-ranges": "none",
+                                     "content-length": str(job.report.stat().st_size)})
+
+        def sent():
+            log.info("report downloaded")
+            jobs.drop(None, job)
+
+        return OnceDownload(job.report, job.report_name, on_sent=sent, on_broken=lambda: jobs.restore(token, job))
 
     async def not_found(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 404)
@@ -244,7 +295,8 @@ def create_app(config: WebConfig | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_app):
         app.state.jobs = Jobs(config.keep_seconds)
-        app.state.pool = Pool(config.workers, config.queue, config.queue_wait_seconds, config.job_seconds)
+        app.state.pool = Pool(config.workers, config.queue, config.queue_wait_seconds, config.job_seconds,
+                              config.worker_memory_bytes)
         await run_in_threadpool(app.state.pool.start)
         sweeper = asyncio.create_task(_sweep(app.state.jobs, min(30.0, max(0.2, config.keep_seconds / 4))))
         try:
@@ -260,7 +312,7 @@ def create_app(config: WebConfig | None = None) -> Starlette:
         Route("/", index, methods=["GET"]),
         Route("/audit", upload, methods=["POST"]),
         Route("/audit/{token}/confirm", confirm, methods=["POST"]),
-        Route("/report/{token}", report, methods=["GET"]),
+        Route("/report/{token}", report, methods=["GET", "HEAD"]),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     portal = None
@@ -274,6 +326,9 @@ def create_app(config: WebConfig | None = None) -> Starlette:
         routes[-1:-1] = portal_routes(portal, page, message, portal.rule_text)
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={HTTPException: not_found, Exception: server_error})
+    public = urlsplit(config.base_url) if config.base_url else None
+    app.add_middleware(RequestGuard, hosts=config.hosts(host), body_seconds=config.body_seconds,
+                       origins=(f"{public.scheme}://{public.netloc}",) if public else ())
     app.add_middleware(SecurityHeaders)
     return app
 

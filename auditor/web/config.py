@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MB = 1 << 20
 
@@ -25,8 +25,35 @@ class WebConfig:
     queue_wait_seconds: float = 30.0     # how long an upload waits for a worker before "busy"
     job_seconds: float = 120.0           # time limit of one audit
     keep_seconds: int = 15 * 60          # an upload or report not used by then is deleted
+    # Each upload waiting at the confirm step holds its files on disk and what the page showed in memory
+    # (measured: about 23 MB of disk and 26 MB of memory for the worst upload the size limits allow), so
+    # 40 of them hold at most about 1 GB of each.
+    max_held: int = 40                   # uploads waiting at the confirm step; beyond that "busy"
+    max_confirm_bytes: int = 1 * MB      # the confirm step's form (a choice of column per field)
+    # A worker is capped in address space: it starts at 1.5 GB (Python, pandas, pyarrow, the rules);
+    # the largest CSV the file limit lets in (25 MB, 250,000 rows) peaked at 1.9 GB (0.5 GB resident).
+    # Twice that: two workers hold at most 8 GB of a 24 GB machine.
+    worker_memory_bytes: int = 4 << 30
+    header_seconds: float = 10.0         # a request's first line and headers must arrive within this
+    body_seconds: float = 300.0          # and its body within this (60 MB at 1.6 Mbit/s)
+    keep_alive_seconds: float = 5.0      # an idle connection between requests is closed after this
+    # Host names the page answers to (the Host header); empty: the address it listens on and localhost
+    allowed_hosts: tuple[str, ...] = field(default_factory=tuple)
     history: str | None = None           # run history every audit is compared with and recorded into (path or URL)
     base_url: str | None = None          # the public address; with a history, the firm portal's links start with it
+
+    def hosts(self, bound: str = "127.0.0.1") -> list[str]:
+        """The Host names the page answers to: those configured, else the bound address and localhost."""
+        if self.allowed_hosts:
+            return [h.lower() for h in self.allowed_hosts]
+        names = {"localhost", "127.0.0.1", "::1"}
+        if bound not in ("0.0.0.0", "::", ""):
+            names.add(bound.lower())
+        if self.base_url:   # the public address the portal's links are made from
+            from urllib.parse import urlsplit
+
+            names.add((urlsplit(self.base_url).hostname or "").lower())
+        return sorted(names)
 
     def limits(self):
         """The loader's limits for an upload: the file size as above, and an XLSX may unpack to at most

@@ -4,12 +4,19 @@ Everything lives under one temporary folder made for this server (mode 0700),
 deleted when the server stops.  A job's folder is deleted when its report is
 downloaded (a token works once) or when it has not been used for
 ``keep_seconds``, whichever comes first.
+
+A server that was killed (no time to delete its folder) leaves it behind: the
+folder holds a lock file the server keeps locked while it runs, and the next
+server to start deletes every such folder of the same user whose lock is free.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import secrets
 import shutil
+import stat
 import tempfile
 import threading
 import time
@@ -32,10 +39,41 @@ class Job:
     busy: bool = False                                 # an audit of it is running
 
 
+PREFIX = "auditor-web-"
+LOCK = ".server-lock"
+
+
+def clear_left_behind(parent: Path | None = None) -> int:
+    """Delete the folders servers of this user left behind when killed (their lock is free);
+    return how many.  A folder of a running server, or of another user, is left alone."""
+    parent = Path(parent or tempfile.gettempdir())
+    gone = 0
+    for folder in parent.glob(PREFIX + "*"):
+        try:
+            st = folder.lstat()
+            if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
+                continue
+            fd = os.open(folder / LOCK, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue      # no lock file: a server just starting, or not a folder of ours
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue      # its server runs
+        finally:
+            os.close(fd)
+        shutil.rmtree(folder, ignore_errors=True)
+        gone += 1
+    return gone
+
+
 class Jobs:
     def __init__(self, keep_seconds: float):
         self.keep_seconds = keep_seconds
-        self.root = Path(tempfile.mkdtemp(prefix="auditor-web-"))
+        clear_left_behind()
+        self.root = Path(tempfile.mkdtemp(prefix=PREFIX))
+        self._lock_fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)   # held while the server runs
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
@@ -71,6 +109,16 @@ class Jobs:
         job.created = time.monotonic()   # the time limit runs again from the new step
         with self._lock:
             self._jobs[token] = job
+
+    def restore(self, token: str, job: Job) -> None:
+        """Put back a job taken by a request that did not use it; its time runs on as before."""
+        with self._lock:
+            self._jobs[token] = job
+
+    def held(self) -> int:
+        """Uploads held (waiting at the confirm step or being audited), reports not counted."""
+        with self._lock:
+            return sum(1 for j in self._jobs.values() if j.report is None)
 
     def rekey(self, token: str, job: Job) -> str:
         """Store ``job`` under a new token (the old one stops working); return the new one."""
@@ -109,3 +157,4 @@ class Jobs:
         with self._lock:
             self._jobs.clear()
         shutil.rmtree(self.root, ignore_errors=True)
+        os.close(self._lock_fd)

@@ -5,7 +5,10 @@ audit starts at once.  A request takes a free worker or waits for one, but
 only while fewer than ``queue`` requests wait and for ``queue_wait_seconds``
 at most; otherwise the page answers "busy, try again".  An audit that passes
 its time limit has its worker process killed (and a fresh one started): a
-hostile or huge file cannot hold a worker for ever.
+hostile or huge file cannot hold a worker for ever.  Each worker's address
+space is capped (``RLIMIT_AS``, set before it imports anything): an audit that
+needs more fails with MemoryError, is answered "needs too much memory", and
+its worker is replaced; the server and the other workers are untouched.
 """
 
 from __future__ import annotations
@@ -25,10 +28,18 @@ class TimedOut(Exception):
 
 
 class WorkerFailed(Exception):
-    """The worker process died (out of memory, a crash in a reader)."""
+    """The worker process died (a crash in a reader) or failed."""
 
 
-def _worker_main(conn) -> None:
+class OutOfMemory(WorkerFailed):
+    """The audit needed more memory than the worker's limit."""
+
+
+def _worker_main(conn, memory_bytes: int | None = None) -> None:
+    if memory_bytes:   # first of all: the cap holds for everything the worker does
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     from auditor.web import work   # imported once per worker: pandas, pyarrow, the rules
 
     work.warm()
@@ -39,15 +50,34 @@ def _worker_main(conn) -> None:
             return
         try:
             reply = ("ok", getattr(work, name)(**kwargs))
+        except MemoryError:   # pyarrow's ArrowMemoryError too; the worker is replaced all the same
+            reply = ("memory", "")
         except BaseException as exc:  # noqa: BLE001 - reported to the page as an internal error, by type only
-            reply = ("error", type(exc).__name__)
-        conn.send(reply)
+            # at the cap, an allocation fails in many ways ("can't start new thread", an OSError)
+            reply = ("memory", "") if _near_cap(memory_bytes) else ("error", type(exc).__name__)
+        try:
+            conn.send(reply)
+        except MemoryError:
+            return
+
+
+def _near_cap(memory_bytes: int | None) -> bool:
+    """The worker's address space reached within 5% of its cap (Linux: /proc/self/status VmPeak)."""
+    if not memory_bytes:
+        return False
+    try:
+        with open("/proc/self/status") as fh:
+            peak = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmPeak:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        return False
+    return peak >= 0.95 * memory_bytes
 
 
 class _Worker:
-    def __init__(self, ctx):
+    def __init__(self, ctx, memory_bytes: int | None = None):
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child,), daemon=True, name="auditor-web-worker")
+        self.process = ctx.Process(target=_worker_main, args=(child, memory_bytes), daemon=True,
+                                   name="auditor-web-worker")
         self.process.start()
         child.close()
 
@@ -62,7 +92,9 @@ class _Worker:
         try:
             status, value = self.conn.recv()
         except (EOFError, OSError):
-            raise WorkerFailed() from None
+            raise WorkerFailed("died") from None
+        if status == "memory":
+            raise OutOfMemory()
         if status != "ok":
             raise WorkerFailed(value)
         return value
@@ -75,8 +107,10 @@ class _Worker:
 
 
 class Pool:
-    def __init__(self, workers: int, queue: int, queue_wait: float, job_seconds: float):
+    def __init__(self, workers: int, queue: int, queue_wait: float, job_seconds: float,
+                 memory_bytes: int | None = None):
         self.size, self.queue, self.queue_wait, self.job_seconds = workers, queue, queue_wait, job_seconds
+        self.memory_bytes = memory_bytes   # each worker's address space (RLIMIT_AS); None: no cap
         self._ctx = mp.get_context("spawn")   # no fork of a threaded server
         self._lock = threading.Condition()
         self._free: deque[_Worker] = deque()
@@ -87,7 +121,7 @@ class Pool:
 
     def start(self) -> None:
         for _ in range(self.size):
-            w = _Worker(self._ctx)
+            w = _Worker(self._ctx, self.memory_bytes)
             with self._lock:
                 self._all.append(w)
                 self._free.append(w)
@@ -129,7 +163,7 @@ class Pool:
                 if self._closed:
                     self.running -= 1
                     return
-            worker = _Worker(self._ctx)
+            worker = _Worker(self._ctx, self.memory_bytes)
             with self._lock:
                 self._all.append(worker)
         with self._lock:

@@ -185,3 +185,27 @@ class _State:
             self._file = None
         elif self._field is not None:
             self.upload.fields.setdefault(self._field, self._data.decode("utf-8", "replace"))
+
+
+async def read_confirm(request, limit: int) -> dict[str, str]:
+    """The confirm step's form, read whole into memory only up to ``limit`` bytes (a larger body is
+    refused as it streams in, 413), then parsed as Starlette parses a form."""
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit:
+        raise too_big(limit, "the form")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_big(limit, "the form")
+    from starlette.requests import Request
+
+    async def replay():
+        return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+    try:
+        async with Request(request.scope, replay).form(max_files=0, max_fields=2000,
+                                                       max_part_size=limit) as form:
+            return {k: str(v) for k, v in form.items()}
+    except Exception:  # noqa: BLE001 - any parse failure of an untrusted body is a bad request
+        raise UploadRefused("the form could not be read; please upload the files again", 400) from None

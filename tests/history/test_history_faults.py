@@ -75,12 +75,14 @@ def test_two_audits_at_once_both_land_in_order(sample, tmp_path, history_url):
     assert [p.returncode for p in procs] == [0, 0], results
     listed = runs(history_url)
     assert [r[0] for r in listed] == ["1", "2"]
-    # the second to commit saw the first: nothing new, everything still open
+    # the second to commit saw the first: the same month recorded again, it replaced it (and so compares
+    # with the month before, of which there is none: everything new again)
+    assert listed[0][-4:] == ["replaced", "by", "run", "2"] and listed[1][-1] == "current"
     show = run_cli("history", "--history", history_url, "show", "2").stdout
-    assert "\nnew: 0\n" in show and "\nresolved: 0\n" in show
     show1 = run_cli("history", "--history", history_url, "show", "1").stdout
     findings = int(show1.split("\nfindings: ")[1].split()[0])
-    assert f"\npersisting: {findings}\n" in show and f"\nnew: {findings}\n" in show1
+    assert f"\nnew: {findings}\n" in show and f"\nnew: {findings}\n" in show1
+    assert "\nsuperseded_by: 2\n" in show1
 
 
 def test_killed_audit_records_nothing(big, tmp_path, history_url):
@@ -102,7 +104,8 @@ def test_killed_audit_records_nothing(big, tmp_path, history_url):
             assert db.execute("SELECT COUNT(DISTINCT run_id) FROM run_findings").fetchone() == (1,)
     done = audit(big, tmp_path / "again.xlsx", history_url, "2026-11-30")
     assert done.returncode == 0, done.stderr
-    assert "0 new, 0 resolved" in done.stdout and len(runs(history_url)) == 2
+    # the same month again: it replaces run 1 (the killed run left nothing to replace)
+    assert "replacing run 1" in done.stdout and len(runs(history_url)) == 2
 
 
 @contextlib.contextmanager
@@ -179,11 +182,16 @@ def test_a_failure_writing_the_findings_rows_publishes_nothing(sample, tmp_path)
     point, as one line, with no report published and the history as it was."""
     store = tmp_path / "auditor-history.sqlite"
     assert audit(sample, tmp_path / "oct.xlsx", store, "2026-10-31").returncode == 0
-    with contextlib.closing(sqlite3.connect(store)) as db, db:
-        db.execute("CREATE TRIGGER refuse BEFORE INSERT ON run_findings "
-                   "BEGIN SELECT RAISE(ABORT, 'this store refuses new findings'); END")
+    with contextlib.closing(sqlite3.connect(store)) as db:   # the table again, with a check no new row passes
+        sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'run_findings'").fetchone()[0]
+        db.execute("PRAGMA ignore_check_constraints = ON")
+        db.execute("ALTER TABLE run_findings RENAME TO kept")
+        db.execute(sql[:sql.rindex(")")] + ", CONSTRAINT this_store_refuses_new_findings CHECK (0))")
+        db.execute("INSERT INTO run_findings SELECT * FROM kept")
+        db.execute("DROP TABLE kept")
+        db.commit()
     done = audit(sample, tmp_path / "nov.xlsx", store)
-    one_line_error(done, str(store), "this store refuses new findings", "history already recorded is unchanged")
+    one_line_error(done, str(store), "this_store_refuses_new_findings", "history already recorded is unchanged")
     assert not (tmp_path / "nov.xlsx").exists()
     assert not list(tmp_path.glob(".auditor-run-*"))   # the run's staging folder is gone too
     assert [r[1] for r in runs(str(store))] == ["2026-10-31"]
@@ -249,7 +257,8 @@ def test_a_run_dated_before_the_latest_needs_backfill(sample, tmp_path, history_
     done = audit(sample, tmp_path / "oct.xlsx", history_url, "2026-10-31", "--backfill")
     assert done.returncode == 0, done.stderr
     listed = runs(history_url)
-    assert [(r[0], r[1], r[-1]) for r in listed] == [("1", "2026-11-30", "False"), ("2", "2026-10-31", "True")]
+    assert [(r[0], r[1], r[-2], r[-1]) for r in listed] == [("1", "2026-11-30", "False", "current"),
+                                                            ("2", "2026-10-31", "True", "current")]
     for fmt in ("csv", "parquet"):
         target = tmp_path / f"over-time.{fmt}"
         done = run_cli("history", "--history", history_url, "export", "--out", target)
@@ -271,7 +280,9 @@ def test_scopes_are_kept_apart_and_no_history_writes_none(sample, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "first run of this scope" in done.stdout and "run 2 of firm" in done.stdout
     again = audit(sample, tmp_path / "court2.xlsx", store)
-    assert "run 3 of courts" in again.stdout and "0 new, 0 resolved" in again.stdout
+    # the same scope and month again replaces run 1, not the firm's run 2
+    assert "run 3 of courts" in again.stdout and "replacing run 1" in again.stdout
+    assert [r[-1] for r in runs(str(store))] == ["3", "current", "current"]
     done = run_cli("audit", "--roster", roster, "--out", tmp_path / "plain" / "r.xlsx", "--no-history")
     assert done.returncode == 0 and not (tmp_path / "plain" / "auditor-history.sqlite").exists()
     import openpyxl
@@ -363,16 +374,16 @@ def test_store_before_state_digests_is_migrated_and_kept(sample, tmp_path, histo
 
     store = open_store(history_url, upgrade=False)
     migrate(store, "0002")
-    state = rows("finding_state", drop=("digest",))
+    state = rows("finding_state", drop=("digest", "added_by"))
     for r in state:
         r["last_change"] = "new"
         if r["finding_id"] == kept:
             r.update(status="Accepted", notes="approved by the clerk", accepted_until=dt.date(2027, 1, 31))
     with store.engine.begin() as conn:
-        put(conn, "runs", rows("runs", drop=("id", "report_path")))
+        put(conn, "runs", rows("runs", drop=("id", "superseded_by", "removed_at", "undoable", "report_path")))
         run = conn.execute(text("SELECT MAX(id) FROM runs")).scalar()
-        for table in ("run_inputs", "run_findings", "run_counts"):
-            put(conn, table, [{**r, "run_id": run} for r in rows(table)])
+        for table, newer in (("run_inputs", ()), ("run_findings", ("notes", "accepted_until")), ("run_counts", ())):
+            put(conn, table, [{**r, "run_id": run} for r in rows(table, drop=newer)])
         put(conn, "finding_state", state)
     store.close()
 

@@ -140,6 +140,12 @@ def test_store_from_before_firm_figures_is_migrated(months, tmp_path, history_ur
     store = open_store(history_url, create=False)
     with store.engine.begin() as conn:
         conn.execute(text("DROP TABLE run_firms"))
+        for table in ("state_undo", "portal_sessions", "invites", "deliveries"):   # made by 0005-0007
+            conn.execute(text(f"DROP TABLE {table}"))
+        for table, column in (("runs", "superseded_by"), ("runs", "removed_at"), ("runs", "undoable"),
+                              ("run_findings", "notes"),
+                              ("run_findings", "accepted_until"), ("finding_state", "added_by")):
+            conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
         conn.execute(text("ALTER TABLE finding_state DROP COLUMN digest"))
         conn.execute(text("ALTER TABLE finding_state ADD COLUMN last_change VARCHAR(20) NOT NULL DEFAULT 'new'"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
@@ -153,6 +159,9 @@ def test_store_from_before_firm_figures_is_migrated(months, tmp_path, history_ur
         assert conn.execute(text("SELECT COUNT(*) FROM runs")).scalar() == 2
         assert conn.execute(text("SELECT COUNT(DISTINCT run_id) FROM run_firms")).scalar() == 1
     store.close()
+    # the run recorded by the earlier version kept no record of what it changed: it cannot be taken back
+    refused = run_cli("history", "remove", "1", "--yes", "--history", history_url)
+    assert refused.returncode == 2 and "earlier version" in refused.stderr, refused.stderr
     before, after = firm_books(report), firm_books(later)
     firm = max(before, key=lambda f: sum(open_by_severity(before[f])))
     table, _ = trend_of(after[firm])

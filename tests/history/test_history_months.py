@@ -104,7 +104,7 @@ def test_three_monthly_audits(months, tmp_path, history_url):
     # month 2: statuses carried from the edited copy; fixed accounts resolved; new ones new
     f2, out2 = audit(months / plan[1]["folder"], dates[1], reports[1], history_url, "--previous", edited)
     assert hashlib.sha256(edited.read_bytes()).hexdigest() == before  # the clerk's file is never re-saved
-    assert "3 rows not used" in out2 and "4 statuses carried" in out2
+    assert "3 problems" in out2 and "4 statuses carried" in out2
     s2 = {f["finding_id"]: f for f in f2}
     assert (s2[a]["status"], s2[a]["notes"]) == ("In progress", "called the firm on 10/05")
     assert (s2[b]["status"], day(s2[b]["accepted_until"])) == ("Accepted", dt.date(2026, 11, 10))

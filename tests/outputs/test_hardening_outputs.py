@@ -181,7 +181,7 @@ def test_a_failed_run_leaves_the_previous_outputs(tmp_path):
                        [["Zed LLP", "Zoe", "Attorney", "NC9", "zoe", "efiling"]])
     before = state()
     second = run_cli("audit", "--court-accounts", court, "--roster", clash, "--as-of", "2026-12-31", "--out", out,
-                     "--split-by-firm", "--findings-csv", fcsv)
+                     "--split-by-firm", "--findings-csv", fcsv, "--no-history")
     assert second.returncode == 2, second.stdout
     assert state() == before
 

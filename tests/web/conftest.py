@@ -13,6 +13,7 @@ import uvicorn
 
 from auditor.web.app import create_app
 from auditor.web.config import WebConfig
+from auditor.web.timeouts import uvicorn_config
 from tests.conftest import write_csv
 from tests.parts import CHROMIUM, missing
 
@@ -32,7 +33,7 @@ class Server:
         self.app = create_app(config)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
+        self.server = uvicorn.Server(uvicorn_config(self.app, config, "127.0.0.1", self.port,
                                                     log_level="warning", access_log=False))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -106,8 +107,10 @@ def download_path(html: str) -> str:
 
 
 def stored_files(server: Server) -> list[Path]:
-    """Every file the server holds in its private folder."""
-    return [p for p in server.jobs.root.rglob("*") if p.is_file()]
+    """Every file the server holds in its private folder (its own lock file aside)."""
+    from auditor.web.jobs import LOCK
+
+    return [p for p in server.jobs.root.rglob("*") if p.is_file() and p.name != LOCK]
 
 
 def wait_until(check, seconds: float = 10.0) -> bool:
