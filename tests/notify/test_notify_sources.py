@@ -103,12 +103,12 @@ def test_a_history_run_gives_its_written_report(sample_run, tmp_path):
     assert done.returncode == 0, done.stderr
     by_report = notify("--dry-run", "--report", sample_run, "--contacts", contacts, "--settings", settings)
     assert done.stdout == by_report.stdout and "messages would be sent" in done.stdout
-    # a run recorded before the history kept where reports went (schema 0006): one line saying what to give
+    # a run recorded before the history kept where reports went (schema 0007): one line saying what to give
     old = tmp_path / "old.sqlite"
     old.write_bytes(history.read_bytes())
     with sqlite3.connect(old) as conn:
         conn.execute("ALTER TABLE runs DROP COLUMN report_path")
-        conn.execute("UPDATE alembic_version SET version_num = '0006'")
+        conn.execute("UPDATE alembic_version SET version_num = '0007'")
     done = notify("--dry-run", "--history", old, "--run", "1", "--contacts", contacts, "--settings", settings)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.strip().splitlines()[-1] == (
