@@ -52,8 +52,8 @@ def _wrap(real):
 os.replace, os.rename = _wrap(os.replace), _wrap(os.rename)
 '''
 # renames of the commit, in order: journal of the CSV's folder, journal of the report's folder (the
-# commit point), the previous firm folder set aside, the firm folder, the CSV, the report
-COMMIT_POINT, RENAMES = 2, 6
+# commit point), the previous firm folder set aside, the firm folder, the CSV, the CSV's coverage file, the report
+COMMIT_POINT, RENAMES = 2, 7
 
 
 def digest(p: Path) -> str:
@@ -143,7 +143,7 @@ def test_killed_at_each_rename_the_next_run_leaves_all_old_or_all_new(setup, tmp
     assert state(base) == (old if at <= COMMIT_POINT else new)
     assert clean(base)
     if at > COMMIT_POINT:
-        assert done.stdout.count("\n") == 1 and "finished it: r.xlsx, f.csv, r-firms are now all from that run" \
+        assert done.stdout.count("\n") == 1 and "finished it: r.xlsx, f.csv, f.coverage.csv, r-firms are now all from that run" \
             in done.stdout, done.stdout
     else:
         assert "the outputs there were not changed" in done.stdout, done.stdout
