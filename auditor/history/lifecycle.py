@@ -9,8 +9,8 @@ the clerk typed into last month's workbook, :func:`apply` works out, column-wise
   days open and whether the finding is overdue;
 - the status carried forward: the typed one where the workbook gives it, else the one kept in the
   history.  ``Accepted`` needs a justification in ``notes`` and lasts until ``accepted_until`` (default
-  90 days, at most 12 months after the audit that carries it); after that the finding is Open again.  A finding marked Resolved that is still found is
-  Open again and flagged so, never silently.
+  90 days, at most 12 months after the audit that carries it); after that the finding is Open again.
+  A finding marked Resolved that is still found is Open again and flagged so, never silently.
 """
 
 from __future__ import annotations
