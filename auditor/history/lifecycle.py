@@ -181,9 +181,9 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
         "notes": f["notes"], "accepted_until": until, "open": True, "resolved_on": pd.NaT,
         "last_change": change,
     })
-    found = np.zeros(len(p), dtype=bool)
-    found[pos[known]] = True
-    gone = p[~found].reset_index(drop=True).reindex(columns=STATE_COLUMNS)
+    kept = np.zeros(len(p), dtype=bool)
+    kept[pos[known]] = True
+    gone = p[~kept].reset_index(drop=True).reindex(columns=STATE_COLUMNS)
     gone["last_change"] = gone["last_change"].astype(object)
     now_resolved = gone["open"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     gone.loc[now_resolved, "status"] = "Resolved"
