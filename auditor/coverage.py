@@ -29,7 +29,7 @@ COLUMN_WORDS = {
     "bar_id": "bar id", "email": "e-mail", "mfa_enrolled": "MFA enrolment", "paa_id": "PAA",
     "left_firm_on": "left-firm date", "pacer_use": "PACER use", "account_type": "account type",
     "case_search_status": "case search status", "firm_name": "firm", "cmecf_login": "CM/ECF login",
-    "filer_role": "role", "account_number": "account number", "created_on": "created date",
+    "filer_role": "role", "account_number": "account number", "created_on": "created date", "upgraded": "upgrade status",
 }
 FILER_KINDS = (COURT_ACCOUNTS, ROSTER)
 
@@ -42,7 +42,9 @@ KIND_SHORT = {COURT_ACCOUNTS: "no court export", ROSTER: "no roster", PACER_ACCO
 
 
 def _a(words: str) -> str:
-    return ("an " if words[:1].lower() in "aeio" else "a ") + words
+    w = words.lower()
+    vowel = w[:1] in "aeio" or (w[:1] == "u" and not w.startswith(("us", "uni")))
+    return ("an " if vowel else "a ") + words
 
 
 def gap_text(kind: str, file: str, col: str) -> str:
@@ -175,6 +177,11 @@ def coverage_of(runs, present: dict[str, dict[str, set[str]]]) -> Coverage:
                 if kind in filers and (name or col):
                     ready.append((kind, name, col))
                     unjudged.append((kind, name))
+                elif kind == PACER_ACCOUNTS and col and PACER_ACCOUNTS in present:
+                    # the PACER list speaks for every filer's account (upgraded or not, whose it is): a
+                    # column it lacks leaves every filer's readiness a guess
+                    ready.append((kind, name, col))
+                    unjudged += [(k, "") for k in filers]
     ready_text = _needs(ready)
     if filers and COURT_ACCOUNTS not in present:
         ready_text = "; ".join(filter(None, [gap_text(COURT_ACCOUNTS, "", "") + " to know who is linked", ready_text]))

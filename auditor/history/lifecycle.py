@@ -9,8 +9,8 @@ the clerk typed into last month's workbook, :func:`apply` works out, column-wise
   days open and whether the finding is overdue;
 - the status carried forward: the typed one where the workbook gives it, else the one kept in the
   history.  ``Accepted`` needs a justification in ``notes`` and lasts until ``accepted_until`` (default
-  90 days, at most 12 months after the audit that carries it); after that the finding is Open again.  A finding marked Resolved that is still found is
-  Open again and flagged so, never silently.
+  90 days, at most 12 months after the audit that carries it); after that the finding is Open again.
+  A finding marked Resolved that is still found is Open again and flagged so, never silently.
 """
 
 from __future__ import annotations
@@ -181,9 +181,9 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
         "notes": f["notes"], "accepted_until": until, "open": True, "resolved_on": pd.NaT,
         "last_change": change,
     })
-    found = np.zeros(len(p), dtype=bool)
-    found[pos[known]] = True
-    gone = p[~found].reset_index(drop=True).reindex(columns=STATE_COLUMNS)
+    kept = np.zeros(len(p), dtype=bool)
+    kept[pos[known]] = True
+    gone = p[~kept].reset_index(drop=True).reindex(columns=STATE_COLUMNS)
     gone["last_change"] = gone["last_change"].astype(object)
     now_resolved = gone["open"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     gone.loc[now_resolved, "status"] = "Resolved"

@@ -115,7 +115,7 @@ def _read_sheet(path: Path, name: str, sheet: str) -> pd.DataFrame | None:
     head = _header_row(grid)
     if head is None:
         return None
-    cols = {}
+    cols: dict = {}
     for c, v in grid.loc[head].items():
         cols.setdefault(_key(v), c)
     body = grid.loc[grid.index > head]

@@ -25,8 +25,9 @@ import contextlib
 import datetime as dt
 import hashlib
 import threading
-from dataclasses import dataclass, field, replace
 from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -123,7 +124,8 @@ def trend(store: Store, scope: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         return _trend(conn, scope)
 
 
-def _save(conn, result: AuditResult, scope: str, label: str, outcome: lifecycle.Outcome, backfill: bool) -> int:
+def _save(conn, result: AuditResult, scope: str, label: str, outcome: lifecycle.Outcome, backfill: bool,
+          report=None) -> int:
     f = outcome.findings
     closed = f["status"].isin(lifecycle.CLOSED)
     r = result.readiness or {}
@@ -134,7 +136,8 @@ def _save(conn, result: AuditResult, scope: str, label: str, outcome: lifecycle.
         open_findings=int((~closed).sum()), new=outcome.counts["new"], resolved=outcome.counts["resolved"],
         reopened=outcome.counts["reopened"], persisting=outcome.counts["still_open"],
         active_filers=active, ready_filers=r.get("ready_filers") if active is not None and not r.get("unknown") else None,
-        backfill=backfill, undoable=True)).inserted_primary_key[0]
+        backfill=backfill, undoable=True,
+        report_path=str(Path(report).resolve()) if report else None)).inserted_primary_key[0]
     inputs = [dict(run_id=run_id, position=i, name=t.name, kind=t.kind, sheet=t.sheet or "", sha256=t.sha256 or "",
                    rows_read=int(t.rows_read), rows_audited=int(t.rows_audited), rows_rejected=int(t.rows_rejected),
                    status=t.status) for i, t in enumerate(result.inputs)]
@@ -282,7 +285,7 @@ def _refused_notices(conn, scope: str) -> int | None:
 
 @contextlib.contextmanager
 def recording(result: AuditResult, history, *, previous=None, out_edits=None, backfill: bool = False,
-              future: bool = False):
+              future: bool = False, report=None):
     """Record ``result`` in the store at ``history`` (path or URL); commit when the block ends cleanly.
 
     ``previous``: last month's report (a path, or ``previous.read_previous``'s answer), whose status /
@@ -290,6 +293,8 @@ def recording(result: AuditResult, history, *, previous=None, out_edits=None, ba
     replaces, read as ``previous`` is and before it (what was typed into it since it was written is
     counted: the caller keeps that file).
     ``backfill``: allow a run dated before the scope's latest run; ``future``: one dated after today.
+    ``report``: where the run's report is written (recorded with the run, for ``auditor notify --run``).
+    ``report``: where the run's report is written (recorded with the run, for ``auditor notify --run``).
     A run of a scope and audit date already recorded replaces that run (kept, marked superseded).
     Yields the :class:`HistoryView`, whose ``commit()`` records the run (called at the commit point of
     the outputs; else on leaving).
@@ -329,7 +334,7 @@ def recording(result: AuditResult, history, *, previous=None, out_edits=None, ba
             outcome = lifecycle.apply(result.findings, prior, edits, result.as_of)
             problems = pd.concat([*problems, pd.DataFrame(outcome.problems, columns=["finding_id", "problem"])],
                                  ignore_index=True).reindex(columns=PROBLEM_COLUMNS)
-            run_id = _save(conn, result, scope, label, outcome, back)
+            run_id = _save(conn, result, scope, label, outcome, back, report)
             if replaced is not None:
                 supersede(conn, replaced, run_id)
             _save_counts(conn, run_id, outcome)

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
-REVISION = "0007"   # the migration that makes these tables (a test checks it is the newest)
+REVISION = "0008"   # the migration that makes these tables (a test checks it is the newest)
 
 runs = Table(
     "runs", metadata,
@@ -46,6 +46,7 @@ runs = Table(
     Column("superseded_by", Integer),      # recorded again (same scope and audit date) as that run
     Column("removed_at", DateTime),        # taken back by ``auditor history remove``
     Column("undoable", Boolean),           # kept what it changed in finding_state (state_undo, added_by)
+    Column("report_path", Text),     # where the run's report was written (absolute); none before 0008
     Index("ix_runs_scope_as_of", "scope", "as_of"),
 )
 

@@ -140,7 +140,8 @@ def recorded(result, store, previous, in_out, backfill, future, out, outputs=())
     from auditor.history.record import recording
 
     kept: list = []
-    with (recording(result, store, previous=previous, out_edits=in_out, backfill=backfill, future=future) if store
+    with (recording(result, store, previous=previous, out_edits=in_out, backfill=backfill, future=future,
+                    report=out) if store
           else contextlib.nullcontext()) as view:
         typed = view.typed_in_out if view is not None else typed_without_history(in_out)
 

@@ -235,7 +235,7 @@ _MULRK, _DIMENSIONS, _BOF, _EOF, _BOUNDSHEET, _FILEPASS = 0x00BD, 0x0200, 0x0809
 _STREAMS = ("Workbook", "Book", "WORKBOOK", "BOOK")
 
 
-def xls_sheets(path: str) -> list[tuple[str, tuple[int, int], tuple[int, int]]]:
+def xls_sheets(path: str) -> list[tuple[str, tuple[int, int, int], tuple[int, int]]]:
     """For every sheet of an .xls, in order: (name, (last row, last column) of its cells, 1-based, and
     how many cells it holds, (rows, columns) its size record makes the reader reserve room for)."""
     data = _workbook_stream(path)

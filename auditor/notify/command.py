@@ -22,6 +22,13 @@ def _echo(line: str, **kw) -> None:
                    "what each firm gets.")
 @click.option("--contacts", type=click.Path(dir_okay=False, readable=False),
               help="The court's contacts list (CSV): firm_name, contact_name, email; one contact a row.")
+@click.option("--roster", "rosters", multiple=True, type=click.Path(readable=False),
+              help="The audit's firm rosters: for a firm the contacts list does not name, the e-mail of the firm's "
+                   "PAA (the PACER account list's PAA row that the roster's PAA column names) is used.")
+@click.option("--pacer-accounts", "pacer_lists", multiple=True, type=click.Path(readable=False),
+              help="The audit's PACER account lists (with --roster): where a firm's PAA and its e-mail are listed.")
+@click.option("--firm", "firm_names", multiple=True, metavar="NAME",
+              help="Only this firm (as the report names it; again for more firms). Default: every firm.")
 @click.option("--drafts", type=click.Path(file_okay=False), help="Write one .eml per firm into this folder, "
               "marked unsent (classic Outlook and Thunderbird open them ready to send).")
 @click.option("--send", is_flag=True, help="Send each firm's message through the court's mail relay.")
@@ -50,8 +57,8 @@ def _echo(line: str, **kw) -> None:
 @click.option("--max-messages", type=click.IntRange(1), help="Send at most this many now (relays that limit a "
               "sender per hour); the next run sends the rest.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
-def notify(report, contacts, drafts, send, dry_run, notices, history_at, run_id, settings_file, init_settings,
-           templates, smtp_host, smtp_port, smtp_security, smtp_user, password_prompt, retries, retry_seconds,
+def notify(report, contacts, rosters, pacer_lists, firm_names, drafts, send, dry_run, notices, history_at, run_id,
+           settings_file, init_settings, templates, smtp_host, smtp_port, smtp_security, smtp_user, password_prompt, retries, retry_seconds,
            max_messages, quiet):
     """Send each firm its notice and its workbook: e-mail drafts, or through the court's mail relay."""
     from auditor.notify import settings as st
@@ -62,10 +69,12 @@ def notify(report, contacts, drafts, send, dry_run, notices, history_at, run_id,
         return
     if sum(map(bool, (drafts, send, dry_run))) != 1:
         raise click.UsageError("give one of --drafts DIR, --send or --dry-run")
-    if not report:
-        raise click.UsageError("give --report: the audit's report, written with --split-by-firm")
-    if not contacts:
-        raise click.UsageError("give --contacts: the court's contacts list (firm_name, contact_name, email)")
+    if not report and not (history_at and run_id is not None):
+        raise click.UsageError("give --report (the audit's report, written with --split-by-firm), or --history "
+                               "and --run (the history run whose report it is)")
+    if not contacts and not (rosters and pacer_lists):
+        raise click.UsageError("give --contacts (the court's contacts list: firm_name, contact_name, email), or "
+                               "--roster and --pacer-accounts (the inputs that name each firm's PAA and its e-mail)")
     settings = st.load(settings_file)
     _override(settings, smtp_host, smtp_port, smtp_security, smtp_user)
     templates = templates or settings.templates
@@ -73,9 +82,21 @@ def notify(report, contacts, drafts, send, dry_run, notices, history_at, run_id,
 
     from auditor.notify import deliver, source
     from auditor.notify.contacts import read_contacts
+    from auditor.notify.input_contacts import contacts_from_inputs, merge
 
+    if not report:
+        store = _store(None, history_at)
+        try:
+            from auditor.notify.record import report_of
+
+            report = report_of(store, run_id)
+        finally:
+            store.close()
     run = source.read_run(report)
-    people = read_contacts(contacts)
+    if firm_names:
+        run.firms = source.only_firms(run, firm_names)
+    found = contacts_from_inputs(rosters, pacer_lists) if rosters and pacer_lists else None
+    people = merge(read_contacts(contacts) if contacts else None, found)
     for line in people.problems:
         _echo(f"auditor: warning: {line}", err=True)
     todo = deliver.plan(run, people)
@@ -90,6 +111,7 @@ def notify(report, contacts, drafts, send, dry_run, notices, history_at, run_id,
         court = _court_notice(run, settings, Path(drafts), templates)
         _echo(f"{len(written)} drafts in {drafts} (marked unsent: open each in classic Outlook or Thunderbird "
               "and send it)" + (f"; the court's own items: {court.name}" if court else ""))
+        _from_inputs(todo)
         _no_contact(todo)
         return
     _send(run, todo, settings, report, history_at, run_id, templates, password_prompt, retries, retry_seconds,
@@ -105,6 +127,19 @@ def _override(settings, host, port, security, user) -> None:
         settings.smtp.security = security
     if user is not None:
         settings.smtp.username = user
+
+
+def _inputs_lines(todo) -> list[str]:
+    """A line per firm whose address came from the inputs rather than the contacts list."""
+    return [f"{i.part.name}: {i.recipients} (from {i.source})" for i in todo.items if i.source.startswith("the firm's")]
+
+
+def _from_inputs(todo) -> None:
+    lines = _inputs_lines(todo)
+    if lines:
+        _echo(f"addresses from the inputs for {len(lines)} firms the contacts list does not name:")
+        for line in lines:
+            _echo(f"  {line}")
 
 
 def _no_contact(todo) -> None:
@@ -133,7 +168,7 @@ def _dry_run(run, todo, settings, history_at, run_id, report) -> None:
         was = done.get(item.part.key)
         state = f" (already {was['state']} {was['updated_at']:%Y-%m-%d %H:%M})" if was and was["state"] in record.DONE else ""
         n = item.part.listed
-        _echo(f"{item.part.name}: to {item.recipients}: notice and {item.part.workbook.name}"
+        _echo(f"{item.part.name}: to {item.recipients} (from {item.source}): notice and {item.part.workbook.name}"
               f"{f' ({n} findings to act on)' if n > 0 else ''}{state}")
     _no_contact(todo)
     _echo(f"{len(todo.items)} messages would be sent"
@@ -208,6 +243,7 @@ def _send(run, todo, settings, report, history_at, run_id, templates, password_p
         _echo(f"refused: {o.firm}: {o.recipients}: {o.answer}")
     for o in out.failed:
         _echo(f"to try again: {o.firm}: {o.recipients}: {o.answer}")
+    _from_inputs(todo)
     _no_contact(todo)
     _echo(digest)
 
@@ -224,7 +260,7 @@ def _digest(run, todo, settings, ref, out, relay, templates) -> str:
 
     text = render("digest.txt", templates, as_of=run.as_of, courts=run.courts or ref.scope_label, run_id=ref.run_id,
                   sent=out.sent, before=out.before, failed=out.failed, refused=out.refused,
-                  no_contact=todo.no_contact)
+                  no_contact=todo.no_contact, from_inputs=_inputs_lines(todo))
     if not settings.clerk_email:
         return "no clerk_email in the settings: the digest is not sent\n" + text
     msg = EmailMessage(policy=SMTP)

@@ -34,6 +34,11 @@ def _norm(header: str) -> str:
 class Contacts:
     by_firm: dict[str, list[tuple[str, str]]] = field(default_factory=dict)   # firm key -> [(name, email)]
     problems: list[str] = field(default_factory=list)                          # "contacts.csv, row 4: ..."
+    sources: dict[str, list[str]] = field(default_factory=dict)                # firm key -> where its addresses came from
+
+    def source(self, key: str) -> str:
+        """Where the firm's addresses came from, in words ("firm-contacts.csv", "the firm's PAA in ...")."""
+        return "; ".join(self.sources.get(key, [])) or "the contacts list"
 
 
 def read_contacts(path) -> Contacts:
@@ -90,6 +95,7 @@ def read_contacts(path) -> Contacts:
         if key is None or (isinstance(key, float)):
             continue
         have = out.by_firm.setdefault(key, [])
+        out.sources[key] = [name]
         if email.lower() not in {e.lower() for _, e in have}:
             have.append((who, email))
     return out

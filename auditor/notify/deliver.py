@@ -28,6 +28,7 @@ MAX_PAUSE_S = 60.0
 class Item:
     part: Part
     contacts: list[tuple[str, str]]
+    source: str = ""          # where the addresses came from: the contacts list, or the inputs (the firm's PAA)
 
     @property
     def recipients(self) -> str:
@@ -47,7 +48,7 @@ def plan(run, contacts) -> Plan:
         if part.listed == 0:
             continue
         people = contacts.by_firm.get(part.key, [])
-        (items.append(Item(part, people)) if people else none.append(part.name))
+        (items.append(Item(part, people, contacts.source(part.key))) if people else none.append(part.name))
     return Plan(items, none, list(contacts.problems))
 
 

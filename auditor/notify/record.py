@@ -120,3 +120,22 @@ def refused_latest(store: Store, scope: str) -> list[dict]:
 
 __all__ = ["RunRef", "find_run", "deliveries", "save", "queue_all", "refused_latest", "HistoryError",
            "connection", "QUEUED", "SENT", "FAILED", "REFUSED", "DONE"]
+
+
+def report_of(store: Store, run_id: int) -> str:
+    """Where run ``run_id``'s report was written, as the history recorded it (a one-line error otherwise)."""
+    from pathlib import Path
+
+    from auditor.errors import UsageError
+
+    with translated(store.label), store.engine.connect() as conn:
+        row = conn.execute(select(S.runs.c.report_path).where(S.runs.c.id == run_id)).first()
+    if row is None:
+        raise HistoryError(f"history {store.label} has no run {run_id} ('auditor history' lists them)")
+    if not row.report_path:
+        raise UsageError(f"run {run_id} of the history does not record where its report was written: give --report "
+                         "(the report the audit wrote with --split-by-firm)")
+    if not Path(row.report_path).is_file():
+        raise UsageError(f"run {run_id}'s report was written to {row.report_path}, which is not there now: "
+                         "give --report")
+    return row.report_path

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import python_calamine
 
-from auditor.errors import InputError
+from auditor.errors import InputError, UsageError
 from auditor.model import SEVERITIES
 
 # a column of the Findings sheet: the names its header may be written with (plain words or machine names)
@@ -249,3 +249,18 @@ def load_part(part: Part) -> Part:
     if part.workbook is not None and not part.findings and part.listed != 0:
         part.findings = read_findings(part.workbook)
     return part
+
+
+def only_firms(run: Run, names) -> list[Part]:
+    """The run's firms named (matched as the audit matches firm names), in the index's order; a name that is
+    no firm of the run with something to do is an error."""
+    from auditor.normalize import firm_key
+    import pandas as pd
+
+    keys = firm_key(pd.Series(list(names), dtype=object)).tolist()
+    acting = {p.key for p in run.firms if p.listed != 0}
+    for name, key in zip(names, keys):
+        if not isinstance(key, str) or key not in acting:
+            raise UsageError(f"--firm {name!r} is no firm of this run with something to do (the firms are listed "
+                             f"in {split_folder(run.report).name}/index.csv)")
+    return [p for p in run.firms if p.key in set(keys)]

@@ -97,6 +97,7 @@ def _recover_one(stage: Path, done: Recovered) -> None:
             roll_forward(committed)
         except Tampered as exc:
             committed["tampered"] = exc.names
+        assert primary is not None   # the journal was read from it
         committed["recorded"] = os.path.lexists(primary / RECORDED)
         remove_stages([Path(s) for s in committed["stages"] if ours(Path(s))], primary)
         done.finished.append(committed)

@@ -179,6 +179,7 @@ def create_app(config: WebConfig | None = None, host: str = "127.0.0.1") -> Star
             raise
         if any(form in chosen for form, _ in TYPED.values()):   # the boxes of the mapping page
             job.typed = typed_values(chosen)[0]
+        assert job.inspected is not None   # a job without it was turned away above
         maps, problems = header_maps(job.files, job.inspected, chosen, job.typed)
         if problems:
             jobs.put(token, job)

@@ -55,5 +55,5 @@ def protocol(header_seconds: float) -> type[H11Protocol]:
 
 def uvicorn_config(app, config: WebConfig, host: str, port: int, **options) -> uvicorn.Config:
     return uvicorn.Config(app, host=host, port=port, http=protocol(config.header_seconds),
-                          timeout_keep_alive=config.keep_alive_seconds,
+                          timeout_keep_alive=max(1, round(config.keep_alive_seconds)),
                           h11_max_incomplete_event_size=MAX_HEAD_BYTES, server_header=False, **options)

@@ -380,7 +380,7 @@ def test_store_before_state_digests_is_migrated_and_kept(sample, tmp_path, histo
         if r["finding_id"] == kept:
             r.update(status="Accepted", notes="approved by the clerk", accepted_until=dt.date(2027, 1, 31))
     with store.engine.begin() as conn:
-        put(conn, "runs", rows("runs", drop=("id", "superseded_by", "removed_at", "undoable")))
+        put(conn, "runs", rows("runs", drop=("id", "superseded_by", "removed_at", "undoable", "report_path")))
         run = conn.execute(text("SELECT MAX(id) FROM runs")).scalar()
         for table, newer in (("run_inputs", ()), ("run_findings", ("notes", "accepted_until")), ("run_counts", ())):
             put(conn, table, [{**r, "run_id": run} for r in rows(table, drop=newer)])

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import run_cli
 from postgres_server import _free_port, new_database
 from test_history_faults import audit, one_line_error, runs
 
@@ -33,7 +33,7 @@ def test_a_password_given_in_the_query_is_never_printed(sample, tmp_path, postgr
     url = new_database(postgres_server) + f"?password={SECRET}&application_name=auditor"
     done = audit(sample, tmp_path / "r.xlsx", url)
     assert done.returncode == 0, done.stderr
-    line = next(l for l in done.stdout.splitlines() if l.startswith("history:"))
+    line = next(ln for ln in done.stdout.splitlines() if ln.startswith("history:"))
     assert SECRET not in done.stdout + done.stderr and "password=***" in line
     listed = run_cli("history", "--history", url, "show", "99")
     assert listed.returncode == 2 and SECRET not in listed.stdout + listed.stderr and "no run 99" in listed.stderr

@@ -15,7 +15,7 @@ from auditor.load.table import Limits, read_table
 from tests.conftest import ROOT, run_cli
 
 sys.path.insert(0, str(ROOT / "tests" / "hostile"))
-import make_bombs  # noqa: E402
+import make_bombs
 
 AS_OF = "2026-11-30"
 
@@ -41,7 +41,7 @@ def test_ods_repeat_within_the_limit_is_read_and_the_limit_is_an_option(tmp_path
     out = tmp_path / "r.xlsx"
     proc = run_cli("audit", "--court-accounts", ods, "--as-of", AS_OF, "--out", out, "--max-repeated-rows", "10")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and not out.exists()
-    lines = [l for l in (proc.stderr + proc.stdout).splitlines() if "repeat.ods" in l]
+    lines = [ln for ln in (proc.stderr + proc.stdout).splitlines() if "repeat.ods" in ln]
     assert lines and "more than the limit of 10 repeated rows" in lines[0]
 
 

@@ -4,6 +4,7 @@ a contacts list naming every firm that has something to do, and the court's sett
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 import shutil
 import subprocess
@@ -19,7 +20,8 @@ def audit(inputs: Path, out: Path, history: str, as_of: str = AS_OF) -> Path:
     report = out / "report.xlsx"
     done = run_cli("audit", "--court-accounts", *sorted(inputs.glob("court_accounts*")),
                    "--roster", *sorted(inputs.glob("roster*")), "--pacer-accounts", *sorted(inputs.glob("pacer_accounts*")),
-                   "--as-of", as_of, "--split-by-firm", "--out", report, "--history", history, "-q")
+                   "--as-of", as_of, "--split-by-firm", "--out", report, "--history", history, "-q",
+                   *(["--record-future-date"] if as_of > dt.date.today().isoformat() else []))
     assert done.returncode in (0, 1), done.stderr
     return report
 

@@ -244,7 +244,7 @@ def test_dry_run_lists_who_would_get_what_and_sends_nothing(run, tmp_path):
     done = notify("--dry-run", "--report", report, "--contacts", contacts, "--settings", settings)
     assert done.returncode == 0, done.stderr
     for firm in firms[1:]:
-        assert f"{firm}: to {address(firm)}: notice and " in done.stdout
+        assert f"{firm}: to {address(firm)} (from contacts.csv): notice and " in done.stdout
     assert f"no contact for 1 firms with findings: {firms[0]}" in done.stdout
     assert f"{len(firms) - 1} messages would be sent; the digest to {CLERK}" in done.stdout
     assert _deliveries(report.parent / "history.sqlite") == {}

@@ -40,7 +40,7 @@ def wait_for(check, seconds: float) -> bool:
     return check()
 
 
-def test_two_runs_writing_the_same_outputs_at_once_do_not_wedge_the_folder(setup, tmp_path):
+def test_two_runs_writing_the_same_outputs_at_once_do_not_wedge_the_folder(setup, tmp_path):  # noqa: F811
     """Run A is paused just after its commit point (its journal written, nothing moved yet), while run B
     writes the same outputs, firm folder included, into the same folders: the folder had no firm folder,
     so A's journal says the firm folder replaces nothing.  B waits for A's commit, then replaces it whole."""
@@ -69,7 +69,7 @@ def test_two_runs_writing_the_same_outputs_at_once_do_not_wedge_the_folder(setup
     assert again.returncode == 0 and "nothing to finish" in again.stdout, again.stderr
 
 
-def test_a_staged_file_replaced_by_a_link_is_not_put_in_place(setup, tmp_path):
+def test_a_staged_file_replaced_by_a_link_is_not_put_in_place(setup, tmp_path):  # noqa: F811
     root, hook, _ = setup
     base = fresh(root, tmp_path)
     secret = tmp_path / "secret.txt"

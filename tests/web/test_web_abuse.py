@@ -46,7 +46,7 @@ def closed_within(sock: socket.socket, seconds: float, trickle: bytes = b"", eve
             if not chunk:
                 return True, got
             got += chunk
-        except socket.timeout:
+        except TimeoutError:
             pass
         except OSError:
             return True, got

@@ -3,8 +3,9 @@ summary line and the top of the Summary name the column and the file, the checks
 "not checked" (never 0), and where the readiness figure needs it (a court export's or a roster's PACER
 usernames, a court export's account status) no figure is given, only "unknown: needs ...".
 
-A PACER list without its upgrade or account type column leaves the readiness figure as an audit without
-a PACER list gives it (legacy usernames told by their length); the checks that need the column say so.
+A PACER list without its upgrade or account type column gives no readiness figure either: that list
+speaks for every filer's account, and without the column a legacy account with a long username would
+count as ready.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from conftest import run_cli
 from test_layouts import AS_OF, KEY_COLUMN, LAYOUTS, canonical, inputs
 
 CASES = [(layout, header) for layout, (_, keys, _) in LAYOUTS.items() for header in keys]
-FIGURE_NEEDS = {"pacer_username", "account_status"}   # the readiness figure cannot do without these
+FIGURE_NEEDS = {"pacer_username", "account_status", "upgraded", "account_type"}   # the readiness figure cannot do without these
 
 
 def _summary(path) -> list[list]:
@@ -77,5 +78,5 @@ def test_the_terminal_line_says_so(layout, header, tmp_path):
     line = proc.stdout.splitlines()[0]
     named = f"{column_words(KEY_COLUMN[header])} column in {path.name}"
     assert named in line, line
-    assert (f"readiness unknown: needs {'an' if header == 'Status' else 'a'} {named}" in line) == (
+    assert (f"readiness unknown: needs {'an' if header in ('Status', 'Upgraded') else 'a'} {named}" in line) == (
         KEY_COLUMN[header] in FIGURE_NEEDS), line
