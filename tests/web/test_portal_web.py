@@ -36,7 +36,7 @@ def court_export(folder, n_firms: int = 3):
 
 def record(path, history, as_of: str) -> None:
     result = api.audit(court_accounts=[path], as_of=dt.date.fromisoformat(as_of))
-    with recording(result, history) as view:
+    with recording(result, history, future=True) as view:   # month-ends after today too
         view.commit()
 
 
