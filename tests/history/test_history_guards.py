@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 
 from conftest import all_text, run_cli, sheet_rows
+from test_history_cycle import inputs
 
 
 @pytest.fixture(scope="module")
@@ -22,14 +23,6 @@ def sample(tmp_path_factory) -> Path:
     done = run_cli("sample", "--rows", 200, "--out", out)
     assert done.returncode == 0, done.stderr
     return out
-
-
-def inputs(folder: Path) -> list:
-    args = []
-    for p in sorted(folder.glob("*.csv")):
-        args += [("--court-accounts" if p.name.startswith("court") else
-                  "--pacer-accounts" if p.name.startswith("pacer") else "--roster"), p]
-    return args
 
 
 def one_line(done, *words) -> str:
