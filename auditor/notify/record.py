@@ -55,9 +55,12 @@ def find_run(store: Store, as_of: dt.date | None, run: int | None = None) -> Run
     return RunRef(row.id, row.scope, row.scope_label, row.as_of)
 
 
+NOTICE = "notice"   # the kind of delivery this module records (the portal records "new-link" beside it)
+
+
 def _where(ref: RunRef):
     d = S.deliveries.c
-    return and_(d.scope == ref.scope, d.as_of == ref.as_of)
+    return and_(d.scope == ref.scope, d.as_of == ref.as_of, d.kind == NOTICE)
 
 
 def deliveries(store: Store, ref: RunRef) -> dict[str, dict]:
@@ -109,11 +112,12 @@ def refused_latest(store: Store, scope: str) -> list[dict]:
     """The refused deliveries of the scope's latest notified month (for the next report)."""
     d = S.deliveries
     with translated(store.label), store.engine.connect() as conn:
-        last = conn.execute(select(d.c.as_of).where(d.c.scope == scope).order_by(d.c.as_of.desc()).limit(1)).scalar()
+        last = conn.execute(select(d.c.as_of).where(d.c.scope == scope, d.c.kind == NOTICE)
+                            .order_by(d.c.as_of.desc()).limit(1)).scalar()
         if last is None:
             return []
         rows = conn.execute(select(d.c.firm_name, d.c.recipients, d.c.answer, d.c.as_of)
-                            .where(d.c.scope == scope, d.c.as_of == last, d.c.state == REFUSED)
+                            .where(d.c.scope == scope, d.c.as_of == last, d.c.state == REFUSED, d.c.kind == NOTICE)
                             .order_by(d.c.firm_name)).mappings().all()
     return [dict(r) for r in rows]
 
