@@ -35,7 +35,7 @@ COOKIE = "auditor_portal"
 BAD_PER_MINUTE = 5
 GONE_TITLE = "This link does not work"
 GONE_TEXT = ("The link is wrong, or it has ended: links end 15 days after they are sent, or when the court "
-             "records its next monthly audit. Ask the court's clerk's office for a new link.")
+             "records its next monthly audit. You can ask for a new link below, or ask the court's clerk's office.")
 
 
 class BadLinks:
@@ -136,7 +136,7 @@ def portal_routes(portal: Portal, page, message, rule_text) -> list[Route]:
 
     def gone(request: Request) -> Response:
         portal.bad.add(who(request))
-        return message(request, GONE_TITLE, GONE_TEXT, 404, again=False)
+        return page(request, "portal_gone.html", 404, title=GONE_TITLE, text=GONE_TEXT)   # offers a new link
 
     def too_many() -> Response:
         return Response("Too many wrong links from this address. Please wait a minute.", 429,
@@ -186,10 +186,11 @@ def portal_routes(portal: Portal, page, message, rule_text) -> list[Route]:
         return page(request, "portal_firm.html", scope=scope, findings=findings, today=dt.date.today(), **extra)
 
     async def leave(request: Request) -> Response:
-        async with request.form(max_files=0, max_fields=2, max_part_size=256):
-            pass
+        async with request.form(max_files=0, max_fields=2, max_part_size=256) as form:
+            sent = str(form.get("csrf") or "")
         origin = request.headers.get("origin")
-        if not portal.same_site(origin):
+        cookie = request.cookies.get(COOKIE) or ""
+        if not portal.same_site(origin) or not hmac.compare_digest(sent, answers.session_csrf(portal, cookie)):
             return message(request, "Not here", "There is no such page.", 403, again=False)
         await run_in_threadpool(portal.leave, request.cookies.get(COOKIE))
         response = message(request, "Signed out", "You have left the firm's page. Open the link from the "
