@@ -84,6 +84,7 @@ def serve(host, port, workers, queue, queue_seconds, job_seconds, keep_minutes, 
         from auditor.portal.invites import check_base_url
 
         check_base_url(base_url)
+    app = create_app(config, host)   # settings, contacts and the relay's password are read (and refused) here
     click.echo(f"auditor: serving the upload page on http://{host}:{port}/ (Ctrl+C stops it)", err=True)
     if host not in ("127.0.0.1", "::1", "localhost"):
         click.echo("auditor: listening beyond this machine without TLS: put a TLS reverse proxy in front "
@@ -96,7 +97,7 @@ def serve(host, port, workers, queue, queue_seconds, job_seconds, keep_minutes, 
                  else "only in a browser on this machine (set a password with --clerk-password-env to open it "
                       "through a proxy or from elsewhere)")
         click.echo(f"auditor: the clerk's page is /clerk, {where}", err=True)
-    uvicorn.Server(uvicorn_config(create_app(config, host), config, host, port, proxy_headers=True,
+    uvicorn.Server(uvicorn_config(app, config, host, port, proxy_headers=True,
                                   log_level="info", access_log=False)).run()
 
 

@@ -168,3 +168,27 @@ def test_with_a_password_the_clerk_signs_in_and_out_and_wrong_passwords_are_limi
     assert "set-cookie" not in tries[-1].headers
     blocked = sign_in(server, PASSWORD)
     assert blocked.status_code == 429 and blocked.headers["retry-after"] == "900"
+
+
+def test_serve_refuses_what_it_cannot_use_in_one_line(tmp_path):
+    """Through the real command line: a short clerk's password, new links without the portal, a relay
+    whose password is not set; each is one line and exit code 2, before anything listens."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / "court.toml").write_text('[court]\nfrom_address = "a@b.example"\n[smtp]\nhost = "127.0.0.1"\n'
+                                         'username = "relay"\npassword_env = "AUDITOR_TEST_UNSET"\n')
+    history = str(tmp_path / "h.sqlite")
+    record_run(court_export(tmp_path, 1), history, "2026-11-30")
+    exe = str(Path(sys.executable).with_name("auditor"))
+    portal = ["serve", "--port", str(free_port()), "--history", history, "--base-url", "http://127.0.0.1:1"]
+    env = {k: v for k, v in os.environ.items() if k != "AUDITOR_TEST_UNSET"} | {"SHORT": "eleven char"}
+    for args, said in ((portal + ["--clerk-password-env", "SHORT"], "at least 12 characters"),
+                       (portal + ["--clerk-password-env", "AUDITOR_TEST_UNSET"], "$AUDITOR_TEST_UNSET, which is not set"),
+                       (["serve", "--settings", str(tmp_path / "court.toml")], "give --history and --base-url"),
+                       (portal + ["--settings", str(tmp_path / "court.toml")], "relay's password is read from $AUDITOR_TEST_UNSET")):
+        done = subprocess.run([exe, *args], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr, done.stderr
+        assert "serving" not in done.stderr
