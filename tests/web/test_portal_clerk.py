@@ -74,6 +74,7 @@ def answered_world(folder, history) -> dict[str, str]:
 def clerk_server(folder, history, **config):
     made = answered_world(folder, history)
     port = int(made.pop("port"))
+    config = {"workers": 1, **config}   # the clerk's page audits nothing: one worker is enough
     with Server(WebConfig(history=history, base_url=f"http://127.0.0.1:{port}", **config), port=port) as server:
         yield server, made
 

@@ -67,7 +67,8 @@ def started(tmp_path, history_url):
         settings = write_settings(tmp_path / "court.toml", smtp.port)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        config = WebConfig(history=history_url, base_url=base, settings=str(settings), contacts=str(contacts))
+        config = WebConfig(history=history_url, base_url=base, settings=str(settings), contacts=str(contacts),
+                           workers=1)
         with Server(config, port=port) as server:
             yield server, smtp, history_url, links(history_url, base)
 
@@ -149,7 +150,7 @@ def test_without_the_relay_the_pages_send_to_the_clerk(tmp_path):
     history = str(tmp_path / "h.sqlite")
     record_run(court_export(tmp_path, 1), history, "2026-11-30")
     port = free_port()
-    with Server(WebConfig(history=history, base_url=f"http://127.0.0.1:{port}"), port=port) as server:
+    with Server(WebConfig(history=history, base_url=f"http://127.0.0.1:{port}", workers=1), port=port) as server:
         gone = httpx.get(server.url + "/invite/" + "A" * 43)
         assert gone.status_code == 404 and 'href="/new-link"' in gone.text
         page = httpx.get(server.url + "/new-link")
