@@ -382,7 +382,8 @@ def test_store_before_state_digests_is_migrated_and_kept(sample, tmp_path, histo
     with store.engine.begin() as conn:
         put(conn, "runs", rows("runs", drop=("id", "superseded_by", "removed_at", "undoable", "report_path")))
         run = conn.execute(text("SELECT MAX(id) FROM runs")).scalar()
-        for table, newer in (("run_inputs", ()), ("run_findings", ("notes", "accepted_until")), ("run_counts", ())):
+        for table, newer in (("run_inputs", ("path", "headers")), ("run_findings", ("notes", "accepted_until")),
+                             ("run_counts", ())):
             put(conn, table, [{**r, "run_id": run} for r in rows(table, drop=newer)])
         put(conn, "finding_state", state)
     store.close()
