@@ -179,7 +179,8 @@ def portal_routes(portal: Portal, page, message, rule_text) -> list[Route]:
         for r in rows:
             problem, todo = rule_text(r["rule_id"])
             findings.append({**r, "problem": problem, "what_to_do": todo})
-        return page(request, "portal_firm.html", scope=scope, findings=findings, today=dt.date.today())
+        return page(request, "portal_firm.html", scope=scope, findings=findings, today=dt.date.today(),
+                    csrf=portal.csrf(request.cookies.get(COOKIE) or ""))
 
     async def leave(request: Request) -> Response:
         async with request.form(max_files=0, max_fields=2, max_part_size=256):
