@@ -67,7 +67,7 @@ def roster_routes(portal: Portal, config: WebConfig, page, message, run, failed)
         try:
             up = await read_upload(request.stream(), request.headers.get("content-type"),
                                    request.headers.get("content-length"), job.folder, config)
-            if not hmac.compare_digest(str(up.fields.get("csrf") or ""), portal.csrf(cookie or "")):
+            if not hmac.compare_digest(str(up.fields.get("csrf") or ""), portal.roster_csrf(cookie)):
                 raise UploadRefused("the page was too old or did not come from this site: open your firm's page "
                                     "again and upload from there", 403)
             if not up.files:

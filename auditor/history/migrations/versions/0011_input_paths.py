@@ -6,13 +6,13 @@ changed since is found out, and not used.
 Runs recorded before this revision have no path: a roster is then audited alone.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0009
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
