@@ -219,7 +219,9 @@ def page_view(writer, key: str, held: int, sentence: str, as_of: dt.date, covera
 def _text(v) -> str:
     if v is None or v is pd.NA or (not isinstance(v, str) and pd.isna(v)):
         return ""
-    return v.isoformat() if isinstance(v, (dt.date, pd.Timestamp)) else str(v)
+    if isinstance(v, pd.Timestamp):
+        return v.date().isoformat()
+    return v.isoformat() if isinstance(v, dt.date) else str(v)
 
 
 def _plain(why: str) -> str:

@@ -79,9 +79,13 @@ def session(server, link: str) -> dict:
     return {"auditor_portal": r.cookies["auditor_portal"]}
 
 
+def roster_token(page: str) -> str:
+    return re.search(r'action="/firm/roster"[^>]*>\s*<input type="hidden" name="csrf" value="([0-9a-f]{64})"', page)[1]
+
+
 def upload(server, jar, path, csrf=None, origin=None) -> httpx.Response:
     if csrf is None:
-        csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', httpx.get(server.url + "/firm", cookies=jar).text)[1]
+        csrf = roster_token(httpx.get(server.url + "/firm", cookies=jar).text)
     with open(path, "rb") as fh:
         return httpx.post(server.url + "/firm/roster", cookies=jar, data={"csrf": csrf},
                           files={"roster": (path.name, fh, "text/csv")},
