@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from auditor.web.config import WebConfig
-from tests.web.conftest import Server, free_port
+from tests.web.conftest import Server, free_port, stored_files, wait_until
 from tests.web.test_portal_roster import THEIRS, court_files, record_run, roster
 from tests.web.test_portal_answers import stored
 from tests.web.test_portal_web import links, sessions
@@ -50,6 +50,7 @@ def test_a_firm_answers_and_checks_its_roster_with_the_keyboard_only(page, tmp_p
         page.keyboard.press("Enter")
         page.get_by_role("heading", name="Ours LLP", exact=True).wait_for()
         assert "Brown, Bob" in page.inner_text("main")
+        assert stored_files(server) == []
 
         # answer the first finding: "Fixed", with a note
         _tab_until(page, "e.tagName === 'SUMMARY'")
@@ -71,6 +72,7 @@ def test_a_firm_answers_and_checks_its_roster_with_the_keyboard_only(page, tmp_p
         _tab_to(page, "Check the roster")
         page.keyboard.press("Enter")
         page.get_by_role("heading", name="Ours LLP: your roster").wait_for()
+        assert [p.name for p in stored_files(server)] == ["report.xlsx"]   # the roster is deleted once checked
         text = page.inner_text("main")
         assert "Filing account not linked to a PACER account" in text and "Brown, Bob" in text
         assert "PACER account shared by e-filers" in text and "(a person outside this firm)" in text
@@ -89,6 +91,7 @@ def test_a_firm_answers_and_checks_its_roster_with_the_keyboard_only(page, tmp_p
             page.keyboard.press("Enter")
         target = tmp_path / info.value.suggested_filename
         info.value.save_as(target)
+        assert wait_until(lambda: stored_files(server) == [])              # and the workbook once downloaded
         assert target.name == "nextgen-roster-check-2026-11-30.xlsx"
         wb = openpyxl.load_workbook(target, read_only=True)
         book = "\n".join(str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row if c is not None)
