@@ -76,7 +76,9 @@ def _court_table(f: CourtFile, court: str | None, known):
     try:
         t = load_input(Path(f.path), f.kind, court=court, known_courts=known,
                        header_map={h: c for c, h in f.headers.items()} or None)
-    except (InputError, OSError):
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - a file changed since may fail to read in any way: it is not used
         return None
     if t.sha256 != f.sha256:
         return None
