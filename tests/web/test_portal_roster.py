@@ -115,9 +115,13 @@ def test_a_roster_is_audited_with_the_courts_data_and_shows_nothing_of_another_f
     before = recorded(history_url)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with Server(WebConfig(history=history_url, base_url=base, workers=1), port=port) as server:
+    with Server(WebConfig(history=history_url, base_url=base, workers=1, max_file_bytes=4096), port=port) as server:
         jar = session(server, links(history_url, base)["Ours LLP"])
         mine = roster(tmp_path)
+        big = tmp_path / "big.csv"
+        big.write_text(mine.read_text() * 20)
+        refused = upload(server, jar, big)                 # the upload page's limits hold here too
+        assert refused.status_code == 413 and "larger than the limit of 4 KB" in shown(refused.text)
 
         assert upload(server, {}, mine, csrf="0" * 64).status_code == 401            # no session
         assert upload(server, jar, mine, csrf="0" * 64).status_code == 403           # not the page's form
