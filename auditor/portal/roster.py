@@ -29,7 +29,7 @@ from sqlalchemy import select
 
 from auditor.api import audit_tables, load_input, rename_input
 from auditor.columns import COURT_ACCOUNTS, PACER_ACCOUNTS, ROSTER
-from auditor.errors import InputError
+from auditor.errors import AuditorError, InputError
 from auditor.history import schema as S
 from auditor.normalize import email_key, firm_key, fold, name_keys, username_key
 
@@ -125,7 +125,10 @@ def audit_roster(files: list[dict], firm: str, key: str, court: list[dict], as_o
         if t is not None:
             tables.append(t)
     date = dt.date.fromisoformat(as_of)
-    result = audit_tables(tables, as_of=date, paa=paa)
+    try:
+        result = audit_tables(tables, as_of=date, paa=paa)
+    except AuditorError as exc:   # nothing left to audit, a PAA username that cannot be one: said plainly
+        return {"error": str(exc)}
     shown, held, outsiders = firm_view(result, key)
     mine = replace(result, findings=shown)
     from auditor.report.firm_writer import FirmWriter
