@@ -1,7 +1,8 @@
 """A firm's whole visit in a real headless Chromium, with the keyboard only: the link a mail scanner
 opened first (a HEAD and two GETs leave it working), the confirmation, an answer to one finding, the
 firm's current roster uploaded and checked with the court's data, its findings read and its workbook
-downloaded; pictures of the roster's page at 1280 and 390 px wide."""
+downloaded; then the clerk's next audit shows the firm's answer.  Pictures of the roster's page at
+1280 and 390 px wide."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import openpyxl
 import pytest
 
 from auditor.web.config import WebConfig
+from tests.conftest import run_cli, sheet_rows
 from tests.web.conftest import Server, free_port, stored_files, wait_until
 from tests.web.test_portal_roster import THEIRS, court_files, record_run, roster
 from tests.web.test_portal_answers import stored
@@ -99,3 +101,16 @@ def test_a_firm_answers_and_checks_its_roster_with_the_keyboard_only(page, tmp_p
         assert "Brown, Bob" in book
         for word in THEIRS:
             assert word not in book, word
+
+    # the clerk's next audit (December: Ann still shares her PACER account) shows the firm's answer
+    (tmp_path / "december").mkdir()
+    court, pacer = court_files(tmp_path / "december")
+    nxt = tmp_path / "2026-12.xlsx"
+    done = run_cli("audit", "--court-accounts", court, "--pacer-accounts", pacer, "--as-of", "2026-12-31",
+                   "--record-future-date", "--out", nxt, "--history", history)
+    assert done.returncode == 0, done.stderr
+    ann = next(r for r in sheet_rows(nxt, "Findings") if r["cmecf_login"] == "ann1")
+    assert ann["firm_answer"].startswith("Fixed (answered ") and ann["firm_note"] == "Linked to her own PACER account"
+    assert ann["status"] == "Open"                            # fixed only when the export agrees
+    changes = [r for r in sheet_rows(nxt, "Changes") if r["cmecf_login"] == "ann1"]
+    assert [r["note"] for r in changes] == ["firm said fixed; still found"]
