@@ -42,11 +42,13 @@ def answers_frame(now: dict[str, dict], before: dict[str, dict]) -> pd.DataFrame
     frame = pd.DataFrame(list(now.values()), columns=_FIELDS)
     was = pd.Series({k: v["id"] for k, v in before.items()}, dtype="float64")
     frame["new"] = frame["id"].astype("float64").to_numpy() != was.reindex(frame["finding_id"]).to_numpy()
+    kinds = pd.Series({k: v["kind"] for k, v in before.items()}, dtype=object)
+    frame["before"] = kinds.reindex(frame["finding_id"]).to_numpy()   # the answer last month's audit read
     return frame
 
 
 def _aligned(ids: pd.Series, answers: pd.DataFrame | None, index) -> tuple[pd.DataFrame, np.ndarray]:
-    cols = [*_FIELDS, "new"]
+    cols = [*_FIELDS, "new", "before"]
     if answers is None or not len(answers):
         return pd.DataFrame({c: pd.Series(None, index=index, dtype=object) for c in cols}), np.zeros(len(ids), bool)
     pos = positions(ids, answers["finding_id"])
@@ -79,7 +81,9 @@ class Merge:
         """(status, accepted until, justified): a new answer applied where the clerk typed nothing;
         ``justified``: an Accepted status whose reason is the firm's note."""
         new = self.has & self.a["new"].fillna(False).astype(bool)
-        apply = new & self.implied.notna() & ~self.typed
+        # the clerk's: a status other than Open that no earlier answer of the firm gave
+        firms = status.isna() | (status == "Open") | (status == self.a["before"].map(IMPLIED))
+        apply = new & self.implied.notna() & ~self.typed & firms
         status = status.where(~apply, self.implied)
         until = until.where(~(apply & (self.kind == "accepted")), self.on)
         note = self.a["note"].astype(object).fillna("").astype(str).str.strip() != ""
@@ -101,7 +105,9 @@ class Merge:
         note = note.mask(self.kind == "fixed", "firm said fixed; still found")
         note = note.mask(self.kind == "not_ours", "firm says this is not its person: for the clerk to judge")
         note = note.mask(self.kind == "left_firm", "firm says the person left on " + when + ": for the clerk to judge")
+        note = note.mask(self.kind == "will_fix", "firm will fix by " + when)
         note = note.mask(late, "firm will fix by " + when + ", after the due date")
+        note = note.mask(by_firm & (self.kind == "accepted"), "accepted by the firm")
         over = clerk & self.implied.notna() & (status != self.implied)
         note = note.mask(over, "clerk's status kept over the firm's answer (" + self.kind.map(_PREFIX).fillna("")
                          .str.strip() + ")")

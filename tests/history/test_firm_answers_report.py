@@ -108,7 +108,7 @@ def test_answers_reach_the_next_audit(tmp_path, history_url):
                if r["rule_id"] == unlinked}
     assert changes[("resolved", "a1")] == "firm said fixed; no longer found"
     assert changes[("persisting", "a2")] == "firm said fixed; still found"
-    assert changes[("persisting", "b2")] == f"acceptance ends on {until.isoformat()}"
+    assert changes[("persisting", "b2")] == f"accepted by the firm; acceptance ends on {until.isoformat()}"
     assert changes[("persisting", "d1")] == f"firm says the person left on {FIRST.isoformat()}: for the clerk to judge"
     assert changes[("persisting", "d2")] == "firm says this is not its person: for the clerk to judge"
     assert changes[("persisting", "g1")] == "clerk's status kept over the firm's answer (Will fix by)"
@@ -122,3 +122,28 @@ def test_answers_reach_the_next_audit(tmp_path, history_url):
     firms = {r["firm_name"]: r["Portal answers"] for r in sheet_rows(second, "Firms")}
     assert firms["Alpha LLP"].startswith("2 of 2 answered (last ")
     assert firms["Gamma LLP"].startswith("1 of 2 answered") and firms["Charlie LLP"] == "not answered (2 findings)"
+
+
+def test_the_answers_print(tmp_path):
+    """The report with firms' answers as LibreOffice prints it: the Summary's cover still one page with
+    the answer lines on it, every word 8 points or more, nothing clipped or overlapping."""
+    from parts import missing
+    from report.print_check import PDFTOTEXT, SOFFICE, Printout, calibri_twin, print_pdf
+
+    if not SOFFICE or not PDFTOTEXT or not calibri_twin():
+        missing("LibreOffice (soffice), poppler (pdftotext) or the Carlito font is not installed")
+    history = str(tmp_path / "h.sqlite")
+    audit(tmp_path, "first", FIRST, history)
+    answer(history, {"a2": ("fixed", None, "Linked"), "b2": ("accepted", SECOND + dt.timedelta(days=20), "Retires"),
+                     "d2": ("not_ours", None, "Never worked here")})
+    second = audit(tmp_path, "second", SECOND, history)
+    (pdf,), unit = print_pdf([second], tmp_path / "pdf")
+    p = Printout(second, pdf, unit)
+    assert len(p.pages_of("Summary")) == 1
+    cover = " ".join(w.text for w in p.pages_of("Summary")[0].words)
+    for line in ("Firms that answered on the portal", "Firms that did not answer", "for you to judge",
+                 "Acceptances ending within 30 days"):
+        assert line in cover
+    assert "firm said fixed; still found" in " ".join(p.text("Changes").split())
+    assert not p.small_words() and not p.overlaps() and not p.hashes()
+    assert not p.clipped(), p.clipped()[:10]
