@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -37,6 +38,7 @@ from auditor import __version__
 from auditor.outputs import threads
 from auditor.columns import ROSTER
 from auditor.history import lifecycle, schema as S, state
+from auditor.history.answers import for_audit
 from auditor.history.firms import firm_figures, save_firm_figures
 from auditor.history.store import HistoryError, Store, open_store, translated
 from auditor.model import AuditResult
@@ -67,6 +69,7 @@ class HistoryView:
     not_used: int = 0               # rows of the edited copies not used (import_problems lists the first ones)
     findings: pd.DataFrame | None = None   # the run's findings with first/last seen, due dates and statuses
     comparison: dict | None = None  # new / resolved / reopened / still_open / overdue; None on a first run
+    firm_answers: list = field(default_factory=list)   # answers.FirmProgress of the previous run's firms, if asked
 
     def applied(self, result: AuditResult) -> AuditResult:
         """``result`` as the report shows it with this history (a new result; ``result`` is unchanged)."""
@@ -140,7 +143,9 @@ def _save(conn, result: AuditResult, scope: str, label: str, outcome: lifecycle.
         report_path=str(Path(report).resolve()) if report else None)).inserted_primary_key[0]
     inputs = [dict(run_id=run_id, position=i, name=t.name, kind=t.kind, sheet=t.sheet or "", sha256=t.sha256 or "",
                    rows_read=int(t.rows_read), rows_audited=int(t.rows_audited), rows_rejected=int(t.rows_rejected),
-                   status=t.status) for i, t in enumerate(result.inputs)]
+                   status=t.status, path=str(Path(t.path).resolve()) if t.path else None,   # for the portal's rosters
+                   headers=json.dumps(t.column_map, ensure_ascii=False))
+              for i, t in enumerate(result.inputs)]
     if inputs:
         conn.execute(insert(S.run_inputs), inputs)
     return run_id
@@ -294,7 +299,6 @@ def recording(result: AuditResult, history, *, previous=None, out_edits=None, ba
     counted: the caller keeps that file).
     ``backfill``: allow a run dated before the scope's latest run; ``future``: one dated after today.
     ``report``: where the run's report is written (recorded with the run, for ``auditor notify --run``).
-    ``report``: where the run's report is written (recorded with the run, for ``auditor notify --run``).
     A run of a scope and audit date already recorded replaces that run (kept, marked superseded).
     Yields the :class:`HistoryView`, whose ``commit()`` records the run (called at the commit point of
     the outputs; else on leaving).
@@ -331,7 +335,8 @@ def recording(result: AuditResult, history, *, previous=None, out_edits=None, ba
             else:
                 prior, stored = state.prior_for(conn, scope, result.findings["finding_id"], edits)
                 seen = len(stored)
-            outcome = lifecycle.apply(result.findings, prior, edits, result.as_of)
+            answers, progress = for_audit(conn, scope, result.as_of)   # the firms' answers from the portal
+            outcome = lifecycle.apply(result.findings, prior, edits, result.as_of, answers=answers, clerk_ids=changed)
             problems = pd.concat([*problems, pd.DataFrame(outcome.problems, columns=["finding_id", "problem"])],
                                  ignore_index=True).reindex(columns=PROBLEM_COLUMNS)
             run_id = _save(conn, result, scope, label, outcome, back, report)
@@ -356,6 +361,9 @@ def recording(result: AuditResult, history, *, previous=None, out_edits=None, ba
         comparison = None if first else outcome.counts
         if comparison is not None and refused is not None:
             comparison = {**comparison, "notices_refused": refused}
+        if comparison is not None and progress:
+            comparison = {**comparison, "firms_answered": sum(1 for p in progress if p.answered),
+                          "firms_not_answered": sum(1 for p in progress if not p.answered)}
         carried = 0 if edits is None else int((changed.isin(outcome.findings["finding_id"])
                                                 & ~changed.isin(problems["finding_id"])).sum())
 
@@ -368,7 +376,7 @@ def recording(result: AuditResult, history, *, previous=None, out_edits=None, ba
         view = HistoryView(run_id, scope, label, store.label, first, outcome.changes, runs, counts,
                            limit_problems(problems, LISTED_PROBLEMS), carried, trend_firms=firms, commit=commit,
                            replaced=replaced, typed_in_out=typed, not_used=len(problems), findings=outcome.findings,
-                           comparison=comparison)
+                           comparison=comparison, firm_answers=progress)
         yield view
         commit()
     except BaseException:

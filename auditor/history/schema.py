@@ -1,7 +1,7 @@
 """The history store's tables (SQLAlchemy Core).
 
 ``runs``           one row per recorded audit: when, as-of date, scope, rule set version, totals, readiness
-``run_inputs``     every input file of a run, with its SHA-256 and row counts
+``run_inputs``     every input file of a run, with its SHA-256, row counts, where it was read and its columns
 ``run_findings``   every finding of a run: its id, what changed since the previous run of the scope, status
 ``run_counts``     per run, findings and open findings by rule, severity and firm (trends read only these)
 ``run_firms``      per run, each firm's active e-filers and how many are ready (a firm's own readiness share)
@@ -9,6 +9,7 @@
 ``deliveries``     per scope, month and firm, the firm's notice message: to whom, its state and the mail server's answer
 ``invites``        per firm, scope and run, a portal link: only the SHA-256 of its token, and when it expires
 ``portal_sessions`` a session opened from an invite (only the SHA-256 of its cookie), at most 8 hours
+``answers``        a firm's answers to its findings from the portal: kind, date, note, invite, batch (never rewritten)
 ``finding_state``  per scope and finding: first/last seen, the fixed due date, the carried status and notes,
                    and a digest of the row (what changed is written, not the whole state)
 
@@ -23,7 +24,7 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
-REVISION = "0008"   # the migration that makes these tables (a test checks it is the newest)
+REVISION = "0011"   # the migration that makes these tables (a test checks it is the newest)
 
 runs = Table(
     "runs", metadata,
@@ -62,6 +63,8 @@ run_inputs = Table(
     Column("rows_audited", Integer, nullable=False),
     Column("rows_rejected", Integer, nullable=False),
     Column("status", String(20), nullable=False),
+    Column("path", Text),       # the file as read (absolute), for the portal's roster uploads; none before 0011
+    Column("headers", Text),    # JSON: column -> its header as written (the mapping the file was read with)
 )
 
 run_findings = Table(
@@ -174,4 +177,22 @@ portal_sessions = Table(
     Column("invite_id", Integer, ForeignKey("invites.id", ondelete="CASCADE"), nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("expires_at", DateTime, nullable=False),
+)
+
+answers = Table(
+    "answers", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("scope", String(500), nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),    # the invite's run
+    Column("invite_id", Integer, ForeignKey("invites.id", ondelete="CASCADE"), nullable=False),
+    Column("firm_key", Text, nullable=False),
+    Column("finding_id", String(64), nullable=False),
+    Column("rule_id", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),     # will_fix | fixed | not_ours | left_firm | accepted
+    Column("on_date", Date),                        # fixed by / left on / accepted until; none for the others
+    Column("note", Text, nullable=False),
+    Column("batch_id", String(32)),                 # the same for findings answered together
+    Column("answered_at", DateTime, nullable=False),
+    Index("ix_answers_scope_finding", "scope", "finding_id"),
+    Index("ix_answers_run_firm", "run_id", "firm_key"),
 )

@@ -166,7 +166,7 @@ def test_full_disk_one_line_history_intact(sample, tmp_path):
         store = disk / "auditor-history.sqlite"
         assert audit(sample, tmp_path / "oct.xlsx", store, "2026-10-31").returncode == 0
         filler = disk / "filler"
-        with open(filler, "wb") as fh, contextlib.suppress(OSError):
+        with contextlib.suppress(OSError), open(filler, "wb", buffering=0) as fh:   # full: every write refused
             while True:
                 fh.write(b"\0" * 65536)
                 fh.flush()
@@ -384,7 +384,8 @@ def test_store_before_state_digests_is_migrated_and_kept(sample, tmp_path, histo
     with store.engine.begin() as conn:
         put(conn, "runs", rows("runs", drop=("id", "superseded_by", "removed_at", "undoable", "report_path")))
         run = conn.execute(text("SELECT MAX(id) FROM runs")).scalar()
-        for table, newer in (("run_inputs", ()), ("run_findings", ("notes", "accepted_until")), ("run_counts", ())):
+        for table, newer in (("run_inputs", ("path", "headers")), ("run_findings", ("notes", "accepted_until")),
+                             ("run_counts", ())):
             put(conn, table, [{**r, "run_id": run} for r in rows(table, drop=newer)])
         put(conn, "finding_state", state)
     store.close()
