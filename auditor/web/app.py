@@ -325,10 +325,12 @@ def create_app(config: WebConfig | None = None, host: str = "127.0.0.1") -> Star
     if config.history and config.base_url:
         from auditor.portal.routes import Portal, portal_routes
         from auditor.portal.site import PortalExtras
+        from auditor.web.portal_roster import roster_routes
 
         portal = Portal(config.history, config.base_url)
         extras = PortalExtras(portal, config)   # the clerk's page, and new links firms ask for
-        routes[-1:-1] = portal_routes(portal, page, message, portal.rule_text) + extras.routes(page, message)
+        routes[-1:-1] = (portal_routes(portal, page, message, portal.rule_text) + extras.routes(page, message)
+                         + roster_routes(portal, config, page, message, run, failed))
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={HTTPException: not_found, Exception: server_error})
     app.state.portal_extras = extras

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 FORMS = "/audit"   # the upload page's posts, which carry no token of their own (the portal's forms check theirs)
 PORTAL_PATHS = ("/invite", "/firm", "/clerk", "/new-link")   # the portal's paths, counted at once
-UPLOADS = ("/audit",)   # paths whose bodies are uploads, held to the upload limits (``WebConfig``) instead
+UPLOADS = ("/audit", "/firm/roster")   # paths whose bodies are uploads, held to the upload limits (``WebConfig``) instead
 
 
 class BodyTooSlow(Exception):

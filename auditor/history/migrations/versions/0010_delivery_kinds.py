@@ -3,14 +3,16 @@ notice ``auditor notify`` sends, as every row before this revision) or ``new-lin
 firm asked for on the portal), and is part of the key, so that a new link sent to a firm never takes the
 place of the record of its notice.
 
+It follows 0011 (the inputs' paths), which was made first: the numbers were taken as the work began.
+
 Revision ID: 0010
-Revises: 0009
+Revises: 0011
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
