@@ -52,14 +52,14 @@ def attachment_name(part: Part, suffix: str) -> str:
 
 def build(part: Part, run, settings: Settings, contacts: list[tuple[str, str]], *, run_id, templates: str = "",
           link: str = "", draft: bool = False, today: dt.date | None = None,
-          notice: bytes | None = None) -> tuple[bytes, bool]:
+          notice: bytes | None = None, link_ends: dt.datetime | None = None) -> tuple[bytes, bool]:
     """(the message as sent, in CRLF lines; whether the attachments are in it)."""
-    ctx = context(part, run, settings, link=link, today=today)
+    ctx = context(part, run, settings, link=link, today=today, link_ends=link_ends)
     names = [n for n, _ in contacts if n]
     ctx.update(greeting=", ".join(names) if 0 < len(names) <= 3 else f"colleagues at {part.name}",
                subject=subject(part, ctx))
     if notice is None:
-        notice = notice_pdf(part, run, settings, templates=templates, link=link, today=today)
+        notice = notice_pdf(part, run, settings, templates=templates, link=link, today=today, link_ends=link_ends)
     workbook = part.workbook.read_bytes() if part.workbook is not None else None
     data = _make(part, settings, contacts, ctx, run_id, templates, draft, notice, workbook, today)
     if len(data) <= MAX_BYTES:
