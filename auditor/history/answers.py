@@ -41,6 +41,14 @@ MAX_AHEAD_DAYS = 366                              # at most 12 months ahead (a l
 MAX_BATCH = 2_000                                 # findings answered together, at most
 
 
+def words(kind: str, on_date: dt.date | None) -> str:
+    """An answer in plain words, as the firm's page and the court's report write it."""
+    dated = {"will_fix": "Will fix by", "left_firm": "Left the firm on", "accepted": "Accepted until"}
+    if kind in dated:
+        return f"{dated[kind]} {on_date.isoformat() if on_date else '(no date)'}"
+    return KINDS.get(kind, kind)
+
+
 class NotTheFirms(ValueError):
     """A finding id that is not one of the firm's findings in the invite's run (or a bad answer)."""
 
@@ -119,7 +127,7 @@ def record_answers(conn, *, scope: str, run_id: int, invite_id: int, firm_key: s
     return batch
 
 
-_COLUMNS = ("finding_id", "firm_key", "rule_id", "kind", "on_date", "note", "batch_id", "answered_at",
+_COLUMNS = ("id", "finding_id", "firm_key", "rule_id", "kind", "on_date", "note", "batch_id", "answered_at",
             "invite_id", "run_id")
 
 
@@ -174,3 +182,20 @@ def firm_progress(conn, *, scope: str, run_id: int) -> list[FirmProgress]:
         .where(a.c.scope == scope, a.c.run_id == run_id).group_by(a.c.firm_key)).all()}
     out = [FirmProgress(k, name or k, n, *done.get(k, (0, None))) for k, name, n in found]
     return sorted(out, key=lambda p: (p.firm_name.casefold(), p.firm_key))
+
+
+def for_audit(conn, scope: str, as_of: dt.date):
+    """(the answers an audit of ``scope`` dated ``as_of`` reads, as ``firm_answers.answers_frame``; each
+    firm's progress on the previous run when links were made for it, else []).  (None, []) on a first run."""
+    from auditor.history.firm_answers import answers_frame
+    from auditor.history.state import current
+
+    r, i = S.runs, S.invites
+    prev = conn.execute(select(r.c.id, r.c.as_of).where(r.c.scope == scope, r.c.as_of < as_of, current())
+                        .order_by(r.c.as_of.desc(), r.c.id.desc()).limit(1)).first()
+    if prev is None:
+        return None, []
+    now = answers_for_audit(conn, scope=scope, before=as_of)
+    before = answers_for_audit(conn, scope=scope, before=prev.as_of) if now else {}
+    asked = conn.execute(select(func.count()).select_from(i).where(i.c.run_id == prev.id)).scalar()
+    return answers_frame(now, before), firm_progress(conn, scope=scope, run_id=prev.id) if asked else []

@@ -25,8 +25,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from auditor.history.answers import (
-    DATED, KINDS, MAX_BATCH, MAX_NOTE_CHARS, Answer, NotTheFirms, latest_answers, months_ahead, problem,
-    record_answers,
+    DATED, MAX_BATCH, MAX_NOTE_CHARS, Answer, NotTheFirms, latest_answers, months_ahead, problem,
+    record_answers, words,
 )
 from auditor.portal.sessions import find_session
 
@@ -45,11 +45,7 @@ CHOICES = [
 
 
 def answer_words(kind: str, on_date: dt.date | None) -> str:
-    """An answer in plain words, as the firm's page and the court's report write it."""
-    words = {"will_fix": "Will fix by", "left_firm": "Left the firm on", "accepted": "Accepted until"}
-    if kind in words:
-        return f"{words[kind]} {on_date.isoformat() if on_date else '(no date)'}"
-    return KINDS.get(kind, kind)
+    return words(kind, on_date)
 
 
 def session_csrf(portal, cookie: str | None) -> str:
