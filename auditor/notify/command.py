@@ -61,10 +61,12 @@ def _echo(line: str, **kw) -> None:
               "sender per hour); the next run sends the rest.")
 @click.option("--base-url", metavar="URL", help="The court portal's public address (as given to auditor serve): each "
               "firm's message and notice carry a new link to the firm's own page, made in the history.")
+@click.option("--reminders", is_flag=True, help="Remind the firms whose findings are not all answered on the portal "
+              "(at most 3 a month per firm, none once all are answered), instead of sending the notices.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
 def notify(report, contacts, rosters, court_lists, pacer_lists, firm_names, drafts, send, dry_run, notices, history_at, run_id,
            settings_file, init_settings, templates, smtp_host, smtp_port, smtp_security, smtp_user, password_prompt, retries, retry_seconds,
-           max_messages, base_url, quiet):
+           max_messages, base_url, reminders, quiet):
     """Send each firm its notice and its workbook: e-mail drafts, or through the court's mail relay."""
     from auditor.notify import settings as st
 
@@ -112,6 +114,17 @@ def notify(report, contacts, rosters, court_lists, pacer_lists, firm_names, draf
         _echo(f"auditor: warning: {line}", err=True)
     if notices:
         _write_notices(run, settings, Path(notices), templates)
+    if reminders:
+        from auditor.notify.reminder_command import remind
+
+        store = _store(report, history_at)
+        try:
+            remind(run, todo, settings, store, run_id, mode="dry-run" if dry_run else "drafts" if drafts else "send",
+                   folder=drafts, templates=templates, base_url=base_url, retries=retries, pause=retry_seconds,
+                   relay=(lambda: relay_of(settings, password_prompt)), echo=_echo)
+        finally:
+            store.close()
+        return
     if dry_run:
         _dry_run(run, todo, settings, history_at, run_id, report, base_url)
         return
@@ -237,9 +250,8 @@ def _write_notices(run, settings, folder: Path, templates) -> None:
     _echo(f"{len(parts)} notices in {folder}")
 
 
-def _send(run, todo, settings, report, history_at, run_id, templates, password_prompt, retries, pause, limit,
-          progress, base_url="") -> None:
-    from auditor.notify import deliver, record
+def relay_of(settings, password_prompt: bool):
+    """The court's relay (not yet connected), with its password or token from the environment or a prompt."""
     from auditor.notify.smtp import Relay
 
     if not settings.sender:
@@ -258,6 +270,14 @@ def _send(run, todo, settings, report, history_at, run_id, templates, password_p
             if not password:
                 raise click.UsageError(f"the relay's password is read from ${cfg.password_env}, which is not set "
                                        "(or give --password-prompt)")
+    return Relay(cfg, password=password, token=token)
+
+
+def _send(run, todo, settings, report, history_at, run_id, templates, password_prompt, retries, pause, limit,
+          progress, base_url="") -> None:
+    from auditor.notify import deliver, record
+
+    relay = relay_of(settings, password_prompt)
     store = _store(report, history_at)
     try:
         ref = record.find_run(store, run.as_of, run_id)
@@ -267,7 +287,6 @@ def _send(run, todo, settings, report, history_at, run_id, templates, password_p
 
             def make(items):
                 return make_links(store, ref, items, base_url)
-        relay = Relay(cfg, password=password, token=token)
         relay.connect()   # a relay that cannot be used stops here, before anything is recorded
         try:
             out = deliver.send_all(todo.items, run, settings, relay, store, ref, templates=templates,

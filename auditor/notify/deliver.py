@@ -180,8 +180,10 @@ def send_all(items, run, settings, relay: Relay, store, ref, *, templates: str =
     return out
 
 
-def _send_one(item, data, attached, relay, sender, store, ref, conn, settings, retries, pause, out) -> None:
-    """Hand one firm's message to the relay, again after a pause while it answers "try later"; record it."""
+def _send_one(item, data, attached, relay, sender, store, ref, conn, settings, retries, pause, out, *,
+              kind: str = record.NOTICE, msg_id: str = "") -> None:
+    """Hand one firm's message to the relay, again after a pause while it answers "try later"; record it
+    (as its ``kind``: the notice, or a reminder)."""
     emails = [e for _, e in item.contacts]
     attempts = 0
     while True:
@@ -192,8 +194,8 @@ def _send_one(item, data, attached, relay, sender, store, ref, conn, settings, r
         time.sleep(min(pause * 2 ** (attempts - 1), MAX_PAUSE_S))
     state = {TAKEN: record.SENT, LATER: record.FAILED, REFUSED: record.REFUSED}[answer.outcome]
     record.save(store, ref, item.part.key, conn=conn, firm_name=item.part.name, recipients=item.recipients,
-                state=state, answer=answer.text, attempts=attempts, attached=attached,
-                message_id=message_id(ref.run_id, item.part.key, settings))
+                state=state, answer=answer.text, attempts=attempts, attached=attached, kind=kind,
+                message_id=msg_id or message_id(ref.run_id, item.part.key, settings))
     o = Outcome(item.part.name, item.recipients, state, answer.text, attached)
     {record.SENT: out.sent, record.FAILED: out.failed, record.REFUSED: out.refused}[state].append(o)
     if answer.refused and state == record.SENT:   # some addresses refused, the others took it
