@@ -42,10 +42,9 @@ from openpyxl.utils import get_column_letter
 from auditor.normalize import arrow
 
 from auditor.report.format import FORMULA_START_RE, clean_strings, clean_value
-from auditor.report.heights import LINE_POINTS, MAX_ROW_POINTS, chars_per_line, lines_of
+from auditor.report.sheet_xml import CHUNK_ROWS, row_chunks, sattr as _sattr
 
 PLACEHOLDER_ROW = 2                    # the row openpyxl writes placeholder cells in (row 1 is the header)
-CHUNK_ROWS = 50_000               # rows built and compressed at a time (bounds memory)
 COMPRESS_LEVEL = 1                # zlib level for the big sheets: fast; repeated text still compresses well
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -110,84 +109,6 @@ def date_values(s: pd.Series) -> pa.Array:
 def int_values(s: pd.Series) -> pa.Array:
     n = pd.to_numeric(s, errors="coerce").astype("Int64")
     return pc.cast(pa.array(n.to_numpy(dtype=np.int64, na_value=0), mask=n.isna().to_numpy()), _STR)
-
-
-def _escape(a: pa.Array) -> pa.Array:
-    for old, new in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
-        a = pc.replace_substring(a, pattern=old, replacement=new)
-    return a
-
-
-def _join(*parts) -> pa.Array:
-    """Element-wise concatenation; null when any part is null (the cell is then left out)."""
-    arrays = [p if isinstance(p, (pa.Array, pa.ChunkedArray)) else pa.scalar(p, _STR) for p in parts]
-    return pc.binary_join_element_wise(*arrays, pa.scalar("", _STR))
-
-
-def _sattr(style: str | None) -> str:
-    return f' s="{style}"' if style else ""
-
-
-def _text_tails(col: CellColumn, values: pa.Array, styles: dict[str, str]) -> pa.Array:
-    """What follows the cell reference of each text value: its style, its type and the text."""
-    if col.kind == "severity":
-        known = list(col.styles)
-        pos = pc.index_in(values, value_set=pa.array(known, type=_STR))
-        attrs = pa.array([_sattr(styles.get(col.styles[k])) for k in known], type=_STR)
-        sattr = pc.fill_null(pc.take(attrs, pos), "") if known else pa.repeat(pa.scalar("", _STR), len(values))
-    else:
-        sattr = _sattr(styles.get(col.letter))
-        quoted = col.styles.get("quoted")
-        if quoted:
-            risky = pc.fill_null(pc.match_substring_regex(values, pattern=FORMULA_START_RE), False)
-            sattr = pc.if_else(risky, pa.scalar(_sattr(styles.get(quoted)), _STR), pa.scalar(sattr, _STR))
-    # white space at either end is kept only when marked so (as openpyxl marks it)
-    padded = pc.not_equal(pc.binary_length(pc.utf8_trim_whitespace(values)), pc.binary_length(values))
-    start = pc.if_else(padded, pa.scalar('><is><t xml:space="preserve">', _STR), pa.scalar("><is><t>", _STR))
-    body = _join(start, _escape(values), "</t></is></c>")
-    empty = pc.equal(pc.binary_length(values), 0)
-    if pc.any(empty).as_py():  # an empty text is an empty string cell, as openpyxl writes it
-        body = pc.if_else(empty, pa.scalar(" />", _STR), body)
-    return _join('"', sattr, ' t="inlineStr"', body)
-
-
-def _cells(col: CellColumn, values: pa.Array, rownum: pa.Array, styles: dict[str, str]) -> pa.Array:
-    ref = f'<c r="{col.letter}'
-    if col.kind in ("date", "int"):
-        kind = ' t="n"'
-        return _join(ref, rownum, f'"{_sattr(styles.get(col.letter))}{kind}><v>', values, "</v></c>")
-    # a column of few distinct values (severity, rule, status, a remedy's steps) has each value's
-    # cell built once and repeated; the others cell by cell
-    coded = pc.dictionary_encode(values)
-    if isinstance(coded, pa.ChunkedArray):
-        coded = coded.combine_chunks()
-    if len(coded.dictionary) * 2 <= len(values):
-        tails = pc.take(_text_tails(col, coded.dictionary, styles), coded.indices)
-    else:
-        tails = _text_tails(col, values, styles)
-    return _join(ref, rownum, tails)
-
-
-def _heights(p: Pending, start: int, stop: int) -> pa.Array:
-    """Each row's height in points (as text): the most lines any of its wrapped cells needs."""
-    lines = np.ones(stop - start, dtype=np.float64)
-    for c in p.columns:
-        if c.width is not None:
-            lines = np.maximum(lines, lines_of(c.values[start:stop], chars_per_line(c.width)))
-    points = np.minimum(lines * LINE_POINTS + 1.5, MAX_ROW_POINTS)
-    return pc.cast(pa.array(np.round(points, 1)), _STR)
-
-
-def _row_chunks(p: Pending, styles: dict[str, str]):
-    """The sheet's rows as XML, CHUNK_ROWS rows at a time (bytes-like)."""
-    for start in range(0, p.rows, CHUNK_ROWS):
-        stop = min(p.rows, start + CHUNK_ROWS)
-        rownum = pc.cast(pa.array(np.arange(start + p.first_row, stop + p.first_row, dtype=np.int64)), _STR)
-        cells = [pc.fill_null(_cells(c, c.values[start:stop], rownum, styles), "") for c in p.columns]
-        rows = _join('<row r="', rownum, '" ht="', _heights(p, start, stop), '" customHeight="1">', *cells,
-                     "</row>")
-        offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset:rows.offset + len(rows) + 1]
-        yield memoryview(rows.buffers()[2])[int(offsets[0]):int(offsets[-1])]
 
 
 _CELL_STYLE = re.compile(rb'<c r="([A-Z]+)\d+"(?: s="(\d+)")?')
@@ -331,10 +252,10 @@ class Template:
                 if p.empty_text:
                     fh.write(_cell_rows_xml(CellRows(p.sheet, [[(p.empty_text, "")]], {}, p.first_row), {}))
             elif p.rows <= CHUNK_ROWS:
-                for chunk in _row_chunks(p, m.styles):
+                for chunk in row_chunks(p, m.styles):
                     fh.write(chunk)
             else:
-                _write_chunks(fh, _row_chunks(p, m.styles))
+                _write_chunks(fh, row_chunks(p, m.styles))
             if isinstance(p, Pending) and p.table is None:  # a sheet filter covers the rows written
                 last = max(p.rows, 1) + p.first_row - 1
                 tail = re.sub(rb'(<autoFilter ref="[A-Z]+\d+:[A-Z]+)\d+"', rb'\g<1>%d"' % last, tail)
