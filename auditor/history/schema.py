@@ -1,7 +1,7 @@
 """The history store's tables (SQLAlchemy Core).
 
 ``runs``           one row per recorded audit: when, as-of date, scope, rule set version, totals, readiness
-``run_inputs``     every input file of a run, with its SHA-256 and row counts
+``run_inputs``     every input file of a run, with its SHA-256, row counts, where it was read and its columns
 ``run_findings``   every finding of a run: its id, what changed since the previous run of the scope, status
 ``run_counts``     per run, findings and open findings by rule, severity and firm (trends read only these)
 ``run_firms``      per run, each firm's active e-filers and how many are ready (a firm's own readiness share)
@@ -64,6 +64,8 @@ run_inputs = Table(
     Column("rows_audited", Integer, nullable=False),
     Column("rows_rejected", Integer, nullable=False),
     Column("status", String(20), nullable=False),
+    Column("path", Text),       # the file as read (absolute), for the portal's roster uploads; none before 0011
+    Column("headers", Text),    # JSON: column -> its header as written (the mapping the file was read with)
 )
 
 run_findings = Table(

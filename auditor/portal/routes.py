@@ -103,6 +103,10 @@ class Portal:
     def csrf(self, token: str) -> str:
         return hmac.new(self.key, token_hash(token).encode(), hashlib.sha256).hexdigest()
 
+    def roster_csrf(self, cookie: str | None) -> str:
+        """The token of the firm page's roster form (``auditor.web.portal_roster``), bound to the session."""
+        return self.csrf("roster:" + (cookie or ""))
+
     # the database work, each in one short transaction (run in a thread)
     def invite(self, token: str):
         with self.store().engine.connect() as conn:
