@@ -281,11 +281,12 @@ def _refused_notices(conn, scope: str) -> int | None:
     from sqlalchemy import func
 
     d = S.deliveries
-    last = conn.execute(select(func.max(d.c.as_of)).where(d.c.scope == scope)).scalar()
+    notice = d.c.kind == "notice"      # reminders are counted apart
+    last = conn.execute(select(func.max(d.c.as_of)).where(d.c.scope == scope, notice)).scalar()
     if last is None:
         return None
     return conn.execute(select(func.count()).where(d.c.scope == scope, d.c.as_of == last,
-                                                   d.c.state == "refused")).scalar()
+                                                   d.c.state == "refused", notice)).scalar()
 
 
 @contextlib.contextmanager

@@ -18,7 +18,8 @@ from auditor.portal.invites import latest_court_run
 
 SOON_DAYS = 30          # acceptances ending within this many days are listed
 LINK_SOON_DAYS = 3      # links ending within this many days are marked
-DELIVERY_WORDS = {"notice": "Notice", "new-link": "New link"}
+DELIVERY_WORDS = {"notice": "Notice", "new-link": "New link", "reminder-1": "Reminder 1", "reminder-2": "Reminder 2",
+                  "reminder-3": "Reminder 3"}
 STATE_WORDS = {"queued": "Waiting to be sent", "sent": "Sent", "failed-for-now": "Not sent yet (will be tried again)",
                "refused": "Refused by the mail server"}
 

@@ -159,7 +159,8 @@ def test_without_the_relay_the_pages_send_to_the_clerk(tmp_path):
 
 
 def test_a_store_before_delivery_kinds_keeps_its_notices(tmp_path, history_url):
-    """Migration 0010: the notices recorded before it are kept as notices, and a new link sits beside one."""
+    """Deliveries by kind (migration 0012): the notices recorded before it are kept as notices, and a new
+    link sits beside one, unseen by notify."""
     record_run(court_export(tmp_path, 1), history_url, "2026-11-30")
     store = open_store(history_url, create=False)
     try:
