@@ -6,16 +6,15 @@ table beside the firm's notice.  SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import html
 import re
 
 import httpx
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from auditor.history import schema as S
-from auditor.history.store import migrate, open_store
+from auditor.history.store import open_store
 from auditor.notify import record
 from auditor.portal.relink import NEUTRAL
 from auditor.web.config import WebConfig
@@ -156,27 +155,3 @@ def test_without_the_relay_the_pages_send_to_the_clerk(tmp_path):
         page = httpx.get(server.url + "/new-link")
         assert page.status_code == 200 and "Ask the court's clerk's office" in html.unescape(page.text) and "<form" not in page.text
         assert httpx.post(server.url + "/new-link", data={"email": LISTED}).status_code == 404
-
-
-def test_a_store_before_delivery_kinds_keeps_its_notices(tmp_path, history_url):
-    """Deliveries by kind (migration 0012): the notices recorded before it are kept as notices, and a new
-    link sits beside one, unseen by notify."""
-    record_run(court_export(tmp_path, 1), history_url, "2026-11-30")
-    store = open_store(history_url, create=False)
-    try:
-        migrate(store, "0009")
-        d = S.deliveries
-        with store.engine.begin() as conn:
-            scope, as_of = conn.execute(select(S.runs.c.scope, S.runs.c.as_of)).first()
-            row = dict(scope=scope, as_of=as_of, firm_key="firm0000 llp", run_id=1, firm_name="Firm0000 LLP",
-                       recipients="a@b.example", state="sent", answer="250 ok", attempts=1, attached=True,
-                       message_id="<m@x>", updated_at=dt.datetime(2026, 12, 1, 9))
-            conn.execute(insert(d).values(**row))       # as 0005 to 0009 wrote it: no kind
-        migrate(store)
-        with store.engine.begin() as conn:
-            assert conn.execute(select(d.c.kind, d.c.recipients)).all() == [("notice", "a@b.example")]
-            conn.execute(insert(d).values(**{**row, "kind": "new-link", "message_id": "<l@x>"}))
-        ref = record.find_run(store, None, run=1)
-        assert list(record.deliveries(store, ref).values())[0]["message_id"] == "<m@x>"   # notify sees its notice
-    finally:
-        store.close()
