@@ -100,7 +100,10 @@ def test_a_scanner_does_not_use_the_link_up(portal):
     assert not re.search(r"Person000[02]|f000[02]|Firm000[02]", page.text)
     assert httpx.get(link).status_code == 200          # the link still opens after the session began
     assert httpx.get(server.url + "/firm").status_code == 401             # no cookie, no findings
-    out = httpx.post(server.url + "/firm/leave", cookies=jar, headers={"origin": server.url})
+    token = re.search(r'action="/firm/leave"><input type="hidden" name="csrf" value="([0-9a-f]{64})"', page.text)[1]
+    refused = httpx.post(server.url + "/firm/leave", cookies=jar, headers={"origin": server.url})
+    assert refused.status_code == 403 and httpx.get(server.url + "/firm", cookies=jar).status_code == 200
+    out = httpx.post(server.url + "/firm/leave", cookies=jar, headers={"origin": server.url}, data={"csrf": token})
     assert out.status_code == 200 and httpx.get(server.url + "/firm", cookies=jar).status_code == 401
 
 
