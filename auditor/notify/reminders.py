@@ -1,9 +1,10 @@
 """Reminders (``auditor notify --reminders``): a short message to each firm whose findings of the run are
 not all answered on the portal, at most three a month per firm.
 
-A firm is reminded only when its notice for the run was sent, some of its findings have no answer yet
-(``auditor.history.answers.firm_progress``), and fewer than three reminders went to it for the month of
-the run (every run of that month of the court counted).  Each reminder is recorded in the deliveries with
+A firm is reminded only when its notice for the run was sent, some of its findings that ask for action
+(high, medium or low, open or in progress) have no answer on the portal yet (items for information only
+need none), and fewer than three reminders went to it for the month of the run (every run of that month
+of the court counted).  Each reminder is recorded in the deliveries with
 its kind, ``reminder-1`` to ``reminder-3``: one sent, refused or written as a draft (the clerk sends it
 by hand) counts; one that failed for now is sent again, as the same reminder, by the next run.  A firm
 that answered everything gets none; a fourth is refused with a line saying so.  With ``--base-url`` a
@@ -19,15 +20,15 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 
 from auditor.history import schema as S
-from auditor.history.answers import firm_progress
 from auditor.history.store import Store, translated
 from auditor.notify import record
 from auditor.notify.deliver import Item, Sending, _send_one, _write
 from auditor.notify.message import _CONTROL, _address
 from auditor.notify.render import render
+from auditor.notify.source import ACTING, OPEN_STATUSES
 
 MAX_PER_MONTH = 3
 PREFIX = "reminder-"
@@ -53,12 +54,33 @@ def _month(d: dt.date) -> tuple[dt.date, dt.date]:
     return start, dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
 
 
+@dataclass
+class Progress:
+    findings: int       # the firm's findings to act on in the run (high, medium, low; open or in progress)
+    answered: int       # how many of those have an answer on the portal
+
+
+def _progress(conn, ref) -> dict[str, Progress]:
+    """Per firm, its findings that ask for action and how many of them are answered.  Items for information
+    only are left out: they ask for no answer, so a firm is never reminded of them."""
+    f, a = S.run_findings, S.answers
+    acting = and_(f.c.run_id == ref.run_id, f.c.firm_key != "", f.c.severity.in_(ACTING),
+                  f.c.status.in_(OPEN_STATUSES))
+    found = conn.execute(select(f.c.firm_key, func.count()).where(acting).group_by(f.c.firm_key)).all()
+    done = dict(conn.execute(
+        select(f.c.firm_key, func.count(func.distinct(a.c.finding_id)))
+        .select_from(f.join(a, and_(a.c.finding_id == f.c.finding_id, a.c.run_id == f.c.run_id,
+                                    a.c.scope == ref.scope)))
+        .where(acting).group_by(f.c.firm_key)).all())
+    return {key: Progress(n, done.get(key, 0)) for key, n in found}
+
+
 def plan(store: Store, ref, items) -> Plan:
     """Which of ``items`` (firms with something to do and a contact) get a reminder now, and why not the others."""
     d = S.deliveries
     start, end = _month(ref.as_of)
     with translated(store.label), store.engine.connect() as conn:
-        progress = {p.firm_key: p for p in firm_progress(conn, scope=ref.scope, run_id=ref.run_id)}
+        progress = _progress(conn, ref)
         rows = conn.execute(select(d.c.firm_key, d.c.kind, d.c.state, d.c.as_of, d.c.updated_at)
                             .where(d.c.scope == ref.scope, d.c.as_of >= start, d.c.as_of < end)).all()
     notices: dict[str, dt.datetime] = {}

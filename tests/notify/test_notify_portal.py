@@ -104,7 +104,8 @@ def test_each_firms_message_and_notice_carry_its_own_link_and_a_new_one_ends_the
 
 
 def _answer(history: Path, firm: str, how_many: int | None = None) -> int:
-    """Record the firm's answers ("fixed") to its findings of the run, as its portal page would; how many."""
+    """Record the firm's answers ("fixed") to its findings of the run that ask for action, as its portal page
+    would (not to its items for information); how many."""
     import pandas as pd
     from sqlalchemy import select
 
@@ -122,8 +123,9 @@ def _answer(history: Path, firm: str, how_many: int | None = None) -> int:
             issue(conn, scope=scope, run_id=run_id, as_of=as_of, firms={key: firm}, base_url=BASE)
             invite = conn.execute(select(S.invites.c.id).where(S.invites.c.firm_key == key)
                                   .order_by(S.invites.c.id.desc())).scalar()
-            ids = sorted(conn.execute(select(S.run_findings.c.finding_id).where(
-                S.run_findings.c.run_id == run_id, S.run_findings.c.firm_key == key)).scalars())[:how_many]
+            f = S.run_findings.c      # the findings that ask for action: information items need no answer
+            ids = sorted(conn.execute(select(f.finding_id).where(
+                f.run_id == run_id, f.firm_key == key, f.severity != "info")).scalars())[:how_many]
             record_answers(conn, scope=scope, run_id=run_id, invite_id=invite, firm_key=key,
                            answers=[Answer(i, "fixed") for i in ids])
     finally:
@@ -151,6 +153,7 @@ def test_reminders_go_only_to_firms_with_unanswered_findings_at_most_three_a_mon
         # three reminders a month: the first written as a draft (the clerk sends it), two sent
         first = notify("--drafts", tmp_path / "reminders", "--reminders", "--base-url", BASE, *common)
         assert first.returncode == 0, first.stderr
+        # Whitfield has 3 items for information besides the 10 answered: they need no answer
         assert f"{done_firm}: no reminder: every finding is answered" in first.stdout
         drafts = sorted(p.name for p in (tmp_path / "reminders").glob("*.eml"))
         assert len(drafts) == 2 and all(n.endswith(" - reminder 1.eml") for n in drafts)
