@@ -41,6 +41,9 @@ from openpyxl.utils import get_column_letter
 
 from auditor.normalize import arrow
 
+from auditor.report.cells import (
+    STR as _STR, cells_together, join as _join, lines_together, sattr as _sattr, text_tails,
+)
 from auditor.report.format import FORMULA_START_RE, clean_strings, clean_value
 from auditor.report.heights import LINE_POINTS, MAX_ROW_POINTS, chars_per_line, lines_of
 
@@ -51,7 +54,7 @@ _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
        "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
-_STR = pa.large_string()
+FEW_ROWS = 2_000                  # sheets up to this many rows have their columns' cells built together
 
 
 @dataclass
@@ -112,43 +115,9 @@ def int_values(s: pd.Series) -> pa.Array:
     return pc.cast(pa.array(n.to_numpy(dtype=np.int64, na_value=0), mask=n.isna().to_numpy()), _STR)
 
 
-def _escape(a: pa.Array) -> pa.Array:
-    for old, new in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
-        a = pc.replace_substring(a, pattern=old, replacement=new)
-    return a
-
-
-def _join(*parts) -> pa.Array:
-    """Element-wise concatenation; null when any part is null (the cell is then left out)."""
-    arrays = [p if isinstance(p, (pa.Array, pa.ChunkedArray)) else pa.scalar(p, _STR) for p in parts]
-    return pc.binary_join_element_wise(*arrays, pa.scalar("", _STR))
-
-
-def _sattr(style: str | None) -> str:
-    return f' s="{style}"' if style else ""
-
-
 def _text_tails(col: CellColumn, values: pa.Array, styles: dict[str, str]) -> pa.Array:
     """What follows the cell reference of each text value: its style, its type and the text."""
-    if col.kind == "severity":
-        known = list(col.styles)
-        pos = pc.index_in(values, value_set=pa.array(known, type=_STR))
-        attrs = pa.array([_sattr(styles.get(col.styles[k])) for k in known], type=_STR)
-        sattr = pc.fill_null(pc.take(attrs, pos), "") if known else pa.repeat(pa.scalar("", _STR), len(values))
-    else:
-        sattr = _sattr(styles.get(col.letter))
-        quoted = col.styles.get("quoted")
-        if quoted:
-            risky = pc.fill_null(pc.match_substring_regex(values, pattern=FORMULA_START_RE), False)
-            sattr = pc.if_else(risky, pa.scalar(_sattr(styles.get(quoted)), _STR), pa.scalar(sattr, _STR))
-    # white space at either end is kept only when marked so (as openpyxl marks it)
-    padded = pc.not_equal(pc.binary_length(pc.utf8_trim_whitespace(values)), pc.binary_length(values))
-    start = pc.if_else(padded, pa.scalar('><is><t xml:space="preserve">', _STR), pa.scalar("><is><t>", _STR))
-    body = _join(start, _escape(values), "</t></is></c>")
-    empty = pc.equal(pc.binary_length(values), 0)
-    if pc.any(empty).as_py():  # an empty text is an empty string cell, as openpyxl writes it
-        body = pc.if_else(empty, pa.scalar(" />", _STR), body)
-    return _join('"', sattr, ' t="inlineStr"', body)
+    return text_tails([(col, values)], styles)
 
 
 def _cells(col: CellColumn, values: pa.Array, rownum: pa.Array, styles: dict[str, str]) -> pa.Array:
@@ -183,9 +152,15 @@ def _row_chunks(p: Pending, styles: dict[str, str]):
     for start in range(0, p.rows, CHUNK_ROWS):
         stop = min(p.rows, start + CHUNK_ROWS)
         rownum = pc.cast(pa.array(np.arange(start + p.first_row, stop + p.first_row, dtype=np.int64)), _STR)
-        cells = [pc.fill_null(_cells(c, c.values[start:stop], rownum, styles), "") for c in p.columns]
-        rows = _join('<row r="', rownum, '" ht="', _heights(p, start, stop), '" customHeight="1">', *cells,
-                     "</row>")
+        if stop - start <= FEW_ROWS:   # a few rows: each kernel once for all the columns
+            values = [c.values[start:stop] for c in p.columns]
+            cells = cells_together(p.columns, values, rownum, styles)
+            lines = lines_together(p.columns, values, stop - start)
+            heights = pc.cast(pa.array(np.round(np.minimum(lines * LINE_POINTS + 1.5, MAX_ROW_POINTS), 1)), _STR)
+        else:
+            cells = [pc.fill_null(_cells(c, c.values[start:stop], rownum, styles), "") for c in p.columns]
+            heights = _heights(p, start, stop)
+        rows = _join('<row r="', rownum, '" ht="', heights, '" customHeight="1">', *cells, "</row>")
         offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset:rows.offset + len(rows) + 1]
         yield memoryview(rows.buffers()[2])[int(offsets[0]):int(offsets[-1])]
 
