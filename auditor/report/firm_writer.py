@@ -55,6 +55,12 @@ class FirmWriter:
         self.outsiders = outsiders_by_firm(prep.shared)
         for k, names in holders_by_firm(result, prep).items():
             self.outsiders[k] = self.outsiders.get(k, set()) | names
+        every = sorted(set().union(*self.outsiders.values()))   # each outsider's firm, worked out once
+        self.outsider_keys = dict(zip(every, firm_key(pd.Series(every, dtype=object)))) if every else {}
+        # what a firm's sheets read of its own findings and data issues beyond the values computed for
+        # the whole run (taking every column, firm by firm, cost more than the rest of its Summary)
+        self.slim_findings = prep.findings[["firm_name", "person_name", "evidence"]]
+        self.slim_issues = prep.issues[["firm_name"]]
 
     def _template(self, charts: bool) -> Template:
         """openpyxl lays the sheets out (the Trend sheet with its charts or without) with placeholder rows."""
@@ -88,13 +94,13 @@ class FirmWriter:
     def write(self, key: str, name: str, path: Path, *, atomic: bool = True) -> Path:
         """The workbook of the firm with normalised name ``key`` (``name`` as shown when it has no rows).
         ``atomic=False`` writes straight to ``path`` (for a folder that is itself moved into place whole)."""
-        prep, result = self.prep, self.result
+        result = self.result
         frows, irows = self.rows_of(key)
-        ours = prep.findings.iloc[frows]
-        issues = prep.issues.iloc[irows]
+        ours = self.slim_findings.iloc[frows]
+        issues = self.slim_issues.iloc[irows]
         label = ours["firm_name"].iloc[0] if len(ours) and pd.notna(ours["firm_name"].iloc[0]) else (
             issues["firm_name"].iloc[0] if len(issues) and pd.notna(issues["firm_name"].iloc[0]) else name)
-        redacted = redact_outsiders(ours, self.outsiders.get(key, set()), key)
+        redacted = redact_outsiders(ours, self.outsiders.get(key, set()), key, self.outsider_keys)
         counts: dict[str, int] = {}
         for _, rid, _, _, n, _ in self.groups.get(key, []):
             counts[rid] = counts.get(rid, 0) + n
