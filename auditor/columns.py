@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from auditor.field_types import BOOL, CATEGORY, DATE, TEXT
@@ -61,10 +62,17 @@ def header_key(text: object) -> str:
     punctuation, so "PACER User Name", "pacer_user_name" and "Pacer-Username "
     all give ``pacerusername``.
     """
-    s = unicodedata.normalize("NFKD", str(text))
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = _without_accents(str(text))
     s = s.casefold().replace("#", " number ").replace("&", " and ")
     return re.sub(r"[\W_]+", "", s)
+
+
+def _without_accents(s: str) -> str:
+    """Accents taken off (NFKD, combining marks dropped); ASCII text has none to take off."""
+    if s.isascii():
+        return s
+    s = unicodedata.normalize("NFKD", s)
+    return "".join(ch for ch in s if not unicodedata.combining(ch))
 
 
 # Words of a header as people abbreviate them -> the word they stand for (a tuple: several words)
@@ -91,8 +99,7 @@ ABBREVIATIONS = {"acct": ("account",), "no": ("number",), "num": ("number",), "n
 def header_words(text: object) -> tuple[str, ...]:
     """The words of a header, abbreviations written out: "PACER Acct #" -> pacer, account, number;
     "E-mail addr" -> email, address; "Login ID" -> login.  A trailing "Y/N" (a yes/no hint) is left out."""
-    s = unicodedata.normalize("NFKD", _CAMEL.sub(" ", str(text)))
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = _without_accents(_CAMEL.sub(" ", str(text)))
     s = s.casefold().replace("#", " number ").replace("&", " and ")
     words: list[str] = []
     for w in re.split(r"[\W_]+", s):
@@ -112,6 +119,11 @@ def header_words(text: object) -> tuple[str, ...]:
 def column_key(text: object) -> str:
     """A header as matched against the spellings of ``COLUMNS``: its words (``header_words``) run
     together, so "PACER Acct", "pacer_account" and "PacerAccount" are one key."""
+    return _column_key(text) if isinstance(text, str) else "".join(header_words(text))
+
+
+@lru_cache(maxsize=1 << 14)   # every file of a run (fifty rosters) has the same few headers
+def _column_key(text: str) -> str:
     return "".join(header_words(text))
 
 

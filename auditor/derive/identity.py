@@ -41,6 +41,7 @@ from nicknames import NickNamer
 from rapidfuzz import fuzz
 
 from auditor import normalize as nz
+from auditor.derive import name_pairs
 
 SAME, UNKNOWN, DIFFERENT = 1, 0, -1
 GENERATIONS = {"jr": "Jr.", "junior": "Jr.", "sr": "Sr.", "senior": "Sr.", "ii": "II", "2nd": "II",
@@ -212,21 +213,6 @@ def generation_of(raw: str) -> str:
     return name.generation if name is not None else ""
 
 
-def _generations_differ(names_a, names_b) -> tuple[np.ndarray, np.ndarray]:
-    """Per pair of names: whether they carry different suffixes of generation (Jr. and Sr., II and
-    III), and the reason in words; each distinct pair looked at once."""
-    n = len(names_a)
-    differ, reason = np.zeros(n, dtype=bool), np.empty(n, dtype=object)
-    if not n:
-        return differ, reason
-    codes, distinct = pd.MultiIndex.from_arrays([names_a, names_b]).factorize()
-    gens = [(generation_of(x) if isinstance(x, str) else "", generation_of(y) if isinstance(y, str) else "")
-            for x, y in distinct]
-    hit = np.array([bool(x and y and x != y) for x, y in gens], dtype=bool)
-    words = np.array([f"one is {x}, the other {y}" for x, y in gens], dtype=object)
-    return hit[codes], words[codes]
-
-
 class Side(NamedTuple):
     """One side of each pair, as integer codes (-1 where missing) and the name as written."""
     bar: np.ndarray
@@ -251,7 +237,7 @@ def decide(a: Side, b: Side, names_same: np.ndarray | None = None) -> tuple[np.n
     if same_email.any():
         # a father and son (Jr. and Sr.) may share a mailbox, never a person: the suffixes outrank the address
         at = np.flatnonzero(same_email)
-        differ, why = _generations_differ(_pick(a.name, at), _pick(b.name, at))
+        differ, why = name_pairs.generations_differ(*name_pairs.coded(a.name, b.name, at), generation_of)
         verdict[at[differ]], reason[at[differ]] = DIFFERENT, why[differ]
     todo = np.flatnonzero(open_ & ~same_email)
     if len(todo):
@@ -260,9 +246,10 @@ def decide(a: Side, b: Side, names_same: np.ndarray | None = None) -> tuple[np.n
         parse_ = np.flatnonzero(~names_same[todo]) if names_same is not None else np.arange(len(todo))
         if len(parse_):   # each distinct pair of names compared once
             at = todo[parse_]
-            codes, distinct = pd.MultiIndex.from_arrays([_pick(a.name, at), _pick(b.name, at)]).factorize()
-            names = [compare_names(x, y) if isinstance(x, str) and isinstance(y, str)
-                     else (UNKNOWN, "a name is missing") for x, y in distinct]
+            codes_a, codes_b, distinct = name_pairs.coded(a.name, b.name, at)
+            codes, first, second = name_pairs.distinct_pairs(codes_a, codes_b)
+            names = [compare_names(x, y) if x is not None and y is not None else (UNKNOWN, "a name is missing")
+                     for x, y in zip(name_pairs.texts(distinct, first), name_pairs.texts(distinct, second))]
             nv[parse_] = np.array([v for v, _ in names], dtype=np.int8)[codes]
             nr[parse_] = np.array([r for _, r in names], dtype=object)[codes]
         firms = (a.firm[todo] >= 0) & (b.firm[todo] >= 0) & (a.firm[todo] != b.firm[todo])
@@ -275,15 +262,6 @@ def decide(a: Side, b: Side, names_same: np.ndarray | None = None) -> tuple[np.n
         v[both], r[both] = UNKNOWN, "the same name but different e-mail addresses"
         verdict[todo], reason[todo] = v, r
     return verdict, reason
-
-
-def _pick(names, at: np.ndarray) -> np.ndarray:
-    if isinstance(names, tuple):          # (distinct names, a code per pair; -1: none)
-        distinct, codes = names
-        return np.array(distinct.take(pa.array(codes[at], mask=codes[at] < 0)).to_pylist(), dtype=object)
-    if isinstance(names, (pa.Array, pa.ChunkedArray)):
-        return np.array(names.take(pa.array(at)).to_pylist(), dtype=object)
-    return names[at]
 
 
 def generation_flags(raws: pa.Array) -> np.ndarray:

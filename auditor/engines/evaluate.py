@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from auditor import normalize as nz
 from auditor.rulebook import language as rl
@@ -120,7 +122,25 @@ def render(template: str, frame: pd.DataFrame) -> pd.Series:
 def _source(frame: pd.DataFrame) -> pd.Series:
     sheet = frame[SHEET_COL].astype(STRING).fillna("")
     where = frame[FILE_COL].astype(STRING) + sheet.where(sheet == "", ", sheet " + sheet)
-    return (where + ", row " + frame[ROW_COL].astype(str)).astype(STRING)
+    return (where + ", row " + _row_text(frame[ROW_COL])).astype(STRING)
+
+
+def _one_full_stop(evidence: pd.Series) -> pd.Series:
+    """"... the other Sr.." : a reason ending in an abbreviation ends the sentence once.  Python's regex
+    (its word boundary) runs only on the few texts where Arrow finds "Jr.." or "Sr.." at all."""
+    maybe = pc.fill_null(pc.match_substring_regex(nz.arrow(evidence), r"[JS]r\.\."), False)
+    if not pc.any(maybe).as_py():
+        return evidence
+    at = maybe.to_numpy(zero_copy_only=False)
+    out = evidence.copy()
+    out[at] = evidence[at].str.replace(r"\b(Jr|Sr)\.\.", r"\1.", regex=True)
+    return out
+
+
+def _row_text(rows: pd.Series) -> pd.Series:
+    """Row numbers as text (Arrow's cast writes an integer as Python's str does)."""
+    return pd.Series(pd.arrays.ArrowStringArray(pc.cast(pa.array(rows.to_numpy(dtype=np.int64)), pa.large_string())),
+                     index=rows.index)
 
 
 def build_findings(rule: Rule, kind: str, hits: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
@@ -139,7 +159,7 @@ def build_findings(rule: Rule, kind: str, hits: pd.DataFrame, as_of: dt.date) ->
         "cmecf_login": col("cmecf_login"),
         "pacer_username": col("pacer_username"),
         # "... the other Sr.." : a reason ending in an abbreviation ends the sentence once
-        "evidence": render(rule.evidence, hits).str.replace(r"\b(Jr|Sr)\.\.", r"\1.", regex=True),
+        "evidence": _one_full_stop(render(rule.evidence, hits)),
         "remediation": rule.remediation,
         "owner": rule.owner,
         "due_date": pd.Series(due, index=hits.index, dtype="datetime64[ns]"),

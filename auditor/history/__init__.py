@@ -7,6 +7,7 @@
 - :mod:`record`     recording a run in one transaction, committed after the report is written
 - :mod:`firms`      each firm's readiness per run, for the trend in its own workbook
 - :mod:`query`      listing runs, one run, findings over time (CSV or Parquet)
+- :mod:`answers`    firms' answers to their findings from the portal, recorded and read back
 """
 
 from auditor.history.store import DEFAULT_NAME, HistoryError, default_path, open_store

@@ -11,6 +11,8 @@ the clerk typed into last month's workbook, :func:`apply` works out, column-wise
   history.  ``Accepted`` needs a justification in ``notes`` and lasts until ``accepted_until`` (default
   90 days, at most 12 months after the audit that carries it); after that the finding is Open again.
   A finding marked Resolved that is still found is Open again and flagged so, never silently.
+- the firms' answers from the portal (:mod:`firm_answers`): shown beside the status, setting it only where
+  the clerk typed nothing, never closing a finding by themselves.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import pyarrow.compute as pc
 from pandas.api.extensions import take
 
 from auditor.columns import STRING
+from auditor.history.firm_answers import ANSWER_COLUMNS, Merge, ending, joined, resolved_shown
 from auditor.normalize import arrow, firm_key, positions
 
 NEW, PERSISTING, REOPENED, RESOLVED = "new", "persisting", "reopened", "resolved"
@@ -41,6 +44,7 @@ STATE_COLUMNS = [
 CHANGE_COLUMNS = [
     "change", "finding_id", "rule_id", "severity", "court_id", "firm_name", "person_name", "cmecf_login",
     "pacer_username", "status", "first_seen", "last_seen", "days_open", "due_date", "overdue", "note",
+    *ANSWER_COLUMNS,
 ]
 _DATES = ("first_seen", "last_seen", "due_date", "accepted_until", "resolved_on")
 
@@ -94,8 +98,10 @@ def _given(e: pd.DataFrame, column: str, found: pd.Series) -> pd.Series:
 
 
 def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | None, as_of: dt.date,
-          *, accept_days: int = ACCEPT_DAYS, accept_months: int = ACCEPT_MONTHS_MAX) -> Outcome:
-    """Lifecycle, dates and statuses of this run's findings (see the module doc)."""
+          *, accept_days: int = ACCEPT_DAYS, accept_months: int = ACCEPT_MONTHS_MAX,
+          answers: pd.DataFrame | None = None, clerk_ids=None) -> Outcome:
+    """Lifecycle, dates and statuses of this run's findings (see the module doc).  ``answers``: the firms'
+    (``firm_answers.answers_frame``); ``clerk_ids``: the findings the clerk typed something for."""
     today = pd.Timestamp(as_of)
     f = findings.reset_index(drop=True).copy()
     ids = f["finding_id"].astype(STRING)
@@ -132,11 +138,13 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
             until = pd.to_datetime(e["accepted_until"]).where(typed, until)
             edited_until = typed & until.notna()
 
+    merge = Merge(ids, change, answers, clerk_ids, REOPENED)
+    status, until, justified = merge.status(status, until)
     status = status.fillna("Open").astype(object)
     still_marked = (status == "Resolved") & (change == PERSISTING)
     status = status.where(~still_marked, "Open")
     blank_note = notes.isna() | (notes.astype(STRING).str.strip() == "").fillna(True).astype(bool)
-    unjustified = (status == "Accepted") & blank_note
+    unjustified = (status == "Accepted") & blank_note & ~justified
     for fid in ids[unjustified]:
         problems.append((fid, "Accepted needs a justification in notes: left Open"))
     status = status.where(~unjustified, "Open")
@@ -165,12 +173,18 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
     if expired.any():
         note = note.mask(expired, "acceptance expired on " + pd.to_datetime(ended).dt.strftime("%Y-%m-%d").fillna(""))
 
+    answered, answer_note, answer_counts = merge.shown(status, due)
+    ends = ending(status, until, as_of)
+    note = joined(note, answer_note, pd.Series(np.where(
+        ends, "acceptance ends on " + pd.to_datetime(until).dt.strftime("%Y-%m-%d").fillna(""), ""), index=f.index))
+
     f["first_seen"] = pd.to_datetime(first_seen)
     f["last_seen"] = today
     f["due_date"] = due
     f["status"] = status.astype(STRING)
     f["notes"] = notes.where(~blank_note, None).astype(STRING)
     f["accepted_until"] = until
+    f[ANSWER_COLUMNS] = answered
 
     fkey = firm_key(f["firm_name"]).fillna("")
     current = pd.DataFrame({
@@ -201,9 +215,11 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
     state = _under(current, gone)
 
     changes = current.assign(change=change, days_open=_days(current["first_seen"], today), overdue=overdue,
-                             note=note)[CHANGE_COLUMNS]
+                             note=note, **answered)[CHANGE_COLUMNS]
     resolved = gone[now_resolved]
-    resolved = resolved.assign(change=RESOLVED, days_open=_days(resolved["first_seen"], today), overdue=False, note="")
+    said, fixed_note = resolved_shown(resolved["finding_id"], answers, resolved.index)
+    resolved = resolved.assign(change=RESOLVED, days_open=_days(resolved["first_seen"], today), overdue=False,
+                               note=fixed_note, **said)
     changes = _under(changes, resolved.reindex(columns=CHANGE_COLUMNS))
     rank = {c: i for i, c in enumerate(CHANGES)}
     keys = pa.table({"change": changes["change"].map(rank).to_numpy(dtype=np.int64),
@@ -216,5 +232,7 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
         "reopened": int((change == REOPENED).sum()), "still_open": int((change == PERSISTING).sum()),
         "overdue": int(overdue.sum()), "resolved_still_found": int(still_marked.sum()),
         "acceptances_expired": int(expired.sum()), "open": int((~closed).sum()),
+        "acceptances_ending": int(ends.sum()), **answer_counts,
+        "firm_fixed_confirmed": int((fixed_note != "").sum()),
     }
     return Outcome(f, changes, state, counts, problems)

@@ -37,6 +37,7 @@ from auditor import __version__
 from auditor.outputs import threads
 from auditor.columns import ROSTER
 from auditor.history import lifecycle, schema as S, state
+from auditor.history.answers import for_audit
 from auditor.history.firms import firm_figures, save_firm_figures
 from auditor.history.store import HistoryError, Store, open_store, translated
 from auditor.model import AuditResult
@@ -67,6 +68,7 @@ class HistoryView:
     not_used: int = 0               # rows of the edited copies not used (import_problems lists the first ones)
     findings: pd.DataFrame | None = None   # the run's findings with first/last seen, due dates and statuses
     comparison: dict | None = None  # new / resolved / reopened / still_open / overdue; None on a first run
+    firm_answers: list = field(default_factory=list)   # answers.FirmProgress of the previous run's firms, if asked
 
     def applied(self, result: AuditResult) -> AuditResult:
         """``result`` as the report shows it with this history (a new result; ``result`` is unchanged)."""
@@ -294,7 +296,6 @@ def recording(result: AuditResult, history, *, previous=None, out_edits=None, ba
     counted: the caller keeps that file).
     ``backfill``: allow a run dated before the scope's latest run; ``future``: one dated after today.
     ``report``: where the run's report is written (recorded with the run, for ``auditor notify --run``).
-    ``report``: where the run's report is written (recorded with the run, for ``auditor notify --run``).
     A run of a scope and audit date already recorded replaces that run (kept, marked superseded).
     Yields the :class:`HistoryView`, whose ``commit()`` records the run (called at the commit point of
     the outputs; else on leaving).
@@ -331,7 +332,8 @@ def recording(result: AuditResult, history, *, previous=None, out_edits=None, ba
             else:
                 prior, stored = state.prior_for(conn, scope, result.findings["finding_id"], edits)
                 seen = len(stored)
-            outcome = lifecycle.apply(result.findings, prior, edits, result.as_of)
+            answers, progress = for_audit(conn, scope, result.as_of)   # the firms' answers from the portal
+            outcome = lifecycle.apply(result.findings, prior, edits, result.as_of, answers=answers, clerk_ids=changed)
             problems = pd.concat([*problems, pd.DataFrame(outcome.problems, columns=["finding_id", "problem"])],
                                  ignore_index=True).reindex(columns=PROBLEM_COLUMNS)
             run_id = _save(conn, result, scope, label, outcome, back, report)
@@ -356,6 +358,9 @@ def recording(result: AuditResult, history, *, previous=None, out_edits=None, ba
         comparison = None if first else outcome.counts
         if comparison is not None and refused is not None:
             comparison = {**comparison, "notices_refused": refused}
+        if comparison is not None and progress:
+            comparison = {**comparison, "firms_answered": sum(1 for p in progress if p.answered),
+                          "firms_not_answered": sum(1 for p in progress if not p.answered)}
         carried = 0 if edits is None else int((changed.isin(outcome.findings["finding_id"])
                                                 & ~changed.isin(problems["finding_id"])).sum())
 
@@ -368,7 +373,7 @@ def recording(result: AuditResult, history, *, previous=None, out_edits=None, ba
         view = HistoryView(run_id, scope, label, store.label, first, outcome.changes, runs, counts,
                            limit_problems(problems, LISTED_PROBLEMS), carried, trend_firms=firms, commit=commit,
                            replaced=replaced, typed_in_out=typed, not_used=len(problems), findings=outcome.findings,
-                           comparison=comparison)
+                           comparison=comparison, firm_answers=progress)
         yield view
         commit()
     except BaseException:

@@ -9,6 +9,7 @@
 ``deliveries``     per scope, month and firm, the firm's notice message: to whom, its state and the mail server's answer
 ``invites``        per firm, scope and run, a portal link: only the SHA-256 of its token, and when it expires
 ``portal_sessions`` a session opened from an invite (only the SHA-256 of its cookie), at most 8 hours
+``answers``        a firm's answers to its findings from the portal: kind, date, note, invite, batch (never rewritten)
 ``finding_state``  per scope and finding: first/last seen, the fixed due date, the carried status and notes,
                    and a digest of the row (what changed is written, not the whole state)
 
@@ -23,7 +24,7 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
-REVISION = "0008"   # the migration that makes these tables (a test checks it is the newest)
+REVISION = "0009"   # the migration that makes these tables (a test checks it is the newest)
 
 runs = Table(
     "runs", metadata,
@@ -174,4 +175,22 @@ portal_sessions = Table(
     Column("invite_id", Integer, ForeignKey("invites.id", ondelete="CASCADE"), nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("expires_at", DateTime, nullable=False),
+)
+
+answers = Table(
+    "answers", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("scope", String(500), nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),    # the invite's run
+    Column("invite_id", Integer, ForeignKey("invites.id", ondelete="CASCADE"), nullable=False),
+    Column("firm_key", Text, nullable=False),
+    Column("finding_id", String(64), nullable=False),
+    Column("rule_id", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),     # will_fix | fixed | not_ours | left_firm | accepted
+    Column("on_date", Date),                        # fixed by / left on / accepted until; none for the others
+    Column("note", Text, nullable=False),
+    Column("batch_id", String(32)),                 # the same for findings answered together
+    Column("answered_at", DateTime, nullable=False),
+    Index("ix_answers_scope_finding", "scope", "finding_id"),
+    Index("ix_answers_run_firm", "run_id", "firm_key"),
 )

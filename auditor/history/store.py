@@ -43,7 +43,7 @@ BUSY_TIMEOUT_S = 600          # how long an audit waits for another one recordin
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _LOCK_KEY = 7_315_042_210     # PostgreSQL advisory lock taken by every recording transaction
 _OUR_TABLES = {"runs", "run_inputs", "run_findings", "run_counts", "run_firms", "finding_state", "state_undo",
-               "deliveries", "invites", "portal_sessions",
+               "deliveries", "invites", "portal_sessions", "answers",
                "alembic_version"}
 
 

@@ -210,18 +210,20 @@ def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, f
                          else f"sheet {sheet_name!r} is empty (every cell is blank)")
     ncols = grid.shape[1]
     candidates = nonblank_rows[:HEADER_SEARCH_ROWS]
+    head = grid.loc[candidates]   # the rows the header is looked for in, read once as lists
+    cells_of = dict(zip(candidates, map(list, zip(*(head[c].tolist() for c in head.columns)))))
     best_row, best = candidates[0], -1
     for r in candidates:
-        s = score(grid.loc[r].tolist())
+        s = score(cells_of[r])
         if s > best:
             best_row, best = r, s
     if best < (1 if ncols == 1 else 2):
         best_row = candidates[0]
-        best = score(grid.loc[best_row].tolist())
+        best = score(cells_of[best_row])
     header_row = int(best_row)
-    issues = [_title_issue(name, sheet_name, r, grid.loc[r].tolist()) for r in candidates if r < header_row]
+    issues = [_title_issue(name, sheet_name, r, cells_of[r]) for r in candidates if r < header_row]
 
-    header_cells = grid.loc[header_row].tolist()
+    header_cells = cells_of[header_row]
     data = grid.iloc[grid.index.get_loc(header_row) + 1:]
     footer = footer_rows(data, blank, ncols)
     if footer:

@@ -23,8 +23,11 @@ def _echo(line: str, **kw) -> None:
 @click.option("--contacts", type=click.Path(dir_okay=False, readable=False),
               help="The court's contacts list (CSV): firm_name, contact_name, email; one contact a row.")
 @click.option("--roster", "rosters", multiple=True, type=click.Path(readable=False),
-              help="The audit's firm rosters: for a firm the contacts list does not name, the e-mail of the firm's "
-                   "PAA (the PACER account list's PAA row that the roster's PAA column names) is used.")
+              help="The audit's firm rosters: for a firm the contacts list does not name, its administrator's "
+                   "e-mail (a role such as Firm Administrator) and, with --pacer-accounts, its PAA's are used.")
+@click.option("--court-accounts", "court_lists", multiple=True, type=click.Path(readable=False),
+              help="The court's CM/ECF exports: a row whose role is Firm Administrator (or Firm Admin) gives "
+                   "that firm's contact, for a firm the contacts list does not name.")
 @click.option("--pacer-accounts", "pacer_lists", multiple=True, type=click.Path(readable=False),
               help="The audit's PACER account lists (with --roster): where a firm's PAA and its e-mail are listed.")
 @click.option("--firm", "firm_names", multiple=True, metavar="NAME",
@@ -57,7 +60,7 @@ def _echo(line: str, **kw) -> None:
 @click.option("--max-messages", type=click.IntRange(1), help="Send at most this many now (relays that limit a "
               "sender per hour); the next run sends the rest.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
-def notify(report, contacts, rosters, pacer_lists, firm_names, drafts, send, dry_run, notices, history_at, run_id,
+def notify(report, contacts, rosters, court_lists, pacer_lists, firm_names, drafts, send, dry_run, notices, history_at, run_id,
            settings_file, init_settings, templates, smtp_host, smtp_port, smtp_security, smtp_user, password_prompt, retries, retry_seconds,
            max_messages, quiet):
     """Send each firm its notice and its workbook: e-mail drafts, or through the court's mail relay."""
@@ -72,9 +75,10 @@ def notify(report, contacts, rosters, pacer_lists, firm_names, drafts, send, dry
     if not report and not (history_at and run_id is not None):
         raise click.UsageError("give --report (the audit's report, written with --split-by-firm), or --history "
                                "and --run (the history run whose report it is)")
-    if not contacts and not (rosters and pacer_lists):
+    if not contacts and not (rosters or court_lists):
         raise click.UsageError("give --contacts (the court's contacts list: firm_name, contact_name, email), or "
-                               "--roster and --pacer-accounts (the inputs that name each firm's PAA and its e-mail)")
+                               "--roster, --court-accounts and --pacer-accounts (the inputs that name each firm's "
+                               "administrator or PAA and their e-mail)")
     settings = st.load(settings_file)
     _override(settings, smtp_host, smtp_port, smtp_security, smtp_user)
     templates = templates or settings.templates
@@ -95,11 +99,11 @@ def notify(report, contacts, rosters, pacer_lists, firm_names, drafts, send, dry
     run = source.read_run(report)
     if firm_names:
         run.firms = source.only_firms(run, firm_names)
-    found = contacts_from_inputs(rosters, pacer_lists) if rosters and pacer_lists else None
+    found = contacts_from_inputs(rosters, pacer_lists, court_lists) if rosters or court_lists else None
     people = merge(read_contacts(contacts) if contacts else None, found)
-    for line in people.problems:
-        _echo(f"auditor: warning: {line}", err=True)
     todo = deliver.plan(run, people)
+    for line in todo.problems:
+        _echo(f"auditor: warning: {line}", err=True)
     if notices:
         _write_notices(run, settings, Path(notices), templates)
     if dry_run:
@@ -130,7 +134,8 @@ def _override(settings, host, port, security, user) -> None:
 
 
 def _inputs_lines(todo) -> list[str]:
-    """A line per firm whose address came from the inputs rather than the contacts list."""
+    """A line per firm whose address came from the inputs (its administrator, its PAA) rather than the
+    contacts list."""
     return [f"{i.part.name}: {i.recipients} (from {i.source})" for i in todo.items if i.source.startswith("the firm's")]
 
 

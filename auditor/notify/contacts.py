@@ -2,7 +2,8 @@
 
 Columns ``firm_name``, ``contact_name``, ``email`` (spelled in plain words too: "Firm", "Name",
 "E-mail address"...), one contact a row; a firm may have several.  Firms are matched by their
-normalised name, as the audit matches them ("Smith & Jones, LLP" is "smith and jones llp").  A row that
+normalised name, as the audit matches them ("Smith & Jones, LLP" is "smith and jones llp"), and to the
+run's firms as ``auditor.notify.firm_match`` says ("Smith & Jones, P.A." is "Smith and Jones PA").  A row that
 cannot be used (no firm, an address that is not one) is listed with its row number, never fatal.
 """
 
@@ -35,6 +36,7 @@ class Contacts:
     by_firm: dict[str, list[tuple[str, str]]] = field(default_factory=dict)   # firm key -> [(name, email)]
     problems: list[str] = field(default_factory=list)                          # "contacts.csv, row 4: ..."
     sources: dict[str, list[str]] = field(default_factory=dict)                # firm key -> where its addresses came from
+    written: dict[str, str] = field(default_factory=dict)                      # firm key -> the firm as first written
 
     def source(self, key: str) -> str:
         """Where the firm's addresses came from, in words ("firm-contacts.csv", "the firm's PAA in ...")."""
@@ -91,11 +93,12 @@ def read_contacts(path) -> Contacts:
         firms.append(firm)
         entries.append((who, email))
     keys = firm_key(pd.Series(firms, dtype=object)).tolist() if firms else []
-    for key, (who, email) in zip(keys, entries):
+    for key, firm, (who, email) in zip(keys, firms, entries):
         if key is None or (isinstance(key, float)):
             continue
         have = out.by_firm.setdefault(key, [])
         out.sources[key] = [name]
+        out.written.setdefault(key, firm)
         if email.lower() not in {e.lower() for _, e in have}:
             have.append((who, email))
     return out

@@ -43,6 +43,10 @@ class Plan:
 
 
 def plan(run, contacts) -> Plan:
+    """Each firm with something to do and its contacts (matched to the run's firms by ``firm_match``)."""
+    from auditor.notify.firm_match import resolve
+
+    contacts = resolve(contacts, {p.key: p.name for p in run.firms if p.key})
     items, none = [], []
     for part in run.firms:
         if part.listed == 0:

@@ -4,8 +4,9 @@ The inputs name a firm's PACER Administrative Account (PAA): the firm's roster g
 linked to (``paa_id``), and the PACER account list gives that PAA's row (account type ``paa``) with an
 e-mail address.  That address is the firm's contact when exactly one firm's roster names the PAA: a PAA
 that two firms' rosters name is used for neither (listed as a problem), so no firm is ever sent to an
-address of another firm.  Only PAA rows are used: the rosters' roles have no "administrator" of their own
-(an administrator is read as staff), and a person's own address is not the firm's.
+address of another firm.  A firm's administrator named in a roster or the court's export is a contact
+too (``auditor.notify.admin_contacts`` says which roles count); other people's own addresses are not the
+firm's and are never used.
 """
 
 from __future__ import annotations
@@ -31,9 +32,27 @@ def _ids(frame, columns) -> list[set[str]]:
     return out
 
 
-def contacts_from_inputs(roster: Iterable = (), pacer_accounts: Iterable = ()) -> Contacts:
-    """Each firm's PAA address, from the rosters (which PAA a firm's people are linked to) and the PACER
-    account list (the PAA's e-mail).  ``Contacts.sources`` says, per firm, which file and row gave it."""
+def contacts_from_inputs(roster: Iterable = (), pacer_accounts: Iterable = (), court_accounts: Iterable = ()) -> Contacts:
+    """Each firm's administrators (rosters, court exports) and PAA address (from the rosters: which PAA a
+    firm's people are linked to; the PACER account list: the PAA's e-mail).  ``Contacts.sources`` says, per
+    firm, which file and row gave each address."""
+    from auditor.notify.admin_contacts import administrators
+
+    roster, pacer_accounts = list(roster), list(pacer_accounts)
+    out = administrators(roster, court_accounts)
+    paa = _paa_contacts(roster, pacer_accounts) if roster and pacer_accounts else Contacts()
+    out.problems += paa.problems
+    for key, people in paa.by_firm.items():
+        have = out.by_firm.setdefault(key, [])
+        for who, email in people:
+            if email.lower() not in {e.lower() for _, e in have}:
+                have.append((who, email))
+        out.sources.setdefault(key, []).extend(paa.sources.get(key, []))
+        out.written.setdefault(key, paa.written.get(key, key))
+    return out
+
+
+def _paa_contacts(roster: list, pacer_accounts: list) -> Contacts:
     import pandas as pd
 
     from auditor import api
@@ -74,15 +93,25 @@ def contacts_from_inputs(roster: Iterable = (), pacer_accounts: Iterable = ()) -
 
 
 def merge(listed: Contacts | None, found: Contacts | None) -> Contacts:
-    """The contacts list's addresses, and the inputs' for firms the list does not name (the list wins)."""
+    """The contacts list's addresses, and the inputs' for firms the list does not name (the list wins; a
+    firm is the same when ``firm_match.loose`` says so: "Smith & Jones, P.A." in the list is "Smith and
+    Jones PA" in a roster)."""
+    from auditor.notify.firm_match import loose
+
     out = Contacts()
+    named: set[str] = set()
     for part in (listed, found):
         if part is None:
             continue
         out.problems += part.problems
+        mine = set()
         for key, people in part.by_firm.items():
-            if key in out.by_firm:
+            if key in out.by_firm or loose(key) in named:
                 continue
             out.by_firm[key] = list(people)
             out.sources[key] = part.sources.get(key) or []
+            if key in part.written:
+                out.written[key] = part.written[key]
+            mine.add(loose(key))
+        named |= mine
     return out

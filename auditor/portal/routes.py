@@ -5,7 +5,8 @@
 - ``POST /invite/{token}``: the page's button.  With the form's CSRF token (an HMAC of the link's hash
   under a key of this server) and a same-site Origin, it starts a session: an HttpOnly, SameSite=Lax
   cookie, Secure over https, for at most 8 hours; then the firm's page.
-- ``GET /firm``: the firm's findings of that run, read only; nothing of any other firm.
+- ``GET /firm``: the firm's findings of that run, each with the firm's latest answer and a form to answer
+  it (the answer routes are in :mod:`auditor.portal.answers`); nothing of any other firm.
 - A bad or expired link gets one plain page, the same for both; more than ``BAD_PER_MINUTE`` bad links
   a minute from one address get 429.
 """
@@ -26,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from auditor.portal import answers
 from auditor.portal.invites import check_base_url, find_invite, token_hash
 from auditor.portal.sessions import SESSION_LIFETIME, end_session, find_session, firm_findings, start_session
 
@@ -179,7 +181,9 @@ def portal_routes(portal: Portal, page, message, rule_text) -> list[Route]:
         for r in rows:
             problem, todo = rule_text(r["rule_id"])
             findings.append({**r, "problem": problem, "what_to_do": todo})
-        return page(request, "portal_firm.html", scope=scope, findings=findings, today=dt.date.today())
+        extra = await run_in_threadpool(answers.context, portal, request.cookies.get(COOKIE), scope, findings,
+                                        None, request.query_params.get("answered"))
+        return page(request, "portal_firm.html", scope=scope, findings=findings, today=dt.date.today(), **extra)
 
     async def leave(request: Request) -> Response:
         async with request.form(max_files=0, max_fields=2, max_part_size=256):
@@ -198,4 +202,5 @@ def portal_routes(portal: Portal, page, message, rule_text) -> list[Route]:
         Route("/invite/{token}", redeem, methods=["POST"]),
         Route("/firm", firm, methods=["GET"]),
         Route("/firm/leave", leave, methods=["POST"]),
+        *answers.answer_routes(portal, page, message, rule_text, COOKIE),
     ]

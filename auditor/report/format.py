@@ -93,6 +93,9 @@ _FINDING_LAYOUT = [
     ReportColumn("owner", "Who acts", 10, 10, wrap=True),
     ReportColumn("notes", "Notes", 14, 18, wrap=True),
     ReportColumn("accepted_until", "Accepted until", 15, 15, kind="date"),
+    *(ANSWER_LAYOUT := [ReportColumn("firm_answer", "Firm answer", 16, 30, wrap=True),
+                        ReportColumn("firm_note", "Firm note", 14, 30, wrap=True),
+                        ReportColumn("status_from", "Status from", 8, 10)]),
     ReportColumn("cmecf_login", "CM/ECF login", 13, 14, wrap=True),
     ReportColumn("pacer_username", "PACER username", 16, 16, wrap=True),
     ReportColumn("court_id", "Court", 7, 8),
@@ -104,8 +107,10 @@ _FINDING_LAYOUT = [
     ReportColumn("source", "Source (file, row)", 14, 20, wrap=True),
 ]
 _KNOWN = {c.id for c in _FINDING_LAYOUT}
-# Shown in the workbook only, worked out when it is written: the other findings of the same account.
-REPORT_ONLY_COLUMNS = ("related",)
+# Shown in the workbook only, worked out when it is written: the other findings of the same account; and
+# from the history: the firm's answer from the portal, and who set the status (``history.firm_answers``).
+ANSWER_COLUMNS = ["firm_answer", "firm_note", "status_from"]
+REPORT_ONLY_COLUMNS = ("related", *ANSWER_COLUMNS)
 FINDING_LAYOUT = [c for c in _FINDING_LAYOUT if c.id in FINDING_COLUMNS or c.id in REPORT_ONLY_COLUMNS] + [
     ReportColumn(c, "", 10, 20, wrap=True, kind="date" if c.endswith(("_seen", "_until", "_date")) else "text")
     for c in FINDING_COLUMNS if c not in _KNOWN]
@@ -139,6 +144,7 @@ CHANGES_LAYOUT = [
     ReportColumn("due_date", "Due date", 12, 12, kind="date", printed=True),
     ReportColumn("overdue", "Overdue", 10, 10, printed=True),
     ReportColumn("note", "Note", 20, 30, wrap=True, printed=True),
+    *ANSWER_LAYOUT,
     ReportColumn("finding_id", "Finding ID", 11, 24), ReportColumn("court_id", "Court", 7, 8),
     ReportColumn("cmecf_login", "CM/ECF login", 13, 16, wrap=True),
     ReportColumn("first_seen", "First seen", 12, 12, kind="date"),

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from auditor.columns import PACER_ACCOUNTS
 from auditor.model import DATA_ISSUE_COLUMNS, FINDING_COLUMNS, AuditResult
 from auditor.normalize import firm_key, username_key
-from auditor.report.format import SEVERITY_RANK
+from auditor.report.format import ANSWER_COLUMNS, SEVERITY_RANK
 
 SORT_COLUMNS = ["rule_id", "court_id", "person_name", "finding_id"]
 MAX_RELATED = 5
@@ -144,7 +144,7 @@ def _positions(keys: pd.Series) -> dict:
 
 
 def prepare(result: AuditResult) -> Prepared:
-    findings = sort_findings(result.findings.reindex(columns=FINDING_COLUMNS))
+    findings = sort_findings(result.findings.reindex(columns=[*FINDING_COLUMNS, *ANSWER_COLUMNS]))
     issues = result.data_issues.reindex(columns=DATA_ISSUE_COLUMNS).reset_index(drop=True)
     fkeys, ikeys = firm_key(findings["firm_name"]), firm_key(issues["firm_name"])
     findings["firm_name"] = one_spelling(findings["firm_name"], fkeys)

@@ -41,20 +41,16 @@ from openpyxl.utils import get_column_letter
 
 from auditor.normalize import arrow
 
-from auditor.report.cells import (
-    STR as _STR, cells_together, join as _join, lines_together, sattr as _sattr, text_tails,
-)
 from auditor.report.format import FORMULA_START_RE, clean_strings, clean_value
-from auditor.report.heights import LINE_POINTS, MAX_ROW_POINTS, chars_per_line, lines_of
+from auditor.report.sheet_xml import CHUNK_ROWS, row_chunks, sattr as _sattr
 
 PLACEHOLDER_ROW = 2                    # the row openpyxl writes placeholder cells in (row 1 is the header)
-CHUNK_ROWS = 50_000               # rows built and compressed at a time (bounds memory)
 COMPRESS_LEVEL = 1                # zlib level for the big sheets: fast; repeated text still compresses well
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
        "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
-FEW_ROWS = 2_000                  # sheets up to this many rows have their columns' cells built together
+_STR = pa.large_string()
 
 
 @dataclass
@@ -113,56 +109,6 @@ def date_values(s: pd.Series) -> pa.Array:
 def int_values(s: pd.Series) -> pa.Array:
     n = pd.to_numeric(s, errors="coerce").astype("Int64")
     return pc.cast(pa.array(n.to_numpy(dtype=np.int64, na_value=0), mask=n.isna().to_numpy()), _STR)
-
-
-def _text_tails(col: CellColumn, values: pa.Array, styles: dict[str, str]) -> pa.Array:
-    """What follows the cell reference of each text value: its style, its type and the text."""
-    return text_tails([(col, values)], styles)
-
-
-def _cells(col: CellColumn, values: pa.Array, rownum: pa.Array, styles: dict[str, str]) -> pa.Array:
-    ref = f'<c r="{col.letter}'
-    if col.kind in ("date", "int"):
-        kind = ' t="n"'
-        return _join(ref, rownum, f'"{_sattr(styles.get(col.letter))}{kind}><v>', values, "</v></c>")
-    # a column of few distinct values (severity, rule, status, a remedy's steps) has each value's
-    # cell built once and repeated; the others cell by cell
-    coded = pc.dictionary_encode(values)
-    if isinstance(coded, pa.ChunkedArray):
-        coded = coded.combine_chunks()
-    if len(coded.dictionary) * 2 <= len(values):
-        tails = pc.take(_text_tails(col, coded.dictionary, styles), coded.indices)
-    else:
-        tails = _text_tails(col, values, styles)
-    return _join(ref, rownum, tails)
-
-
-def _heights(p: Pending, start: int, stop: int) -> pa.Array:
-    """Each row's height in points (as text): the most lines any of its wrapped cells needs."""
-    lines = np.ones(stop - start, dtype=np.float64)
-    for c in p.columns:
-        if c.width is not None:
-            lines = np.maximum(lines, lines_of(c.values[start:stop], chars_per_line(c.width)))
-    points = np.minimum(lines * LINE_POINTS + 1.5, MAX_ROW_POINTS)
-    return pc.cast(pa.array(np.round(points, 1)), _STR)
-
-
-def _row_chunks(p: Pending, styles: dict[str, str]):
-    """The sheet's rows as XML, CHUNK_ROWS rows at a time (bytes-like)."""
-    for start in range(0, p.rows, CHUNK_ROWS):
-        stop = min(p.rows, start + CHUNK_ROWS)
-        rownum = pc.cast(pa.array(np.arange(start + p.first_row, stop + p.first_row, dtype=np.int64)), _STR)
-        if stop - start <= FEW_ROWS:   # a few rows: each kernel once for all the columns
-            values = [c.values[start:stop] for c in p.columns]
-            cells = cells_together(p.columns, values, rownum, styles)
-            lines = lines_together(p.columns, values, stop - start)
-            heights = pc.cast(pa.array(np.round(np.minimum(lines * LINE_POINTS + 1.5, MAX_ROW_POINTS), 1)), _STR)
-        else:
-            cells = [pc.fill_null(_cells(c, c.values[start:stop], rownum, styles), "") for c in p.columns]
-            heights = _heights(p, start, stop)
-        rows = _join('<row r="', rownum, '" ht="', heights, '" customHeight="1">', *cells, "</row>")
-        offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset:rows.offset + len(rows) + 1]
-        yield memoryview(rows.buffers()[2])[int(offsets[0]):int(offsets[-1])]
 
 
 _CELL_STYLE = re.compile(rb'<c r="([A-Z]+)\d+"(?: s="(\d+)")?')
@@ -306,10 +252,10 @@ class Template:
                 if p.empty_text:
                     fh.write(_cell_rows_xml(CellRows(p.sheet, [[(p.empty_text, "")]], {}, p.first_row), {}))
             elif p.rows <= CHUNK_ROWS:
-                for chunk in _row_chunks(p, m.styles):
+                for chunk in row_chunks(p, m.styles):
                     fh.write(chunk)
             else:
-                _write_chunks(fh, _row_chunks(p, m.styles))
+                _write_chunks(fh, row_chunks(p, m.styles))
             if isinstance(p, Pending) and p.table is None:  # a sheet filter covers the rows written
                 last = max(p.rows, 1) + p.first_row - 1
                 tail = re.sub(rb'(<autoFilter ref="[A-Z]+\d+:[A-Z]+)\d+"', rb'\g<1>%d"' % last, tail)

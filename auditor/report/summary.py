@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from auditor.columns import KIND_LABELS, mapping_text
 from auditor.coverage import Coverage
+from auditor.report.answers import ANSWER_COUNTS, OPTIONAL_COUNTS
 from auditor.report.checks import (
     NOT_CHECKED, all_clear, coverage_row, firm_coverage, none_found, readiness_rows, rule_gap,
 )
@@ -59,7 +60,7 @@ PREVIOUS_COUNTS = (("New findings", "new"), ("Resolved", "resolved"), ("Reopened
                    ("Still open", "still_open"), ("Overdue", "overdue"),
                    ("Marked Resolved but still found", "resolved_still_found"),
                    ("Acceptances expired", "acceptances_expired"),
-                   ("Notices refused by the mail server (auditor notify)", "notices_refused"))
+                   ("Notices refused by the mail server (auditor notify)", "notices_refused"), *ANSWER_COUNTS)
 
 
 @dataclass
@@ -273,7 +274,7 @@ def summary_rows(d: SummaryData) -> tuple[list, dict, int]:
     if d.previous is not None:
         heading("Compared with the previous report")
         for label, key in PREVIOUS_COUNTS:
-            if key in d.previous or key != "notices_refused":   # that line only once notices were sent
+            if key not in OPTIONAL_COUNTS or OPTIONAL_COUNTS[key] in d.previous:   # notices, answers: once any
                 wrap_height(None, None, label)
                 add((label, "label_wrap"), (int(d.previous.get(key) or 0), "count"))
     add()

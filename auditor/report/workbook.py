@@ -60,7 +60,8 @@ def write_report(result: AuditResult, path, *, firm: str | None = None,
 def _write_master(result: AuditResult, prep: Prepared, path: Path, max_rows: int, firms_sheet) -> Path:
     findings = prep.findings
     counts = findings["rule_id"].value_counts().to_dict() if len(findings) else {}
-    if firms_sheet is None and findings["firm_name"].nunique() > FIRM_COUNTS_ON_SHEET:
+    answered = getattr(result.history, "firm_answers", None)    # firms were sent portal links: who answered
+    if firms_sheet is None and (findings["firm_name"].nunique() > FIRM_COUNTS_ON_SHEET or answered):
         firms_sheet = by_firm_rows(result, prep)
     wb = Workbook(write_only=True)
     book = CourtBook(result, prep, max_rows, firms_sheet, counts)

@@ -100,7 +100,10 @@ def _parse_dates(u: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         dates = pd.Series((base + td).astype("datetime64[us]"), index=u.index)
         out = out.mask(ok, dates)
     for fmt, pattern in _DATE_FORMATS:
-        todo = out.isna() & u.str.fullmatch(pattern).fillna(False).astype(bool)
+        left = out.isna()
+        if not left.any():   # every distinct text read already
+            break
+        todo = left & u.str.fullmatch(pattern).fillna(False).astype(bool)
         if not todo.any():
             continue
         parsed = pd.to_datetime(u[todo], format=fmt, errors="coerce")

@@ -164,7 +164,7 @@ def test_full_disk_one_line_history_intact(sample, tmp_path):
         store = disk / "auditor-history.sqlite"
         assert audit(sample, tmp_path / "oct.xlsx", store, "2026-10-31").returncode == 0
         filler = disk / "filler"
-        with open(filler, "wb") as fh, contextlib.suppress(OSError):
+        with contextlib.suppress(OSError), open(filler, "wb", buffering=0) as fh:   # full: every write refused
             while True:
                 fh.write(b"\0" * 65536)
                 fh.flush()

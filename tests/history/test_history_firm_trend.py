@@ -140,7 +140,7 @@ def test_store_from_before_firm_figures_is_migrated(months, tmp_path, history_ur
     store = open_store(history_url, create=False)
     with store.engine.begin() as conn:
         conn.execute(text("DROP TABLE run_firms"))
-        for table in ("state_undo", "portal_sessions", "invites", "deliveries"):   # made by 0005-0007
+        for table in ("answers", "state_undo", "portal_sessions", "invites", "deliveries"):   # made by 0005-0009
             conn.execute(text(f"DROP TABLE {table}"))
         for table, column in (("runs", "report_path"), ("runs", "superseded_by"), ("runs", "removed_at"), ("runs", "undoable"),
                               ("run_findings", "notes"),

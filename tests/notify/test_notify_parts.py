@@ -132,3 +132,39 @@ def test_the_courts_own_templates_replace_the_shipped_ones_file_by_file(tmp_path
     (folder / "message.txt").write_text("{{ no_such_thing }}")
     with pytest.raises(UsageError, match="template message.txt in .* cannot be used"):
         message.build(part, _run(tmp_path), s, [("Ann", "ann@own.example")], run_id=1, templates=str(folder))
+
+
+def _words(pdf: bytes, tmp_path: Path) -> list[tuple[str, str]]:
+    """Every word of the PDF with its box, as pdftotext -bbox reads it (page by page)."""
+    import re
+
+    (tmp_path / "w.pdf").write_bytes(pdf)
+    out = subprocess.run(["pdftotext", "-bbox", str(tmp_path / "w.pdf"), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    return re.findall(r'<word (xMin="[^"]+" yMin="[^"]+" xMax="[^"]+" yMax="[^"]+")>([^<]*)</word>', out)
+
+
+@pytest.mark.parametrize("fonts", [("Helvetica", "Helvetica-Bold"), None], ids=["helvetica", "truetype"])
+def test_plain_text_is_laid_out_exactly_where_reportlabs_paragraphs_put_it(fonts, tmp_path):
+    """Plain paragraphs and table cells skip ReportLab's Paragraph (most of the layout time): the words must
+    land on the same lines at the same places, across a page break, as the Paragraphs put them."""
+    from auditor.notify.pdf import html_to_pdf, truetype
+
+    if fonts is None:
+        files = notice.font_files()
+        if files is None:
+            pytest.skip("no TrueType font on this system")
+        fonts = truetype(*files)
+    long = ("Ask the court's CM/ECF help desk to link the PACER account of this filer before the date; "
+            "a line that nearly fills the column squeezes its spaces a little. ") * 3
+    cells = "".join(f"<tr><td>Person {i} Lastname-Hyphenated</td><td>CM/ECF login abc{i} at ncmb; PACER username "
+                    f"abcdefg{i}</td><td>{long[: 40 + 7 * i]}</td></tr>" for i in range(30))
+    html = (f"<h1>The court</h1><h3>1. A problem</h3><p>{long}</p><p>Averyveryveryverylongwordthatcannotfitonone"
+            f"lineatallbecauseitisfartoolongforthecolumnwidthofthepage{'x' * 40}</p><table><tr><th width=\"26%\">"
+            f"Person</th><th width=\"26%\">Accounts</th><th width=\"48%\">What was found</th></tr>{cells}</table>"
+            f"<p>{long * 4}</p>")
+    # "<b></b>" changes nothing drawn but makes every paragraph and cell a ReportLab Paragraph
+    as_paragraphs = html.replace("<p>", "<p><b></b>").replace("<td>", "<td><b></b>").replace("<h3>", "<h3><b></b>")
+    kw = dict(title="t", author="a", footer="f", fonts=fonts)
+    ours, theirs = _words(html_to_pdf(html, **kw), tmp_path), _words(html_to_pdf(as_paragraphs, **kw), tmp_path)
+    assert len(ours) > 400 and ours == theirs

@@ -89,7 +89,7 @@ def test_the_digest_says_which_addresses_came_from_the_inputs(sample_run, tmp_pa
         assert len(server.to("billing@whitfieldpemlaw.com")) == 1 and len(server.to(address(kensington))) == 1
         assert server.to("billing@kensingtonlolaw.com") == []
         digest = " ".join(server.to("clerk@ncmb.example.gov")[0].get_body(("plain",)).get_content().split())
-    assert ("Addresses taken from the inputs (the firm's PAA), for firms the contacts list does not name: "
+    assert ("Addresses taken from the inputs (the firm's administrator or PAA), for firms the contacts list does not name: "
             "- Whitfield & Pemberton, LLP: billing@whitfieldpemlaw.com (from the firm's PAA in pacer_accounts.csv, "
             "row 50)") in digest
     assert "addresses from the inputs for 2 firms the contacts list does not name:" in done.stdout
@@ -108,6 +108,7 @@ def test_a_history_run_gives_its_written_report(sample_run, tmp_path):
     old.write_bytes(history.read_bytes())
     with sqlite3.connect(old) as conn:
         conn.execute("ALTER TABLE runs DROP COLUMN report_path")
+        conn.execute("DROP TABLE IF EXISTS answers")     # made by a later revision (0009)
         conn.execute("UPDATE alembic_version SET version_num = '0007'")
     done = notify("--dry-run", "--history", old, "--run", "1", "--contacts", contacts, "--settings", settings)
     assert done.returncode == 2 and done.stdout == ""
@@ -149,3 +150,27 @@ def test_firm_sends_to_the_firms_named_only(sample_run, tmp_path):
         assert wrong.stderr.strip().splitlines()[-1] == (
             "auditor: --firm 'Nobody & Co' is no firm of this run with something to do "
             "(the firms are listed in report-firms/index.csv)"), wrong.stderr
+
+
+def test_a_firms_administrator_in_a_roster_or_the_courts_export_is_its_contact_however_the_firm_is_written(
+        sample_run, tmp_path):
+    firms = acting_firms(sample_run)
+    kensington = next(f for f in firms if f.startswith("Kensington"))    # "Kensington & Lockhart, P.A."
+    whitfield = next(f for f in firms if f.startswith("Whitfield"))
+    (tmp_path / "roster_k.csv").write_text(
+        "Firm,Name,Role,Email\nKensington and Lockhart PA,Kim Keeper,Firm Administrator,kim@kl.example\n"
+        "Kensington and Lockhart PA,Ada Aide,Admin,ada@kl.example\n", encoding="utf-8")
+    (tmp_path / "court.csv").write_text(
+        "Court,CM/ECF Login,Filer Name,Role,Email,Firm\n"
+        "ncmb,wfa,\"Ward, Wes\",Firm Admin,wes@wp.example,Whitfield & Pemberton LLP\n"
+        "ncmb,sys,\"Sys, Sam\",System Administrator,sam@court.example,Whitfield & Pemberton LLP\n", encoding="utf-8")
+    done = notify("--dry-run", "--report", sample_run, "--settings", write_settings(tmp_path / "court.toml"),
+                  "--roster", tmp_path / "roster_k.csv", "--court-accounts", tmp_path / "court.csv")
+    assert done.returncode == 0, done.stderr
+    lines = {line.split(":")[0]: line for line in done.stdout.splitlines()}
+    assert (f"{kensington}: to kim@kl.example (from the firm's administrator in roster_k.csv, row 2 "
+            '(role "Firm Administrator")): notice and') in lines[kensington]
+    assert (f"{whitfield}: to wes@wp.example (from the firm's administrator in court.csv, row 2 "
+            '(role "Firm Admin")): notice and') in lines[whitfield]
+    assert "ada@kl.example" not in done.stdout and "sam@court.example" not in done.stdout
+    assert "2 messages would be sent" in done.stdout

@@ -32,9 +32,10 @@ def test_findings_csv_and_parquet_match_the_report(tmp_path):
     table = pq.read_table(out_pq).to_pylist()
     assert len(sheet) == len(rows) == len(table) > 1
     # the exports keep the machine names, in the model's order; the sheet shows the same columns in plain
-    # words (read back here as those names), plus the related findings it works out
+    # words (read back here as those names), plus the related findings it works out and the firms'
+    # answers from the history (empty here: no history)
     assert list(rows[0]) == list(table[0]) == FINDING_COLUMNS
-    assert set(sheet[0]) == set(FINDING_COLUMNS) | {"related"}
+    assert set(sheet[0]) == set(FINDING_COLUMNS) | {"related", "firm_answer", "firm_note", "status_from"}
     for want, got_csv, got_pq in zip(sheet, rows, table):
         assert got_csv["finding_id"] == got_pq["finding_id"] == want["finding_id"]
         assert got_pq["evidence"] == want["evidence"] and got_pq["person_name"] == want["person_name"]

@@ -253,3 +253,24 @@ def test_a_bar_id_filing_with_another_persons_account_is_sharing_not_a_second_ac
     shared = sorted((f["person_name"], f["pacer_username"]) for f in found if f["rule_id"] == "shared-filing-account")
     assert shared == [("Cooper, Rebecca", "rcooper00164"), ("Graham, Jessica", "rcooper00164")]
     assert not [f for f in found if "Grant" in str(f["person_name"]) and f["rule_id"] in IDENTITY_RULES]
+
+
+GENERATION_NAMES = ["Henry Grant Ｊｒ.", "Grant, Henry, J.r.", "Henry Grant Ⅱ", "Henry Grant III", "Henry Grant, Sr",
+                    "Henry Grant 2nd", "José Grant Jr.", "Grant Henry Jŕ", "Olivia Ivy", "Henry Grant IV", "Henry Grant V",
+                    "Grant, Henry (Junior)", "Henry Grant ＩＩ", "Hawaii, Senior", "Rivera, Oliver", "Sr", ""]
+
+
+def test_suffixes_of_generation_looked_for_in_bulk_are_those_each_name_carries():
+    """Arrow picks out the names that may carry a suffix of generation (accents, full-width letters,
+    dots and case folded as ``generation_of`` folds them); each one's suffix is then the one
+    ``generation_of`` gives it, and every other name has none."""
+    import numpy as np
+    import pyarrow as pa
+
+    from auditor.derive.identity import generation_of
+    from auditor.derive.name_pairs import GENERATION_LABELS, generation_codes
+
+    names = pa.array(GENERATION_NAMES, pa.large_string())
+    codes = generation_codes(names, np.arange(len(GENERATION_NAMES)), generation_of)
+    assert [GENERATION_LABELS[c] for c in codes] == [generation_of(n) for n in GENERATION_NAMES]
+    assert "Jr." in [GENERATION_LABELS[c] for c in codes]

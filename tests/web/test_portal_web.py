@@ -168,7 +168,8 @@ def test_a_session_lasts_8_hours_and_is_secure_over_https(tmp_path):
 
 
 def test_no_firm_sees_another_firms_rows(tmp_path):
-    """2,500 firms: every firm's session reads its own rows only; 25 firms' pages over HTTP likewise."""
+    """2,500 firms: every firm's session reads its own rows only; 25 firms' pages over HTTP likewise, and
+    their answer routes refuse every other firm's finding id."""
     history = str(tmp_path / "h.sqlite")
     record(court_export(tmp_path, 2500), history, "2026-11-30")
     port = free_port()
@@ -187,6 +188,10 @@ def test_no_firm_sees_another_firms_rows(tmp_path):
                 assert rows and {r["person_name"][:11] for r in rows} <= {f"Person{n}a", f"Person{n}b"}
                 assert {r["cmecf_login"][:5] for r in rows} == {f"f{n}"}
             assert len(scopes) == 2500
+            names = dict(conn.execute(select(S.invites.c.firm_name, S.invites.c.firm_key)).all())
+            findings_of: dict[str, list[str]] = {}
+            for fid, key in conn.execute(select(S.run_findings.c.finding_id, S.run_findings.c.firm_key)):
+                findings_of.setdefault(key, []).append(fid)
     finally:
         store.close()
     with Server(WebConfig(history=history, base_url=base), port=port) as server:
@@ -194,10 +199,42 @@ def test_no_firm_sees_another_firms_rows(tmp_path):
             n = firm[4:8]
             link = made[firm]
             r = press(server, link, csrf_of(httpx.get(link).text))
-            page = httpx.get(server.url + "/firm", cookies={"auditor_portal": r.cookies["auditor_portal"]})
+            jar = {"auditor_portal": r.cookies["auditor_portal"]}
+            page = httpx.get(server.url + "/firm", cookies=jar)
             people = set(re.findall(r"Person(\d{4})", page.text)) | set(re.findall(r"\bf(\d{4})[ab]\b", page.text))
             assert page.status_code == 200 and people == {n}
             assert set(re.findall(r"Firm(\d{4})", page.text)) == {n}
+            # the answer routes: another firm's finding id is refused in the same words, nothing of it shown
+            neighbour = f"Firm{(int(n) + 1) % 2500:04d} LLP"
+            answered = answer_leaks(server, jar, page.text, findings_of[names[neighbour]])
+            assert set(re.findall(r"Person(\d{4})", answered)) == {n}
+    store = open_store(history, create=False)
+    try:
+        with store.engine.connect() as conn:   # every answer recorded is its own firm's finding
+            a, f = S.answers, S.run_findings
+            rows = conn.execute(select(a.c.firm_key, f.c.firm_key).select_from(
+                a.join(f, (f.c.finding_id == a.c.finding_id) & (f.c.run_id == a.c.run_id)))).all()
+            assert len(rows) == 25 and all(x == y for x, y in rows)
+    finally:
+        store.close()
+
+
+def answer_leaks(server, jar, page: str, theirs: list[str]) -> str:
+    """Post another firm's finding ids to every answer route: each refused with the same words and
+    nothing of the other firm; then answer one's own finding.  The firm's page afterwards."""
+    from tests.web.test_portal_answers import alerts, answer_form
+
+    csrf, mine = answer_form(page)
+    for path, ids in (("/firm/answer", theirs[:1]), ("/firm/answer/preview", [mine[0], theirs[0]]),
+                      ("/firm/answer/confirm", theirs)):
+        r = httpx.post(server.url + path, cookies=jar, headers={"origin": server.url},
+                       data={"csrf": csrf, "finding_id": ids, "kind": "fixed", "rule_id": "x"})
+        assert r.status_code == 400 and alerts(r.text) == ["That finding is not one of your firm's findings."]
+        assert "Person" not in r.text and not re.search(r"Firm\d{4}", r.text)
+    ok = httpx.post(server.url + "/firm/answer", cookies=jar, headers={"origin": server.url},
+                    data={"csrf": csrf, "finding_id": mine[0], "kind": "fixed"})
+    assert ok.status_code == 303
+    return httpx.get(server.url + "/firm?answered=1", cookies=jar).text
 
 
 def test_a_browser_without_origin_still_needs_the_token(portal):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from auditor.model import SEVERITIES
+from auditor.report.answers import answered_words
 from auditor.report.book.base import CourtBook, FirmLayout, FirmRows
 from auditor.report.format import PERCENT_FORMAT
 from auditor.report.rows import CellRows
@@ -24,7 +25,8 @@ FIRMS_PRINTED = 10                 # the Firms sheet's columns on paper: the fir
 def write(wb, book: CourtBook) -> list:
     if book.firms_sheet is None:
         return []
-    return [write_firms_sheet(wb, book.result.as_of, book.firms_sheet)]
+    progress = getattr(book.result.history, "firm_answers", None)
+    return [write_firms_sheet(wb, book.result.as_of, book.firms_sheet, answered_words(progress) if progress else None)]
 
 
 def lay_out(wb, layout: FirmLayout, charts: bool) -> int | None:
@@ -35,13 +37,16 @@ def fill(layout: FirmLayout, f: FirmRows) -> list:
     return []
 
 
-def write_firms_sheet(wb, as_of, rows: list[FirmRow]) -> CellRows:
-    """The "Firms" sheet: each firm's findings by severity and readiness (and workbook file)."""
+def write_firms_sheet(wb, as_of, rows: list[FirmRow], answers: dict[str, str] | None = None) -> CellRows:
+    """The "Firms" sheet: each firm's findings by severity and readiness (and workbook file); with
+    ``answers`` (firm key -> words, ``report.answers``) what each firm answered on the portal."""
     ws = wb.create_sheet("Firms")
     with_files = any(r.split for r in rows)
     headers = ["Firm", *SEVERITIES, "Findings", "Data issues", "Active filers", "Ready filers", "Share ready"]
     headers += ["Workbook", "Status"] if with_files else []
     widths = [36, 8, 9, 8, 8, 10, 11, 11, 11, 11, 40, 24][:len(headers)]
+    if answers is not None:
+        headers, widths = headers + ["Portal answers"], widths + [30]
     for i, w in enumerate(widths, 1):
         ws.column_dimensions[chr(64 + i)].width = w
     ws.freeze_panes = "A2"
@@ -60,6 +65,8 @@ def write_firms_sheet(wb, as_of, rows: list[FirmRow]) -> CellRows:
                (share, "text" if share == "unknown" else "percent") if share is not None else None]
         if with_files:
             row += [(r.file, "text") if r.file else None, (r.status, "text")]
+        if answers is not None:
+            row.append((answers.get(r.key, "no findings last month"), "text"))
         out.append(row)
     return CellRows("Firms", out, letters, first_row=2)
 

@@ -1,0 +1,92 @@
+"""The names of pairs of records as integer codes into one array of distinct names, so that
+``auditor.derive.identity.decide`` looks at each distinct name, and each distinct pair of names,
+once: a million pairs of a PACER holder and a filer hold far fewer distinct names, and most of them
+need no Python at all (a suffix of generation is looked for by Arrow first).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from auditor import normalize as nz
+
+# What a name's suffix of generation can be (``identity.GENERATIONS``), 0 standing for none.
+GENERATION_LABELS = ("", "Jr.", "Sr.", "II", "III", "IV", "V")
+_GENERATION_CODE = {g: i for i, g in enumerate(GENERATION_LABELS)}
+# Every name whose folded text ``identity.generation_of`` finds a suffix in holds one of these once
+# accents are taken apart (NFKD), cased down and everything but ASCII letters and digits dropped
+# (folding only drops, and the suffixes are made of ASCII letters and digits): a superset, looked
+# for in C++, so that ``generation_of`` runs only on the few names that may carry a suffix.
+_MAYBE_GENERATION = "jr|junior|sr|senior|ii|iv|2nd|3rd|4th"
+
+
+def coded(a_names, b_names, at: np.ndarray) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    """The names of both sides at the pairs ``at`` as codes into one array of distinct names: (codes
+    of side a, codes of side b, the distinct names); -1 where a side has no name.
+
+    A side's names are an object or Arrow array (one per pair), or (distinct names, a code per pair)."""
+    if isinstance(a_names, tuple) and isinstance(b_names, tuple) and a_names[0] is b_names[0]:
+        return (np.asarray(a_names[1][at], dtype=np.int64), np.asarray(b_names[1][at], dtype=np.int64),
+                a_names[0])
+    a, b = _arrow_at(a_names, at), _arrow_at(b_names, at)
+    codes, distinct = nz.factorize(pa.concat_arrays([a, b]))
+    return codes[:len(at)], codes[len(at):], distinct
+
+
+def _arrow_at(names, at: np.ndarray) -> pa.Array:
+    if isinstance(names, tuple):          # (distinct names, a code per pair; -1: none)
+        distinct, codes = names
+        picked = distinct.take(pa.array(codes[at], mask=codes[at] < 0))
+    elif isinstance(names, (pa.Array, pa.ChunkedArray)):
+        picked = names.take(pa.array(at))
+    else:
+        picked = pa.array(np.asarray(names, dtype=object)[at], type=pa.large_string(), from_pandas=True)
+    if isinstance(picked, pa.ChunkedArray):
+        picked = picked.combine_chunks()
+    return picked.cast(pa.large_string())
+
+
+def texts(distinct: pa.Array, codes: np.ndarray) -> list:
+    """The names at ``codes`` as Python text (None where the code is -1)."""
+    return distinct.take(pa.array(codes, mask=codes < 0)).to_pylist()
+
+
+def distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(the code of each pair of name codes, the distinct pairs' a codes, their b codes)."""
+    width = int(max(a.max(initial=-1), b.max(initial=-1))) + 2
+    codes, keys = pd.factorize((a + 1) * width + (b + 1))
+    keys = np.asarray(keys, dtype=np.int64)
+    return codes, keys // width - 1, keys % width - 1
+
+
+def generation_codes(distinct: pa.Array, used: np.ndarray, generation_of) -> np.ndarray:
+    """Per distinct name, its suffix of generation as a code (``GENERATION_LABELS``; 0: none), worked
+    out for the names at the codes ``used`` (the others stay 0) by ``generation_of(name)``, called
+    only for names that may carry one."""
+    out = np.zeros(len(distinct), dtype=np.int8)
+    need = np.unique(used[used >= 0])
+    if not len(need):
+        return out
+    names = distinct.take(pa.array(need))
+    letters = pc.replace_substring_regex(pc.utf8_lower(pc.utf8_normalize(names, "NFKD")), "[^a-z0-9]+", "")
+    maybe = pc.fill_null(pc.match_substring_regex(letters, _MAYBE_GENERATION), False).to_numpy(zero_copy_only=False)
+    if maybe.any():
+        found = [_GENERATION_CODE[generation_of(t)] for t in names.filter(pa.array(maybe)).to_pylist()]
+        out[need[maybe]] = np.asarray(found, dtype=np.int8)
+    return out
+
+
+def generations_differ(a: np.ndarray, b: np.ndarray, distinct: pa.Array, generation_of) -> tuple[np.ndarray, np.ndarray]:
+    """For pairs of name codes: whether the names carry different suffixes of generation (Jr. and Sr.,
+    II and III; ``generation_of(name)``), and the reason in words where they do."""
+    gen = generation_codes(distinct, np.concatenate([a, b]), generation_of)
+    ga, gb = nz.at(gen, a, 0), nz.at(gen, b, 0)
+    differ = (ga > 0) & (gb > 0) & (ga != gb)
+    words = np.array([[f"one is {x}, the other {y}" for y in GENERATION_LABELS] for x in GENERATION_LABELS],
+                     dtype=object)
+    reason = np.empty(len(a), dtype=object)
+    reason[differ] = words[ga[differ], gb[differ]]
+    return differ, reason
