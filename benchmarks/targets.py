@@ -241,8 +241,9 @@ def machine() -> str:
 def _value(r: dict) -> str:
     if r["unit"] == "s":
         return f"{r['value']:.2f} s"
-    if r["unit"] == "x":
-        return f"{r['value']:.2f}x (floor {r['floor_s']:.2f} s)"
+    if r["unit"] == "x":   # the CPU ratio beside it: less swayed by other work on the machine
+        return (f"{r['value']:.2f}x (floor {r['floor_s']:.2f} s; CPU {r['cpu_s']:.1f} s against the floor's "
+                f"{r['floor_cpu_s']:.1f} s: {r['cpu_s'] / r['floor_cpu_s']:.1f}x)")
     if r["unit"] == "GB":
         return f"{r['value']:.2f} GB"
     return f"{r['value']:,.0f} {r['unit']}"
