@@ -266,9 +266,9 @@ def write_doc(text: str, doc: Path = DOC) -> None:
     old = doc.read_text(encoding="utf-8")
     if START in old and END in old:
         new = old[:old.index(START)] + text + old[old.index(END) + len(END):]
-    else:   # first time: after the title
-        head, _, rest = old.partition("\n\n")
-        new = f"{head}\n\n## The targets, measured together (`make bench`)\n\n{text}\n\n{rest}"
+    else:   # first time: after the title and the paragraph under it
+        head, intro, rest = old.split("\n\n", 2)
+        new = f"{head}\n\n{intro}\n\n## The targets, measured together (`make bench`)\n\n{text}\n\n{rest}"
     doc.write_text(new, encoding="utf-8")
 
 
