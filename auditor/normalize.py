@@ -39,8 +39,16 @@ def _blank_to_null(a: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(pc.utf8_length(a), 0), pa.scalar(None, a.type), a)
 
 
+def _without_accents(a: pa.Array) -> pa.Array:
+    """Accents taken off (NFKD, combining marks dropped), on the texts that are not ASCII only."""
+    other = pc.fill_null(pc.invert(pc.string_is_ascii(a)), False)
+    if not pc.any(other).as_py():
+        return a
+    return pc.replace_with_mask(a, other, _sub(pc.utf8_normalize(a.filter(other), form="NFKD"), r"\p{Mn}", ""))
+
+
 def _fold(a: pa.Array) -> pa.Array:
-    a = pc.utf8_lower(_sub(pc.utf8_normalize(a, form="NFKD"), r"\p{Mn}", ""))
+    a = pc.utf8_lower(_without_accents(a))
     a = _sub(a, "&", " and ")
     a = _sub(a, r"[^\pL\pN]+", " ")
     return _blank_to_null(pc.utf8_trim_whitespace(a))

@@ -20,7 +20,7 @@ number of finding rows to an XLSX with the fastest writer available
 benchmarks/results/bench-<date>.csv.
 
     python benchmarks/bench.py                      # 10k, 100k, 1M CSV and 100k XLSX
-    python benchmarks/bench.py --sizes 10000        # the CI smoke run
+    python benchmarks/bench.py --sizes 2000         # the CI smoke run
     python benchmarks/bench.py --sizes 100000 --fmt xlsx --repeat 3
 """
 

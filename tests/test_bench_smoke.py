@@ -8,10 +8,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_bench_runs_at_10k_and_writes_its_csv(tmp_path):
+def test_bench_runs_at_2k_and_writes_its_csv(tmp_path):
     results = tmp_path / "results"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--sizes", "10000",
+        [sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--sizes", "2000",
          "--data", str(tmp_path / "data"), "--results", str(results)],
         capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -19,7 +19,7 @@ def test_bench_runs_at_10k_and_writes_its_csv(tmp_path):
         assert stage in proc.stdout
     (path,) = results.glob("bench-*.csv")
     (row,) = list(csv.DictReader(path.open()))
-    assert int(row["rows"]) == 10000 and int(row["court_rows"]) > 0
+    assert int(row["rows"]) == 2000 and int(row["court_rows"]) > 0
     assert int(row["findings"]) > 0 and float(row["total_s"]) > 0 and int(row["peak_bytes"]) > 0
 
 
@@ -39,7 +39,7 @@ def test_upload_bench_runs_through_the_real_server(tmp_path):
 def test_history_bench_runs_in_process_and_through_the_command(tmp_path):
     results = tmp_path / "results"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "history.py"), "--rows", "2000", "--rounds", "1", "--cli-rounds", "1", "--skip-trend",
+        [sys.executable, str(ROOT / "benchmarks" / "history.py"), "--rows", "500", "--rounds", "1", "--cli-rounds", "1", "--skip-trend",
          "--data", str(tmp_path / "data"), "--results", str(results)],
         capture_output=True, text=True, timeout=600)
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr   # 1: a target missed (not asserted here)

@@ -193,6 +193,9 @@ def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_account
         shown = {str(Path(k)): v for k, v in names.items()}
         for t in tables:   # the report names files as the user named them, not as stored
             rename_input(t, shown.get(str(Path(t.path)), t.name))
+    from auditor.api.memory import give_back
+
+    give_back()   # what parsing the files took, back before the derive stage takes more
     if engine == "pandas":
         return audit_tables(tables, as_of=as_of, rules=rules, calendar=calendar, paa=paa, progress=progress)
     from auditor.engines.durable.engine import durable_matcher  # optional second engine

@@ -136,6 +136,9 @@ def run(*, out, court_accounts: Iterable = (), roster: Iterable = (), pacer_acco
     wrong = result.data_issues[result.data_issues["code"] == "wrong-kind"]
     for issue in wrong.itertuples(index=False):
         say(f"warning: {issue.file}: {issue.reason}")
+    from auditor.api.memory import give_back
+
+    give_back()   # the derived records are gone: their memory back before the report takes more
     if history:
         progress("comparing with the history (recorded once the report is written)")
     written: Written | None = None

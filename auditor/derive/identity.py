@@ -60,8 +60,9 @@ class Name(NamedTuple):
 
 def fold(text: str) -> str:
     """Lower case without accents (NFKD), apostrophes and dots dropped."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():   # ASCII text has no accent to take off
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return text.lower().replace("'", "").replace("\u2019", "").replace(".", "").strip()
 
 

@@ -67,7 +67,9 @@ def generation_codes(distinct: pa.Array, used: np.ndarray, generation_of) -> np.
     out for the names at the codes ``used`` (the others stay 0) by ``generation_of(name)``, called
     only for names that may carry one."""
     out = np.zeros(len(distinct), dtype=np.int8)
-    need = np.unique(used[used >= 0])
+    marked = np.zeros(len(distinct), dtype=bool)
+    marked[used[used >= 0]] = True
+    need = np.flatnonzero(marked)
     if not len(need):
         return out
     names = distinct.take(pa.array(need))

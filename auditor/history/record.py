@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -142,7 +143,9 @@ def _save(conn, result: AuditResult, scope: str, label: str, outcome: lifecycle.
         report_path=str(Path(report).resolve()) if report else None)).inserted_primary_key[0]
     inputs = [dict(run_id=run_id, position=i, name=t.name, kind=t.kind, sheet=t.sheet or "", sha256=t.sha256 or "",
                    rows_read=int(t.rows_read), rows_audited=int(t.rows_audited), rows_rejected=int(t.rows_rejected),
-                   status=t.status) for i, t in enumerate(result.inputs)]
+                   status=t.status, path=str(Path(t.path).resolve()) if t.path else None,   # for the portal's rosters
+                   headers=json.dumps(t.column_map, ensure_ascii=False))
+              for i, t in enumerate(result.inputs)]
     if inputs:
         conn.execute(insert(S.run_inputs), inputs)
     return run_id
@@ -278,11 +281,12 @@ def _refused_notices(conn, scope: str) -> int | None:
     from sqlalchemy import func
 
     d = S.deliveries
-    last = conn.execute(select(func.max(d.c.as_of)).where(d.c.scope == scope)).scalar()
+    notice = d.c.kind == "notice"      # reminders are counted apart
+    last = conn.execute(select(func.max(d.c.as_of)).where(d.c.scope == scope, notice)).scalar()
     if last is None:
         return None
     return conn.execute(select(func.count()).where(d.c.scope == scope, d.c.as_of == last,
-                                                   d.c.state == "refused")).scalar()
+                                                   d.c.state == "refused", notice)).scalar()
 
 
 @contextlib.contextmanager

@@ -1,12 +1,13 @@
 """The history store's tables (SQLAlchemy Core).
 
 ``runs``           one row per recorded audit: when, as-of date, scope, rule set version, totals, readiness
-``run_inputs``     every input file of a run, with its SHA-256 and row counts
+``run_inputs``     every input file of a run, with its SHA-256, row counts, where it was read and its columns
 ``run_findings``   every finding of a run: its id, what changed since the previous run of the scope, status
 ``run_counts``     per run, findings and open findings by rule, severity and firm (trends read only these)
 ``run_firms``      per run, each firm's active e-filers and how many are ready (a firm's own readiness share)
 ``state_undo``     per run, the state rows it rewrote as they were before (``history remove`` restores them)
-``deliveries``     per scope, month and firm, the firm's notice message: to whom, its state and the mail server's answer
+``deliveries``     per scope, month, firm and kind, the firm's notice message or a reminder: to whom, its state and
+                   the mail server's answer
 ``invites``        per firm, scope and run, a portal link: only the SHA-256 of its token, and when it expires
 ``portal_sessions`` a session opened from an invite (only the SHA-256 of its cookie), at most 8 hours
 ``answers``        a firm's answers to its findings from the portal: kind, date, note, invite, batch (never rewritten)
@@ -24,7 +25,7 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
-REVISION = "0009"   # the migration that makes these tables (a test checks it is the newest)
+REVISION = "0012"   # the migration that makes these tables (a test checks it is the newest)
 
 runs = Table(
     "runs", metadata,
@@ -63,6 +64,8 @@ run_inputs = Table(
     Column("rows_audited", Integer, nullable=False),
     Column("rows_rejected", Integer, nullable=False),
     Column("status", String(20), nullable=False),
+    Column("path", Text),       # the file as read (absolute), for the portal's roster uploads; none before 0011
+    Column("headers", Text),    # JSON: column -> its header as written (the mapping the file was read with)
 )
 
 run_findings = Table(
@@ -140,10 +143,11 @@ state_undo = Table(
 
 deliveries = Table(
     "deliveries", metadata,
-    # one row per month of a scope and firm, so that the same month audited again is not notified twice
+    # one row per month of a scope, firm and kind, so that the same month audited again is not notified twice
     Column("scope", String(500), primary_key=True),
     Column("as_of", Date, primary_key=True),
     Column("firm_key", Text, primary_key=True),
+    Column("kind", String(20), primary_key=True),  # notice | reminder-1 | reminder-2 | reminder-3
     Column("run_id", Integer, ForeignKey("runs.id", ondelete="SET NULL")),   # the run the notice was made from
     Column("firm_name", Text, nullable=False),
     Column("recipients", Text, nullable=False),     # the addresses, comma-separated

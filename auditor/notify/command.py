@@ -59,10 +59,14 @@ def _echo(line: str, **kw) -> None:
               help="Pause before the first retry; it doubles each time.")
 @click.option("--max-messages", type=click.IntRange(1), help="Send at most this many now (relays that limit a "
               "sender per hour); the next run sends the rest.")
+@click.option("--base-url", metavar="URL", help="The court portal's public address (as given to auditor serve): each "
+              "firm's message and notice carry a new link to the firm's own page, made in the history.")
+@click.option("--reminders", is_flag=True, help="Remind the firms whose findings are not all answered on the portal "
+              "(at most 3 a month per firm, none once all are answered), instead of sending the notices.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
 def notify(report, contacts, rosters, court_lists, pacer_lists, firm_names, drafts, send, dry_run, notices, history_at, run_id,
            settings_file, init_settings, templates, smtp_host, smtp_port, smtp_security, smtp_user, password_prompt, retries, retry_seconds,
-           max_messages, quiet):
+           max_messages, base_url, reminders, quiet):
     """Send each firm its notice and its workbook: e-mail drafts, or through the court's mail relay."""
     from auditor.notify import settings as st
 
@@ -79,6 +83,10 @@ def notify(report, contacts, rosters, court_lists, pacer_lists, firm_names, draf
         raise click.UsageError("give --contacts (the court's contacts list: firm_name, contact_name, email), or "
                                "--roster, --court-accounts and --pacer-accounts (the inputs that name each firm's "
                                "administrator or PAA and their e-mail)")
+    if base_url:
+        from auditor.history.invites import check_base_url
+
+        base_url = check_base_url(base_url)
     settings = st.load(settings_file)
     _override(settings, smtp_host, smtp_port, smtp_security, smtp_user)
     templates = templates or settings.templates
@@ -106,20 +114,48 @@ def notify(report, contacts, rosters, court_lists, pacer_lists, firm_names, draf
         _echo(f"auditor: warning: {line}", err=True)
     if notices:
         _write_notices(run, settings, Path(notices), templates)
+    if reminders:
+        from auditor.notify.reminder_command import remind
+
+        store = _store(report, history_at)
+        try:
+            remind(run, todo, settings, store, run_id, mode="dry-run" if dry_run else "drafts" if drafts else "send",
+                   folder=drafts, templates=templates, base_url=base_url, retries=retries, pause=retry_seconds,
+                   relay=(lambda: relay_of(settings, password_prompt)), echo=_echo)
+        finally:
+            store.close()
+        return
     if dry_run:
-        _dry_run(run, todo, settings, history_at, run_id, report)
+        _dry_run(run, todo, settings, history_at, run_id, report, base_url)
         return
     if drafts:
+        links, ended = _draft_links(run, todo, report, history_at, run_id, base_url) if base_url else ({}, 0)
         written = deliver.write_drafts(todo.items, run, settings, Path(drafts), templates=templates,
-                                       progress=progress)
+                                       progress=progress, links=links)
         court = _court_notice(run, settings, Path(drafts), templates)
         _echo(f"{len(written)} drafts in {drafts} (marked unsent: open each in classic Outlook or Thunderbird "
               "and send it)" + (f"; the court's own items: {court.name}" if court else ""))
+        if base_url:
+            from auditor.notify.links import ends_line
+
+            _echo(ends_line(links, ended))
         _from_inputs(todo)
         _no_contact(todo)
         return
     _send(run, todo, settings, report, history_at, run_id, templates, password_prompt, retries, retry_seconds,
-          max_messages, progress)
+          max_messages, progress, base_url)
+
+
+def _draft_links(run, todo, report, history_at, run_id, base_url):
+    """A new link for each firm a draft is written for (the firm's earlier links to the run end)."""
+    from auditor.notify import record
+    from auditor.notify.links import make_links
+
+    store = _store(report, history_at)
+    try:
+        return make_links(store, record.find_run(store, run.as_of, run_id), todo.items, base_url)
+    finally:
+        store.close()
 
 
 def _override(settings, host, port, security, user) -> None:
@@ -158,15 +194,20 @@ def _store(report, history_at):
     return open_store(history_at or default_path(report), create=False)
 
 
-def _dry_run(run, todo, settings, history_at, run_id, report) -> None:
+def _dry_run(run, todo, settings, history_at, run_id, report, base_url) -> None:
     from auditor.notify import record
+    from auditor.notify.links import working_links
 
-    done = {}
+    done, working = {}, 0
     target = history_at or __import__("auditor.history", fromlist=["default_path"]).default_path(report)
-    if history_at or Path(target).exists():
+    if history_at or Path(target).exists() or base_url:
         store = _store(report, history_at)
         try:
-            done = record.deliveries(store, record.find_run(store, run.as_of, run_id))
+            ref = record.find_run(store, run.as_of, run_id)
+            done = record.deliveries(store, ref)
+            if base_url:
+                working = working_links(store, ref, [i for i in todo.items if i.part.key not in done
+                                                     or done[i.part.key]["state"] not in record.DONE])
         finally:
             store.close()
     for item in todo.items:
@@ -176,6 +217,9 @@ def _dry_run(run, todo, settings, history_at, run_id, report) -> None:
         _echo(f"{item.part.name}: to {item.recipients} (from {item.source}): notice and {item.part.workbook.name}"
               f"{f' ({n} findings to act on)' if n > 0 else ''}{state}")
     _no_contact(todo)
+    if base_url:
+        _echo("each message would carry a new link to the firm's own page at " + base_url
+              + (f"; {working} of these firms have a link that opens now, which would end" if working else ""))
     _echo(f"{len(todo.items)} messages would be sent"
           + (f"; the digest to {settings.clerk_email}" if settings.clerk_email else
              "; no clerk_email in the settings: no digest would be sent"))
@@ -206,9 +250,8 @@ def _write_notices(run, settings, folder: Path, templates) -> None:
     _echo(f"{len(parts)} notices in {folder}")
 
 
-def _send(run, todo, settings, report, history_at, run_id, templates, password_prompt, retries, pause, limit,
-          progress) -> None:
-    from auditor.notify import deliver, record
+def relay_of(settings, password_prompt: bool):
+    """The court's relay (not yet connected), with its password or token from the environment or a prompt."""
     from auditor.notify.smtp import Relay
 
     if not settings.sender:
@@ -227,14 +270,27 @@ def _send(run, todo, settings, report, history_at, run_id, templates, password_p
             if not password:
                 raise click.UsageError(f"the relay's password is read from ${cfg.password_env}, which is not set "
                                        "(or give --password-prompt)")
+    return Relay(cfg, password=password, token=token)
+
+
+def _send(run, todo, settings, report, history_at, run_id, templates, password_prompt, retries, pause, limit,
+          progress, base_url="") -> None:
+    from auditor.notify import deliver, record
+
+    relay = relay_of(settings, password_prompt)
     store = _store(report, history_at)
     try:
         ref = record.find_run(store, run.as_of, run_id)
-        relay = Relay(cfg, password=password, token=token)
+        make = None
+        if base_url:
+            from auditor.notify.links import make_links
+
+            def make(items):
+                return make_links(store, ref, items, base_url)
         relay.connect()   # a relay that cannot be used stops here, before anything is recorded
         try:
             out = deliver.send_all(todo.items, run, settings, relay, store, ref, templates=templates,
-                                   retries=retries, pause=pause, limit=limit, progress=progress)
+                                   retries=retries, pause=pause, limit=limit, progress=progress, make_links=make)
             digest = _digest(run, todo, settings, ref, out, relay, templates)
         finally:
             relay.close()
@@ -248,6 +304,10 @@ def _send(run, todo, settings, report, history_at, run_id, templates, password_p
         _echo(f"refused: {o.firm}: {o.recipients}: {o.answer}")
     for o in out.failed:
         _echo(f"to try again: {o.firm}: {o.recipients}: {o.answer}")
+    if base_url:
+        from auditor.notify.links import ends_line
+
+        _echo(ends_line(out.links, out.links_ended))
     _from_inputs(todo)
     _no_contact(todo)
     _echo(digest)

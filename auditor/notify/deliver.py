@@ -67,16 +67,19 @@ def _make(item: Item):
     part = load_part(item.part)
     if not part.needs_notice:
         return None
+    link, ends = opts["links"].get(part.key, ("", None))
     data, attached = build(part, run, settings, item.contacts, run_id=opts["run_id"], templates=opts["templates"],
-                           draft=opts["draft"], today=opts.get("today"))
+                           draft=opts["draft"], today=opts.get("today"), link=link, link_ends=ends)
     return data, attached, part.findings
 
 
 def messages(items: list[Item], run, settings, *, run_id, templates: str, draft: bool, workers: int | None = None,
-             today=None):
-    """(item, message bytes, attachments in it) for each item with something to do, in order."""
+             today=None, links: dict | None = None):
+    """(item, message bytes, attachments in it) for each item with something to do, in order; ``links``:
+    firm key -> (its link to the portal, when the link ends), put in the firm's message and notice."""
     global _JOB
-    _JOB = (run, settings, {"run_id": run_id, "templates": templates, "draft": draft, "today": today})
+    _JOB = (run, settings, {"run_id": run_id, "templates": templates, "draft": draft, "today": today,
+                            "links": links or {}})
     workers = workers or min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 8)
     try:
         if workers > 1 and len(items) > 8 and "fork" in multiprocessing.get_all_start_methods():
@@ -99,7 +102,7 @@ def messages(items: list[Item], run, settings, *, run_id, templates: str, draft:
 
 # -- drafts ------------------------------------------------------------------------------------------------
 def write_drafts(items, run, settings, folder: Path, *, templates: str = "", run_id="draft", workers=None,
-                 progress=lambda _m: None) -> list[tuple[str, Path]]:
+                 progress=lambda _m: None, links: dict | None = None) -> list[tuple[str, Path]]:
     """One ``.eml`` per firm in ``folder``, marked unsent; (firm, file) of each written."""
     from auditor.report.firms import file_names
 
@@ -107,7 +110,7 @@ def write_drafts(items, run, settings, folder: Path, *, templates: str = "", run
     names = file_names({i.part.key: i.part.name for i in items})
     out = []
     for item, data, _attached in messages(items, run, settings, run_id=run_id, templates=templates, draft=True,
-                                          workers=workers):
+                                          workers=workers, links=links):
         path = folder / (names.get(item.part.key, "firm.xlsx")[:-5] + ".eml")
         _write(path, data)
         out.append((item.part.name, path))
@@ -139,10 +142,15 @@ class Sending:
     failed: list[Outcome] = field(default_factory=list)      # failed for now: the next run tries again
     refused: list[Outcome] = field(default_factory=list)
     stopped_at_limit: bool = False
+    links: dict = field(default_factory=dict)                 # firm key -> (link, when it ends), made for this sending
+    links_ended: int = 0                                       # firms whose earlier link was ended for a new one
 
 
 def send_all(items, run, settings, relay: Relay, store, ref, *, templates: str = "", retries: int = 3,
-             pause: float = 2.0, limit: int | None = None, workers=None, progress=lambda _m: None) -> Sending:
+             pause: float = 2.0, limit: int | None = None, workers=None, progress=lambda _m: None,
+             make_links=None) -> Sending:
+    """Send each item's message not sent before; ``make_links(items)`` -> (firm key -> (link, ends), earlier
+    links ended), called for the firms about to be sent only (a firm sent before gets no new link)."""
     out = Sending()
     done = record.deliveries(store, ref)
     todo = []
@@ -156,13 +164,15 @@ def send_all(items, run, settings, relay: Relay, store, ref, *, templates: str =
         todo.append(item)
     if limit is not None and len(todo) > limit:
         todo, out.stopped_at_limit = todo[:limit], True
+    if make_links is not None and todo:
+        out.links, out.links_ended = make_links(todo)
     record.queue_all(store, ref, [{"key": i.part.key, "firm": i.part.name, "recipients": i.recipients,
                                    "message_id": message_id(ref.run_id, i.part.key, settings)} for i in todo])
     sender = settings.sender
     count = 0
     with record.connection(store) as conn:
         for item, data, attached in messages(todo, run, settings, run_id=ref.run_id, templates=templates,
-                                             draft=False, workers=workers):
+                                             draft=False, workers=workers, links=out.links):
             count += 1
             _send_one(item, data, attached, relay, sender, store, ref, conn, settings, retries, pause, out)
             if count % 100 == 0:
@@ -170,8 +180,10 @@ def send_all(items, run, settings, relay: Relay, store, ref, *, templates: str =
     return out
 
 
-def _send_one(item, data, attached, relay, sender, store, ref, conn, settings, retries, pause, out) -> None:
-    """Hand one firm's message to the relay, again after a pause while it answers "try later"; record it."""
+def _send_one(item, data, attached, relay, sender, store, ref, conn, settings, retries, pause, out, *,
+              kind: str = record.NOTICE, msg_id: str = "") -> None:
+    """Hand one firm's message to the relay, again after a pause while it answers "try later"; record it
+    (as its ``kind``: the notice, or a reminder)."""
     emails = [e for _, e in item.contacts]
     attempts = 0
     while True:
@@ -182,8 +194,8 @@ def _send_one(item, data, attached, relay, sender, store, ref, conn, settings, r
         time.sleep(min(pause * 2 ** (attempts - 1), MAX_PAUSE_S))
     state = {TAKEN: record.SENT, LATER: record.FAILED, REFUSED: record.REFUSED}[answer.outcome]
     record.save(store, ref, item.part.key, conn=conn, firm_name=item.part.name, recipients=item.recipients,
-                state=state, answer=answer.text, attempts=attempts, attached=attached,
-                message_id=message_id(ref.run_id, item.part.key, settings))
+                state=state, answer=answer.text, attempts=attempts, attached=attached, kind=kind,
+                message_id=msg_id or message_id(ref.run_id, item.part.key, settings))
     o = Outcome(item.part.name, item.recipients, state, answer.text, attached)
     {record.SENT: out.sent, record.FAILED: out.failed, record.REFUSED: out.refused}[state].append(o)
     if answer.refused and state == record.SENT:   # some addresses refused, the others took it

@@ -71,7 +71,8 @@ def _cp1252(text: str) -> str:
     return "".join(out)
 
 
-def context(part: Part, run, settings: Settings, *, link: str = "", today: dt.date | None = None) -> dict:
+def context(part: Part, run, settings: Settings, *, link: str = "", today: dt.date | None = None,
+            link_ends: dt.datetime | None = None) -> dict:
     groups = part.groups()
     acting = part.acting
     return {
@@ -80,16 +81,17 @@ def context(part: Part, run, settings: Settings, *, link: str = "", today: dt.da
         "people_count": len({(f.person, f.cmecf_login, f.pacer_username) for f in acting}),
         "first_due": min((f.due_date for f in acting if f.due_date), default=None),
         "info_count": sum(1 for f in part.findings if f.status in ("Open", "In progress") and not f.acting),
-        "court_items": part.key == "", "link": link,
+        "court_items": part.key == "", "link": link, "link_ends": link_ends if link else None,
     }
 
 
 def notice_pdf(part: Part, run, settings: Settings, *, templates: str = "", link: str = "",
-               today: dt.date | None = None) -> bytes:
+               today: dt.date | None = None, link_ends: dt.datetime | None = None) -> bytes:
     """The notice of one firm (or, for ``run.court``, of the court's own items), as PDF bytes."""
     from auditor.notify.pdf import html_to_pdf, truetype
 
-    html = render("notice.html", templates, **context(part, run, settings, link=link, today=today))
+    html = render("notice.html", templates, **context(part, run, settings, link=link, today=today,
+                                                                 link_ends=link_ends))
     html = html.translate(_PLAIN)
     # the PDF's own Helvetica draws Western European letters; a TrueType font only when a letter needs it
     files = font_files(settings.font) if settings.font or not _fits_cp1252(html) else None

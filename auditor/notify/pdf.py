@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape, unescape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.fonts import ps2tt, tt2ps
 from reportlab.lib.pagesizes import letter
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
@@ -37,6 +38,7 @@ HEADINGS = {"h1": 16, "h2": 13, "h3": 12}
 MARGIN = 0.75 * inch
 CELL_PAD = 6            # ReportLab's table padding left and right (its default)
 _SPACE = re.compile(r"[ \t\r\n\f\v]+")
+_WHOLE_BOLD = re.compile(r"<b>([^<]*)</b>")
 def styles(regular: str, bold: str) -> dict[str, ParagraphStyle]:
     body = ParagraphStyle("body", fontName=regular, fontSize=BODY_PT, leading=BODY_PT * 1.3, spaceAfter=5,
                           alignment=TA_LEFT)
@@ -86,8 +88,19 @@ class _Builder(HTMLParser):
             self.story.append(Paragraph(text, self.style["li"], bulletText=bullet))
         elif "<" not in text:     # plain text: laid out as a Paragraph would be, without parsing it as one
             self.story.append(Lines(unescape(text), self.style.get(tag, self.style["p"])))
+        elif (whole := _WHOLE_BOLD.fullmatch(text)) is not None:     # bold throughout ("<b>What to do</b>")
+            self.story.append(Lines(unescape(whole.group(1)), self._bold(tag)))
         else:
             self.story.append(Paragraph(text, self.style.get(tag, self.style["p"])))
+
+    def _bold(self, tag: str) -> ParagraphStyle:
+        """The block's style in the bold face a Paragraph's ``<b>`` would choose (its font family's)."""
+        key = f"{tag}/bold"
+        if key not in self.style:
+            base = self.style.get(tag, self.style["p"])
+            family, _, italic = ps2tt(base.fontName)
+            self.style[key] = ParagraphStyle(key, parent=base, fontName=tt2ps(family, 1, italic))
+        return self.style[key]
 
     # tags ---------------------------------------------------------------
     def handle_starttag(self, tag, attrs):

@@ -20,6 +20,7 @@ from auditor.history.store import HistoryError, Store, translated
 
 QUEUED, SENT, FAILED, REFUSED = "queued", "sent", "failed-for-now", "refused"
 DONE = (SENT, REFUSED)
+NOTICE = "notice"        # the kind of the firm's notice message; reminders are "reminder-1" to "reminder-3"
 
 
 @dataclass
@@ -55,13 +56,13 @@ def find_run(store: Store, as_of: dt.date | None, run: int | None = None) -> Run
     return RunRef(row.id, row.scope, row.scope_label, row.as_of)
 
 
-def _where(ref: RunRef):
+def _where(ref: RunRef, kind: str = NOTICE):
     d = S.deliveries.c
-    return and_(d.scope == ref.scope, d.as_of == ref.as_of)
+    return and_(d.scope == ref.scope, d.as_of == ref.as_of, d.kind == kind)
 
 
 def deliveries(store: Store, ref: RunRef) -> dict[str, dict]:
-    """firm key -> its recorded delivery (state, recipients, answer, attempts, attached)."""
+    """firm key -> its recorded notice delivery (state, recipients, answer, attempts, attached)."""
     d = S.deliveries
     with translated(store.label), store.engine.connect() as conn:
         rows = conn.execute(select(d).where(_where(ref))).mappings().all()
@@ -69,7 +70,7 @@ def deliveries(store: Store, ref: RunRef) -> dict[str, dict]:
 
 
 def save(store: Store, ref: RunRef, key: str, *, conn=None, firm_name: str, recipients: str, state: str,
-         answer: str = "", attempts: int = 0, attached: bool = True, message_id: str = "") -> None:
+         answer: str = "", attempts: int = 0, attached: bool = True, message_id: str = "", kind: str = NOTICE) -> None:
     """Record one firm's delivery (insert or update), committed at once (on ``conn`` when given: one
     connection kept open for a whole sending, instead of one opened for each firm)."""
     d = S.deliveries
@@ -79,9 +80,9 @@ def save(store: Store, ref: RunRef, key: str, *, conn=None, firm_name: str, reci
     with translated(store.label), (contextlib.nullcontext(conn) if conn is not None
                                    else store.engine.connect()) as c, c.begin():
         store.lock(c)
-        where = and_(_where(ref), d.c.firm_key == key)
+        where = and_(_where(ref, kind), d.c.firm_key == key)
         if c.execute(d.update().where(where).values(**values)).rowcount == 0:
-            c.execute(d.insert().values(scope=ref.scope, as_of=ref.as_of, firm_key=key, **values))
+            c.execute(d.insert().values(scope=ref.scope, as_of=ref.as_of, firm_key=key, kind=kind, **values))
 
 
 @contextlib.contextmanager
@@ -98,7 +99,7 @@ def queue_all(store: Store, ref: RunRef, rows: list[dict]) -> None:
     with translated(store.label), store.engine.begin() as conn:
         store.lock(conn)
         have = set(conn.execute(select(d.c.firm_key).where(_where(ref))).scalars())
-        new = [dict(scope=ref.scope, as_of=ref.as_of, firm_key=r["key"], run_id=ref.run_id, firm_name=r["firm"],
+        new = [dict(scope=ref.scope, as_of=ref.as_of, firm_key=r["key"], kind=NOTICE, run_id=ref.run_id, firm_name=r["firm"],
                     recipients=r["recipients"], state=QUEUED, answer="", attempts=0, attached=True,
                     message_id=r["message_id"], updated_at=now) for r in rows if r["key"] not in have]
         if new:
@@ -109,17 +110,18 @@ def refused_latest(store: Store, scope: str) -> list[dict]:
     """The refused deliveries of the scope's latest notified month (for the next report)."""
     d = S.deliveries
     with translated(store.label), store.engine.connect() as conn:
-        last = conn.execute(select(d.c.as_of).where(d.c.scope == scope).order_by(d.c.as_of.desc()).limit(1)).scalar()
+        last = conn.execute(select(d.c.as_of).where(d.c.scope == scope, d.c.kind == NOTICE)
+                            .order_by(d.c.as_of.desc()).limit(1)).scalar()
         if last is None:
             return []
         rows = conn.execute(select(d.c.firm_name, d.c.recipients, d.c.answer, d.c.as_of)
-                            .where(d.c.scope == scope, d.c.as_of == last, d.c.state == REFUSED)
+                            .where(d.c.scope == scope, d.c.as_of == last, d.c.state == REFUSED, d.c.kind == NOTICE)
                             .order_by(d.c.firm_name)).mappings().all()
     return [dict(r) for r in rows]
 
 
 __all__ = ["RunRef", "find_run", "deliveries", "save", "queue_all", "refused_latest", "HistoryError",
-           "connection", "QUEUED", "SENT", "FAILED", "REFUSED", "DONE"]
+           "connection", "QUEUED", "SENT", "FAILED", "REFUSED", "DONE", "NOTICE"]
 
 
 def report_of(store: Store, run_id: int) -> str:

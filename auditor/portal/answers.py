@@ -93,7 +93,8 @@ def context(portal, cookie: str | None, scope, findings: list[dict], answers: di
         done = max(0, min(int(answered or 0), MAX_BATCH))
     except ValueError:
         done = 0
-    return {"answer_csrf": session_csrf(portal, cookie), "choices": CHOICES, "dated": DATED,
+    return {"answer_csrf": session_csrf(portal, cookie), "roster_csrf": portal.roster_csrf(cookie),
+            "choices": CHOICES, "dated": DATED,
             "groups": [(rule, rows[0]["problem"], rows) for rule, rows in groups.items() if len(rows) > 1],
             "answered_now": done, "answered_count": sum(1 for f in findings if f["answer"]),
             "min_date": today.isoformat(), "max_date": months_ahead(today).isoformat(),

@@ -10,42 +10,20 @@ the court configures, never from a request's Host header.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import pandas as pd
 from sqlalchemy import and_, func, insert, select
 
 from auditor.errors import UsageError
+# the link, its token and the base URL check are the history's, shared with ``auditor notify --base-url``
+from auditor.history.invites import (LIFETIME, PATH, TOKEN_BYTES, check_base_url, link,  # noqa: F401
+                                     next_month as _next_month, token_hash)
 from auditor.history.state import current
 from auditor.history import schema as S
 from auditor.history.store import Store, translated
 from auditor.normalize import firm_key
-
-TOKEN_BYTES = 32                       # 256 bits
-LIFETIME = dt.timedelta(days=15)
-PATH = "/invite/"
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
-
-
-def check_base_url(url: str) -> str:
-    """The base URL without a trailing slash; UsageError unless it is http(s)://host[:port][/path]."""
-    text = (url or "").strip()
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"--base-url {text!r} is not a web address: give one such as https://audit.example-court.gov")
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise UsageError(f"--base-url {text!r} must be the server's address only, without ?query, #fragment or user")
-    return text.rstrip("/")
-
-
-def link(base_url: str, token: str) -> str:
-    return f"{base_url}{PATH}{token}"
 
 
 @dataclass
@@ -115,10 +93,6 @@ def make_invites(store: Store, base_url: str, firms=(), now: dt.datetime | None 
         if rows:
             conn.execute(insert(S.invites), rows)
     return out
-
-
-def _next_month(d: dt.date) -> dt.date:
-    return dt.date(d.year + d.month // 12, d.month % 12 + 1, 1)
 
 
 def find_invite(conn, token: str, now: dt.datetime | None = None) -> Scope | None:

@@ -103,6 +103,10 @@ class Portal:
     def csrf(self, token: str) -> str:
         return hmac.new(self.key, token_hash(token).encode(), hashlib.sha256).hexdigest()
 
+    def roster_csrf(self, cookie: str | None) -> str:
+        """The token of the firm page's roster form (``auditor.web.portal_roster``), bound to the session."""
+        return self.csrf("roster:" + (cookie or ""))
+
     # the database work, each in one short transaction (run in a thread)
     def invite(self, token: str):
         with self.store().engine.connect() as conn:
@@ -186,11 +190,13 @@ def portal_routes(portal: Portal, page, message, rule_text) -> list[Route]:
         return page(request, "portal_firm.html", scope=scope, findings=findings, today=dt.date.today(), **extra)
 
     async def leave(request: Request) -> Response:
-        async with request.form(max_files=0, max_fields=2, max_part_size=256):
-            pass
+        async with request.form(max_files=0, max_fields=2, max_part_size=256) as form:
+            sent = str(form.get("csrf") or "")
         origin = request.headers.get("origin")
-        if not portal.same_site(origin):
-            return message(request, "Not here", "There is no such page.", 403, again=False)
+        cookie = request.cookies.get(COOKIE)
+        if not portal.same_site(origin) or not hmac.compare_digest(sent, answers.session_csrf(portal, cookie)):
+            return message(request, "Please open the page again", "The page was too old or did not come from "
+                           "this site. Open the link from the court's message again.", 403, again=False)
         await run_in_threadpool(portal.leave, request.cookies.get(COOKIE))
         response = message(request, "Signed out", "You have left the firm's page. Open the link from the "
                            "court's message to come back.", 200, again=False)

@@ -29,7 +29,7 @@ from auditor.report.heights import LINE_POINTS, MAX_ROW_POINTS, chars_per_line, 
 if TYPE_CHECKING:
     from auditor.report.rows import CellColumn, Pending
 
-CHUNK_ROWS = 50_000               # rows built and compressed at a time (bounds memory)
+CHUNK_ROWS = 20_000               # rows built and compressed at a time (bounds memory)
 _STR = pa.large_string()
 _OPEN = ("><is><t>", '><is><t xml:space="preserve">', " />")   # a text, a padded text, an empty text
 _CLOSE = ("</t></is></c>", "</t></is></c>", "")

@@ -323,8 +323,11 @@ def create_app(config: WebConfig | None = None, host: str = "127.0.0.1") -> Star
     if config.history and config.base_url:
         from auditor.portal.routes import Portal, portal_routes
 
+        from auditor.web.portal_roster import roster_routes
+
         portal = Portal(config.history, config.base_url)
-        routes[-1:-1] = portal_routes(portal, page, message, portal.rule_text)
+        routes[-1:-1] = portal_routes(portal, page, message, portal.rule_text) + roster_routes(
+            portal, config, page, message, run, failed)
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={HTTPException: not_found, Exception: server_error})
     public = urlsplit(config.base_url) if config.base_url else None

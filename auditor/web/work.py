@@ -110,6 +110,13 @@ def audit(files: list[dict], kind: str, as_of: str | None, header_maps: dict, re
     return {"result": view(outcome.result)}
 
 
+def audit_roster(**kwargs) -> dict:
+    """A firm's roster from its portal page, with the court's data (``auditor.portal.roster``)."""
+    from auditor.portal.roster import audit_roster as audit_firm_roster
+
+    return audit_firm_roster(**kwargs)
+
+
 def view(result) -> dict:
     """The result page's figures, from the same summary the workbook's Summary sheet uses."""
     findings, issues = result.findings, result.data_issues

@@ -85,8 +85,10 @@ def test_two_audits_at_once_both_land_in_order(sample, tmp_path, history_url):
     assert "\nsuperseded_by: 2\n" in show1
 
 
-def test_killed_audit_records_nothing(big, tmp_path, history_url):
-    assert audit(big, tmp_path / "first.xlsx", history_url, "2026-11-30").returncode == 0
+def test_killed_audit_records_nothing(sample, big, tmp_path, history_url):
+    # the month recorded first and audited again after the kill is the small sample: the same courts (one
+    # scope) and month as the big run killed between them, which alone needs the size
+    assert audit(sample, tmp_path / "first.xlsx", history_url, "2026-11-30").returncode == 0
     proc = subprocess.Popen(audit_args(big, tmp_path / "killed.xlsx", history_url, "2026-11-30", "--progress"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for line in proc.stderr:  # killed while the report is being written, its history rows already sent
@@ -102,7 +104,7 @@ def test_killed_audit_records_nothing(big, tmp_path, history_url):
         with contextlib.closing(sqlite3.connect(history_url)) as db:
             assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
             assert db.execute("SELECT COUNT(DISTINCT run_id) FROM run_findings").fetchone() == (1,)
-    done = audit(big, tmp_path / "again.xlsx", history_url, "2026-11-30")
+    done = audit(sample, tmp_path / "again.xlsx", history_url, "2026-11-30")
     assert done.returncode == 0, done.stderr
     # the same month again: it replaces run 1 (the killed run left nothing to replace)
     assert "replacing run 1" in done.stdout and len(runs(history_url)) == 2
@@ -121,11 +123,11 @@ def tmpfs(path: Path, size: str):
         subprocess.run(["umount", "-l", str(path)], capture_output=True)
 
 
-def test_ctrl_c_while_the_report_is_written_records_nothing(big, tmp_path):
+def test_ctrl_c_while_the_report_is_written_records_nothing(sample, big, tmp_path):
     """Ctrl-C while the report is written and the run's rows are being sent beside it: one line, exit
     130, nothing recorded, the store sound, no thread left waiting."""
     store = tmp_path / "auditor-history.sqlite"
-    assert audit(big, tmp_path / "first.xlsx", store, "2026-10-31").returncode == 0
+    assert audit(sample, tmp_path / "first.xlsx", store, "2026-10-31").returncode == 0   # the courts of big
     proc = subprocess.Popen(audit_args(big, tmp_path / "stopped.xlsx", store, "2026-11-30", "--progress"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines = []
@@ -382,7 +384,8 @@ def test_store_before_state_digests_is_migrated_and_kept(sample, tmp_path, histo
     with store.engine.begin() as conn:
         put(conn, "runs", rows("runs", drop=("id", "superseded_by", "removed_at", "undoable", "report_path")))
         run = conn.execute(text("SELECT MAX(id) FROM runs")).scalar()
-        for table, newer in (("run_inputs", ()), ("run_findings", ("notes", "accepted_until")), ("run_counts", ())):
+        for table, newer in (("run_inputs", ("path", "headers")), ("run_findings", ("notes", "accepted_until")),
+                             ("run_counts", ())):
             put(conn, table, [{**r, "run_id": run} for r in rows(table, drop=newer)])
         put(conn, "finding_state", state)
     store.close()

@@ -143,7 +143,7 @@ def test_store_from_before_firm_figures_is_migrated(months, tmp_path, history_ur
         for table in ("answers", "state_undo", "portal_sessions", "invites", "deliveries"):   # made by 0005-0009
             conn.execute(text(f"DROP TABLE {table}"))
         for table, column in (("runs", "report_path"), ("runs", "superseded_by"), ("runs", "removed_at"), ("runs", "undoable"),
-                              ("run_findings", "notes"),
+                              ("run_inputs", "path"), ("run_inputs", "headers"), ("run_findings", "notes"),
                               ("run_findings", "accepted_until"), ("finding_state", "added_by")):
             conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
         conn.execute(text("ALTER TABLE finding_state DROP COLUMN digest"))

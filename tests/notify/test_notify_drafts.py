@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-import os
 import re
 import subprocess
 from collections import defaultdict
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import run_cli
 from notify_world import acting_firms, address, audit, notify, pdf_text, write_contacts, write_settings
 
 LETTER = (612, 792)
@@ -25,8 +25,7 @@ MIN_WORD_HEIGHT = 9.2   # pdftotext's box of a word in Helvetica is 0.925 of the
 def big_world(tmp_path_factory) -> Path:
     """A 2,000-row synthetic month: about 300 firms, 95 of them with something to do."""
     out = tmp_path_factory.mktemp("notify-big")
-    done = subprocess.run([str(Path(os.sys.executable).with_name("auditor")), "sample", "--rows", "2000", "--out",
-                           str(out / "in")], capture_output=True, text=True)
+    done = run_cli("sample", "--rows", 2000, "--out", out / "in")
     assert done.returncode == 0, done.stderr
     return audit(out / "in", out / "run", str(out / "run" / "history.sqlite"))
 

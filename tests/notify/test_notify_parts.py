@@ -159,7 +159,8 @@ def test_plain_text_is_laid_out_exactly_where_reportlabs_paragraphs_put_it(fonts
             "a line that nearly fills the column squeezes its spaces a little. ") * 3
     cells = "".join(f"<tr><td>Person {i} Lastname-Hyphenated</td><td>CM/ECF login abc{i} at ncmb; PACER username "
                     f"abcdefg{i}</td><td>{long[: 40 + 7 * i]}</td></tr>" for i in range(30))
-    html = (f"<h1>The court</h1><h3>1. A problem</h3><p>{long}</p><p>Averyveryveryverylongwordthatcannotfitonone"
+    html = (f"<h1>The court</h1><h3>1. A problem</h3><p><b>What to do</b></p><p><b>{long}</b></p>"
+            f"<p>{long}</p><p>Averyveryveryverylongwordthatcannotfitonone"
             f"lineatallbecauseitisfartoolongforthecolumnwidthofthepage{'x' * 40}</p><table><tr><th width=\"26%\">"
             f"Person</th><th width=\"26%\">Accounts</th><th width=\"48%\">What was found</th></tr>{cells}</table>"
             f"<p>{long * 4}</p>")

@@ -109,6 +109,8 @@ def test_a_history_run_gives_its_written_report(sample_run, tmp_path):
     with sqlite3.connect(old) as conn:
         conn.execute("ALTER TABLE runs DROP COLUMN report_path")
         conn.execute("DROP TABLE IF EXISTS answers")     # made by a later revision (0009)
+        conn.execute("ALTER TABLE run_inputs DROP COLUMN path")      # and what 0011 added
+        conn.execute("ALTER TABLE run_inputs DROP COLUMN headers")
         conn.execute("UPDATE alembic_version SET version_num = '0007'")
     done = notify("--dry-run", "--history", old, "--run", "1", "--contacts", contacts, "--settings", settings)
     assert done.returncode == 2 and done.stdout == ""

@@ -59,11 +59,18 @@ class Server:
         return self.app.state.pool
 
 
+# A server started for one test has one worker process unless the test asks for more: each worker
+# imports pandas and the rules (about a second of CPU), and only the tests of concurrent audits need a
+# second.  ``shared_server`` runs the defaults (two workers).
+ONE_WORKER = {"workers": 1}
+
+
 @pytest.fixture
 def serve():
-    """serve(**config) -> a started Server; stopped at the end of the test."""
+    """serve(**config) -> a started Server (one worker unless ``workers`` is given); stopped at the end
+    of the test."""
     with contextlib.ExitStack() as stack:
-        yield lambda **kw: stack.enter_context(Server(WebConfig(**kw)))
+        yield lambda **kw: stack.enter_context(Server(WebConfig(**{**ONE_WORKER, **kw})))
 
 
 @pytest.fixture(scope="module")

@@ -118,7 +118,8 @@ def test_answer_forms_need_their_token_this_site_and_the_firms_own_findings(port
         assert "Person0002" not in r.text and "Firm0002" not in r.text
     assert stored(history) == []
     # a session that has ended records nothing
-    httpx.post(server.url + "/firm/leave", cookies=jar, headers={"origin": server.url})
+    left = httpx.post(server.url + "/firm/leave", cookies=jar, headers={"origin": server.url}, data={"csrf": csrf})
+    assert left.status_code == 200
     r = httpx.post(server.url + "/firm/answer", cookies=jar, headers={"origin": server.url},
                    data={"csrf": csrf, **data})
     assert r.status_code == 401 and stored(history) == []

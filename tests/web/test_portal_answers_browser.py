@@ -10,7 +10,7 @@ import pytest
 
 from auditor.web.config import WebConfig
 from tests.conftest import run_cli, sheet_rows, write_csv
-from tests.web.conftest import Server, free_port
+from tests.web.conftest import ONE_WORKER, Server, free_port
 from tests.web.test_portal_web import links
 from tests.web.test_web_browser import DOCS, _no_overflow
 
@@ -59,7 +59,7 @@ def test_a_firm_answers_with_the_keyboard_and_the_clerk_sees_it(page, tmp_path, 
     base = f"http://127.0.0.1:{port}"
     suffix = "" if width == 1280 else "-phone"
     page.set_viewport_size({"width": width, "height": 900})
-    with Server(WebConfig(history=history, base_url=base), port=port):
+    with Server(WebConfig(history=history, base_url=base, **ONE_WORKER), port=port):
         page.goto(links(history, base)["Alpha LLP"])
         page.bring_to_front()
         tab_to(page, "Open the findings")

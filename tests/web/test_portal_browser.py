@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from auditor.web.config import WebConfig
-from tests.web.conftest import Server, free_port
+from tests.web.conftest import ONE_WORKER, Server, free_port
 from tests.web.test_portal_web import court_export, links, record
 from tests.web.test_web_browser import DOCS, _no_overflow
 
@@ -19,7 +19,7 @@ def portal(tmp_path):
     record(court_export(tmp_path), history, "2026-11-30")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with Server(WebConfig(history=history, base_url=base), port=port) as server:
+    with Server(WebConfig(history=history, base_url=base, **ONE_WORKER), port=port) as server:
         yield server, links(history, base)
 
 

@@ -20,7 +20,7 @@ from auditor.portal.invites import make_invites
 from auditor.portal.sessions import find_session, firm_findings
 from auditor.web.config import WebConfig
 from tests.conftest import write_csv
-from tests.web.conftest import Server, free_port
+from tests.web.conftest import ONE_WORKER, Server, free_port
 
 HEADER = ["Court", "CM/ECF Login", "Filer Name", "Role", "Bar Number", "Firm", "PACER Login", "Status"]
 
@@ -63,7 +63,7 @@ def portal(tmp_path, history_url):
     record(court_export(tmp_path), history_url, "2026-11-30")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with Server(WebConfig(history=history_url, base_url=base), port=port) as server:
+    with Server(WebConfig(history=history_url, base_url=base, **ONE_WORKER), port=port) as server:
         yield server, history_url, links(history_url, base)
 
 
@@ -100,7 +100,10 @@ def test_a_scanner_does_not_use_the_link_up(portal):
     assert not re.search(r"Person000[02]|f000[02]|Firm000[02]", page.text)
     assert httpx.get(link).status_code == 200          # the link still opens after the session began
     assert httpx.get(server.url + "/firm").status_code == 401             # no cookie, no findings
-    out = httpx.post(server.url + "/firm/leave", cookies=jar, headers={"origin": server.url})
+    token = re.search(r'action="/firm/leave"><input type="hidden" name="csrf" value="([0-9a-f]{64})"', page.text)[1]
+    refused = httpx.post(server.url + "/firm/leave", cookies=jar, headers={"origin": server.url})
+    assert refused.status_code == 403 and httpx.get(server.url + "/firm", cookies=jar).status_code == 200
+    out = httpx.post(server.url + "/firm/leave", cookies=jar, headers={"origin": server.url}, data={"csrf": token})
     assert out.status_code == 200 and httpx.get(server.url + "/firm", cookies=jar).status_code == 401
 
 
@@ -152,7 +155,7 @@ def test_a_session_lasts_8_hours_and_is_secure_over_https(tmp_path):
     record(court_export(tmp_path, 1), history, "2026-11-30")
     port = free_port()
     base = "https://audit.example-court.gov"
-    with Server(WebConfig(history=history, base_url=base), port=port) as server:
+    with Server(WebConfig(history=history, base_url=base, **ONE_WORKER), port=port) as server:
         link = links(history, base)["Firm0000 LLP"].replace(base, server.url)
         r = httpx.post(link, data={"csrf": csrf_of(httpx.get(link).text)}, headers={"origin": base})
         assert r.status_code == 303 and "Secure" in r.headers["set-cookie"]
@@ -194,7 +197,7 @@ def test_no_firm_sees_another_firms_rows(tmp_path):
                 findings_of.setdefault(key, []).append(fid)
     finally:
         store.close()
-    with Server(WebConfig(history=history, base_url=base), port=port) as server:
+    with Server(WebConfig(history=history, base_url=base, **ONE_WORKER), port=port) as server:
         for firm in list(made)[::100]:
             n = firm[4:8]
             link = made[firm]
