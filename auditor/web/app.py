@@ -286,6 +286,10 @@ def create_app(config: WebConfig | None = None, host: str = "127.0.0.1") -> Star
 
     async def not_found(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 404)
+        if status == 400:   # a form with more fields or a longer field than the page takes
+            return message(request, "The form could not be read",
+                           "What was sent has more parts, or longer ones, than this page takes. Go back, "
+                           "shorten what you typed and send it again.", 400)
         return message(request, "Not here", "There is no such page.", status if status in (404, 405) else 404)
 
     async def server_error(request: Request, exc: Exception) -> Response:

@@ -292,3 +292,10 @@ def roster_leaks(server, link: str, n: str, folder) -> None:
         assert set(re.findall(r"Person(\d{4})", text)) == {n}
         assert set(re.findall(r"Firm(\d{4})", text)) <= {n}
         assert not re.search(rf"\bf{m}[ab]\b|NC{int(m)}[12]\b", text)
+
+
+def test_a_form_with_more_fields_than_it_takes_is_told_so(portal):
+    server, _, made = portal
+    link = next(iter(made.values()))
+    r = httpx.post(link, data={f"f{i}": "x" for i in range(8)}, headers={"origin": server.url})
+    assert r.status_code == 400 and "The form could not be read" in r.text and "no such page" not in r.text
