@@ -80,7 +80,7 @@ def roster_routes(portal: Portal, config: WebConfig, page, message, run, failed)
     def mapping(request: Request, token: str, job: Job, cookie: str, status: int = 200, **more) -> Response:
         return page(request, "mapping.html", status, token=token, job=job, seen=job.inspected,
                     action=f"/firm/roster/{token}/confirm", csrf=portal.roster_csrf(cookie),
-                    again_href="/firm", **{"problems": [], **more})
+                    again_href="/firm", fixed_firm=job.typed.get("firm_name"), **{"problems": [], **more})
 
     async def upload(request: Request) -> Response:
         cookie = request.cookies.get(COOKIE)
