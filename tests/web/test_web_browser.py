@@ -183,6 +183,11 @@ def _no_overflow(page) -> None:
     over = page.evaluate("() => [...document.querySelectorAll('.card')].filter("
                          "c => c.scrollWidth > c.clientWidth + 1).map(c => c.innerText.slice(0, 60))")
     assert over == [], f"content overflows its card: {over}"
+    # a control a person must use is never cut off, not even inside a region that scrolls sideways
+    cut = page.evaluate("() => [...document.querySelectorAll('.card select, .card input, .card button, .card label')]"
+                        ".filter(e => e.offsetParent && e.getBoundingClientRect().right > "
+                        "e.closest('.card').getBoundingClientRect().right + 1).map(e => e.id || e.innerText)")
+    assert cut == [], f"controls run past their card's edge: {cut}"
 
 
 def test_roster_without_firm_column_and_pacer_list_on_a_phone(page, shared_server, tmp_path):
