@@ -92,7 +92,10 @@ def ordered(fn: Callable[[dict, T], R], items: Iterable[T], job: dict, *,
         for item in items:
             yield fn(job, item)
         return
-    pool = ProcessPoolExecutor(n, mp_context=_context(), initializer=_start, initargs=(job,))
+    ctx = _context()
+    server = _server() if ctx.get_start_method() == "forkserver" else None
+    ours = server is not None and getattr(server, "_forkserver_pid", 0) is None   # started here: stopped here
+    pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_start, initargs=(job,))
     try:
         rest = iter(items)
         pending: deque[Future] = deque(pool.submit(_call, fn, item) for _, item in zip(range(n * AHEAD), rest))
@@ -104,3 +107,22 @@ def ordered(fn: Callable[[dict, T], R], items: Iterable[T], job: dict, *,
             yield out
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        if ours:
+            _stop(server)
+
+
+def _server():
+    from multiprocessing import forkserver
+
+    return getattr(forkserver, "_forkserver", None)
+
+
+def _stop(server) -> None:
+    """End the fork server this call started, and wait for it: its workers' CPU time is then counted as this
+    process's children's (``RUSAGE_CHILDREN``), as a spawned worker's is, and no process is left behind."""
+    stop = getattr(server, "_stop", None)
+    if stop is not None:
+        try:
+            stop()
+        except OSError:
+            pass
