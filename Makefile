@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-deps audit lint test bench docs clean
+.PHONY: setup system-deps audit lint test bench bench-more docs clean
 
 # Create .venv from pyproject.toml when missing (or when pyproject.toml changed): everything (the upload
 # page, PostgreSQL) and the test tools.  A user who needs less installs less: pip install . (the command
@@ -49,7 +49,12 @@ test: $(STAMP) system-deps
 	[ $$lint -eq 0 ] || echo "make test: the lint failed (above)"; \
 	[ $$tests -eq 0 ] && [ $$lint -eq 0 ]
 
+# Every speed target in one run, as ratios and with the load average (a few minutes): the table in
+# docs/performance.md and benchmarks/results/targets-<date>.csv.  bench-more: each part in depth.
 bench: $(STAMP)
+	$(PY) benchmarks/targets.py
+
+bench-more: $(STAMP)
 	$(PY) benchmarks/bench.py
 	$(PY) benchmarks/bench_upload.py
 	$(PY) benchmarks/bench_hostile.py

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import re
 import socket
 import subprocess
@@ -76,6 +77,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of process ``pid`` and every process under it, from /proc (Linux);
+    the server's worker processes do the audit."""
+    try:
+        stats = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    except OSError:
+        return float("nan")
+    mine, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        mine.add(p)
+        todo += [c for c, (parent, _) in stats.items() if parent == p and c not in mine]
+    return sum(stats[p][1] for p in mine if p in stats) / os.sysconf("SC_CLK_TCK")
+
+
 def post(url: str, path: Path, name: str):
     import httpx
 
@@ -120,9 +143,10 @@ def main(argv=None) -> int:
             warm = post(url, small, "warm.csv")
             print(f"  warm-up upload: {warm.status_code} in {time.perf_counter() - t:.2f} s", flush=True)
         for i in range(args.repeat):
-            t = time.perf_counter()
+            t, cpu = time.perf_counter(), tree_cpu(server.pid) + time.process_time()
             r = post(url, path, path.name)
             audit_s = time.perf_counter() - t
+            cpu = tree_cpu(server.pid) + time.process_time() - cpu
             if r.status_code != 200:
                 print(f"upload failed: {r.status_code}", file=sys.stderr)
                 return 2
@@ -132,11 +156,13 @@ def main(argv=None) -> int:
             download_s = time.perf_counter() - t
             ok = f"{args.rows:,} rows read" in r.text
             print(f"  run {i + 1}: {args.rows:,} rows ({path.stat().st_size / 2**20:.1f} MB) upload+audit "
-                  f"{audit_s:.2f} s, download {download_s:.2f} s ({len(got.content) / 2**20:.1f} MB report)"
+                  f"{audit_s:.2f} s (CPU of the server and this client {cpu:.2f} s), "
+                  f"download {download_s:.2f} s ({len(got.content) / 2**20:.1f} MB report)"
                   + ("" if ok else "  [rows read not as expected]"), flush=True)
             rows_out.append({"date": dt.date.today().isoformat(), "rows": args.rows, "run": i + 1,
                              "upload_audit_s": round(audit_s, 3), "download_s": round(download_s, 3),
-                             "report_bytes": len(got.content), "rows_read_ok": ok})
+                             "report_bytes": len(got.content), "rows_read_ok": ok, "cpu_s": round(cpu, 3),
+                             "load": round(os.getloadavg()[0], 2)})
     finally:
         server.terminate()
         server.wait(30)

@@ -1,5 +1,6 @@
 """The command line starts quickly where it has no data to read: ``--help``, listing the history or the
-columns, and a usage error do not load pandas or pyarrow (about a second of every start)."""
+columns, a usage error and a missing input file do not load pandas or pyarrow (about a second of every
+start), nor, but to list the history, SQLAlchemy (a third of a second)."""
 
 from __future__ import annotations
 
@@ -41,11 +42,14 @@ def history(tmp_path_factory) -> Path:
     (["audit", "--roster", "a.csv", "--out", "report.txt"], 2, "--out must name an .xlsx file"),
     (["audit", "--roster", "a.csv", "--as-of", "1900-01-01", "--out", "r.xlsx"], 2, "outside 1990-2200"),
     (["no-such-command"], 2, "No such command"),
+    (["audit", "--roster", "gone.csv", "--as-of", "2026-11-30", "--out", "r.xlsx"], 2, "auditor: gone.csv: file not found"),
+    (["audit", "--court-accounts", "ncmb.csv", "--roster", "gone.csv", "--out", "r.xlsx", "--history", "h.sqlite"], 2,
+     "auditor: ncmb.csv: file not found"),
 ])
 def test_no_pandas_without_data(tmp_path, args, code, words):
     done, modules = imported(*args, cwd=tmp_path)
     assert done.returncode == code and words in done.stdout + done.stderr
-    assert not {"pandas", "pyarrow", "numpy"} & modules
+    assert not {"pandas", "pyarrow", "numpy", "sqlalchemy"} & modules
 
 
 def test_listing_the_history_needs_no_pandas(history, tmp_path):
@@ -54,6 +58,15 @@ def test_listing_the_history_needs_no_pandas(history, tmp_path):
     shown, more = imported("history", "--history", history, "show", "1", cwd=tmp_path)
     assert shown.returncode == 0 and "\nby severity:\n" in shown.stdout
     assert not {"pandas", "pyarrow"} & (modules | more)
+
+
+def test_a_missing_file_is_said_as_the_reader_says_it(tmp_path):
+    """With --skip-bad-files a missing file is skipped by the reader (which then loads pandas), not refused."""
+    roster = sorted((ROOT / "sample_data").glob("roster_*.csv"))[0]
+    done, modules = imported("audit", "--roster", roster, "gone.csv", "--as-of", "2026-11-30", "--out", "r.xlsx",
+                             "--no-history", "--skip-bad-files", cwd=tmp_path)
+    assert done.returncode == 0 and "skipped: gone.csv" in done.stdout, done.stdout + done.stderr[-2000:]
+    assert "pandas" in modules
 
 
 def test_an_audit_does_load_them(tmp_path):

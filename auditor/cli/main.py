@@ -84,6 +84,10 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
         raise click.UsageError("--no-history cannot go with --history, --previous, --backfill or --record-future-date")
     if previous and Path(previous).resolve() == Path(out).resolve():
         raise click.UsageError("--previous and --out name the same file: write this month's report to a new file")
+    if not skip_bad_files:   # a missing file said at once, before the audit's second of imports
+        from auditor.load.detect import input_files, refuse_missing
+
+        refuse_missing(input_files([*court_accounts, *roster, *pacer_accounts]))
     from auditor import api
     from auditor.history.where import for_audit
 

@@ -43,9 +43,21 @@ import click
 @click.option("--base-url", metavar="URL",
               help="The server's public address (https://...). With --history, firms open the links "
                    "'auditor invite' makes; links and redirects are built from it, never from a request's Host.")
+@click.option("--settings", "settings_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="The settings file of 'auditor notify' (the court's mail relay): with it, a firm can ask on the "
+                   "portal for a new link, sent to an address the court has on file.")
+@click.option("--contacts", type=click.Path(dir_okay=False), metavar="CSV",
+              help="The court's contacts list (firm_name, contact_name, email): the addresses a new link may go "
+                   "to, beside those the firm's notice was sent to.")
+@click.option("--clerk-password-env", metavar="VAR",
+              help="Protect the clerk's page (/clerk) with the password in this environment variable (at least "
+                   "12 characters); without a password the page opens only in a browser on this machine.")
+@click.option("--clerk-password-prompt", is_flag=True, help="Ask for the clerk's page's password when starting.")
+@click.option("--portal-requests", type=click.IntRange(1, 1000), default=32, show_default=True,
+              help="Portal requests handled at once; more wait up to --queue-seconds, then are told busy (503).")
 def serve(host, port, workers, queue, queue_seconds, job_seconds, keep_minutes, max_file_mb, max_upload_mb,
           max_held, max_confirm_kb, worker_memory_mb, header_seconds, body_seconds, allowed_hosts, history_at,
-          base_url):
+          base_url, settings_file, contacts, clerk_password_env, clerk_password_prompt, portal_requests):
     """Serve the upload page: firm administrators upload rosters and download the report."""
     import uvicorn
 
@@ -53,12 +65,17 @@ def serve(host, port, workers, queue, queue_seconds, job_seconds, keep_minutes, 
     from auditor.web.config import MB, WebConfig
     from auditor.web.timeouts import uvicorn_config
 
+    if (settings_file or contacts) and not (history_at and base_url):
+        raise click.UsageError("--settings and --contacts serve the portal's new links: give --history and "
+                               "--base-url too")
     config = WebConfig(max_file_bytes=int(max_file_mb * MB), max_request_bytes=int(max_upload_mb * MB),
                        workers=workers, queue=queue, queue_wait_seconds=queue_seconds, job_seconds=job_seconds,
                        keep_seconds=int(keep_minutes * 60), max_held=max_held, max_confirm_bytes=max_confirm_kb * 1024,
                        worker_memory_bytes=worker_memory_mb * MB, header_seconds=header_seconds,
                        body_seconds=body_seconds, allowed_hosts=tuple(allowed_hosts), history=history_at,
-                       base_url=base_url)
+                       base_url=base_url, settings=settings_file, contacts=contacts,
+                       clerk_password=_clerk_password(clerk_password_env, clerk_password_prompt, history_at, base_url),
+                       portal_requests=portal_requests)
     if history_at:
         from auditor.history.store import check_reachable
 
@@ -67,6 +84,7 @@ def serve(host, port, workers, queue, queue_seconds, job_seconds, keep_minutes, 
         from auditor.portal.invites import check_base_url
 
         check_base_url(base_url)
+    app = create_app(config, host)   # settings, contacts and the relay's password are read (and refused) here
     click.echo(f"auditor: serving the upload page on http://{host}:{port}/ (Ctrl+C stops it)", err=True)
     if host not in ("127.0.0.1", "::1", "localhost"):
         click.echo("auditor: listening beyond this machine without TLS: put a TLS reverse proxy in front "
@@ -74,8 +92,37 @@ def serve(host, port, workers, queue, queue_seconds, job_seconds, keep_minutes, 
         if not allowed_hosts:
             click.echo("auditor: the page answers only to the names " + ", ".join(config.hosts(host))
                        + ": give the proxy's name with --allowed-host", err=True)
-    uvicorn.Server(uvicorn_config(create_app(config, host), config, host, port, proxy_headers=True,
+    if history_at and base_url:
+        where = ("with the password" if config.clerk_password is not None
+                 else "only in a browser on this machine (set a password with --clerk-password-env to open it "
+                      "through a proxy or from elsewhere)")
+        click.echo(f"auditor: the clerk's page is /clerk, {where}", err=True)
+    uvicorn.Server(uvicorn_config(app, config, host, port, proxy_headers=True,
                                   log_level="info", access_log=False)).run()
+
+
+def _clerk_password(env: str | None, prompt: bool, history_at, base_url) -> str | None:
+    """The clerk's page's password, from the environment or asked for; never from the command line."""
+    import os
+
+    from auditor.portal.clerk import password_problem
+
+    if not (env or prompt):
+        return None
+    if not (history_at and base_url):
+        raise click.UsageError("the clerk's page is part of the portal: give --history and --base-url too")
+    if env and prompt:
+        raise click.UsageError("give --clerk-password-env or --clerk-password-prompt, not both")
+    if env:
+        password = os.environ.get(env, "")
+        if not password:
+            raise click.UsageError(f"the clerk's password is read from ${env}, which is not set")
+    else:
+        password = click.prompt("clerk's page password", hide_input=True, confirmation_prompt=True, err=True)
+    problem = password_problem(password)
+    if problem:
+        raise click.UsageError(problem)
+    return password
 
 
 @click.command()

@@ -6,8 +6,8 @@
 ``run_counts``     per run, findings and open findings by rule, severity and firm (trends read only these)
 ``run_firms``      per run, each firm's active e-filers and how many are ready (a firm's own readiness share)
 ``state_undo``     per run, the state rows it rewrote as they were before (``history remove`` restores them)
-``deliveries``     per scope, month, firm and kind, the firm's notice message or a reminder: to whom, its state and
-                   the mail server's answer
+``deliveries``     per scope, month, firm and kind, the firm's notice message, a reminder or a new portal link: to
+                   whom, its state and the mail server's answer
 ``invites``        per firm, scope and run, a portal link: only the SHA-256 of its token, and when it expires
 ``portal_sessions`` a session opened from an invite (only the SHA-256 of its cookie), at most 8 hours
 ``answers``        a firm's answers to its findings from the portal: kind, date, note, invite, batch (never rewritten)
@@ -147,7 +147,7 @@ deliveries = Table(
     Column("scope", String(500), primary_key=True),
     Column("as_of", Date, primary_key=True),
     Column("firm_key", Text, primary_key=True),
-    Column("kind", String(20), primary_key=True),  # notice | reminder-1 | reminder-2 | reminder-3
+    Column("kind", String(20), primary_key=True),  # notice | reminder-1 | reminder-2 | reminder-3 | new-link
     Column("run_id", Integer, ForeignKey("runs.id", ondelete="SET NULL")),   # the run the notice was made from
     Column("firm_name", Text, nullable=False),
     Column("recipients", Text, nullable=False),     # the addresses, comma-separated

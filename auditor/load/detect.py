@@ -12,7 +12,6 @@ import zipfile
 from dataclasses import dataclass
 
 from auditor.errors import InputError
-from auditor.load.csv import utf16_without_bom
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -107,6 +106,8 @@ def _describe_other(head: bytes) -> str:
 
 
 def _looks_binary(head: bytes) -> bool:
+    from auditor.load.csv import utf16_without_bom   # pandas: not needed to list a folder's files
+
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or utf16_without_bom(head):
         return False
     if b"\x00" in head:
@@ -185,3 +186,19 @@ def input_files(paths) -> list[str]:
         else:
             out.append(p)
     return out
+
+
+def refuse_missing(paths) -> None:
+    """InputError, in the reader's own words, for the first of ``paths`` (as :func:`input_files` gives
+    them) that is not there: the command line says so before it loads what reading needs (pandas and
+    pyarrow take a second to load).  Any other reason a file cannot be read is left to the reader."""
+    import os
+    from pathlib import Path
+
+    for p in paths:
+        try:
+            os.stat(p)
+        except FileNotFoundError:
+            raise InputError(os.path.basename(Path(p)), "file not found") from None
+        except OSError:
+            pass

@@ -35,7 +35,7 @@ COOKIE = "auditor_portal"
 BAD_PER_MINUTE = 5
 GONE_TITLE = "This link does not work"
 GONE_TEXT = ("The link is wrong, or it has ended: links end 15 days after they are sent, or when the court "
-             "records its next monthly audit. Ask the court's clerk's office for a new link.")
+             "records its next monthly audit. You can ask for a new link below, or ask the court's clerk's office.")
 
 
 class BadLinks:
@@ -140,7 +140,7 @@ def portal_routes(portal: Portal, page, message, rule_text) -> list[Route]:
 
     def gone(request: Request) -> Response:
         portal.bad.add(who(request))
-        return message(request, GONE_TITLE, GONE_TEXT, 404, again=False)
+        return page(request, "portal_gone.html", 404, title=GONE_TITLE, text=GONE_TEXT)   # offers a new link
 
     def too_many() -> Response:
         return Response("Too many wrong links from this address. Please wait a minute.", 429,

@@ -46,15 +46,30 @@ class FirmWriter:
         self.sources = self._input_firms()
         # the Summary's counts of every firm, counted once
         keyed = prep.findings.assign(_firm=prep.finding_keys.to_numpy())
+        # (the rows of every firm made in one pass, then dealt out by firm: a pandas group per firm cost
+        # more than all the rest of the set-up on a run of thousands of firms)
         groups = problem_groups(keyed, ["_firm"])
-        self.groups = {k: group_tuples(g) for k, g in groups.groupby("_firm", sort=False)}
+        self.groups: dict[str, list[tuple]] = {}
+        for k, row in zip(groups["_firm"], group_tuples(groups)):
+            if not pd.isna(k):
+                self.groups.setdefault(k, []).append(row)
         courts = keyed.assign(_court=keyed["court_id"].astype(object).fillna(NO_COURT)).groupby(
             ["_firm", "_court"], sort=False).size().reset_index(name="n")
-        self.courts = {k: sorted(zip(g["_court"].astype(str), g["n"].astype(int)), key=lambda kv: (-kv[1], kv[0]))
-                       for k, g in courts.groupby("_firm", sort=False)}
+        self.courts: dict[str, list[tuple[str, int]]] = {}
+        for k, court, n in zip(courts["_firm"], courts["_court"].astype(str), courts["n"].astype(int)):
+            if not pd.isna(k):
+                self.courts.setdefault(k, []).append((court, int(n)))
+        for counts in self.courts.values():
+            counts.sort(key=lambda kv: (-kv[1], kv[0]))
         self.outsiders = outsiders_by_firm(prep.shared)
         for k, names in holders_by_firm(result, prep).items():
             self.outsiders[k] = self.outsiders.get(k, set()) | names
+        every = sorted(set().union(*self.outsiders.values()))   # each outsider's firm, worked out once
+        self.outsider_keys = dict(zip(every, firm_key(pd.Series(every, dtype=object)))) if every else {}
+        # what a firm's sheets read of its own findings and data issues beyond the values computed for
+        # the whole run (taking every column, firm by firm, cost more than the rest of its Summary)
+        self.slim_findings = prep.findings[["firm_name", "person_name", "evidence"]]
+        self.slim_issues = prep.issues[["firm_name"]]
 
     def _template(self, charts: bool) -> Template:
         """openpyxl lays the sheets out (the Trend sheet with its charts or without) with placeholder rows."""
@@ -75,7 +90,13 @@ class FirmWriter:
         ikeys = firm_key(prep.issues["firm_name"])
         out = []
         for t in self.result.inputs:
-            hit = sources.str.contains(_source_pattern(t.name), regex=True).fillna(False).to_numpy(bool)
+            # the pattern (the name as a whole word) only where the name is written at all: Python's
+            # regular expressions run row by row, and most files are named in few rows
+            hit = sources.str.contains(t.name, regex=False).fillna(False).to_numpy(bool)
+            near = np.flatnonzero(hit)
+            if len(near):
+                hit[near] = sources.iloc[near].str.contains(_source_pattern(t.name), regex=True).fillna(False) \
+                    .to_numpy(bool)
             keys = set(prep.finding_keys[hit].dropna()) | set(ikeys[(prep.issues["file"] == t.name).fillna(False)
                                                                    .to_numpy(bool)].dropna())
             out.append((t, keys))
@@ -88,13 +109,13 @@ class FirmWriter:
     def write(self, key: str, name: str, path: Path, *, atomic: bool = True) -> Path:
         """The workbook of the firm with normalised name ``key`` (``name`` as shown when it has no rows).
         ``atomic=False`` writes straight to ``path`` (for a folder that is itself moved into place whole)."""
-        prep, result = self.prep, self.result
+        result = self.result
         frows, irows = self.rows_of(key)
-        ours = prep.findings.iloc[frows]
-        issues = prep.issues.iloc[irows]
+        ours = self.slim_findings.iloc[frows]
+        issues = self.slim_issues.iloc[irows]
         label = ours["firm_name"].iloc[0] if len(ours) and pd.notna(ours["firm_name"].iloc[0]) else (
             issues["firm_name"].iloc[0] if len(issues) and pd.notna(issues["firm_name"].iloc[0]) else name)
-        redacted = redact_outsiders(ours, self.outsiders.get(key, set()), key)
+        redacted = redact_outsiders(ours, self.outsiders.get(key, set()), key, self.outsider_keys)
         counts: dict[str, int] = {}
         for _, rid, _, _, n, _ in self.groups.get(key, []):
             counts[rid] = counts.get(rid, 0) + n

@@ -20,13 +20,18 @@ def chars_per_line(width: float) -> float:
     return max(1.0, (width - 1.0) * 1.27 - 6.0)
 
 
-def _paragraph_lines(texts: pa.Array, per_line: float) -> np.ndarray:
-    """Lines each text takes, its paragraphs (split at line breaks) each starting a new line."""
+def paragraph_lines(texts: pa.Array, per_line: float | np.ndarray) -> np.ndarray:
+    """Lines each text takes, its paragraphs (split at line breaks) each starting a new line
+    (``per_line``: one figure for all, or one per text)."""
     paragraphs = pc.split_pattern(texts, "\n")
     each = pc.cast(pc.utf8_length(pc.list_flatten(paragraphs)), pa.float64()).to_numpy(zero_copy_only=False)
     owner = pc.list_parent_indices(paragraphs).to_numpy(zero_copy_only=False)
-    return np.maximum(np.bincount(owner, weights=np.maximum(np.ceil(each / per_line), 1.0),
+    divisor = per_line if np.ndim(per_line) == 0 else np.asarray(per_line)[owner]
+    return np.maximum(np.bincount(owner, weights=np.maximum(np.ceil(each / divisor), 1.0),
                                   minlength=len(texts)), 1.0)
+
+
+_paragraph_lines = paragraph_lines
 
 
 def lines_of(values: pa.Array, per_line: float) -> np.ndarray:

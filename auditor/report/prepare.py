@@ -10,8 +10,10 @@ spelling of one firm is shown as the one most often written, in every sheet.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -183,10 +185,12 @@ def holders_by_firm(result: AuditResult, prep: Prepared) -> dict[str, set]:
     return {str(k): set(g.astype(str)) for k, g in pairs.groupby("firm")["holder"]}
 
 
-def redact_outsiders(ours: pd.DataFrame, names: set, firm: str | None = None) -> pd.DataFrame:
+def redact_outsiders(ours: pd.DataFrame, names: set, firm: str | None = None,
+                     name_keys: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Take out of the evidence the names of people outside the firm who share a PACER username
     with the firm's people (the evidence of a shared account lists everyone using it).  A name that is
-    the firm's own (a PAA's holder is the firm; ``firm``: its key) is never taken out."""
+    the firm's own (a PAA's holder is the firm; ``firm``: its key) is never taken out.  ``name_keys``:
+    each name's ``firm_key``, worked out once for a run's many firms (else here)."""
     if ours.empty or not names:
         return ours
     # only the names the evidence holds (a shared account's evidence lists a few of its people)
@@ -194,7 +198,9 @@ def redact_outsiders(ours: pd.DataFrame, names: set, firm: str | None = None) ->
     names = {n for n in names if n in text} - set(ours["person_name"].dropna().astype(str))
     if names and firm is not None:
         listed = sorted(names)
-        names = {n for n, k in zip(listed, firm_key(pd.Series(listed, dtype=object))) if k != firm}
+        keys = ([name_keys[n] for n in listed] if name_keys is not None
+                else firm_key(pd.Series(listed, dtype=object)))
+        names = {n for n, k in zip(listed, keys) if k != firm}
     if not names:
         return ours
     # whole names only, longest first: an outsider "John Smith" must not garble the firm's own "John Smithson"

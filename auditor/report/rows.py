@@ -42,6 +42,7 @@ from openpyxl.utils import get_column_letter
 from auditor.normalize import arrow
 
 from auditor.report.format import FORMULA_START_RE, clean_strings, clean_value
+from auditor.report.cells import FEW_ROWS, few_rows
 from auditor.report.sheet_xml import CHUNK_ROWS, row_chunks, sattr as _sattr
 
 PLACEHOLDER_ROW = 2                    # the row openpyxl writes placeholder cells in (row 1 is the header)
@@ -251,6 +252,8 @@ class Template:
             elif p.rows == 0:
                 if p.empty_text:
                     fh.write(_cell_rows_xml(CellRows(p.sheet, [[(p.empty_text, "")]], {}, p.first_row), {}))
+            elif p.rows <= FEW_ROWS:   # each kernel once for all columns: a call costs more than a few rows
+                fh.write(few_rows(p, m.styles))
             elif p.rows <= CHUNK_ROWS:
                 for chunk in row_chunks(p, m.styles):
                     fh.write(chunk)

@@ -22,7 +22,7 @@ from starlette.templating import Jinja2Templates
 from auditor import columns as C
 from auditor.web.config import WebConfig, size_words
 from auditor.web.download import XLSX, OnceDownload
-from auditor.web.guard import RequestGuard
+from auditor.web.guard import PORTAL_PATHS, RequestGuard
 from auditor.web.jobs import Job, Jobs
 from auditor.web.labels import TYPED, field_label
 from auditor.web.mapping import header_maps
@@ -286,6 +286,10 @@ def create_app(config: WebConfig | None = None, host: str = "127.0.0.1") -> Star
 
     async def not_found(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 404)
+        if status == 400:   # a form with more fields or a longer field than the page takes
+            return message(request, "The form could not be read",
+                           "What was sent has more parts, or longer ones, than this page takes. Go back, "
+                           "shorten what you typed and send it again.", 400)
         return message(request, "Not here", "There is no such page.", status if status in (404, 405) else 404)
 
     async def server_error(request: Request, exc: Exception) -> Response:
@@ -306,6 +310,8 @@ def create_app(config: WebConfig | None = None, host: str = "127.0.0.1") -> Star
             sweeper.cancel()
             await run_in_threadpool(app.state.pool.close)
             app.state.jobs.close()
+            if extras is not None:
+                await run_in_threadpool(extras.close)
             if portal is not None:
                 await run_in_threadpool(portal.close)
 
@@ -316,23 +322,27 @@ def create_app(config: WebConfig | None = None, host: str = "127.0.0.1") -> Star
         Route("/report/{token}", report, methods=["GET", "HEAD"]),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
-    portal = None
+    portal = extras = None
     # the firm portal: links made by ``auditor invite``.  The history is then the court's own record, which
     # the portal's links and pages are read from: an upload is audited but never recorded into it, or
     # anyone could record a court run that ends every firm's link or replaces what firms see.
     if config.history and config.base_url:
         from auditor.portal.routes import Portal, portal_routes
-
+        from auditor.portal.site import PortalExtras
         from auditor.web.portal_roster import roster_routes
 
         portal = Portal(config.history, config.base_url)
-        routes[-1:-1] = portal_routes(portal, page, message, portal.rule_text) + roster_routes(
-            portal, config, page, message, run, failed)
+        extras = PortalExtras(portal, config)   # the clerk's page, and new links firms ask for
+        routes[-1:-1] = (portal_routes(portal, page, message, portal.rule_text) + extras.routes(page, message)
+                         + roster_routes(portal, config, page, message, run, failed))
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={HTTPException: not_found, Exception: server_error})
+    app.state.portal_extras = extras
     public = urlsplit(config.base_url) if config.base_url else None
     app.add_middleware(RequestGuard, hosts=config.hosts(host), body_seconds=config.body_seconds,
-                       origins=(f"{public.scheme}://{public.netloc}",) if public else ())
+                       origins=(f"{public.scheme}://{public.netloc}",) if public else (),
+                       small_body=config.max_confirm_bytes, gated=PORTAL_PATHS, in_flight=config.portal_requests,
+                       wait_seconds=config.queue_wait_seconds)
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -41,6 +41,10 @@ class WebConfig:
     allowed_hosts: tuple[str, ...] = field(default_factory=tuple)
     history: str | None = None           # run history every audit is compared with and recorded into (path or URL)
     base_url: str | None = None          # the public address; with a history, the firm portal's links start with it
+    settings: str | None = None          # the notify settings file: the court's relay, for new links firms ask for
+    contacts: str | None = None          # the court's contacts list (CSV): where a new link may be sent
+    clerk_password: str | None = field(default=None, repr=False)   # the clerk's page's; none: this machine only
+    portal_requests: int = 32            # portal requests handled at once; more wait (queue_wait_seconds), then busy
 
     def hosts(self, bound: str = "127.0.0.1") -> list[str]:
         """The Host names the page answers to: those configured, else the bound address and localhost."""

@@ -211,6 +211,8 @@ def test_no_firm_sees_another_firms_rows(tmp_path):
             neighbour = f"Firm{(int(n) + 1) % 2500:04d} LLP"
             answered = answer_leaks(server, jar, page.text, findings_of[names[neighbour]])
             assert set(re.findall(r"Person(\d{4})", answered)) == {n}
+        for firm in list(made)[::1250]:     # the roster upload too, naming the next firm's filer as ours
+            roster_leaks(server, made[firm], firm[4:8], tmp_path)
     store = open_store(history, create=False)
     try:
         with store.engine.connect() as conn:   # every answer recorded is its own firm's finding
@@ -269,3 +271,31 @@ def test_an_upload_is_not_recorded_into_the_courts_history(portal, tmp_path):
     finally:
         store.close()
     assert httpx.get(made["Firm0000 LLP"]).status_code == 200
+
+
+def roster_leaks(server, link: str, n: str, folder) -> None:
+    """Upload a roster from firm ``n``'s page that lists its two filers and, as if one of its own, the
+    next firm's filer with his bar number: the page and the workbook name no other firm and nobody of it."""
+    from tests.web.test_portal_roster import shown, upload, workbook_text
+
+    m = f"{(int(n) + 1) % 2500:04d}"
+    path = write_csv(folder / f"staff-{n}.csv", ["Name", "Role", "Bar Number", "PACER Login"], [
+        [f"Person{n}a, Ann", "Attorney", f"NC{int(n)}1", ""],
+        [f"Person{n}b, Bob", "Attorney", f"NC{int(n)}2", ""],
+        [f"Person{m}a, Ann", "Attorney", f"NC{int(m)}1", ""],
+    ])
+    r = press(server, link, csrf_of(httpx.get(link).text))
+    page = upload(server, {"auditor_portal": r.cookies["auditor_portal"]}, path)
+    assert page.status_code == 200, shown(page.text)[:300]
+    for text in (shown(page.text), workbook_text(server, page.text)):
+        assert f"Person{n}" in text                 # the court's findings about the firm's own filers
+        assert set(re.findall(r"Person(\d{4})", text)) == {n}
+        assert set(re.findall(r"Firm(\d{4})", text)) <= {n}
+        assert not re.search(rf"\bf{m}[ab]\b|NC{int(m)}[12]\b", text)
+
+
+def test_a_form_with_more_fields_than_it_takes_is_told_so(portal):
+    server, _, made = portal
+    link = next(iter(made.values()))
+    r = httpx.post(link, data={f"f{i}": "x" for i in range(8)}, headers={"origin": server.url})
+    assert r.status_code == 400 and "The form could not be read" in r.text and "no such page" not in r.text

@@ -35,9 +35,9 @@ class FirmRows:
     label: str                    # its name as shown
     frows: np.ndarray             # its rows of the findings
     irows: np.ndarray             # and of the data issues
-    findings: pd.DataFrame        # its findings, names of people outside the firm redacted
-    redacted: bool                # whether any were
-    issues: pd.DataFrame
+    findings: pd.DataFrame        # its findings' firm_name, person_name and evidence (outsiders redacted);
+    redacted: bool                # whether any were; every other value: the layout's, taken by frows
+    issues: pd.DataFrame          # its data issues' firm_name (the rest: taken by irows)
     inputs: list[InputTable]      # the input files holding its rows
     readiness: Any
     counts: dict                  # its findings by rule id
