@@ -97,17 +97,19 @@ def missing_sentence(missing: list[str], used: list[str], as_of: dt.date) -> str
 
 
 def audit_roster(files: list[dict], firm: str, key: str, court: list[dict], as_of: str, court_id: str | None,
-                 report: str, limits=None, paa: tuple[str, ...] = ()) -> dict:
+                 report: str, limits=None, paa: tuple[str, ...] = (), header_maps: dict | None = None) -> dict:
     """(Run in a worker.)  Audit the uploaded roster ``files`` of the session's ``firm`` (normalised
     ``key``) with the ``court`` files (``CourtFile`` fields) that are still as recorded; write the firm's
-    workbook to ``report``; return what the page shows."""
+    workbook to ``report``; return what the page shows.  ``header_maps``: per stored path, the columns
+    chosen on the mapping page (``auditor.web.mapping``)."""
     from auditor.court_calendar import Calendar
 
     known = Calendar.load().known_courts()
     tables = []
     for f in files:
         try:
-            t = load_input(Path(f["path"]), ROSTER, firm=firm, limits=limits, known_courts=known)
+            t = load_input(Path(f["path"]), ROSTER, firm=firm, limits=limits, known_courts=known,
+                           header_map=(header_maps or {}).get(f["path"]) or None)
         except InputError as exc:
             text = str(exc)
             return {"error": f["name"] + text[len(exc.file):] if text.startswith(exc.file) else text}

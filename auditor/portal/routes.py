@@ -198,6 +198,8 @@ def portal_routes(portal: Portal, page, message, rule_text) -> list[Route]:
             return message(request, "Please open the page again", "The page was too old or did not come from "
                            "this site. Open the link from the court's message again.", 403, again=False)
         await run_in_threadpool(portal.leave, request.cookies.get(COOKIE))
+        if cookie and getattr(request.app.state, "jobs", None) is not None:   # a roster held at its mapping page
+            request.app.state.jobs.drop_owned(token_hash(cookie))
         response = message(request, "Signed out", "You have left the firm's page. Open the link from the "
                            "court's message to come back.", 200, again=False)
         response.delete_cookie(COOKIE, path="/")

@@ -37,6 +37,7 @@ class Job:
     report: Path | None = None
     report_name: str = ""
     busy: bool = False                                 # an audit of it is running
+    owner: str = ""                                    # a portal session's roster: that session's digest
 
 
 PREFIX = "auditor-web-"
@@ -134,6 +135,16 @@ class Jobs:
             with self._lock:
                 self._jobs.pop(token, None)
         self._delete(job)
+
+    def drop_owned(self, owner: str) -> int:
+        """Delete every job of the portal session ``owner`` (it ended); return how many."""
+        with self._lock:
+            mine = [(t, j) for t, j in self._jobs.items() if owner and j.owner == owner]
+            for t, _ in mine:
+                del self._jobs[t]
+        for _, j in mine:
+            self._delete(j)
+        return len(mine)
 
     def sweep(self) -> int:
         """Delete every job past its time; return how many."""

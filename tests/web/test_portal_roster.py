@@ -20,7 +20,7 @@ from auditor.history import schema as S
 from auditor.history.store import open_store
 from auditor.web.config import WebConfig
 from tests.conftest import write_csv
-from tests.web.conftest import Server, free_port
+from tests.web.conftest import Server, free_port, stored_files
 from tests.web.test_portal_web import csrf_of, links, press
 
 COURT_HEADER = ["Court", "CM/ECF Login", "Filer Name", "Role", "Bar Number", "E-mail", "Firm", "PACER Login", "Status"]
@@ -83,11 +83,12 @@ def roster_token(page: str) -> str:
     return re.search(r'action="/firm/roster"[^>]*>\s*<input type="hidden" name="csrf" value="([0-9a-f]{64})"', page)[1]
 
 
-def upload(server, jar, path, csrf=None, origin=None) -> httpx.Response:
+def upload(server, jar, path, csrf=None, origin=None, mapping="auto") -> httpx.Response:
+    """The roster form sent; ``mapping="auto"`` goes straight to the audit when every column is found."""
     if csrf is None:
         csrf = roster_token(httpx.get(server.url + "/firm", cookies=jar).text)
     with open(path, "rb") as fh:
-        return httpx.post(server.url + "/firm/roster", cookies=jar, data={"csrf": csrf},
+        return httpx.post(server.url + "/firm/roster", cookies=jar, data={"csrf": csrf, "mapping": mapping},
                           files={"roster": (path.name, fh, "text/csv")},
                           headers={"origin": origin or server.url}, timeout=120)
 
@@ -157,3 +158,59 @@ def test_a_roster_is_audited_with_the_courts_data_and_shows_nothing_of_another_f
         for word in THEIRS:
             assert word not in page.text, word
         assert recorded(history_url) == before
+
+
+def test_a_roster_with_unfamiliar_headers_is_mapped_on_the_upload_pages_step_then_audited(tmp_path):
+    court, pacer = court_files(tmp_path)
+    history = str(tmp_path / "h.sqlite")
+    record_run(court, pacer, history)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    people = write_csv(tmp_path / "people.csv", ["Colleague", "Job", "Licence", "Inbox", "Court Login"], [
+        ["Ann Adams", "Attorney", "NC101", "ann@ours.com", "adams00001"],
+        ["Bob Brown", "Attorney", "NC102", "bob@ours.com", ""],
+        ["Young, Yul", "Attorney", "NC808", "yul@theirs.com", "young00008"],
+    ])
+    with Server(WebConfig(history=history, base_url=base, workers=1), port=port) as server:
+        made = links(history, base)
+        jar, other = session(server, made["Ours LLP"]), session(server, made["Theirs PC"])
+        page = upload(server, jar, people)     # even "auto": a required column is not found
+        assert page.status_code == 200, page.text
+        text = shown(page.text)
+        assert "Check how your columns were read" in text and "Not found: Person, Role" in text
+        assert 'name="map-0-firm_name"' not in page.text and 'name="firm"' not in page.text   # the session's
+        action = re.search(r'<form method="post" action="(/firm/roster/[^"]+/confirm)"', page.text)[1]
+        token = csrf_of(page.text)
+        chosen = {"map-0-person_name": "Colleague", "map-0-role": "Job", "map-0-bar_id": "Licence",
+                  "map-0-email": "Inbox", "map-0-pacer_username": "Court Login"}
+
+        def confirm(cookies, data):
+            return httpx.post(server.url + action, cookies=cookies, data=data, headers={"origin": server.url},
+                              timeout=120)
+
+        # another firm's session (with its own page's token), no session, no token: refused, roster kept
+        their_token = roster_token(httpx.get(server.url + "/firm", cookies=other).text)
+        assert confirm(other, {"csrf": their_token, **chosen}).status_code == 404
+        assert confirm({}, {"csrf": token, **chosen}).status_code == 404
+        assert confirm(jar, chosen).status_code == 403
+        assert [p.name for p in stored_files(server)] == ["1.csv"]
+
+        done = confirm(jar, {"csrf": token, **chosen})
+        assert done.status_code == 200, done.text
+        text = shown(done.text)
+        assert "Ours LLP: your roster" in text
+        assert "Filing account not linked to a PACER account" in text and "Brown, Bob" in text
+        assert "PACER account shared by e-filers" in text and "(a person outside this firm)" in text
+        for word in THEIRS:
+            assert word not in done.text, word
+        assert [p.name for p in stored_files(server)] == ["report.xlsx"]   # the roster is gone once checked
+        assert confirm(jar, {"csrf": token, **chosen}).status_code == 404   # its token works once
+
+        # a roster left at the step is deleted when the firm leaves its page
+        assert upload(server, other, people, mapping="confirm").status_code == 200
+        assert len(stored_files(server)) == 2
+        firm_page = httpx.get(server.url + "/firm", cookies=other).text
+        leave = re.search(r'action="/firm/leave"><input type="hidden" name="csrf" value="([0-9a-f]{64})"', firm_page)[1]
+        assert httpx.post(server.url + "/firm/leave", cookies=other, data={"csrf": leave},
+                          headers={"origin": server.url}).status_code == 200
+        assert [p.name for p in stored_files(server)] == ["report.xlsx"]

@@ -1,8 +1,8 @@
 """A firm's whole visit in a real headless Chromium, with the keyboard only: the link a mail scanner
 opened first (a HEAD and two GETs leave it working), the confirmation, an answer to one finding, the
-firm's current roster uploaded and checked with the court's data, its findings read and its workbook
-downloaded; then the clerk's next audit shows the firm's answer.  Pictures of the roster's page at
-1280 and 390 px wide."""
+firm's current roster uploaded, its columns confirmed on the upload page's mapping step, checked with the
+court's data, its findings read and its workbook downloaded; then the clerk's next audit shows the firm's
+answer.  Pictures of the roster's page and of its mapping step at 1280 and 390 px wide."""
 
 from __future__ import annotations
 
@@ -72,6 +72,19 @@ def test_a_firm_answers_and_checks_its_roster_with_the_keyboard_only(page, tmp_p
         _tab_until(page, "e.id === 'roster'")
         _choose_with_space(page, roster(tmp_path))
         _tab_to(page, "Check the roster")
+        page.keyboard.press("Enter")
+        # the upload page's own step: how the columns were read, with no Firm field (the link names the firm)
+        page.get_by_role("heading", name="Check how your columns were read").wait_for()
+        assert page.locator("#map-0-firm_name").count() == 0 and page.locator("#typed-firm").count() == 0
+        assert page.locator("#map-0-person_name").input_value() == "Name"
+        assert "Every row is read as Ours LLP's" in page.inner_text("main")
+        _no_overflow(page)
+        page.screenshot(path=str(DOCS / "portal-roster-mapping.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 900})
+        _no_overflow(page)
+        page.screenshot(path=str(DOCS / "portal-roster-mapping-phone.png"), full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 900})
+        _tab_to(page, "Confirm and audit")
         page.keyboard.press("Enter")
         page.get_by_role("heading", name="Ours LLP: your roster").wait_for()
         assert [p.name for p in stored_files(server)] == ["report.xlsx"]   # the roster is deleted once checked
