@@ -151,7 +151,7 @@ def main() -> None:
                             "load_avg": round(os.getloadavg()[0], 2), "target_s": TARGET_SECONDS, "met": ok})
     from results_file import save_rows
 
-    print(f"results: {save_rows(records, args.results, 'notify')}")
+    print(f"results: {save_rows(records, args.results, 'notify', append=True)}")
 
 
 if __name__ == "__main__":

@@ -236,18 +236,23 @@ def _court_notice(run, settings, folder: Path, templates):
 
 
 def _write_notices(run, settings, folder: Path, templates) -> None:
-    from auditor.notify.notice import notice_pdf
-    from auditor.notify.source import load_part
+    from auditor.notify import pool
+    from auditor.notify.notice import made_notice
     from auditor.report.firms import file_names
 
     folder.mkdir(parents=True, exist_ok=True)
-    parts = [load_part(p) for p in run.firms if p.listed != 0]
-    parts = [p for p in parts if p.needs_notice]
-    names = file_names({p.key: p.name for p in parts})
-    for p in parts:
-        (folder / (names[p.key][:-5] + ".pdf")).write_bytes(notice_pdf(p, run, settings, templates=templates))
+    parts = [p for p in run.firms if p.listed != 0]
+    job = {"run": run, "settings": settings, "templates": templates}
+    notices = []
+    for part, out in zip(parts, pool.ordered(made_notice, parts, job)):
+        if out is not None:
+            part.findings = out[0]
+            notices.append((part, out[1]))
+    names = file_names({p.key: p.name for p, _ in notices})
+    for p, data in notices:
+        (folder / (names[p.key][:-5] + ".pdf")).write_bytes(data)
     _court_notice(run, settings, folder, templates)
-    _echo(f"{len(parts)} notices in {folder}")
+    _echo(f"{len(notices)} notices in {folder}")
 
 
 def relay_of(settings, password_prompt: bool):

@@ -1,7 +1,7 @@
 """Making every firm's message and getting it out: drafts to a folder, or SMTP to the court's relay.
 
-Messages are made in worker processes (a notice takes tens of milliseconds to lay out) while this
-process hands the ready ones to the relay over one connection.  Before the first message, every firm about
+Messages are made in worker processes (``auditor.notify.pool``: a notice takes tens of milliseconds to lay
+out) while this process hands the ready ones, in order, to the relay over one connection.  Before the first message, every firm about
 to be sent is recorded as queued; each answer is recorded as it comes.  A firm already sent (or refused,
 to the same addresses) for the same month is skipped, so running the command again sends nothing twice.
 A "try later" answer is tried again after a pause that doubles each time, a bounded number of times.
@@ -9,14 +9,13 @@ A "try later" answer is tried again after a pause that doubles each time, a boun
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from auditor.notify import record
+from auditor.notify import pool, record
 from auditor.notify.message import build, message_id
 from auditor.notify.smtp import LATER, REFUSED, TAKEN, Relay
 from auditor.notify.source import Part, load_part
@@ -57,65 +56,50 @@ def plan(run, contacts) -> Plan:
 
 
 # -- making the messages ---------------------------------------------------------------------------------
-_JOB: tuple | None = None    # (run, settings, options) in a worker process, inherited through fork
-
-
-def _make(item: Item):
-    if _JOB is None:
-        raise RuntimeError("no messages to make in this process")
-    run, settings, opts = _JOB
+def _make(job: dict, item: Item):
+    """One firm's message (in a worker process, or in this one): (bytes, attachments in it, its findings),
+    or None when the firm has nothing to act on."""
     part = load_part(item.part)
     if not part.needs_notice:
         return None
-    link, ends = opts["links"].get(part.key, ("", None))
-    data, attached = build(part, run, settings, item.contacts, run_id=opts["run_id"], templates=opts["templates"],
-                           draft=opts["draft"], today=opts.get("today"), link=link, link_ends=ends)
+    link, ends = job["links"].get(part.key, ("", None))
+    data, attached = build(part, job["run"], job["settings"], item.contacts, run_id=job["run_id"],
+                           templates=job["templates"], draft=job["draft"], today=job["today"], link=link,
+                           link_ends=ends)
     return data, attached, part.findings
 
 
 def messages(items: list[Item], run, settings, *, run_id, templates: str, draft: bool, workers: int | None = None,
              today=None, links: dict | None = None):
-    """(item, message bytes, attachments in it) for each item with something to do, in order; ``links``:
-    firm key -> (its link to the portal, when the link ends), put in the firm's message and notice."""
-    global _JOB
-    _JOB = (run, settings, {"run_id": run_id, "templates": templates, "draft": draft, "today": today,
-                            "links": links or {}})
-    workers = workers or min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 8)
-    try:
-        if workers > 1 and len(items) > 8 and "fork" in multiprocessing.get_all_start_methods():
-            from auditor.outputs import threads
-
-            threads.settle()
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                for item, out in zip(items, pool.map(_make, items, chunksize=4)):
-                    if out is not None:
-                        item.part.findings = out[2]
-                        yield item, out[0], out[1]
-        else:
-            for item in items:
-                out = _make(item)
-                if out is not None:
-                    yield item, out[0], out[1]
-    finally:
-        _JOB = None
+    """(item, message bytes, attachments in it) for each item with something to do, in order, made in worker
+    processes when there are enough firms (``auditor.notify.pool``); ``links``: firm key -> (its link to the
+    portal, when the link ends), put in the firm's message and notice."""
+    job = {"run": run, "settings": settings, "run_id": run_id, "templates": templates, "draft": draft,
+           "today": today, "links": links or {}}
+    with closing(pool.ordered(_make, items, job, workers=workers)) as made:
+        for item, out in zip(items, made):
+            if out is not None:
+                item.part.findings = out[2]
+                yield item, out[0], out[1]
 
 
 # -- drafts ------------------------------------------------------------------------------------------------
 def write_drafts(items, run, settings, folder: Path, *, templates: str = "", run_id="draft", workers=None,
-                 progress=lambda _m: None, links: dict | None = None) -> list[tuple[str, Path]]:
+                 progress=lambda _m: None, links: dict | None = None, today=None) -> list[tuple[str, Path]]:
     """One ``.eml`` per firm in ``folder``, marked unsent; (firm, file) of each written."""
     from auditor.report.firms import file_names
 
     folder.mkdir(parents=True, exist_ok=True)
     names = file_names({i.part.key: i.part.name for i in items})
     out = []
-    for item, data, _attached in messages(items, run, settings, run_id=run_id, templates=templates, draft=True,
-                                          workers=workers, links=links):
-        path = folder / (names.get(item.part.key, "firm.xlsx")[:-5] + ".eml")
-        _write(path, data)
-        out.append((item.part.name, path))
-        if len(out) % 100 == 0:
-            progress(f"drafts: {len(out):,} of {len(items):,}")
+    with closing(messages(items, run, settings, run_id=run_id, templates=templates, draft=True, workers=workers,
+                          links=links, today=today)) as made:
+        for item, data, _attached in made:
+            path = folder / (names.get(item.part.key, "firm.xlsx")[:-5] + ".eml")
+            _write(path, data)
+            out.append((item.part.name, path))
+            if len(out) % 100 == 0:
+                progress(f"drafts: {len(out):,} of {len(items):,}")
     return out
 
 
@@ -170,9 +154,10 @@ def send_all(items, run, settings, relay: Relay, store, ref, *, templates: str =
                                    "message_id": message_id(ref.run_id, i.part.key, settings)} for i in todo])
     sender = settings.sender
     count = 0
-    with record.connection(store) as conn:
-        for item, data, attached in messages(todo, run, settings, run_id=ref.run_id, templates=templates,
-                                             draft=False, workers=workers, links=out.links):
+    made = messages(todo, run, settings, run_id=ref.run_id, templates=templates, draft=False, workers=workers,
+                    links=out.links)
+    with record.connection(store) as conn, closing(made):
+        for item, data, attached in made:
             count += 1
             _send_one(item, data, attached, relay, sender, store, ref, conn, settings, retries, pause, out)
             if count % 100 == 0:

@@ -104,3 +104,14 @@ def notice_pdf(part: Part, run, settings: Settings, *, templates: str = "", link
     return html_to_pdf(html, title=f"Notice to {label}" if part.key else "The court's own items",
                        author=_cp1252(settings.court_name) if not files else settings.court_name,
                        footer=label if part.key else "The court's own items", fonts=fonts)
+
+
+def made_notice(job: dict, part: Part):
+    """(the firm's findings, its notice) when it has something to act on, else None: for
+    ``auditor.notify.pool`` (``job``: the run, the settings and the templates)."""
+    from auditor.notify.source import load_part
+
+    part = load_part(part)
+    if not part.needs_notice:
+        return None
+    return part.findings, notice_pdf(part, job["run"], job["settings"], templates=job["templates"])

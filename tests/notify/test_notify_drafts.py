@@ -159,3 +159,39 @@ def test_nothing_of_another_firm_in_any_draft_or_notice(big_world, tmp_path):
         checked += 1
     assert checked == len(firms) >= 50
     assert compared > 50 * 1000   # every other firm's names and accounts, searched in every draft
+
+
+def _content(path: Path, tmp: Path) -> list:
+    """A draft's headers and each part's decoded content, a PDF's as its text (a PDF carries its creation
+    time; the MIME boundaries are random)."""
+    msg = _parse(path)
+    out: list = [[(k, str(v)) for k, v in msg.items() if k.lower() != "content-type"]]
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        data = part.get_payload(decode=True)
+        if part.get_content_type() == "application/pdf":
+            data = pdf_text(data, tmp)
+        out.append((part.get_content_type(), part.get_filename(), data))
+    return out
+
+
+@pytest.mark.skipif(__import__("auditor.notify.pool", fromlist=["cores"]).cores() < 2, reason="one core")
+def test_drafts_made_by_two_workers_are_the_ones_made_in_one_process(big_world, tmp_path):
+    from auditor.notify import deliver, source
+    from auditor.notify import settings as st
+    from auditor.notify.contacts import read_contacts
+
+    write_contacts(tmp_path / "contacts.csv", acting_firms(big_world)[:5])
+    settings = st.load(write_settings(tmp_path / "court.toml"))
+    today = dt.date(2026, 12, 1)
+    made = {}
+    for workers in (1, 2):
+        run = source.read_run(big_world)
+        items = deliver.plan(run, read_contacts(tmp_path / "contacts.csv")).items
+        made[workers] = [p for _, p in deliver.write_drafts(items, run, settings, tmp_path / str(workers),
+                                                            workers=workers, today=today)]
+    assert len(made[1]) == len(made[2]) == 5
+    assert [p.name for p in made[1]] == [p.name for p in made[2]]
+    for one, two in zip(made[1], made[2]):
+        assert _content(one, tmp_path) == _content(two, tmp_path), one.name
