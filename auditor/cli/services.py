@@ -93,10 +93,16 @@ def serve(host, port, workers, queue, queue_seconds, job_seconds, keep_minutes, 
             click.echo("auditor: the page answers only to the names " + ", ".join(config.hosts(host))
                        + ": give the proxy's name with --allowed-host", err=True)
     if history_at and base_url:
-        where = ("with the password" if config.clerk_password is not None
-                 else "only in a browser on this machine (set a password with --clerk-password-env to open it "
-                      "through a proxy or from elsewhere)")
-        click.echo(f"auditor: the clerk's page is /clerk, {where}", err=True)
+        from auditor.portal.clerk import public_base_url
+
+        if config.clerk_password is not None:
+            click.echo("auditor: the clerk's page is /clerk, with the password", err=True)
+        elif public_base_url(base_url):
+            click.echo("auditor: the clerk's page (/clerk) is off: the firms' links name another machine, so it "
+                       "needs a password (--clerk-password-env or --clerk-password-prompt)", err=True)
+        else:
+            click.echo("auditor: the clerk's page is /clerk, only in a browser on this machine (set a password "
+                       "with --clerk-password-env to open it from elsewhere)", err=True)
     uvicorn.Server(uvicorn_config(app, config, host, port, proxy_headers=True,
                                   log_level="info", access_log=False)).run()
 

@@ -4,11 +4,14 @@ ending soon, and the messages sent (``auditor.portal.overview`` reads them).
 
 No firm link or firm session opens it.  Who may:
 
-- Without a clerk's password: only a browser on the server itself.  The request must come from a
+- Without a clerk's password, and only while the portal's base URL is on this machine too (a loopback
+  name: the server is not offered to firms over the internet): only a browser on the server itself.  The request must come from a
   loopback address, name a loopback host (``localhost``, ``127.0.0.1``, ``[::1]``) and carry no
   forwarding header (``X-Forwarded-For``, ``Forwarded``, ``X-Real-IP``, ``Via``...): a request a
   reverse proxy passes on comes from the proxy's loopback address too, and is refused by those.
-  Anyone else gets "no such page".
+  Anyone else gets "no such page".  A reverse proxy left at its defaults (nginx passes the upstream's
+  loopback name as Host and adds no forwarding header) looks exactly like such a browser, so with a
+  public base URL the page needs a password and is not served at all without one.
 - With a password (``--clerk-password-env VAR`` or ``--clerk-password-prompt``; never on the command
   line): from anywhere, after signing in.  Signing in starts a session of its own (an HttpOnly,
   SameSite=Strict cookie scoped to ``/clerk``, Secure over https, 8 hours at most, kept in this
@@ -43,6 +46,13 @@ FORWARDING = (b"forwarded", b"x-forwarded-for", b"x-forwarded-host", b"x-forward
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 
 
+def public_base_url(base_url: str) -> bool:
+    """Whether the portal's links name a host other than this machine (firms reach it from elsewhere)."""
+    from urllib.parse import urlsplit
+
+    return _host_name(urlsplit(base_url).netloc) not in LOOPBACK_NAMES
+
+
 def password_problem(password: str) -> str | None:
     if len(password) < MIN_PASSWORD:
         return f"the clerk's password must be at least {MIN_PASSWORD} characters long"
@@ -73,12 +83,13 @@ def on_this_machine(request: Request) -> bool:
 class ClerkDoor:
     """Who may open the clerk's page; the clerk's sessions when a password is set."""
 
-    def __init__(self, password: str | None, secure: bool):
+    def __init__(self, password: str | None, secure: bool, public: bool = False):
         if password is not None and password_problem(password):
             raise ValueError(password_problem(password))
         self.key = secrets.token_bytes(32)
         self._password = self._mac(password) if password is not None else None
         self.secure = secure
+        self.public = public            # the base URL names a host other than this machine
         self.tokens = FormTokens(self.key, max_age=2 * 3600)
         self.per_client = Attempts(FAILS_PER_CLIENT, 900)
         self.in_all = Attempts(FAILS_IN_ALL, 900)
@@ -151,7 +162,7 @@ def clerk_routes(door: ClerkDoor, portal, page, message) -> list[Route]:
             bound = door.session(request.cookies.get(COOKIE)) or ""
             if not bound:
                 return login(request)
-        elif not on_this_machine(request):
+        elif door.public or not on_this_machine(request):
             return nothing(request)
         view = await run_in_threadpool(read, dt.datetime.now())
         return page(request, "clerk.html", view=view, signed_in=bool(bound),

@@ -193,3 +193,18 @@ def test_serve_refuses_what_it_cannot_use_in_one_line(tmp_path):
         done = subprocess.run([exe, *args], env=env, capture_output=True, text=True, timeout=60)
         assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr, done.stderr
         assert "serving" not in done.stderr
+
+
+def test_with_a_public_base_url_and_no_password_the_page_is_off(tmp_path):
+    """A proxy at its defaults passes the upstream's loopback name and no forwarding header: a request it
+    forwards looks like a browser on the server.  So a portal offered to firms under a public name serves
+    the clerk's page only behind a password."""
+    history = str(tmp_path / "h.sqlite")
+    record_run(court_export(tmp_path), history, "2026-11-30")
+    port = free_port()
+    config = WebConfig(history=history, base_url="https://audit.example-court.gov", workers=1,
+                       allowed_hosts=("127.0.0.1", "audit.example-court.gov"))
+    with Server(config, port=port) as server:
+        for host in ("127.0.0.1", "audit.example-court.gov"):
+            r = httpx.get(server.url + "/clerk", headers={"host": host})
+            assert r.status_code == 404 and "There is no such page" in r.text
