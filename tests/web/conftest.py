@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import socket
 import threading
 import time
 from pathlib import Path
 
+import httpx._transports.default as _httpx_transport
 import pytest
 import uvicorn
 
@@ -16,6 +18,11 @@ from auditor.web.config import WebConfig
 from auditor.web.timeouts import uvicorn_config
 from tests.conftest import write_csv
 from tests.parts import CHROMIUM, missing
+
+# httpx.get/post build a new client per call, and each client a new TLS context that reads the whole CA
+# bundle (~20 ms of CPU) though every request here is plain HTTP to loopback: several seconds over these
+# tests.  The context depends only on its arguments and the environment, so build each one once.
+_httpx_transport.create_ssl_context = functools.lru_cache(maxsize=None)(_httpx_transport.create_ssl_context)
 
 ROSTER_HEADER = ["Firm", "Name", "Title", "Bar Number", "Email", "PACER Username", "PACER Use"]
 
