@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -15,7 +16,8 @@ import openpyxl
 import pytest
 from sqlalchemy import text
 
-from conftest import run_cli, sheet_rows
+from conftest import run_cli
+from conftest import sheet_rows as read_sheet
 
 SEVERITIES = ("high", "medium", "low", "info")
 RULE = "unlinked-filing-account"
@@ -29,6 +31,17 @@ def audit(folder: Path, as_of: str, out: Path, history: str) -> None:
         inputs += [kind, p]
     done = run_cli("audit", *inputs, "--as-of", as_of, "--out", out, "--history", history, "--split-by-firm")
     assert done.returncode == 0, done.stderr
+
+
+@functools.cache
+def _sheet(book: Path, sheet: str, _written: int) -> tuple[dict, ...]:
+    return tuple(read_sheet(book, sheet))
+
+
+def sheet_rows(book: Path, sheet: str) -> list[dict]:
+    """``conftest.sheet_rows``, each sheet of a workbook as written read once: the checks below look at every
+    firm's workbooks several times over (a workbook written again is read again)."""
+    return [dict(r) for r in _sheet(book, sheet, book.stat().st_mtime_ns)]
 
 
 def firm_books(report: Path) -> dict[str, Path]:
@@ -46,6 +59,11 @@ def trend_of(book: Path) -> tuple[list[dict], list[str]]:
 
 
 def summary_share(book: Path):
+    return _share(book, book.stat().st_mtime_ns)
+
+
+@functools.cache
+def _share(book: Path, _written: int):
     wb = openpyxl.load_workbook(book, read_only=True)
     share = next(r[1] for r in wb["Summary"].iter_rows(values_only=True) if r and r[0] == "Share ready")
     wb.close()
