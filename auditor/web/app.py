@@ -130,17 +130,11 @@ def create_app(config: WebConfig | None = None, host: str = "127.0.0.1") -> Star
         auto = (up.fields.get("mapping") or "").strip().lower() == "auto"
         if auto:
             return await audit_job(request, token, job, {}, auto=True)
-        job.busy = True
         try:
-            seen = await run("inspect", files=job.files, kind=kind, limits=config.limits(), typed=typed)
+            seen = await jobs.working(token, job, run("inspect", files=job.files, kind=kind, limits=config.limits(),
+                                                      typed=typed))
         except (Busy, TimedOut, WorkerFailed) as exc:
-            jobs.drop(token, job)
             return failed(request, exc)
-        except BaseException:
-            jobs.drop(token, job)
-            raise
-        finally:
-            job.busy = False
         if "error" in seen:
             jobs.drop(token, job)
             return message(request, "A file could not be read", seen["error"], 422)

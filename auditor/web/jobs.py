@@ -22,6 +22,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+from collections.abc import Awaitable
+
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -120,6 +125,18 @@ class Jobs:
         """Uploads held (waiting at the confirm step or being audited), reports not counted."""
         with self._lock:
             return sum(1 for j in self._jobs.values() if j.report is None)
+
+    async def working(self, token: str | None, job: Job, work: Awaitable[T]) -> T:
+        """Await ``work`` (a worker's task for ``job``) with the job marked busy, so that the sweeper leaves
+        it alone; if the work fails in any way, the upload is dropped and the failure raised."""
+        job.busy = True
+        try:
+            return await work
+        except BaseException:
+            self.drop(token, job)
+            raise
+        finally:
+            job.busy = False
 
     def rekey(self, token: str, job: Job) -> str:
         """Store ``job`` under a new token (the old one stops working); return the new one."""

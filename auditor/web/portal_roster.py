@@ -113,17 +113,11 @@ def roster_routes(portal: Portal, config: WebConfig, page, message, run, failed)
         job.paa = tuple(dict.fromkeys(p for p in re.split(r"[\s,;]+", up.fields.get("paa") or "") if p))[:20]
         job.kind, job.files = C.ROSTER, [{"path": str(f.path), "name": f.name, "kind": C.ROSTER} for f in up.files]
         job.owner, job.typed = token_hash(cookie), {"firm_name": scope.firm_name}
-        job.busy = True
         try:
-            seen = await run("inspect", files=job.files, kind=C.ROSTER, limits=config.limits(), typed=job.typed)
+            seen = await store.working(token, job, run("inspect", files=job.files, kind=C.ROSTER,
+                                                       limits=config.limits(), typed=job.typed))
         except (Busy, TimedOut, WorkerFailed) as exc:
-            store.drop(token, job)
             return failed(request, exc)
-        except BaseException:
-            store.drop(token, job)
-            raise
-        finally:
-            job.busy = False
         if "error" in seen:
             store.drop(token, job)
             log.info("roster refused")
@@ -174,20 +168,14 @@ def roster_routes(portal: Portal, config: WebConfig, page, message, run, failed)
     async def audit(request: Request, token: str, job: Job, scope, recorded, maps: dict) -> Response:
         store: Jobs = request.app.state.jobs
         job.report = job.folder / "report.xlsx"
-        job.busy = True
         try:
-            out = await run("audit_roster", files=job.files, firm=scope.firm_name, key=scope.firm_key,
-                            court=[dataclasses.asdict(c) for c in recorded], as_of=scope.as_of.isoformat(),
-                            court_id=_court_id(scope.scope), report=str(job.report), limits=config.limits(),
-                            paa=job.paa, header_maps=maps)
+            out = await store.working(token, job, run(
+                "audit_roster", files=job.files, firm=scope.firm_name, key=scope.firm_key,
+                court=[dataclasses.asdict(c) for c in recorded], as_of=scope.as_of.isoformat(),
+                court_id=_court_id(scope.scope), report=str(job.report), limits=config.limits(),
+                paa=job.paa, header_maps=maps))
         except (Busy, TimedOut, WorkerFailed) as exc:
-            store.drop(token, job)
             return failed(request, exc)
-        except BaseException:
-            store.drop(token, job)
-            raise
-        finally:
-            job.busy = False
         for f in job.files:   # the roster is not kept once the workbook exists
             Path(f["path"]).unlink(missing_ok=True)
         job.files, job.inspected = [], None
