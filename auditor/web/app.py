@@ -283,7 +283,8 @@ def create_app(config: WebConfig | None = None, host: str = "127.0.0.1") -> Star
         if status == 400:   # a form with more fields or a longer field than the page takes
             return message(request, "The form could not be read",
                            "What was sent has more parts, or longer ones, than this page takes. Go back, "
-                           "shorten what you typed and send it again.", 400)
+                           "shorten what you typed and send it again.", 400,
+                           again=not request.url.path.startswith(PORTAL_PATHS))   # a firm's form: no upload button
         return message(request, "Not here", "There is no such page.", status if status in (404, 405) else 404)
 
     async def server_error(request: Request, exc: Exception) -> Response:

@@ -299,3 +299,4 @@ def test_a_form_with_more_fields_than_it_takes_is_told_so(portal):
     link = next(iter(made.values()))
     r = httpx.post(link, data={f"f{i}": "x" for i in range(8)}, headers={"origin": server.url})
     assert r.status_code == 400 and "The form could not be read" in r.text and "no such page" not in r.text
+    assert "Upload files" not in r.text          # a firm's page does not send it to the upload page
