@@ -174,8 +174,13 @@ def answer_routes(portal, page, message, rule_text, cookie_name: str) -> list[Ro
             return ended(request)
         return RedirectResponse("/firm?answered=1#answered", status_code=303)
 
-    async def chosen(request: Request, fields: dict, ids: list[str]):
-        """(the firm's findings ticked, or a Response saying why they cannot be answered together)."""
+    async def chosen(request: Request):
+        """(the form's fields, the firm's findings ticked, (kind, date, note)), or a Response saying why
+        they cannot be answered together."""
+        got = await fields_of(request)
+        if got is None:
+            return forbidden(request)
+        fields, ids = got
         rule = fields.get("rule_id", "")
         if not ids:
             return await again(request, 400, error="Tick at least one person.", error_for="bulk:" + rule,
@@ -196,30 +201,22 @@ def answer_routes(portal, page, message, rule_text, cookie_name: str) -> list[Ro
             r["problem"], r["what_to_do"] = rule_text(r["rule_id"])
             a = answers.get(r["finding_id"])
             r["answer"] = None if a is None else {**a, "words": answer_words(a["kind"], a["on_date"])}
-        return picked, (kind, on_date, note)
+        return fields, picked, (kind, on_date, note)
 
     async def preview(request: Request) -> Response:
-        got = await fields_of(request)
-        if got is None:
-            return forbidden(request)
-        fields, ids = got
-        result = await chosen(request, fields, ids)
+        result = await chosen(request)
         if isinstance(result, Response):
             return result
-        picked, (kind, on_date, note) = result
+        fields, picked, (kind, on_date, note) = result
         return page(request, "portal_preview.html", findings=picked, kind=kind, rule_id=fields.get("rule_id", ""),
                     on_date=on_date, note=note.strip(), words=answer_words(kind, on_date),
                     problem=picked[0]["problem"], answer_csrf=session_csrf(portal, request.cookies.get(cookie_name)))
 
     async def confirm(request: Request) -> Response:
-        got = await fields_of(request)
-        if got is None:
-            return forbidden(request)
-        fields, ids = got
-        result = await chosen(request, fields, ids)
+        result = await chosen(request)
         if isinstance(result, Response):
             return result
-        picked, (kind, on_date, note) = result
+        fields, picked, (kind, on_date, note) = result
         try:
             scope = await run_in_threadpool(_record, portal, request.cookies.get(cookie_name),
                                             [Answer(r["finding_id"], kind, on_date, note) for r in picked], True)
