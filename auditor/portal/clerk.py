@@ -28,6 +28,7 @@ import ipaddress
 import secrets
 import threading
 import time
+from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -48,8 +49,6 @@ LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 
 def public_base_url(base_url: str) -> bool:
     """Whether the portal's links name a host other than this machine (firms reach it from elsewhere)."""
-    from urllib.parse import urlsplit
-
     return _host_name(urlsplit(base_url).netloc) not in LOOPBACK_NAMES
 
 
