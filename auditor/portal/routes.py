@@ -13,13 +13,11 @@
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
 import hashlib
 import hmac
 import secrets
 import threading
-import time
 from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -28,6 +26,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from auditor.portal import answers
+from auditor.portal.forms import Attempts
 from auditor.portal.invites import check_base_url, find_invite, token_hash
 from auditor.portal.sessions import SESSION_LIFETIME, end_session, find_session, firm_findings, start_session
 
@@ -38,40 +37,13 @@ GONE_TEXT = ("The link is wrong, or it has ended: links end 15 days after they a
              "records its next monthly audit. You can ask for a new link below, or ask the court's clerk's office.")
 
 
-class BadLinks:
-    """Bad links per client address over the last minute (in memory: one server process)."""
-
-    def __init__(self, limit: int = BAD_PER_MINUTE, window: float = 60.0):
-        self.limit, self.window = limit, window
-        self._seen: dict[str, collections.deque] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, who: str, now: float) -> collections.deque:
-        q = self._seen.setdefault(who, collections.deque())
-        while q and now - q[0] > self.window:
-            q.popleft()
-        return q
-
-    def blocked(self, who: str) -> bool:
-        with self._lock:
-            return len(self._recent(who, time.monotonic())) >= self.limit
-
-    def add(self, who: str) -> None:
-        with self._lock:
-            now = time.monotonic()
-            self._recent(who, now).append(now)
-            if len(self._seen) > 10_000:   # addresses whose minute has passed are forgotten
-                for k in [k for k, q in self._seen.items() if not q or now - q[-1] > self.window]:
-                    del self._seen[k]
-
-
 class Portal:
     def __init__(self, history: str, base_url: str):
         self.history, self.base_url = history, check_base_url(base_url)
         self.secure = urlsplit(self.base_url).scheme == "https"
         self.origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.base_url))
         self.key = secrets.token_bytes(32)
-        self.bad = BadLinks()
+        self.bad = Attempts(BAD_PER_MINUTE, 60.0)   # bad links per client address over the last minute
         self._store = None
         self._lock = threading.Lock()
 
