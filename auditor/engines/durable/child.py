@@ -175,14 +175,17 @@ def _peak_kb() -> int:
 def child_main(requests, conn, definitions: dict, kind: str) -> None:
     """Entry point of the child process.
 
-    Reads batches of facts from ``requests`` until ``None``; answers each with ("ok", batch result),
+    Reads batches of facts from the ``requests`` connection until ``None``; answers each with ("ok", batch result),
     and finally ("done", peak memory in kB); any failure is answered with ("error", one line).
     """
     try:
         _crash_hook()
         session = Session(definitions, kind)
         while True:
-            batch = requests.get()
+            try:
+                batch = requests.recv()
+            except EOFError:        # the parent is gone: nobody to answer
+                return
             if batch is None:
                 break
             conn.send(("ok", session.assert_batch(batch)))

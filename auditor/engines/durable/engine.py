@@ -21,6 +21,7 @@ import multiprocessing as mp
 import os
 import queue
 import signal
+import threading
 import time
 from collections.abc import Iterator
 
@@ -37,6 +38,7 @@ from auditor.rulebook.catalogue import Rule
 
 TIMEOUT_ENV = "AUDITOR_DURABLE_TIMEOUT"     # seconds; overrides the time limit scaled by row count
 BATCH_SIZE = 1000
+_STOP = object()           # tells the feeder thread to end
 
 
 def time_limit(rows: int, rules: int) -> float:
@@ -77,18 +79,39 @@ def encode(frame: pd.DataFrame, fields: list[str], first_row: int = 0) -> list[d
 
 
 class _Child:
-    """The child process running ``durable_child.child_main``, watched for crash, hang and error."""
+    """The child process running ``durable_child.child_main``, watched for crash, hang and error.
+
+    Batches go to the child over a pipe, written by a sender thread from a two-slot queue, so the
+    parent never blocks on a child that stopped reading.  No ``multiprocessing.Queue``: its named
+    semaphores are left to the resource tracker when the child dies, and the tracker then prints
+    warnings after the one-line error.
+    """
 
     def __init__(self, definitions: dict, kind: str, what: str, timeout: float):
         ctx = mp.get_context("spawn")
-        self.requests = ctx.Queue(maxsize=2)
+        self.requests: queue.Queue = queue.Queue(maxsize=2)
+        receiver, self.outgoing = ctx.Pipe(duplex=False)
         self.replies, sender = ctx.Pipe(duplex=False)
-        self.proc = ctx.Process(target=child_main, args=(self.requests, sender, definitions, kind), daemon=True)
+        self.proc = ctx.Process(target=child_main, args=(receiver, sender, definitions, kind), daemon=True)
         self.what, self.timeout = what, timeout
         self.deadline = time.monotonic() + timeout
         self.stopped = False
         self.proc.start()
         sender.close()
+        receiver.close()
+        self.feeder = threading.Thread(target=self._feed, name="durable-feeder", daemon=True)
+        self.feeder.start()
+
+    def _feed(self) -> None:
+        """Write queued batches to the child until the stop mark or a closed pipe."""
+        while True:
+            batch = self.requests.get()
+            if batch is _STOP:
+                return
+            try:
+                self.outgoing.send(batch)
+            except OSError:         # the child is gone; the watcher reports how
+                return
 
     def send(self, batch) -> None:
         while True:
@@ -140,12 +163,23 @@ class _Child:
         if self.stopped:
             return
         self.stopped = True
-        self.requests.cancel_join_thread()
         if self.proc.is_alive():
             self.proc.kill()
         self.proc.join(5)
+        # The child's end is closed now, so a blocked write fails and the feeder ends.
+        while True:
+            try:
+                self.requests.put_nowait(_STOP)
+                break
+            except queue.Full:
+                try:
+                    self.requests.get_nowait()
+                except queue.Empty:
+                    pass
+        self.feeder.join(5)
+        if not self.feeder.is_alive():
+            self.outgoing.close()
         self.replies.close()
-        self.requests.close()
 
 
 def run_child(definitions: dict, kind: str, batches: Iterator[list[dict]], *, what: str, timeout: float) -> dict:
