@@ -57,9 +57,9 @@ def plain(a: pa.Array) -> np.ndarray:
     """Per value: printable ASCII only and not null (the names ``keys`` takes)."""
     a = a.cast(pa.large_string())
     offsets, b = _parts(a.fill_null(""))
-    bad = np.concatenate([[0], np.cumsum(~_PLAIN[b], dtype=np.int64)])
-    ok = (bad[offsets[1:]] - bad[offsets[:-1]]) == 0
-    return ok & pc.is_valid(a).to_numpy(zero_copy_only=False)
+    ok = pc.is_valid(a).to_numpy(zero_copy_only=False)
+    ok[np.searchsorted(offsets, np.flatnonzero(~_PLAIN[b]), side="right") - 1] = False
+    return ok
 
 
 def _gather(b: np.ndarray, starts: np.ndarray, lens: np.ndarray, valid: np.ndarray) -> pa.Array:
@@ -104,9 +104,18 @@ def _initials_pass(single: np.ndarray, linked_gap: np.ndarray) -> np.ndarray:
     return single & ((idx - run_start) % 2 == 0)
 
 
+CHUNK = 50_000   # names at a time: the arrays over their bytes and words stay a few MB
+
+
 def keys(a: pa.Array) -> pa.Array:
     """``normalize._name_key`` of names that are all ``plain``; large_string, null where none."""
     a = a.cast(pa.large_string())
+    if len(a) <= CHUNK:
+        return _keys(a)
+    return pa.concat_arrays([_keys(a.slice(i, CHUNK)) for i in range(0, len(a), CHUNK)])
+
+
+def _keys(a: pa.Array) -> pa.Array:
     if pc.any(pc.match_substring(a, "&")).as_py():
         a = pc.replace_substring(a, "&", " and ")
     a = pc.utf8_trim_whitespace(a)
