@@ -62,6 +62,31 @@ def plain(a: pa.Array) -> np.ndarray:
     return ok
 
 
+def letters(a: pa.Array) -> pa.Array:
+    """Each value with only its ASCII letters (in lower case) and digits: ``[^a-z0-9]+`` taken out of
+    text already in lower case, byte by byte (no byte of a character beyond ASCII is one of those)."""
+    a = a.cast(pa.large_string())
+    offsets, b = _parts(a.fill_null(""))
+    low = _LOWER[b]
+    keep = _ALNUM[low]
+    kept = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
+    validity = pc.is_valid(a).to_numpy(zero_copy_only=False)
+    return pa.LargeStringArray.from_buffers(len(a), pa.py_buffer(kept[offsets]), pa.py_buffer(low[keep]),
+                                            pa.py_buffer(np.packbits(validity, bitorder="little")))
+
+
+def rows_with(a: pa.Array, chars: bytes) -> np.ndarray:
+    """Per value: it holds one of the ASCII ``chars`` (never for a null).  Looked for in the bytes: a
+    character beyond ASCII is several bytes, none of them ASCII."""
+    a = a.cast(pa.large_string())
+    offsets, b = _parts(a.fill_null(""))
+    table = np.zeros(256, dtype=bool)
+    table[list(chars)] = True
+    out = np.zeros(len(a), dtype=bool)
+    out[np.searchsorted(offsets, np.flatnonzero(table[b]), side="right") - 1] = True
+    return out & pc.is_valid(a).to_numpy(zero_copy_only=False)
+
+
 def _gather(b: np.ndarray, starts: np.ndarray, lens: np.ndarray, valid: np.ndarray) -> pa.Array:
     """A large_string array whose value i is the byte spans (start, length) of ``b`` at ``len(valid)``
     consecutive groups of ``len(starts) // len(valid)`` spans; null where not ``valid``."""
