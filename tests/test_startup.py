@@ -1,6 +1,6 @@
 """The command line starts quickly where it has no data to read: ``--help``, listing the history or the
 columns, a usage error and a missing input file do not load pandas or pyarrow (about a second of every
-start), nor, but to list the history, SQLAlchemy (a third of a second)."""
+start), nor, but to show or export the history, SQLAlchemy (a third of a second)."""
 
 from __future__ import annotations
 
@@ -58,6 +58,7 @@ def test_listing_the_history_needs_no_pandas(history, tmp_path):
     shown, more = imported("history", "--history", history, "show", "1", cwd=tmp_path)
     assert shown.returncode == 0 and "\nby severity:\n" in shown.stdout
     assert not {"pandas", "pyarrow"} & (modules | more)
+    assert "sqlalchemy" not in modules and "sqlalchemy" in more   # an SQLite store is listed with sqlite3 alone
 
 
 def test_a_missing_file_is_said_as_the_reader_says_it(tmp_path):
