@@ -60,9 +60,12 @@ def finding_ids(rule_id: str, kind: str, keys: pd.Series, rows: pd.Series) -> pd
     text = (rule_id + "|" + kind + "|" + keys.fillna("")).to_numpy(dtype=object)
     # SipHash with pandas' fixed key over plain Python strings: the same text gives the same number
     # on every machine and run (a test pins a known id).
-    hashed = pd.util.hash_array(text, categorize=True).astype(">u8")
+    # (categorize=True gives the same numbers, after a hash pass of its own: the texts are nearly all distinct)
+    hashed = pd.util.hash_array(text, categorize=False).astype(">u8")
     hexes = np.frombuffer(hashed.tobytes().hex().upper().encode(), dtype="S16").astype("U16")
     ids = pd.Series(np.char.add("F-", hexes), index=keys.index, dtype=STRING)
+    if not ids.duplicated().any():   # no account twice: no suffix to work out
+        return ids
     order = pd.DataFrame({"id": ids, "row": rows}).sort_values("row", kind="stable")
     dup = order.groupby("id").cumcount()
     suffix = pd.Series(np.where(dup > 0, "-" + (dup + 1).astype(str), ""), index=order.index).reindex(ids.index)
