@@ -221,10 +221,10 @@ def _split(columns, arrays, keys: pa.Array, codes: np.ndarray, uniques):
 
 def first_positions(codes: np.ndarray, n: int) -> np.ndarray:
     """For each code 0..n-1, the first position where ``codes`` holds it (-1 when nowhere)."""
-    table = np.full(n, -1, dtype=np.int64)
     valid = np.flatnonzero(codes >= 0)
-    found, first = np.unique(codes[valid], return_index=True)
-    table[found] = valid[first]
+    table = np.full(n, len(codes), dtype=np.int64)
+    np.minimum.at(table, codes[valid], valid)          # the smallest position of each code (no sort)
+    table[table == len(codes)] = -1
     return table
 
 
