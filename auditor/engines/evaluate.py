@@ -76,7 +76,8 @@ def account_keys(kind: str, frame: pd.DataFrame) -> pd.Series:
     if kind == COURT_ACCOUNTS:
         return frame["court_id"].fillna("") + "|" + frame["cmecf_login"].str.strip().str.lower().fillna("")
     if kind == ROSTER:
-        person = ("b:" + frame["_bar"]).fillna("n:" + frame["_name"]).fillna("r:" + frame[ROW_COL].astype(str))
+        name = nz.name_keys([frame[PERSON_COLUMN[ROSTER]]])[0]   # the key derive compares (keys family)
+        person = ("b:" + frame["_bar"]).fillna("n:" + name).fillna("r:" + frame[ROW_COL].astype(str))
         return nz.firm_key(frame["firm_name"]).fillna("") + "|" + person
     return frame["_user"].fillna("r:" + frame[ROW_COL].astype(str))
 
@@ -253,7 +254,7 @@ def evaluate(rules: list[Rule], records: dict[str, pd.DataFrame], present: dict[
 
 
 # Columns a finding is built from (besides the rule's evidence placeholders).
-_FINDING_SOURCES = ("court_id", "firm_name", "email", "bar_id", "cmecf_login", "pacer_username", "_bar", "_name", "_user",
+_FINDING_SOURCES = ("court_id", "firm_name", "email", "bar_id", "cmecf_login", "pacer_username", "_bar", "_user",
                     FILE_COL, SHEET_COL, ROW_COL, *PERSON_COLUMN.values())
 
 
