@@ -17,6 +17,7 @@ from auditor.normalize import firm_key
 from auditor.outputs.staging import atomic_file
 from auditor.report.book import FIRM_SHEETS, FirmLayout, FirmRows
 from auditor.report.checks import firm_readiness
+from auditor.report.firm_zip import FirmTemplate
 from auditor.report.prepare import Prepared, holders_by_firm, outsiders_by_firm, prepare, redact_outsiders
 from auditor.report.rows import Template
 from auditor.report.summary import NO_COURT, group_tuples, problem_groups
@@ -58,7 +59,8 @@ class FirmWriter:
         # with none gets the sheet without them: two layouts
         charted = self.history is not None and self.history.trends.runs >= 2
         self.layout = FirmLayout(self)
-        self.templates = {charts: self._template(charts) for charts in ({False, True} if charted else {False})}
+        self.templates = {charts: FirmTemplate(self._template(charts))
+                          for charts in ({False, True} if charted else {False})}
         self.sources = self._input_firms()
         # the Summary's counts of every firm, counted once
         keyed = prep.findings.assign(_firm=prep.finding_keys.to_numpy())
