@@ -19,9 +19,13 @@ from pathlib import Path
 
 from auditor.report.rows import COMPRESS_LEVEL, CellRows, Pending, Template, _last_printed, _print_areas, _REF
 
-_LOCAL = struct.Struct(zipfile.structFileHeader)
-_CENTRAL = struct.Struct(zipfile.structCentralDir)
-_END = struct.Struct(zipfile.structEndArchive)
+# the zip format's records (PKWARE's APPNOTE), as zipfile packs them
+_LOCAL, _LOCAL_SIG = struct.Struct("<4s2B4HL2L2H"), b"PK\003\004"
+_CENTRAL, _CENTRAL_SIG = struct.Struct("<4s4B4HL2L5H2L"), b"PK\001\002"
+_END, _END_SIG = struct.Struct("<4s4H2LH"), b"PK\005\006"
+_ZIP64_VERSION = 45
+_ZIP64_LIMIT = (1 << 31) - 1
+_MAX_PARTS = (1 << 16) - 1
 _ZIP64_EXTRA = struct.Struct("<HHQQ")
 _DEFAULT_LEVEL = zlib.Z_DEFAULT_COMPRESSION   # zipfile's level for a ZipInfo that names none
 _CACHED_BYTES = 64 << 20                      # shared parts kept compressed, at most
@@ -48,12 +52,12 @@ class _Part:
         if self.zip64:
             extra = _ZIP64_EXTRA.pack(1, 16, size, csize)
             csize = size = 0xFFFFFFFF
-        return _LOCAL.pack(zipfile.stringFileHeader, extract, 0, self.flags, self.method, self.dostime,
+        return _LOCAL.pack(_LOCAL_SIG, extract, 0, self.flags, self.method, self.dostime,
                            self.dosdate, self.crc, csize, size, len(self.name), len(extra)) + self.name + extra
 
     def central(self, offset: int) -> bytes:
         create, system, extract = self.versions
-        return _CENTRAL.pack(zipfile.stringCentralDir, create, system, extract, 0, self.flags, self.method,
+        return _CENTRAL.pack(_CENTRAL_SIG, create, system, extract, 0, self.flags, self.method,
                              self.dostime, self.dosdate, self.crc, len(self.data), self.size, len(self.name),
                              0, 0, 0, self.attrs[0], self.attrs[1], offset) + self.name
 
@@ -70,7 +74,7 @@ def _part(info: zipfile.ZipInfo, data: bytes, level: int | None, zip64: bool = F
     except UnicodeEncodeError:
         name, flags = info.filename.encode("utf-8"), 0x800
     y, mo, d, h, mi, s = info.date_time
-    version = zipfile.ZIP64_VERSION if zip64 else 0
+    version = _ZIP64_VERSION if zip64 else 0
     return _Part(name, flags, method, h << 11 | mi << 5 | s // 2, (y - 1980) << 9 | mo << 5 | d,
                  zlib.crc32(data), len(data), packed, zip64,
                  (max(version, info.create_version), info.create_system, max(version, info.extract_version)),
@@ -150,17 +154,19 @@ class FirmTemplate:
         if not self.plain:
             self.template.render(pending, path)
             return
-        chunks, central, offset = [], [], 0
+        chunks: list[bytes] = []
+        central: list[bytes] = []
+        offset = 0
         for part in self.parts(pending):
             central.append(part.central(offset))
             head = part.local()
             chunks += (head, part.data)
             offset += len(head) + len(part.data)
         directory = b"".join(central)
-        if offset + len(directory) > zipfile.ZIP64_LIMIT or len(central) > zipfile.ZIP_FILECOUNT_LIMIT:
+        if offset + len(directory) > _ZIP64_LIMIT or len(central) > _MAX_PARTS:
             self.template.render(pending, path)   # needs the zip64 end records: zipfile writes them
             return
-        chunks += (directory, _END.pack(zipfile.stringEndArchive, 0, 0, len(central), len(central), len(directory),
+        chunks += (directory, _END.pack(_END_SIG, 0, 0, len(central), len(central), len(directory),
                                         offset, 0))
         data = b"".join(chunks)
         if hasattr(path, "write"):
