@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+import auditor.validate.pandera_setup  # noqa: F401 - before pandera's first validation
 import pandera.pandas as pa
 import pyarrow
 from pandera.errors import SchemaErrors
