@@ -307,8 +307,8 @@ def write_outputs(result: AuditResult, path, *, split_by_firm: bool = False, fin
             firms = all_firms(result, prep)
             files = file_names(firms)
             index = firm_rows(result, prep, firms, files)
-            write_report(result, staged_report, firms_sheet=index, prep=prep)
-            split = write_split(result, staged_report, prep, firms, files, index, progress=progress)
+            split = write_split(result, staged_report, prep, firms, files, index, progress=progress,
+                                alongside=lambda: write_report(result, staged_report, firms_sheet=index, prep=prep))
         else:
             write_report(result, staged_report)
         # a firm workbook named as an input or as a findings file: refused before anything moves
