@@ -122,12 +122,25 @@ def firm_key(s: pd.Series) -> pd.Series:
 def email_key(s: pd.Series) -> pd.Series:
     """Lower case, "+tag" removed from the local part: abcde+1@x.com -> abcde@x.com."""
     a = pc.utf8_lower(pc.utf8_trim_whitespace(arrow(s)))
-    a = _sub(a, r"^([^@+]*)\+[^@]*@", r"\1@")
+    a = _only(a, name_words.rows_with(a, b"+"), lambda x: _sub(x, r"^([^@+]*)\+[^@]*@", r"\1@"))
     return series(_blank_to_null(a), s.index)
 
 
 def bar_arrow(a: pa.Array) -> pa.Array:
-    return _blank_to_null(_sub(pc.utf8_upper(a), r"[\s.\-/]+", ""))
+    a = pc.utf8_upper(a)
+    return _blank_to_null(_only(a, name_words.rows_with(a, b"\t\n\f\r .-/"),   # RE2's \s is ASCII [\t\n\f\r ]
+                                lambda x: _sub(x, r"[\s.\-/]+", "")))
+
+
+def _only(a: pa.Array, where: np.ndarray, fn) -> pa.Array:
+    """``fn`` (text -> text of the same type) applied to the values ``where`` only; the others as they are."""
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks()
+    if not where.any():
+        return a
+    if where.all():
+        return fn(a)
+    return pc.replace_with_mask(a, pa.array(where), fn(a.filter(pa.array(where))))
 
 
 def username_key(s: pd.Series) -> pd.Series:
