@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
-
 from auditor.report.book.base import CourtBook, FirmLayout, FirmRows
 from auditor.report.changes import changes_of, write_changes_sheets
 from auditor.report.format import CHANGES_LAYOUT, EXCEL_MAX_DATA_ROWS
@@ -41,6 +39,8 @@ def fill(layout: FirmLayout, f: FirmRows) -> list:
     if history is None:
         return []
     sheet, every = layout.state[name]
-    take = indices(history.rows.get(f.key, np.array([], dtype=np.intp)))
+    if f.key not in history.rows:   # laid out with no rows: the sheet says there are none
+        return [sheet]
+    take = indices(history.rows[f.key])
     return [replace(sheet, rows=len(take), columns=[
         replace(c, values=every[spec.id].take(take)) for c, spec in zip(sheet.columns, CHANGES_LAYOUT)])]

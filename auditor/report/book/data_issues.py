@@ -32,6 +32,8 @@ def lay_out(wb, layout: FirmLayout, charts: bool) -> int | None:
 
 def fill(layout: FirmLayout, f: FirmRows) -> list:
     sheet, every = layout.state[name]
+    if not len(f.irows):   # laid out with no rows: the sheet says there are none
+        return [sheet]
     take = indices(f.irows)
     return [replace(sheet, rows=len(f.irows), columns=[
         replace(c, values=every[col.id].take(take)) for c, col in zip(sheet.columns, DATA_ISSUE_LAYOUT)])]

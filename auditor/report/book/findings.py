@@ -33,6 +33,8 @@ def lay_out(wb, layout: FirmLayout, charts: bool) -> int | None:
 
 def fill(layout: FirmLayout, f: FirmRows) -> list:
     sheet, every = layout.state[name]
+    if not len(f.frows):   # laid out with no rows: the sheet says there are none
+        return [sheet]
     take = indices(f.frows)
     values = {k: v.take(take) for k, v in every.items()}
     if f.redacted:
