@@ -35,6 +35,7 @@ for _lo, _hi in (("a", "z"), ("A", "Z"), ("0", "9")):
 _PLAIN = np.zeros(256, dtype=bool)
 _PLAIN[0x20:0x7F] = True           # printable ASCII: no control character, nothing beyond ASCII
 _COMMA = ord(",")
+CHUNK = 50_000   # names at a time: the arrays over their bytes and words stay a few MB (in cache)
 
 
 def _pack(words: list[bytes]) -> np.ndarray:
@@ -66,6 +67,8 @@ def letters(a: pa.Array) -> pa.Array:
     """Each value with only its ASCII letters (in lower case) and digits: ``[^a-z0-9]+`` taken out of
     text already in lower case, byte by byte (no byte of a character beyond ASCII is one of those)."""
     a = a.cast(pa.large_string())
+    if len(a) > CHUNK:   # a chunk's arrays stay in cache
+        return pa.concat_arrays([letters(a.slice(i, CHUNK)) for i in range(0, len(a), CHUNK)])
     offsets, b = _parts(a.fill_null(""))
     low = _LOWER[b]
     keep = _ALNUM[low]
@@ -127,9 +130,6 @@ def _initials_pass(single: np.ndarray, linked_gap: np.ndarray) -> np.ndarray:
     start = np.where(single & ~linked, idx, 0)
     run_start = np.maximum.accumulate(start) if n else start
     return single & ((idx - run_start) % 2 == 0)
-
-
-CHUNK = 50_000   # names at a time: the arrays over their bytes and words stay a few MB
 
 
 def keys(a: pa.Array) -> pa.Array:
