@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from auditor import name_words
 from auditor.columns import STRING
 
 
@@ -80,6 +81,24 @@ def _per_distinct(a: pa.Array, fn) -> pa.Array:
 
 
 def _name_key(a: pa.Array) -> pa.Array:
+    """The key of each name: plain ASCII names worked out word by word (``auditor.name_words``), the
+    others (accents, other scripts) by the regular expressions below; the two give the same keys."""
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks()
+    a = a.cast(pa.large_string())
+    plain = name_words.plain(a)
+    if not plain.any():
+        return _name_key_text(a)
+    if plain.all():
+        return name_words.keys(a)
+    both = pa.concat_arrays([name_words.keys(a.filter(pa.array(plain))), _name_key_text(a.filter(pa.array(~plain)))])
+    where = np.empty(len(a), dtype=np.int64)
+    where[plain] = np.arange(int(plain.sum()))
+    where[~plain] = np.arange(int(plain.sum()), len(a))
+    return both.take(pa.array(where))
+
+
+def _name_key_text(a: pa.Array) -> pa.Array:
     a = pc.utf8_trim_whitespace(a)
     # "Last, First Middle" -> "First Middle Last" (only the first comma counts;
     # "Smith, John, Jr." keeps "Jr." which is dropped below)

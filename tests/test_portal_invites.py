@@ -22,12 +22,12 @@ BASE = "https://audit.example-court.gov/portal"
 HEADER = ["Court", "CM/ECF Login", "Filer Name", "Role", "Bar Number", "Firm", "PACER Login", "Status"]
 
 
-def court_export(folder, firms=("Alpha Law LLP", "Beta & Co, P.C.", "=HYPERLINK(1)")):
+def court_export(folder, firms=("Alpha Law LLP", "Beta & Co, P.C.", "=HYPERLINK(1)"), court="ncmb"):
     rows = []
     for n, firm in enumerate(firms):   # every filer unlinked: each firm has findings
-        rows.append(["ncmb", f"login{n}a", f"Filer{n}, Ann", "Attorney", f"NC{n}1", firm, "", "Active"])
-        rows.append(["ncmb", f"login{n}b", f"Filer{n}, Bob", "Attorney", f"NC{n}2", firm, "", "Active"])
-    return write_csv(folder / "court.csv", HEADER, rows)
+        rows.append([court, f"login{n}a", f"Filer{n}, Ann", "Attorney", f"NC{n}1", firm, "", "Active"])
+        rows.append([court, f"login{n}b", f"Filer{n}, Bob", "Attorney", f"NC{n}2", firm, "", "Active"])
+    return write_csv(folder / f"court-{court}.csv", HEADER, rows)
 
 
 def record(path, history, as_of: str) -> int:
@@ -120,3 +120,20 @@ def test_bad_calls_end_in_one_line(tmp_path, args, says):
 def test_a_history_without_a_court_run(tmp_path):
     done = run_cli("invite", "--history", str(tmp_path / "none.sqlite"), "--base-url", BASE)
     assert done.returncode == 2 and "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_a_history_of_two_courts_needs_the_court_named(tmp_path):
+    history = str(tmp_path / "h.sqlite")
+    (tmp_path / "b").mkdir()
+    record(court_export(tmp_path, firms=("Alpha Law LLP",), court="ncmb"), history, "2026-11-30")
+    record(court_export(tmp_path / "b", firms=("Beta & Co, P.C.",), court="ncwb"), history, "2026-10-31")
+    rows, done = invite(history)
+    assert done.returncode == 2 and done.stdout == "" and done.stderr.count("\n") == 1, done.stderr
+    assert "2 court scopes: courts ncmb (latest 2026-11-30); courts ncwb (latest 2026-10-31)" in done.stderr
+    assert "--court" in done.stderr
+    rows, done = invite(history, "--court", "NCWB")
+    assert done.returncode == 0, done.stderr
+    assert [r["firm"] for r in rows] == ["Beta & Co, P.C."]
+    rows, done = invite(history, "--court", "nceb")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "holds no run of nceb" in done.stderr and "courts ncmb; courts ncwb" in done.stderr

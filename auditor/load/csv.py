@@ -128,7 +128,8 @@ def _parse_fast(data: bytes, delimiter: str, ncols: int) -> pd.DataFrame | None:
 
     The parse without newlines inside values is twice as fast; a quoted newline
     makes it fail (a record cut in two cannot have the right number of fields
-    twice), and then the parse allowing them is tried.
+    twice), and then the parse allowing them is tried.  Columns come out as
+    large_string, the text type pandas keeps, so no copy is made to convert them.
     """
     table = None
     for newlines in ((False, True) if ncols > 1 else (True,)):
@@ -139,7 +140,7 @@ def _parse_fast(data: bytes, delimiter: str, ncols: int) -> pd.DataFrame | None:
                 parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines,
                                                  ignore_empty_lines=False),
                 convert_options=pacsv.ConvertOptions(
-                    column_types={f"f{i}": pa.string() for i in range(ncols)},
+                    column_types={f"f{i}": pa.large_string() for i in range(ncols)},
                     strings_can_be_null=False, quoted_strings_can_be_null=False),
             )
             break

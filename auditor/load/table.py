@@ -17,12 +17,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor import columns as C
-from auditor.columns import STRING
 from auditor.errors import InputError
+from auditor.load.clean import clean
 from auditor.load.csv import read_csv_grid
 from auditor.load.detect import detect
 from auditor.load.limits import Limits
@@ -98,45 +97,6 @@ def _scorer(kind: str):
     return score
 
 
-ASCII_SPACE = " \t\n\v\f\r\x1c\x1d\x1e\x1f"  # the ASCII characters Unicode calls white space
-
-
-def _clean(grid: pd.DataFrame, ascii_only: bool = False) -> pd.DataFrame:
-    """Trim every cell, empty -> <NA>, text in Unicode NFC form."""
-    out = {}
-    for col in grid.columns:
-        s = grid[col]
-        if not isinstance(s.dtype, pd.StringDtype) or s.dtype.storage != "pyarrow":
-            s = s.astype(STRING)
-        # ASCII text (a CSV file that is ASCII throughout) needs neither Unicode trimming nor NFC,
-        # but it trims the same characters as any other file: Unicode counts the information
-        # separators 0x1C-0x1F as white space, ASCII trimming does not
-        arr = _arrow(s)
-        arr = pc.ascii_trim(arr, ASCII_SPACE) if ascii_only else pc.utf8_trim_whitespace(arr)
-        if not ascii_only and not pc.all(pc.string_is_ascii(arr)).as_py():
-            arr = pc.utf8_normalize(arr, "NFC")
-        out[col] = pd.arrays.ArrowStringArray(pa.chunked_array([_empty_to_null(c) for c in arr.chunks], arr.type))
-    return pd.DataFrame(out, index=grid.index)
-
-
-def _empty_to_null(chunk: pa.Array) -> pa.Array:
-    """Empty text -> null.  The text stays where it is; only the validity bitmap is new."""
-    empty = pc.equal(pc.binary_length(chunk), 0)
-    if not pc.any(empty).as_py():
-        return chunk
-    if chunk.offset or chunk.null_count:
-        return pc.if_else(empty, pa.scalar(None, chunk.type), chunk)
-    valid = pc.invert(empty)
-    if valid.offset:
-        return pc.if_else(empty, pa.scalar(None, chunk.type), chunk)
-    return pa.Array.from_buffers(chunk.type, len(chunk), [valid.buffers()[1], *chunk.buffers()[1:]])
-
-
-def _arrow(s: pd.Series) -> pa.ChunkedArray:
-    arr = pa.array(s.array)
-    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
-
-
 def _title_issue(name, sheet, row, values) -> dict:
     text = " | ".join(str(v) for v in values if v is not pd.NA and v is not None)
     return {"file": name, "sheet": sheet, "row": int(row), "column": "", "value": shown(text),
@@ -196,7 +156,7 @@ def read_table(path, kind: str, *, sheet: str | None = None, limits: Limits | No
         grid, sheet_name, col_offset = read_workbook_grid(path, name, sheet, limits, found.family, score)
     if grid.shape[1] == 0 or len(grid) == 0:
         raise InputError(name, "is empty" if found.family == "csv" else f"sheet {sheet_name!r} is empty")
-    grid = _clean(grid, ascii_only=facts.get("ascii", False))
+    grid = clean(grid, ascii_only=facts.get("ascii", False))
     return _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, found.family, facts,
                   dict(header_map or {}))
 

@@ -13,10 +13,13 @@ import click
               help="The court's history store (an SQLite file or a database URL).")
 @click.option("--base-url", required=True, metavar="URL",
               help="The portal's public address, such as https://audit.example-court.gov; links start with it.")
+@click.option("--court", "courts", multiple=True, metavar="ID",
+              help="The courts of the run (repeat for several, as the audit had them): needed when the history "
+                   "holds runs of more than one court scope.")
 @click.option("--firm", "firms", multiple=True, metavar="NAME", help="Only this firm (repeat for several).")
 @click.option("--contacts", type=click.Path(dir_okay=False, readable=False),
               help="The court's contacts list (CSV: firm_name, contact_name, email): one row per contact.")
-def invite(history_at, base_url, firms, contacts):
+def invite(history_at, base_url, courts, firms, contacts):
     """Make one link per firm with findings in the latest recorded court run and print firm, contact and
     link as CSV.  A link opens that firm's findings of that run only; it ends after 15 days or when the
     next month is recorded.  Only a hash of each link is stored: keep the printed CSV safe."""
@@ -31,7 +34,7 @@ def invite(history_at, base_url, firms, contacts):
         people = read_contacts(contacts)
     store = open_store(history_at, create=False)
     try:
-        made = make_invites(store, base_url, firms)
+        made = make_invites(store, base_url, firms, courts=courts, one_scope=True)
     finally:
         store.close()
     rows = []

@@ -48,12 +48,30 @@ class Scope:
     expires_at: dt.datetime
 
 
-def latest_court_run(conn):
-    """(run id, scope, scope label, as_of) of the latest recorded court run, or None."""
+def latest_court_run(conn, courts=()):
+    """(run id, scope, scope label, as_of) of the latest recorded court run, or None.
+
+    ``courts`` (court ids) picks the scope of exactly those courts; without them, the latest court run of
+    any scope."""
     r = S.runs
-    return conn.execute(select(r.c.id, r.c.scope, r.c.scope_label, r.c.as_of)
-                        .where(r.c.scope.like("courts:%"), current())   # not a run replaced or removed
+    where = [r.c.scope.like("courts:%"), current()]   # not a run replaced or removed
+    if courts:
+        where.append(r.c.scope == court_scope(courts))
+    return conn.execute(select(r.c.id, r.c.scope, r.c.scope_label, r.c.as_of).where(*where)
                         .order_by(r.c.as_of.desc(), r.c.id.desc()).limit(1)).first()
+
+
+def court_scope(courts) -> str:
+    """The history's scope key of the court ids ``courts``, as a run records it ("courts:ncmb,ncwb")."""
+    return "courts:" + ",".join(sorted({str(c).strip().lower() for c in courts if str(c).strip()}))
+
+
+def court_scopes(conn) -> list[tuple[str, dt.date]]:
+    """(scope label, latest as_of) of every court scope with a current run, latest first."""
+    r = S.runs
+    rows = conn.execute(select(r.c.scope, func.max(r.c.scope_label), func.max(r.c.as_of))
+                        .where(r.c.scope.like("courts:%"), current()).group_by(r.c.scope)).all()
+    return sorted(((label, as_of) for _scope, label, as_of in rows), key=lambda t: (t[1], t[0]), reverse=True)
 
 
 def run_firms(conn, scope: str, run_id: int) -> dict[str, str]:
@@ -66,13 +84,25 @@ def run_firms(conn, scope: str, run_id: int) -> dict[str, str]:
     return {k: (n or k) for k, n in rows if k}
 
 
-def make_invites(store: Store, base_url: str, firms=(), now: dt.datetime | None = None) -> list[Invite]:
-    """One new link per firm (all firms with findings, or the named ``firms``) of the latest court run."""
+def make_invites(store: Store, base_url: str, firms=(), now: dt.datetime | None = None, *,
+                 courts=(), one_scope: bool = False) -> list[Invite]:
+    """One new link per firm (all firms with findings, or the named ``firms``) of the latest court run
+    (of the scope of ``courts`` when given).  ``one_scope``: refuse, rather than pick the latest, when the
+    history holds runs of several court scopes and ``courts`` does not say which."""
     base = check_base_url(base_url)
     now = (now or dt.datetime.now()).replace(microsecond=0)
     with translated(store.label), store.engine.connect() as conn, conn.begin():
         store.lock(conn)
-        latest = latest_court_run(conn)
+        scopes = court_scopes(conn) if one_scope and not courts else []
+        if len(scopes) > 1:
+            listed = "; ".join(f"{label} (latest {as_of.isoformat()})" for label, as_of in scopes)
+            raise UsageError(f"history {store.label} holds runs of {len(scopes)} court scopes: {listed}; "
+                             "name the courts with --court")
+        latest = latest_court_run(conn, courts)
+        if latest is None and courts:
+            known = "; ".join(label for label, _ in court_scopes(conn)) or "none"
+            raise UsageError(f"history {store.label} holds no run of {court_scope(courts)[len('courts:'):]} "
+                             f"(exactly these courts; recorded: {known}): check --court")
         if latest is None:
             raise UsageError(f"history {store.label} holds no court run yet: record an audit of a court export first")
         run_id, scope, label, as_of = latest

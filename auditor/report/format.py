@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from auditor.model import DATA_ISSUE_COLUMNS, FINDING_COLUMNS, SEVERITIES, STATUSES
 
@@ -196,6 +198,29 @@ def _truncate(text: str) -> str:
     return cut + TRUNCATION_NOTE
 
 
+_PLAIN_BYTE = np.ones(256, dtype=bool)
+_PLAIN_BYTE[:0x20] = False
+_PLAIN_BYTE[[0x09, 0x0A, 0x0D]] = True   # tab, line feed, carriage return: allowed in a cell
+
+
+def _bytes_seen(s: pd.Series) -> tuple[bool, int]:
+    """(whether a control character may be in the column, the longest value's length in bytes), read
+    off its Arrow buffers in one numpy pass: a byte under 0x20 is never part of a longer UTF-8
+    character, and a value has at least as many bytes as characters.  A column that may hold either
+    is then looked at value by value."""
+    control, longest = False, 0
+    for chunk in s.array._pa_array.chunks:
+        _, offsets, data = chunk.buffers()
+        if data is None or not len(chunk):
+            continue
+        at = np.frombuffer(offsets, dtype=np.int64 if chunk.type == pa.large_string() else np.int32)
+        at = at[chunk.offset:chunk.offset + len(chunk) + 1]
+        raw = np.frombuffer(data, dtype=np.uint8)[at[0]:at[-1]]
+        control = control or not _PLAIN_BYTE[raw[raw < 0x20]].all()
+        longest = max(longest, int(np.diff(at).max()))
+    return control, longest
+
+
 def clean_strings(s: pd.Series) -> pd.Series:
     """Input text as it may be put in a cell, as Arrow-backed strings (missing = <NA>).
 
@@ -204,12 +229,14 @@ def clean_strings(s: pd.Series) -> pd.Series:
     """
     s = s.astype("string[pyarrow]") if len(s) else s.astype(object)
     if len(s):
-        bad = s.str.contains(_ILLEGAL_RE, regex=True).fillna(False).astype(bool)
-        if bad.any():
+        control, longest = _bytes_seen(s)
+        bad = s.str.contains(_ILLEGAL_RE, regex=True).fillna(False).astype(bool) if control else None
+        if bad is not None and bad.any():
             s = s.copy()
             s[bad] = s[bad].map(_escape_control).astype("string[pyarrow]")
-        long = (s.str.len() > EXCEL_MAX_CELL_CHARS // 2).fillna(False).astype(bool)
-        if long.any():
+        long = (s.str.len() > EXCEL_MAX_CELL_CHARS // 2).fillna(False).astype(bool) if longest > EXCEL_MAX_CELL_CHARS // 2 \
+            else None
+        if long is not None and long.any():
             fixed = s[long].map(lambda t: _truncate(t) if _utf16_len(t) > EXCEL_MAX_CELL_CHARS else t)
             s = s.copy()
             s[long] = fixed.astype("string[pyarrow]")

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from auditor.columns import PACER_ACCOUNTS
 from auditor.model import DATA_ISSUE_COLUMNS, FINDING_COLUMNS, AuditResult
-from auditor.normalize import firm_key, username_key
+from auditor.normalize import arrow, firm_key, username_key
 from auditor.report.format import ANSWER_COLUMNS, SEVERITY_RANK
 
 SORT_COLUMNS = ["rule_id", "court_id", "person_name", "finding_id"]
@@ -35,9 +35,11 @@ def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
     if findings.empty:
         return findings.reset_index(drop=True)
     rank = findings["severity"].map(SEVERITY_RANK).astype("Float64").fillna(len(SEVERITY_RANK))
-    keyed = findings.assign(_rank=rank.to_numpy())
-    keyed = keyed.sort_values(["_rank", *SORT_COLUMNS], na_position="last", kind="stable")
-    return keyed.drop(columns="_rank").reset_index(drop=True)
+    # Arrow sorts the text keys as they are (UTF-8 bytes: the order of code points, as pandas sorts
+    # them), stable, missing last; pandas would factorize every key column first
+    keys = pa.table({"_rank": rank.to_numpy(dtype=np.float64), **{c: arrow(findings[c]) for c in SORT_COLUMNS}})
+    order = pc.sort_indices(keys, sort_keys=[(c, "ascending") for c in keys.column_names])   # missing last
+    return findings.take(order.to_numpy()).reset_index(drop=True)
 
 
 def best_spelling(keys: pd.Series, names: pd.Series) -> pd.Series:

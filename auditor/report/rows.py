@@ -43,6 +43,8 @@ from auditor.normalize import arrow
 
 from auditor.report.format import FORMULA_START_RE, clean_strings, clean_value
 from auditor.report.cells import FEW_ROWS, few_rows
+from auditor.report import shared_strings
+from auditor.report.shared_strings import SharedStrings
 from auditor.report.sheet_xml import CHUNK_ROWS, row_chunks, sattr as _sattr
 
 PLACEHOLDER_ROW = 2                    # the row openpyxl writes placeholder cells in (row 1 is the header)
@@ -189,10 +191,13 @@ class _Member:
 class Template:
     """A workbook written by openpyxl (bytes), read once and filled any number of times."""
 
-    def __init__(self, workbook: bytes, placeholder_rows: dict[str, int], *, store_fixed: bool = False):
+    def __init__(self, workbook: bytes, placeholder_rows: dict[str, int], *, store_fixed: bool = False,
+                 shared_strings: bool = False):
         # store_fixed: parts every copy shares (styles, theme, chart...) are stored, not compressed again
         # for each copy (a few kilobytes more per file, much less time when writing thousands)
         self.fixed_compression = zipfile.ZIP_STORED if store_fixed else zipfile.ZIP_DEFLATED
+        # shared_strings: a big sheet's recurring texts written once (``report.shared_strings``)
+        self.shared_strings = shared_strings
         self._rendered: dict = {}
         with zipfile.ZipFile(io.BytesIO(workbook)) as z:
             sheets = {v: k for k, v in _sheet_files(z).items()}
@@ -216,10 +221,14 @@ class Template:
         todo = {p.sheet: p for p in pending}
         tables = {p.table: p for p in pending if isinstance(p, Pending) and p.table}
         areas = {p.sheet: _last_printed(p) for p in pending}
+        strings = SharedStrings(pending) if self.shared_strings else None
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as zout:
             for m in self.members:
                 p = todo.get(m.sheet)
-                if areas and m.info.filename == "xl/workbook.xml":
+                if strings and m.info.filename in (shared_strings.RELS, shared_strings.TYPES):
+                    named = (strings.relationships if m.info.filename == shared_strings.RELS else strings.content_types)
+                    zout.writestr(m.info, named(m.data), compress_type=zipfile.ZIP_DEFLATED)
+                elif areas and m.info.filename == "xl/workbook.xml":
                     zout.writestr(m.info, _print_areas(m.data, areas), compress_type=zipfile.ZIP_DEFLATED)
                 elif m.table in tables:
                     last = max(tables[m.table].rows, 1) + tables[m.table].first_row - 1
@@ -227,7 +236,10 @@ class Template:
                 elif p is None or m.placeholder is None:
                     zout.writestr(m.info, m.data, compress_type=self.fixed_compression)
                 else:
-                    self._sheet(zout, m, p)
+                    self._sheet(zout, m, p, strings)
+            if strings:
+                zout.writestr(zipfile.ZipInfo(shared_strings.PART, date_time=self.members[0].info.date_time),
+                              strings.xml(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL)
 
     def _cell_rows(self, p: CellRows, ids: dict) -> bytes:
         if p.cache_key is None:
@@ -237,7 +249,7 @@ class Template:
             self._rendered[key] = _cell_rows_xml(p, ids)
         return self._rendered[key]
 
-    def _sheet(self, zout: zipfile.ZipFile, m: _Member, p) -> None:
+    def _sheet(self, zout: zipfile.ZipFile, m: _Member, p, strings: SharedStrings | None = None) -> None:
         out = zipfile.ZipInfo(m.info.filename, date_time=m.info.date_time)
         out.compress_type = zipfile.ZIP_DEFLATED
         # a ZipInfo given to open() brings its own level (else zlib's 6); the attribute is private
@@ -255,10 +267,10 @@ class Template:
             elif p.rows <= FEW_ROWS:   # each kernel once for all columns: a call costs more than a few rows
                 fh.write(few_rows(p, m.styles))
             elif p.rows <= CHUNK_ROWS:
-                for chunk in row_chunks(p, m.styles):
+                for chunk in row_chunks(p, m.styles, strings):
                     fh.write(chunk)
             else:
-                _write_chunks(fh, row_chunks(p, m.styles))
+                _write_chunks(fh, row_chunks(p, m.styles, strings))
             if isinstance(p, Pending) and p.table is None:  # a sheet filter covers the rows written
                 last = max(p.rows, 1) + p.first_row - 1
                 tail = re.sub(rb'(<autoFilter ref="[A-Z]+\d+:[A-Z]+)\d+"', rb'\g<1>%d"' % last, tail)
@@ -298,7 +310,7 @@ def placeholder_rows(pending: list) -> dict[str, int]:
 
 def finish(workbook: bytes, pending: list, path: Path) -> None:
     """Write ``workbook`` (openpyxl's bytes) to ``path`` with each pending sheet's placeholder row replaced."""
-    Template(workbook, placeholder_rows(pending)).render(pending, path)
+    Template(workbook, placeholder_rows(pending), shared_strings=True).render(pending, path)
 
 
 def indices(rows) -> pa.Array:

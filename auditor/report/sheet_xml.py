@@ -24,10 +24,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor.report.format import FORMULA_START_RE
-from auditor.report.heights import LINE_POINTS, MAX_ROW_POINTS, chars_per_line, lines_of
+from auditor.report.heights import LINE_POINTS, MAX_ROW_POINTS, chars_per_line, lines_of, paragraph_lines
 
 if TYPE_CHECKING:
     from auditor.report.rows import CellColumn, Pending
+    from auditor.report.shared_strings import Shared, SharedStrings
 
 CHUNK_ROWS = 20_000               # rows built and compressed at a time (bounds memory)
 _STR = pa.large_string()
@@ -109,19 +110,7 @@ def _text_cell(g: _Gather, col: CellColumn, values: pa.Array, rownum: pa.Array, 
     missing = values.is_null().to_numpy(zero_copy_only=False)
     if missing.all():   # no cell on any row
         return
-    if col.kind == "severity":
-        known = list(col.styles)
-        attrs = [sattr(styles.get(col.styles[k])) for k in known] + [""]   # unknown severities stay plain
-        pos = pc.index_in(texts, value_set=pa.array(known, type=_STR))
-        style = pc.fill_null(pos, len(known)).to_numpy(zero_copy_only=False).astype(np.int64)
-    else:
-        attrs = [sattr(styles.get(col.letter))]
-        style = np.zeros(len(texts), dtype=np.int64)
-        quoted = col.styles.get("quoted")
-        if quoted:   # text a spreadsheet would take for a formula keeps Excel's quote prefix
-            attrs.append(sattr(styles.get(quoted)))
-            risky = pc.fill_null(pc.match_substring_regex(texts, pattern=FORMULA_START_RE), False)
-            style = risky.to_numpy(zero_copy_only=False).astype(np.int64)
+    attrs, style = _style_of(col, texts, styles)
     # white space at either end is kept only when marked so (as openpyxl marks it); an empty text is an
     # empty string cell, as openpyxl writes it
     padded = pc.not_equal(pc.binary_length(pc.utf8_trim_whitespace(texts)), pc.binary_length(texts))
@@ -138,6 +127,42 @@ def _text_cell(g: _Gather, col: CellColumn, values: pa.Array, rownum: pa.Array, 
     g.coded(list(_CLOSE), form[codes], missing)
 
 
+def _style_of(col: CellColumn, texts: pa.Array, styles: dict[str, str]) -> tuple[list[str], np.ndarray]:
+    """The style attributes a column's cells take, and which of them each text takes: a severity its
+    colour, text a spreadsheet would take for a formula the style with Excel's quote prefix."""
+    if col.kind == "severity":
+        known = list(col.styles)
+        attrs = [sattr(styles.get(col.styles[k])) for k in known] + [""]   # unknown severities stay plain
+        pos = pc.index_in(texts, value_set=pa.array(known, type=_STR))
+        return attrs, pc.fill_null(pos, len(known)).to_numpy(zero_copy_only=False).astype(np.int64)
+    attrs = [sattr(styles.get(col.letter))]
+    style = np.zeros(len(texts), dtype=np.int64)
+    quoted = col.styles.get("quoted")
+    if quoted:   # text a spreadsheet would take for a formula keeps Excel's quote prefix
+        attrs.append(sattr(styles.get(quoted)))
+        risky = pc.fill_null(pc.match_substring_regex(texts, pattern=FORMULA_START_RE), False)
+        style = risky.to_numpy(zero_copy_only=False).astype(np.int64)
+    return attrs, style
+
+
+def _shared_cell(g: _Gather, col: CellColumn, shared: Shared, codes: pa.Array, rownum: pa.Array,
+                 styles: dict[str, str]) -> None:
+    """A cell per row naming its text among the workbook's shared strings (an empty text an empty
+    string cell, as in ``_text_cell``); no cell where missing."""
+    missing = codes.is_null().to_numpy(zero_copy_only=False)
+    if missing.all():
+        return
+    at = pc.fill_null(codes, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    attrs, style = _style_of(col, shared.texts, styles)
+    empty = shared.empty.astype(np.int64)
+    g.const(f'<c r="{col.letter}', missing)
+    g.column(rownum, missing)
+    g.coded([f'"{a} t="s"><v>' for a in attrs] + [f'"{a} t="inlineStr" />' for a in attrs],
+            (style + len(attrs) * empty)[at], missing)
+    g.coded(shared.numbers, at, missing)
+    g.coded(["</v></c>", ""], empty[at], missing)
+
+
 def _number_cell(g: _Gather, col: CellColumn, values: pa.Array, rownum: pa.Array, styles: dict[str, str]) -> None:
     missing = values.is_null().to_numpy(zero_copy_only=False)
     g.const(f'<c r="{col.letter}', missing)
@@ -147,18 +172,34 @@ def _number_cell(g: _Gather, col: CellColumn, values: pa.Array, rownum: pa.Array
     g.const("</v></c>", missing)
 
 
-def _heights(p: Pending, start: int, stop: int) -> pa.Array:
-    """Each row's height in points (as text): the most lines any of its wrapped cells needs."""
+def _heights(p: Pending, start: int, stop: int, shared: dict[str, tuple[Shared, np.ndarray]]) -> pa.Array:
+    """Each row's height in points (as text): the most lines any of its wrapped cells needs (a column of
+    shared texts has each text measured once)."""
     lines = np.ones(stop - start, dtype=np.float64)
     for c in p.columns:
-        if c.width is not None:
+        if c.width is None:
+            continue
+        if c.letter in shared:
+            column, each = shared[c.letter]
+            codes = column.codes[start:stop]
+            at = pc.fill_null(codes, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+            lines = np.maximum(lines, np.where(codes.is_null().to_numpy(zero_copy_only=False), 1.0, each[at]))
+        else:
             lines = np.maximum(lines, lines_of(c.values[start:stop], chars_per_line(c.width)))
     points = np.minimum(lines * LINE_POINTS + 1.5, MAX_ROW_POINTS)
     return pc.cast(pa.array(np.round(points, 1)), _STR)
 
 
-def row_chunks(p: Pending, styles: dict[str, str]) -> Iterator[memoryview]:
-    """The sheet's rows as XML, CHUNK_ROWS rows at a time."""
+def row_chunks(p: Pending, styles: dict[str, str], strings: SharedStrings | None = None) -> Iterator[memoryview]:
+    """The sheet's rows as XML, CHUNK_ROWS rows at a time; the columns ``strings`` holds name their texts
+    among the workbook's shared strings."""
+    shared = {}
+    for c in p.columns:
+        column = strings.column(p.sheet, c.letter) if strings is not None else None
+        if column is not None:
+            each = (paragraph_lines(column.texts, chars_per_line(c.width)) if c.width is not None
+                    else np.ones(len(column.texts)))   # lines each text takes (a wrapped column's)
+            shared[c.letter] = (column, each)
     for start in range(0, p.rows, CHUNK_ROWS):
         stop = min(p.rows, start + CHUNK_ROWS)
         rownum = pc.cast(pa.array(np.arange(start + p.first_row, stop + p.first_row, dtype=np.int64)), _STR)
@@ -166,9 +207,12 @@ def row_chunks(p: Pending, styles: dict[str, str]) -> Iterator[memoryview]:
         g.const('<row r="')
         g.column(rownum)
         g.const('" ht="')
-        g.column(_heights(p, start, stop))
+        g.column(_heights(p, start, stop, shared))
         g.const('" customHeight="1">')
         for c in p.columns:
+            if c.letter in shared:
+                _shared_cell(g, c, shared[c.letter][0], shared[c.letter][0].codes[start:stop], rownum, styles)
+                continue
             values = c.values[start:stop]
             if isinstance(values, pa.ChunkedArray):
                 values = values.combine_chunks()

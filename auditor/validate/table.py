@@ -226,8 +226,7 @@ def validate_table(raw: RawTable, *, court: str | None = None, firm: str | None 
         _upgraded_from_account_type(frame, text)
     _attorney_bar(kind, frame, text, rejected, issues)
 
-    keep = ~rejected
-    records = frame.loc[keep].copy()
+    records = frame.loc[~rejected].copy() if rejected.any() else frame   # no copy of every column when all are kept
     records[FILE_COL] = _constant(raw.name, len(records))
     records[SHEET_COL] = _constant(raw.sheet, len(records))
     records[ROW_COL] = records.index.to_numpy(dtype="int64")
@@ -242,8 +241,12 @@ def validate_table(raw: RawTable, *, court: str | None = None, firm: str | None 
 
 
 def _constant(value: str, n: int) -> pd.arrays.ArrowStringArray:
-    """One text repeated n times, built in Arrow (not as a Python list of n strings)."""
-    return pd.arrays.ArrowStringArray(pyarrow.repeat(pyarrow.scalar(value, pyarrow.large_string()), n))
+    """One text repeated n times, its Arrow buffers made whole by numpy (not as a Python list of n
+    strings, nor value by value)."""
+    text = value.encode("utf-8")
+    offsets = np.arange(n + 1, dtype=np.int64) * len(text)
+    return pd.arrays.ArrowStringArray(pyarrow.Array.from_buffers(
+        pyarrow.large_string(), n, [None, pyarrow.py_buffer(offsets), pyarrow.py_buffer(text * n)]))
 
 
 def _empty(col: C.Column, index: pd.Index) -> pd.Series:

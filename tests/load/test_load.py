@@ -298,3 +298,17 @@ def test_every_file_trims_the_same_white_space(tmp_path, encoding):
     assert row["cmecf_login"] == "x"
     assert row["filer_name"] == f"N{other}"
     assert row.isna()["last_filed_on"]
+
+
+def test_one_cell_to_trim_or_compose_among_many_that_need_nothing(tmp_path):
+    """A column is copied only when some cell changes: among names ending in letters outside ASCII
+    (which trimming leaves alone) the one with a no-break space still loses it, and the one name
+    written with a combining accent is still composed."""
+    names = ["Jos\u00e9", "Andr\u00e9 L\u00f3pez", "Nu\u00f1ez"] * 40
+    names[57] = "Jos\u00e9\u00a0"
+    names[91] = "Jose\u0301"
+    lines = [f"u{i},{n},staff" for i, n in enumerate(names)]
+    p = write(tmp_path, "s.csv", "Login,Name,Role\n" + "\n".join(lines) + "\n")
+    got = read_table(p, "court_accounts").frame["filer_name"]
+    assert got.loc[59] == "Jos\u00e9" and got.loc[93] == "Jos\u00e9"
+    assert got.drop([59, 93]).tolist() == [n for i, n in enumerate(names) if i not in (57, 91)]

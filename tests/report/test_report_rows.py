@@ -71,3 +71,38 @@ def test_related_findings_name_the_others_on_the_same_pacer_account(tmp_path):
         assert named[-1] == "and 2 more", related[fid]
         assert len(named) == 6 and fid not in named[:5] and set(named[:5]) <= set(shared)
         assert named[:5] == sorted(named[:5])   # in the sheet's order
+
+
+def test_recurring_texts_of_a_big_sheet_are_shared_and_read_back_as_written_cell_by_cell(tmp_path, monkeypatch):
+    """A big sheet's recurring texts (steps, titles, firms, odd values) are written once as the workbook's
+    shared strings: every cell reads back the same as when each cell holds its own text (value, type,
+    style, quote prefix, row height), and white space at either end is still marked to be kept."""
+    import auditor.report.rows as rows_module
+    import auditor.report.shared_strings as shared_module
+    import auditor.report.sheet_xml as sheet_xml
+
+    odd = [*ODD_TEXT, "", " padded ", "\t=1+1"]
+    rows = [finding(i, person_name=odd[i % len(odd)], firm_name=odd[(i + 1) % len(odd)], bar_id=None if i % 5 else "x",
+                    severity=("high", "weird", None, "low")[i % 4], remediation="Step one.\nStep two.\n" * (i % 3),
+                    evidence=f"unique {i}") for i in range(60)]
+    result = make_result(findings_frame(rows))
+    each_cell = write_report(result, tmp_path / "cells.xlsx")
+    for module in (rows_module, shared_module):   # the big-sheet path on a small sheet, in chunks of 7 rows
+        monkeypatch.setattr(module, "FEW_ROWS", 5)
+    monkeypatch.setattr(sheet_xml, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(rows_module, "CHUNK_ROWS", 7)
+    shared = write_report(result, tmp_path / "shared.xlsx")
+    with zipfile.ZipFile(shared) as z:
+        strings = z.read("xl/sharedStrings.xml").decode()
+        sheet = z.read("xl/worksheets/sheet2.xml").decode()
+    assert ' t="s"><v>' in sheet and "unique 7" in sheet   # shared texts named by number, unique ones inline
+    texts = re.findall(r"<si><t( xml:space=\"preserve\")?>([^<]*)</t></si>", strings)
+    assert texts and all(bool(kept) == (text != text.strip()) for kept, text in texts)
+
+    def cells(path):
+        ws = openpyxl.load_workbook(path)["Findings"]
+        heights = [ws.row_dimensions[r].height for r in range(2, ws.max_row + 1)]
+        return heights, [(c.coordinate, c.value, c.data_type, c.style_id, c.quotePrefix)
+                         for row in ws.iter_rows() for c in row]
+
+    assert cells(shared) == cells(each_cell)

@@ -1,0 +1,101 @@
+"""Trim every cell, empty -> <NA>, text in Unicode NFC form, column by column.
+
+Most columns need none of it: a cell needs trimming only when its first or last byte may be white
+space, and NFC only when it holds a letter outside ASCII that NFC would change.  Those bytes are
+looked at with numpy over the column's own buffers; a column is trimmed or normalised (a new copy of
+its text) only when some cell would change, so an export without stray spaces is handed on as read.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from auditor.columns import STRING
+
+ASCII_SPACE = " \t\n\v\f\r\x1c\x1d\x1e\x1f"  # the ASCII characters Unicode calls white space
+
+# first or last bytes after which a cell may change when trimmed: every ASCII control character and
+# the space, and any byte of a character outside ASCII (some of them are Unicode white space)
+_EDGE = np.zeros(256, dtype=bool)
+_EDGE[:0x21] = True
+_EDGE[0x80:] = True
+
+
+def clean(grid: pd.DataFrame, ascii_only: bool = False) -> pd.DataFrame:
+    """Every cell of ``grid`` trimmed, empty -> <NA>, in NFC form.  ``ascii_only``: the file is ASCII
+    throughout; it trims the same characters as any other file (Unicode counts the information
+    separators 0x1C-0x1F as white space, ASCII trimming does not, hence the explicit list)."""
+    out = {}
+    for col in grid.columns:
+        s = grid[col]
+        if not isinstance(s.dtype, pd.StringDtype) or s.dtype.storage != "pyarrow":
+            s = s.astype(STRING)
+        arr = arrow(s)
+        out[col] = pd.arrays.ArrowStringArray(pa.chunked_array([_clean_chunk(c, ascii_only) for c in arr.chunks],
+                                                               arr.type))
+    return pd.DataFrame(out, index=grid.index)
+
+
+def arrow(s: pd.Series) -> pa.ChunkedArray:
+    arr = pa.array(s.array)
+    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+
+
+def _trim(chunk: pa.Array, ascii_only: bool) -> pa.Array:
+    return pc.ascii_trim(chunk, ASCII_SPACE) if ascii_only else pc.utf8_trim_whitespace(chunk)
+
+
+def _clean_chunk(chunk: pa.Array, ascii_only: bool) -> pa.Array:
+    layout = _layout(chunk)
+    if layout is None:   # not the usual layout of Arrow text: every step done whole, as it always may be
+        chunk = _trim(chunk, ascii_only)
+        if not ascii_only and not pc.all(pc.string_is_ascii(chunk)).as_py():
+            chunk = pc.utf8_normalize(chunk, "NFC")
+        return _empty_to_null(chunk)
+    data, starts, ends = layout
+    full = ends > starts
+    edge = np.zeros(len(chunk), dtype=bool)
+    edge[full] = _EDGE[data[starts[full]]] | _EDGE[data[ends[full] - 1]]
+    if _changed_by(chunk, edge, lambda a: _trim(a, ascii_only)):
+        chunk = _trim(chunk, ascii_only)
+    if not ascii_only and len(data) and data[starts[0]:ends[-1]].max(initial=0) >= 0x80:
+        wide = ~pc.fill_null(pc.string_is_ascii(chunk), True).to_numpy(zero_copy_only=False)
+        if _changed_by(chunk, wide, lambda a: pc.utf8_normalize(a, "NFC")):
+            chunk = pc.utf8_normalize(chunk, "NFC")
+    return _empty_to_null(chunk)
+
+
+def _layout(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(the text bytes, where each cell starts and ends in them) of a large_string array, read in
+    place; None for any other type or an empty array."""
+    if chunk.type != pa.large_string() or len(chunk) == 0:
+        return None
+    _, offsets_buf, data_buf = chunk.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64, count=len(chunk) + 1, offset=8 * chunk.offset)
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, dtype=np.uint8)
+    return data, offsets[:-1], offsets[1:]
+
+
+def _changed_by(chunk: pa.Array, maybe: np.ndarray, fn) -> bool:
+    """Whether ``fn`` changes any of the cells of ``chunk`` that ``maybe`` marks (only those are
+    worked on)."""
+    if not maybe.any():
+        return False
+    some = chunk.take(pa.array(np.flatnonzero(maybe)))
+    return not pc.all(pc.fill_null(pc.equal(fn(some), some), True)).as_py()
+
+
+def _empty_to_null(chunk: pa.Array) -> pa.Array:
+    """Empty text -> null.  The text stays where it is; only the validity bitmap is new."""
+    empty = pc.equal(pc.binary_length(chunk), 0)
+    if not pc.any(empty).as_py():
+        return chunk
+    if chunk.offset or chunk.null_count:
+        return pc.if_else(empty, pa.scalar(None, chunk.type), chunk)
+    valid = pc.invert(empty)
+    if valid.offset:
+        return pc.if_else(empty, pa.scalar(None, chunk.type), chunk)
+    return pa.Array.from_buffers(chunk.type, len(chunk), [valid.buffers()[1], *chunk.buffers()[1:]])
