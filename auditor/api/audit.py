@@ -23,6 +23,7 @@ from auditor.engines.pandas_engine import pandas_matcher
 from auditor.engines.readiness import readiness
 from auditor.model import DATA_ISSUE_COLUMNS, FILE_COL, AuditResult, InputTable, check_as_of
 from auditor.rulebook.catalogue import Rule, load_rules
+from auditor.validate.records import concat_records
 
 Progress = Callable[[str], None]
 ENGINES = ("pandas", "durable")
@@ -126,7 +127,7 @@ def audit_tables(tables: list[InputTable], *, as_of: dt.date | None = None, rule
         mine = [t for t in audited if t.kind == kind]
         if mine:
             frames = [t.records for t in mine if len(t.records.columns)]
-            records[kind] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+            records[kind] = concat_records(frames) if frames else pd.DataFrame()
             present[kind] = {t.name: set(t.present_columns) for t in mine}
     progress("deriving fields")
     derived = derive(records, as_of, calendar, paa_usernames=tuple(paa))
