@@ -12,6 +12,8 @@ before that date; a court on NextGen whose date is not known counts as live.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import os
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -80,31 +82,47 @@ def _lookup(court_ids: pd.Series, table: pd.Series) -> pd.Series:
     return court_ids.astype(object).map(table)
 
 
+@functools.lru_cache(maxsize=8)
+def _merged(files: tuple[tuple[str, str, int, int, int], ...]) -> pd.DataFrame:
+    """The shipped calendar and the user's ``files`` (each: the path as given, then what tells it from
+    another file or from itself changed) merged in turn."""
+    base = _read_calendar(DEFAULT_CALENDAR)
+    base["origin"] = DEFAULT_CALENDAR.name
+    for given, *_ in files:
+        path = Path(given)
+        add = _read_calendar(path)
+        add["origin"] = path.name
+        # A user's row overrides the shipped one, field by field where the user gave a value.
+        merged = base.set_index("court_id")
+        add = add.set_index("court_id")
+        known = add.index.isin(merged.index)
+        merged.update(add[known].replace("", None))
+        new = add[~known].copy()
+        new.loc[new["on_nextgen"] == "", "on_nextgen"] = "yes"
+        merged = pd.concat([merged, new])
+        merged.index.name = "court_id"
+        base = merged.reset_index()
+    return base.reset_index(drop=True)
+
+
 @dataclass
 class Calendar:
     frame: pd.DataFrame  # CALENDAR_COLUMNS, one row per court_id, plus origin
 
     @classmethod
     def load(cls, extra: list[str | Path] | tuple = ()) -> Calendar:
-        base = _read_calendar(DEFAULT_CALENDAR)
-        base["origin"] = DEFAULT_CALENDAR.name
+        """The shipped calendar with the user's files ``extra`` applied in turn.  Read and checked once a
+        process while the files are unchanged (an audit asks twice, a server or the tests for every
+        audit); each caller gets a copy of its own."""
+        files: list[tuple[str, str, int, int, int]] = []
         for path in extra:
             path = Path(path)
             if not path.is_file():
+                _merged(tuple(files))   # a fault in a file before it is said first, as when read in turn
                 raise RulesError(path.name, "court calendar file not found")
-            add = _read_calendar(path)
-            add["origin"] = path.name
-            # A user's row overrides the shipped one, field by field where the user gave a value.
-            merged = base.set_index("court_id")
-            add = add.set_index("court_id")
-            known = add.index.isin(merged.index)
-            merged.update(add[known].replace("", None))
-            new = add[~known].copy()
-            new.loc[new["on_nextgen"] == "", "on_nextgen"] = "yes"
-            merged = pd.concat([merged, new])
-            merged.index.name = "court_id"
-            base = merged.reset_index()
-        return cls(base.reset_index(drop=True))
+            st = path.stat()   # a changed file (time, size or inode) is read again
+            files.append((str(path), os.path.abspath(path), st.st_mtime_ns, st.st_size, st.st_ino))
+        return cls(_merged(tuple(files)).copy())
 
     def known_courts(self) -> dict[str, str]:
         """Every accepted spelling (lower case) -> canonical court id: ``ncmb``, ``ncmbk`` -> ``ncmb``."""

@@ -57,9 +57,34 @@ def plain(a: pa.Array) -> np.ndarray:
     """Per value: printable ASCII only and not null (the names ``keys`` takes)."""
     a = a.cast(pa.large_string())
     offsets, b = _parts(a.fill_null(""))
-    bad = np.concatenate([[0], np.cumsum(~_PLAIN[b], dtype=np.int64)])
-    ok = (bad[offsets[1:]] - bad[offsets[:-1]]) == 0
-    return ok & pc.is_valid(a).to_numpy(zero_copy_only=False)
+    ok = pc.is_valid(a).to_numpy(zero_copy_only=False)
+    ok[np.searchsorted(offsets, np.flatnonzero(~_PLAIN[b]), side="right") - 1] = False
+    return ok
+
+
+def letters(a: pa.Array) -> pa.Array:
+    """Each value with only its ASCII letters (in lower case) and digits: ``[^a-z0-9]+`` taken out of
+    text already in lower case, byte by byte (no byte of a character beyond ASCII is one of those)."""
+    a = a.cast(pa.large_string())
+    offsets, b = _parts(a.fill_null(""))
+    low = _LOWER[b]
+    keep = _ALNUM[low]
+    kept = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
+    validity = pc.is_valid(a).to_numpy(zero_copy_only=False)
+    return pa.LargeStringArray.from_buffers(len(a), pa.py_buffer(kept[offsets]), pa.py_buffer(low[keep]),
+                                            pa.py_buffer(np.packbits(validity, bitorder="little")))
+
+
+def rows_with(a: pa.Array, chars: bytes) -> np.ndarray:
+    """Per value: it holds one of the ASCII ``chars`` (never for a null).  Looked for in the bytes: a
+    character beyond ASCII is several bytes, none of them ASCII."""
+    a = a.cast(pa.large_string())
+    offsets, b = _parts(a.fill_null(""))
+    table = np.zeros(256, dtype=bool)
+    table[list(chars)] = True
+    out = np.zeros(len(a), dtype=bool)
+    out[np.searchsorted(offsets, np.flatnonzero(table[b]), side="right") - 1] = True
+    return out & pc.is_valid(a).to_numpy(zero_copy_only=False)
 
 
 def _gather(b: np.ndarray, starts: np.ndarray, lens: np.ndarray, valid: np.ndarray) -> pa.Array:
@@ -104,9 +129,18 @@ def _initials_pass(single: np.ndarray, linked_gap: np.ndarray) -> np.ndarray:
     return single & ((idx - run_start) % 2 == 0)
 
 
+CHUNK = 50_000   # names at a time: the arrays over their bytes and words stay a few MB
+
+
 def keys(a: pa.Array) -> pa.Array:
     """``normalize._name_key`` of names that are all ``plain``; large_string, null where none."""
     a = a.cast(pa.large_string())
+    if len(a) <= CHUNK:
+        return _keys(a)
+    return pa.concat_arrays([_keys(a.slice(i, CHUNK)) for i in range(0, len(a), CHUNK)])
+
+
+def _keys(a: pa.Array) -> pa.Array:
     if pc.any(pc.match_substring(a, "&")).as_py():
         a = pc.replace_substring(a, "&", " and ")
     a = pc.utf8_trim_whitespace(a)

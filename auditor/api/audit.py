@@ -23,6 +23,7 @@ from auditor.engines.pandas_engine import pandas_matcher
 from auditor.engines.readiness import readiness
 from auditor.model import DATA_ISSUE_COLUMNS, FILE_COL, AuditResult, InputTable, check_as_of
 from auditor.rulebook.catalogue import Rule, load_rules
+from auditor.validate.records import concat_records
 
 Progress = Callable[[str], None]
 ENGINES = ("pandas", "durable")
@@ -126,7 +127,7 @@ def audit_tables(tables: list[InputTable], *, as_of: dt.date | None = None, rule
         mine = [t for t in audited if t.kind == kind]
         if mine:
             frames = [t.records for t in mine if len(t.records.columns)]
-            records[kind] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+            records[kind] = concat_records(frames) if frames else pd.DataFrame()
             present[kind] = {t.name: set(t.present_columns) for t in mine}
     progress("deriving fields")
     derived = derive(records, as_of, calendar, paa_usernames=tuple(paa))
@@ -306,8 +307,8 @@ def write_outputs(result: AuditResult, path, *, split_by_firm: bool = False, fin
             firms = all_firms(result, prep)
             files = file_names(firms)
             index = firm_rows(result, prep, firms, files)
-            write_report(result, staged_report, firms_sheet=index, prep=prep)
-            split = write_split(result, staged_report, prep, firms, files, index, progress=progress)
+            split = write_split(result, staged_report, prep, firms, files, index, progress=progress,
+                                alongside=lambda: write_report(result, staged_report, firms_sheet=index, prep=prep))
         else:
             write_report(result, staged_report)
         # a firm workbook named as an input or as a findings file: refused before anything moves

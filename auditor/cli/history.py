@@ -54,12 +54,17 @@ def history(ctx, history_at):
     'remove RUN' for more."""
     ctx.obj = history_at
     if ctx.invoked_subcommand is None:
-        from auditor.history.query import list_runs
+        from auditor.history.sqlite_file import quick_runs
         from auditor.history.where import for_reading
 
         from auditor.cli.common import table_text
 
-        runs = _read_store(for_reading(history_at), list_runs)
+        target = for_reading(history_at)
+        runs = quick_runs(target)   # an SQLite file at the current schema, without loading SQLAlchemy
+        if runs is None:
+            from auditor.history.query import list_runs
+
+            runs = _read_store(target, list_runs)
         if not len(runs):
             click.echo("no runs recorded yet")
             return

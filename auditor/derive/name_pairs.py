@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from auditor import name_words
 from auditor import normalize as nz
 
 # What a name's suffix of generation can be (``identity.GENERATIONS``), 0 standing for none.
@@ -73,7 +74,13 @@ def generation_codes(distinct: pa.Array, used: np.ndarray, generation_of) -> np.
     if not len(need):
         return out
     names = distinct.take(pa.array(need))
-    letters = pc.replace_substring_regex(pc.utf8_lower(pc.utf8_normalize(names, "NFKD")), "[^a-z0-9]+", "")
+    other = ~pc.string_is_ascii(names).to_numpy(zero_copy_only=False)   # ASCII text is its own NFKD form
+    if other.any():
+        names_nfkd = pc.replace_with_mask(names, pa.array(other),
+                                          pc.utf8_lower(pc.utf8_normalize(names.filter(pa.array(other)), "NFKD")))
+    else:
+        names_nfkd = names
+    letters = name_words.letters(names_nfkd)
     maybe = pc.fill_null(pc.match_substring_regex(letters, _MAYBE_GENERATION), False).to_numpy(zero_copy_only=False)
     if maybe.any():
         found = [_GENERATION_CODE[generation_of(t)] for t in names.filter(pa.array(maybe)).to_pylist()]

@@ -4,6 +4,7 @@ of a DataFrame at once, beside the durable_rules engine (``auditor.engines.durab
 from __future__ import annotations
 
 import datetime as dt
+import operator
 
 import numpy as np
 import pandas as pd
@@ -45,11 +46,12 @@ def evaluate_condition(node, frame: pd.DataFrame) -> np.ndarray:
     if isinstance(node, In):
         inside = s.isin([_scalar(v) for v in node.values]).to_numpy(dtype=bool)
         return (~inside if node.negated else inside) & s.notna().to_numpy(dtype=bool)
-    value = _scalar(node.value)
-    op = node.op
-    res = {"==": s == value, "!=": s != value, "<": s < value, "<=": s <= value,
-           ">": s > value, ">=": s >= value}[op]
+    res = _COMPARE[node.op](s, _scalar(node.value))   # the one comparison the condition makes
     return _filled(res) & s.notna().to_numpy(dtype=bool)
+
+
+_COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+            ">=": operator.ge}
 
 
 def _scalar(v):

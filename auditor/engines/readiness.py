@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from auditor.columns import COURT_ACCOUNTS, ROSTER
 
@@ -34,7 +35,7 @@ def readiness(derived: dict[str, pd.DataFrame], not_ready: dict[str, np.ndarray]
     filer the figure cannot judge (``coverage.unjudged``) is listed in "unknown_firms": its counts in
     "by_firm" are no figure (the history keeps none); the other firms keep theirs."""
     from auditor.model import FILE_COL
-    from auditor.normalize import firm_key
+    from auditor.normalize import arrow, firm_key
 
     unjudged = list(coverage.unjudged) if coverage is not None else []
     active = ready = 0
@@ -50,13 +51,27 @@ def readiness(derived: dict[str, pd.DataFrame], not_ready: dict[str, np.ndarray]
                      frame[FILE_COL].isin(files).to_numpy(dtype=bool) if files else np.zeros(len(frame), dtype=bool))
             firm = firm_key(frame["firm_name"])
             unknown_firms |= set(firm[filers & blind].dropna())
-            by_firm.append(pd.DataFrame({"firm": firm.to_numpy(), "active": filers.astype(int),
-                                         "ready": (filers & ~blocked).astype(int)}))
-    firms = pd.concat(by_firm).groupby("firm").sum() if by_firm else pd.DataFrame(columns=["active", "ready"])
+            by_firm.append((arrow(firm).cast(pa.large_string()), filers, filers & ~blocked))
     unknown = coverage.readiness if coverage is not None else ""
     return {"active_filers": active, "ready_filers": ready,
             "share": (ready / active) if active and not unknown else None, "unknown": unknown,
             "active_unknown": coverage.active_filers if coverage is not None else "",
             # firm key -> (active e-filers, ready ones), for each firm's own workbook and the index
-            "by_firm": {k: (int(a), int(r)) for k, a, r in zip(firms.index, firms["active"], firms["ready"])},
+            "by_firm": _per_firm(by_firm),
             "unknown_firms": unknown_firms}
+
+
+def _per_firm(parts: list[tuple[pa.Array, np.ndarray, np.ndarray]]) -> dict:
+    """Firm key -> (active e-filers, ready ones), over every record with a firm, in the order of the
+    keys; counted on integer codes of the keys (one hash pass, no Python string per record)."""
+    from auditor.normalize import factorize
+
+    if not parts:
+        return {}
+    codes, uniques = factorize(pa.concat_arrays([k for k, _, _ in parts]))
+    has = codes >= 0
+    n = len(uniques)
+    active = np.bincount(codes[has], weights=np.concatenate([a for _, a, _ in parts])[has], minlength=n)
+    ready = np.bincount(codes[has], weights=np.concatenate([r for _, _, r in parts])[has], minlength=n)
+    names = uniques.to_pylist()
+    return {names[i]: (int(active[i]), int(ready[i])) for i in sorted(range(n), key=names.__getitem__)}

@@ -76,10 +76,13 @@ class Merge:
         self.typed = pd.Series(typed, index=self.index)
         self.implied = self.kind.map(IMPLIED)
         self.on = pd.to_datetime(self.a["on_date"]).where(self.has)
+        self.none = not found.any()    # no answer about any finding of the run (most runs): nothing to merge
 
     def status(self, status: pd.Series, until: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         """(status, accepted until, justified): a new answer applied where the clerk typed nothing;
         ``justified``: an Accepted status whose reason is the firm's note."""
+        if self.none:
+            return status, until, pd.Series(False, index=self.index)
         new = self.has & self.a["new"].fillna(False).astype(bool)
         # the clerk's: a status other than Open that no earlier answer of the firm gave
         firms = status.isna() | (status == "Open") | (status == self.a["before"].map(IMPLIED))
@@ -92,6 +95,12 @@ class Merge:
 
     def shown(self, status: pd.Series, due: pd.Series) -> tuple[pd.DataFrame, pd.Series, dict]:
         """(the ANSWER_COLUMNS, the Changes note's words about the answers, counts) for the final status."""
+        if self.none:   # the same columns, empty (the text columns typed as the answers' would be)
+            blank = pd.Series("", index=self.index, dtype="str")
+            cols = pd.DataFrame({"firm_answer": blank, "firm_note": pd.Series("", index=self.index, dtype=object),
+                                 "status_from": blank.copy()}, index=self.index)
+            return cols, pd.Series("", index=self.index, dtype=object), {
+                "answered_findings": 0, "firm_fixed_still_found": 0, "firm_to_judge": 0}
         by_firm = self.has & self.implied.notna() & (status == self.implied) & ~self.typed
         clerk = self.has & ~by_firm & (self.typed | (status != "Open"))
         cols = pd.DataFrame({

@@ -3,19 +3,17 @@ Parquet by ``auditor.report.export.export_history``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from auditor.history import schema as S
+from auditor.history.sqlite_file import RUN_COLUMNS, Rows, run_state as _state
 from auditor.history.store import HistoryError, Store, translated
 
 if TYPE_CHECKING:
     import pandas as pd
 
-RUN_COLUMNS = ["run", "as_of", "recorded_at", "scope", "inputs", "findings", "open", "new", "resolved",
-               "reopened", "still_open", "backfill", "state"]
 EXPORT_COLUMNS = ["run", "as_of", "scope", "finding_id", "rule_id", "severity", "change", "status", "notes",
                   "accepted_until", "due_date", "first_seen", "court_id", "firm_name", "person_name", "cmecf_login",
                   "pacer_username"]
@@ -24,27 +22,6 @@ EXPORT_COLUMNS = ["run", "as_of", "scope", "finding_id", "rule_id", "severity", 
 def current(r=S.runs):
     """A run that counts: neither recorded again since nor removed (as ``state.current``)."""
     return r.c.superseded_by.is_(None) & r.c.removed_at.is_(None)
-
-
-def _state(by, removed) -> str:
-    if removed is not None:
-        return f"removed {removed:%Y-%m-%d %H:%M}"
-    return f"replaced by run {by}" if by is not None else "current"
-
-
-@dataclass(frozen=True)
-class Rows:
-    """Rows read back, as plain values (listing runs needs no pandas: the command line starts quickly)."""
-
-    columns: list[str]
-    rows: list[tuple[Any, ...]]
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def column(self, name: str) -> list[Any]:
-        at = self.columns.index(name)
-        return [r[at] for r in self.rows]
 
 
 def list_runs(store: Store) -> Rows:

@@ -24,8 +24,11 @@ from sqlalchemy import (
     BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
 )
 
+# REVISION: the migration that makes these tables (a test checks it is the newest), kept where the quick
+# listing of an SQLite store reads it without SQLAlchemy
+from auditor.history.sqlite_file import REVISION as REVISION
+
 metadata = MetaData()
-REVISION = "0012"   # the migration that makes these tables (a test checks it is the newest)
 
 runs = Table(
     "runs", metadata,

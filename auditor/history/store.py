@@ -26,7 +26,6 @@ import contextlib
 import re
 import sqlite3
 import time
-import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,25 +34,20 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from auditor.errors import AuditorError
 from auditor.history import schema as S
+from auditor.history.sqlite_file import (
+    BUSY_TIMEOUT_S, DEFAULT_NAME, MISTYPED_URL as _MISTYPED_URL, OUR_TABLES as _OUR_TABLES, PLANTED_SQL,
+    HistoryError, check_file as _check_file, default_path, read_only as _read_only, set_up,
+)
 
-DEFAULT_NAME = "auditor-history.sqlite"
-BUSY_TIMEOUT_S = 600          # how long an audit waits for another one recording into the same store
-_SQLITE_MAGIC = b"SQLite format 3\x00"
+__all__ = ["BUSY_TIMEOUT_S", "DEFAULT_NAME", "HistoryError", "Store", "default_path", "open_store"]
+
 _LOCK_KEY = 7_315_042_210     # PostgreSQL advisory lock taken by every recording transaction
-_OUR_TABLES = {"runs", "run_inputs", "run_findings", "run_counts", "run_firms", "finding_state", "state_undo",
-               "deliveries", "invites", "portal_sessions", "answers",
-               "alembic_version"}
 
 
 # Alembic's record of the schema's revision, as Alembic makes it
 _VERSION = Table("alembic_version", MetaData(), Column("version_num", String(32), nullable=False),
                  PrimaryKeyConstraint("version_num", name="alembic_version_pkc"))
-
-
-class HistoryError(AuditorError):
-    """The history store cannot be opened, read or written."""
 
 
 @dataclass
@@ -71,13 +65,6 @@ class Store:
         self.engine.dispose()
 
 
-def default_path(report) -> Path:
-    """The default store: ``auditor-history.sqlite`` beside the report."""
-    return Path(report).resolve().parent / DEFAULT_NAME
-
-
-# a database URL whose "://" was mistyped ("postgresql//user:pw@host/db", "postgres:/..."): not a path
-_MISTYPED_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)(?://|:/(?!/))")
 _SECRET_KEY = re.compile(r"pass|pwd|secret|token|key", re.IGNORECASE)
 
 
@@ -118,54 +105,6 @@ def _url(target):
 _DIALECTS = {"postgresql", "postgres", "mysql", "mariadb", "sqlite", "oracle", "mssql", "cockroachdb"}
 
 
-def _check_file(path: Path, create: bool, make: bool = True) -> None:
-    """The file at ``path`` can be a history; with ``create`` it may be missing (its folder is made
-    unless ``make`` is false)."""
-    for p in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm", "-journal"))):
-        if p.is_symlink():
-            raise HistoryError(f"history {path} {'is' if p == path else f'has its {p.name} as'} a symbolic link; "
-                               "give the history file itself (a link would be followed to wherever it points)")
-    if path.is_dir():
-        raise HistoryError(f"history {path} is a folder, not a history file")
-    if not path.exists():
-        if not create:
-            raise HistoryError(f"no history at {path} (an audit records one there; or give --history)")
-        if not make:
-            return
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise HistoryError(f"history {path} cannot be made ({exc.strerror})") from None
-        return
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(16)
-    except OSError as exc:
-        raise HistoryError(f"history {path} cannot be read ({exc.strerror})") from None
-    if head and head != _SQLITE_MAGIC:
-        raise HistoryError(f"history {path} is not an auditor history (not an SQLite database); "
-                           "give another --history file or --no-history")
-
-
-def _read_only(path: str):
-    """A connection that cannot write: ``mode=ro``; where even that cannot open the file (a store in WAL
-    mode on a read-only disk, whose shared-memory file cannot be made), ``immutable``: nothing can
-    change a file on a read-only disk."""
-    uri = "file:" + urllib.parse.quote(str(Path(path).absolute()))
-
-    def connect():
-        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
-        try:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            return conn
-        except sqlite3.OperationalError as exc:
-            conn.close()
-            if "unable to open" not in str(exc) and "readonly" not in str(exc):
-                raise
-        return sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
-    return connect
-
-
 def _sqlite_engine(url, write: bool) -> Engine:
     if write:
         engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": BUSY_TIMEOUT_S})
@@ -174,17 +113,7 @@ def _sqlite_engine(url, write: bool) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn, _record):
-        dbapi_conn.isolation_level = None  # transactions are begun below, not by the driver
-        cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
-        cur.execute("PRAGMA foreign_keys = ON")
-        cur.execute("PRAGMA trusted_schema = OFF")   # no function with side effects from the file's schema
-        with contextlib.suppress(sqlite3.DatabaseError):  # a damaged file is reported by what reads it next
-            if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
-                # in WAL mode a commit survives a crash of the process; power lost just after it may
-                # undo that last run, never damage the file (SQLite's "synchronous" documentation)
-                cur.execute("PRAGMA synchronous = NORMAL")
-        cur.close()
+        set_up(dbapi_conn)   # transactions are begun below, not by the driver
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
@@ -332,7 +261,7 @@ def _refuse_planted(store: Store) -> None:
     planted in the file would run inside the audit's own transaction (or stand in for a table)."""
     with translated(store.label), store.engine.connect() as conn:
         if store.dialect == "sqlite":
-            n = conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type IN ('trigger', 'view')").scalar()
+            n = conn.exec_driver_sql(PLANTED_SQL).scalar()
         elif store.dialect == "postgresql":
             n = conn.exec_driver_sql(
                 "SELECT (SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "

@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path
 
 from auditor.errors import AuditorError, UsageError
-from auditor.history.store import DEFAULT_NAME, HistoryError, default_path
+from auditor.history.sqlite_file import DEFAULT_NAME, HistoryError, default_path
 
 ENV = "AUDITOR_HISTORY"
 LOOK_IN = (".", "reports")       # folders ``auditor history`` looks in, under the current folder

@@ -145,22 +145,25 @@ def _style_of(col: CellColumn, texts: pa.Array, styles: dict[str, str]) -> tuple
     return attrs, style
 
 
-def _shared_cell(g: _Gather, col: CellColumn, shared: Shared, codes: pa.Array, rownum: pa.Array,
-                 styles: dict[str, str]) -> None:
-    """A cell per row naming its text among the workbook's shared strings (an empty text an empty
-    string cell, as in ``_text_cell``); no cell where missing."""
+def _shared_tails(col: CellColumn, shared: Shared, styles: dict[str, str]) -> pa.Array:
+    """Each shared text's cell after its reference: style and type, the text's number, the end (an empty
+    text an empty string cell, as in ``_text_cell``).  One piece per cell instead of three."""
+    attrs, style = _style_of(col, shared.texts, styles)
+    opening = pa.array([f'"{a} t="s"><v>' for a in attrs] + [f'"{a} t="inlineStr" />' for a in attrs], _STR)
+    head = opening.take(pa.array(style + len(attrs) * shared.empty.astype(np.int64)))
+    close = pc.if_else(pa.array(shared.empty), pa.scalar("", _STR), pa.scalar("</v></c>", _STR))
+    return pc.binary_join_element_wise(head, shared.numbers, close, pa.scalar("", _STR))
+
+
+def _shared_cell(g: _Gather, col: CellColumn, tails: pa.Array, codes: pa.Array, rownum: pa.Array) -> None:
+    """A cell per row naming its text among the workbook's shared strings (``tails``: each text's cell
+    after its reference); no cell where missing."""
     missing = codes.is_null().to_numpy(zero_copy_only=False)
     if missing.all():
         return
-    at = pc.fill_null(codes, 0).to_numpy(zero_copy_only=False).astype(np.int64)
-    attrs, style = _style_of(col, shared.texts, styles)
-    empty = shared.empty.astype(np.int64)
     g.const(f'<c r="{col.letter}', missing)
     g.column(rownum, missing)
-    g.coded([f'"{a} t="s"><v>' for a in attrs] + [f'"{a} t="inlineStr" />' for a in attrs],
-            (style + len(attrs) * empty)[at], missing)
-    g.coded(shared.numbers, at, missing)
-    g.coded(["</v></c>", ""], empty[at], missing)
+    g.coded(tails, pc.fill_null(codes, 0).to_numpy(zero_copy_only=False).astype(np.int64), missing)
 
 
 def _number_cell(g: _Gather, col: CellColumn, values: pa.Array, rownum: pa.Array, styles: dict[str, str]) -> None:
@@ -172,7 +175,7 @@ def _number_cell(g: _Gather, col: CellColumn, values: pa.Array, rownum: pa.Array
     g.const("</v></c>", missing)
 
 
-def _heights(p: Pending, start: int, stop: int, shared: dict[str, tuple[Shared, np.ndarray]]) -> pa.Array:
+def _heights(p: Pending, start: int, stop: int, shared: dict[str, tuple[Shared, np.ndarray, pa.Array]]) -> pa.Array:
     """Each row's height in points (as text): the most lines any of its wrapped cells needs (a column of
     shared texts has each text measured once)."""
     lines = np.ones(stop - start, dtype=np.float64)
@@ -180,7 +183,7 @@ def _heights(p: Pending, start: int, stop: int, shared: dict[str, tuple[Shared, 
         if c.width is None:
             continue
         if c.letter in shared:
-            column, each = shared[c.letter]
+            column, each, _ = shared[c.letter]
             codes = column.codes[start:stop]
             at = pc.fill_null(codes, 0).to_numpy(zero_copy_only=False).astype(np.int64)
             lines = np.maximum(lines, np.where(codes.is_null().to_numpy(zero_copy_only=False), 1.0, each[at]))
@@ -199,7 +202,7 @@ def row_chunks(p: Pending, styles: dict[str, str], strings: SharedStrings | None
         if column is not None:
             each = (paragraph_lines(column.texts, chars_per_line(c.width)) if c.width is not None
                     else np.ones(len(column.texts)))   # lines each text takes (a wrapped column's)
-            shared[c.letter] = (column, each)
+            shared[c.letter] = (column, each, _shared_tails(c, column, styles))
     for start in range(0, p.rows, CHUNK_ROWS):
         stop = min(p.rows, start + CHUNK_ROWS)
         rownum = pc.cast(pa.array(np.arange(start + p.first_row, stop + p.first_row, dtype=np.int64)), _STR)
@@ -211,7 +214,8 @@ def row_chunks(p: Pending, styles: dict[str, str], strings: SharedStrings | None
         g.const('" customHeight="1">')
         for c in p.columns:
             if c.letter in shared:
-                _shared_cell(g, c, shared[c.letter][0], shared[c.letter][0].codes[start:stop], rownum, styles)
+                column, _, tails = shared[c.letter]
+                _shared_cell(g, c, tails, column.codes[start:stop], rownum)
                 continue
             values = c.values[start:stop]
             if isinstance(values, pa.ChunkedArray):

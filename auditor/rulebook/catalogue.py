@@ -29,6 +29,7 @@ either change a shipped rule (``id`` plus any of ``enabled``, ``severity``,
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -319,8 +320,16 @@ def apply_user_file(rules: list[Rule], path: Path, limits: rl.ConditionLimits | 
     return sorted(by_id.values(), key=lambda r: r.id)
 
 
+@functools.lru_cache(maxsize=1)
+def _shipped() -> tuple[Rule, ...]:
+    """The shipped catalogue, read and checked once a process (a server or the tests audit many times)."""
+    return tuple(load_catalogue())
+
+
 def load_rules(user_files: list | tuple = (), limits: rl.ConditionLimits | None = None) -> list[Rule]:
-    rules = load_catalogue()
+    """The shipped rules with the user's rules files applied in turn; each call gets rules of its own
+    (copies of the shipped ones, read once a process)."""
+    rules = [replace(r) for r in _shipped()]
     for path in user_files:
         rules = apply_user_file(rules, Path(path), limits)
     return rules

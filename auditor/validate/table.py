@@ -15,8 +15,8 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+import auditor.validate.pandera_setup  # noqa: F401 - before pandera's first validation
 import pandera.pandas as pa
-import pyarrow
 from pandera.errors import SchemaErrors
 
 from auditor import columns as C
@@ -24,6 +24,7 @@ from auditor.columns import PERSON_COLUMN
 from auditor.errors import InputError
 from auditor.load.table import RawTable
 from auditor.model import FILE_COL, KIND_COL, ROW_COL, SHEET_COL, InputTable
+from auditor.validate.records import bookkeeping_dtype
 from auditor.validate.issues import Issues
 from auditor.validate.coerce import (
     STRING, coerce_bool, coerce_category, coerce_court, coerce_date, coerce_email, is_excel_error, no_account,
@@ -240,13 +241,10 @@ def validate_table(raw: RawTable, *, court: str | None = None, firm: str | None 
         column_map=dict(raw.headers))
 
 
-def _constant(value: str, n: int) -> pd.arrays.ArrowStringArray:
-    """One text repeated n times, its Arrow buffers made whole by numpy (not as a Python list of n
-    strings, nor value by value)."""
-    text = value.encode("utf-8")
-    offsets = np.arange(n + 1, dtype=np.int64) * len(text)
-    return pd.arrays.ArrowStringArray(pyarrow.Array.from_buffers(
-        pyarrow.large_string(), n, [None, pyarrow.py_buffer(offsets), pyarrow.py_buffer(text * n)]))
+def _constant(value: str, n: int) -> pd.Categorical:
+    """One text repeated n times, held once (a category) with a one-byte code per row: the file,
+    sheet and kind of every record cost a byte each, not the text over again on every row."""
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), dtype=bookkeeping_dtype([value]))
 
 
 def _empty(col: C.Column, index: pd.Index) -> pd.Series:

@@ -59,6 +59,22 @@ def test_records_typed_with_every_canonical_column(court_table):
     assert set(r["_sheet"]) == {""}
 
 
+def test_records_of_several_files_keep_each_row_s_file_and_a_byte_per_row_for_it(tmp_path):
+    """Each record still names its own file and row when the files of a kind are put together, and
+    the file names stay categories (held once, not once per row)."""
+    from auditor.validate.records import concat_records
+
+    a = load_input(write(tmp_path, "a.csv", "Court,Login,Name,Role\nncmb,x,X Y,staff\nncmb,y,Y Z,staff\n"),
+                   "court_accounts")
+    b = load_input(write(tmp_path, "b.csv", "Name,Login,Court,Role\nZ Q,z,ncmb,staff\n"), "court_accounts")
+    both = concat_records([a.records, b.records])
+    assert list(both.columns) == list(a.records.columns)
+    assert list(zip(both["_file"], both["_row"], both["cmecf_login"])) == [("a.csv", 2, "x"), ("a.csv", 3, "y"),
+                                                                           ("b.csv", 2, "z")]
+    assert isinstance(both["_file"].dtype, pd.CategoricalDtype) and both["_file"].cat.codes.dtype.itemsize == 1
+    assert list(both["_sheet"]) == ["", "", ""] and set(both["_kind"]) == {"court_accounts"}
+
+
 def test_values_coerced(court_table):
     r = court_table.records.set_index("_row")
     assert r.loc[2, "court_id"] == "ncmb"           # PACER's NCMBK mapped through the calendar

@@ -3,6 +3,7 @@ by regular expressions (``normalize._name_key_text``); both must give the same k
 
 from __future__ import annotations
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from hypothesis import given, settings
@@ -43,3 +44,18 @@ def test_plain_means_printable_ascii():
     assert name_words.plain(a).tolist() == [True, False, False, False, True, True]
     assert pc.all(pc.equal(name_words.keys(pa.array(["Lee, Ann B."], pa.large_string())),
                            pa.scalar("ann lee", pa.large_string()))).as_py()
+
+
+def test_bar_ids_emails_and_letters_as_the_regular_expressions_make_them():
+    """The byte tests that spare most values a regular expression change no value."""
+    bars = pa.array(["nc 12-3", "AB.1/2", None, "x\tY", "ok", " . ", "ä-1", "a\vb", "", "Ｎ１"], pa.large_string())
+    assert nz.bar_arrow(bars).to_pylist() == nz._blank_to_null(
+        nz._sub(pc.utf8_upper(bars), r"[\s.\-/]+", "")).to_pylist()
+    mails = ["A+b@x.com", "a@x", None, " Q+1+2@Y.COM ", "+@x", "é+x@y", "a@b+c", ""]
+    a = pc.utf8_lower(pc.utf8_trim_whitespace(pa.array(mails, pa.large_string())))
+    expected = nz._blank_to_null(nz._sub(a, r"^([^@+]*)\+[^@]*@", r"\1@")).to_pylist()
+    assert nz.email_key(nz.series(pa.array(mails, pa.large_string()), range(len(mails)))).tolist() == [
+        v if v is not None else pd.NA for v in expected]
+    names = pa.array(["İstanbul JR", "ｊｒ", "ﬁnn sr.", "o'neil-smith 2nd", None, ""], pa.large_string())
+    assert name_words.letters(pc.utf8_lower(pc.utf8_normalize(names, "NFKD"))).to_pylist() == \
+        pc.replace_substring_regex(pc.utf8_lower(pc.utf8_normalize(names, "NFKD")), "[^a-z0-9]+", "").to_pylist()
