@@ -189,18 +189,16 @@ def key_codes(columns: list[pd.Series], key) -> tuple[list[pd.Series], list[np.n
     return _split(columns, arrays, keys, codes, uniques)
 
 
-def name_codes(columns: list[pd.Series]) -> tuple[list[pd.Series], list[np.ndarray], pd.Series, list[np.ndarray],
-                                                  pa.Array]:
-    """``key_codes`` with ``name_key``, worked out once per distinct name across all the columns;
-    also the codes of the names as written, per column, and those names in code order."""
+def name_codes(columns: list[pd.Series]) -> tuple[list[np.ndarray], pd.Series, list[np.ndarray], pa.Array]:
+    """The integer code of each name's ``name_key``, shared by all the columns (-1 where none),
+    worked out once per distinct name; the keys in code order; also the codes of the names as
+    written, per column, and those names in code order."""
     arrays = [arrow(s).cast(pa.large_string()) for s in columns]
     raw_codes, raw = factorize(pa.concat_arrays(arrays) if arrays else pa.array([], pa.large_string()))
-    raw_keys = _name_key(raw)
-    key_code, uniques = factorize(raw_keys)
+    key_code, uniques = factorize(_name_key(raw))
     codes = np.append(key_code, -1)[raw_codes]          # raw code -1 (missing) -> -1
-    keys = raw_keys.take(pa.array(raw_codes, mask=raw_codes < 0))
     bounds = np.cumsum([0] + [len(a) for a in arrays])
-    return (*_split(columns, arrays, keys, codes, uniques),
+    return ([codes[lo:hi] for lo, hi in zip(bounds, bounds[1:])], series(uniques, pd.RangeIndex(len(uniques))),
             [raw_codes[lo:hi] for lo, hi in zip(bounds, bounds[1:])], raw)
 
 
@@ -221,10 +219,10 @@ def _split(columns, arrays, keys: pa.Array, codes: np.ndarray, uniques):
 
 def first_positions(codes: np.ndarray, n: int) -> np.ndarray:
     """For each code 0..n-1, the first position where ``codes`` holds it (-1 when nowhere)."""
-    table = np.full(n, -1, dtype=np.int64)
     valid = np.flatnonzero(codes >= 0)
-    found, first = np.unique(codes[valid], return_index=True)
-    table[found] = valid[first]
+    table = np.full(n, len(codes), dtype=np.int64)
+    np.minimum.at(table, codes[valid], valid)          # the smallest position of each code (no sort)
+    table[table == len(codes)] = -1
     return table
 
 

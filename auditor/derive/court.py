@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from auditor import normalize as nz
 from auditor.columns import COURT_ACCOUNTS, STRING
 from auditor.derive.base import Derived, Family, Run, ints
 from auditor.field_types import BOOL, DATE, INT
@@ -43,10 +44,10 @@ def compute(run: Run) -> None:
     bar = k.bar[COURT_ACCOUNTS]
     active = (c["account_status"] == "active").fillna(False).to_numpy(dtype=bool) & (bar >= 0)
     key = np.where(bar >= 0, (codes.astype(np.int64) + 1) * (k.n_bars + 1) + bar, -1)  # a blank court is a court
-    values, counts = np.unique(key[active], return_counts=True)
-    i = np.minimum(np.searchsorted(values, key), max(len(values) - 1, 0))
-    found = (values[i] == key) & (bar >= 0) if len(values) else np.zeros(len(key), dtype=bool)
-    c["bar_active_accounts_at_court"] = ints(counts[i] if len(values) else np.zeros(len(key)), ~found, c.index)
+    code, _ = pd.factorize(key)                          # one hash pass, no sort
+    counts = np.bincount(code[active], minlength=int(code.max(initial=-1)) + 1)
+    held = nz.at(counts, code, 0)                         # active accounts holding the row's (court, bar id)
+    c["bar_active_accounts_at_court"] = ints(held, ~((held > 0) & (bar >= 0)), c.index)
 
 
 FAMILY = Family("court", FIELDS, compute, after=("keys",))

@@ -2,8 +2,8 @@
 bar ids, each as one integer code shared by every kind of record (-1 where a record has none).
 
 Every other family compares these codes (a numpy index) instead of hashing text again.  The keys
-themselves go into hidden columns (``_user``, ``_name``, ``_bar``, ``_display``) that findings use
-to name an account.
+themselves go into hidden columns (``_user``, ``_bar``, ``_display``) that findings use to name an
+account (a roster finding's name key is worked out for its rows alone: ``engines.evaluate``).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Keys:
 def _names(columns: list[pd.Series]):
     """The name keys and codes, and which names as written carry a suffix of generation."""
     coded = nz.name_codes(columns)
-    return coded, generation_flags(coded[4])
+    return coded, generation_flags(coded[3])
 
 
 def compute(run: Run) -> None:
@@ -56,7 +56,7 @@ def compute(run: Run) -> None:
         user_keys, user_codes, users = nz.key_codes([out[k][c] for k, c in user_cols], nz.username_arrow)
         bar_kinds = [k for k in kinds if "bar_id" in out[k]]
         bar_keys, bar_codes, bars = nz.key_codes([out[k]["bar_id"] for k in bar_kinds], nz.bar_arrow)
-        (name_keys, name_codes, names, raw_codes, raws), generation = name_job.result()
+        (name_codes, names, raw_codes, raws), generation = name_job.result()
     user = {k: c for (k, col), c in zip(user_cols, user_codes) if col == "pacer_username"}
     paa = {k: c for (k, col), c in zip(user_cols, user_codes) if col == "paa_id"}
     bar = dict(zip(bar_kinds, bar_codes))
@@ -66,9 +66,8 @@ def compute(run: Run) -> None:
                     n_bars=len(bars), raw=dict(zip(kinds, raw_codes)), raws=raws, generation=generation)
     user_key = {k: s for (k, col), s in zip(user_cols, user_keys) if col == "pacer_username"}
     bar_key = dict(zip(bar_kinds, bar_keys))
-    for (kind, frame), name_key in zip(out.items(), name_keys):
+    for kind, frame in out.items():
         frame["_user"] = user_key[kind]
-        frame["_name"] = name_key
         frame["_display"] = frame[PERSON_COLUMN[kind]].astype(STRING)
         frame["_bar"] = bar_key[kind] if kind in bar_key else pd.Series(pd.NA, index=frame.index, dtype=STRING)
 

@@ -106,9 +106,12 @@ def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling
     # are different people's (a firm's docketing mailbox), so an e-mail group holds only the usernames
     # whose bar id (where each e-files with exactly one) does not differ from the account's own.
     ue = uses["efiling"].to_numpy(dtype=bool) & (bar >= 0)
-    ubars = pd.DataFrame({"user": ub[ue], "bar": bar[ue]}).drop_duplicates().drop_duplicates("user", keep=False)
+    width = max(int(bar.max(initial=-1)) + 1, 1)
+    pairs = pd.unique(ub[ue] * width + bar[ue])          # each (username, bar id) once
+    alone = np.bincount(pairs // width, minlength=len(k.users)) == 1
+    pairs = pairs[alone[pairs // width]]                 # usernames e-filed with one bar id only
     one_bar = np.full(len(k.users), -1, dtype=np.int64)
-    one_bar[ubars["user"].to_numpy()] = ubars["bar"].to_numpy()
+    one_bar[pairs // width] = pairs % width
     bar_of = dict(zip(p["_user"][several].astype(object), nz.at(one_bar, u[several], -1).tolist()))
     # ... nor those whose holders are a Jr. and a Sr. (a father and son sharing a mailbox)
     holders = p["account_holder"] if "account_holder" in p else pd.Series(pd.NA, index=p.index, dtype=STRING)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from auditor import normalize as nz
 from auditor.columns import COURT_ACCOUNTS, PACER_ACCOUNTS, ROSTER, STRING
@@ -124,8 +126,7 @@ def _sharing(out, k, uses: pd.DataFrame, evidence: pd.Series) -> tuple[np.ndarra
     sh = pd.concat([uses[(people >= 2)[ucode]].drop_duplicates(["user", "pid"]),
                     uses[maybe[ucode]].drop_duplicates(["user", "pid_possible"])])
     label = pd.Series(np.where(sh["efiling"].to_numpy(dtype=bool), " (efiling)", " (research)"), index=sh.index)
-    names = (sh["display"].fillna("(no name)") + label).groupby(sh["user"]).agg(
-        lambda s: "; ".join(sorted(s)[:8]) + (f"; and {len(s) - 8} more" if len(s) > 8 else ""))
+    names = _listed(sh["user"].to_numpy(dtype=np.int64), nz.arrow(sh["display"].fillna("(no name)") + label))
     where = np.full(n_users, -1, dtype=np.int64)
     where[names.index.to_numpy(dtype=np.int64)] = np.arange(len(names))
     ev_where = np.full(n_users, -1, dtype=np.int64)
@@ -142,6 +143,25 @@ def _sharing(out, k, uses: pd.DataFrame, evidence: pd.Series) -> tuple[np.ndarra
         f["pacer_users"] = nz.take_at(names, nz.at(where, u), f.index, STRING)
         f["pacer_people_evidence"] = nz.take_at(evidence, nz.at(ev_where, u), f.index, STRING)
     return people > 0, efiling_people
+
+
+def _listed(group: np.ndarray, texts: pa.Array, most: int = 8) -> pd.Series:
+    """Per group (in order), its texts in order joined by "; ": the first ``most``, then "and N more"."""
+    order = pc.sort_indices(pa.table({"g": group, "t": texts}),
+                            sort_keys=[("g", "ascending"), ("t", "ascending")]).to_numpy()
+    g, t = group[order], texts.take(pa.array(order))
+    starts = np.flatnonzero(np.concatenate([[True], g[1:] != g[:-1]])) if len(g) else np.zeros(0, dtype=np.int64)
+    sizes = np.diff(np.append(starts, len(g)))
+    first = (np.arange(len(g)) - np.repeat(starts, sizes)) < most
+    bounds = np.concatenate([[0], np.cumsum(np.minimum(sizes, most))]).astype(np.int64)
+    joined = pc.binary_join(pa.LargeListArray.from_arrays(pa.array(bounds), t.filter(pa.array(first))),
+                            pa.scalar("; ", t.type))
+    more = sizes > most
+    if more.any():
+        tail = np.full(len(sizes), "", dtype=object)
+        tail[more] = [f"; and {n - most} more" for n in sizes[more]]
+        joined = pc.binary_join_element_wise(joined, pa.array(tail, joined.type), pa.scalar("", joined.type))
+    return pd.Series(pd.arrays.ArrowStringArray(joined.cast(pa.large_string())), index=g[starts])
 
 
 def _efiling_people(ucode: np.ndarray, pcode: np.ndarray, efiling: np.ndarray, n_users: int) -> np.ndarray:

@@ -60,9 +60,12 @@ def finding_ids(rule_id: str, kind: str, keys: pd.Series, rows: pd.Series) -> pd
     text = (rule_id + "|" + kind + "|" + keys.fillna("")).to_numpy(dtype=object)
     # SipHash with pandas' fixed key over plain Python strings: the same text gives the same number
     # on every machine and run (a test pins a known id).
-    hashed = pd.util.hash_array(text, categorize=True).astype(">u8")
+    # (categorize=True gives the same numbers, after a hash pass of its own: the texts are nearly all distinct)
+    hashed = pd.util.hash_array(text, categorize=False).astype(">u8")
     hexes = np.frombuffer(hashed.tobytes().hex().upper().encode(), dtype="S16").astype("U16")
     ids = pd.Series(np.char.add("F-", hexes), index=keys.index, dtype=STRING)
+    if not ids.duplicated().any():   # no account twice: no suffix to work out
+        return ids
     order = pd.DataFrame({"id": ids, "row": rows}).sort_values("row", kind="stable")
     dup = order.groupby("id").cumcount()
     suffix = pd.Series(np.where(dup > 0, "-" + (dup + 1).astype(str), ""), index=order.index).reindex(ids.index)
@@ -73,7 +76,8 @@ def account_keys(kind: str, frame: pd.DataFrame) -> pd.Series:
     if kind == COURT_ACCOUNTS:
         return frame["court_id"].fillna("") + "|" + frame["cmecf_login"].str.strip().str.lower().fillna("")
     if kind == ROSTER:
-        person = ("b:" + frame["_bar"]).fillna("n:" + frame["_name"]).fillna("r:" + frame[ROW_COL].astype(str))
+        name = nz.name_keys([frame[PERSON_COLUMN[ROSTER]]])[0]   # the key derive compares (keys family)
+        person = ("b:" + frame["_bar"]).fillna("n:" + name).fillna("r:" + frame[ROW_COL].astype(str))
         return nz.firm_key(frame["firm_name"]).fillna("") + "|" + person
     return frame["_user"].fillna("r:" + frame[ROW_COL].astype(str))
 
@@ -250,7 +254,7 @@ def evaluate(rules: list[Rule], records: dict[str, pd.DataFrame], present: dict[
 
 
 # Columns a finding is built from (besides the rule's evidence placeholders).
-_FINDING_SOURCES = ("court_id", "firm_name", "email", "bar_id", "cmecf_login", "pacer_username", "_bar", "_name", "_user",
+_FINDING_SOURCES = ("court_id", "firm_name", "email", "bar_id", "cmecf_login", "pacer_username", "_bar", "_user",
                     FILE_COL, SHEET_COL, ROW_COL, *PERSON_COLUMN.values())
 
 

@@ -14,7 +14,6 @@ A firm's own workbook (:class:`FirmHistory`) shows its firm's changes and its fi
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from auditor.history.lifecycle import CHANGE_COLUMNS
@@ -53,5 +52,5 @@ class FirmHistory:
         self.changes = changes_of(history)
         self.widths = column_widths(self.changes, CHANGES_LAYOUT)
         keys = firm_key(self.changes["firm_name"]).to_numpy(dtype=object)
-        self.rows = pd.Series(np.arange(len(self.changes))).groupby(keys, sort=False).apply(np.asarray).to_dict()
+        self.rows = pd.DataFrame({"k": keys}).groupby("k", sort=False, dropna=True).indices   # firm -> positions
         self.trends = FirmTrends(history)

@@ -17,6 +17,7 @@ from auditor.normalize import firm_key
 from auditor.outputs.staging import atomic_file
 from auditor.report.book import FIRM_SHEETS, FirmLayout, FirmRows
 from auditor.report.checks import firm_readiness
+from auditor.report.firm_rows import BANKED, bank_of
 from auditor.report.firm_zip import FirmTemplate
 from auditor.report.prepare import Prepared, holders_by_firm, outsiders_by_firm, prepare, redact_outsiders
 from auditor.report.rows import Template
@@ -61,6 +62,10 @@ class FirmWriter:
         self.layout = FirmLayout(self)
         self.templates = {charts: FirmTemplate(self._template(charts))
                           for charts in ({False, True} if charted else {False})}
+        for template in self.templates.values():   # each sheet's rows built once here, not in each worker
+            for m in template.template.members:
+                if m.sheet in BANKED and m.sheet in self.layout.state and m.styles is not None:
+                    bank_of(self.layout.state, m.sheet).build(m.styles)
         self.sources = self._input_firms()
         # the Summary's counts of every firm, counted once
         keyed = prep.findings.assign(_firm=prep.finding_keys.to_numpy())

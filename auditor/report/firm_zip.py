@@ -11,12 +11,14 @@ sheet of a firm with no such rows, the same print areas) is compressed once and 
 
 from __future__ import annotations
 
+import re
 import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditor.report.firm_rows import BankedRows
 from auditor.report.rows import COMPRESS_LEVEL, CellRows, Pending, Template, _last_printed, _print_areas, _REF
 
 # the zip format's records (PKWARE's APPNOTE), as zipfile packs them
@@ -29,6 +31,7 @@ _MAX_PARTS = (1 << 16) - 1
 _ZIP64_EXTRA = struct.Struct("<HHQQ")
 _DEFAULT_LEVEL = zlib.Z_DEFAULT_COMPRESSION   # zipfile's level for a ZipInfo that names none
 _CACHED_BYTES = 64 << 20                      # shared parts kept compressed, at most
+_FILTER = re.compile(rb'(<autoFilter ref="[A-Z]+\d+:[A-Z]+)\d+"')
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,12 @@ class FirmTemplate:
                 out.append(self._shared_part(m.info, _REF.sub(rb'\g<1>%d"' % last, m.data), _DEFAULT_LEVEL))
             elif p is None or m.placeholder is None:
                 out.append(self._shared_part(m.info, m.data, None if self.stored else _DEFAULT_LEVEL))
+            elif isinstance(p, BankedRows) and p.rows and m.placeholder is not None and m.styles is not None:
+                head, tail = m.data[:m.placeholder[0]], m.data[m.placeholder[1]:]
+                if p.table is None:   # a sheet filter covers the rows written (as Template._sheet does)
+                    tail = _FILTER.sub(rb'\g<1>%d"' % (p.rows + p.first_row - 1), tail)
+                info = zipfile.ZipInfo(m.info.filename, date_time=m.info.date_time)
+                out.append(_part(info, b"".join((head, p.xml(m.styles), tail)), COMPRESS_LEVEL, zip64=True))
             else:
                 sheet = _Collect()
                 self.template._sheet(sheet, m, p)   # type: ignore[arg-type]  # takes what a ZipFile is given

@@ -108,16 +108,24 @@ class FirmTrends:
         note = np.where(~shown, NOTHING, np.where(
             figured & (active > 0), None, np.where(figured | kept | now, NO_FILERS, NOT_KEPT))).astype(object)
         share = np.where(figured & (active > 0), ready / np.maximum(active, 1), np.nan)
-        rows = [[self.dates[p], *(map(int, v) if s else [None] * len(SEVERITIES)), int(v.sum()) if s else None,
+        # each firm's rows made when its workbook is (in a worker process): made here for every firm, they
+        # were a third of the set-up the workers wait for
+        self._grid = (pos, values, shown, share, note)
+        earlier = (shown & ~now).reshape(len(keys), n).any(axis=1) if n else np.zeros(len(keys), bool)
+        self.rows = {k: (i, bool(earlier[i])) for i, k in enumerate(keys)}
+
+    def _rows(self, i: int) -> list[list]:
+        n = self.runs
+        pos, values, shown, share, note = (a[i * n:(i + 1) * n] for a in self._grid)
+        return [[self.dates[p], *(map(int, v) if s else [None] * len(SEVERITIES)), int(v.sum()) if s else None,
                  None if np.isnan(sh) else float(sh), nt]
                 for p, v, s, sh, nt in zip(pos, values, shown, share, note)]
-        earlier = (shown & ~now).reshape(len(keys), n).any(axis=1) if n else np.zeros(len(keys), bool)
-        self.rows = {k: (rows[i * n:(i + 1) * n], bool(earlier[i])) for i, k in enumerate(keys)}
 
     def of(self, key: str, firm: str) -> tuple[list[list], list[str], bool]:
         """The firm's rows, the lines under them, and whether the sheet has its charts (all the runs)."""
-        rows, earlier = self.rows.get(key, (None, False))
-        if earlier:
+        at, earlier = self.rows.get(key, (None, False))
+        rows = None if at is None else self._rows(at)
+        if earlier and rows is not None:
             blank = any(r[1] is None for r in rows)
             return rows, [f"Open findings of {firm} by severity, and the share of the firm's active e-filers who are ready,",
                           f"in the last {self.runs} audits recorded in the run history."

@@ -49,9 +49,9 @@ def _by_unique(s: pd.Series, fn, dtype) -> pd.Series:
 
 
 def is_excel_error(s: pd.Series) -> pd.Series:
-    maybe = s.str.startswith("#").fillna(False).astype(bool)  # every error value starts with "#"
-    if not maybe.any():
-        return maybe
+    # every error value starts with "#": one Arrow pass says whether any cell does
+    if not pc.any(pc.starts_with(pa.array(s.astype(STRING).array), "#")).as_py():
+        return pd.Series(np.zeros(len(s), dtype=bool), index=s.index)
     return s.str.upper().isin(EXCEL_ERRORS).fillna(False).astype(bool)
 
 

@@ -17,6 +17,9 @@ def _shown(s: pd.Series) -> pd.Series:
     return s.where(~long, s.str.slice(0, SHOWN_VALUE_CHARS) + "…")
 
 
+_NO_ISSUES = pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else STRING) for c in DATA_ISSUE_COLUMNS})
+
+
 class Issues:
     """Collects data issues as small frames (one per column and problem), built vectorised.
 
@@ -52,9 +55,7 @@ class Issues:
         if extra:
             parts.insert(0, pd.DataFrame(extra, columns=DATA_ISSUE_COLUMNS))
         if not parts:
-            out = pd.DataFrame({c: pd.Series(dtype=STRING) for c in DATA_ISSUE_COLUMNS})
-            out["row"] = out["row"].astype("int64")
-            return out
+            return _NO_ISSUES.copy()
         out = pd.concat(parts, ignore_index=True)
         out = out.sort_values("row", kind="stable").reset_index(drop=True)
         for c in DATA_ISSUE_COLUMNS:

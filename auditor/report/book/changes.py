@@ -3,12 +3,10 @@ persisting since the previous run; a firm's workbook shows its own."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from auditor.report.book.base import CourtBook, FirmLayout, FirmRows
+from auditor.report.firm_rows import banked
 from auditor.report.changes import changes_of, write_changes_sheets
 from auditor.report.format import CHANGES_LAYOUT, EXCEL_MAX_DATA_ROWS
-from auditor.report.rows import indices
 from auditor.report.sheets import column_values, specs_of
 
 name = "Changes"
@@ -38,9 +36,7 @@ def fill(layout: FirmLayout, f: FirmRows) -> list:
     history = layout.writer.history
     if history is None:
         return []
-    sheet, every = layout.state[name]
+    sheet, _ = layout.state[name]
     if f.key not in history.rows:   # laid out with no rows: the sheet says there are none
         return [sheet]
-    take = indices(history.rows[f.key])
-    return [replace(sheet, rows=len(take), columns=[
-        replace(c, values=every[spec.id].take(take)) for c, spec in zip(sheet.columns, CHANGES_LAYOUT)])]
+    return [banked(layout.state, name, history.rows[f.key])]   # the rows' XML built once for the run

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from auditor.report.book.base import CourtBook, FirmLayout, FirmRows
+from auditor.report.firm_rows import banked
 from auditor.report.format import DATA_ISSUE_LAYOUT, EXCEL_MAX_DATA_ROWS, column_widths
-from auditor.report.rows import indices
 from auditor.report.sheets import column_values, specs_of, write_data_issue_sheets
 
 name = "Data issues"
@@ -31,9 +29,7 @@ def lay_out(wb, layout: FirmLayout, charts: bool) -> int | None:
 
 
 def fill(layout: FirmLayout, f: FirmRows) -> list:
-    sheet, every = layout.state[name]
+    sheet, _ = layout.state[name]
     if not len(f.irows):   # laid out with no rows: the sheet says there are none
         return [sheet]
-    take = indices(f.irows)
-    return [replace(sheet, rows=len(f.irows), columns=[
-        replace(c, values=every[col.id].take(take)) for c, col in zip(sheet.columns, DATA_ISSUE_LAYOUT)])]
+    return [banked(layout.state, name, f.irows)]   # the rows' XML built once for the run (report.firm_rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from auditor.report.book.base import CourtBook, FirmLayout, FirmRows
+from auditor.report.firm_rows import banked
 from auditor.report.format import EXCEL_MAX_DATA_ROWS, FINDING_LAYOUT, column_widths
 from auditor.report.rows import indices, text_values
 from auditor.report.sheets import column_values, specs_of, write_findings_sheets
@@ -35,6 +36,8 @@ def fill(layout: FirmLayout, f: FirmRows) -> list:
     sheet, every = layout.state[name]
     if not len(f.frows):   # laid out with no rows: the sheet says there are none
         return [sheet]
+    if not f.redacted:   # the rows' XML built once for the run, this firm's taken (report.firm_rows)
+        return [banked(layout.state, name, f.frows)]
     take = indices(f.frows)
     values = {k: v.take(take) for k, v in every.items()}
     if f.redacted:
