@@ -37,13 +37,16 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 # The suite on every core (pytest-xdist), each test module on one worker (its module-scoped set-up made
-# once: a LibreOffice print, a split-by-firm run); the slowest tests listed at the end.  The lint runs
+# once: a LibreOffice print, a split-by-firm run), the slowest modules first (tests/conftest.py
+# SLOWEST_FIRST, kept in that order by --no-loadscope-reorder); the slowest tests listed at the end.  The lint runs
 # beside the tests (mypy alone takes about 20 s of one core on a fresh clone, while the tests start);
-# its output is shown after theirs, and either failing fails the target.
+# its output is shown after theirs, and either failing fails the target.  Bytecode is written (as a
+# user's install keeps it) even where the shell says not to: the suite starts a few hundred processes
+# (the command, upload-page and notify workers), each of which would compile the auditor's modules again.
 test: $(STAMP) system-deps
 	@lint_log=$$(mktemp); \
 	$(MAKE) --no-print-directory lint >$$lint_log 2>&1 & lint_pid=$$!; \
-	$(PY) -m pytest -q -n auto --dist loadscope --durations=15; tests=$$?; \
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -q -n auto --dist loadscope --no-loadscope-reorder --durations=15; tests=$$?; \
 	wait $$lint_pid; lint=$$?; \
 	echo "-- make lint (ruff, mypy, import-linter), run beside the tests:"; cat $$lint_log; rm -f $$lint_log; \
 	[ $$lint -eq 0 ] || echo "make test: the lint failed (above)"; \

@@ -69,6 +69,28 @@ def all_text(path: Path, sheet: str) -> str:
     return out
 
 
+# The slowest test modules (CPU seconds of a whole-suite run, most first). make test hands modules out
+# to the workers in this order (--no-loadscope-reorder), the rest after them in their usual order: the
+# long ones start first and the many short ones fill in at the end, so both workers finish together.
+# xdist's own order (most tests first) left the long modules of one or two tests to the end.
+SLOWEST_FIRST = [
+    "history/test_history_faults.py", "outputs/test_publish_commit.py", "history/test_history_firm_trend.py",
+    "history/test_history_cycle.py", "load/test_layouts_coverage.py", "outputs/test_hardening_outputs.py",
+    "load/test_hostile.py", "history/test_history_guards.py", "rules/test_durable.py", "test_bench_smoke.py",
+    "web/test_web_http.py", "web/test_portal_web.py", "notify/test_notify_drafts.py", "load/test_layouts.py",
+    "load/test_property.py", "notify/test_notify_send.py", "web/test_web_abuse.py", "report/test_firm_leak.py",
+    "cli/test_inputs_cli.py", "web/test_portal_clerk_browser.py", "report/test_print_pages.py",
+    "web/test_portal_many.py", "load/test_hardening_inputs.py", "outputs/test_commit_hardening.py",
+    "history/test_history_hygiene.py", "web/test_portal_roster.py", "test_audit_e2e.py", "web/test_portal_clerk.py",
+    "report/test_report_print.py", "report/test_report.py", "cli/test_wheel.py", "history/test_history_months.py",
+]
+
+
+def pytest_collection_modifyitems(items):
+    rank = {f"tests/{m}": i for i, m in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))   # stable: same order within
+
+
 @pytest.fixture
 def cli():
     return run_cli

@@ -30,7 +30,7 @@ def test_the_print_test_without_libreoffice_skips_or_fails(ci):
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_XDIST_WORKER", "PYTEST_ADDOPTS")}
     env.update(PATH=str(os.path.dirname(sys.executable)), **({"CI": ci} if ci else {}))
     test = "tests/report/test_report.py::test_libreoffice_opens_the_report"
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-rs",
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:playwright", "-rs",
                            test], capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
     if ci:
         assert done.returncode == 1 and "2 errors" in done.stdout, done.stdout   # failed in its fixture

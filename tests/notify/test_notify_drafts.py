@@ -40,16 +40,24 @@ def _words(pdf: bytes, tmp: Path) -> list[tuple[float, float, float, float, str]
         r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', xml)]
 
 
-def test_drafts_are_unsent_messages_with_the_firms_notice_and_workbook(big_world, tmp_path):
-    firms = acting_firms(big_world)
-    contacts = write_contacts(tmp_path / "contacts.csv", firms)
-    settings = write_settings(tmp_path / "court.toml")
-    done = notify("--drafts", tmp_path / "drafts", "--report", big_world, "--contacts", contacts,
-                  "--settings", settings)
+@pytest.fixture(scope="module")
+def drafted(big_world, tmp_path_factory) -> Path:
+    """The month's drafts and printed notices, made once by one ``auditor notify --drafts --notices``
+    (about 95 firms' messages and notices): the tests below read them."""
+    out = tmp_path_factory.mktemp("notify-drafted")
+    contacts = write_contacts(out / "contacts.csv", acting_firms(big_world))
+    settings = write_settings(out / "court.toml")
+    done = notify("--drafts", out / "drafts", "--notices", out / "notices", "--report", big_world,
+                  "--contacts", contacts, "--settings", settings)
     assert done.returncode == 0, done.stderr
-    drafts = sorted((tmp_path / "drafts").glob("*.eml"))
+    return out
+
+
+def test_drafts_are_unsent_messages_with_the_firms_notice_and_workbook(big_world, drafted, tmp_path):
+    firms = acting_firms(big_world)
+    drafts = sorted((drafted / "drafts").glob("*.eml"))
     assert len(drafts) == len(firms) >= 50
-    court = " ".join(pdf_text((tmp_path / "drafts" / "The court's own items.pdf").read_bytes(), tmp_path).split())
+    court = " ".join(pdf_text((drafted / "drafts" / "The court's own items.pdf").read_bytes(), tmp_path).split())
     assert "For: Office of the Clerk (not to be sent to firms)" in court and "The court's own items" in court
     by_firm = {}
     for path in drafts:
@@ -124,18 +132,13 @@ def _tokens_by_firm(report: Path) -> dict[str, set[str]]:
     return out
 
 
-def test_nothing_of_another_firm_in_any_draft_or_notice(big_world, tmp_path):
+def test_nothing_of_another_firm_in_any_draft_or_notice(big_world, drafted, tmp_path):
     firms = acting_firms(big_world)
-    contacts = write_contacts(tmp_path / "contacts.csv", firms)
-    settings = write_settings(tmp_path / "court.toml")
-    done = notify("--drafts", tmp_path / "drafts", "--notices", tmp_path / "notices", "--report", big_world,
-                  "--contacts", contacts, "--settings", settings)
-    assert done.returncode == 0, done.stderr
     tokens = _tokens_by_firm(big_world)
     from auditor.notify.source import read_findings
 
     checked = compared = 0
-    for path in sorted((tmp_path / "drafts").glob("*.eml")):
+    for path in sorted((drafted / "drafts").glob("*.eml")):
         msg = _parse(path)
         firm = next(f for f in firms if address(f) == msg["To"].addresses[0].addr_spec)
         own_rows = read_findings(big_world.parent / "report-firms" / next(
@@ -143,7 +146,7 @@ def test_nothing_of_another_firm_in_any_draft_or_notice(big_world, tmp_path):
         own = set(tokens.get(firm, set())) | {v for f in own_rows for v in (f.person, f.cmecf_login, f.pacer_username)}
         own_text = " ".join(own).lower()
         notice = next(p.get_content() for p in msg.iter_attachments() if p.get_filename().endswith(".pdf"))
-        printed = (tmp_path / "notices" / f"{path.stem}.pdf").read_bytes()
+        printed = (drafted / "notices" / f"{path.stem}.pdf").read_bytes()
         notices = [notice] if printed == notice else [notice, printed]   # the same file: its text read once
         text = "\n".join([str(msg["Subject"]), str(msg["To"]), msg.get_body(("plain",)).get_content(),
                           msg.get_body(("html",)).get_content(), *(pdf_text(n, tmp_path) for n in notices)])

@@ -22,9 +22,9 @@ def test_a_roster_upload_says_which_checks_did_not_run(shared_server, tmp_path):
     assert ("Readiness unknown : needs the court's CM/ECF filer export (--court-accounts) to know who is linked"
             in text.replace("&#39;", "'"))
     assert "% ready" not in text
-    rows = re.findall(r"<tr><td>([^<]*) <span class=\"muted\">\((.*?)\)</span></td>.*?</tr>", page.text, re.S)
+    rows = re.findall(r"<tr><td[^>]*>([^<]*) <span class=\"muted\">\((.*?)\)</span></td>.*?</tr>", page.text, re.S)
     assert "unlinked-filing-account" in {rid for _, rid in rows}
     unlinked = re.search(r"\(unlinked-filing-account\)</span></td>(.*?)</tr>", page.text, re.S).group(1)
     assert "not checked" in unlinked and "--court-accounts" in unlinked
     shared = re.search(r"\(shared-filing-account\)</span></td>(.*?)</tr>", page.text, re.S).group(1)
-    assert re.search(r'class="num">1</td>|class="num">2</td>', shared), shared   # it ran: a real count
+    assert re.search(r'class="num"[^>]*>[12]</td>', shared), shared   # it ran: a real count
