@@ -16,8 +16,9 @@ Small sheets of mixed rows (the Summary) are :class:`CellRows`: Python lists of 
 rendered the same way with the placeholder row's style ids.  A workbook laid out once by openpyxl
 can thus be filled many times (:class:`Template`), as the per-firm workbooks are.
 
-Every text value is an inline string (``t="inlineStr"``), XML-escaped: never
-a formula, an error value or a number, whatever it looks like.  Dates are
+Every text value is a string cell, XML-escaped: never a formula, an error value or a number, whatever
+it looks like; inline (``t="inlineStr"``), or in the court's report, for a big sheet's recurring texts,
+named among the workbook's shared strings (``t="s"``, ``report.shared_strings``).  Dates are
 Excel serial days with the date style of the placeholder cell.
 """
 
