@@ -116,6 +116,7 @@ class FirmTemplate:
         self.plain = all(not m.info.extra and not m.info.comment for m in template.members)
         self._shared: dict[tuple[str, bytes], _Part] = {}
         self._shared_bytes = 0
+        self._empty: dict[tuple[str, int], tuple[Pending, _Part]] = {}   # (part, id of its rows) -> part
 
     def _shared_part(self, info: zipfile.ZipInfo, data: bytes, level: int | None, zip64: bool = False) -> _Part:
         key = (info.filename, data)
@@ -148,6 +149,8 @@ class FirmTemplate:
                     tail = _FILTER.sub(rb'\g<1>%d"' % (p.rows + p.first_row - 1), tail)
                 info = zipfile.ZipInfo(m.info.filename, date_time=m.info.date_time)
                 out.append(_part(info, b"".join((head, p.xml(m.styles), tail)), COMPRESS_LEVEL, zip64=True))
+            elif isinstance(p, Pending) and not p.rows and (m.info.filename, id(p)) in self._empty:
+                out.append(self._empty[(m.info.filename, id(p))][1])   # the laid-out empty sheet, as before
             else:
                 sheet = _Collect()
                 self.template._sheet(sheet, m, p)   # type: ignore[arg-type]  # takes what a ZipFile is given
@@ -156,6 +159,8 @@ class FirmTemplate:
                 shared = (isinstance(p, CellRows) and p.cache_key is not None) or (isinstance(p, Pending) and not p.rows)
                 out.append(self._shared_part(sheet.info, data, COMPRESS_LEVEL, zip64=True) if shared
                            else _part(sheet.info, data, COMPRESS_LEVEL, zip64=True))
+                if isinstance(p, Pending) and not p.rows:   # one object, the layout's: the same part each time
+                    self._empty[(m.info.filename, id(p))] = (p, out[-1])
         return out
 
     def render(self, pending: list, path) -> None:
