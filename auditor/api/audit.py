@@ -68,9 +68,12 @@ def load_inputs(files: Mapping[str, Iterable], *, court: str | None = None, firm
             return exc
 
     # Two files at a time: Arrow's CSV parser and calamine release the GIL, so a big court export and
-    # a big PACER list load side by side.  Results keep the order the files were given in.
+    # a big PACER list load side by side.  Biggest first (the PACER list comes last in the given order,
+    # and alone at the end it would keep one core idle); results keep the order the files were given in.
+    numbered = sorted(enumerate(todo, 1), key=lambda item: -_size(item[1][1]))
     with ThreadPoolExecutor(2) as pool:
-        loaded = list(pool.map(one, enumerate(todo, 1)))
+        done = dict(zip((i for i, _ in numbered), pool.map(one, numbered)))
+    loaded = [done[i] for i in range(1, len(todo) + 1)]
     tables: list[InputTable] = []
     for (kind, path), table in zip(todo, loaded):
         if isinstance(table, InputError):
@@ -80,6 +83,13 @@ def load_inputs(files: Mapping[str, Iterable], *, court: str | None = None, firm
         tables.append(table)
     _unique_names(tables)
     return tables
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:   # said by the file's own reading
+        return 0
 
 
 def _skipped(path: Path, kind: str, reason: str) -> InputTable:

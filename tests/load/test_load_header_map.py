@@ -50,3 +50,16 @@ def test_map_to_an_unknown_column_is_a_programming_error(tmp_path):
     path = write_csv(tmp_path / "r.csv", HEADER, ROWS)
     with pytest.raises(ValueError, match="unknown column"):
         read_table(path, ROSTER, header_map={"Nmae": "no_such_column"})
+
+
+def test_files_come_back_in_the_order_given_though_the_biggest_load_first(tmp_path):
+    """Files load biggest first; the tables, and which bad file stops the run, follow the given order."""
+    small = write_csv(tmp_path / "small.csv", ["Firm", "Name", "Title"], [["Acme LLP", "Ann Able", "Attorney"]])
+    big = write_csv(tmp_path / "big.csv", ["Firm", "Name", "Title"],
+                    [["Acme LLP", f"Person {i}", "Paralegal"] for i in range(300)])
+    tables = load_inputs({ROSTER: [small, big, small.with_name("other.csv")]}, skip_bad_files=True)
+    assert [(t.name, t.status, t.rows_read) for t in tables] == [("small.csv", "audited", 1), ("big.csv", "audited", 300),
+                                                                 ("other.csv", "skipped", 0)]
+    bad = write_csv(tmp_path / "bad.csv", ["Firm", "Nmae"], [["Acme LLP", "x"]] * 400)
+    with pytest.raises(InputError, match="^small2.csv"):
+        load_inputs({ROSTER: [write_csv(tmp_path / "small2.csv", ["Firm"], [["Acme"]]), bad]})
