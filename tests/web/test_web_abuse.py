@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import openpyxl
 
+from auditor.web.config import size_words
 from tests.conftest import ROOT, write_csv
 from tests.web.conftest import ROSTER_HEADER, download_path, post, roster_file, roster_rows, stored_files, wait_until
 
@@ -205,18 +206,21 @@ def test_workers_run_under_the_memory_cap_and_say_so_when_it_is_passed(serve, tm
     assert wait_until(lambda: len(server.pool._free) == 1, 60)
     limits = Path(f"/proc/{server.pool._free[0].process.pid}/limits")
     assert wait_until(lambda: re.search(r"Max address space\s+4294967296\s+4294967296", limits.read_text()), 30)
-    # a worker starts at about 1.48 GB of address space (Python, pandas, pyarrow, the rules, the modules an
-    # audit loads): under a cap a little above that it starts, and an audit of 80,000 rows passes the cap
-    # at once (one of 40,000 rows, with nothing but its own rows to hold, may now stay just under it)
-    tight = serve(workers=1, worker_memory_bytes=1500 << 20)
+    # a worker's address space once it is ready (Python, pandas, pyarrow, the modules an audit loads: forked
+    # from the fork server with them loaded): under a cap 30 MB above that a worker starts and reads the rules,
+    # and an audit of 160,000 rows passes the cap
+    ready = int(re.search(r"VmSize:\s+(\d+)", Path(f"/proc/{server.pool._free[0].process.pid}/status")
+                          .read_text()).group(1)) << 10
+    cap = ((ready >> 20) + 30) << 20
+    tight = serve(workers=1, worker_memory_bytes=cap)
     assert wait_until(lambda: len(tight.pool._free) == 1, 60)
     worker = tight.pool._free[0].process
     status = Path(f"/proc/{worker.pid}/status")
     assert wait_until(lambda: int(re.search(r"VmSize:\s+(\d+)", status.read_text()).group(1)) > 1 << 20, 60)
     time.sleep(0.5)
-    assert worker.is_alive(), "a worker did not start under a cap of 1,500 MB"
-    r = post(tight, [roster_file(tmp_path, "Big", 80_000)], mapping="auto", timeout=120)
-    assert r.status_code in (500, 503) and "memory limit of 1,500 MB" in r.text, r.text[-600:]
+    assert worker.is_alive(), f"a worker did not start under a cap of {size_words(cap)}"
+    r = post(tight, [roster_file(tmp_path, "Big", 160_000)], mapping="auto", timeout=120)
+    assert r.status_code in (500, 503) and f"memory limit of {size_words(cap)}" in r.text, r.text[-600:]
     assert wait_until(lambda: not stored_files(tight))
     assert wait_until(lambda: len(tight.pool._free) == 1, 60)          # a fresh worker took its place
 
