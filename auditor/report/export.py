@@ -13,8 +13,8 @@ import pyarrow as pa
 
 from auditor.errors import UsageError
 from auditor.model import FINDING_COLUMNS, FINDING_DATE_COLUMNS, AuditResult
-from auditor.report.format import csv_safe
-from auditor.report.prepare import sort_findings
+from auditor.report.format import ANSWER_COLUMNS, csv_safe
+from auditor.report.prepare import related_ids, sort_findings
 
 FINDINGS_FORMATS = ("csv", "parquet")
 
@@ -22,7 +22,9 @@ FINDINGS_FORMATS = ("csv", "parquet")
 def write_findings_file(result: AuditResult, path, fmt: str) -> Path:
     """Every finding in one CSV or Parquet file for machine use (no sheet row limit); return the path.
 
-    Columns as on the Findings sheet, rows in the same order.  Parquet holds the values exactly
+    Columns as on the Findings sheet, by their machine names (``related_findings`` for Related findings;
+    ``firm_answer``, ``firm_note`` and ``status_from``, blank without a firm's answer), rows in the same
+    order.  Parquet holds the values exactly
     (dates as dates).  CSV is UTF-8 with ISO dates; control characters are written as ``\\xNN``
     and a text value that a spreadsheet would run as a formula (starting with = + - @, a tab or a
     carriage return, also behind spaces or invisible characters, or a full-width sign) gets a
@@ -67,8 +69,11 @@ def write_findings_to(result: AuditResult, fh, fmt: str) -> None:
     """The findings export written to an open binary file."""
     if fmt not in FINDINGS_FORMATS:
         raise UsageError(f"findings format must be {' or '.join(FINDINGS_FORMATS)}, not {fmt!r}")
-    write_table_to(sort_findings(result.findings.reindex(columns=FINDING_COLUMNS)), fh, fmt,
-                   dates=FINDING_DATE_COLUMNS)
+    findings = sort_findings(result.findings.reindex(columns=[*FINDING_COLUMNS, *ANSWER_COLUMNS]))
+    findings.insert(len(FINDING_COLUMNS), "related_findings", related_ids(findings).to_numpy())
+    for c in ANSWER_COLUMNS:          # no answer: blank, with a history or without
+        findings[c] = findings[c].where(findings[c].notna() & (findings[c].astype(object) != ""))
+    write_table_to(findings, fh, fmt, dates=FINDING_DATE_COLUMNS)
 
 
 def write_table_to(frame: pd.DataFrame, fh, fmt: str, *, dates=()) -> None:

@@ -5,6 +5,7 @@ clerk to judge; the clerk's own status wins; the Summary and the Firms sheet say
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 
 import openpyxl
@@ -33,9 +34,10 @@ def export(path, linked=()):
     return write_csv(path, HEADER, rows)
 
 
-def audit(tmp_path, name, as_of, history, *extra, linked=()):
+def audit(tmp_path, name, as_of, history, *extra, linked=(), findings_csv=None):
     out = tmp_path / f"{name}.xlsx"
-    done = run_cli("audit", "--court-accounts", export(tmp_path / f"{name}.csv", linked), "--as-of",
+    extra = (*extra, "--findings-csv", findings_csv) if findings_csv else extra
+    done = run_cli("audit", "--court-accounts", export(tmp_path / f"{name}-export.csv", linked), "--as-of",
                    as_of.isoformat(), "--out", out, "--history", history, *extra)
     assert done.returncode == 0, done.stderr
     return out
@@ -86,9 +88,15 @@ def test_answers_reach_the_next_audit(tmp_path, history_url):
     })
     answer(history_url, {"g1": ("will_fix", fix_by, "Changed our mind")})   # the later answer counts
     edits = clerk_copy(first, tmp_path / "clerk.xlsx", "g1", "Accepted", "Court agreed to wait")
-    second = audit(tmp_path, "second", SECOND, history_url, "--previous", edits, linked=("a1",))
+    second = audit(tmp_path, "second", SECOND, history_url, "--previous", edits, linked=("a1",),
+                   findings_csv=tmp_path / "second.csv")
 
     rows = sheet_rows(second, "Findings")
+    with (tmp_path / "second.csv").open(newline="", encoding="utf-8") as fh:   # the export says the same
+        exported = {r["finding_id"]: r for r in csv.DictReader(fh)}
+    for r in rows:
+        for col in ("firm_answer", "firm_note", "status_from"):
+            assert exported[r["finding_id"]][col] == (r[col] or ""), (r["finding_id"], col)
     unlinked = next(r["rule_id"] for r in rows if r["cmecf_login"] == "b1")
     found = {r["cmecf_login"]: r for r in rows if r["rule_id"] == unlinked}
     assert "a1" not in found          # linked now (its new PACER username has findings of its own)

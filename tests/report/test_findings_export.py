@@ -31,13 +31,17 @@ def test_findings_csv_and_parquet_match_the_report(tmp_path):
         rows = list(csv.DictReader(fh))
     table = pq.read_table(out_pq).to_pylist()
     assert len(sheet) == len(rows) == len(table) > 1
-    # the exports keep the machine names, in the model's order; the sheet shows the same columns in plain
-    # words (read back here as those names), plus the related findings it works out and the firms'
-    # answers from the history (empty here: no history)
-    assert list(rows[0]) == list(table[0]) == FINDING_COLUMNS
+    # the exports keep the machine names, in the model's order, then the related findings and the firms'
+    # answers from the history (empty here: no history); the sheet shows the same columns in plain words
+    # (read back here as those names)
+    extra = ["related_findings", "firm_answer", "firm_note", "status_from"]
+    assert list(rows[0]) == list(table[0]) == [*FINDING_COLUMNS, *extra]
     assert set(sheet[0]) == set(FINDING_COLUMNS) | {"related", "firm_answer", "firm_note", "status_from"}
+    assert any(r["related_findings"] for r in rows)      # the sample plants shared accounts
     for want, got_csv, got_pq in zip(sheet, rows, table):
         assert got_csv["finding_id"] == got_pq["finding_id"] == want["finding_id"]
+        assert got_csv["related_findings"] == (want["related"] or "") and got_pq["related_findings"] == want["related"]
+        assert got_csv["firm_answer"] == got_csv["status_from"] == "" and got_pq["firm_answer"] is None
         assert got_pq["evidence"] == want["evidence"] and got_pq["person_name"] == want["person_name"]
         assert got_pq["due_date"] == (want["due_date"].date() if want["due_date"] else None)
         assert got_csv["first_seen"] == want["first_seen"].date().isoformat() == "2026-11-30"
