@@ -78,10 +78,9 @@ def text_tails(parts: list[tuple[CellColumn, pa.Array]], styles: dict[str, str])
     return join('"', style, ' t="inlineStr"', body)
 
 
-def cells_together(columns: list[CellColumn], values: list, rownum: pa.Array, styles: dict[str, str]) -> list:
-    """Each column's cells for one stretch of rows (``values``: each column's values there; ``rownum``:
-    the rows' numbers as text), empty text where a value is missing: the kernels run once for all."""
-    n = len(rownum)
+def column_tails(columns: list[CellColumn], values: list, n: int, styles: dict[str, str]) -> list:
+    """What follows each cell's row number, column by column in the sheet's order (``values``: each
+    column's ``n`` values): the text columns' kernels run once for all of them, the numbers' too."""
     text = [(c, v) for c, v in zip(columns, values) if c.kind not in NUMERIC]
     numeric = [(c, v) for c, v in zip(columns, values) if c.kind in NUMERIC]
     tails = {}
@@ -92,10 +91,18 @@ def cells_together(columns: list[CellColumn], values: list, rownum: pa.Array, st
         tails["numeric"] = join(heads, pa.concat_arrays([_flat(v) for _, v in numeric]), "</v></c>")
     at = {"text": 0, "numeric": 0}
     ordered = []
-    for c in columns:   # the columns' tails in the sheet's order
+    for c in columns:
         group = "numeric" if c.kind in NUMERIC else "text"
         ordered.append(tails[group].slice(at[group] * n, n))
         at[group] += 1
+    return ordered
+
+
+def cells_together(columns: list[CellColumn], values: list, rownum: pa.Array, styles: dict[str, str]) -> list:
+    """Each column's cells for one stretch of rows (``values``: each column's values there; ``rownum``:
+    the rows' numbers as text), empty text where a value is missing: the kernels run once for all."""
+    n = len(rownum)
+    ordered = column_tails(columns, values, n, styles)
     refs = _each([f'<c r="{c.letter}' for c in columns], [n] * len(columns))
     rows = pa.concat_arrays([rownum.cast(STR)] * len(columns)) if len(columns) > 1 else rownum.cast(STR)
     cells = pc.fill_null(join(refs, rows, pa.concat_arrays(ordered)), "")

@@ -16,10 +16,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from auditor.report.cells import NUMERIC, STR, _each, _flat, join, lines_together, text_tails
+from auditor.report.cells import STR, column_tails, lines_together
 from auditor.report.heights import LINE_POINTS, MAX_ROW_POINTS
 from auditor.report.rows import Pending
-from auditor.report.sheet_xml import sattr
 
 _ROW, _HEIGHT, _CUSTOM, _END, _EMPTY = range(5)   # positions of the fixed texts in a bank
 
@@ -44,20 +43,7 @@ class RowBank:
         p = self.whole
         n, columns = p.rows, p.columns
         values = [c.values[:n] for c in columns]
-        text = [(c, v) for c, v in zip(columns, values) if c.kind not in NUMERIC]
-        numeric = [(c, v) for c, v in zip(columns, values) if c.kind in NUMERIC]
-        tails = {}   # as report.cells.cells_together makes them: what follows each cell's row number
-        if text:
-            tails["text"] = text_tails(text, styles)
-        if numeric:
-            heads = _each([f'"{sattr(styles.get(c.letter))} t="n"><v>' for c, _ in numeric], [n] * len(numeric))
-            tails["numeric"] = join(heads, pa.concat_arrays([_flat(v) for _, v in numeric]), "</v></c>")
-        at = {"text": 0, "numeric": 0}
-        ordered = []
-        for c in columns:
-            group = "numeric" if c.kind in NUMERIC else "text"
-            ordered.append(tails[group].slice(at[group] * n, n))
-            at[group] += 1
+        ordered = column_tails(columns, values, n, styles)   # as report.cells.cells_together makes them
         lines = lines_together(columns, values, n)
         heights = pc.cast(pa.array(np.round(np.minimum(lines * LINE_POINTS + 1.5, MAX_ROW_POINTS), 1)), STR)
         fixed = pa.array(['<row r="', '" ht="', '" customHeight="1">', "</row>", ""]
