@@ -77,11 +77,24 @@ class HistoryView:
                        previous=self.comparison, history=self)
 
 
+COURTS = "courts:"   # a court scope's key: "courts:" and its court ids, sorted, comma-separated
+
+
+def courts_scope(courts) -> tuple[str, str]:
+    """(key, label) of the scope of these court ids: "courts:ncmb,ncwb", "courts ncmb, ncwb"."""
+    ids = sorted({str(c) for c in courts})
+    return COURTS + ",".join(ids), "courts " + ", ".join(ids)
+
+
+def scope_courts(key: str) -> list[str]:
+    """The court ids of a court scope's key (none for a scope of firms or PACER lists)."""
+    return key[len(COURTS):].split(",") if key.startswith(COURTS) else []
+
+
 def run_scope(result: AuditResult) -> tuple[str, str]:
     """(key, label): the courts of a court export; else the firms of the rosters; else PACER lists."""
     if result.courts:
-        courts = sorted(map(str, result.courts))
-        key, label = "courts:" + ",".join(courts), "courts " + ", ".join(courts)
+        key, label = courts_scope(result.courts)
     else:
         names = pd.concat([t.records["firm_name"] for t in result.inputs
                            if t.kind == ROSTER and t.status == "audited" and "firm_name" in t.records]

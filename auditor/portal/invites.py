@@ -20,6 +20,7 @@ from auditor.errors import UsageError
 # the link, its token and the base URL check are the history's, shared with ``auditor notify --base-url``
 from auditor.history.invites import (LIFETIME, PATH, TOKEN_BYTES, check_base_url, link,  # noqa: F401
                                      next_month as _next_month, token_hash)
+from auditor.history.record import COURTS, courts_scope, scope_courts
 from auditor.history.state import current
 from auditor.history import schema as S
 from auditor.history.store import Store, translated
@@ -54,7 +55,7 @@ def latest_court_run(conn, courts=()):
     ``courts`` (court ids) picks the scope of exactly those courts; without them, the latest court run of
     any scope."""
     r = S.runs
-    where = [r.c.scope.like("courts:%"), current()]   # not a run replaced or removed
+    where = [r.c.scope.like(COURTS + "%"), current()]   # not a run replaced or removed
     if courts:
         where.append(r.c.scope == court_scope(courts))
     return conn.execute(select(r.c.id, r.c.scope, r.c.scope_label, r.c.as_of).where(*where)
@@ -62,15 +63,15 @@ def latest_court_run(conn, courts=()):
 
 
 def court_scope(courts) -> str:
-    """The history's scope key of the court ids ``courts``, as a run records it ("courts:ncmb,ncwb")."""
-    return "courts:" + ",".join(sorted({str(c).strip().lower() for c in courts if str(c).strip()}))
+    """The history's scope key of the court ids ``courts`` as typed (any case, spaces around)."""
+    return courts_scope(str(c).strip().lower() for c in courts if str(c).strip())[0]
 
 
 def court_scopes(conn) -> list[tuple[str, dt.date]]:
     """(scope label, latest as_of) of every court scope with a current run, latest first."""
     r = S.runs
     rows = conn.execute(select(r.c.scope, func.max(r.c.scope_label), func.max(r.c.as_of))
-                        .where(r.c.scope.like("courts:%"), current()).group_by(r.c.scope)).all()
+                        .where(r.c.scope.like(COURTS + "%"), current()).group_by(r.c.scope)).all()
     return sorted(((label, as_of) for _scope, label, as_of in rows), key=lambda t: (t[1], t[0]), reverse=True)
 
 
@@ -101,7 +102,7 @@ def make_invites(store: Store, base_url: str, firms=(), now: dt.datetime | None 
         latest = latest_court_run(conn, courts)
         if latest is None and courts:
             known = "; ".join(label for label, _ in court_scopes(conn)) or "none"
-            raise UsageError(f"history {store.label} holds no run of {court_scope(courts)[len('courts:'):]} "
+            raise UsageError(f"history {store.label} holds no run of {','.join(scope_courts(court_scope(courts)))} "
                              f"(exactly these courts; recorded: {known}): check --court")
         if latest is None:
             raise UsageError(f"history {store.label} holds no court run yet: record an audit of a court export first")

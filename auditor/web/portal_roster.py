@@ -27,6 +27,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from auditor import columns as C
+from auditor.history.record import scope_courts
 from auditor.portal.invites import token_hash
 from auditor.portal.roster import court_files
 from auditor.portal.routes import COOKIE, Portal
@@ -48,7 +49,7 @@ def _scope_and_files(portal: Portal, cookie: str | None):
 
 def _court_id(scope: str) -> str | None:
     """The court of a run's scope ("courts:ncmb"), for an export that had no Court column."""
-    courts = scope.split(":", 1)[1].split(",") if scope.startswith("courts:") else []
+    courts = scope_courts(scope)
     return courts[0] if len(courts) == 1 else None
 
 
