@@ -13,13 +13,14 @@ or it has taken what it needed) the firms not yet begun are dropped and the work
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
+
+from auditor.processes import worker_context
 
 MIN_FIRMS = 40          # below this many firms, one process (a pool starts in about a second of CPU)
 AHEAD = 4               # firms handed to each worker ahead of the one the caller waits for
@@ -44,13 +45,8 @@ def worker_count(firms: int, requested: int | None = None) -> int:
     return 1 if firms < MIN_FIRMS else min(cores(), firms)
 
 
-def _context():
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        # the server imports the notice code once; each worker forked from it starts with it loaded
-        ctx.set_forkserver_preload(["auditor.notify.deliver", "auditor.notify.pdf"])
-        return ctx
-    return multiprocessing.get_context("spawn")
+# the server imports the notice code once; each worker forked from it starts with it loaded
+PRELOAD = ["auditor.notify.deliver", "auditor.notify.pdf"]
 
 
 def warm(job: dict) -> None:
@@ -92,7 +88,7 @@ def ordered(fn: Callable[[dict, T], R], items: Iterable[T], job: dict, *,
         for item in items:
             yield fn(job, item)
         return
-    ctx = _context()
+    ctx = worker_context(PRELOAD)
     server = _server() if ctx.get_start_method() == "forkserver" else None
     ours = server is not None and getattr(server, "_forkserver_pid", 0) is None   # started here: stopped here
     pool = ProcessPoolExecutor(n, mp_context=ctx, initializer=_start, initargs=(job,))

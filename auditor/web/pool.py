@@ -18,10 +18,11 @@ The cap is set in the worker before it reads any upload.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import threading
 import time
 from collections import deque
+
+from auditor.processes import worker_context
 
 
 class Busy(Exception):
@@ -41,16 +42,6 @@ class OutOfMemory(WorkerFailed):
 
 
 PRELOAD = ["auditor.web.preload"]
-
-
-def _context():
-    """forkserver with the audit code preloaded where the system has it; else spawn (no fork of a threaded
-    server either way)."""
-    if "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(PRELOAD)
-        return ctx
-    return mp.get_context("spawn")
 
 
 def _worker_main(conn, memory_bytes: int | None = None) -> None:
@@ -129,7 +120,7 @@ class Pool:
                  memory_bytes: int | None = None):
         self.size, self.queue, self.queue_wait, self.job_seconds = workers, queue, queue_wait, job_seconds
         self.memory_bytes = memory_bytes   # each worker's address space (RLIMIT_AS); None: no cap
-        self._ctx = _context()
+        self._ctx = worker_context(PRELOAD)   # no fork of a threaded server
         self._lock = threading.Condition()
         self._free: deque[_Worker] = deque()
         self._all: list[_Worker] = []
