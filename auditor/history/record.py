@@ -155,12 +155,14 @@ def _save_findings(conn, run_id: int, scope: str, outcome: lifecycle.Outcome, fr
     state.bulk_insert(conn, S.run_findings, rows.sort_values("finding_id"), ("due_date", "accepted_until"))
     if bulk is not None:
         st, f = S.finding_state, S.run_findings
+        # the rows written just above are not copied again (none in a first month: no look-up per row)
         there = select(f.c.finding_id).where(f.c.run_id == run_id, f.c.finding_id == st.c.finding_id).exists()
+        others = [~there] if len(s) else []
         conn.execute(insert(f).from_select(
             ["run_id", "finding_id", "rule_id", "severity", "firm_key", "change", "status", "due_date", "notes",
              "accepted_until"],
             select(literal(run_id), st.c.finding_id, st.c.rule_id, st.c.severity, st.c.firm_key, literal(bulk),
-                   st.c.status, st.c.due_date, st.c.notes, st.c.accepted_until).where(st.c.scope == scope, st.c.open, ~there)))
+                   st.c.status, st.c.due_date, st.c.notes, st.c.accepted_until).where(st.c.scope == scope, st.c.open, *others)))
 
 
 class _Writer:
