@@ -44,11 +44,6 @@ FIELDS = (
 def compute(run: Run) -> None:
     run.uses, evidence = _uses(run.out, run.keys)
     run.in_uses, run.efiling_people = _sharing(run.out, run.keys, run.uses, evidence)
-    for kind in USES:
-        if kind in run.out:
-            f = run.out[kind]
-            f["pacer_people_evidence"] = f["pacer_people_evidence"].where(
-                f["pacer_people"].fillna(0) < 2, f["pacer_people_evidence"].fillna("the names differ"))
 
 
 def _uses(out, k) -> tuple[pd.DataFrame, pd.Series]:
@@ -131,7 +126,11 @@ def _sharing(out, k, uses: pd.DataFrame, evidence: pd.Series) -> tuple[np.ndarra
     where[names.index.to_numpy(dtype=np.int64)] = np.arange(len(names))
     ev_where = np.full(n_users, -1, dtype=np.int64)
     ev_where[evidence.index.to_numpy(dtype=np.int64)] = np.arange(len(evidence))
-    evidence = evidence.astype(STRING).reset_index(drop=True)
+    # a username of several people whose people no pair of records told apart: the names differ
+    plain = np.flatnonzero((people >= 2) & (ev_where < 0))
+    ev_where[plain] = len(evidence) + np.arange(len(plain))
+    evidence = pd.concat([evidence.astype(STRING), pd.Series("the names differ", index=plain, dtype=STRING)],
+                         ignore_index=True)
     for kind in USES:
         if kind not in out:
             continue
