@@ -4,6 +4,8 @@ people e-file or research with it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -42,14 +44,15 @@ FIELDS = (
 
 
 def compute(run: Run) -> None:
-    run.uses, evidence = _uses(run.out, run.keys)
-    run.in_uses, run.efiling_people = _sharing(run.out, run.keys, run.uses, evidence)
+    run.uses, evidence, column = _uses(run.out, run.keys)
+    run.in_uses, run.efiling_people = _sharing(run.out, run.keys, run.uses, evidence, column)
 
 
-def _uses(out, k) -> tuple[pd.DataFrame, pd.Series]:
+def _uses(out, k) -> tuple[pd.DataFrame, pd.Series, Callable[[str, np.ndarray], pd.Series]]:
     """One row per (record, PACER username) use in court accounts and rosters, with a person id; the
     username, bar id and name as codes.  Also, per username code, the evidence telling its people
-    apart."""
+    apart; and ``column(name, at)``: an input column at some of the uses (the text of a use is
+    fetched only where it is shown)."""
     parts = []
     if COURT_ACCOUNTS in out:
         c = out[COURT_ACCOUNTS]
@@ -58,7 +61,7 @@ def _uses(out, k) -> tuple[pd.DataFrame, pd.Series]:
         c["is_research_use"] = as_bool(pd.Series(False, index=c.index))
         parts.append(pd.DataFrame({"user": k.user[COURT_ACCOUNTS][efile], "bar": k.bar[COURT_ACCOUNTS][efile],
                                    "name": k.name[COURT_ACCOUNTS][efile], "raw": k.raw[COURT_ACCOUNTS][efile],
-                                   "display": c["_display"].array[efile], "efiling": True,
+                                   "efiling": True,
                                    "kind": 0, "row": np.flatnonzero(efile)}))
     if ROSTER in out:
         r = out[ROSTER]
@@ -70,12 +73,11 @@ def _uses(out, k) -> tuple[pd.DataFrame, pd.Series]:
         sel = efile | research
         parts.append(pd.DataFrame({"user": k.user[ROSTER][sel], "bar": k.bar[ROSTER][sel],
                                    "name": k.name[ROSTER][sel], "raw": k.raw[ROSTER][sel],
-                                   "display": r["_display"].array[sel],
                                    "efiling": efile[sel], "kind": 1, "row": np.flatnonzero(sel)}))
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in ("user", "bar", "name", "raw", "pid",
                                                                      "pid_possible")}
-                            ).assign(display=pd.Series(dtype=STRING), efiling=pd.Series(dtype=bool)), pd.Series(dtype=object)
+                            ).assign(efiling=pd.Series(dtype=bool)), pd.Series(dtype=object), _no_column
     uses = pd.concat(parts, ignore_index=True)
     frames = [(i, out[kind]) for i, kind in enumerate((COURT_ACCOUNTS, ROSTER)) if kind in out]
     which, row = uses.pop("kind").to_numpy(), uses.pop("row").to_numpy()
@@ -88,10 +90,14 @@ def _uses(out, k) -> tuple[pd.DataFrame, pd.Series]:
     pacer = out.get(PACER_ACCOUNTS)
     uses["pid"], uses["pid_possible"], evidence = people(
         uses, k.raws, column, pacer, k.user[PACER_ACCOUNTS] if pacer is not None else None)
-    return uses, evidence
+    return uses, evidence, column
 
 
-def _sharing(out, k, uses: pd.DataFrame, evidence: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _no_column(name: str, at: np.ndarray) -> pd.Series:
+    return pd.Series(pd.NA, index=pd.RangeIndex(len(at)), dtype=STRING)
+
+
+def _sharing(out, k, uses: pd.DataFrame, evidence: pd.Series, column) -> tuple[np.ndarray, np.ndarray]:
     """Distinct people per username (all uses, e-filing, research only), on integer codes.
 
     Returns, per username code, whether any use has it and its number of e-filing people."""
@@ -121,7 +127,12 @@ def _sharing(out, k, uses: pd.DataFrame, evidence: pd.Series) -> tuple[np.ndarra
     sh = pd.concat([uses[(people >= 2)[ucode]].drop_duplicates(["user", "pid"]),
                     uses[maybe[ucode]].drop_duplicates(["user", "pid_possible"])])
     label = pd.Series(np.where(sh["efiling"].to_numpy(dtype=bool), " (efiling)", " (research)"), index=sh.index)
-    names = _listed(sh["user"].to_numpy(dtype=np.int64), nz.arrow(sh["display"].fillna("(no name)") + label))
+    at = sh.index.to_numpy(dtype=np.int64)
+    order = np.argsort(at, kind="stable")    # ``column`` takes the uses in order
+    inverse = np.empty(len(at), dtype=np.int64)
+    inverse[order] = np.arange(len(at))
+    shown = column("_display", at[order]).take(inverse).set_axis(sh.index)
+    names = _listed(sh["user"].to_numpy(dtype=np.int64), nz.arrow(shown.fillna("(no name)") + label))
     where = np.full(n_users, -1, dtype=np.int64)
     where[names.index.to_numpy(dtype=np.int64)] = np.arange(len(names))
     ev_where = np.full(n_users, -1, dtype=np.int64)
