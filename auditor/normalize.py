@@ -23,7 +23,9 @@ def arrow(s: pd.Series) -> pa.Array:
     if not isinstance(s.dtype, pd.StringDtype) or s.dtype.storage != "pyarrow":
         s = s.astype(STRING)
     data = s.array._pa_array
-    return data.combine_chunks() if isinstance(data, pa.ChunkedArray) else data
+    if isinstance(data, pa.ChunkedArray):   # one chunk (as read) is handed on as it is, not copied
+        return data.chunk(0) if data.num_chunks == 1 else data.combine_chunks()
+    return data
 
 
 def series(a: pa.Array, index) -> pd.Series:
