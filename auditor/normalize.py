@@ -125,6 +125,7 @@ def _name_key(a: pa.Array) -> pa.Array:
         a = a.combine_chunks()
     a = a.cast(pa.large_string())
     plain = name_words.plain(a)
+    a, plain = _accents_off(a, plain)
     if not plain.any():
         return _name_key_text(a)
     if plain.all():
@@ -134,6 +135,23 @@ def _name_key(a: pa.Array) -> pa.Array:
     where[plain] = np.arange(int(plain.sum()))
     where[~plain] = np.arange(int(plain.sum()), len(a))
     return both.take(pa.array(where))
+
+
+def _accents_off(a: pa.Array, plain: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """The names whose only characters beyond ASCII are letters with accents (é, Å: a plain letter and
+    combining marks in canonical form, NFD), as the same names without the accents, now plain.  Their
+    key is the same either way: the regular expressions look only at commas and white space (none of
+    them such a character) before taking the accents off."""
+    other = np.flatnonzero(~plain & pc.is_valid(a).to_numpy(zero_copy_only=False))
+    if not len(other):
+        return a, plain
+    bare = _sub(pc.utf8_normalize(a.take(pa.array(other)), "NFD"), r"\p{Mn}", "")
+    now = name_words.plain(bare)
+    if not now.any():
+        return a, plain
+    mask = np.zeros(len(a), dtype=bool)
+    mask[other[now]] = True
+    return pc.replace_with_mask(a, pa.array(mask), bare.filter(pa.array(now))), plain | mask
 
 
 def _name_key_text(a: pa.Array) -> pa.Array:

@@ -16,7 +16,8 @@ from auditor import normalize as nz
 # punctuation, digits, a word repeated, and a few characters that are not plain (they go the other way).
 PIECES = ["a", "b", "J", "x", "ab", "Smith", "Ann", "O'Neil", "Mc Donald", "jr", "Jr.", "SR", "ii", "iii", "iv",
           "V", "v.", "esq", "Esquire", "MD", "PhD", "cpa", "2nd", "&", ",", ", ", " ,", ",,", " ", "  ", "-", ".",
-          "(", ")", "'", "\"", "9", "smith", "\t", "é", "Ø", "\u00a0", "\x1c"]
+          "(", ")", "'", "\"", "9", "smith", "\t", "é", "Ø", "\u00a0", "\x1c", "É", "e\u0301", "\u212b", "İ",
+          "\u037e", "\u2000", "ñ", "\uff0c"]
 
 
 def _same(names: list[str | None]) -> None:
