@@ -105,15 +105,20 @@ def _sharing(out, k, uses: pd.DataFrame, evidence: pd.Series, column) -> tuple[n
     ucode = uses["user"].to_numpy(dtype=np.int64)
     pcode = uses["pid"].to_numpy(dtype=np.int64)
     n_pids = int(pcode.max()) + 1 if len(pcode) else 0
-    pair = ucode * (n_pids + 1) + pcode
     efiling = uses["efiling"].to_numpy(dtype=bool)
-    # One hash pass over (user, person) pairs; a pair is e-filing when any of its uses is.
-    pair_code, unique_pairs = pd.factorize(pair)
-    pair_efiles = np.bincount(pair_code, weights=efiling, minlength=len(unique_pairs)) > 0
+    # Most uses are of a username one person uses (``people`` gives them the username's code as their
+    # person id): those are counted per username with numpy; only the others' (user, person) pairs are
+    # hashed.
+    # A person e-files with a username when any of their uses of it does.
+    own = pcode == ucode
+    one = np.bincount(ucode[own], minlength=n_users) > 0
+    one_efiles = np.bincount(ucode[own], weights=efiling[own], minlength=n_users) > 0
+    pair_code, unique_pairs = pd.factorize(ucode[~own] * (n_pids + 1) + pcode[~own])
+    pair_efiles = np.bincount(pair_code, weights=efiling[~own], minlength=len(unique_pairs)) > 0
     pair_user = unique_pairs // (n_pids + 1)
-    people = np.bincount(pair_user, minlength=n_users)
-    efiling_people = np.bincount(pair_user[pair_efiles], minlength=n_users)
-    research_people = np.bincount(pair_user[~pair_efiles], minlength=n_users)  # research only
+    people = one + np.bincount(pair_user, minlength=n_users)
+    efiling_people = (one & one_efiles) + np.bincount(pair_user[pair_efiles], minlength=n_users)
+    research_people = (one & ~one_efiles) + np.bincount(pair_user[~pair_efiles], minlength=n_users)  # research only
     # Counted again only for the usernames where the possible people differ from the certain ones.
     pid_possible = uses["pid_possible"].to_numpy(dtype=np.int64)
     unsure = np.unique(ucode[pid_possible != pcode])
