@@ -55,6 +55,7 @@ class SharedStrings:
 
     def __init__(self, pending: list):
         coded = {}
+        self.distinct: set[tuple[str, str]] = set()   # text columns of mostly distinct texts: kept in the cells
         for p in pending:
             columns = getattr(p, "columns", None)
             if columns is None or p.rows <= FEW_ROWS:   # a small sheet is built cell by cell (report.cells)
@@ -64,6 +65,8 @@ class SharedStrings:
                     found = _few_texts(c)
                     if found is not None:
                         coded[(p.sheet, c.letter)] = found
+                    else:
+                        self.distinct.add((p.sheet, c.letter))
         dictionaries = [d.dictionary for d in coded.values()]
         self.texts = pc.unique(pa.concat_arrays(dictionaries)) if dictionaries else pa.array([], _STR)
         self.columns: dict[tuple[str, str], Shared] = {}
