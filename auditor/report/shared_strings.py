@@ -68,11 +68,15 @@ class SharedStrings:
                     else:
                         self.distinct.add((p.sheet, c.letter))
         dictionaries = [d.dictionary for d in coded.values()]
-        self.texts = pc.unique(pa.concat_arrays(dictionaries)) if dictionaries else pa.array([], _STR)
+        # every column's texts numbered at once, in the order they first come (one hashing of them all)
+        every = pc.dictionary_encode(pa.concat_arrays(dictionaries)) if dictionaries else None
+        self.texts = every.dictionary if every is not None else pa.array([], _STR)
         self.columns: dict[tuple[str, str], Shared] = {}
+        start = 0
         for key, d in coded.items():
             empty = pc.equal(pc.binary_length(d.dictionary), 0).to_numpy(zero_copy_only=False)
-            number = pc.cast(pc.index_in(d.dictionary, value_set=self.texts), _STR)
+            number = pc.cast(every.indices.slice(start, len(d.dictionary)), _STR)   # type: ignore[union-attr]
+            start += len(d.dictionary)
             number = pc.if_else(pa.array(empty), pa.scalar("", _STR), number)
             self.columns[key] = Shared(d.dictionary, d.indices, number, empty)
 
