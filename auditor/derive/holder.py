@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor import normalize as nz
-from auditor.columns import PACER_ACCOUNTS, STRING
+from auditor.columns import PACER_ACCOUNTS
 from auditor.derive.base import USES, Derived, Family, Run, as_bool
 from auditor.derive.identity import SAME, UNKNOWN, Side, decide, email_groups, plainly_same
 from auditor.field_types import BOOL, TEXT
@@ -37,7 +37,7 @@ def compute(run: Run) -> None:
         f = run.out[kind]
         n = len(f)
         verdict = np.zeros(n, dtype=np.int8)
-        reason = pd.Series(pd.NA, index=f.index, dtype=STRING)
+        reason = np.full(n, None, dtype=object)
         pos = run.holder[kind]
         own = k.name[kind]
         holder = nz.at(k.name[PACER_ACCOUNTS], pos) if p is not None else np.full(n, -1, dtype=np.int64)
@@ -45,13 +45,13 @@ def compute(run: Run) -> None:
         if len(known) and p is not None:   # a holder is known only from the PACER list
             v, r = _decide(f, p, k, kind, pos[known], known, own[known], holder[known])
             verdict[known] = v
-            reason.iloc[known] = r
+            reason[known] = r
         has = np.zeros(n, dtype=bool)
         has[known] = True
         f["holder_name_matches"] = pd.Series(pd.arrays.BooleanArray(verdict == SAME, ~has | (verdict == UNKNOWN)),
                                              index=f.index)
         f["holder_name_unsure"] = as_bool(pd.Series(has & (verdict == UNKNOWN), index=f.index))
-        f["holder_evidence"] = reason
+        f["holder_evidence"] = nz.series(pa.array(reason, type=pa.large_string(), from_pandas=True), f.index)
 
 
 def _decide(f: pd.DataFrame, p: pd.DataFrame, k, kind: str, pos: np.ndarray, rows: np.ndarray, own: np.ndarray,
@@ -64,12 +64,12 @@ def _decide(f: pd.DataFrame, p: pd.DataFrame, k, kind: str, pos: np.ndarray, row
     # E-mail addresses are read in lower case; only those that differ as read need their "+tags" removed.
     differ = pc.fill_null(pc.not_equal(mine_mail, their_mail), True).to_numpy(zero_copy_only=False)
     code = np.full(len(rows) * 2, -1, dtype=np.int64)
-    both = pa.concat_arrays([mine_mail, their_mail])
     equal = ~differ & pc.is_valid(mine_mail).to_numpy(zero_copy_only=False)
     code[:len(rows)][equal] = code[len(rows):][equal] = np.flatnonzero(equal)
     d = np.flatnonzero(differ)
     if len(d):
-        keys = nz.email_key(nz.series(both.take(pa.array(np.concatenate([d, d + len(rows)]))), pd.RangeIndex(2 * len(d))))
+        both = pa.concat_arrays([mine_mail.take(pa.array(d)), their_mail.take(pa.array(d))])
+        keys = nz.email_key(nz.series(both, pd.RangeIndex(2 * len(d))))
         c = email_groups(keys, p, pacer_user, np.unique(user[d]))   # addresses the PACER list links
         code[d] = np.where(c[:len(d)] >= 0, c[:len(d)] + len(rows), -1)
         code[d + len(rows)] = np.where(c[len(d):] >= 0, c[len(d):] + len(rows), -1)
