@@ -23,7 +23,9 @@ def arrow(s: pd.Series) -> pa.Array:
     if not isinstance(s.dtype, pd.StringDtype) or s.dtype.storage != "pyarrow":
         s = s.astype(STRING)
     data = s.array._pa_array
-    return data.combine_chunks() if isinstance(data, pa.ChunkedArray) else data
+    if isinstance(data, pa.ChunkedArray):   # one chunk (as read) is handed on as it is, not copied
+        return data.chunk(0) if data.num_chunks == 1 else data.combine_chunks()
+    return data
 
 
 def series(a: pa.Array, index) -> pd.Series:
@@ -37,7 +39,43 @@ def _sub(a: pa.Array, pattern: str, repl: str) -> pa.Array:
 
 
 def _blank_to_null(a: pa.Array) -> pa.Array:
-    return pc.if_else(pc.equal(pc.utf8_length(a), 0), pa.scalar(None, a.type), a)
+    blank = pc.equal(pc.binary_length(a), 0)
+    if not pc.any(blank).as_py():   # most columns have no blank left: handed on as they are
+        return a
+    return pc.if_else(blank, pa.scalar(None, a.type), a)
+
+
+def _table(*ranges: tuple[int, int]) -> np.ndarray:
+    """A table of the bytes in the ``ranges`` (first, last), for ``_holding``."""
+    table = np.zeros(256, dtype=bool)
+    for lo, hi in ranges:
+        table[lo:hi + 1] = True
+    return table
+
+
+# The bytes of a value that lower (upper) case or trimming may change: ASCII capitals (small letters),
+# controls and the space, and every byte of a character outside ASCII.
+_MAY_LOWER = _table((0, 0x20), (ord("A"), ord("Z")), (0x7F, 0xFF))
+_MAY_UPPER = _table((0, 0x20), (ord("a"), ord("z")), (0x7F, 0xFF))
+_PLUS = _table((ord("+"), ord("+")))
+_BAR_SEPARATORS = _table(*((ord(c), ord(c)) for c in "\t\n\f\r .-/"))   # RE2's \s is ASCII [\t\n\f\r ]
+
+
+def _holding(a: pa.Array, table: np.ndarray) -> np.ndarray:
+    """Per value: its bytes hold one of ``table``'s, looked for in the array's own buffers (no copy of
+    its text).  A null value may be marked: whatever is done to the values marked leaves a null null."""
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks()
+    if a.type != pa.large_string():
+        a = a.cast(pa.large_string())
+    offsets = np.frombuffer(a.buffers()[1], dtype=np.int64)[a.offset:a.offset + len(a) + 1]
+    data = a.buffers()[2]
+    out = np.zeros(len(a), dtype=bool)
+    if data is None or not len(a):
+        return out
+    b = np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]]
+    out[np.searchsorted(offsets, offsets[0] + np.flatnonzero(table[b]), side="right") - 1] = True
+    return out
 
 
 def _without_accents(a: pa.Array) -> pa.Array:
@@ -87,6 +125,7 @@ def _name_key(a: pa.Array) -> pa.Array:
         a = a.combine_chunks()
     a = a.cast(pa.large_string())
     plain = name_words.plain(a)
+    a, plain = _accents_off(a, plain)
     if not plain.any():
         return _name_key_text(a)
     if plain.all():
@@ -96,6 +135,23 @@ def _name_key(a: pa.Array) -> pa.Array:
     where[plain] = np.arange(int(plain.sum()))
     where[~plain] = np.arange(int(plain.sum()), len(a))
     return both.take(pa.array(where))
+
+
+def _accents_off(a: pa.Array, plain: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """The names whose only characters beyond ASCII are letters with accents (é, Å: a plain letter and
+    combining marks in canonical form, NFD), as the same names without the accents, now plain.  Their
+    key is the same either way: the regular expressions look only at commas and white space (none of
+    them such a character) before taking the accents off."""
+    other = np.flatnonzero(~plain & pc.is_valid(a).to_numpy(zero_copy_only=False))
+    if not len(other):
+        return a, plain
+    bare = _sub(pc.utf8_normalize(a.take(pa.array(other)), "NFD"), r"\p{Mn}", "")
+    now = name_words.plain(bare)
+    if not now.any():
+        return a, plain
+    mask = np.zeros(len(a), dtype=bool)
+    mask[other[now]] = True
+    return pc.replace_with_mask(a, pa.array(mask), bare.filter(pa.array(now))), plain | mask
 
 
 def _name_key_text(a: pa.Array) -> pa.Array:
@@ -121,15 +177,15 @@ def firm_key(s: pd.Series) -> pd.Series:
 
 def email_key(s: pd.Series) -> pd.Series:
     """Lower case, "+tag" removed from the local part: abcde+1@x.com -> abcde@x.com."""
-    a = pc.utf8_lower(pc.utf8_trim_whitespace(arrow(s)))
-    a = _only(a, name_words.rows_with(a, b"+"), lambda x: _sub(x, r"^([^@+]*)\+[^@]*@", r"\1@"))
+    a = arrow(s)
+    a = _only(a, _holding(a, _MAY_LOWER), lambda x: pc.utf8_lower(pc.utf8_trim_whitespace(x)))
+    a = _only(a, _holding(a, _PLUS), lambda x: _sub(x, r"^([^@+]*)\+[^@]*@", r"\1@"))
     return series(_blank_to_null(a), s.index)
 
 
 def bar_arrow(a: pa.Array) -> pa.Array:
-    a = pc.utf8_upper(a)
-    return _blank_to_null(_only(a, name_words.rows_with(a, b"\t\n\f\r .-/"),   # RE2's \s is ASCII [\t\n\f\r ]
-                                lambda x: _sub(x, r"[\s.\-/]+", "")))
+    a = _only(a, _holding(a, _MAY_UPPER), pc.utf8_upper)
+    return _blank_to_null(_only(a, _holding(a, _BAR_SEPARATORS), lambda x: _sub(x, r"[\s.\-/]+", "")))
 
 
 def _only(a: pa.Array, where: np.ndarray, fn) -> pa.Array:
@@ -149,7 +205,7 @@ def username_key(s: pd.Series) -> pd.Series:
 
 
 def username_arrow(a: pa.Array) -> pa.Array:
-    return _blank_to_null(pc.utf8_lower(pc.utf8_trim_whitespace(a)))
+    return _blank_to_null(_only(a, _holding(a, _MAY_LOWER), lambda x: pc.utf8_lower(pc.utf8_trim_whitespace(x))))
 
 
 # Arrow-backed set operations on keys (pandas' own isin/map on Arrow strings fall back to Python) ----
@@ -183,38 +239,39 @@ def key_codes(columns: list[pd.Series], key) -> tuple[list[pd.Series], list[np.n
 
     Returns (keys per column, codes per column, the distinct keys in code order).  One hash pass
     over all the columns replaces a hash pass per look-up."""
-    arrays = [arrow(s).cast(pa.large_string()) for s in columns]
-    keys = key(pa.concat_arrays(arrays)) if arrays else pa.array([], pa.large_string())
-    codes, uniques = factorize(keys)
-    return _split(columns, arrays, keys, codes, uniques)
+    keys = [key(arrow(s).cast(pa.large_string())) for s in columns]
+    codes, uniques = _codes(keys)
+    return ([series(k, s.index) for s, k in zip(columns, keys)], codes,
+            series(uniques, pd.RangeIndex(len(uniques))))
 
 
 def name_codes(columns: list[pd.Series]) -> tuple[list[np.ndarray], pd.Series, list[np.ndarray], pa.Array]:
     """The integer code of each name's ``name_key``, shared by all the columns (-1 where none),
     worked out once per distinct name; the keys in code order; also the codes of the names as
     written, per column, and those names in code order."""
-    arrays = [arrow(s).cast(pa.large_string()) for s in columns]
-    raw_codes, raw = factorize(pa.concat_arrays(arrays) if arrays else pa.array([], pa.large_string()))
+    raw_codes, raw = _codes([arrow(s).cast(pa.large_string()) for s in columns])
     key_code, uniques = factorize(_name_key(raw))
-    codes = np.append(key_code, -1)[raw_codes]          # raw code -1 (missing) -> -1
+    key_code = np.append(key_code, -1)                   # raw code -1 (missing) -> -1
+    return ([key_code[c] for c in raw_codes], series(uniques, pd.RangeIndex(len(uniques))), raw_codes, raw)
+
+
+def _codes(arrays: list[pa.Array]) -> tuple[list[np.ndarray], pa.Array]:
+    """``factorize`` of several arrays at once, one code per distinct value shared by all of them,
+    without putting the arrays together first (one hash table across the chunks)."""
+    if not arrays:
+        return [], pa.array([], pa.large_string())
+    enc = pc.dictionary_encode(pa.chunked_array(arrays, pa.large_string()))
+    if not enc.num_chunks:   # (empty chunks are left out)
+        return [np.zeros(0, dtype=np.int64) for _ in arrays], pa.array([], pa.large_string())
+    codes = np.concatenate([pc.fill_null(c.indices, -1).to_numpy() for c in enc.chunks]).astype(np.int64)
     bounds = np.cumsum([0] + [len(a) for a in arrays])
-    return ([codes[lo:hi] for lo, hi in zip(bounds, bounds[1:])], series(uniques, pd.RangeIndex(len(uniques))),
-            [raw_codes[lo:hi] for lo, hi in zip(bounds, bounds[1:])], raw)
+    return [codes[lo:hi] for lo, hi in zip(bounds, bounds[1:])], enc.chunk(enc.num_chunks - 1).dictionary
 
 
 def factorize(a: pa.Array) -> tuple[np.ndarray, pa.Array]:
     """(code of each value, -1 where missing; the distinct values in code order)."""
     enc = pc.dictionary_encode(a)
     return pc.fill_null(enc.indices, -1).to_numpy().astype(np.int64), enc.dictionary
-
-
-def _split(columns, arrays, keys: pa.Array, codes: np.ndarray, uniques):
-    out_keys, out_codes, start = [], [], 0
-    for s, a in zip(columns, arrays):
-        out_keys.append(series(keys.slice(start, len(a)), s.index))
-        out_codes.append(np.asarray(codes[start:start + len(a)], dtype=np.int64))
-        start += len(a)
-    return out_keys, out_codes, series(uniques, pd.RangeIndex(len(uniques)))
 
 
 def first_positions(codes: np.ndarray, n: int) -> np.ndarray:

@@ -140,7 +140,9 @@ def audit_tables(tables: list[InputTable], *, as_of: dt.date | None = None, rule
             records[kind] = concat_records(frames) if frames else pd.DataFrame()
             present[kind] = {t.name: set(t.present_columns) for t in mine}
     progress("deriving fields")
-    derived = derive(records, as_of, calendar, paa_usernames=tuple(paa))
+    from auditor.api.memory import give_back
+
+    derived = derive(records, as_of, calendar, paa_usernames=tuple(paa), release=give_back)
     progress(f"evaluating {sum(r.enabled for r in rules)} rules")
     evaluation = evaluate(rules, derived, present, as_of, matcher)
     issues = [t.issues for t in tables if len(t.issues)]

@@ -64,12 +64,12 @@ def _decide(f: pd.DataFrame, p: pd.DataFrame, k, kind: str, pos: np.ndarray, row
     # E-mail addresses are read in lower case; only those that differ as read need their "+tags" removed.
     differ = pc.fill_null(pc.not_equal(mine_mail, their_mail), True).to_numpy(zero_copy_only=False)
     code = np.full(len(rows) * 2, -1, dtype=np.int64)
-    both = pa.concat_arrays([mine_mail, their_mail])
     equal = ~differ & pc.is_valid(mine_mail).to_numpy(zero_copy_only=False)
     code[:len(rows)][equal] = code[len(rows):][equal] = np.flatnonzero(equal)
     d = np.flatnonzero(differ)
     if len(d):
-        keys = nz.email_key(nz.series(both.take(pa.array(np.concatenate([d, d + len(rows)]))), pd.RangeIndex(2 * len(d))))
+        both = pa.concat_arrays([mine_mail.take(pa.array(d)), their_mail.take(pa.array(d))])
+        keys = nz.email_key(nz.series(both, pd.RangeIndex(2 * len(d))))
         c = email_groups(keys, p, pacer_user, np.unique(user[d]))   # addresses the PACER list links
         code[d] = np.where(c[:len(d)] >= 0, c[:len(d)] + len(rows), -1)
         code[d + len(rows)] = np.where(c[len(d):] >= 0, c[len(d):] + len(rows), -1)

@@ -48,6 +48,7 @@ GENERATIONS = {"jr": "Jr.", "junior": "Jr.", "sr": "Sr.", "senior": "Sr.", "ii":
                "iii": "III", "3rd": "III", "iv": "IV", "4th": "IV", "v": "V"}
 SPELLING_SCORE = 90
 _GENERATION_RE = r"\b(jr|junior|sr|senior|ii|iii|iv|2nd|3rd|4th)\b"
+_ALNUM_RUN = re.compile(r"[^\W_]+")   # a run of the characters str.isalnum() takes (\w is those and "_")
 
 
 class Name(NamedTuple):
@@ -150,7 +151,7 @@ def _surname_verdict(a: Name, b: Name) -> tuple[int, str]:
 @lru_cache(maxsize=200_000)
 def _words(raw: str) -> frozenset:
     """The words of a name (two letters or more, folded) and each two neighbours run together."""
-    words = [w for w in "".join(ch if ch.isalnum() else " " for ch in fold(raw)).split() if len(w) >= 2]
+    words = [w for w in _ALNUM_RUN.findall(fold(raw)) if len(w) >= 2]
     return frozenset(words + [x + y for x, y in zip(words, words[1:])])
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from auditor import normalize as nz
 from auditor.columns import COURT_ACCOUNTS, PACER_ACCOUNTS, ROSTER, STRING
@@ -54,7 +56,7 @@ def pacer_firm(out, k) -> None:
     listing the username or the account's paa_id, else from a court account linked to it."""
     p = out[PACER_ACCOUNTS]
     n = len(k.users)
-    firm = pd.Series(pd.NA, index=p.index, dtype=STRING)
+    found = []   # the firm each source gives, in order: the first found counts
     for kind, key in ((ROSTER, "user"), (ROSTER, "paa"), (COURT_ACCOUNTS, "user")):
         if kind not in out:
             continue
@@ -63,10 +65,12 @@ def pacer_firm(out, k) -> None:
         named = f["firm_name"].notna().to_numpy(dtype=bool)
         first = nz.first_positions(np.where(named, src, -1), n)   # row of f, first with a firm
         mine = (k.paa if key == "paa" else k.user)[PACER_ACCOUNTS]
-        firm = firm.fillna(nz.take_at(f["firm_name"], nz.at(first, mine), p.index, STRING))
+        names = nz.arrow(f["firm_name"]).cast(pa.large_string())
+        found.append(_take(names, nz.at(first, mine)))
         if key == "paa":  # the PAA's own row: its username is the paa_id the roster names
-            firm = firm.fillna(nz.take_at(f["firm_name"], nz.at(first, k.user[PACER_ACCOUNTS]), p.index, STRING))
-    p["firm_name"] = firm
+            found.append(_take(names, nz.at(first, k.user[PACER_ACCOUNTS])))
+    firm = pc.coalesce(*found) if found else pa.nulls(len(p), pa.large_string())
+    p["firm_name"] = nz.series(firm, p.index)
 
 
 def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling_people: np.ndarray, k) -> None:
@@ -85,7 +89,7 @@ def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling
     e = pd.DataFrame({"email": email[several], "user": p["_user"][several]})
     e = e.drop_duplicates()
     e = e[e["email"].duplicated(keep=False)]  # only e-mails on several usernames need grouping
-    by_email = e.groupby("email")["user"].agg(lambda s: sorted(set(s)))  # one call per shared e-mail
+    by_email = _sorted_sets(e["email"], e["user"])
     # Group 2: one bar id e-filing with several usernames that are personal accounts in the list.
     is_personal = np.zeros(len(k.users), dtype=bool)
     is_personal[u[personal & (u >= 0)]] = True
@@ -100,7 +104,7 @@ def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling
     eb = eb.drop_duplicates(["bar", "user"])
     eb = eb[eb["bar"].duplicated(keep=False)]
     eb["user"] = k.users.array.take(eb["user"].to_numpy())
-    by_bar = eb.groupby("bar")["user"].agg(lambda s: sorted(set(s)))
+    by_bar = _sorted_sets(eb["bar"], eb["user"])
     user_bar = eb.drop_duplicates("user").set_index("user")["bar"]
     # Who is who, rule 1 before rule 2: usernames sharing an e-mail but e-filed with different bar ids
     # are different people's (a firm's docketing mailbox), so an e-mail group holds only the usernames
@@ -119,7 +123,7 @@ def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling
                                                      holders[several].astype(object)) if isinstance(h, str)}
     mine = personal & (u >= 0)
     candidates = pd.Series(mine, index=p.index) & (
-        nz.isin(email, pd.Series(by_email.index, dtype=STRING))
+        nz.isin(email, pd.Series(list(by_email), dtype=STRING))
         | nz.isin(p["_user"], pd.Series(user_bar.index, dtype=STRING)))
     count = pd.Series(pd.NA, index=p.index, dtype="Int64")
     count[mine] = 1
@@ -127,7 +131,7 @@ def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling
     names = pd.Series(pd.NA, index=p.index, dtype=STRING)
     why = pd.Series(pd.NA, index=p.index, dtype=STRING)
     if candidates.any():  # only the few accounts that share an e-mail or a bar id
-        email_users, bar_users, bar_of_user = by_email.to_dict(), by_bar.to_dict(), user_bar.to_dict()
+        email_users, bar_users, bar_of_user = by_email, by_bar, user_bar.to_dict()
         pairs = list(zip(email[candidates].astype(object), p.loc[candidates, "_user"].astype(object)))
         mailed = [{x for x in email_users.get(em, []) if x == us or not (
                    _bars_differ(bar_of, us, x) or _bars_differ(gen_of, us, x, none=""))} for em, us in pairs]
@@ -144,6 +148,20 @@ def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling
     p["person_pacer_first"] = first.astype("boolean")
     p["person_pacer_usernames"] = names
     p["person_pacer_evidence"] = why
+
+
+def _take(values: pa.Array, pos: np.ndarray) -> pa.Array:
+    """``values`` at ``pos``, null where pos is -1."""
+    return values.take(pa.array(pos, mask=pos < 0))
+
+
+def _sorted_sets(keys: pd.Series, values: pd.Series) -> dict:
+    """Per key, its distinct values in order (``sorted(set(...))`` of each group), from one sort
+    instead of a Python call per group."""
+    f = pd.DataFrame({"k": keys.to_numpy(), "v": values.to_numpy()}).drop_duplicates().sort_values(["k", "v"])
+    k, v = f["k"].to_numpy(dtype=object), f["v"].to_numpy(dtype=object)
+    starts = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]])) if len(k) else np.zeros(0, dtype=np.int64)
+    return dict(zip(k[starts].tolist(), (part.tolist() for part in np.split(v, starts[1:]))))
 
 
 def _bars_differ(bar_of: dict, a: str, b: str, none=-1) -> bool:

@@ -21,6 +21,7 @@ names in ``after``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -49,12 +50,17 @@ if len(DERIVED_BY_NAME) != len(DERIVED):
 
 
 def derive(tables: dict[str, pd.DataFrame], as_of: dt.date, calendar: Calendar,
-           paa_usernames: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
+           paa_usernames: tuple[str, ...] = (), release: Callable[[], None] | None = None) -> dict[str, pd.DataFrame]:
     """Add every derived field to each kind's records; returns new frames (inputs unchanged).
 
-    ``paa_usernames``: PAA usernames known from elsewhere (``--paa``), for rosters that name none."""
-    run = Run(out={kind: frame.copy() for kind, frame in tables.items()}, as_of=as_of, calendar=calendar,
+    ``paa_usernames``: PAA usernames known from elsewhere (``--paa``), for rosters that name none.
+    ``release``: called after each family, to give the memory it freed back to the system before
+    the next family takes more (``auditor.api.memory.give_back``): the allocators keep what a family
+    freed, and the run's peak is at the end of this stage."""
+    run = Run(out={kind: frame.copy(deep=False) for kind, frame in tables.items()}, as_of=as_of, calendar=calendar,
               paa_usernames=tuple(paa_usernames))
     for fam in FAMILIES:
         fam.compute(run)
+        if release is not None:
+            release()
     return run.out

@@ -4,6 +4,8 @@ people e-file or research with it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -42,19 +44,15 @@ FIELDS = (
 
 
 def compute(run: Run) -> None:
-    run.uses, evidence = _uses(run.out, run.keys)
-    run.in_uses, run.efiling_people = _sharing(run.out, run.keys, run.uses, evidence)
-    for kind in USES:
-        if kind in run.out:
-            f = run.out[kind]
-            f["pacer_people_evidence"] = f["pacer_people_evidence"].where(
-                f["pacer_people"].fillna(0) < 2, f["pacer_people_evidence"].fillna("the names differ"))
+    run.uses, evidence, column = _uses(run.out, run.keys)
+    run.in_uses, run.efiling_people = _sharing(run.out, run.keys, run.uses, evidence, column)
 
 
-def _uses(out, k) -> tuple[pd.DataFrame, pd.Series]:
+def _uses(out, k) -> tuple[pd.DataFrame, pd.Series, Callable[[str, np.ndarray], pd.Series]]:
     """One row per (record, PACER username) use in court accounts and rosters, with a person id; the
     username, bar id and name as codes.  Also, per username code, the evidence telling its people
-    apart."""
+    apart; and ``column(name, at)``: an input column at some of the uses (the text of a use is
+    fetched only where it is shown)."""
     parts = []
     if COURT_ACCOUNTS in out:
         c = out[COURT_ACCOUNTS]
@@ -63,7 +61,7 @@ def _uses(out, k) -> tuple[pd.DataFrame, pd.Series]:
         c["is_research_use"] = as_bool(pd.Series(False, index=c.index))
         parts.append(pd.DataFrame({"user": k.user[COURT_ACCOUNTS][efile], "bar": k.bar[COURT_ACCOUNTS][efile],
                                    "name": k.name[COURT_ACCOUNTS][efile], "raw": k.raw[COURT_ACCOUNTS][efile],
-                                   "display": c["_display"].array[efile], "efiling": True,
+                                   "efiling": True,
                                    "kind": 0, "row": np.flatnonzero(efile)}))
     if ROSTER in out:
         r = out[ROSTER]
@@ -75,12 +73,11 @@ def _uses(out, k) -> tuple[pd.DataFrame, pd.Series]:
         sel = efile | research
         parts.append(pd.DataFrame({"user": k.user[ROSTER][sel], "bar": k.bar[ROSTER][sel],
                                    "name": k.name[ROSTER][sel], "raw": k.raw[ROSTER][sel],
-                                   "display": r["_display"].array[sel],
                                    "efiling": efile[sel], "kind": 1, "row": np.flatnonzero(sel)}))
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in ("user", "bar", "name", "raw", "pid",
                                                                      "pid_possible")}
-                            ).assign(display=pd.Series(dtype=STRING), efiling=pd.Series(dtype=bool)), pd.Series(dtype=object)
+                            ).assign(efiling=pd.Series(dtype=bool)), pd.Series(dtype=object), _no_column
     uses = pd.concat(parts, ignore_index=True)
     frames = [(i, out[kind]) for i, kind in enumerate((COURT_ACCOUNTS, ROSTER)) if kind in out]
     which, row = uses.pop("kind").to_numpy(), uses.pop("row").to_numpy()
@@ -93,10 +90,14 @@ def _uses(out, k) -> tuple[pd.DataFrame, pd.Series]:
     pacer = out.get(PACER_ACCOUNTS)
     uses["pid"], uses["pid_possible"], evidence = people(
         uses, k.raws, column, pacer, k.user[PACER_ACCOUNTS] if pacer is not None else None)
-    return uses, evidence
+    return uses, evidence, column
 
 
-def _sharing(out, k, uses: pd.DataFrame, evidence: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _no_column(name: str, at: np.ndarray) -> pd.Series:
+    return pd.Series(pd.NA, index=pd.RangeIndex(len(at)), dtype=STRING)
+
+
+def _sharing(out, k, uses: pd.DataFrame, evidence: pd.Series, column) -> tuple[np.ndarray, np.ndarray]:
     """Distinct people per username (all uses, e-filing, research only), on integer codes.
 
     Returns, per username code, whether any use has it and its number of e-filing people."""
@@ -104,15 +105,20 @@ def _sharing(out, k, uses: pd.DataFrame, evidence: pd.Series) -> tuple[np.ndarra
     ucode = uses["user"].to_numpy(dtype=np.int64)
     pcode = uses["pid"].to_numpy(dtype=np.int64)
     n_pids = int(pcode.max()) + 1 if len(pcode) else 0
-    pair = ucode * (n_pids + 1) + pcode
     efiling = uses["efiling"].to_numpy(dtype=bool)
-    # One hash pass over (user, person) pairs; a pair is e-filing when any of its uses is.
-    pair_code, unique_pairs = pd.factorize(pair)
-    pair_efiles = np.bincount(pair_code, weights=efiling, minlength=len(unique_pairs)) > 0
+    # Most uses are of a username one person uses (``people`` gives them the username's code as their
+    # person id): those are counted per username with numpy; only the others' (user, person) pairs are
+    # hashed.
+    # A person e-files with a username when any of their uses of it does.
+    own = pcode == ucode
+    one = np.bincount(ucode[own], minlength=n_users) > 0
+    one_efiles = np.bincount(ucode[own], weights=efiling[own], minlength=n_users) > 0
+    pair_code, unique_pairs = pd.factorize(ucode[~own] * (n_pids + 1) + pcode[~own])
+    pair_efiles = np.bincount(pair_code, weights=efiling[~own], minlength=len(unique_pairs)) > 0
     pair_user = unique_pairs // (n_pids + 1)
-    people = np.bincount(pair_user, minlength=n_users)
-    efiling_people = np.bincount(pair_user[pair_efiles], minlength=n_users)
-    research_people = np.bincount(pair_user[~pair_efiles], minlength=n_users)  # research only
+    people = one + np.bincount(pair_user, minlength=n_users)
+    efiling_people = (one & one_efiles) + np.bincount(pair_user[pair_efiles], minlength=n_users)
+    research_people = (one & ~one_efiles) + np.bincount(pair_user[~pair_efiles], minlength=n_users)  # research only
     # Counted again only for the usernames where the possible people differ from the certain ones.
     pid_possible = uses["pid_possible"].to_numpy(dtype=np.int64)
     unsure = np.unique(ucode[pid_possible != pcode])
@@ -126,12 +132,21 @@ def _sharing(out, k, uses: pd.DataFrame, evidence: pd.Series) -> tuple[np.ndarra
     sh = pd.concat([uses[(people >= 2)[ucode]].drop_duplicates(["user", "pid"]),
                     uses[maybe[ucode]].drop_duplicates(["user", "pid_possible"])])
     label = pd.Series(np.where(sh["efiling"].to_numpy(dtype=bool), " (efiling)", " (research)"), index=sh.index)
-    names = _listed(sh["user"].to_numpy(dtype=np.int64), nz.arrow(sh["display"].fillna("(no name)") + label))
+    at = sh.index.to_numpy(dtype=np.int64)
+    order = np.argsort(at, kind="stable")    # ``column`` takes the uses in order
+    inverse = np.empty(len(at), dtype=np.int64)
+    inverse[order] = np.arange(len(at))
+    shown = column("_display", at[order]).take(inverse).set_axis(sh.index)
+    names = _listed(sh["user"].to_numpy(dtype=np.int64), nz.arrow(shown.fillna("(no name)") + label))
     where = np.full(n_users, -1, dtype=np.int64)
     where[names.index.to_numpy(dtype=np.int64)] = np.arange(len(names))
     ev_where = np.full(n_users, -1, dtype=np.int64)
     ev_where[evidence.index.to_numpy(dtype=np.int64)] = np.arange(len(evidence))
-    evidence = evidence.astype(STRING).reset_index(drop=True)
+    # a username of several people whose people no pair of records told apart: the names differ
+    plain = np.flatnonzero((people >= 2) & (ev_where < 0))
+    ev_where[plain] = len(evidence) + np.arange(len(plain))
+    evidence = pd.concat([evidence.astype(STRING), pd.Series("the names differ", index=plain, dtype=STRING)],
+                         ignore_index=True)
     for kind in USES:
         if kind not in out:
             continue

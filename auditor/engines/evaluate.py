@@ -50,14 +50,15 @@ def _columns_needed(rule: Rule, kind: str) -> set[str]:
     return (needed & input_cols) - DEFAULTED
 
 
-def finding_ids(rule_id: str, kind: str, keys: pd.Series, rows: pd.Series) -> pd.Series:
+def finding_ids(rule_id: str | pd.Series, kind: str, keys: pd.Series, rows: pd.Series) -> pd.Series:
     """Stable ids: the same rule and the same account give the same id in every run.
 
     The account is court + CM/ECF login for court accounts, firm + person (bar id, else name) for
     rosters, and the username for PACER accounts.  A second record of one account in one run (a
     duplicated row) gets "-2", "-3" in file order.
     """
-    text = (rule_id + "|" + kind + "|" + keys.fillna("")).to_numpy(dtype=object)
+    prefix = (rule_id + "|" + kind + "|") if isinstance(rule_id, str) else (rule_id.to_numpy(dtype=object) + ("|" + kind + "|"))
+    text = (prefix + keys.fillna("").to_numpy(dtype=object)).astype(object)
     # SipHash with pandas' fixed key over plain Python strings: the same text gives the same number
     # on every machine and run (a test pins a known id).
     # (categorize=True gives the same numbers, after a hash pass of its own: the texts are nearly all distinct)
@@ -147,15 +148,46 @@ def _row_text(rows: pd.Series) -> pd.Series:
                      index=rows.index)
 
 
-def build_findings(rule: Rule, kind: str, hits: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    col = lambda name: hits[name].astype(STRING) if name in hits else pd.Series(pd.NA, index=hits.index, dtype=STRING)  # noqa: E731
-    due = pd.NaT if rule.due_days is None else pd.Timestamp(as_of + dt.timedelta(days=rule.due_days))
+def _per_finding(values: list, rule_no: np.ndarray) -> pd.Series:
+    """One text per rule, repeated down that rule's findings."""
+    taken = pc.take(pa.array(values, pa.large_string()), pa.array(rule_no))
+    return pd.Series(pd.arrays.ArrowStringArray(taken))
+
+
+def build_findings(hits: list[tuple[Rule, np.ndarray]], kind: str, frame: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """The findings of every rule of one kind that matched (``hits``: each rule with the positions of
+    the records it matched), in rule order and file order within a rule.
+
+    What depends only on the record (its account key, where it was read, the columns copied into a
+    finding) is worked out once for each record that any rule matched, however many rules matched it;
+    only the evidence, which each rule words its own way, is rendered rule by rule."""
+    positions = np.concatenate([at for _, at in hits])
+    rule_no = np.repeat(np.arange(len(hits)), [len(at) for _, at in hits])
+    matched, back = np.unique(positions, return_inverse=True)
+    base = frame.iloc[matched][[c for c in _FINDING_SOURCES if c in frame.columns]]
+    base.index = pd.RangeIndex(len(base))
+
+    def per_record(values: pd.Series) -> pd.Series:
+        return values.take(back).reset_index(drop=True)
+
+    def col(name: str) -> pd.Series:
+        if name not in base:
+            return pd.Series(pd.NA, index=pd.RangeIndex(len(positions)), dtype=STRING)
+        return per_record(base[name].astype(STRING))
+
+    rules = [rule for rule, _ in hits]
+    evidence = pd.concat([render(rule.evidence, frame.iloc[at][_finding_columns(rule, frame)]).reset_index(drop=True)
+                          for rule, at in hits], ignore_index=True)
+    due = np.array([np.datetime64("NaT") if r.due_days is None else
+                    np.datetime64(as_of + dt.timedelta(days=r.due_days)) for r in rules], dtype="datetime64[ns]")
+    n = len(positions)
     out = pd.DataFrame({
-        "finding_id": finding_ids(rule.id, kind, account_keys(kind, hits), hits[ROW_COL]),
-        "rule_id": rule.id,
-        "severity": rule.severity,
-        "title": rule.title,
-        "court_id": col("court_id") if kind == COURT_ACCOUNTS else pd.Series(pd.NA, index=hits.index, dtype=STRING),
+        "finding_id": finding_ids(_per_finding([r.id for r in rules], rule_no), kind,
+                                  per_record(account_keys(kind, base)), per_record(base[ROW_COL])),
+        "rule_id": _per_finding([r.id for r in rules], rule_no),
+        "severity": _per_finding([r.severity for r in rules], rule_no),
+        "title": _per_finding([r.title for r in rules], rule_no),
+        "court_id": col("court_id") if kind == COURT_ACCOUNTS else pd.Series(pd.NA, index=pd.RangeIndex(n), dtype=STRING),
         "firm_name": col("firm_name"),
         "person_name": col(PERSON_COLUMN[kind]),
         "email": col("email"),
@@ -163,19 +195,17 @@ def build_findings(rule: Rule, kind: str, hits: pd.DataFrame, as_of: dt.date) ->
         "cmecf_login": col("cmecf_login"),
         "pacer_username": col("pacer_username"),
         # "... the other Sr.." : a reason ending in an abbreviation ends the sentence once
-        "evidence": _one_full_stop(render(rule.evidence, hits)),
-        "remediation": rule.remediation,
-        "owner": rule.owner,
-        "due_date": pd.Series(due, index=hits.index, dtype="datetime64[ns]"),
-        "status": "Open",
-        "notes": pd.Series(pd.NA, index=hits.index, dtype=STRING),
-        "accepted_until": pd.Series(pd.NaT, index=hits.index, dtype="datetime64[ns]"),
-        "first_seen": pd.Series(pd.Timestamp(as_of), index=hits.index, dtype="datetime64[ns]"),
-        "last_seen": pd.Series(pd.Timestamp(as_of), index=hits.index, dtype="datetime64[ns]"),
-        "source": _source(hits),
-    }, index=hits.index)
-    for c in ("rule_id", "severity", "title", "remediation", "owner", "status"):
-        out[c] = out[c].astype(STRING)
+        "evidence": _one_full_stop(evidence),
+        "remediation": _per_finding([r.remediation for r in rules], rule_no),
+        "owner": _per_finding([r.owner for r in rules], rule_no),
+        "due_date": pd.Series(due[rule_no], dtype="datetime64[ns]"),
+        "status": pd.Series("Open", index=pd.RangeIndex(n), dtype=STRING),
+        "notes": pd.Series(pd.NA, index=pd.RangeIndex(n), dtype=STRING),
+        "accepted_until": pd.Series(pd.NaT, index=pd.RangeIndex(n), dtype="datetime64[ns]"),
+        "first_seen": pd.Series(pd.Timestamp(as_of), index=pd.RangeIndex(n), dtype="datetime64[ns]"),
+        "last_seen": pd.Series(pd.Timestamp(as_of), index=pd.RangeIndex(n), dtype="datetime64[ns]"),
+        "source": per_record(_source(base)),
+    })
     return out[FINDING_COLUMNS]
 
 
@@ -236,6 +266,7 @@ def evaluate(rules: list[Rule], records: dict[str, pd.DataFrame], present: dict[
         if frame.empty:
             continue
         masks = matcher([rule for rule, _ in items], kind, frame)
+        hits: list[tuple[Rule, np.ndarray]] = []
         for rule, skip_files in items:
             mask = np.asarray(masks[rule.id], dtype=bool)
             if skip_files:
@@ -243,9 +274,10 @@ def evaluate(rules: list[Rule], records: dict[str, pd.DataFrame], present: dict[
             if rule.blocks_readiness:
                 not_ready[kind] |= mask
             if mask.any():
-                hits = frame.loc[mask, _finding_columns(rule, frame)]
-                parts.append(build_findings(rule, kind, hits, as_of))
-                runs[rule.id].findings += len(hits)
+                hits.append((rule, np.flatnonzero(mask)))
+                runs[rule.id].findings += len(hits[-1][1])
+        if hits:
+            parts.append(build_findings(hits, kind, frame, as_of))
     for rule_id, run in runs.items():
         if run.ran:
             run.reason = "; ".join(notes[rule_id])

@@ -17,20 +17,33 @@ from auditor.history.state import bulk_insert, fetch, mark
 FIRM_COLUMNS = ["run_id", "firm_key", "active_filers", "ready_filers"]
 
 
-def save_firm_figures(conn, run_id: int, readiness: dict | None) -> int:
-    """Store the run's readiness by firm (``engines.readiness``: firm key -> (active, ready)); return
-    how many firms."""
+def firm_rows(run_id: int, readiness: dict | None) -> pd.DataFrame:
+    """The run's readiness by firm (``engines.readiness``: firm key -> (active, ready)) as the rows
+    ``run_firms`` stores (FIRM_COLUMNS)."""
     unknown = (readiness or {}).get("unknown_firms") or set()   # their figures are unknown: none kept
     by_firm = {k: v for k, v in ((readiness or {}).get("by_firm") or {}).items() if k not in unknown}
-    rows = pd.DataFrame([(run_id, str(k), int(a), int(r)) for k, (a, r) in by_firm.items() if k],
+    return pd.DataFrame([(run_id, str(k), int(a), int(r)) for k, (a, r) in by_firm.items() if k],
                         columns=FIRM_COLUMNS)
+
+
+def save_firm_figures(conn, run_id: int, readiness: dict | None, rows: pd.DataFrame | None = None) -> int:
+    """Store the run's readiness by firm (``rows``: :func:`firm_rows`, made from ``readiness`` if not
+    given); return how many firms."""
+    rows = firm_rows(run_id, readiness) if rows is None else rows
     bulk_insert(conn, S.run_firms, rows)   # plain tuples: some 20,000 firms a run at national scale
     return len(rows)
 
 
-def firm_figures(conn, run_ids) -> pd.DataFrame:
-    """The firms' figures of the runs ``run_ids`` (FIRM_COLUMNS), in one query."""
+def firm_figures(conn, run_ids, now: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The firms' figures of the runs ``run_ids`` (FIRM_COLUMNS), in one query; ``now``: a run's rows
+    not yet stored (:func:`firm_rows`), taken from there when that run is among ``run_ids``."""
     ids = [int(i) for i in run_ids]
+    if now is not None and len(now):
+        run = int(now["run_id"].iloc[0])
+        if run in ids:
+            stored = firm_figures(conn, [i for i in ids if i != run])
+            both = pd.concat([stored, now], ignore_index=True) if len(stored) else now
+            return both.astype(stored.dtypes.to_dict())
     if not ids:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c != "firm_key" else object) for c in FIRM_COLUMNS})
     m = mark(conn)

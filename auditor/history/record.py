@@ -39,12 +39,13 @@ from auditor.outputs import threads
 from auditor.columns import ROSTER
 from auditor.history import lifecycle, schema as S, state
 from auditor.history.answers import for_audit
-from auditor.history.firms import firm_figures, save_firm_figures
-from auditor.history.store import HistoryError, Store, open_store, translated
+from auditor.history.firms import firm_figures, firm_rows, save_firm_figures
+from auditor.history.run_counts import _trend, count_rows, trend_part
+from auditor.history.run_counts import TREND_RUNS, trend  # noqa: F401  (read from here too)
+from auditor.history.store import HistoryError, open_store, translated
 from auditor.model import AuditResult
 from auditor.normalize import firm_key
 
-TREND_RUNS = 12
 LISTED_PROBLEMS = 10_000    # rows on the Status import sheet at most (the last one says how many more)
 
 
@@ -116,30 +117,6 @@ def rules_version(result: AuditResult) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _trend(conn, scope: str, until=None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    r = S.runs
-    when = [r.c.as_of <= until] if until is not None else []
-    last = (select(r.c.id, r.c.as_of, r.c.active_filers, r.c.ready_filers)
-            .where(r.c.scope == scope, state.current(), *when)
-            .order_by(r.c.as_of.desc(), r.c.id.desc()).limit(TREND_RUNS))
-    runs = pd.DataFrame(conn.execute(last).all(), columns=["run_id", "as_of", "active_filers", "ready_filers"])
-    runs = runs.iloc[::-1].reset_index(drop=True)
-    ids = [int(i) for i in runs["run_id"]] or [-1]
-    rows = state.fetch(conn, "SELECT run_id, firm_key, severity, SUM(open_findings) FROM run_counts "
-                       f"WHERE run_id IN ({', '.join([state.mark(conn)] * len(ids))}) "
-                       "GROUP BY run_id, firm_key, severity", tuple(ids))
-    counts = pd.DataFrame(rows, columns=["run_id", "firm_key", "severity", "open_findings"])
-    counts["run_id"] = counts["run_id"].astype("int64")
-    counts["open_findings"] = counts["open_findings"].astype("int64")
-    return runs, counts
-
-
-def trend(store: Store, scope: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The last 12 runs of a scope and their open findings by firm and severity (from the stored counts)."""
-    with translated(store.label), store.engine.connect() as conn:
-        return _trend(conn, scope)
-
-
 def _save(conn, result: AuditResult, scope: str, label: str, outcome: lifecycle.Outcome, backfill: bool,
           report=None) -> int:
     f = outcome.findings
@@ -164,16 +141,6 @@ def _save(conn, result: AuditResult, scope: str, label: str, outcome: lifecycle.
     return run_id
 
 
-def _save_counts(conn, run_id: int, outcome: lifecycle.Outcome) -> None:
-    """The run's counts by rule, severity and firm (what the trends read)."""
-    found = outcome.state[outcome.state["open"].to_numpy(dtype=bool)]
-    by = pd.DataFrame({"rule_id": found["rule_id"], "severity": found["severity"], "firm_key": found["firm_key"],
-                       "open": ~found["status"].isin(lifecycle.CLOSED).to_numpy(dtype=bool)})
-    counts = (by.groupby(["rule_id", "severity", "firm_key"], sort=False, dropna=False)["open"].agg(["size", "sum"])
-              .reset_index().rename(columns={"size": "findings", "sum": "open_findings"}))
-    state.bulk_insert(conn, S.run_counts, counts.assign(run_id=run_id))
-
-
 def _save_findings(conn, run_id: int, scope: str, outcome: lifecycle.Outcome, from_state: bool) -> None:
     """The run's findings (the open rows of the state after it).  With ``from_state`` (the state was
     just updated by this run) the findings of the commonest change (persisting most months, new in the
@@ -188,12 +155,14 @@ def _save_findings(conn, run_id: int, scope: str, outcome: lifecycle.Outcome, fr
     state.bulk_insert(conn, S.run_findings, rows.sort_values("finding_id"), ("due_date", "accepted_until"))
     if bulk is not None:
         st, f = S.finding_state, S.run_findings
+        # the rows written just above are not copied again (none in a first month: no look-up per row)
         there = select(f.c.finding_id).where(f.c.run_id == run_id, f.c.finding_id == st.c.finding_id).exists()
+        others = [~there] if len(s) else []
         conn.execute(insert(f).from_select(
             ["run_id", "finding_id", "rule_id", "severity", "firm_key", "change", "status", "due_date", "notes",
              "accepted_until"],
             select(literal(run_id), st.c.finding_id, st.c.rule_id, st.c.severity, st.c.firm_key, literal(bulk),
-                   st.c.status, st.c.due_date, st.c.notes, st.c.accepted_until).where(st.c.scope == scope, st.c.open, ~there)))
+                   st.c.status, st.c.due_date, st.c.notes, st.c.accepted_until).where(st.c.scope == scope, st.c.open, *others)))
 
 
 class _Writer:
@@ -356,12 +325,14 @@ def recording(result: AuditResult, history, *, previous=None, out_edits=None, ba
             run_id = _save(conn, result, scope, label, outcome, back, report)
             if replaced is not None:
                 supersede(conn, replaced, run_id)
-            _save_counts(conn, run_id, outcome)
-            save_firm_figures(conn, run_id, result.readiness)
-            runs, counts = _trend(conn, scope, result.as_of)
-            firms = firm_figures(conn, runs["run_id"])
+            # this run's counts and firm figures are stored beside the report; the trends take them from here
+            counted, figures = count_rows(outcome), firm_rows(run_id, result.readiness)
+            runs, counts = _trend(conn, scope, result.as_of, now=trend_part(run_id, counted))
+            firms = firm_figures(conn, runs["run_id"], now=figures)
 
             def rows() -> None:
+                state.bulk_insert(conn, S.run_counts, counted.assign(run_id=run_id))
+                save_firm_figures(conn, run_id, result.readiness, figures)
                 if back:
                     state.backfill(conn, scope, outcome, result.as_of, run_id)
                 else:

@@ -141,41 +141,45 @@ def _xml_text(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-@lru_cache(maxsize=1 << 16)   # the same cells recur in every firm's Rules and Summary sheets
-def _cell_xml(ref: str, value, sattr: str, quoted_attr: str) -> str:
+@lru_cache(maxsize=1 << 16, typed=True)   # a sheet's few values and styles recur down its rows (typed: 1, 1.0, True)
+def _cell_tail(value, sattr: str, quoted_attr: str) -> str:
+    """A cell's XML after its reference (``'<c r="A2"'`` + this); "" for no cell."""
     if value is None:
-        return f'<c r="{ref}"{sattr} />' if sattr else ""
+        return f"{sattr} />" if sattr else ""
     if isinstance(value, bool):
         value = "yes" if value else "no"
     if isinstance(value, (dt.datetime, dt.date)):
         d = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
         serial = (d - dt.datetime(1899, 12, 30)).total_seconds() / 86400
-        return f'<c r="{ref}"{sattr} t="n"><v>{serial:.10g}</v></c>'
+        return f'{sattr} t="n"><v>{serial:.10g}</v></c>'
     if isinstance(value, (int, float, np.integer, np.floating)):
-        return f'<c r="{ref}"{sattr} t="n"><v>{value!r}</v></c>' if not isinstance(value, float) \
-            else f'<c r="{ref}"{sattr} t="n"><v>{value:.15g}</v></c>'
+        return f'{sattr} t="n"><v>{value!r}</v></c>' if not isinstance(value, float) \
+            else f'{sattr} t="n"><v>{value:.15g}</v></c>'
     text = clean_value(str(value)) or ""   # whatever it came from: no control character reaches the XML
     if _FORMULA.match(text):
         sattr = quoted_attr or sattr
-    return f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{_xml_text(text)}</t></is></c>'
+    return f'{sattr} t="inlineStr"><is><t xml:space="preserve">{_xml_text(text)}</t></is></c>'
 
 
 def _cell_rows_xml(p: CellRows, ids: dict) -> bytes:
     """``p``'s rows as sheet XML; ``ids``: placeholder column letter -> style id."""
     out = []
+    attrs: dict = {}     # style name -> (its attribute, its quoted twin's)
     for i, row in enumerate(p.rows):
         r = p.first_row + i
         ht = p.heights.get(i)
-        head = f'<row r="{r}" ht="{ht}" customHeight="1">' if ht else f'<row r="{r}">'
-        cells = []
+        out.append(f'<row r="{r}" ht="{ht}" customHeight="1">' if ht else f'<row r="{r}">')
         for j, cell in enumerate(row or (), 1):
             if cell is None:
                 continue
             value, style = cell
-            sattr = _sattr(ids.get(p.styles.get(style)))
-            quoted = _sattr(ids.get(p.styles.get(f"{style}~q"))) if isinstance(value, str) else ""
-            cells.append(_cell_xml(f"{get_column_letter(j)}{r}", value, sattr, quoted))
-        out.append(head + "".join(cells) + "</row>")
+            a = attrs.get(style)
+            if a is None:
+                a = attrs[style] = (_sattr(ids.get(p.styles.get(style))), _sattr(ids.get(p.styles.get(f"{style}~q"))))
+            tail = _cell_tail(value, a[0], a[1] if isinstance(value, str) else "")
+            if tail:
+                out.append(f'<c r="{get_column_letter(j)}{r}"{tail}')
+        out.append("</row>")
     return "".join(out).encode("utf-8")
 
 

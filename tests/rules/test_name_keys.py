@@ -16,7 +16,8 @@ from auditor import normalize as nz
 # punctuation, digits, a word repeated, and a few characters that are not plain (they go the other way).
 PIECES = ["a", "b", "J", "x", "ab", "Smith", "Ann", "O'Neil", "Mc Donald", "jr", "Jr.", "SR", "ii", "iii", "iv",
           "V", "v.", "esq", "Esquire", "MD", "PhD", "cpa", "2nd", "&", ",", ", ", " ,", ",,", " ", "  ", "-", ".",
-          "(", ")", "'", "\"", "9", "smith", "\t", "é", "Ø", "\u00a0", "\x1c"]
+          "(", ")", "'", "\"", "9", "smith", "\t", "é", "Ø", "\u00a0", "\x1c", "É", "e\u0301", "\u212b", "İ",
+          "\u037e", "\u2000", "ñ", "\uff0c"]
 
 
 def _same(names: list[str | None]) -> None:
@@ -59,3 +60,17 @@ def test_bar_ids_emails_and_letters_as_the_regular_expressions_make_them():
     names = pa.array(["İstanbul JR", "ｊｒ", "ﬁnn sr.", "o'neil-smith 2nd", None, ""], pa.large_string())
     assert name_words.letters(pc.utf8_lower(pc.utf8_normalize(names, "NFKD"))).to_pylist() == \
         pc.replace_substring_regex(pc.utf8_lower(pc.utf8_normalize(names, "NFKD")), "[^a-z0-9]+", "").to_pylist()
+
+
+def test_usernames_and_codes_as_the_whole_passes_make_them():
+    """Only the usernames whose bytes may change are lower-cased and trimmed; codes are shared by all
+    the columns (an empty one among them) without putting them together first."""
+    raw = [" Ab ", "ab", None, "", "\u00a0x\u3000", "ÉCOLE", "x\x1c", "ok", "AB", "ｊｒ"]
+    a = pa.array(raw, pa.large_string())
+    assert nz.username_arrow(a).to_pylist() == nz._blank_to_null(pc.utf8_lower(pc.utf8_trim_whitespace(a))).to_pylist()
+    cols = [pd.Series(raw[:4], dtype="string[pyarrow]"), pd.Series([], dtype="string[pyarrow]"),
+            pd.Series(raw[4:], dtype="string[pyarrow]")]
+    keys, codes, uniques = nz.key_codes(cols, nz.username_arrow)
+    whole, distinct = nz.factorize(nz.username_arrow(a))
+    assert [len(c) for c in codes] == [4, 0, 6] and list(codes[0]) + list(codes[2]) == list(whole)
+    assert uniques.tolist() == distinct.to_pylist() and [len(k) for k in keys] == [4, 0, 6]
