@@ -49,15 +49,23 @@ def _by_unique(s: pd.Series, fn, dtype) -> pd.Series:
 
 
 def is_excel_error(s: pd.Series) -> pd.Series:
-    # every error value starts with "#": one Arrow pass says whether any cell does
-    if not pc.any(pc.starts_with(pa.array(s.astype(STRING).array), "#")).as_py():
+    if not may_hold_excel_error(s):
         return pd.Series(np.zeros(len(s), dtype=bool), index=s.index)
     return s.str.upper().isin(EXCEL_ERRORS).fillna(False).astype(bool)
 
 
+def may_hold_excel_error(s: pd.Series) -> bool:
+    """Whether some cell starts with "#", as every error value does: one Arrow pass."""
+    return bool(pc.any(pc.starts_with(pa.array(_text(s).array), "#")).as_py())
+
+
+def _text(s: pd.Series) -> pd.Series:
+    return s if s.dtype == STRING else s.astype(STRING)
+
+
 def coerce_category(s: pd.Series, col: C.Column) -> tuple[pd.Series, pd.Series]:
     """(canonical value, or the text as read when unknown; mask of unknown values)."""
-    cmap = C.category_map(col)
+    cmap = _category_map(col)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     canon = [cmap.get(C.header_key(v)) for v in uniques.tolist()]
     # by code (a blank's code -1 picks the last): the canonical value, and whether it is unknown
@@ -69,6 +77,17 @@ def coerce_category(s: pd.Series, col: C.Column) -> tuple[pd.Series, pd.Series]:
     if bad.any():   # an unknown value is kept as read, for the schema to judge
         out = pc.if_else(pa.array(bad), arr, out)
     return pd.Series(pd.arrays.ArrowStringArray(out), index=s.index), pd.Series(bad, index=s.index)
+
+
+_CATEGORY_MAPS: dict[int, tuple[C.Column, dict[str, str]]] = {}
+
+
+def _category_map(col: C.Column) -> dict[str, str]:
+    """``columns.category_map`` of a column, worked out once a process (0.5 ms for each file)."""
+    got = _CATEGORY_MAPS.get(id(col))
+    if got is None or got[0] is not col:   # the column is kept with its map, so its id is not reused
+        got = _CATEGORY_MAPS[id(col)] = (col, C.category_map(col))
+    return got[1]
 
 
 def coerce_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -139,7 +158,7 @@ def _parse_dates(u: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 # date text -> (nanoseconds since 1970 or NaT's integer, side): what ``_parse_dates`` made of it earlier
 # in this process.  Fifty rosters spell mostly the same few hundred days; each text is parsed once.
 _DATE_MEMO: dict[str, tuple[int, int]] = {}
-_DATE_MEMO_MAX = 1 << 18
+_DATE_MEMO_MAX = 1 << 16   # about 13 MB at most, in a worker of the upload page that lives long
 
 
 def _dates_of(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -31,7 +31,8 @@ from auditor.model import FILE_COL, KIND_COL, ROW_COL, SHEET_COL, InputTable
 from auditor.validate.records import bookkeeping_dtype
 from auditor.validate.issues import Issues
 from auditor.validate.coerce import (
-    STRING, coerce_bool, coerce_category, coerce_court, coerce_date, coerce_email, is_excel_error, no_account,
+    STRING, coerce_bool, coerce_category, coerce_court, coerce_date, coerce_email, is_excel_error, may_hold_excel_error,
+    no_account,
 )
 
 if TYPE_CHECKING:
@@ -188,7 +189,7 @@ def validate_table(raw: RawTable, *, court: str | None = None, firm: str | None 
     src = raw.frame
     index = src.index
     na = pd.Series(pd.NA, index=index, dtype=STRING)
-    text = {c.name: (src[c.name].astype(STRING) if c.name in src.columns else na) for c in C.columns(kind)}
+    text = {c.name: (_as_text(src[c.name]) if c.name in src.columns else na) for c in C.columns(kind)}
     firm_col = text["firm_name"].copy() if "firm_name" in text else None
     if kind == C.ROSTER and firm:
         firm_col = text["firm_name"].fillna(str(firm).strip())
@@ -204,8 +205,8 @@ def validate_table(raw: RawTable, *, court: str | None = None, firm: str | None 
         if col.name not in src.columns:
             out[col.name] = _empty(col, index)
             continue
-        err = is_excel_error(s)
-        if err.any():
+        err = is_excel_error(s) if may_hold_excel_error(s) else None
+        if err is not None and err.any():
             rows = index[err.to_numpy()]
             sev = "rejected" if col.required else "warning"
             issues.add(rows, col.name, s, f"the cell holds an Excel error value, not a {col.name}; "
@@ -249,6 +250,10 @@ def validate_table(raw: RawTable, *, court: str | None = None, firm: str | None 
         issues=issues.frame(_wrong_kind_issue(raw) + raw.header_issues), rows_blank=raw.rows_blank,
         unknown_columns=list(raw.unknown_columns), present_columns=list(raw.present_columns),
         column_map=dict(raw.headers))
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    return s if s.dtype == STRING else s.astype(STRING)
 
 
 def _constant(value: str, n: int) -> pd.Categorical:
