@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor import normalize as nz
-from auditor.columns import PACER_ACCOUNTS, STRING
+from auditor.columns import PACER_ACCOUNTS
 from auditor.derive.base import USES, Derived, Family, Run, as_bool
 from auditor.derive.identity import SAME, UNKNOWN, Side, decide, email_groups, plainly_same
 from auditor.field_types import BOOL, TEXT
@@ -37,7 +37,7 @@ def compute(run: Run) -> None:
         f = run.out[kind]
         n = len(f)
         verdict = np.zeros(n, dtype=np.int8)
-        reason = pd.Series(pd.NA, index=f.index, dtype=STRING)
+        reason = np.full(n, None, dtype=object)
         pos = run.holder[kind]
         own = k.name[kind]
         holder = nz.at(k.name[PACER_ACCOUNTS], pos) if p is not None else np.full(n, -1, dtype=np.int64)
@@ -45,13 +45,13 @@ def compute(run: Run) -> None:
         if len(known) and p is not None:   # a holder is known only from the PACER list
             v, r = _decide(f, p, k, kind, pos[known], known, own[known], holder[known])
             verdict[known] = v
-            reason.iloc[known] = r
+            reason[known] = r
         has = np.zeros(n, dtype=bool)
         has[known] = True
         f["holder_name_matches"] = pd.Series(pd.arrays.BooleanArray(verdict == SAME, ~has | (verdict == UNKNOWN)),
                                              index=f.index)
         f["holder_name_unsure"] = as_bool(pd.Series(has & (verdict == UNKNOWN), index=f.index))
-        f["holder_evidence"] = reason
+        f["holder_evidence"] = nz.series(pa.array(reason, type=pa.large_string(), from_pandas=True), f.index)
 
 
 def _decide(f: pd.DataFrame, p: pd.DataFrame, k, kind: str, pos: np.ndarray, rows: np.ndarray, own: np.ndarray,

@@ -55,6 +55,7 @@ class SharedStrings:
 
     def __init__(self, pending: list):
         coded = {}
+        self.distinct: set[tuple[str, str]] = set()   # text columns of mostly distinct texts: kept in the cells
         for p in pending:
             columns = getattr(p, "columns", None)
             if columns is None or p.rows <= FEW_ROWS:   # a small sheet is built cell by cell (report.cells)
@@ -64,12 +65,18 @@ class SharedStrings:
                     found = _few_texts(c)
                     if found is not None:
                         coded[(p.sheet, c.letter)] = found
+                    else:
+                        self.distinct.add((p.sheet, c.letter))
         dictionaries = [d.dictionary for d in coded.values()]
-        self.texts = pc.unique(pa.concat_arrays(dictionaries)) if dictionaries else pa.array([], _STR)
+        # every column's texts numbered at once, in the order they first come (one hashing of them all)
+        every = pc.dictionary_encode(pa.concat_arrays(dictionaries)) if dictionaries else None
+        self.texts = every.dictionary if every is not None else pa.array([], _STR)
         self.columns: dict[tuple[str, str], Shared] = {}
+        start = 0
         for key, d in coded.items():
             empty = pc.equal(pc.binary_length(d.dictionary), 0).to_numpy(zero_copy_only=False)
-            number = pc.cast(pc.index_in(d.dictionary, value_set=self.texts), _STR)
+            number = pc.cast(every.indices.slice(start, len(d.dictionary)), _STR)   # type: ignore[union-attr]
+            start += len(d.dictionary)
             number = pc.if_else(pa.array(empty), pa.scalar("", _STR), number)
             self.columns[key] = Shared(d.dictionary, d.indices, number, empty)
 

@@ -96,13 +96,16 @@ class _Gather:
         return memoryview(data)[int(offsets[0]):int(offsets[-1])]
 
 
-def _text_cell(g: _Gather, col: CellColumn, values: pa.Array, rownum: pa.Array, styles: dict[str, str]) -> None:
-    """A text cell per row: its reference, style and type, text (escaped), end; no cell where missing."""
+def _text_cell(g: _Gather, col: CellColumn, values: pa.Array, rownum: pa.Array, styles: dict[str, str],
+               distinct: bool = False) -> None:
+    """A text cell per row: its reference, style and type, text (escaped), end; no cell where missing.
+    ``distinct``: the column's texts are known to be mostly distinct (not looked for repeats again)."""
     # a column of few distinct values (severity, rule, status, a remedy's steps) is worked out once per value
-    coded = pc.dictionary_encode(values)
+    # (the XML is the same either way)
+    coded = None if distinct else pc.dictionary_encode(values)
     if isinstance(coded, pa.ChunkedArray):
         coded = coded.combine_chunks()
-    if len(coded.dictionary) * 2 <= len(values):
+    if coded is not None and len(coded.dictionary) * 2 <= len(values):
         texts = coded.dictionary
         codes = pc.fill_null(coded.indices, 0).to_numpy(zero_copy_only=False).astype(np.int64)
     else:
@@ -197,6 +200,7 @@ def row_chunks(p: Pending, styles: dict[str, str], strings: SharedStrings | None
     """The sheet's rows as XML, CHUNK_ROWS rows at a time; the columns ``strings`` holds name their texts
     among the workbook's shared strings."""
     shared = {}
+    known = strings.distinct if strings is not None else set()
     for c in p.columns:
         column = strings.column(p.sheet, c.letter) if strings is not None else None
         if column is not None:
@@ -220,6 +224,9 @@ def row_chunks(p: Pending, styles: dict[str, str], strings: SharedStrings | None
             values = c.values[start:stop]
             if isinstance(values, pa.ChunkedArray):
                 values = values.combine_chunks()
-            (_number_cell if c.kind in ("date", "int") else _text_cell)(g, c, values.cast(_STR), rownum, styles)
+            if c.kind in ("date", "int"):
+                _number_cell(g, c, values.cast(_STR), rownum, styles)
+            else:
+                _text_cell(g, c, values.cast(_STR), rownum, styles, distinct=(p.sheet, c.letter) in known)
         g.const("</row>")
         yield g.xml()

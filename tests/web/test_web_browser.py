@@ -19,9 +19,14 @@ try:
 except ImportError:
     missing("playwright is not installed; it is in the test extra: pip install -e '.[test]'")
 
-# Screenshots go to a temporary folder, or to docs/ (the pictures of docs/upload-page.md) when
-# AUDITOR_SCREENSHOTS=docs is set, so that running the suite leaves the checkout as it was.
-DOCS = ROOT / "docs" if os.environ.get("AUDITOR_SCREENSHOTS") == "docs" else Path(tempfile.mkdtemp(prefix="auditor-shots-"))
+# Screenshots go to one folder in the temporary directory (each run overwrites the last run's, so they
+# can be looked at after a run and do not pile up), or to docs/ (the pictures of docs/upload-page.md)
+# when AUDITOR_SCREENSHOTS=docs is set, so that running the suite leaves the checkout as it was.
+if os.environ.get("AUDITOR_SCREENSHOTS") == "docs":
+    DOCS = ROOT / "docs"
+else:
+    DOCS = Path(tempfile.gettempdir()) / "auditor-screenshots"
+    DOCS.mkdir(exist_ok=True)
 
 
 def findings_of(path: Path) -> list[dict]:
