@@ -135,7 +135,7 @@ def _parse_fast(data: bytes, delimiter: str, ncols: int) -> pd.DataFrame | None:
     for newlines in ((False, True) if ncols > 1 else (True,)):
         try:
             table = pacsv.read_csv(
-                io.BytesIO(data),
+                pa.BufferReader(data),   # read in place (a file object is read a block at a time into copies)
                 read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=16 << 20),
                 parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines,
                                                  ignore_empty_lines=False),

@@ -25,7 +25,7 @@ from auditor.load.clean import clean
 from auditor.load.csv import read_csv_grid
 from auditor.load.detect import detect
 from auditor.load.limits import Limits
-from auditor.load.layout import footer_rows
+from auditor.load.layout import footer_rows, values_at
 from auditor.load.recognise import SAMPLE, recognise, user_map
 from auditor.load.workbook import read_workbook_grid
 
@@ -251,11 +251,11 @@ def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, f
     frame.columns = names
     frame.index.name = None
 
-    blank_data = blank.loc[frame.index]
-    last = frame.index[~blank_data.to_numpy()].max() if (~blank_data).any() else header_row
+    blank_data = values_at(blank, frame.index)
+    last = frame.index[~blank_data].max() if (~blank_data).any() else header_row
     rows_blank = int((blank_data & (frame.index < last)).sum())
     if rows_blank or blank_data.any():
-        frame = frame.loc[~blank_data.to_numpy()]
+        frame = frame.loc[~blank_data]
     if len(frame) > limits.max_rows:
         raise InputError(name, (
             f"has {len(frame):,} data rows, more than the limit of {limits.max_rows:,} "
