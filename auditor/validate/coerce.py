@@ -30,6 +30,7 @@ _DATE_FORMATS = (
     ("%m/%d/%Y %H:%M:%S", r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}:\d{2}"),
     ("%m/%d/%Y %H:%M", r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}"),
 )
+_ZONE_AT_END = r"(?:Z|[+-]\d{2}:?\d{2})$"
 # What people type in a username cell to say there is no account.
 NO_ACCOUNT = ("n/a", "na", "n.a.", "none", "-", "--", "---", "\u2013", "\u2014", "null", "nil", "no account",
               "not applicable", "unknown", "tbd", "?")
@@ -121,6 +122,19 @@ def _fullmatcher(u: pd.Series):
     return match
 
 
+def _iso_dates(texts: pd.Series) -> np.ndarray:
+    """ISO 8601 date-times: one with a zone (Z, +01:00) is read as that moment in UTC, one without as
+    written.  pandas refuses a column that mixes the two, or mixes zones, so each kind is read apart."""
+    zoned = texts.str.contains(_ZONE_AT_END, regex=True).fillna(False).to_numpy(dtype=bool)
+    out = np.full(len(texts), np.datetime64("NaT"), dtype="datetime64[us]")
+    if zoned.any():
+        at = pd.to_datetime(texts[zoned], format="ISO8601", errors="coerce", utc=True)
+        out[zoned] = at.dt.tz_convert(None).astype("datetime64[us]").to_numpy()
+    if not zoned.all():
+        out[~zoned] = pd.to_datetime(texts[~zoned], format="ISO8601", errors="coerce").astype("datetime64[us]").to_numpy()
+    return out
+
+
 def _parse_dates(u: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(datetime64[ns] for distinct date texts, NaT where not understood or out of range;
     -1 / 0 / 1 where the date was before, within or after the range pandas can hold).
@@ -145,10 +159,10 @@ def _parse_dates(u: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         todo = left & fullmatch(pattern)
         if not todo.any():
             continue
-        parsed = pd.to_datetime(u[todo], format=fmt, errors="coerce")
-        if getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_convert(None)
-        out[todo] = parsed.astype("datetime64[us]").to_numpy()
+        if fmt == "ISO8601":
+            out[todo] = _iso_dates(u[todo])
+            continue
+        out[todo] = pd.to_datetime(u[todo], format=fmt, errors="coerce").astype("datetime64[us]").to_numpy()
     days = out.astype("datetime64[D]").astype("datetime64[us]")   # numpy floors to the day, as pandas does
     side = np.where(days < FIRST_DAY, -1, np.where(days > LAST_DAY, 1, 0)).astype(np.int8)
     days = np.where(side == 0, days, np.datetime64("NaT", "us"))

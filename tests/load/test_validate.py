@@ -93,6 +93,22 @@ def test_values_coerced(court_table):
     assert r.loc[7, "account_status"] == "inactive"
 
 
+def test_date_times_with_and_without_a_zone_in_one_column(tmp_path):
+    """A zone (Z, -05:00, +01:00) puts the moment in UTC; a date-time without one is read as written.
+    One column may mix them (an export merged from two systems): each cell is read, none refused."""
+    csv = ("Court,CM/ECF Login,Name,Filer Type,Last Filed\n"
+           "ncmb,a,A A,Attorney,2024-01-05T23:00:00-05:00\n"   # 04:00 on the 6th in UTC
+           "ncmb,b,B B,Attorney,2024-01-06T10:00:00+01:00\n"
+           "ncmb,c,C C,Attorney,2024-01-07T10:00Z\n"
+           "ncmb,d,D D,Attorney,2024-01-08T23:30\n"
+           "ncmb,e,E E,Attorney,2024-01-09 08:15:00\n")
+    table = load_input(write(tmp_path, "mixed.csv", csv), "court_accounts", known_courts=KNOWN)
+    got = table.records.set_index("_row")["last_filed_on"]
+    assert got.to_dict() == {2: pd.Timestamp("2024-01-06"), 3: pd.Timestamp("2024-01-06"), 4: pd.Timestamp("2024-01-07"),
+                             5: pd.Timestamp("2024-01-08"), 6: pd.Timestamp("2024-01-09")}
+    assert set(table.issues["code"]) == {"attorney-without-bar"}, table.issues.to_string()   # no date refused
+
+
 def test_counts_add_up(court_table):
     t = court_table
     assert t.rows_read == 6
