@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -30,40 +29,14 @@ from auditor.load.table import RawTable
 from auditor.model import FILE_COL, KIND_COL, ROW_COL, SHEET_COL, InputTable
 from auditor.validate.records import bookkeeping_dtype
 from auditor.validate.issues import Issues
+from auditor.validate.schema import ROLE_COLUMN, run_schema
 from auditor.validate.coerce import (
     STRING, coerce_bool, coerce_category, coerce_court, coerce_date, coerce_email, is_excel_error, may_hold_excel_error,
     no_account,
 )
 
-if TYPE_CHECKING:
-    import pandera.pandas as pa
-
-_ROLE_COLUMN = {C.COURT_ACCOUNTS: "filer_role", C.ROSTER: "role"}
 _USERNAME_COLUMNS = ("pacer_username", "paa_id")   # cells where "N/A", "none" or "-" mean no account
 _TYPE_WORDS = {C.DATE: "date", C.BOOL: "yes/no value"}
-
-
-def _schema(kind: str) -> pa.DataFrameSchema:
-    """pandera schema of a kind: required columns not blank, categories within their values."""
-    import auditor.validate.pandera_setup  # noqa: F401 - before pandera's first validation
-    import pandera.pandas as pa
-
-    cols = {}
-    for col in C.columns(kind):
-        checks = []
-        if col.dtype == C.CATEGORY:
-            checks.append(pa.Check.isin(list(col.categories)))
-        cols[col.name] = pa.Column(nullable=not col.required, checks=checks, required=True)
-    return pa.DataFrameSchema(cols, coerce=False, strict=False)
-
-
-_SCHEMAS: dict[str, pa.DataFrameSchema] = {}
-
-
-def schema(kind: str) -> pa.DataFrameSchema:
-    if kind not in _SCHEMAS:
-        _SCHEMAS[kind] = _schema(kind)
-    return _SCHEMAS[kind]
 
 
 def _check_columns(raw: RawTable, court, firm) -> None:
@@ -232,7 +205,7 @@ def validate_table(raw: RawTable, *, court: str | None = None, firm: str | None 
     if kind == C.ROSTER and firm:
         frame["firm_name"] = frame["firm_name"].fillna(str(firm).strip())
 
-    rejected |= _run_schema(kind, frame, text, issues)
+    rejected |= run_schema(kind, frame, text, issues)
     _defaults(kind, frame, text)
     if kind == C.PACER_ACCOUNTS:
         _upgraded_from_account_type(frame, text)
@@ -316,74 +289,6 @@ def _coerce(col: C.Column, s: pd.Series, issues: Issues, known_courts) -> pd.Ser
     return s.astype(STRING)
 
 
-def _run_schema(kind: str, frame: pd.DataFrame, text: dict, issues: Issues) -> np.ndarray:
-    """Check ``frame`` with the kind's pandera schema; issues for failures; mask of rejected rows."""
-    rejected = np.zeros(len(frame), dtype=bool)
-    if _passes(kind, frame):
-        return rejected
-    from pandera.errors import SchemaErrors   # pandera is imported only for a file that fails
-
-    try:
-        schema(kind).validate(frame, lazy=True)
-        return rejected
-    except SchemaErrors as exc:
-        cases = exc.failure_cases
-    cases = cases[cases["index"].notna() & cases["column"].notna()]
-    for (column, check), grp in cases.groupby(["column", "check"], sort=False):
-        col = C.column(kind, column)
-        rows = pd.Index(grp["index"].astype("int64").unique())
-        done = issues.reported.get(column)
-        if done is not None:
-            rows = rows.difference(done)
-        if check == "not_nullable":
-            if len(rows):
-                issues.add(rows, column, text[column], f"{column} is blank; the row is not audited", "rejected",
-                           "blank-required")
-                rejected |= frame.index.isin(rows)
-            continue
-        accepted = ", ".join(col.categories)
-        reason = f"not a known {column} (accepted: {accepted})"
-        if column == _ROLE_COLUMN.get(kind):
-            # A role is needed only by the rules about attorneys: the row is audited as "other" by every
-            # other rule rather than dropped from all of them.
-            issues.add(rows, column, text[column], reason + "; the row is audited with the role other, "
-                       "so the rules about attorneys do not look at it", "warning", "unknown-role")
-            frame.loc[frame.index.isin(rows), column] = "other"
-            continue
-        if col.required:
-            issues.add(rows, column, text[column], reason + "; the row is not audited", "rejected",
-                       "unknown-category")
-            rejected |= frame.index.isin(rows)
-        else:
-            issues.add(rows, column, text[column], reason + "; the cell is ignored", "warning", "unknown-category")
-            frame.loc[frame.index.isin(rows), column] = pd.NA
-    return rejected
-
-
-def _passes(kind: str, frame: pd.DataFrame) -> bool:
-    """Whether the kind's schema (``_schema``) would find nothing wrong with ``frame``: each required
-    column holds no blank and each category column no value outside its categories, blanks aside.
-    True only when nothing fails, so a table with any failure is still checked (and reported) by the
-    schema itself; pandera's own run costs a few milliseconds a file whatever its size, which fifty
-    rosters paid every run for nothing."""
-    for col in C.columns(kind):
-        if col.name not in frame.columns:
-            return False
-        if not (col.required or col.dtype == C.CATEGORY):
-            continue
-        values = frame[col.name].array
-        if not isinstance(values, ArrowStringArray):
-            return False   # not the text this module makes of them: the schema says
-        arr = pyarrow.array(values)   # the column's own Arrow text, not a copy
-        if col.required and arr.null_count:
-            return False
-        if col.dtype == C.CATEGORY:
-            known = pc.sum(pc.is_in(arr, value_set=pyarrow.array(col.categories, arr.type))).as_py() or 0
-            if known != len(arr) - arr.null_count:
-                return False
-    return True
-
-
 def _defaults(kind: str, frame: pd.DataFrame, text: dict) -> None:
     """Fill defaults into cells left blank, never into cells whose value was not understood: an
     account status of "Frozen" stays unknown rather than being audited as active."""
@@ -403,7 +308,7 @@ def _defaults(kind: str, frame: pd.DataFrame, text: dict) -> None:
 
 
 def _attorney_bar(kind: str, frame, text, rejected, issues: Issues) -> None:
-    role = _ROLE_COLUMN.get(kind)
+    role = ROLE_COLUMN.get(kind)
     if role is None:
         return
     missing = frame[role].eq("attorney").fillna(False).to_numpy(bool) & frame["bar_id"].isna().to_numpy()

@@ -1,5 +1,5 @@
-"""The pandera schema decides what a table fails; the quick look before it (``_passes`` in
-auditor/validate/table.py) only spares the schema's run on a table with nothing to fail.  These tests
+"""The pandera schema decides what a table fails; the quick look before it (``passes`` in
+auditor/validate/schema.py) only spares the schema's run on a table with nothing to fail.  These tests
 hold the two to one answer: the schema checks nothing the quick look does not ask, and on real records
 and on records spoiled one way at a time, the quick look says "passes" exactly when the schema does."""
 
@@ -13,7 +13,7 @@ from pandera.errors import SchemaErrors
 
 from auditor import columns as C
 from auditor.api import load_input
-from auditor.validate import table as T
+from auditor.validate import schema as T
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 FILES = {C.COURT_ACCOUNTS: "court_accounts.csv", C.ROSTER: "roster_whitfield-pemberton-llp.csv",
@@ -35,7 +35,7 @@ def test_the_schema_checks_only_what_the_quick_look_asks(kind):
             assert column.checks == [], col.name
 
 
-def _schema_passes(kind: str, frame: pd.DataFrame) -> bool:
+def _schemapasses(kind: str, frame: pd.DataFrame) -> bool:
     try:
         T.schema(kind).validate(frame, lazy=True)
         return True
@@ -70,8 +70,8 @@ def _spoiled(kind: str):
 @pytest.mark.parametrize("kind", C.KINDS)
 def test_the_quick_look_and_the_schema_agree(kind):
     frame = _records(kind)
-    assert T._passes(kind, frame) and _schema_passes(kind, frame)
+    assert T.passes(kind, frame) and _schemapasses(kind, frame)
     cases = list(_spoiled(kind))
-    assert any(not _schema_passes(kind, f) for _, f in cases)   # the spoiling reaches the schema
+    assert any(not _schemapasses(kind, f) for _, f in cases)   # the spoiling reaches the schema
     for what, spoiled in cases:
-        assert T._passes(kind, spoiled) == _schema_passes(kind, spoiled), what
+        assert T.passes(kind, spoiled) == _schemapasses(kind, spoiled), what
