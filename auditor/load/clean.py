@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from auditor import arrow_text
 from auditor.columns import STRING
 
 ASCII_SPACE = " \t\n\v\f\r\x1c\x1d\x1e\x1f"  # the ASCII characters Unicode calls white space
@@ -49,7 +50,7 @@ def _trim(chunk: pa.Array, ascii_only: bool) -> pa.Array:
 
 
 def _clean_chunk(chunk: pa.Array, ascii_only: bool) -> pa.Array:
-    layout = _layout(chunk)
+    layout = arrow_text.layout(chunk)
     if layout is None:   # not the usual layout of Arrow text: every step done whole, as it always may be
         chunk = _trim(chunk, ascii_only)
         if not ascii_only and not pc.all(pc.string_is_ascii(chunk)).as_py():
@@ -70,17 +71,6 @@ def _clean_chunk(chunk: pa.Array, ascii_only: bool) -> pa.Array:
         if _changed_by(chunk, wide, lambda a: pc.utf8_normalize(a, "NFC")):
             chunk = pc.utf8_normalize(chunk, "NFC")
     return _empty_to_null(chunk)
-
-
-def _layout(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """(the text bytes, where each cell starts and ends in them) of a large_string array, read in
-    place; None for any other type or an empty array."""
-    if chunk.type != pa.large_string() or len(chunk) == 0:
-        return None
-    _, offsets_buf, data_buf = chunk.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=np.int64, count=len(chunk) + 1, offset=8 * chunk.offset)
-    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, dtype=np.uint8)
-    return data, offsets[:-1], offsets[1:]
 
 
 def _changed_by(chunk: pa.Array, maybe: np.ndarray, fn) -> bool:

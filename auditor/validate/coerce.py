@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from auditor import arrow_text
 from auditor import columns as C
 from auditor.columns import STRING
 
@@ -238,23 +239,11 @@ def _lower(arr: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
 
 def _ascii(chunk: pa.Array) -> bool:
     """Whether every byte of a text array's cells is ASCII (looked at in place)."""
-    layout = _bytes(chunk)
+    layout = arrow_text.layout(chunk)
     if layout is None:
         return False
     data, starts, ends = layout
     return not len(data) or int(data[starts[0]:ends[-1]].max(initial=0)) < 0x80
-
-
-def _bytes(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """(the text bytes, where each cell starts and ends in them) of a string or large_string array,
-    read in place; None for any other type or an empty array."""
-    width = {pa.large_string(): np.int64, pa.string(): np.int32}.get(chunk.type)
-    if width is None or len(chunk) == 0:
-        return None
-    _, offsets_buf, data_buf = chunk.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=width, count=len(chunk) + 1, offset=np.dtype(width).itemsize * chunk.offset)
-    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, dtype=np.uint8)
-    return data, offsets[:-1], offsets[1:]
 
 
 def coerce_court(s: pd.Series, known_courts) -> tuple[pd.Series, pd.Series]:
@@ -309,7 +298,7 @@ def _may_say_no_account(chunk: pa.Array) -> np.ndarray | None:
     cell never does); None for an array not laid out as text."""
     if len(chunk) == 0:
         return np.zeros(0, dtype=bool)
-    layout = _bytes(chunk)
+    layout = arrow_text.layout(chunk)
     if layout is None:
         return None
     data, starts, ends = layout
