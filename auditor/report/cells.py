@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from auditor import arrow_text
 from auditor.report.format import FORMULA_START_RE
 from auditor.report.heights import lines_of, paragraph_lines
 from auditor.report.heights import LINE_POINTS, MAX_ROW_POINTS
@@ -138,6 +139,4 @@ def few_rows(p: Pending, styles: dict[str, str]) -> memoryview:
     lines = lines_together(p.columns, values, p.rows)
     heights = pc.cast(pa.array(np.round(np.minimum(lines * LINE_POINTS + 1.5, MAX_ROW_POINTS), 1)), STR)
     rows = join('<row r="', rownum, '" ht="', heights, '" customHeight="1">', *cells, "</row>")
-    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset:rows.offset + len(rows) + 1]
-    data = rows.buffers()[2]
-    return memoryview(data)[int(offsets[0]):int(offsets[-1])] if data is not None else memoryview(b"")
+    return arrow_text.joined(rows)

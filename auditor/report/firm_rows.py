@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from auditor import arrow_text
 from auditor.report.cells import STR, column_tails, lines_together
 from auditor.report.heights import LINE_POINTS, MAX_ROW_POINTS
 from auditor.report.rows import Pending
@@ -75,9 +76,7 @@ class RowBank:
         order[:, 7:7 + 3 * k:3] = np.where(present, tails, _EMPTY)
         order = np.concatenate([order, np.full((m, 1), _END, dtype=np.int64)], axis=1).ravel()
         out = texts.take(pa.array(order))
-        offsets = np.frombuffer(out.buffers()[1], dtype=np.int64)[out.offset:out.offset + len(out) + 1]
-        data = out.buffers()[2]
-        return memoryview(data)[int(offsets[0]):int(offsets[-1])] if data is not None else memoryview(b"")
+        return arrow_text.joined(out)
 
 
 @dataclass

@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from auditor import arrow_text
 from auditor.report.format import FORMULA_START_RE
 from auditor.report.heights import LINE_POINTS, MAX_ROW_POINTS, chars_per_line, lines_of, paragraph_lines
 
@@ -88,12 +89,7 @@ class _Gather:
     def xml(self) -> memoryview:
         """The rows' XML: every piece of the first row, then of the second..."""
         order = np.stack(self.at, axis=1).ravel()
-        out = pa.concat_arrays(self.texts).take(pa.array(order))
-        offsets = np.frombuffer(out.buffers()[1], dtype=np.int64)[out.offset:out.offset + len(out) + 1]
-        data = out.buffers()[2]
-        if data is None:
-            return memoryview(b"")
-        return memoryview(data)[int(offsets[0]):int(offsets[-1])]
+        return arrow_text.joined(pa.concat_arrays(self.texts).take(pa.array(order)))
 
 
 def _text_cell(g: _Gather, col: CellColumn, values: pa.Array, rownum: pa.Array, styles: dict[str, str],
