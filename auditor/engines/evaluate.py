@@ -173,13 +173,14 @@ def build_findings(hits: list[tuple[Rule, np.ndarray]], kind: str, frame: pd.Dat
     base = frame.iloc[matched][[c for c in wanted if c in frame.columns]]
     base.index = pd.RangeIndex(len(base))
     starts = np.cumsum([0, *sizes])
+    index = pd.RangeIndex(len(positions))   # one row per finding
 
     def per_record(values: pd.Series) -> pd.Series:
         return values.take(back).reset_index(drop=True)
 
     def col(name: str) -> pd.Series:
         if name not in base:
-            return pd.Series(pd.NA, index=pd.RangeIndex(len(positions)), dtype=STRING)
+            return pd.Series(pd.NA, index=index, dtype=STRING)
         return per_record(base[name].astype(STRING))
 
     rules = [rule for rule, _ in hits]
@@ -187,14 +188,13 @@ def build_findings(hits: list[tuple[Rule, np.ndarray]], kind: str, frame: pd.Dat
                           for i, (rule, _) in enumerate(hits)], ignore_index=True)
     due = np.array([np.datetime64("NaT") if r.due_days is None else
                     np.datetime64(as_of + dt.timedelta(days=r.due_days)) for r in rules], dtype="datetime64[ns]")
-    n = len(positions)
+    rule_ids = _per_finding([r.id for r in rules], rule_no)
     out = pd.DataFrame({
-        "finding_id": finding_ids(_per_finding([r.id for r in rules], rule_no), kind,
-                                  per_record(account_keys(kind, base)), per_record(base[ROW_COL])),
-        "rule_id": _per_finding([r.id for r in rules], rule_no),
+        "finding_id": finding_ids(rule_ids, kind, per_record(account_keys(kind, base)), per_record(base[ROW_COL])),
+        "rule_id": rule_ids,
         "severity": _per_finding([r.severity for r in rules], rule_no),
         "title": _per_finding([r.title for r in rules], rule_no),
-        "court_id": col("court_id") if kind == COURT_ACCOUNTS else pd.Series(pd.NA, index=pd.RangeIndex(n), dtype=STRING),
+        "court_id": col("court_id") if kind == COURT_ACCOUNTS else pd.Series(pd.NA, index=index, dtype=STRING),
         "firm_name": col("firm_name"),
         "person_name": col(PERSON_COLUMN[kind]),
         "email": col("email"),
@@ -206,11 +206,11 @@ def build_findings(hits: list[tuple[Rule, np.ndarray]], kind: str, frame: pd.Dat
         "remediation": _per_finding([r.remediation for r in rules], rule_no),
         "owner": _per_finding([r.owner for r in rules], rule_no),
         "due_date": pd.Series(due[rule_no], dtype="datetime64[ns]"),
-        "status": pd.Series("Open", index=pd.RangeIndex(n), dtype=STRING),
-        "notes": pd.Series(pd.NA, index=pd.RangeIndex(n), dtype=STRING),
-        "accepted_until": pd.Series(pd.NaT, index=pd.RangeIndex(n), dtype="datetime64[ns]"),
-        "first_seen": pd.Series(pd.Timestamp(as_of), index=pd.RangeIndex(n), dtype="datetime64[ns]"),
-        "last_seen": pd.Series(pd.Timestamp(as_of), index=pd.RangeIndex(n), dtype="datetime64[ns]"),
+        "status": pd.Series("Open", index=index, dtype=STRING),
+        "notes": pd.Series(pd.NA, index=index, dtype=STRING),
+        "accepted_until": pd.Series(pd.NaT, index=index, dtype="datetime64[ns]"),
+        "first_seen": pd.Series(pd.Timestamp(as_of), index=index, dtype="datetime64[ns]"),
+        "last_seen": pd.Series(pd.Timestamp(as_of), index=index, dtype="datetime64[ns]"),
         "source": per_record(_source(base)),
     })
     return out[FINDING_COLUMNS]
