@@ -13,7 +13,7 @@
 
 from auditor.history.sqlite_file import DEFAULT_NAME, HistoryError, default_path
 
-_RECORD = ("HistoryView", "recording", "run_scope", "trend")
+_RECORD = ("HistoryView", "recording", "run_scope")
 
 
 def __getattr__(name: str):
@@ -23,6 +23,10 @@ def __getattr__(name: str):
         from auditor.history import record
 
         return getattr(record, name)
+    if name == "trend":
+        from auditor.history.run_counts import trend
+
+        return trend
     if name == "open_store":
         from auditor.history.store import open_store
 

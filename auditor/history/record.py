@@ -40,8 +40,7 @@ from auditor.columns import ROSTER
 from auditor.history import lifecycle, schema as S, state
 from auditor.history.answers import for_audit
 from auditor.history.firms import firm_figures, firm_rows, save_firm_figures
-from auditor.history.run_counts import _trend, count_rows, trend_part
-from auditor.history.run_counts import TREND_RUNS, trend  # noqa: F401  (read from here too)
+from auditor.history.run_counts import count_rows, runs_and_counts, trend_part
 from auditor.history.store import HistoryError, open_store, translated
 from auditor.model import AuditResult
 from auditor.normalize import firm_key
@@ -327,7 +326,7 @@ def recording(result: AuditResult, history, *, previous=None, out_edits=None, ba
                 supersede(conn, replaced, run_id)
             # this run's counts and firm figures are stored beside the report; the trends take them from here
             counted, figures = count_rows(outcome), firm_rows(run_id, result.readiness)
-            runs, counts = _trend(conn, scope, result.as_of, now=trend_part(run_id, counted))
+            runs, counts = runs_and_counts(conn, scope, result.as_of, now=trend_part(run_id, counted))
             firms = firm_figures(conn, runs["run_id"], now=figures)
 
             def rows() -> None:

@@ -33,7 +33,7 @@ def trend_part(run_id: int, rows: pd.DataFrame) -> pd.DataFrame:
                          "open_findings": sums["open_findings"].astype("int64")}, columns=TREND_COLUMNS)
 
 
-def _trend(conn, scope: str, until=None, now: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def runs_and_counts(conn, scope: str, until=None, now: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The last runs of ``scope`` (dated ``until`` at the latest) and their counts; ``now``: a run's
     counts not yet stored (``run_counts.trend_part``), taken from there when it is among those runs."""
     r = S.runs
@@ -62,4 +62,4 @@ def _trend(conn, scope: str, until=None, now: pd.DataFrame | None = None) -> tup
 def trend(store: Store, scope: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The last 12 runs of a scope and their open findings by firm and severity (from the stored counts)."""
     with translated(store.label), store.engine.connect() as conn:
-        return _trend(conn, scope)
+        return runs_and_counts(conn, scope)

@@ -25,7 +25,7 @@ from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from auditor.history.record import TREND_RUNS
+from auditor.history.run_counts import TREND_RUNS
 from auditor.model import SEVERITIES
 from auditor.report.rows import CellRows, placeholder_date
 from auditor.report.format import COUNT_FORMAT, DATE_FORMAT, PERCENT_FORMAT, SEVERITY_CHART_COLOURS, clean_value
