@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from auditor import name_words
+from auditor import arrow_text, name_words
 from auditor.columns import STRING
 
 
@@ -68,13 +68,13 @@ def _holding(a: pa.Array, table: np.ndarray) -> np.ndarray:
         a = a.combine_chunks()
     if a.type != pa.large_string():
         a = a.cast(pa.large_string())
-    offsets = np.frombuffer(a.buffers()[1], dtype=np.int64)[a.offset:a.offset + len(a) + 1]
-    data = a.buffers()[2]
     out = np.zeros(len(a), dtype=bool)
-    if data is None or not len(a):
+    found = arrow_text.layout(a)
+    if found is None:
         return out
-    b = np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]]
-    out[np.searchsorted(offsets, offsets[0] + np.flatnonzero(table[b]), side="right") - 1] = True
+    data, starts, ends = found
+    hits = starts[0] + np.flatnonzero(table[data[starts[0]:ends[-1]]])
+    out[np.searchsorted(starts, hits, side="right") - 1] = True
     return out
 
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
+from auditor import arrow_text
 from auditor.model import DATA_ISSUE_COLUMNS, FINDING_COLUMNS, SEVERITIES, STATUSES
 
 # Excel holds 1,048,576 rows per sheet: one header row and this many data rows.
@@ -210,14 +210,13 @@ def _bytes_seen(s: pd.Series) -> tuple[bool, int]:
     is then looked at value by value."""
     control, longest = False, 0
     for chunk in s.array._pa_array.chunks:
-        _, offsets, data = chunk.buffers()
-        if data is None or not len(chunk):
+        found = arrow_text.layout(chunk)
+        if found is None or not len(found[0]):
             continue
-        at = np.frombuffer(offsets, dtype=np.int64 if chunk.type == pa.large_string() else np.int32)
-        at = at[chunk.offset:chunk.offset + len(chunk) + 1]
-        raw = np.frombuffer(data, dtype=np.uint8)[at[0]:at[-1]]
+        data, starts, ends = found
+        raw = data[starts[0]:ends[-1]]
         control = control or not _PLAIN_BYTE[raw[raw < 0x20]].all()
-        longest = max(longest, int(np.diff(at).max()))
+        longest = max(longest, int((ends - starts).max()))
     return control, longest
 
 
