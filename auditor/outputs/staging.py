@@ -181,13 +181,15 @@ class Staging:
         folder = final.parent.resolve()
         stage = self._stages.get(folder)
         if stage is None:
-            try:
-                stage = self._stage(folder)
-            except OSError as exc:
-                raise OutputError(f"cannot write {label or final.name}: {describe(exc)}") from None
-            self._stages[folder] = stage
-            self._given[folder] = final.parent
-            self.outputs = self.outputs or signals.STAGED
+            # a Ctrl-C or SIGTERM waits until the new staging folder is known here, so discard() removes it
+            with signals.signals_blocked():
+                try:
+                    stage = self._stage(folder)
+                except OSError as exc:
+                    raise OutputError(f"cannot write {label or final.name}: {describe(exc)}") from None
+                self._stages[folder] = stage
+                self._given[folder] = final.parent
+                self.outputs = self.outputs or signals.STAGED
         self._labels[stage / journal.OUT / final.name] = label or final.name
         return stage / journal.OUT / final.name
 
@@ -260,9 +262,11 @@ class Staging:
         self._stages.clear()
 
     def discard(self, primary: Path | None = None) -> None:
-        """Delete the staging folders (the report's last) and let their locks go."""
-        journal.remove_stages(list(self._stages.values()), primary)
-        self._release()
+        """Delete the staging folders (the report's last) and let their locks go; a Ctrl-C or SIGTERM
+        meanwhile waits until they are gone."""
+        with signals.signals_blocked():
+            journal.remove_stages(list(self._stages.values()), primary)
+            self._release()
 
 
 def recover(folders: Iterable) -> list[str]:

@@ -172,3 +172,47 @@ def test_a_folder_put_in_the_way_after_the_journal_is_set_aside_not_a_wedge(tmp_
     assert sorted(p.name for p in (out / "r-firms").iterdir()) == ["acme.xlsx"]
     assert (out / "r.xlsx").read_text() == "this run's report"
     assert sorted(p.name for p in out.iterdir()) == ["r-firms", "r.xlsx"]
+
+
+@pytest.mark.parametrize("when", ["set up", "cleared"])
+def test_a_ctrl_c_as_a_staging_folder_appears_or_goes_leaves_none(tmp_path, monkeypatch, when):
+    """The signal lands right after the rename that puts a new staging folder in view (or while the
+    run clears its staging folders after the stop): the stopped run still leaves no staging folder."""
+    import signal
+
+    from auditor.outputs import journal
+    from auditor.outputs.signals import Interrupted, stop_on_signals
+    from auditor.outputs.staging import Staging
+
+    out = tmp_path / "reports"
+    out.mkdir()
+    real_rename, real_remove = os.rename, journal.remove_stages
+
+    def rename_then_signal(src, dst):
+        real_rename(src, dst)
+        if Path(dst).name.startswith(journal.PREFIX):
+            signal.raise_signal(signal.SIGINT)
+
+    def remove_after_signal(stages, primary=None):
+        signal.raise_signal(signal.SIGINT)
+        real_remove(stages, primary)
+
+    before = signal.getsignal(signal.SIGINT)
+    stop_on_signals()
+    try:
+        stage = Staging()
+        with pytest.raises(Interrupted):
+            try:
+                if when == "set up":
+                    monkeypatch.setattr(os, "rename", rename_then_signal)
+                    stage.path(out / "r.xlsx").write_text("half")
+                else:
+                    stage.path(out / "r.xlsx").write_text("half")
+                    monkeypatch.setattr(journal, "remove_stages", remove_after_signal)
+                    raise Interrupted(signal.SIGINT)
+            finally:
+                stage.discard()
+    finally:
+        signal.signal(signal.SIGINT, before)
+        monkeypatch.undo()
+    assert list(out.iterdir()) == []
