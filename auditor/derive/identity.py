@@ -47,7 +47,7 @@ SAME, UNKNOWN, DIFFERENT = 1, 0, -1
 GENERATIONS = {"jr": "Jr.", "junior": "Jr.", "sr": "Sr.", "senior": "Sr.", "ii": "II", "2nd": "II",
                "iii": "III", "3rd": "III", "iv": "IV", "4th": "IV", "v": "V"}
 SPELLING_SCORE = 90
-_GENERATION_RE = r"\b(jr|junior|sr|senior|ii|iii|iv|2nd|3rd|4th)\b"
+_GENERATION_RE = r"\b(" + "|".join(name_pairs.GENERATION_WORDS) + r")\b"
 _ALNUM_RUN = re.compile(r"[^\W_]+")   # a run of the characters str.isalnum() takes (\w is those and "_")
 
 

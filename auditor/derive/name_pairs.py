@@ -22,6 +22,8 @@ _GENERATION_CODE = {g: i for i, g in enumerate(GENERATION_LABELS)}
 # (folding only drops, and the suffixes are made of ASCII letters and digits): a superset, looked
 # for in C++, so that ``generation_of`` runs only on the few names that may carry a suffix.
 _MAYBE_GENERATION = "jr|junior|sr|senior|ii|iv|2nd|3rd|4th"
+# The words ``identity._GENERATION_RE`` looks for.
+GENERATION_WORDS = ("jr", "junior", "sr", "senior", "ii", "iii", "iv", "2nd", "3rd", "4th")
 
 
 def coded(a_names, b_names, at: np.ndarray) -> tuple[np.ndarray, np.ndarray, pa.Array]:
@@ -82,6 +84,11 @@ def generation_codes(distinct: pa.Array, used: np.ndarray, generation_of) -> np.
         names_nfkd = names
     letters = name_words.letters(names_nfkd)
     maybe = pc.fill_null(pc.match_substring_regex(letters, _MAYBE_GENERATION), False).to_numpy(zero_copy_only=False)
+    # Of those, an ASCII name ("Olivia", "Israel") is looked at word by word as ``generation_of`` does
+    # before parsing (no Python call for a name without such a word).
+    plain = np.flatnonzero(maybe & ~other)
+    if len(plain):
+        maybe[plain] = name_words.has_word(names.take(pa.array(plain)), GENERATION_WORDS)
     if maybe.any():
         found = [_GENERATION_CODE[generation_of(t)] for t in names.filter(pa.array(maybe)).to_pylist()]
         out[need[maybe]] = np.asarray(found, dtype=np.int8)
