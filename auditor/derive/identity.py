@@ -267,10 +267,18 @@ def decide_coded(a: Side, b: Side, names_same: np.ndarray | None = None) -> tupl
             at = todo[parse_]
             codes_a, codes_b, distinct = name_pairs.coded(a.name, b.name, at)
             codes, first, second = name_pairs.distinct_pairs(codes_a, codes_b)
-            names = [compare_names(x, y) if x is not None and y is not None else (UNKNOWN, "a name is missing")
-                     for x, y in zip(name_pairs.texts(distinct, first), name_pairs.texts(distinct, second))]
-            nv[parse_] = np.array([v for v, _ in names], dtype=np.int8)[codes]
-            nr[parse_] = np.array([code(r) for _, r in names], dtype=np.int32)[codes]
+            # most pairs have no word in common (told apart in Arrow): Python compares the others
+            given = (first >= 0) & (second >= 0)
+            look = np.zeros(len(first), dtype=bool)
+            look[given] = name_pairs.share_a_word(distinct, first[given], second[given])
+            pv = np.full(len(first), UNKNOWN, dtype=np.int8)
+            pr = np.full(len(first), code("a name is missing"), dtype=np.int32)
+            pv[given & ~look], pr[given & ~look] = DIFFERENT, code("the names differ")
+            compared = [compare_names(x, y) for x, y in zip(name_pairs.texts(distinct, first[look]),
+                                                            name_pairs.texts(distinct, second[look]))]
+            pv[look] = [v for v, _ in compared]
+            pr[look] = [code(r) for _, r in compared]
+            nv[parse_], nr[parse_] = pv[codes], pr[codes]
         firms = (a.firm[todo] >= 0) & (b.firm[todo] >= 0) & (a.firm[todo] != b.firm[todo])
         emails = (a.email[todo] >= 0) & (b.email[todo] >= 0)   # both given, and not the same (see above)
         v = nv.copy()
