@@ -26,6 +26,7 @@ from auditor.rulebook.catalogue import Rule, load_rules
 from auditor.validate.records import concat_records
 
 Progress = Callable[[str], None]
+JOINED_ROWS = 50_000   # tables smaller than this are checked together (auditor.validate.joined)
 ENGINES = ("pandas", "durable")
 
 
@@ -52,18 +53,22 @@ def load_inputs(files: Mapping[str, Iterable], *, court: str | None = None, firm
     others go on.  ``header_maps`` gives, per file path, headers as written -> canonical columns chosen
     by the user for that file only; under the key ``"*"``, for every file that has the header."""
     from auditor.load.detect import input_files
-    from auditor.load.table import Limits
+    from auditor.load.table import Limits, RawTable, read_table
+    from auditor.validate.table import validate_table, validate_tables
 
     limits = limits or Limits()
     known = (calendar or Calendar.load()).known_courts()
     todo = [(kind, Path(p)) for kind in KINDS for p in input_files(files.get(kind, ()))]
 
-    def one(item) -> InputTable | InputError:
+    def one(item) -> InputTable | InputError | RawTable:
         i, (kind, path) = item
         progress(f"reading {path.name} ({i} of {len(todo)})")
         try:
-            return load_input(path, kind, court=court, firm=firm, known_courts=known, limits=limits,
-                              header_map=(header_maps or {}).get(str(path), (header_maps or {}).get("*")))
+            raw = read_table(path, kind, limits=limits,
+                             header_map=(header_maps or {}).get(str(path), (header_maps or {}).get("*")))
+            if len(raw.frame) < JOINED_ROWS:
+                return raw   # checked below with the other small tables
+            return validate_table(raw, court=court, firm=firm, known_courts=known)
         except InputError as exc:
             return exc
 
@@ -73,9 +78,12 @@ def load_inputs(files: Mapping[str, Iterable], *, court: str | None = None, firm
     numbered = sorted(enumerate(todo, 1), key=lambda item: -_size(item[1][1]))
     with ThreadPoolExecutor(2) as pool:
         done = dict(zip((i for i, _ in numbered), pool.map(one, numbered)))
+    small = {i: got for i, got in done.items() if isinstance(got, RawTable)}
+    done.update(zip(small, validate_tables(list(small.values()), court=court, firm=firm, known_courts=known)))
     loaded = [done[i] for i in range(1, len(todo) + 1)]
     tables: list[InputTable] = []
     for (kind, path), table in zip(todo, loaded):
+        assert not isinstance(table, RawTable)
         if isinstance(table, InputError):
             if not skip_bad_files:
                 raise table

@@ -92,7 +92,10 @@ def generations_differ(a: np.ndarray, b: np.ndarray, distinct: pa.Array, generat
     """For pairs of name codes: whether the names carry different suffixes of generation (Jr. and Sr.,
     II and III; ``generation_of(name)``), and the reason in words where they do."""
     two = a != b   # one name has one suffix: only the pairs of two different names are looked at
-    gen = generation_codes(distinct, np.concatenate([a[two], b[two]]), generation_of)
+    # Side b is looked at only where side a carries a suffix (a few names in a hundred).
+    gen = generation_codes(distinct, a[two], generation_of)
+    two &= nz.at(gen, a, 0) > 0
+    gen = np.maximum(gen, generation_codes(distinct, b[two], generation_of))
     ga, gb = nz.at(gen, a, 0), nz.at(gen, b, 0)
     differ = (ga > 0) & (gb > 0) & (ga != gb)
     words = np.array([[f"one is {x}, the other {y}" for y in GENERATION_LABELS] for x in GENERATION_LABELS],

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from auditor import normalize as nz
 from auditor.columns import COURT_ACCOUNTS, PACER_ACCOUNTS, ROSTER, STRING
@@ -53,10 +52,16 @@ def compute(run: Run) -> None:
 
 def pacer_firm(out, k) -> None:
     """A PACER account's firm, so that a firm's own report holds its PAA and accounts: from a roster
-    listing the username or the account's paa_id, else from a court account linked to it."""
+    listing the username or the account's paa_id, else from a court account linked to it.
+
+    The first source found is chosen on row positions (numpy), and the firms are then fetched with
+    one take from the sources' firm columns end to end: a take at scattered rows of a large text
+    column costs a cache miss per row, once instead of once per source."""
     p = out[PACER_ACCOUNTS]
     n = len(k.users)
-    found = []   # the firm each source gives, in order: the first found counts
+    columns: dict[str, pa.Array] = {}   # the firm column of each source kind, in the order first used
+    chosen = np.full(len(p), -1, dtype=np.int64)    # per account: row of the first source with a firm
+    source = np.full(len(p), -1, dtype=np.int8)     # ... and its kind, as a position in ``columns``
     for kind, key in ((ROSTER, "user"), (ROSTER, "paa"), (COURT_ACCOUNTS, "user")):
         if kind not in out:
             continue
@@ -64,13 +69,27 @@ def pacer_firm(out, k) -> None:
         src = (k.paa if key == "paa" else k.user)[kind]
         named = f["firm_name"].notna().to_numpy(dtype=bool)
         first = nz.first_positions(np.where(named, src, -1), n)   # row of f, first with a firm
+        columns.setdefault(kind, nz.arrow(f["firm_name"]).cast(pa.large_string()))
+        which = list(columns).index(kind)
         mine = (k.paa if key == "paa" else k.user)[PACER_ACCOUNTS]
-        names = nz.arrow(f["firm_name"]).cast(pa.large_string())
-        found.append(_take(names, nz.at(first, mine)))
+        tries = [nz.at(first, mine)]
         if key == "paa":  # the PAA's own row: its username is the paa_id the roster names
-            found.append(_take(names, nz.at(first, k.user[PACER_ACCOUNTS])))
-    firm = pc.coalesce(*found) if found else pa.nulls(len(p), pa.large_string())
-    p["firm_name"] = nz.series(firm, p.index)
+            tries.append(nz.at(first, k.user[PACER_ACCOUNTS]))
+        for row in tries:
+            fill = (chosen < 0) & (row >= 0)
+            chosen[fill] = row[fill]
+            source[fill] = which
+    if not columns:
+        p["firm_name"] = nz.series(pa.nulls(len(p), pa.large_string()), p.index)
+        return
+    start = 0
+    where = np.full(len(p), -1, dtype=np.int64)
+    for which, names in enumerate(columns.values()):
+        mine = source == which
+        where[mine] = chosen[mine] + start
+        start += len(names)
+    every = pa.concat_arrays(list(columns.values()))
+    p["firm_name"] = nz.series(_take(every, where), p.index)
 
 
 def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling_people: np.ndarray, k) -> None:
