@@ -287,7 +287,13 @@ def at(table: np.ndarray, codes: np.ndarray, missing=-1) -> np.ndarray:
     """``table[code]`` for each code; ``missing`` where the code is -1."""
     if not len(table):
         return np.full(len(codes), missing, dtype=table.dtype)
-    return np.where(codes >= 0, table[np.maximum(codes, 0)], missing)
+    if len(codes) and codes.min() < -1:
+        return np.where(codes >= 0, table[np.maximum(codes, 0)], missing)
+    # one gather: the table with ``missing`` after its last entry, at code -1
+    ext = np.empty(len(table) + 1, dtype=np.result_type(table, missing))
+    ext[:-1] = table
+    ext[-1] = missing
+    return ext[codes]
 
 
 def find(keys: np.ndarray, ref: np.ndarray) -> np.ndarray:
@@ -302,6 +308,13 @@ def find(keys: np.ndarray, ref: np.ndarray) -> np.ndarray:
     hit = (values[i] == keys) & (keys >= 0)
     out[hit] = ok[first[i[hit]]]
     return out
+
+
+def take_encoded(encoded: pa.DictionaryArray, pos: np.ndarray) -> pa.Array:
+    """The values of a dictionary-encoded text array at row positions ``pos`` (null where pos is -1).
+    Where the values are few, this reads small integers at the scattered rows and the texts from the
+    small dictionary (in cache): several times faster than a take of the text itself."""
+    return encoded.dictionary.take(encoded.indices.take(pa.array(pos, mask=pos < 0)))
 
 
 def take_at(values: pd.Series, pos: np.ndarray, index, dtype) -> pd.Series:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from auditor import normalize as nz
 from auditor.columns import PACER_ACCOUNTS, ROSTER, STRING
@@ -32,6 +34,9 @@ FIELDS = (
 _LISTED = (("pacer_upgraded", "upgraded", "boolean"), ("pacer_account_type", "account_type", STRING),
            ("pacer_account_holder", "account_holder", STRING), ("pacer_paa_id", "paa_id", STRING),
            ("pacer_mfa_enrolled", "mfa_enrolled", "boolean"))
+# Columns of the PACER list holding few distinct texts (three account types, a firm's PAA ids): taken
+# through their dictionary, so that a take at scattered rows reads small integers, not text.
+_FEW = ("account_type", "paa_id")
 
 
 def compute(run: Run) -> None:
@@ -47,6 +52,7 @@ def _lookups(run: Run) -> None:
     out, k = run.out, run.keys
     p = out.get(PACER_ACCOUNTS)
     first = nz.first_positions(k.user[PACER_ACCOUNTS], len(k.users)) if p is not None else None
+    few: dict[str, pa.DictionaryArray] = {}   # the _FEW columns, dictionary-encoded once for every kind
     for kind in USES:
         if kind not in out:
             continue
@@ -60,7 +66,12 @@ def _lookups(run: Run) -> None:
         pos = nz.at(first, k.user[kind])
         f["pacer_listed"] = as_bool(pd.Series(pos >= 0, index=f.index))
         for col, src, dtype in _LISTED:
-            f[col] = nz.take_at(p[src], pos, f.index, dtype)
+            if src in _FEW:
+                if src not in few:
+                    few[src] = pc.dictionary_encode(nz.arrow(p[src]).cast(pa.large_string()))
+                f[col] = nz.series(nz.take_encoded(few[src], pos), f.index)
+            else:
+                f[col] = nz.take_at(p[src], pos, f.index, dtype)
         run.holder[kind] = pos
         run.pacer_paa[kind] = nz.at(k.paa[PACER_ACCOUNTS], pos)
 

@@ -53,16 +53,16 @@ def _uses(out, k) -> tuple[pd.DataFrame, pd.Series, Callable[[str, np.ndarray], 
     username, bar id and name as codes.  Also, per username code, the evidence telling its people
     apart; and ``column(name, at)``: an input column at some of the uses (the text of a use is
     fetched only where it is shown)."""
-    parts = []
+    parts = []   # per kind: its uses' columns, put together column by column (no frame per kind)
     if COURT_ACCOUNTS in out:
         c = out[COURT_ACCOUNTS]
         efile = ((c["account_status"] == "active").fillna(False) & c["_user"].notna()).to_numpy(dtype=bool)
         c["is_efiling_use"] = as_bool(pd.Series(efile, index=c.index))
         c["is_research_use"] = as_bool(pd.Series(False, index=c.index))
-        parts.append(pd.DataFrame({"user": k.user[COURT_ACCOUNTS][efile], "bar": k.bar[COURT_ACCOUNTS][efile],
-                                   "name": k.name[COURT_ACCOUNTS][efile], "raw": k.raw[COURT_ACCOUNTS][efile],
-                                   "efiling": True,
-                                   "kind": 0, "row": np.flatnonzero(efile)}))
+        at = np.flatnonzero(efile)
+        parts.append({"user": k.user[COURT_ACCOUNTS][at], "bar": k.bar[COURT_ACCOUNTS][at],
+                      "name": k.name[COURT_ACCOUNTS][at], "raw": k.raw[COURT_ACCOUNTS][at],
+                      "efiling": np.ones(len(at), dtype=bool), "kind": np.zeros(len(at), dtype=np.int64), "row": at})
     if ROSTER in out:
         r = out[ROSTER]
         here = ~r["has_left_firm"].fillna(False) & r["_user"].notna()
@@ -70,17 +70,17 @@ def _uses(out, k) -> tuple[pd.DataFrame, pd.Series, Callable[[str, np.ndarray], 
         research = (here & (r["pacer_use"] == "research").fillna(False)).to_numpy(dtype=bool)
         r["is_efiling_use"] = as_bool(pd.Series(efile, index=r.index))
         r["is_research_use"] = as_bool(pd.Series(research, index=r.index))
-        sel = efile | research
-        parts.append(pd.DataFrame({"user": k.user[ROSTER][sel], "bar": k.bar[ROSTER][sel],
-                                   "name": k.name[ROSTER][sel], "raw": k.raw[ROSTER][sel],
-                                   "efiling": efile[sel], "kind": 1, "row": np.flatnonzero(sel)}))
+        at = np.flatnonzero(efile | research)
+        parts.append({"user": k.user[ROSTER][at], "bar": k.bar[ROSTER][at],
+                      "name": k.name[ROSTER][at], "raw": k.raw[ROSTER][at],
+                      "efiling": efile[at], "kind": np.ones(len(at), dtype=np.int64), "row": at})
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in ("user", "bar", "name", "raw", "pid",
                                                                      "pid_possible")}
                             ).assign(efiling=pd.Series(dtype=bool)), pd.Series(dtype=object), _no_column
-    uses = pd.concat(parts, ignore_index=True)
+    which, row = (np.concatenate([part.pop(col) for part in parts]) for col in ("kind", "row"))
+    uses = pd.DataFrame({col: np.concatenate([part[col] for part in parts]) for col in parts[0]}, copy=False)
     frames = [(i, out[kind]) for i, kind in enumerate((COURT_ACCOUNTS, ROSTER)) if kind in out]
-    which, row = uses.pop("kind").to_numpy(), uses.pop("row").to_numpy()
 
     def column(name: str, at: np.ndarray) -> pd.Series:
         """An input column at the uses ``at`` (in order: court accounts come before rosters)."""

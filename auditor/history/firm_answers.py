@@ -95,9 +95,10 @@ class Merge:
 
     def shown(self, status: pd.Series, due: pd.Series) -> tuple[pd.DataFrame, pd.Series, dict]:
         """(the ANSWER_COLUMNS, the Changes note's words about the answers, counts) for the final status."""
-        if self.none:   # the same columns, empty (the text columns typed as the answers' would be)
-            blank = pd.Series("", index=self.index, dtype="str")
-            cols = pd.DataFrame({"firm_answer": blank, "firm_note": pd.Series("", index=self.index, dtype=object),
+        if self.none:   # the same columns, with no value (typed as the answers' would be): the cells are left
+            # out of the sheets, as they are without a history (a blank cell for every finding is many bytes)
+            blank = pd.Series(np.nan, index=self.index, dtype="str")
+            cols = pd.DataFrame({"firm_answer": blank, "firm_note": pd.Series(None, index=self.index, dtype=object),
                                  "status_from": blank.copy()}, index=self.index)
             return cols, pd.Series("", index=self.index, dtype=object), {
                 "answered_findings": 0, "firm_fixed_still_found": 0, "firm_to_judge": 0}
