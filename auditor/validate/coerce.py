@@ -39,17 +39,6 @@ _TRUE = {C.header_key(v) for v in C.BOOL_TRUE}
 _FALSE = {C.header_key(v) for v in C.BOOL_FALSE}
 
 
-def _by_unique(s: pd.Series, fn, dtype) -> pd.Series:
-    """Apply ``fn`` (a function of an array of distinct non-blank values) via factorize."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    mapped = fn(pd.Series(uniques, dtype=STRING))
-    mapped = pd.array(mapped, dtype=dtype)
-    if len(mapped) == 0:
-        return pd.Series(pd.array([pd.NA] * len(s), dtype=dtype), index=s.index)
-    taken = mapped.take(codes, allow_fill=True)
-    return pd.Series(taken, index=s.index)
-
-
 def is_excel_error(s: pd.Series) -> pd.Series:
     if not may_hold_excel_error(s):
         return pd.Series(np.zeros(len(s), dtype=bool), index=s.index)
@@ -103,15 +92,13 @@ def _category_map(col: C.Column) -> dict[str, str]:
 
 
 def coerce_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    def fn(u: pd.Series):
-        out = []
-        for v in u:
-            k = C.header_key(v)
-            out.append(True if k in _TRUE else False if k in _FALSE else pd.NA)
-        return out
-    val = _by_unique(s, fn, "boolean")
-    bad = s.notna() & val.isna()
-    return val, bad.astype(bool)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)   # each distinct spelling looked at once
+    keys = [C.header_key(v) for v in uniques.tolist()]
+    # by code, a blank's code -1 picking the last: yes, and whether the text says yes or no at all
+    yes = np.array([k in _TRUE for k in keys] + [False], dtype=bool)
+    said = np.array([k in _TRUE or k in _FALSE for k in keys] + [False], dtype=bool)
+    val = pd.Series(pd.arrays.BooleanArray(yes[codes], ~said[codes]), index=s.index)
+    return val, pd.Series((codes >= 0) & ~said[codes], index=s.index)
 
 
 # the dates pandas can hold (nanoseconds since 1970 in 64 bits): about 1677-09-22 to 2262-04-11
@@ -217,17 +204,13 @@ def coerce_date(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     or after the years pandas can hold (1677-2262), else 0).  Out-of-range dates come out blank."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     parsed, side = _dates_of(uniques.tolist())
-    if len(parsed):
-        take = np.where(codes >= 0, codes, 0)
-        vals = np.where(codes >= 0, parsed[take], np.datetime64("NaT", "ns"))
-        sides = np.where(codes >= 0, side[take], 0).astype(np.int8)
-    else:
-        vals = np.full(len(s), np.datetime64("NaT", "ns"))
-        sides = np.zeros(len(s), dtype=np.int8)
-    out = pd.Series(vals.astype("datetime64[ns]"), index=s.index)
-    side_of = pd.Series(sides, index=s.index)
-    bad = s.notna() & out.isna() & (side_of == 0)
-    return out, bad.astype(bool), side_of
+    # by code, a blank's code -1 picking the last: the date, its side, whether it was not understood
+    parsed = np.append(parsed.astype("datetime64[ns]"), np.datetime64("NaT", "ns"))
+    side = np.append(side.astype(np.int8), np.int8(0))
+    unread = np.isnat(parsed) & (side == 0)
+    unread[-1] = False
+    return (pd.Series(parsed[codes], index=s.index), pd.Series(unread[codes], index=s.index),
+            pd.Series(side[codes], index=s.index))
 
 
 def coerce_email(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -262,16 +245,13 @@ def coerce_court(s: pd.Series, known_courts) -> tuple[pd.Series, pd.Series]:
     if known_courts is not None:
         known = {str(k).strip().lower(): v for k, v in known_courts.items()}
 
-    def fn(u: pd.Series):
-        low = ["".join(str(v).split()).lower() for v in u]
-        if known is None:
-            return low
-        return [known.get(v, "\0" + v) for v in low]
-    mapped = _by_unique(s, fn, STRING)
-    bad = mapped.str.startswith("\0").fillna(False).astype(bool)
-    if bad.any():
-        mapped = mapped.where(~bad, mapped.str.slice(1))
-    return mapped.astype(STRING), bad
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)   # each distinct id looked at once
+    low = ["".join(str(v).split()).lower() for v in uniques.tolist()]
+    ids = low if known is None else [known.get(v, v) for v in low]
+    # by code, a blank's code -1 picking the last: the id, and whether the calendar lacks it
+    unknown = np.array([known is not None and v not in known for v in low] + [False], dtype=bool)
+    out = pa.array(ids + [None], pa.large_string()).take(pa.array(np.where(codes >= 0, codes, len(ids))))
+    return pd.Series(pd.arrays.ArrowStringArray(out), index=s.index), pd.Series(unknown[codes], index=s.index)
 
 
 def no_account(s: pd.Series) -> pd.Series:
