@@ -78,6 +78,49 @@ def letters(a: pa.Array) -> pa.Array:
                                             pa.py_buffer(np.packbits(validity, bitorder="little")))
 
 
+_WORD = _ALNUM.copy()
+_WORD[ord("_")] = True             # a word character of a regular expression's \\w (ASCII)
+_JOINS = np.zeros(256, dtype=bool)
+_JOINS[[ord("."), ord("'")]] = True   # left out of a name when it is folded: "J.R." reads "jr"
+
+
+def has_word(a: pa.Array, words: tuple[str, ...]) -> np.ndarray:
+    """Per value of an ASCII-only array: one of its words is one of ``words`` (ASCII, in lower case, at
+    most 6 characters), as ``re.search(r"\\b(w1|w2...)\\b", text)`` finds on the text in lower case with
+    "." and "'" left out (``identity.fold`` of ASCII text); never for a null."""
+    a = a.cast(pa.large_string())
+    wanted = np.asarray([sum(c * 256 ** i for i, c in enumerate(w.encode())) for w in words], dtype=np.float64)
+    return np.concatenate([_has_word(a.slice(i, CHUNK), wanted) for i in range(0, len(a), CHUNK)]
+                          or [np.zeros(0, dtype=bool)])
+
+
+_PLACE = 256.0 ** np.arange(6)   # a word's first six bytes as one number (exact in a float64)
+
+
+def _has_word(a: pa.Array, wanted: np.ndarray) -> np.ndarray:
+    offsets, raw = _parts(a.fill_null(""))
+    b = _LOWER[raw]
+    word = _WORD[b]
+    part = word | _JOINS[b]                 # the bytes of a word as folded, and those left out of it
+    opens = part.copy()                     # the first byte of each run of such bytes, within a value
+    if len(b):
+        opens[1:] &= ~part[:-1]
+        inner = offsets[1:-1]
+        inner = inner[inner < len(b)]
+        opens[inner] = part[inner]
+    start = np.flatnonzero(opens)
+    at = np.flatnonzero(word)
+    r = np.searchsorted(start, at, side="right") - 1           # the run of each word byte
+    before = np.cumsum(word, dtype=np.int32) - word            # word bytes before each byte
+    rank = before[at] - before[start][r]                       # the byte's place in its word
+    short = rank < 6
+    packed = np.bincount(r[short], weights=b[at[short]] * _PLACE[rank[short]], minlength=len(start))
+    hit = (np.bincount(r, minlength=len(start)) <= 6) & np.isin(packed, wanted)
+    out = np.zeros(len(a), dtype=bool)
+    out[np.searchsorted(offsets, start[hit], side="right") - 1] = True
+    return out & pc.is_valid(a).to_numpy(zero_copy_only=False)
+
+
 def rows_with(a: pa.Array, chars: bytes) -> np.ndarray:
     """Per value: it holds one of the ASCII ``chars`` (never for a null).  Looked for in the bytes: a
     character beyond ASCII is several bytes, none of them ASCII."""

@@ -287,7 +287,13 @@ def at(table: np.ndarray, codes: np.ndarray, missing=-1) -> np.ndarray:
     """``table[code]`` for each code; ``missing`` where the code is -1."""
     if not len(table):
         return np.full(len(codes), missing, dtype=table.dtype)
-    return np.where(codes >= 0, table[np.maximum(codes, 0)], missing)
+    if len(codes) and codes.min() < -1:
+        return np.where(codes >= 0, table[np.maximum(codes, 0)], missing)
+    # one gather: the table with ``missing`` after its last entry, at code -1
+    ext = np.empty(len(table) + 1, dtype=np.result_type(table, missing))
+    ext[:-1] = table
+    ext[-1] = missing
+    return ext[codes]
 
 
 def find(keys: np.ndarray, ref: np.ndarray) -> np.ndarray:

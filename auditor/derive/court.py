@@ -44,9 +44,12 @@ def compute(run: Run) -> None:
     bar = k.bar[COURT_ACCOUNTS]
     active = (c["account_status"] == "active").fillna(False).to_numpy(dtype=bool) & (bar >= 0)
     key = np.where(bar >= 0, (codes.astype(np.int64) + 1) * (k.n_bars + 1) + bar, -1)  # a blank court is a court
-    code, _ = pd.factorize(key)                          # one hash pass, no sort
-    counts = np.bincount(code[active], minlength=int(code.max(initial=-1)) + 1)
-    held = nz.at(counts, code, 0)                         # active accounts holding the row's (court, bar id)
+    size = (len(uniques) + 1) * (k.n_bars + 1)
+    if size > 4 * len(c) + 1024:                         # many courts: the pairs held, one hash pass
+        key, _ = pd.factorize(key)
+        size = int(key.max(initial=-1)) + 1
+    counts = np.bincount(key[active], minlength=size)
+    held = nz.at(counts, key, 0)                          # active accounts holding the row's (court, bar id)
     c["bar_active_accounts_at_court"] = ints(held, ~((held > 0) & (bar >= 0)), c.index)
 
 

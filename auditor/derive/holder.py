@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 from auditor import normalize as nz
 from auditor.columns import PACER_ACCOUNTS
 from auditor.derive.base import USES, Derived, Family, Run, as_bool
-from auditor.derive.identity import SAME, UNKNOWN, Side, decide, email_groups, plainly_same
+from auditor.derive.identity import SAME, UNKNOWN, Side, decide_coded, email_groups, plainly_same
 from auditor.field_types import BOOL, TEXT
 
 FIELDS = (
@@ -37,13 +37,14 @@ def compute(run: Run) -> None:
         f = run.out[kind]
         n = len(f)
         verdict = np.zeros(n, dtype=np.int8)
-        reason = np.full(n, None, dtype=object)
+        reason = np.full(n, -1, dtype=np.int32)     # a code into texts
+        texts: list[str] = []
         pos = run.holder[kind]
         own = k.name[kind]
         holder = nz.at(k.name[PACER_ACCOUNTS], pos) if p is not None else np.full(n, -1, dtype=np.int64)
         known = np.flatnonzero((holder >= 0) & (own >= 0))
         if len(known) and p is not None:   # a holder is known only from the PACER list
-            v, r = _decide(f, p, k, kind, pos[known], known, own[known], holder[known])
+            v, r, texts = _decide(f, p, k, kind, pos[known], known, own[known], holder[known])
             verdict[known] = v
             reason[known] = r
         has = np.zeros(n, dtype=bool)
@@ -51,11 +52,12 @@ def compute(run: Run) -> None:
         f["holder_name_matches"] = pd.Series(pd.arrays.BooleanArray(verdict == SAME, ~has | (verdict == UNKNOWN)),
                                              index=f.index)
         f["holder_name_unsure"] = as_bool(pd.Series(has & (verdict == UNKNOWN), index=f.index))
-        f["holder_evidence"] = nz.series(pa.array(reason, type=pa.large_string(), from_pandas=True), f.index)
+        f["holder_evidence"] = nz.series(pa.array(texts, type=pa.large_string()).take(pa.array(reason, mask=reason < 0)),
+                                         f.index)
 
 
 def _decide(f: pd.DataFrame, p: pd.DataFrame, k, kind: str, pos: np.ndarray, rows: np.ndarray, own: np.ndarray,
-            holder: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            holder: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """The decision for the records at ``rows`` against the PACER list rows at ``pos``."""
     user, pacer_user = k.user[kind][rows], k.user[PACER_ACCOUNTS]
     take = lambda s, at: nz.arrow(s).take(pa.array(at)).cast(pa.large_string())  # noqa: E731
@@ -77,7 +79,7 @@ def _decide(f: pd.DataFrame, p: pd.DataFrame, k, kind: str, pos: np.ndarray, row
     names_same = plainly_same(own, holder, nz.at(k.generation, mine_raw, False), nz.at(k.generation, their_raw, False))
     a = Side(none, code[:len(rows)], none, (k.raws, mine_raw))
     b = Side(none, code[len(rows):], none, (k.raws, their_raw))
-    return decide(a, b, names_same)
+    return decide_coded(a, b, names_same)
 
 
 FAMILY = Family("holder", FIELDS, compute, after=("keys", "listing"))

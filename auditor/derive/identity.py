@@ -47,7 +47,7 @@ SAME, UNKNOWN, DIFFERENT = 1, 0, -1
 GENERATIONS = {"jr": "Jr.", "junior": "Jr.", "sr": "Sr.", "senior": "Sr.", "ii": "II", "2nd": "II",
                "iii": "III", "3rd": "III", "iv": "IV", "4th": "IV", "v": "V"}
 SPELLING_SCORE = 90
-_GENERATION_RE = r"\b(jr|junior|sr|senior|ii|iii|iv|2nd|3rd|4th)\b"
+_GENERATION_RE = r"\b(" + "|".join(name_pairs.GENERATION_WORDS) + r")\b"
 _ALNUM_RUN = re.compile(r"[^\W_]+")   # a run of the characters str.isalnum() takes (\w is those and "_")
 
 
@@ -226,44 +226,69 @@ class Side(NamedTuple):
 def decide(a: Side, b: Side, names_same: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """For each pair (a[i], b[i]): SAME, DIFFERENT or UNKNOWN, and the deciding evidence.
     ``names_same``: pairs already known to have the same name (``plainly_same``), not parsed again."""
+    verdict, reason, texts = decide_coded(a, b, names_same)
+    return verdict, np.array(texts + [None], dtype=object)[reason]
+
+
+def decide_coded(a: Side, b: Side, names_same: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """``decide``, with the evidence as a code per pair into a list of texts (a few dozen distinct
+    texts for a million pairs: no Python object per pair)."""
+    texts: list[str] = []
+    index: dict[str, int] = {}
+
+    def code(text: str) -> int:
+        if text not in index:
+            index[text] = len(texts)
+            texts.append(text)
+        return index[text]
+
     n = len(a.bar)
     verdict = np.zeros(n, dtype=np.int8)
-    reason = np.empty(n, dtype=object)
+    reason = np.full(n, -1, dtype=np.int32)
     bars = (a.bar >= 0) & (b.bar >= 0)
     same_bar = bars & (a.bar == b.bar)
-    verdict[same_bar], reason[same_bar] = SAME, "the same bar id"
-    verdict[bars & ~same_bar], reason[bars & ~same_bar] = DIFFERENT, "different bar ids"
+    verdict[same_bar], reason[same_bar] = SAME, code("the same bar id")
+    verdict[bars & ~same_bar], reason[bars & ~same_bar] = DIFFERENT, code("different bar ids")
     open_ = ~bars
     same_email = open_ & (a.email >= 0) & (a.email == b.email)
-    verdict[same_email], reason[same_email] = SAME, "the same e-mail address"
+    verdict[same_email], reason[same_email] = SAME, code("the same e-mail address")
     if same_email.any():
         # a father and son (Jr. and Sr.) may share a mailbox, never a person: the suffixes outrank the address
         at = np.flatnonzero(same_email)
         differ, why = name_pairs.generations_differ(*name_pairs.coded(a.name, b.name, at), generation_of)
-        verdict[at[differ]], reason[at[differ]] = DIFFERENT, why[differ]
+        verdict[at[differ]] = DIFFERENT
+        reason[at[differ]] = [code(w) for w in why[differ]]
     todo = np.flatnonzero(open_ & ~same_email)
     if len(todo):
         nv = np.full(len(todo), SAME, dtype=np.int8)
-        nr = np.full(len(todo), "the same name", dtype=object)
+        nr = np.full(len(todo), code("the same name"), dtype=np.int32)
         parse_ = np.flatnonzero(~names_same[todo]) if names_same is not None else np.arange(len(todo))
         if len(parse_):   # each distinct pair of names compared once
             at = todo[parse_]
             codes_a, codes_b, distinct = name_pairs.coded(a.name, b.name, at)
             codes, first, second = name_pairs.distinct_pairs(codes_a, codes_b)
-            names = [compare_names(x, y) if x is not None and y is not None else (UNKNOWN, "a name is missing")
-                     for x, y in zip(name_pairs.texts(distinct, first), name_pairs.texts(distinct, second))]
-            nv[parse_] = np.array([v for v, _ in names], dtype=np.int8)[codes]
-            nr[parse_] = np.array([r for _, r in names], dtype=object)[codes]
+            # most pairs have no word in common (told apart in Arrow): Python compares the others
+            given = (first >= 0) & (second >= 0)
+            look = np.zeros(len(first), dtype=bool)
+            look[given] = name_pairs.share_a_word(distinct, first[given], second[given])
+            pv = np.full(len(first), UNKNOWN, dtype=np.int8)
+            pr = np.full(len(first), code("a name is missing"), dtype=np.int32)
+            pv[given & ~look], pr[given & ~look] = DIFFERENT, code("the names differ")
+            compared = [compare_names(x, y) for x, y in zip(name_pairs.texts(distinct, first[look]),
+                                                            name_pairs.texts(distinct, second[look]))]
+            pv[look] = [v for v, _ in compared]
+            pr[look] = [code(r) for _, r in compared]
+            nv[parse_], nr[parse_] = pv[codes], pr[codes]
         firms = (a.firm[todo] >= 0) & (b.firm[todo] >= 0) & (a.firm[todo] != b.firm[todo])
         emails = (a.email[todo] >= 0) & (b.email[todo] >= 0)   # both given, and not the same (see above)
         v = nv.copy()
         r = nr.copy()
         alike = nv >= UNKNOWN
-        v[alike & firms], r[alike & firms] = DIFFERENT, "the same name but different firms"
+        v[alike & firms], r[alike & firms] = DIFFERENT, code("the same name but different firms")
         both = (nv == SAME) & ~firms & emails
-        v[both], r[both] = UNKNOWN, "the same name but different e-mail addresses"
+        v[both], r[both] = UNKNOWN, code("the same name but different e-mail addresses")
         verdict[todo], reason[todo] = v, r
-    return verdict, reason
+    return verdict, reason, texts
 
 
 def generation_flags(raws: pa.Array) -> np.ndarray:

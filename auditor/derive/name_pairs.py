@@ -22,6 +22,8 @@ _GENERATION_CODE = {g: i for i, g in enumerate(GENERATION_LABELS)}
 # (folding only drops, and the suffixes are made of ASCII letters and digits): a superset, looked
 # for in C++, so that ``generation_of`` runs only on the few names that may carry a suffix.
 _MAYBE_GENERATION = "jr|junior|sr|senior|ii|iv|2nd|3rd|4th"
+# The words ``identity._GENERATION_RE`` looks for.
+GENERATION_WORDS = ("jr", "junior", "sr", "senior", "ii", "iii", "iv", "2nd", "3rd", "4th")
 
 
 def coded(a_names, b_names, at: np.ndarray) -> tuple[np.ndarray, np.ndarray, pa.Array]:
@@ -63,6 +65,37 @@ def distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return codes, keys // width - 1, keys % width - 1
 
 
+def share_a_word(distinct: pa.Array, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For pairs of codes of names (both given): whether the two may have a word in common, as
+    ``identity.compare_names`` first looks (words of two letters or more, and each two neighbours run
+    together, of the names folded).  False only where certainly not: two ASCII names, looked at in
+    Arrow (the text in lower case, "." and "'" left out, runs of letters and digits); any other
+    pair is left to Python."""
+    if not len(a):
+        return np.zeros(0, dtype=bool)
+    used = np.unique(np.concatenate([a, b]))
+    names = distinct.take(pa.array(used))
+    plain = pc.fill_null(pc.string_is_ascii(names), False).to_numpy(zero_copy_only=False)
+    words = pc.split_pattern_regex(pc.replace_substring_regex(pc.ascii_lower(names), "[.']", ""),
+                                    "[^a-z0-9]+")
+    owner = pc.list_parent_indices(words).to_numpy()
+    flat = pc.list_flatten(words)
+    keep = pc.greater_equal(pc.binary_length(flat), 2).to_numpy(zero_copy_only=False)
+    owner, flat = owner[keep], flat.filter(pa.array(keep))
+    after = np.flatnonzero(owner[1:] == owner[:-1])            # a word followed by one of the same name
+    pairs = pc.binary_join_element_wise(flat.take(pa.array(after)), flat.take(pa.array(after + 1)),
+                                        pa.scalar("", flat.type))
+    token, _ = nz.factorize(pa.concat_arrays([flat, pairs]))
+    tokens = pd.DataFrame({"name": np.concatenate([owner, owner[after]]), "token": token})
+    ia, ib = np.searchsorted(used, a), np.searchsorted(used, b)
+    width = int(token.max(initial=-1)) + 1
+    sides = [pd.DataFrame({"pair": np.arange(len(a)), "name": side}).merge(tokens, on="name") for side in (ia, ib)]
+    keys = [(f["pair"].to_numpy(dtype=np.int64) * width + f["token"].to_numpy(dtype=np.int64)) for f in sides]
+    out = ~(plain[ia] & plain[ib])
+    out[sides[0]["pair"].to_numpy()[np.isin(keys[0], keys[1])]] = True
+    return out
+
+
 def generation_codes(distinct: pa.Array, used: np.ndarray, generation_of) -> np.ndarray:
     """Per distinct name, its suffix of generation as a code (``GENERATION_LABELS``; 0: none), worked
     out for the names at the codes ``used`` (the others stay 0) by ``generation_of(name)``, called
@@ -82,6 +115,11 @@ def generation_codes(distinct: pa.Array, used: np.ndarray, generation_of) -> np.
         names_nfkd = names
     letters = name_words.letters(names_nfkd)
     maybe = pc.fill_null(pc.match_substring_regex(letters, _MAYBE_GENERATION), False).to_numpy(zero_copy_only=False)
+    # Of those, an ASCII name ("Olivia", "Israel") is looked at word by word as ``generation_of`` does
+    # before parsing (no Python call for a name without such a word).
+    plain = np.flatnonzero(maybe & ~other)
+    if len(plain):
+        maybe[plain] = name_words.has_word(names.take(pa.array(plain)), GENERATION_WORDS)
     if maybe.any():
         found = [_GENERATION_CODE[generation_of(t)] for t in names.filter(pa.array(maybe)).to_pylist()]
         out[need[maybe]] = np.asarray(found, dtype=np.int8)

@@ -12,9 +12,10 @@ import pandas as pd
 import pyarrow as pa
 
 from auditor import normalize as nz
-from auditor.columns import COURT_ACCOUNTS, PACER_ACCOUNTS, ROSTER, STRING
-from auditor.derive.base import Derived, Family, Run
+from auditor.columns import COURT_ACCOUNTS, PACER_ACCOUNTS, ROSTER
+from auditor.derive.base import Derived, Family, Run, ints
 from auditor.derive.identity import generation_of
+from auditor.derive.name_pairs import GENERATION_LABELS, generation_codes
 from auditor.field_types import BOOL, INT, TEXT
 
 FIELDS = (
@@ -105,8 +106,8 @@ def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling
     eligible = personal & (ecode >= 0) & (u >= 0)
     rows = np.bincount(ecode[eligible], minlength=int(ecode.max()) + 1 if len(ecode) else 0)
     several = eligible & (nz.at(rows, ecode, 0) > 1)
-    e = pd.DataFrame({"email": email[several], "user": p["_user"][several]})
-    e = e.drop_duplicates()
+    e = pd.DataFrame({"email": email[several], "user": p["_user"][several], "code": ecode[several]})
+    e = e.drop_duplicates(["email", "user"])
     e = e[e["email"].duplicated(keep=False)]  # only e-mails on several usernames need grouping
     by_email = _sorted_sets(e["email"], e["user"])
     # Group 2: one bar id e-filing with several usernames that are personal accounts in the list.
@@ -122,6 +123,8 @@ def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling
     eb = eb[eb["bar"].duplicated(keep=False)]  # a bar id on one use alone has one username
     eb = eb.drop_duplicates(["bar", "user"])
     eb = eb[eb["bar"].duplicated(keep=False)]
+    on_bar = np.zeros(len(k.users), dtype=bool)   # per username code: in a group of one bar id
+    on_bar[eb["user"].to_numpy()] = True
     eb["user"] = k.users.array.take(eb["user"].to_numpy())
     by_bar = _sorted_sets(eb["bar"], eb["user"])
     user_bar = eb.drop_duplicates("user").set_index("user")["bar"]
@@ -135,38 +138,49 @@ def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling
     pairs = pairs[alone[pairs // width]]                 # usernames e-filed with one bar id only
     one_bar = np.full(len(k.users), -1, dtype=np.int64)
     one_bar[pairs // width] = pairs % width
-    bar_of = dict(zip(p["_user"][several].astype(object), nz.at(one_bar, u[several], -1).tolist()))
-    # ... nor those whose holders are a Jr. and a Sr. (a father and son sharing a mailbox)
-    holders = p["account_holder"] if "account_holder" in p else pd.Series(pd.NA, index=p.index, dtype=STRING)
-    gen_of = {us: generation_of(h) for us, h in zip(p["_user"][several].astype(object),
-                                                     holders[several].astype(object)) if isinstance(h, str)}
+    several_users = p["_user"][several].astype(object).tolist()
+    bar_of = dict(zip(several_users, nz.at(one_bar, u[several], -1).tolist()))
+    # ... nor those whose holders are a Jr. and a Sr. (a father and son sharing a mailbox): the suffix of
+    # each holder named, from its name as written (a name that cannot carry one is not parsed)
+    raw = k.raw[PACER_ACCOUNTS][several]
+    generation = generation_codes(k.raws, raw, generation_of)
+    gen_of = {us: GENERATION_LABELS[g] for us, g, r in zip(several_users, nz.at(generation, raw, 0).tolist(),
+                                                           raw.tolist()) if r >= 0}
     mine = personal & (u >= 0)
-    candidates = pd.Series(mine, index=p.index) & (
-        nz.isin(email, pd.Series(list(by_email), dtype=STRING))
-        | nz.isin(p["_user"], pd.Series(user_bar.index, dtype=STRING)))
-    count = pd.Series(pd.NA, index=p.index, dtype="Int64")
-    count[mine] = 1
-    first = pd.Series(mine, index=p.index)
-    names = pd.Series(pd.NA, index=p.index, dtype=STRING)
-    why = pd.Series(pd.NA, index=p.index, dtype=STRING)
-    if candidates.any():  # only the few accounts that share an e-mail or a bar id
+    # the accounts whose e-mail is on several usernames or whose username is in a bar id's group, found
+    # on the integer codes of e-mails and usernames
+    shared_email = np.zeros(int(ecode.max(initial=-1)) + 1, dtype=bool)
+    shared_email[e["code"].to_numpy()] = True
+    candidates = np.flatnonzero(mine & (nz.at(shared_email, ecode, False) | nz.at(on_bar, u, False)))
+    count = np.where(mine, 1, 0)
+    first = mine.copy()
+    names = why = pa.nulls(len(p), pa.large_string())
+    if len(candidates):  # only the few accounts that share an e-mail or a bar id
         email_users, bar_users, bar_of_user = by_email, by_bar, user_bar.to_dict()
-        pairs = list(zip(email[candidates].astype(object), p.loc[candidates, "_user"].astype(object)))
+        at = pa.array(candidates)
+        pairs = list(zip(nz.arrow(email).take(at).to_pylist(), nz.arrow(p["_user"]).take(at).to_pylist()))
         mailed = [{x for x in email_users.get(em, []) if x == us or not (
                    _bars_differ(bar_of, us, x) or _bars_differ(gen_of, us, x, none=""))} for em, us in pairs]
         sets = [sorted(m | set(bar_users.get(bar_of_user.get(us), [])) | {us}) for m, (_, us) in zip(mailed, pairs)]
         count[candidates] = [len(x) for x in sets]
         # the person's first username, at its first row in the list, carries the one finding
-        once = ~p.loc[candidates, "_user"].duplicated().to_numpy(dtype=bool)
+        once = ~pd.Series([us for _, us in pairs]).duplicated().to_numpy(dtype=bool)
         first[candidates] = [o and x[0] == us for o, x, (_, us) in zip(once, sets, pairs)]
-        names[candidates] = [", ".join(x) for x in sets]
-        why[candidates] = [" and ".join(w for w, hit in (("the same bar id e-filing with each", us in bar_of_user),
-                                                          ("the same e-mail address", len(m) > 1)) if hit)
-                           for m, (_, us) in zip(mailed, pairs)]
-    p["person_pacer_accounts"] = count
-    p["person_pacer_first"] = first.astype("boolean")
-    p["person_pacer_usernames"] = names
-    p["person_pacer_evidence"] = why
+        names = _spread([", ".join(x) for x in sets], candidates, len(p))
+        why = _spread([" and ".join(w for w, hit in (("the same bar id e-filing with each", us in bar_of_user),
+                                                     ("the same e-mail address", len(m) > 1)) if hit)
+                       for m, (_, us) in zip(mailed, pairs)], candidates, len(p))
+    p["person_pacer_accounts"] = ints(count, ~mine, p.index)
+    p["person_pacer_first"] = pd.Series(first, index=p.index).astype("boolean")
+    p["person_pacer_usernames"] = nz.series(names, p.index)
+    p["person_pacer_evidence"] = nz.series(why, p.index)
+
+
+def _spread(texts: list[str], at: np.ndarray, n: int) -> pa.Array:
+    """``n`` values: ``texts`` at the rows ``at``, null elsewhere."""
+    where = np.full(n, -1, dtype=np.int64)
+    where[at] = np.arange(len(at))
+    return _take(pa.array(texts, type=pa.large_string()), where)
 
 
 def _take(values: pa.Array, pos: np.ndarray) -> pa.Array:

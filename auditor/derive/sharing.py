@@ -79,7 +79,7 @@ def _uses(out, k) -> tuple[pd.DataFrame, pd.Series, Callable[[str, np.ndarray], 
                                                                      "pid_possible")}
                             ).assign(efiling=pd.Series(dtype=bool)), pd.Series(dtype=object), _no_column
     which, row = (np.concatenate([part.pop(col) for part in parts]) for col in ("kind", "row"))
-    uses = pd.DataFrame({col: np.concatenate([part[col] for part in parts]) for col in parts[0]})
+    uses = pd.DataFrame({col: np.concatenate([part[col] for part in parts]) for col in parts[0]}, copy=False)
     frames = [(i, out[kind]) for i, kind in enumerate((COURT_ACCOUNTS, ROSTER)) if kind in out]
 
     def column(name: str, at: np.ndarray) -> pd.Series:

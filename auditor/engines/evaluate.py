@@ -91,37 +91,78 @@ def _text(series: pd.Series) -> pd.Series:
     return series.astype(STRING).fillna("(blank)")
 
 
-def _plain(template: str, frame: pd.DataFrame) -> pd.Series:
-    out = pd.Series("", index=frame.index, dtype=STRING)
-    pos = 0
-    for m in PLACEHOLDER.finditer(template):
-        out = out + template[pos:m.start()] + _text(frame[m.group(1)])
-        pos = m.end()
-    return out + template[pos:]
+class _Evidence:
+    """Evidence texts of the records some rule matched (``frame``).  Each field's text, and each
+    choice's condition, is worked out once over all of them; a rule's evidence is then joined in Arrow
+    from the rows it matched (a few array calls per placeholder, not per row nor per pandas op)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self._texts: dict[str, pa.Array] = {}
+        self._chosen: dict[str, np.ndarray] = {}
+
+    def _text(self, field: str) -> pa.Array:
+        if field not in self._texts:
+            self._texts[field] = nz.arrow(_text(self.frame[field]))
+        return self._texts[field]
+
+    def _hit(self, m: re.Match) -> np.ndarray:
+        """Where the choice's condition holds (a field absent from this kind of record never holds)."""
+        if m.group(0) not in self._chosen:
+            fields, value = m.group(1).split(","), m.group(2)
+            hit = np.zeros(len(self.frame), dtype=bool)
+            for f in fields:
+                if f not in self.frame:
+                    continue
+                col = self.frame[f]
+                hit |= (col.notna() if value is None else (_text(col) == value.strip()).fillna(False)).to_numpy(dtype=bool)
+            self._chosen[m.group(0)] = hit
+        return self._chosen[m.group(0)]
+
+    def _plain(self, template: str, at: pa.Array) -> list:
+        parts: list = []
+        pos = 0
+        for m in PLACEHOLDER.finditer(template):
+            parts += [template[pos:m.start()], pc.take(self._text(m.group(1)), at)]
+            pos = m.end()
+        return [*parts, template[pos:]]
+
+    def render(self, template: str, rows: np.ndarray) -> pa.Array:
+        """The evidence of the records at ``rows`` (positions in ``frame``), one text each."""
+        at = pa.array(rows, pa.int64())
+        parts: list = []
+        pos = 0
+        for m in CHOICE.finditer(template):
+            picked = pc.if_else(pa.array(self._hit(m)[rows]), _joined(self._plain(m.group(3), at), len(rows)),
+                                _joined(self._plain(m.group(4), at), len(rows)))
+            parts += [*self._plain(template[pos:m.start()], at), picked]
+            pos = m.end()
+        return _joined([*parts, *self._plain(template[pos:], at)], len(rows))
 
 
-def _chosen(m: re.Match, frame: pd.DataFrame) -> pd.Series:
-    """Where the choice's condition holds (a field absent from this kind of record never holds)."""
-    fields, value = m.group(1).split(","), m.group(2)
-    hit = pd.Series(False, index=frame.index)
-    for f in fields:
-        if f not in frame:
-            continue
-        col = frame[f]
-        hit |= (col.notna() if value is None else (_text(col) == value.strip()).fillna(False)).astype(bool)
-    return hit
+def _joined(parts: list, size: int) -> pa.Array:
+    """Texts and text arrays joined element-wise into one array of ``size`` texts."""
+    arrays = [p for p in parts if not isinstance(p, str)]
+    if not arrays:   # no field: the same text for every record
+        return pa.array(["".join(parts)] * size, pa.large_string())
+    merged: list = []   # neighbouring texts merged, each array as large text
+    for p in parts:
+        if isinstance(p, str):
+            if merged and isinstance(merged[-1], str):
+                merged[-1] += p
+            elif p:
+                merged.append(p)
+        else:
+            merged.append(p.cast(pa.large_string()))
+    return pc.binary_join_element_wise(*[pa.scalar(p, pa.large_string()) if isinstance(p, str) else p
+                                         for p in merged], pa.scalar("", pa.large_string()))
 
 
 def render(template: str, frame: pd.DataFrame) -> pd.Series:
     """Fill ``{field}`` placeholders and ``{?field:then|else}`` choices column-wise (one pass per
     placeholder or choice, not per row)."""
-    out = pd.Series("", index=frame.index, dtype=STRING)
-    pos = 0
-    for m in CHOICE.finditer(template):
-        picked = _plain(m.group(3), frame).where(_chosen(m, frame), _plain(m.group(4), frame))
-        out = out + _plain(template[pos:m.start()], frame) + picked
-        pos = m.end()
-    return out + _plain(template[pos:], frame)
+    texts = _Evidence(frame).render(template, np.arange(len(frame)))
+    return pd.Series(pd.arrays.ArrowStringArray(texts), index=frame.index)
 
 
 def _source(frame: pd.DataFrame) -> pd.Series:
@@ -184,8 +225,10 @@ def build_findings(hits: list[tuple[Rule, np.ndarray]], kind: str, frame: pd.Dat
         return per_record(base[name].astype(STRING))
 
     rules = [rule for rule, _ in hits]
-    evidence = pd.concat([render(rule.evidence, base.iloc[back[starts[i]:starts[i + 1]]][_finding_columns(rule, base)])
-                          for i, (rule, _) in enumerate(hits)], ignore_index=True)
+    texts = _Evidence(base)
+    evidence = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(
+        [texts.render(rule.evidence, back[starts[i]:starts[i + 1]]) for i, (rule, _) in enumerate(hits)],
+        pa.large_string())))
     due = np.array([np.datetime64("NaT") if r.due_days is None else
                     np.datetime64(as_of + dt.timedelta(days=r.due_days)) for r in rules], dtype="datetime64[ns]")
     rule_ids = _per_finding([r.id for r in rules], rule_no)
@@ -295,13 +338,6 @@ def evaluate(rules: list[Rule], records: dict[str, pd.DataFrame], present: dict[
 # Columns a finding is built from (besides the rule's evidence placeholders).
 _FINDING_SOURCES = ("court_id", "firm_name", "email", "bar_id", "cmecf_login", "pacer_username", "_bar", "_user",
                     FILE_COL, SHEET_COL, ROW_COL, *PERSON_COLUMN.values())
-
-
-def _finding_columns(rule: Rule, frame: pd.DataFrame) -> list[str]:
-    """The columns of ``frame`` that building the rule's findings reads (taking only those is faster
-    than taking every input and derived column of the hit rows)."""
-    wanted = dict.fromkeys([*_FINDING_SOURCES, *template_fields(rule.evidence)])
-    return [c for c in wanted if c in frame.columns]
 
 
 def _blocked(rule: Rule, records, present) -> tuple[str, tuple[str, str, str]]:

@@ -7,6 +7,8 @@ Each case has a PACER username of its own, so that one audit run checks many cas
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import run_cli, sheet_rows, write_csv
 
@@ -274,3 +276,32 @@ def test_suffixes_of_generation_looked_for_in_bulk_are_those_each_name_carries()
     codes = generation_codes(names, np.arange(len(GENERATION_NAMES)), generation_of)
     assert [GENERATION_LABELS[c] for c in codes] == [generation_of(n) for n in GENERATION_NAMES]
     assert "Jr." in [GENERATION_LABELS[c] for c in codes]
+
+
+NAME_PIECES = ["Ann", "ann", "Lee", "LEE", "Mc", "Donald", "McDonald", "O'Neil", "oneil", "J.", "J", "R.", "jr", "ab",
+               "a", "9", "2nd", " ", "  ", ",", "-", ".", "'", "_", "\t", "(", "Zoë", "ß"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(*[st.lists(st.sampled_from(NAME_PIECES), max_size=6).map("".join)] * 2), min_size=1,
+                max_size=30))
+def test_pairs_without_a_word_in_common_are_found_as_compare_names_finds_them(pairs):
+    """``share_a_word`` (Arrow, for ASCII names) spares Python only the pairs ``compare_names`` calls
+    different for having no word in common; any other pair (a word in common, a name beyond ASCII) is
+    left to it."""
+    import numpy as np
+    import pyarrow as pa
+
+    from auditor.derive.identity import _words
+    from auditor.derive.name_pairs import share_a_word
+
+    names = sorted({n for pair in pairs for n in pair})
+    code = {n: i for i, n in enumerate(names)}
+    a = np.array([code[x] for x, _ in pairs], dtype=np.int64)
+    b = np.array([code[y] for _, y in pairs], dtype=np.int64)
+    maybe = share_a_word(pa.array(names, pa.large_string()), a, b).tolist()
+    for (x, y), m in zip(pairs, maybe):
+        if x.isascii() and y.isascii():
+            assert m == bool(_words(x) & _words(y)), (x, y)
+        else:
+            assert m, (x, y)

@@ -62,6 +62,24 @@ def test_bar_ids_emails_and_letters_as_the_regular_expressions_make_them():
         pc.replace_substring_regex(pc.utf8_lower(pc.utf8_normalize(names, "NFKD")), "[^a-z0-9]+", "").to_pylist()
 
 
+WORD_PIECES = ["jr", "J", "r", "R.", "sr", "Senior", "junior", "ii", "I", "iv", "V", "2nd", "3RD", "4th", "Olivia",
+               "Israel", "_", " ", ".", "'", ",", "-", "\t", "x", "9", "(", ")"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(WORD_PIECES), max_size=8).map("".join) | st.none(), min_size=1, max_size=40))
+def test_words_of_generation_found_as_the_regular_expression_finds_them(names):
+    """``has_word`` (numpy, word by word) finds a suffix of generation in an ASCII name exactly where
+    ``identity.generation_of``'s regular expression finds one in the folded name."""
+    import re
+
+    from auditor.derive.identity import _GENERATION_RE, fold
+    from auditor.derive.name_pairs import GENERATION_WORDS
+
+    found = name_words.has_word(pa.array(names, pa.large_string()), GENERATION_WORDS).tolist()
+    assert found == [n is not None and re.search(_GENERATION_RE, fold(n)) is not None for n in names]
+
+
 def test_usernames_and_codes_as_the_whole_passes_make_them():
     """Only the usernames whose bytes may change are lower-cased and trimmed; codes are shared by all
     the columns (an empty one among them) without putting them together first."""
