@@ -54,8 +54,9 @@ def _python(s: pd.Series, date: bool = False, rows: np.ndarray | None = None) ->
     if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow" and len(s) > _FEW:
         # a text of few values (rule, severity, court, firm, status, the scope) made a Python string once
         # per value, not once per row
-        coded = arrow(s).dictionary_encode()
-        if len(coded.dictionary) <= len(s) // 4:
+        a = arrow(s)
+        coded = a.dictionary_encode() if len(pc.unique(a.slice(0, _FEW))) <= _FEW // 4 else None   # a look first
+        if coded is not None and len(coded.dictionary) <= len(s) // 4:
             values = np.array([*coded.dictionary.to_pylist(), None], dtype=object)
             return values[coded.indices.fill_null(len(values) - 1).to_numpy()[at]].tolist()
     if rows is not None and isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
