@@ -1,7 +1,7 @@
 """Trim every cell, empty -> <NA>, text in Unicode NFC form, column by column.
 
 Most columns need none of it: a cell needs trimming only when its first or last byte may be white
-space, and NFC only when it holds a letter outside ASCII that NFC would change.  Those bytes are
+space, and NFC only when it holds a character that NFC may change (none up to U+02FF).  Those bytes are
 looked at with numpy over the column's own buffers; a column is trimmed or normalised (a new copy of
 its text) only when some cell would change, so an export without stray spaces is handed on as read.
 """
@@ -18,6 +18,12 @@ from auditor.columns import STRING
 
 ASCII_SPACE = " \t\n\v\f\r\x1c\x1d\x1e\x1f"  # the ASCII characters Unicode calls white space
 
+# Text whose bytes are all at most 0xCB holds only characters up to U+02FF (Latin letters with their
+# accents already on them, IPA, spacing modifiers): each is in NFC and none composes with another
+# (tests/load/test_clean.py asks Python's Unicode tables), so such text is already in NFC.  Above it
+# (combining accents from U+0300, other scripts) the cells are looked at one by one.
+NFC_SURE_BYTE = 0xCB
+
 # first or last bytes after which a cell may change when trimmed: every ASCII control character and
 # the space, and any byte of a character outside ASCII (some of them are Unicode white space)
 _EDGE = np.zeros(256, dtype=bool)
@@ -30,8 +36,7 @@ def clean(grid: pd.DataFrame, ascii_only: bool = False) -> pd.DataFrame:
     throughout; it trims the same characters as any other file (Unicode counts the information
     separators 0x1C-0x1F as white space, ASCII trimming does not, hence the explicit list)."""
     out = {}
-    for col in grid.columns:
-        s = grid[col]
+    for col, s in grid.items():
         if not isinstance(s.dtype, pd.StringDtype) or s.dtype.storage != "pyarrow":
             s = s.astype(STRING)
         arr = arrow(s)
@@ -66,7 +71,7 @@ def _clean_chunk(chunk: pa.Array, ascii_only: bool) -> pa.Array:
     edge &= ends > starts
     if _changed_by(chunk, edge, lambda a: _trim(a, ascii_only)):
         chunk = _trim(chunk, ascii_only)
-    if not ascii_only and len(data) and data[starts[0]:ends[-1]].max(initial=0) >= 0x80:
+    if not ascii_only and len(data) and data[starts[0]:ends[-1]].max(initial=0) > NFC_SURE_BYTE:
         wide = ~pc.fill_null(pc.string_is_ascii(chunk), True).to_numpy(zero_copy_only=False)
         if _changed_by(chunk, wide, lambda a: pc.utf8_normalize(a, "NFC")):
             chunk = pc.utf8_normalize(chunk, "NFC")
@@ -84,6 +89,14 @@ def _changed_by(chunk: pa.Array, maybe: np.ndarray, fn) -> bool:
 
 def _empty_to_null(chunk: pa.Array) -> pa.Array:
     """Empty text -> null.  The text stays where it is; only the validity bitmap is new."""
+    found = arrow_text.layout(chunk) if not (chunk.offset or chunk.null_count) else None
+    if found is not None:   # the empty cells read from the offsets with numpy, the bitmap packed from them
+        _, starts, ends = found
+        empty = ends == starts
+        if not empty.any():
+            return chunk
+        valid = pa.py_buffer(np.packbits(~empty, bitorder="little"))
+        return pa.Array.from_buffers(chunk.type, len(chunk), [valid, *chunk.buffers()[1:]])
     empty = pc.equal(pc.binary_length(chunk), 0)
     if not pc.any(empty).as_py():
         return chunk

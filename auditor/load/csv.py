@@ -26,6 +26,7 @@ from auditor.errors import InputError
 from auditor.columns import STRING
 
 DELIMITERS = (",", ";", "\t", "|")
+_BLOCK = 16 << 20   # bytes Arrow's parser takes at a time
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar (|)"}
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -114,8 +115,15 @@ def sniff_delimiter(text: str, score_row) -> str:
     """
     best, best_key = ",", (-1, -1)
     for d in DELIMITERS:
+        # a row scores at most its number of cells, so a delimiter whose widest row cannot beat the best
+        # so far is passed over unscored (one absent from the text gives rows of one cell)
+        if best_key >= (1, 1) and d not in text[:256 * 1024]:
+            continue
         recs = _head_records(text, d)
         if not recs:
+            continue
+        widest = max(map(len, recs))
+        if (widest, widest) <= best_key:
             continue
         key = max((score_row(r), len(r)) for r in recs)
         if key > best_key:
@@ -136,7 +144,9 @@ def _parse_fast(data: bytes, delimiter: str, ncols: int) -> pd.DataFrame | None:
         try:
             table = pacsv.read_csv(
                 pa.BufferReader(data),   # read in place (a file object is read a block at a time into copies)
-                read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=16 << 20),
+                # one block read on this thread: handing it to Arrow's threads costs more than it saves
+                read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=_BLOCK,
+                                               use_threads=len(data) > _BLOCK),
                 parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=newlines,
                                                  ignore_empty_lines=False),
                 convert_options=pacsv.ConvertOptions(
@@ -155,8 +165,8 @@ def _parse_fast(data: bytes, delimiter: str, ncols: int) -> pd.DataFrame | None:
 def _has_empty_row(frame: pd.DataFrame) -> bool:
     """Some row of the grid has every cell empty (as a blank line reads)."""
     empty = None
-    for col in frame.columns:
-        e = pc.equal(pc.binary_length(frame[col].array._pa_array), 0)
+    for _, s in frame.items():
+        e = pc.equal(pc.binary_length(s.array._pa_array), 0)
         empty = e if empty is None else pc.and_(empty, e)
         if not pc.any(empty).as_py():
             return False

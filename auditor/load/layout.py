@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -16,15 +17,17 @@ _FOOTER = re.compile(
     r"(records?|rows?|entries)\s*(:|\d)", re.IGNORECASE)
 
 
-def footer_rows(data: pd.DataFrame, blank: pd.Series, ncols: int) -> list[int]:
+def footer_rows(data: pd.DataFrame, blank: pd.Series, ncols: int,
+                cells_of: Callable[[int], list] | None = None) -> list[int]:
     """Rows at the foot of the table that are a totals or "report generated" line, not data: at most
-    two cells filled in a table of three columns or more, the first reading like such a line."""
+    two cells filled in a table of three columns or more, the first reading like such a line.
+    ``cells_of(row)``: the row's cells as ``data.loc[row].tolist()`` gives them, read faster."""
     if ncols < 3:
         return []
     rows = data.index[~values_at(blank, data.index)]
     out: list[int] = []
     for r in reversed(rows[-5:][1:] if len(rows) > 1 else []):
-        cells = [v for v in data.loc[r].tolist() if v is not pd.NA]
+        cells = [v for v in (cells_of(r) if cells_of else data.loc[r].tolist()) if v is not pd.NA]
         if not cells or len(cells) > 2 or not _FOOTER.match(str(cells[0])):
             break
         out.append(int(r))

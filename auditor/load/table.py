@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
+from auditor import arrow_text
 from auditor import columns as C
 from auditor.errors import InputError
-from auditor.load.clean import clean
+from auditor.load.clean import arrow, clean
 from auditor.load.csv import read_csv_grid
 from auditor.load.detect import detect
 from auditor.load.limits import Limits
@@ -163,15 +165,15 @@ def read_table(path, kind: str, *, sheet: str | None = None, limits: Limits | No
 
 def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, family, facts,
            header_map: dict[str, str | None]) -> RawTable:
-    blank = grid.isna().all(axis=1)
-    nonblank_rows = grid.index[~blank.to_numpy()]
-    if len(nonblank_rows) == 0:
+    arrays = [arrow(s) for _, s in grid.items()]   # the cleaned text of each column
+    blank = _blank_rows(grid, arrays)
+    nonblank = np.flatnonzero(~blank.to_numpy())
+    if len(nonblank) == 0:
         raise InputError(name, "is empty (every cell is blank)" if family == "csv"
                          else f"sheet {sheet_name!r} is empty (every cell is blank)")
     ncols = grid.shape[1]
-    candidates = nonblank_rows[:HEADER_SEARCH_ROWS]
-    head = grid.loc[candidates]   # the rows the header is looked for in, read once as lists
-    cells_of = dict(zip(candidates, map(list, zip(*(head[c].tolist() for c in head.columns)))))
+    candidates = grid.index[nonblank[:HEADER_SEARCH_ROWS]]
+    cells_of = dict(zip(candidates, map(list, zip(*(_cells(a, nonblank[:HEADER_SEARCH_ROWS]) for a in arrays)))))
     best_row, best = candidates[0], -1
     for r in candidates:
         s = score(cells_of[r])
@@ -185,7 +187,7 @@ def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, f
 
     header_cells = cells_of[header_row]
     data = grid.iloc[grid.index.get_loc(header_row) + 1:]
-    footer = footer_rows(data, blank, ncols)
+    footer = footer_rows(data, blank, ncols, lambda r: _row_cells(arrays, grid.index.get_loc(r)))
     if footer:
         issues.extend(_title_issue(name, sheet_name, r, grid.loc[r].tolist()) | {
             "reason": "totals or report line below the table, not audited", "code": "footer-row"}
@@ -206,9 +208,13 @@ def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, f
     cells = [None if header_cells[i] is pd.NA else str(header_cells[i]) for i in keep]
     header_map = user_map(kind, name, header_map, written_all)
 
+    first = grid.index.get_loc(header_row) + 1
+
     def sample(j: int) -> pd.Series:
-        col = data[grid.columns[keep[j]]]
-        return col.iloc[:SAMPLE_ROWS].dropna().iloc[:SAMPLE].astype(str)
+        if footer:   # rows below the table are no values of its columns
+            return data[grid.columns[keep[j]]].iloc[:SAMPLE_ROWS].dropna().iloc[:SAMPLE].astype(str)
+        values = arrays[keep[j]].slice(first, SAMPLE_ROWS).drop_null().slice(0, SAMPLE)
+        return pd.Series(values.to_pylist(), dtype=object).astype(str)
 
     found = recognise(kind, cells, sample, header_map)
     names: list[str] = []
@@ -260,13 +266,44 @@ def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, f
         raise InputError(name, (
             f"has {len(frame):,} data rows, more than the limit of {limits.max_rows:,} "
             "(raise it with --max-rows)"))
-    issues.extend(_long_cells(frame, name, sheet_name, headers, limits))
+    if any(_longest(a) > limits.max_cell_chars for a in arrays):   # else no cell of the table can be
+        issues.extend(_long_cells(frame, name, sheet_name, headers, limits))
     return RawTable(
         path=path, name=name, kind=kind, sheet=sheet_name, sha256=sha, frame=frame,
         unknown_columns=unknown, present_columns=[c.name for c in C.columns(kind) if c.name in headers],
         rows_blank=rows_blank, header_issues=issues, header_row=header_row, headers=headers,
         header_recognised=best > 0, all_headers=all_headers, file_type=family, ambiguous=found.ambiguous,
         encoding=facts.get("encoding", ""), delimiter=facts.get("delimiter", ""))
+
+
+def _blank_rows(grid: pd.DataFrame, arrays: list[pa.ChunkedArray]) -> pd.Series:
+    """Whether each row of the grid is wholly blank; none is when some column has no blank cell."""
+    if any(a.null_count == 0 for a in arrays):
+        return pd.Series(np.zeros(len(grid), dtype=bool), index=grid.index)
+    return grid.isna().all(axis=1)
+
+
+def _longest(values: pa.ChunkedArray) -> int:
+    """The most bytes in any cell of a column of text."""
+    most = 0
+    for chunk in values.chunks:
+        found = arrow_text.layout(chunk)
+        if found is None:
+            most = max(most, pc.max(pc.binary_length(chunk)).as_py() or 0)
+        else:
+            _, starts, ends = found
+            most = max(most, int((ends - starts).max()))
+    return most
+
+
+def _cells(values: pa.ChunkedArray, at: np.ndarray) -> list:
+    """The cells of a column at the given places, as the frame gives them (text, <NA> for blank)."""
+    head = values.slice(0, int(at[-1]) + 1).combine_chunks()   # a few rows at the top: not the whole column
+    return [pd.NA if v is None else v for v in head.take(pa.array(at)).to_pylist()]
+
+
+def _row_cells(arrays: list[pa.ChunkedArray], at: int) -> list:
+    return [pd.NA if (v := a[at].as_py()) is None else v for a in arrays]
 
 
 def _ragged_rows(data: pd.DataFrame, fields: np.ndarray, width: int, name: str) -> list[dict]:
@@ -293,9 +330,8 @@ def _ragged_rows(data: pd.DataFrame, fields: np.ndarray, width: int, name: str) 
 def _long_cells(frame, name, sheet_name, headers, limits) -> list[dict]:
     """A rejected-row issue for every cell longer than the limit."""
     out = []
-    for col in frame.columns:
-        data = frame[col].array._pa_array
-        if (pc.max(pc.binary_length(data)).as_py() or 0) <= limits.max_cell_chars:
+    for col, s in frame.items():
+        if (pc.max(pc.binary_length(s.array._pa_array)).as_py() or 0) <= limits.max_cell_chars:
             continue   # no cell has more bytes than the limit, so none has more characters
         too_long = frame[col].str.len() > limits.max_cell_chars
         if not too_long.any():

@@ -57,8 +57,18 @@ def is_excel_error(s: pd.Series) -> pd.Series:
 
 
 def may_hold_excel_error(s: pd.Series) -> bool:
-    """Whether some cell starts with "#", as every error value does: one Arrow pass."""
-    return bool(pc.any(pc.starts_with(pa.array(_text(s).array), "#")).as_py())
+    """Whether some cell starts with "#", as every error value does: the first bytes looked at in place."""
+    arr = pa.array(_text(s).array)
+    for chunk in (arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]):
+        found = arrow_text.layout(chunk)
+        if found is None:
+            if pc.any(pc.starts_with(chunk, "#")).as_py():
+                return True
+            continue
+        data, starts, ends = found
+        if len(data) and bool(((data[np.minimum(starts, len(data) - 1)] == 0x23) & (ends > starts)).any()):
+            return True
+    return False
 
 
 def _text(s: pd.Series) -> pd.Series:
@@ -272,10 +282,13 @@ def no_account(s: pd.Series) -> pd.Series:
     maybe = [m for m in map(_may_say_no_account, chunks) if m is not None]
     if len(maybe) < len(chunks):
         return pd.Series(_says_no_account(arr), index=s.index, dtype=bool)
-    some = np.flatnonzero(np.concatenate(maybe)) if maybe else np.zeros(0, dtype=np.int64)
     hit = np.zeros(len(s), dtype=bool)
-    if len(some):
-        hit[some] = _says_no_account(arr.take(pa.array(some)))
+    start = 0
+    for chunk, m in zip(chunks, maybe):   # chunk by chunk: a chunked array's take joins its chunks first
+        some = np.flatnonzero(m)
+        if len(some):
+            hit[start + some] = _says_no_account(chunk.take(pa.array(some)))
+        start += len(chunk)
     return pd.Series(hit, index=s.index, dtype=bool)
 
 

@@ -200,6 +200,7 @@ def _validate(joined: Joined, court, firm, known_courts) -> list[InputTable]:
         rejected[loader_rejects] = True
 
     out: dict[str, pd.Series] = {}
+    within: set[str] = set()   # category columns whose every value was made a category
     for col in C.columns(kind):
         s = text[col.name]
         if col.name not in src.columns:
@@ -223,7 +224,7 @@ def _validate(joined: Joined, court, firm, known_courts) -> list[InputTable]:
                 if col.required:
                     rejected |= none
                 s = s.mask(none)
-        out[col.name] = _coerce(col, s, issues, known_courts)
+        out[col.name] = _coerce(col, s, issues, known_courts, within)
 
     frame = pd.DataFrame(out, index=index)
     if "court_id" in frame.columns and court:
@@ -232,7 +233,7 @@ def _validate(joined: Joined, court, firm, known_courts) -> list[InputTable]:
     if kind == C.ROSTER and firm:
         frame["firm_name"] = frame["firm_name"].fillna(str(firm).strip())
 
-    rejected |= run_schema(kind, frame, text, issues)
+    rejected |= run_schema(kind, frame, text, issues, within)
     _defaults(kind, frame, text)
     if kind == C.PACER_ACCOUNTS:
         _upgraded_from_account_type(frame, text)
@@ -276,7 +277,7 @@ def _empty(col: C.Column, index: pd.Index) -> pd.Series:
     return pd.Series(pd.NaT if dtype == "datetime64[ns]" else pd.NA, index=index, dtype=dtype)
 
 
-def _coerce(col: C.Column, s: pd.Series, issues: Issues, known_courts) -> pd.Series:
+def _coerce(col: C.Column, s: pd.Series, issues: Issues, known_courts, within: set[str]) -> pd.Series:
     if col.dtype == C.DATE:
         val, bad, side = coerce_date(s)
         if bad.any():
@@ -300,7 +301,9 @@ def _coerce(col: C.Column, s: pd.Series, issues: Issues, known_courts) -> pd.Ser
                        "not a yes/no value (use yes or no); the cell is ignored", "warning", "bad-bool")
         return val
     if col.dtype == C.CATEGORY:
-        val, _ = coerce_category(s, col)   # unknown values are judged by the schema
+        val, unknown = coerce_category(s, col)   # unknown values are judged by the schema
+        if not unknown.any():
+            within.add(col.name)
         return val
     if col.name == "court_id":
         val, bad = coerce_court(s, known_courts)
