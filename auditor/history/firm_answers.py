@@ -69,6 +69,9 @@ class Merge:
     def __init__(self, ids: pd.Series, change: pd.Series, answers: pd.DataFrame | None, clerk_ids,
                  reopened: str = "reopened"):
         self.index = change.index
+        self.none = answers is None or not len(answers)
+        if self.none:   # no answer at all (most runs): :meth:`status` and :meth:`shown` need nothing more
+            return
         self.a, found = _aligned(ids, answers, self.index)
         self.has = pd.Series(found, index=self.index) & (change != reopened)
         self.kind = self.a["kind"].where(self.has)
@@ -76,7 +79,7 @@ class Merge:
         self.typed = pd.Series(typed, index=self.index)
         self.implied = self.kind.map(IMPLIED)
         self.on = pd.to_datetime(self.a["on_date"]).where(self.has)
-        self.none = not found.any()    # no answer about any finding of the run (most runs): nothing to merge
+        self.none = not found.any()    # no answer about any finding of the run: nothing to merge
 
     def status(self, status: pd.Series, until: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         """(status, accepted until, justified): a new answer applied where the clerk typed nothing;
@@ -142,6 +145,8 @@ def joined(*notes: pd.Series) -> pd.Series:
     out = notes[0].astype(object).fillna("")
     for n in notes[1:]:
         n = n.astype(object).fillna("")
+        if not n.ne("").any():   # nothing to add (most rows of most runs)
+            continue
         out = pd.Series(np.where((out != "") & (n != ""), out + "; " + n, np.where(out != "", out, n)),
                         index=out.index, dtype=object)
     return out

@@ -175,8 +175,10 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
 
     answered, answer_note, answer_counts = merge.shown(status, due)
     ends = ending(status, until, as_of)
-    note = joined(note, answer_note, pd.Series(np.where(
-        ends, "acceptance ends on " + pd.to_datetime(until).dt.strftime("%Y-%m-%d").fillna(""), ""), index=f.index))
+    ending_note = pd.Series("", index=f.index, dtype=object)
+    if ends.any():
+        ending_note = ending_note.mask(ends, "acceptance ends on " + pd.to_datetime(until).dt.strftime("%Y-%m-%d").fillna(""))
+    note = joined(note, answer_note, ending_note)
 
     f["first_seen"] = pd.to_datetime(first_seen)
     f["last_seen"] = today

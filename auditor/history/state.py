@@ -29,6 +29,7 @@ LIGHT = ["finding_id", "first_seen", "due_date", "status", "notes", "accepted_un
 DIGESTED = [c for c in STORED if c not in ("finding_id", "last_seen")]
 _IN_CHUNK = 500                 # ids per "IN (...)" query: well under every database's limit on parameters
 _MISSING, _SEP = "\x00", "\x1f"   # in the digest: a missing value (unlike any text, even ""), between values
+_FEW = 1000     # rows below which a text column is handed to the driver as it is
 NO_DIGESTS = pd.DataFrame({"finding_id": pd.Series(dtype=object), "digest": pd.Series(dtype="Int64")})
 
 
@@ -36,34 +37,48 @@ def mark(conn) -> str:
     return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
-def _python(s: pd.Series, date: bool = False) -> list:
-    """A column as plain Python values for the driver, None where missing; dates as ISO text."""
+def _python(s: pd.Series, date: bool = False, rows: np.ndarray | None = None) -> list:
+    """A column as plain Python values for the driver, None where missing; dates as ISO text.  ``rows``:
+    the positions to take, in that order (default all)."""
+    at = slice(None) if rows is None else rows
     if date:  # each distinct date written out once
         codes, days = pd.factorize(pd.to_datetime(s).to_numpy(dtype="datetime64[D]").view(np.int64))
         dates = np.asarray(days).view("datetime64[D]")
         text = np.datetime_as_string(dates).astype(object)
         text[np.isnat(dates)] = None
-        return text[codes].tolist()
+        return text[codes[at]].tolist()
     if pd.api.types.is_bool_dtype(s):
-        return s.to_numpy(dtype=bool).tolist()
+        return s.to_numpy(dtype=bool)[at].tolist()
     if pd.api.types.is_integer_dtype(s) and not s.hasnans:
-        return s.to_numpy(dtype=np.int64).tolist()
-    return s.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload]  # pandas-stubs: na_value
+        return s.to_numpy(dtype=np.int64)[at].tolist()
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow" and len(s) > _FEW:
+        # a text of few values (rule, severity, court, firm, status, the scope) made a Python string once
+        # per value, not once per row
+        a = arrow(s)
+        coded = a.dictionary_encode() if len(pc.unique(a.slice(0, _FEW))) <= _FEW // 4 else None   # a look first
+        if coded is not None and len(coded.dictionary) <= len(s) // 4:
+            values = np.array([*coded.dictionary.to_pylist(), None], dtype=object)
+            return values[coded.indices.fill_null(len(values) - 1).to_numpy()[at]].tolist()
+    if rows is not None and isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+        return arrow(s).take(pa.array(rows)).to_numpy(zero_copy_only=False).tolist()   # only the rows asked for
+    return s.to_numpy(dtype=object, na_value=None)[at].tolist()  # type: ignore[call-overload]  # pandas-stubs: na_value
 
 
-def bulk_insert(conn, table, frame: pd.DataFrame, dates=()) -> None:
+def bulk_insert(conn, table, frame: pd.DataFrame, dates=(), rows: np.ndarray | None = None) -> None:
     """Many rows at once through the driver's executemany (SQLAlchemy's per-row work skipped: the values
     are plain text, numbers, booleans and ISO dates, which SQLite stores as SQLAlchemy would and
-    PostgreSQL casts to the columns' types)."""
-    if not len(frame):
+    PostgreSQL casts to the columns' types).  ``rows``: the positions of the rows to write, in that order
+    (default all)."""
+    if not len(frame) or (rows is not None and not len(rows)):
         return
     # a column missing on every row is left to be NULL (as it is when not named; no column has a default):
     # fewer values for the driver to bind, as for the notes and dates of a first month's 100,000 findings
-    cols = [c for c in frame.columns if _given(table, c) or frame[c].notna().any()]
+    at = slice(None) if rows is None else rows
+    cols = [c for c in frame.columns if _given(table, c) or frame[c].notna().to_numpy()[at].any()]
     quote = conn.dialect.identifier_preparer.quote
     sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in cols)}) "
            f"VALUES ({', '.join([mark(conn)] * len(cols))})")
-    conn.exec_driver_sql(sql, list(zip(*(_python(frame[c], c in dates) for c in cols))))
+    conn.exec_driver_sql(sql, list(zip(*(_python(frame[c], c in dates, rows) for c in cols))))
 
 
 def _given(table, column: str) -> bool:
@@ -222,9 +237,12 @@ def save(conn, scope: str, state: pd.DataFrame, stored: pd.DataFrame, run_id: in
             keep_for_undo(conn, run_id, scope, _python(stale))
         conn.exec_driver_sql(f"DELETE FROM finding_state WHERE scope = {m} AND finding_id = {m}",
                              [(scope, fid) for fid in _python(stale)])
-    added = pd.array(np.where(known[changed], np.nan, run_id if run_id is not None else np.nan), dtype="Int64")
-    rows = state.loc[changed, STORED].assign(scope=scope, digest=digest[changed], added_by=added)
-    bulk_insert(conn, S.finding_state, rows.sort_values("finding_id"), DATES)
+    added = pd.array(np.where(known, np.nan, run_id if run_id is not None else np.nan), dtype="Int64")
+    rows = state[STORED].assign(scope=scope, digest=digest, added_by=added)
+    # the rows written, sorted by finding id (each column taken in that order as it is handed to the driver)
+    which = np.flatnonzero(changed)
+    order = which[pc.sort_indices(arrow(state["finding_id"]).take(pa.array(which))).to_numpy()]
+    bulk_insert(conn, S.finding_state, rows, DATES, order)
 
 
 def before(conn, scope: str, as_of: dt.date) -> pd.DataFrame:
