@@ -89,8 +89,13 @@ def _without_accents(a: pa.Array) -> pa.Array:
 def _fold(a: pa.Array) -> pa.Array:
     a = pc.utf8_lower(_without_accents(a))
     a = _sub(a, "&", " and ")
-    a = _sub(a, r"[^\pL\pN]+", " ")
-    return _blank_to_null(pc.utf8_trim_whitespace(a))
+    # RE2 takes milliseconds to compile Unicode's letter and digit classes, at every call: texts of
+    # ASCII only (nearly all) are given the same classes spelt in ASCII, the others Unicode's
+    other = pc.fill_null(pc.invert(pc.string_is_ascii(a)), False)
+    plain = _sub(a, r"[^A-Za-z0-9]+", " ")
+    if pc.any(other).as_py():
+        plain = pc.replace_with_mask(plain, other, _sub(a.filter(other), r"[^\pL\pN]+", " "))
+    return _blank_to_null(pc.utf8_trim_whitespace(plain))
 
 
 def fold(s: pd.Series) -> pd.Series:
