@@ -317,7 +317,7 @@ def _ragged_rows(data: pd.DataFrame, fields: np.ndarray, width: int, name: str) 
         return []
     out = []
     for (r, cells), n in zip(data.loc[longer].iterrows(), fields[longer]):
-        values = [("" if v is pd.NA else str(v)) for v in cells.tolist()[:int(n)]]
+        values = [("" if pd.isna(v) else str(v)) for v in cells.tolist()[:int(n)]]
         out.append({
             "file": name, "sheet": "", "row": int(r), "column": "", "value": shown(",".join(values)),
             "reason": (f"the row has {int(n)} fields but the header has {width}: a comma inside a "

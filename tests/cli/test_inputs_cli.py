@@ -102,7 +102,7 @@ def test_ragged_row_is_named_and_set_aside(tmp_path):
     f = tmp_path / "accounts.csv"
     f.write_text(",".join(COURT) + "\n"
                  "ncmb,jdoe,\"Doe, John\",Attorney,NC1,jdoe2020x,Active\n"
-                 "ncmb,asmith,Smith, Ann,Attorney,NC2,asmith2020,Active\n", encoding="utf-8")
+                 "ncmb,asmith,Smith, Ann,Attorney,,asmith2020,Active\n", encoding="utf-8")
     proc, out = audit(tmp_path, "--court-accounts", f)
     assert proc.returncode == 0, proc.stderr
     assert "2 rows read, 1 rejected" in proc.stdout
@@ -110,7 +110,7 @@ def test_ragged_row_is_named_and_set_aside(tmp_path):
     assert [(i["row"], i["code"], i["severity"]) for i in issues] == [(3, "ragged-row", "rejected")]
     assert "the row has 8 fields but the header has 7" in issues[0]["reason"]
     assert "double quotes" in issues[0]["reason"] and "filer_role" not in issues[0]["reason"]
-    assert issues[0]["value"] == "ncmb,asmith,Smith,Ann,Attorney,NC2,asmith2020,Active"
+    assert issues[0]["value"] == "ncmb,asmith,Smith,Ann,Attorney,,asmith2020,Active"   # a blank field shown blank
     proc = run_cli("validate", f)
     assert "row 3: the row has 8 fields but the header has 7" in proc.stdout
 
