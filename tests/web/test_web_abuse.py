@@ -208,7 +208,7 @@ def test_workers_run_under_the_memory_cap_and_say_so_when_it_is_passed(serve, tm
     assert wait_until(lambda: re.search(r"Max address space\s+4294967296\s+4294967296", limits.read_text()), 30)
     # a worker's address space once it is ready (Python, pandas, pyarrow, the modules an audit loads: forked
     # from the fork server with them loaded): under a cap 30 MB above that a worker starts and reads the rules,
-    # and an audit of 160,000 rows passes the cap
+    # and an audit of three rosters of 150,000 rows passes the cap
     ready = int(re.search(r"VmSize:\s+(\d+)", Path(f"/proc/{server.pool._free[0].process.pid}/status")
                           .read_text()).group(1)) << 10
     cap = ((ready >> 20) + 30) << 20
@@ -219,7 +219,8 @@ def test_workers_run_under_the_memory_cap_and_say_so_when_it_is_passed(serve, tm
     assert wait_until(lambda: int(re.search(r"VmSize:\s+(\d+)", status.read_text()).group(1)) > 1 << 20, 60)
     time.sleep(0.5)
     assert worker.is_alive(), f"a worker did not start under a cap of {size_words(cap)}"
-    r = post(tight, [roster_file(tmp_path, "Big", 160_000)], mapping="auto", timeout=120)
+    big = [roster_file(tmp_path, firm, 150_000) for firm in ("Big", "Bigger", "Biggest")]   # each under the 25 MB limit
+    r = post(tight, big, mapping="auto", timeout=120)
     assert r.status_code in (500, 503) and f"memory limit of {size_words(cap)}" in r.text, r.text[-600:]
     assert wait_until(lambda: not stored_files(tight))
     assert wait_until(lambda: len(tight.pool._free) == 1, 60)          # a fresh worker took its place
