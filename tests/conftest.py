@@ -4,11 +4,13 @@ back."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 from pathlib import Path
 
 import openpyxl
 import pytest
+import python_calamine
 from hypothesis import Phase, settings
 
 from command import run_cli, run_process  # noqa: F401  (the command line, in this process or its own)
@@ -49,24 +51,40 @@ def write_xlsx(path: Path, header: list[str], rows: list[list], *, title: str | 
     return path
 
 
+def sheet_values(path: Path, sheet: str) -> list[tuple]:
+    """Every row of a sheet as its cells' values, read with calamine: what openpyxl's read-only
+    ``values_only`` gives, about ten times faster, except that an empty text reads as an empty cell
+    (None), as it shows.  Whole numbers read as int, dates as datetime, as openpyxl reads them."""
+    wb = python_calamine.CalamineWorkbook.from_path(str(path))
+    try:
+        rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    finally:
+        wb.close()
+    return [tuple(_as_openpyxl(v) for v in row) for row in rows]
+
+
+def _as_openpyxl(v):
+    if v == "":
+        return None
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        return dt.datetime(v.year, v.month, v.day)
+    return v
+
+
 def sheet_rows(path: Path, sheet: str) -> list[dict]:
     """A table sheet as a list of dicts keyed by its header row, headers read back as the column ids
     the exports use ("Finding ID" -> finding_id)."""
     from auditor.report.format import HEADER_IDS
 
-    wb = openpyxl.load_workbook(path, read_only=True)
-    rows = list(wb[sheet].iter_rows(values_only=True))
-    wb.close()
+    rows = sheet_values(path, sheet)
     header = [HEADER_IDS.get(h, h) for h in rows[0]]
     return [dict(zip(header, r)) for r in rows[1:] if any(v is not None for v in r)]
 
 
 def all_text(path: Path, sheet: str) -> str:
-    wb = openpyxl.load_workbook(path, read_only=True)
-    out = "\n".join(" | ".join("" if v is None else str(v) for v in row)
-                    for row in wb[sheet].iter_rows(values_only=True))
-    wb.close()
-    return out
+    return "\n".join(" | ".join("" if v is None else str(v) for v in row) for row in sheet_values(path, sheet))
 
 
 # The slowest test modules (CPU seconds of a whole-suite run, most first). make test hands modules out

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from conftest import run_cli
-from conftest import sheet_rows as read_sheet
+from conftest import sheet_rows as read_sheet, sheet_values
 
 SEVERITIES = ("high", "medium", "low", "info")
 RULE = "unlinked-filing-account"
@@ -64,10 +64,7 @@ def summary_share(book: Path):
 
 @functools.cache
 def _share(book: Path, _written: int):
-    wb = openpyxl.load_workbook(book, read_only=True)
-    share = next(r[1] for r in wb["Summary"].iter_rows(values_only=True) if r and r[0] == "Share ready")
-    wb.close()
-    return share
+    return next(r[1] for r in sheet_values(book, "Summary") if r and r[0] == "Share ready")
 
 
 def open_by_severity(book: Path) -> list[int]:

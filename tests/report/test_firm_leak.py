@@ -16,12 +16,12 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-import openpyxl
+import python_calamine
 import pytest
 
 from auditor.normalize import firm_key
 from auditor.report.format import HEADER_IDS
-from conftest import run_cli
+from conftest import run_cli, sheet_values
 
 AS_OF = "2026-11-30"
 LAST_MONTH = "2026-10-31"
@@ -47,21 +47,14 @@ def _variants(name: str) -> set[str]:
 
 @functools.cache   # the module's one run: its workbooks are read once, searched by every test
 def _workbook_text(path: Path) -> str:
-    wb = openpyxl.load_workbook(path, read_only=True)
-    try:
-        return "\n".join(" | ".join(str(v) for v in row if v is not None)
-                         for ws in wb.worksheets for row in ws.iter_rows(values_only=True)).lower()
-    finally:
-        wb.close()
+    sheets = python_calamine.CalamineWorkbook.from_path(str(path)).sheet_names
+    return "\n".join(" | ".join(str(v) for v in row if v is not None)
+                     for name in sheets for row in sheet_values(path, name)).lower()
 
 
 def _firm_of(path: Path) -> str:
-    wb = openpyxl.load_workbook(path, read_only=True)
-    try:
-        rows = list(wb["Findings"].iter_rows(values_only=True))
-        summary = list(wb["Summary"].iter_rows(max_row=3, values_only=True))
-    finally:
-        wb.close()
+    rows = sheet_values(path, "Findings")
+    summary = sheet_values(path, "Summary")[:3]
     col = [HEADER_IDS.get(h, h) for h in rows[0]].index("firm_name")
     # the firm the Summary names, and (an all-clear workbook has none) every finding's firm
     keys = {_key(r[col]) for r in rows[1:] if r[col]} | {_key(r[1]) for r in summary if r[0] == "Firm"}
@@ -180,14 +173,10 @@ def test_each_trend_sheet_holds_its_firm_figures_only(split_run):
     for book in books:
         trend = _trend(book)
         assert [r[0].date().isoformat() for r in trend] == [LAST_MONTH, AS_OF], book.name
-        wb = openpyxl.load_workbook(book, read_only=True)
-        findings = sum(1 for r in wb["Findings"].iter_rows(min_row=2, values_only=True) if r and r[0])
-        wb.close()
+        findings = sum(1 for r in sheet_values(book, "Findings")[1:] if r and r[0])
         assert trend[-1][5] == findings, book.name   # this month's open findings: its own Findings sheet
         total = [t + r[5] for t, r in zip(total, trend)]
-    wb = openpyxl.load_workbook(out / "report.xlsx", read_only=True)
-    rows = list(wb["Findings"].iter_rows(values_only=True))
-    wb.close()
+    rows = sheet_values(out / "report.xlsx", "Findings")
     col = [HEADER_IDS.get(h, h) for h in rows[0]].index("firm_name")
     no_firm = sum(1 for r in rows[1:] if r[0] and not r[col])
     # the same inputs both months: each month, each finding is in one firm's trend only
@@ -195,11 +184,7 @@ def test_each_trend_sheet_holds_its_firm_figures_only(split_run):
 
 
 def _trend(path: Path) -> list[tuple]:
-    wb = openpyxl.load_workbook(path, read_only=True)
-    try:
-        rows = list(wb["Trend"].iter_rows(min_row=2, values_only=True))
-    finally:
-        wb.close()
+    rows = sheet_values(path, "Trend")[1:]
     return [r for r in rows if r and hasattr(r[0], "date")]
 
 
