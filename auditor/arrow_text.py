@@ -22,6 +22,18 @@ def layout(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     return data, offsets[:-1], offsets[1:]
 
 
+def first_bytes(data: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Each cell's first byte, from ``layout`` (``data`` holding a byte at least).  An empty or null
+    cell's is a neighbour's, to be set aside with ``ends > starts``: indexing every cell by position is
+    several times cheaper than picking the non-empty cells first."""
+    return data[np.minimum(starts, len(data) - 1)]
+
+
+def last_bytes(data: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Each cell's last byte, from ``layout``, as ``first_bytes`` gives the first."""
+    return data[np.maximum(ends - 1, 0)]
+
+
 def joined(chunk: pa.Array) -> memoryview:
     """The cells' text end to end, as a view of the array's own buffer (no copy): a sheet's rows of XML
     made in Arrow, handed to the writer whole."""

@@ -47,7 +47,7 @@ def is_excel_error(s: pd.Series) -> pd.Series:
 
 def may_hold_excel_error(s: pd.Series) -> bool:
     """Whether some cell starts with "#", as every error value does: the first bytes looked at in place."""
-    arr = pa.array(_text(s).array)
+    arr = pa.array(as_text(s).array)
     for chunk in (arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]):
         found = arrow_text.layout(chunk)
         if found is None:
@@ -55,12 +55,13 @@ def may_hold_excel_error(s: pd.Series) -> bool:
                 return True
             continue
         data, starts, ends = found
-        if len(data) and bool(((data[np.minimum(starts, len(data) - 1)] == 0x23) & (ends > starts)).any()):
+        if len(data) and bool(((arrow_text.first_bytes(data, starts) == 0x23) & (ends > starts)).any()):
             return True
     return False
 
 
-def _text(s: pd.Series) -> pd.Series:
+def as_text(s: pd.Series) -> pd.Series:
+    """The column as pyarrow-backed text, as it is when it already is."""
     return s if s.dtype == STRING else s.astype(STRING)
 
 
@@ -297,4 +298,4 @@ def _may_say_no_account(chunk: pa.Array) -> np.ndarray | None:
     data, starts, ends = layout
     if not len(data):
         return np.zeros(len(chunk), dtype=bool)
-    return _NO_ACCOUNT_FIRST[data[np.minimum(starts, len(data) - 1)]] & (ends > starts)
+    return _NO_ACCOUNT_FIRST[arrow_text.first_bytes(data, starts)] & (ends > starts)

@@ -32,7 +32,7 @@ from auditor.validate.issues import Issues
 from auditor.validate.joined import Joined, join
 from auditor.validate.schema import ROLE_COLUMN, run_schema
 from auditor.validate.coerce import (
-    STRING, coerce_bool, coerce_category, coerce_court, coerce_date, coerce_email, is_excel_error, may_hold_excel_error,
+    STRING, as_text, coerce_bool, coerce_category, coerce_court, coerce_date, coerce_email, is_excel_error, may_hold_excel_error,
     no_account,
 )
 
@@ -188,7 +188,7 @@ def _validate(joined: Joined, court, firm, known_courts) -> list[InputTable]:
     raws, kind, src = joined.raws, joined.raws[0].kind, joined.frame
     index = src.index
     na = pd.Series(pd.NA, index=index, dtype=STRING)
-    text = {c.name: (_as_text(src[c.name]) if c.name in src.columns else na) for c in C.columns(kind)}
+    text = {c.name: (as_text(src[c.name]) if c.name in src.columns else na) for c in C.columns(kind)}
     firm_col = text["firm_name"].copy() if "firm_name" in text else None
     if kind == C.ROSTER and firm:
         firm_col = text["firm_name"].fillna(str(firm).strip())
@@ -255,10 +255,6 @@ def _validate(joined: Joined, court, firm, known_courts) -> list[InputTable]:
             unknown_columns=list(raw.unknown_columns), present_columns=list(raw.present_columns),
             column_map=dict(raw.headers)))
     return tables
-
-
-def _as_text(s: pd.Series) -> pd.Series:
-    return s if s.dtype == STRING else s.astype(STRING)
 
 
 def _constant(value: str, n: int) -> pd.Categorical:
