@@ -114,8 +114,10 @@ class _Evidence:
             for f in fields:
                 if f not in self.frame:
                     continue
-                col = self.frame[f]
-                hit |= (col.notna() if value is None else (_text(col) == value.strip()).fillna(False)).to_numpy(dtype=bool)
+                if value is None:
+                    hit |= self.frame[f].notna().to_numpy(dtype=bool)
+                else:   # the field's text as the evidence shows it, worked out once for both uses
+                    hit |= pc.fill_null(pc.equal(self._text(f), value.strip()), False).to_numpy(zero_copy_only=False)
             self._chosen[m.group(0)] = hit
         return self._chosen[m.group(0)]
 
