@@ -16,12 +16,8 @@ Recognition looks at the headers and at most ``SAMPLE`` values of a column, neve
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:   # only annotations: the accepted columns are listed without loading pandas
-    import pandas as pd
 
 from auditor import columns as C
 from auditor.errors import InputError
@@ -88,11 +84,16 @@ class Recognised:
     refused: list[tuple[int, str, str]] = field(default_factory=list)  # position, column, why not
 
 
-def _share(sample: pd.Series, pattern: str) -> float:
-    return float(sample.str.fullmatch(pattern).mean()) if len(sample) else 1.0
+def _share(sample: Sequence[str], pattern: str) -> float:
+    """The share of the sampled values that ``pattern`` matches whole.  Python's regular expressions, as
+    pandas' ``str.fullmatch`` gives them, looped over the few values: a Series of them cost more."""
+    if not sample:
+        return 1.0
+    match = re.compile(pattern).fullmatch
+    return sum(match(v) is not None for v in sample) / len(sample)
 
 
-def fits(kind: str, column: str, sample: pd.Series) -> bool:
+def fits(kind: str, column: str, sample: Sequence[str]) -> bool:
     """Whether the sampled values (text, no blanks) have the shape of ``column``'s values."""
     if not len(sample):
         return True
@@ -109,10 +110,10 @@ def fits(kind: str, column: str, sample: pd.Series) -> bool:
         return _share(sample, r"^[^@\s]{0,12}\d[^@]{0,12}$") >= FIT
     if col.dtype == C.CATEGORY:
         known = C.category_map(col)
-        return float(sample.map(lambda v: C.header_key(v) in known).mean()) >= FIT
+        return sum(C.header_key(v) in known for v in sample) / len(sample) >= FIT
     if col.dtype == C.BOOL:
         yes_no = {C.header_key(v) for v in C.BOOL_TRUE + C.BOOL_FALSE}
-        return float(sample.map(lambda v: C.header_key(v) in yes_no).mean()) >= FIT
+        return sum(C.header_key(v) in yes_no for v in sample) / len(sample) >= FIT
     if col.dtype == C.DATE:
         return _share(sample, _DATE) >= FIT
     if column in (C.PERSON_COLUMN.get(kind), "firm_name"):
@@ -151,7 +152,7 @@ def candidates(kind: str, header: str) -> tuple[int, tuple[str, ...]]:
     return (1, found) if found else (0, ())
 
 
-def recognise(kind: str, headers: list[str | None], sample: Callable[[int], pd.Series],
+def recognise(kind: str, headers: list[str | None], sample: Callable[[int], list[str]],
               header_map: Mapping[str, str | None]) -> Recognised:
     """Which position holds which column.  ``headers``: the header cells as written (None: blank);
     ``sample(i)``: some non-blank values of position ``i``; ``header_map``: the user's choice, header as
@@ -161,9 +162,9 @@ def recognise(kind: str, headers: list[str | None], sample: Callable[[int], pd.S
     taken = {c for c in header_map.values() if c is not None}
     claims: dict[str, list[tuple[int, int]]] = {}      # column -> [(level, position)]
     open_: list[tuple[int, tuple[str, ...]]] = []      # positions whose header names several columns
-    samples: dict[int, pd.Series] = {}
+    samples: dict[int, list[str]] = {}
 
-    def values(i: int) -> pd.Series:
+    def values(i: int) -> list[str]:
         if i not in samples:
             samples[i] = sample(i)
         return samples[i]

@@ -210,11 +210,10 @@ def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, f
 
     first = grid.index.get_loc(header_row) + 1
 
-    def sample(j: int) -> pd.Series:
+    def sample(j: int) -> list[str]:
         if footer:   # rows below the table are no values of its columns
-            return data[grid.columns[keep[j]]].iloc[:SAMPLE_ROWS].dropna().iloc[:SAMPLE].astype(str)
-        values = arrays[keep[j]].slice(first, SAMPLE_ROWS).drop_null().slice(0, SAMPLE)
-        return pd.Series(values.to_pylist(), dtype=object).astype(str)
+            return data[grid.columns[keep[j]]].iloc[:SAMPLE_ROWS].dropna().iloc[:SAMPLE].astype(str).tolist()
+        return arrays[keep[j]].slice(first, SAMPLE_ROWS).drop_null().slice(0, SAMPLE).to_pylist()
 
     found = recognise(kind, cells, sample, header_map)
     names: list[str] = []
