@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Callable, Iterable, Mapping
@@ -60,14 +60,17 @@ def load_inputs(files: Mapping[str, Iterable], *, court: str | None = None, firm
     known = (calendar or Calendar.load()).known_courts()
     todo = [(kind, Path(p)) for kind in KINDS for p in input_files(files.get(kind, ()))]
 
-    def one(item) -> InputTable | InputError | RawTable:
+    def read(item) -> InputError | RawTable:
         i, (kind, path) = item
         progress(f"reading {path.name} ({i} of {len(todo)})")
         try:
-            raw = read_table(path, kind, limits=limits,
-                             header_map=(header_maps or {}).get(str(path), (header_maps or {}).get("*")))
-            if len(raw.frame) < JOINED_ROWS:
-                return raw   # checked below with the other small tables
+            return read_table(path, kind, limits=limits,
+                              header_map=(header_maps or {}).get(str(path), (header_maps or {}).get("*")))
+        except InputError as exc:
+            return exc
+
+    def check(raw: RawTable) -> InputTable | InputError:
+        try:
             return validate_table(raw, court=court, firm=firm, known_courts=known)
         except InputError as exc:
             return exc
@@ -75,15 +78,31 @@ def load_inputs(files: Mapping[str, Iterable], *, court: str | None = None, firm
     # Two files at a time: Arrow's CSV parser and calamine release the GIL, so a big court export and
     # a big PACER list load side by side.  Biggest first (the PACER list comes last in the given order,
     # and alone at the end it would keep one core idle); results keep the order the files were given in.
+    # A big table is checked as soon as it is read, the small ones together (``validate_tables``) as
+    # soon as the last of them is read, each as one more task for the two threads: the checks of the
+    # small tables and of a big one run side by side rather than the small ones alone at the end.
     numbered = sorted(enumerate(todo, 1), key=lambda item: -_size(item[1][1]))
+    done: dict[int, InputTable | InputError] = {}
+    small: dict[int, RawTable] = {}
+    checks: dict[Future, int] = {}
     with ThreadPoolExecutor(2) as pool:
-        done = dict(zip((i for i, _ in numbered), pool.map(one, numbered)))
-    small = {i: got for i, got in done.items() if isinstance(got, RawTable)}
-    done.update(zip(small, validate_tables(list(small.values()), court=court, firm=firm, known_courts=known)))
+        reading = {pool.submit(read, item): item[0] for item in numbered}
+        while reading:
+            finished, _ = wait(reading, return_when=FIRST_COMPLETED)
+            for future in finished:
+                i, got = reading.pop(future), future.result()
+                if isinstance(got, InputError):
+                    done[i] = got
+                elif len(got.frame) < JOINED_ROWS:
+                    small[i] = got
+                else:
+                    checks[pool.submit(check, got)] = i
+        together = pool.submit(validate_tables, list(small.values()), court=court, firm=firm, known_courts=known)
+        done.update((i, future.result()) for future, i in checks.items())
+        done.update(zip(small, together.result()))
     loaded = [done[i] for i in range(1, len(todo) + 1)]
     tables: list[InputTable] = []
     for (kind, path), table in zip(todo, loaded):
-        assert not isinstance(table, RawTable)
         if isinstance(table, InputError):
             if not skip_bad_files:
                 raise table

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,6 +36,7 @@ from auditor.load.workbook import read_workbook_grid
 HEADER_SEARCH_ROWS = 20
 SAMPLE_ROWS = 2000     # rows looked at for a sample of a column's values
 SHOWN_VALUE_CHARS = 200
+ASIDE_BYTES = 8 << 20   # a CSV file's checksum worked out beside its parse from this size on
 
 
 @dataclass
@@ -81,6 +84,20 @@ def shown(value: object) -> str:
 def _sha256(path: str) -> str:
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _aside(work: Callable[[], str]) -> Callable[[], str]:
+    """``work`` (a file's checksum) done on a thread of its own while this one parses the file; the
+    function returned waits for its answer.  hashlib lets go of the GIL over big buffers, so the two go
+    side by side: a big file's parse no longer waits for its checksum."""
+    pool = ThreadPoolExecutor(1)
+    done = pool.submit(work)
+    pool.shutdown(wait=False)   # its one task goes on; the thread ends with it
+    return done.result
+
+
+def _sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _scorer(kind: str):
@@ -150,12 +167,13 @@ def read_table(path, kind: str, *, sheet: str | None = None, limits: Limits | No
     if found.family == "csv":
         with open(path, "rb") as fh:
             data = fh.read()
-        sha = hashlib.sha256(data).hexdigest()
+        digest = _aside(partial(_sha256_of, data)) if len(data) >= ASIDE_BYTES else partial(_sha256_of, data)
         grid, facts = read_csv_grid(data, name, score, limits.max_columns)
         del data
     else:
-        sha = _sha256(path)
+        digest = _aside(lambda: _sha256(path))
         grid, sheet_name, col_offset = read_workbook_grid(path, name, sheet, limits, found.family, score)
+    sha = digest()
     if grid.shape[1] == 0 or len(grid) == 0:
         raise InputError(name, "is empty" if found.family == "csv" else f"sheet {sheet_name!r} is empty")
     grid = clean(grid, ascii_only=facts.get("ascii", False))
