@@ -27,15 +27,15 @@ class Joined:
     rows: np.ndarray      # the user's row number at each place
     starts: np.ndarray    # where each table begins, and the end
 
-    def split(self, frame: pd.DataFrame, rejected: np.ndarray) -> Iterator[tuple[pd.DataFrame, np.ndarray, np.ndarray]]:
-        """For each table: its part of ``frame`` (checked the same places as ``self.frame``), its row
-        numbers, and the mask of its rows that are kept."""
-        if len(self.raws) == 1:
-            yield frame, self.rows, ~rejected
-            return
+    def split(self, frame: pd.DataFrame, rejected: np.ndarray) -> Iterator[tuple[dict, np.ndarray, np.ndarray]]:
+        """For each table: its part of ``frame``'s columns (checked the same places as ``self.frame``),
+        as arrays by column name, its row numbers, and the mask of its rows that are kept.  Columns, not
+        a frame: a file's records are made from them in one go (``validate.table``)."""
+        columns = {c: frame[c].array for c in frame.columns}   # taken out once; each file's are slices
         for f in range(len(self.raws)):
-            a, b = self.starts[f], self.starts[f + 1]
-            yield frame.iloc[a:b], self.rows[a:b], ~rejected[a:b]
+            a, b = int(self.starts[f]), int(self.starts[f + 1])
+            whole = a == 0 and b == len(frame)
+            yield ({c: v if whole else v[a:b] for c, v in columns.items()}, self.rows[a:b], ~rejected[a:b])
 
 
 def join(raws: list[RawTable]) -> Joined:
@@ -58,7 +58,7 @@ def _joined_text(columns: list[pd.Series]) -> pd.arrays.ArrowStringArray:
     """The text of ``columns`` end to end, in one Arrow array."""
     chunks: list[pa.Array] = []
     for s in columns:
-        arr = pa.array(s.astype(STRING).array)
+        arr = pa.array((s if s.dtype == STRING else s.astype(STRING)).array)   # astype costs even when a no-op
         chunks.extend(arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr])
     chunks = [c if c.type == pa.large_string() else c.cast(pa.large_string()) for c in chunks]
     return pd.arrays.ArrowStringArray(pa.chunked_array(chunks, pa.large_string()).combine_chunks())

@@ -242,12 +242,7 @@ def _validate(joined: Joined, court, firm, known_courts) -> list[InputTable]:
     tables = []
     found = issues.frames([_wrong_kind_issue(raw) + raw.header_issues for raw in raws])
     for raw, (part, numbers, kept), file_issues in zip(raws, joined.split(frame, rejected), found):
-        records = part.loc[kept].copy() if not kept.all() else part   # no copy of every column when all are kept
-        records[FILE_COL] = _constant(raw.name, len(records))
-        records[SHEET_COL] = _constant(raw.sheet, len(records))
-        records[ROW_COL] = numbers[kept]
-        records[KIND_COL] = _constant(kind, len(records))
-        records = records.reset_index(drop=True)
+        records = _records(part, numbers, kept, raw, kind)
         tables.append(InputTable(
             path=raw.path, name=raw.name, kind=kind, sheet=raw.sheet, sha256=raw.sha256,
             rows_read=len(numbers), records=records, rows_rejected=int((~kept).sum()),
@@ -255,6 +250,18 @@ def _validate(joined: Joined, court, firm, known_courts) -> list[InputTable]:
             unknown_columns=list(raw.unknown_columns), present_columns=list(raw.present_columns),
             column_map=dict(raw.headers)))
     return tables
+
+
+def _records(part: dict, numbers: np.ndarray, kept: np.ndarray, raw: RawTable, kind: str) -> pd.DataFrame:
+    """A file's records: the kept rows of its columns, then its bookkeeping columns, made as one frame
+    (set one at a time, each new column rebuilt the frame's column index: about 1 ms a file).  No copy
+    of a column when every row is kept."""
+    if not kept.all():
+        part = {c: v[kept] for c, v in part.items()}
+    n = int(kept.sum())
+    part |= {FILE_COL: _constant(raw.name, n), SHEET_COL: _constant(raw.sheet, n), ROW_COL: numbers[kept],
+             KIND_COL: _constant(kind, n)}
+    return pd.DataFrame(part, index=pd.RangeIndex(n), copy=False)
 
 
 def _constant(value: str, n: int) -> pd.Categorical:
