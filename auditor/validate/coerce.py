@@ -16,11 +16,11 @@ import pyarrow.compute as pc
 from auditor import arrow_text
 from auditor import columns as C
 from auditor.columns import STRING
+from auditor.validate.emails import EMAIL_RE, email_shaped  # noqa: F401 - EMAIL_RE named here too
 
 EXCEL_ERRORS = ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
                 "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
                 "#N/A!")
-EMAIL_RE = r"[^@\s]+@[^@\s]+\.[^@\s.]+"
 _EXCEL_MAX_SERIAL = 2_958_465       # 9999-12-31
 _DATE_FORMATS = (
     ("%Y-%m-%d", r"\d{4}-\d{1,2}-\d{1,2}"),
@@ -216,9 +216,9 @@ def coerce_date(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
 
 def coerce_email(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     arr = pa.array(s.astype(STRING).array)
-    low = pd.Series(pd.arrays.ArrowStringArray(_lower(arr)), index=s.index)
-    ok = pc.match_substring_regex(pa.array(low.array), "^" + EMAIL_RE + "$")
-    ok = pd.Series(pc.fill_null(ok, True).to_numpy(zero_copy_only=False), index=s.index)
+    lowered = _lower(arr)
+    low = pd.Series(pd.arrays.ArrowStringArray(lowered), index=s.index)
+    ok = pd.Series(email_shaped(lowered), index=s.index)
     bad = s.notna() & ~ok
     if not bad.any():
         return low, bad.astype(bool)
