@@ -114,10 +114,11 @@ def sniff_delimiter(text: str, score_row) -> str:
     ties going to the one giving more columns on that row (then to the comma).
     """
     best, best_key = ",", (-1, -1)
-    for d in DELIMITERS:
+    head = text[:256 * 1024]
+    for i, d in enumerate(DELIMITERS):
         # a row scores at most its number of cells, so a delimiter whose widest row cannot beat the best
         # so far is passed over unscored (one absent from the text gives rows of one cell)
-        if best_key >= (1, 1) and d not in text[:256 * 1024]:
+        if best_key >= (1, 1) and d not in head:
             continue
         recs = _head_records(text, d)
         if not recs:
@@ -125,6 +126,9 @@ def sniff_delimiter(text: str, score_row) -> str:
         widest = max(map(len, recs))
         if (widest, widest) <= best_key:
             continue
+        if best_key < (1, 1) and not any(o in head for o in DELIMITERS[i + 1:]) and any(
+                score_row(r) >= 1 for r in recs):
+            return d   # it beats the best so far, and every later delimiter would be passed over
         key = max((score_row(r), len(r)) for r in recs)
         if key > best_key:
             best, best_key = d, key

@@ -270,8 +270,12 @@ def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, f
             "value": written_all[j], "reason": (f"the column {written_all[j]!r} holds {why}, so it is not read "
                                                 f"as {column}"),
             "code": "column-values", "severity": "warning", "firm_name": pd.NA})
-    frame = data[[grid.columns[i] for i in keep]]
-    frame.columns = names
+    if footer or len(set(names)) < len(names):
+        frame = data[[grid.columns[i] for i in keep]]
+        frame.columns = names
+    else:   # the kept columns below the header as they are (taking them from the grid copied each one)
+        frame = pd.DataFrame({n: pd.arrays.ArrowStringArray(arrays[i].slice(first)) for n, i in zip(names, keep)},
+                             index=data.index, copy=False)
     frame.index.name = None
 
     blank_data = values_at(blank, frame.index)
@@ -315,8 +319,9 @@ def _longest(values: pa.ChunkedArray) -> int:
 
 def _cells(values: pa.ChunkedArray, at: np.ndarray) -> list:
     """The cells of a column at the given places, as the frame gives them (text, <NA> for blank)."""
-    head = values.slice(0, int(at[-1]) + 1).combine_chunks()   # a few rows at the top: not the whole column
-    return [pd.NA if v is None else v for v in head.take(pa.array(at)).to_pylist()]
+    top = int(at[0])
+    head = values.slice(top, int(at[-1]) - top + 1).to_pylist()   # a few rows at the top: not the whole column
+    return [pd.NA if (v := head[i - top]) is None else v for i in at.tolist()]
 
 
 def _row_cells(arrays: list[pa.ChunkedArray], at: int) -> list:
