@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Callable, Iterable, Mapping
@@ -60,16 +61,28 @@ def load_inputs(files: Mapping[str, Iterable], *, court: str | None = None, firm
     known = (calendar or Calendar.load()).known_courts()
     todo = [(kind, Path(p)) for kind in KINDS for p in input_files(files.get(kind, ()))]
 
-    def read(item) -> InputError | RawTable:
-        i, (kind, path) = item
-        progress(f"reading {path.name} ({i} of {len(todo)})")
-        try:
-            return read_table(path, kind, limits=limits,
-                              header_map=(header_maps or {}).get(str(path), (header_maps or {}).get("*")))
-        except InputError as exc:
-            return exc
+    small: dict[int, RawTable] = {}   # tables checked together once every file is read
+    unread = [len(todo)]
+    lock, all_read = threading.Lock(), threading.Event()
 
-    def check(raw: RawTable) -> InputTable | InputError:
+    def one(item) -> InputTable | InputError | None:
+        i, (kind, path) = item
+        raw: RawTable | InputError | None = None
+        try:   # every file counted as read whatever happens, so that the wait for them all ends
+            progress(f"reading {path.name} ({i} of {len(todo)})")
+            raw = read_table(path, kind, limits=limits,
+                             header_map=(header_maps or {}).get(str(path), (header_maps or {}).get("*")))
+        except InputError as exc:
+            raw = exc
+        finally:
+            with lock:
+                if isinstance(raw, RawTable) and len(raw.frame) < JOINED_ROWS:
+                    small[i], raw = raw, None
+                unread[0] -= 1
+                if not unread[0]:
+                    all_read.set()
+        if not isinstance(raw, RawTable):
+            return raw
         try:
             return validate_table(raw, court=court, firm=firm, known_courts=known)
         except InputError as exc:
@@ -78,28 +91,19 @@ def load_inputs(files: Mapping[str, Iterable], *, court: str | None = None, firm
     # Two files at a time: Arrow's CSV parser and calamine release the GIL, so a big court export and
     # a big PACER list load side by side.  Biggest first (the PACER list comes last in the given order,
     # and alone at the end it would keep one core idle); results keep the order the files were given in.
-    # A big table is checked as soon as it is read, the small ones together (``validate_tables``) as
-    # soon as the last of them is read, each as one more task for the two threads: the checks of the
-    # small tables and of a big one run side by side rather than the small ones alone at the end.
+    # A big table is checked on its thread as soon as it is read; the small ones are checked together
+    # (``validate_tables``) as soon as every file is read, on whichever thread is free: beside the check
+    # of a big table rather than after it.
     numbered = sorted(enumerate(todo, 1), key=lambda item: -_size(item[1][1]))
-    done: dict[int, InputTable | InputError] = {}
-    small: dict[int, RawTable] = {}
-    checks: dict[Future, int] = {}
     with ThreadPoolExecutor(2) as pool:
-        reading = {pool.submit(read, item): item[0] for item in numbered}
-        while reading:
-            finished, _ = wait(reading, return_when=FIRST_COMPLETED)
-            for future in finished:
-                i, got = reading.pop(future), future.result()
-                if isinstance(got, InputError):
-                    done[i] = got
-                elif len(got.frame) < JOINED_ROWS:
-                    small[i] = got
-                else:
-                    checks[pool.submit(check, got)] = i
-        together = pool.submit(validate_tables, list(small.values()), court=court, firm=firm, known_courts=known)
-        done.update((i, future.result()) for future, i in checks.items())
-        done.update(zip(small, together.result()))
+        tasks = [(item[0], pool.submit(one, item)) for item in numbered]
+        if todo:
+            all_read.wait()
+        order = [i for i, _ in numbered if i in small]
+        together = pool.submit(validate_tables, [small[i] for i in order], court=court, firm=firm,
+                               known_courts=known)
+        done = {i: got for i, task in tasks if (got := task.result()) is not None}
+        done.update(zip(order, together.result()))
     loaded = [done[i] for i in range(1, len(todo) + 1)]
     tables: list[InputTable] = []
     for (kind, path), table in zip(todo, loaded):
