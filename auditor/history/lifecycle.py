@@ -194,7 +194,7 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
         "finding_id": ids, "rule_id": f["rule_id"], "severity": f["severity"],
         "court_id": f["court_id"], "firm_key": fkey, "firm_name": f["firm_name"],
         "person_name": f["person_name"], "cmecf_login": f["cmecf_login"], "pacer_username": f["pacer_username"],
-        "first_seen": f["first_seen"], "last_seen": today, "due_date": due, "status": status,
+        "first_seen": f["first_seen"], "last_seen": today, "due_date": due, "status": f["status"],
         "notes": f["notes"], "accepted_until": until, "open": True, "resolved_on": pd.NaT,
         "last_change": change,
     })
