@@ -99,10 +99,9 @@ def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling
     p["used_for_efiling"] = pd.Series(found & (nz.at(efiling_people, u, 0) > 0), index=p.index).astype("boolean")
     p["in_other_inputs"] = pd.Series(found, index=p.index).astype("boolean")
     personal = (p["account_type"].isna() | (p["account_type"] == "individual")).to_numpy(dtype=bool)
-    email = nz.email_key(p["email"])
+    email, ecode = k.pacer_email, k.pacer_email_code   # (worked out with the keys)
     # Group 1: same normalised e-mail.  An e-mail on one row alone cannot be on several usernames:
     # counted on integer codes first, so the grouping below sees only the e-mails on several rows.
-    ecode, _ = nz.factorize(nz.arrow(email))
     eligible = personal & (ecode >= 0) & (u >= 0)
     rows = np.bincount(ecode[eligible], minlength=int(ecode.max()) + 1 if len(ecode) else 0)
     several = eligible & (nz.at(rows, ecode, 0) > 1)
