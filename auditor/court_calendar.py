@@ -83,6 +83,16 @@ def _lookup(court_ids: pd.Series, table: pd.Series) -> pd.Series:
 
 
 @functools.lru_cache(maxsize=8)
+def _parsed(rows: tuple[tuple[str, str, str], ...]) -> tuple[pd.Series, pd.Series]:
+    """(go-live date, on_nextgen) by court id, from (court id, go-live text, on_nextgen) rows: parsing
+    a few hundred dates costs more than a small audit's own work, and a server audits many times.
+    Callers must not change what they are given."""
+    index = pd.Index([r[0] for r in rows], name="court_id")
+    go = pd.to_datetime(pd.Series([r[1] or None for r in rows], index=index, dtype=object))
+    return go, pd.Series([r[2] for r in rows], index=index, dtype=object)
+
+
+@functools.lru_cache(maxsize=8)
 def _merged(files: tuple[tuple[str, str, int, int, int], ...]) -> pd.DataFrame:
     """The shipped calendar and the user's ``files`` (each: the path as given, then what tells it from
     another file or from itself changed) merged in turn."""
@@ -154,13 +164,12 @@ class Calendar:
 
     def first_go_live(self) -> dt.date | None:
         """The earliest NextGen go-live date in the calendar."""
-        dates = pd.to_datetime(self.frame["nextgen_go_live"].replace("", None)).dropna()
+        dates = self._dates()[0].dropna()
         return dates.min().date() if len(dates) else None
 
     def go_live(self, court_ids: pd.Series) -> pd.Series:
         """NextGen go-live date of each court id (NaT when unknown)."""
-        dates = pd.to_datetime(self.frame.set_index("court_id")["nextgen_go_live"].replace("", None))
-        return _lookup(court_ids, dates).astype("datetime64[ns]")
+        return _lookup(court_ids, self._dates()[0]).astype("datetime64[ns]")
 
     def live(self, court_ids: pd.Series, as_of: dt.date) -> pd.Series:
         """True where the court is live on NextGen on ``as_of``.
@@ -169,10 +178,13 @@ class Calendar:
         live.  A court id not in the calendar: live (every PACER court has
         been on NextGen since 2022); the validator reports the unknown id.
         """
-        table = self.frame.set_index("court_id")
-        go = pd.to_datetime(table["nextgen_go_live"].replace("", None))
-        live = (go <= pd.Timestamp(as_of)) | (go.isna() & (table["on_nextgen"] != "no"))
+        go, on_nextgen = self._dates()
+        live = (go <= pd.Timestamp(as_of)) | (go.isna() & (on_nextgen != "no"))
         return _lookup(court_ids, live).fillna(True).astype("boolean")
+
+    def _dates(self) -> tuple[pd.Series, pd.Series]:
+        """(NextGen go-live date, on_nextgen) by court id; the dates parsed once a process per calendar."""
+        return _parsed(tuple(zip(self.frame["court_id"], self.frame["nextgen_go_live"], self.frame["on_nextgen"])))
 
     def name(self, court_id: str) -> str:
         hit = self.frame.loc[self.frame.court_id == court_id, "name"]

@@ -36,6 +36,7 @@ class Keys:
     raw: dict[str, np.ndarray]  # the names as written, as codes
     raws: pa.Array             # the names as written, in code order
     generation: np.ndarray     # per name as written: it has a suffix of generation (Jr., Sr., II...)
+    pacer_email_code: np.ndarray | None = None   # the PACER list's e-mail keys (``normalize.email_key``) as codes
 
 
 def _names(columns: list[pd.Series]):
@@ -48,7 +49,7 @@ def compute(run: Run) -> None:
     out = run.out
     kinds = list(out)
     # The name keys (a dozen regex passes) are worked out in a second thread while this one hashes
-    # the usernames and bar ids: Arrow's kernels release the GIL, so the two share the machine's cores.
+    # the usernames, bar ids and the PACER list's e-mail addresses: Arrow's kernels release the GIL, so the two share the machine's cores.
     with ThreadPoolExecutor(max_workers=1) as pool:
         name_job = pool.submit(_names, [out[k][PERSON_COLUMN[k]] for k in kinds])
         user_cols = [(k, "pacer_username") for k in kinds] + [(k, "paa_id") for k in (ROSTER, PACER_ACCOUNTS)
@@ -56,6 +57,9 @@ def compute(run: Run) -> None:
         user_keys, user_codes, users = nz.key_codes([out[k][c] for k, c in user_cols], nz.username_arrow)
         bar_kinds = [k for k in kinds if "bar_id" in out[k]]
         bar_keys, bar_codes, bars = nz.key_codes([out[k]["bar_id"] for k in bar_kinds], nz.bar_arrow)
+        # (the PACER list's e-mail addresses too: ready for the pacer family, and this thread has the time)
+        email_code = (nz.factorize(nz.arrow(nz.email_key(out[PACER_ACCOUNTS]["email"])))[0]
+                      if PACER_ACCOUNTS in out else None)
         (name_codes, names, raw_codes, raws), generation = name_job.result()
     user = {k: c for (k, col), c in zip(user_cols, user_codes) if col == "pacer_username"}
     paa = {k: c for (k, col), c in zip(user_cols, user_codes) if col == "paa_id"}
@@ -63,7 +67,8 @@ def compute(run: Run) -> None:
     for k in kinds:
         bar.setdefault(k, np.full(len(out[k]), -1, dtype=np.int64))
     run.keys = Keys(user=user, paa=paa, name=dict(zip(kinds, name_codes)), bar=bar, users=users, names=names,
-                    n_bars=len(bars), raw=dict(zip(kinds, raw_codes)), raws=raws, generation=generation)
+                    n_bars=len(bars), raw=dict(zip(kinds, raw_codes)), raws=raws, generation=generation,
+                    pacer_email_code=email_code)
     user_key = {k: s for (k, col), s in zip(user_cols, user_keys) if col == "pacer_username"}
     bar_key = dict(zip(bar_kinds, bar_keys))
     for kind, frame in out.items():

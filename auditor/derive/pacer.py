@@ -99,14 +99,14 @@ def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling
     p["used_for_efiling"] = pd.Series(found & (nz.at(efiling_people, u, 0) > 0), index=p.index).astype("boolean")
     p["in_other_inputs"] = pd.Series(found, index=p.index).astype("boolean")
     personal = (p["account_type"].isna() | (p["account_type"] == "individual")).to_numpy(dtype=bool)
-    email = nz.email_key(p["email"])
+    ecode = k.pacer_email_code   # the e-mail keys' codes, worked out with the keys; their texts are
+    # worked out again for the few rows that need them (the key of an address is the address's alone)
     # Group 1: same normalised e-mail.  An e-mail on one row alone cannot be on several usernames:
     # counted on integer codes first, so the grouping below sees only the e-mails on several rows.
-    ecode, _ = nz.factorize(nz.arrow(email))
     eligible = personal & (ecode >= 0) & (u >= 0)
     rows = np.bincount(ecode[eligible], minlength=int(ecode.max()) + 1 if len(ecode) else 0)
     several = eligible & (nz.at(rows, ecode, 0) > 1)
-    e = pd.DataFrame({"email": email[several], "user": p["_user"][several], "code": ecode[several]})
+    e = pd.DataFrame({"email": nz.email_key(p["email"][several]), "user": p["_user"][several], "code": ecode[several]})
     e = e.drop_duplicates(["email", "user"])
     e = e[e["email"].duplicated(keep=False)]  # only e-mails on several usernames need grouping
     by_email = _sorted_sets(e["email"], e["user"])
@@ -158,7 +158,8 @@ def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling
     if len(candidates):  # only the few accounts that share an e-mail or a bar id
         email_users, bar_users, bar_of_user = by_email, by_bar, user_bar.to_dict()
         at = pa.array(candidates)
-        pairs = list(zip(nz.arrow(email).take(at).to_pylist(), nz.arrow(p["_user"]).take(at).to_pylist()))
+        email = nz.email_key(nz.series(nz.arrow(p["email"]).take(at), pd.RangeIndex(len(at))))
+        pairs = list(zip(nz.arrow(email).to_pylist(), nz.arrow(p["_user"]).take(at).to_pylist()))
         mailed = [{x for x in email_users.get(em, []) if x == us or not (
                    _bars_differ(bar_of, us, x) or _bars_differ(gen_of, us, x, none=""))} for em, us in pairs]
         sets = [sorted(m | set(bar_users.get(bar_of_user.get(us), [])) | {us}) for m, (_, us) in zip(mailed, pairs)]

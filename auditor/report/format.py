@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from auditor import arrow_text
 from auditor.model import DATA_ISSUE_COLUMNS, FINDING_COLUMNS, SEVERITIES, STATUSES
@@ -280,11 +281,20 @@ def column_widths(df: pd.DataFrame, layout: list[ReportColumn]) -> list[float]:
         if col.kind == "date":
             longest = max(longest, 10)
         elif col.id in df and len(df):
-            m = df[col.id].astype("string[pyarrow]").str.len().max()
-            if pd.notna(m):
-                longest = max(longest, int(m))
+            m = _longest(df[col.id])
+            if m is not None:
+                longest = max(longest, m)
         widths.append(float(min(max(longest + 2, col.min_width), col.max_width)))
     return widths
+
+
+def _longest(s: pd.Series) -> int | None:
+    """The length of the longest value as text, in characters (None when every value is missing)."""
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":   # read in Arrow, no copy
+        m = pc.max(pc.utf8_length(s.array._pa_array)).as_py()
+        return None if m is None else int(m)
+    m = s.astype("string[pyarrow]").str.len().max()
+    return None if pd.isna(m) else int(m)
 
 
 def part_names(base: str, rows: int, max_rows: int) -> list[tuple[str, int, int]]:

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from auditor.columns import PACER_ACCOUNTS
 from auditor.model import DATA_ISSUE_COLUMNS, FINDING_COLUMNS, AuditResult
-from auditor.normalize import arrow, firm_key, username_key
+from auditor.normalize import arrow, factorize, firm_key, username_arrow, username_key
 from auditor.report.format import ANSWER_COLUMNS, SEVERITY_RANK
 
 SORT_COLUMNS = ["rule_id", "court_id", "person_name", "finding_id"]
@@ -42,13 +42,23 @@ def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
     return findings.take(order.to_numpy()).reset_index(drop=True)
 
 
+def _best(keys: pd.Series, names: pd.Series) -> pa.Table:
+    """Per firm key, the name its rows most often give (ties: the first in code-point order): a table
+    of ``key`` and ``name``, one row per key."""
+    pairs = pa.table({"key": arrow(keys), "name": arrow(names)}).drop_null()
+    counts = pairs.group_by(["key", "name"]).aggregate([([], "count_all")]).sort_by(
+        [("key", "ascending"), ("count_all", "descending"), ("name", "ascending")])
+    key = counts["key"].combine_chunks()
+    first = np.ones(len(key), dtype=bool)                 # the first row of each key (sorted)
+    if len(key) > 1:
+        first[1:] = pc.not_equal(key[1:], key[:-1]).to_numpy(zero_copy_only=False)
+    return counts.filter(pa.array(first)).select(["key", "name"])
+
+
 def best_spelling(keys: pd.Series, names: pd.Series) -> pd.Series:
     """Firm key -> the name its rows most often give (ties: the first in sort order)."""
-    frame = pd.DataFrame({"key": keys.astype("string[pyarrow]"), "name": names.astype("string[pyarrow]")}).dropna()
-    counts = frame.value_counts(["key", "name"]).reset_index()
-    counts = counts.sort_values(["key", "count", "name"], ascending=[True, False, True], kind="stable")
-    best = counts.drop_duplicates("key")
-    return pd.Series(best["name"].astype(str).to_numpy(), index=best["key"].astype(str).to_numpy())
+    best = _best(keys, names)
+    return pd.Series(best["name"].to_pylist(), index=best["key"].to_pylist(), dtype=object)
 
 
 def one_spelling(names: pd.Series, keys: pd.Series) -> pd.Series:
@@ -57,44 +67,45 @@ def one_spelling(names: pd.Series, keys: pd.Series) -> pd.Series:
     present = keys.notna()
     if not present.any():
         return names
-    best = best_spelling(keys[present], names[present])
-    out = names.astype("string[pyarrow]").copy()
-    out[present] = keys[present].astype(str).map(best).to_numpy()
-    return out
+    best = _best(keys, names)
+    key = arrow(keys)
+    spelt = best["name"].combine_chunks().take(pc.index_in(key, value_set=best["key"].combine_chunks()))
+    return pd.Series(pc.if_else(pc.is_valid(key), spelt, arrow(names)), index=names.index, dtype="string[pyarrow]")
 
 
 def related_ids(findings: pd.DataFrame, group: pd.Series | None = None) -> pd.Series:
-    """The ids of the other findings on the same PACER account (within ``group``, e.g. one firm)."""
+    """The ids of the other findings on the same PACER account (within ``group``, e.g. one firm): the
+    first ``MAX_RELATED`` of them in row order, then ", and N more"."""
     n = len(findings)
     out = pd.Series(pd.NA, index=range(n), dtype="string[pyarrow]")
-    key = username_key(findings["pacer_username"]).reset_index(drop=True)
-    if group is not None:
-        key = group.reset_index(drop=True).fillna("").astype(str) + "\x1f" + key
-    frame = pd.DataFrame({"k": key, "id": findings["finding_id"].astype(str).to_numpy(), "pos": np.arange(n)})
-    frame = frame.dropna(subset=["k"])
-    frame = frame[frame["k"].duplicated(keep=False)]
-    if frame.empty:
+    code, _ = factorize(username_arrow(arrow(findings["pacer_username"])))
+    if group is not None:    # one code per (group, account): a missing group is a group of its own
+        firm, _ = factorize(arrow(group.fillna("")))
+        code = np.where(code >= 0, firm * (int(code.max(initial=0)) + 1) + code, -1)
+    rows = np.flatnonzero(code >= 0)
+    _, account, size = np.unique(code[rows], return_inverse=True, return_counts=True)
+    shared = size[account] > 1
+    rows, account = rows[shared], account[shared]
+    if not len(rows):
         return out
-    size = frame.groupby("k")["id"].transform("size")
-    pairs = frame.merge(frame.groupby("k").head(MAX_RELATED + 1), on="k", suffixes=("", "_other"))
-    pairs = pairs[pairs["pos"] != pairs["pos_other"]].groupby("pos").head(MAX_RELATED)
-    joined = _joined(pairs["pos"].to_numpy(), pairs["id_other"])
-    more = (size - 1).set_axis(frame["pos"].to_numpy()) - pairs.groupby("pos").size().reindex(frame["pos"]).to_numpy()
-    text = joined.reindex(frame["pos"].to_numpy()).astype("string[pyarrow]")
-    text = text.where(more.to_numpy() <= 0, text + ", and " + more.astype(str) + " more")
-    out.iloc[frame["pos"].to_numpy()] = text.to_numpy()
+    order = np.lexsort((rows, account))                   # each account's rows together, in row order
+    rows, account = rows[order], account[order]
+    size = size[account]
+    first = np.searchsorted(account, account)             # where each row's account starts
+    # each row's candidates: its account's first MAX_RELATED + 1 rows, itself left out, at most MAX_RELATED
+    step = np.arange(MAX_RELATED + 1)
+    at = np.minimum(first[:, None] + step, len(rows) - 1)
+    shown = (step < size[:, None]) & (rows[at] != rows[:, None])
+    shown &= np.cumsum(shown, axis=1) <= MAX_RELATED
+    count = shown.sum(axis=1)
+    ids = pa.array(findings["finding_id"].astype(str).to_numpy(dtype=object), pa.string())
+    lists = pa.ListArray.from_arrays(pa.array(np.r_[0, np.cumsum(count)], pa.int32()),
+                                     ids.take(pa.array(rows[at][shown])))
+    text = pd.Series(pc.binary_join(lists, ", "), dtype="string[pyarrow]")
+    more = size - 1 - count
+    text = text.where(more <= 0, text + ", and " + pd.Series(more).astype(str) + " more")
+    out.iloc[rows] = text.to_numpy()
     return out
-
-
-def _joined(pos: np.ndarray, ids: pd.Series) -> pd.Series:
-    """The ``ids`` of each position joined with ", ", in the order given, indexed by position (Arrow
-    joins every group's list at once)."""
-    order = np.argsort(pos, kind="stable")
-    pos = pos[order]
-    starts = np.flatnonzero(np.r_[True, pos[1:] != pos[:-1]])
-    lists = pa.ListArray.from_arrays(pa.array(np.r_[starts, len(pos)], pa.int32()),
-                                     pa.array(ids.to_numpy(dtype=object)[order], pa.string()))
-    return pd.Series(pc.binary_join(lists, ", ").to_numpy(zero_copy_only=False), index=pos[starts], dtype=object)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+import weakref
 from collections.abc import Sequence
 from copy import copy
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.utils import get_column_letter
@@ -46,17 +48,28 @@ FONT_NAME = "Calibri"      # named, so that no program falls back to another fam
 HEADER_CHARS_PER_WIDTH = 1.05   # characters of a bold header a column holds per unit of width
 
 
+# workbook -> the style of each look of text_cell, made once: openpyxl compares a new Font or fill with
+# every one the workbook has (hashing each) when it is set on a cell
+_TEXT_STYLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def text_cell(ws, value, *, bold=False, wrap=False, fill=None, color=None) -> Cell:
     """A cell holding ``value`` as plain text whatever it looks like."""
     cell = WriteOnlyCell(ws, value=value)
     if cell.data_type in ("f", "e"):
         cell.data_type = "s"
+    styles = _TEXT_STYLES.setdefault(ws.parent, {})
+    look = (bold, wrap, fill, color)
+    if look in styles:
+        cell._style = StyleArray(styles[look])  # type: ignore[attr-defined]  # the style, not in the stubs
+    else:
+        cell.font = Font(name=FONT_NAME, bold=bold, color=color)
+        cell.alignment = _WRAP if wrap else _TOP
+        if fill:
+            cell.fill = PatternFill("solid", start_color=fill, end_color=fill)
+        styles[look] = StyleArray(cell._style)  # type: ignore[attr-defined]
     if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         cell.quotePrefix = True  # Excel keeps it text even when someone edits the cell
-    cell.font = Font(name=FONT_NAME, bold=bold, color=color)
-    cell.alignment = _WRAP if wrap else _TOP
-    if fill:
-        cell.fill = PatternFill("solid", start_color=fill, end_color=fill)
     return cell
 
 
