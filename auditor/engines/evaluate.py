@@ -213,7 +213,7 @@ def build_findings(hits: list[tuple[Rule, np.ndarray]], kind: str, frame: pd.Dat
     wanted = dict.fromkeys(_FINDING_SOURCES)
     for rule, _ in hits:
         wanted.update(dict.fromkeys(template_fields(rule.evidence)))
-    base = frame.iloc[matched][[c for c in wanted if c in frame.columns]]
+    base = frame[[c for c in wanted if c in frame.columns]].iloc[matched]   # the columns first: far fewer to take
     base.index = pd.RangeIndex(len(base))
     starts = np.cumsum([0, *sizes])
     index = pd.RangeIndex(len(positions))   # one row per finding

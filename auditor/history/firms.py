@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from auditor.history import schema as S
-from auditor.history.state import bulk_insert, fetch, mark
+from auditor.history.bulk import bulk_insert, fetch_columns, mark
 
 FIRM_COLUMNS = ["run_id", "firm_key", "active_filers", "ready_filers"]
 
@@ -47,7 +47,7 @@ def firm_figures(conn, run_ids, now: pd.DataFrame | None = None) -> pd.DataFrame
     if not ids:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c != "firm_key" else object) for c in FIRM_COLUMNS})
     m = mark(conn)
-    rows = fetch(conn, "SELECT run_id, firm_key, active_filers, ready_filers FROM run_firms "
-                       f"WHERE run_id IN ({', '.join([m] * len(ids))})", tuple(ids))   # no Row objects
-    frame = pd.DataFrame(rows, columns=FIRM_COLUMNS)
+    columns = fetch_columns(conn, FIRM_COLUMNS, f"FROM run_firms WHERE run_id IN ({', '.join([m] * len(ids))})",
+                            tuple(ids))   # no Row objects
+    frame = pd.DataFrame(dict(zip(FIRM_COLUMNS, columns)))
     return frame.astype({"run_id": "int64", "active_filers": "int64", "ready_filers": "int64"})

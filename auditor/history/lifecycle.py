@@ -110,14 +110,15 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
     known = pos >= 0
     pj = _at(p[["open", "first_seen", "due_date", "status", "notes", "accepted_until"]], pos, f.index)
     was_open = known & pj["open"].fillna(False).to_numpy(dtype=bool)
-    change = pd.Series(np.array([NEW, PERSISTING, REOPENED], dtype=object)[
-        np.where(~known, 0, np.where(was_open, 1, 2))], index=f.index)
+    kind = np.where(~known, 0, np.where(was_open, 1, 2))     # NEW, PERSISTING, REOPENED as codes
+    change = pd.Series(np.array([NEW, PERSISTING, REOPENED], dtype=object)[kind], index=f.index)
+    not_reopened = pd.Series(kind != 2, index=f.index)
 
     first_seen = pd.Series(np.where(known, pd.to_datetime(pj["first_seen"]).to_numpy(), today.to_datetime64()),
                            index=f.index)
     kept_due = pd.to_datetime(pj["due_date"])
     due = kept_due.where(known & kept_due.notna(), pd.to_datetime(f["due_date"]))
-    status = pj["status"].astype(object).where(known & (change != REOPENED).to_numpy(), "Open")
+    status = pj["status"].astype(object).where(known & not_reopened.to_numpy(), "Open")
     notes = pj["notes"].astype(object)
     until = pd.to_datetime(pj["accepted_until"])
     problems: list[tuple[str, str]] = []
@@ -129,7 +130,7 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
         e = _at(ed, epos, f.index)
         found = pd.Series(epos >= 0, index=f.index)
         # a reopened finding was resolved in the report the statuses come from: its "Resolved" is not news
-        took = _given(e, "status", found) & e["status"].notna() & (change != REOPENED)
+        took = _given(e, "status", found) & e["status"].notna() & not_reopened
         status = e["status"].astype(object).where(took, status) if "status" in e else status
         if "notes" in e:
             notes = e["notes"].astype(object).where(_given(e, "notes", found), notes)
@@ -141,7 +142,7 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
     merge = Merge(ids, change, answers, clerk_ids, REOPENED)
     status, until, justified = merge.status(status, until)
     status = status.fillna("Open").astype(object)
-    still_marked = (status == "Resolved") & (change == PERSISTING)
+    still_marked = (status == "Resolved") & (kind == 1)
     status = status.where(~still_marked, "Open")
     blank_note = notes.isna() | (notes.astype(STRING).str.strip() == "").fillna(True).astype(bool)
     unjustified = (status == "Accepted") & blank_note & ~justified
@@ -193,7 +194,7 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
         "finding_id": ids, "rule_id": f["rule_id"], "severity": f["severity"],
         "court_id": f["court_id"], "firm_key": fkey, "firm_name": f["firm_name"],
         "person_name": f["person_name"], "cmecf_login": f["cmecf_login"], "pacer_username": f["pacer_username"],
-        "first_seen": f["first_seen"], "last_seen": today, "due_date": due, "status": status,
+        "first_seen": f["first_seen"], "last_seen": today, "due_date": due, "status": f["status"],
         "notes": f["notes"], "accepted_until": until, "open": True, "resolved_on": pd.NaT,
         "last_change": change,
     })
@@ -223,15 +224,16 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
     resolved = resolved.assign(change=RESOLVED, days_open=_days(resolved["first_seen"], today), overdue=False,
                                note=fixed_note, **said)
     changes = _under(changes, resolved.reindex(columns=CHANGE_COLUMNS))
-    rank = {c: i for i, c in enumerate(CHANGES)}
-    keys = pa.table({"change": changes["change"].map(rank).to_numpy(dtype=np.int64),
+    rank = np.array([CHANGES.index(c) for c in (NEW, PERSISTING, REOPENED)])
+    ranks = np.concatenate([rank[kind], np.full(len(changes) - len(kind), CHANGES.index(RESOLVED))])
+    keys = pa.table({"change": ranks.astype(np.int64),
                      **{c: arrow(changes[c]) for c in ("severity", "rule_id", "finding_id")}})
     order = pc.sort_indices(keys, sort_keys=[(c, "ascending") for c in keys.column_names])
     changes = changes.take(order.to_numpy()).reset_index(drop=True)
 
     counts = {
-        "new": int((change == NEW).sum()), "resolved": int(now_resolved.sum()),
-        "reopened": int((change == REOPENED).sum()), "still_open": int((change == PERSISTING).sum()),
+        "new": int((kind == 0).sum()), "resolved": int(now_resolved.sum()),
+        "reopened": int((kind == 2).sum()), "still_open": int((kind == 1).sum()),
         "overdue": int(overdue.sum()), "resolved_still_found": int(still_marked.sum()),
         "acceptances_expired": int(expired.sum()), "open": int((~closed).sum()),
         "acceptances_ending": int(ends.sum()), **answer_counts,

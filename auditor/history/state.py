@@ -18,6 +18,9 @@ import pyarrow.compute as pc
 from sqlalchemy import func, select
 
 from auditor.history import lifecycle, schema as S
+from auditor.history.bulk import (
+    bulk_insert as bulk_insert, fetch as fetch, fetch_columns, mark as mark, values as _python,
+)
 from auditor.history.lifecycle import LAST_DAY
 from auditor.normalize import arrow, isin, positions
 
@@ -29,72 +32,7 @@ LIGHT = ["finding_id", "first_seen", "due_date", "status", "notes", "accepted_un
 DIGESTED = [c for c in STORED if c not in ("finding_id", "last_seen")]
 _IN_CHUNK = 500                 # ids per "IN (...)" query: well under every database's limit on parameters
 _MISSING, _SEP = "\x00", "\x1f"   # in the digest: a missing value (unlike any text, even ""), between values
-_FEW = 1000     # rows below which a text column is handed to the driver as it is
 NO_DIGESTS = pd.DataFrame({"finding_id": pd.Series(dtype=object), "digest": pd.Series(dtype="Int64")})
-
-
-def mark(conn) -> str:
-    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
-
-
-def _python(s: pd.Series, date: bool = False, rows: np.ndarray | None = None) -> list:
-    """A column as plain Python values for the driver, None where missing; dates as ISO text.  ``rows``:
-    the positions to take, in that order (default all)."""
-    at = slice(None) if rows is None else rows
-    if date:  # each distinct date written out once
-        codes, days = pd.factorize(pd.to_datetime(s).to_numpy(dtype="datetime64[D]").view(np.int64))
-        dates = np.asarray(days).view("datetime64[D]")
-        text = np.datetime_as_string(dates).astype(object)
-        text[np.isnat(dates)] = None
-        return text[codes[at]].tolist()
-    if pd.api.types.is_bool_dtype(s):
-        return s.to_numpy(dtype=bool)[at].tolist()
-    if pd.api.types.is_integer_dtype(s) and not s.hasnans:
-        return s.to_numpy(dtype=np.int64)[at].tolist()
-    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow" and len(s) > _FEW:
-        # a text of few values (rule, severity, court, firm, status, the scope) made a Python string once
-        # per value, not once per row
-        a = arrow(s)
-        coded = a.dictionary_encode() if len(pc.unique(a.slice(0, _FEW))) <= _FEW // 4 else None   # a look first
-        if coded is not None and len(coded.dictionary) <= len(s) // 4:
-            values = np.array([*coded.dictionary.to_pylist(), None], dtype=object)
-            return values[coded.indices.fill_null(len(values) - 1).to_numpy()[at]].tolist()
-    if rows is not None and isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
-        return arrow(s).take(pa.array(rows)).to_numpy(zero_copy_only=False).tolist()   # only the rows asked for
-    return s.to_numpy(dtype=object, na_value=None)[at].tolist()  # type: ignore[call-overload]  # pandas-stubs: na_value
-
-
-def bulk_insert(conn, table, frame: pd.DataFrame, dates=(), rows: np.ndarray | None = None) -> None:
-    """Many rows at once through the driver's executemany (SQLAlchemy's per-row work skipped: the values
-    are plain text, numbers, booleans and ISO dates, which SQLite stores as SQLAlchemy would and
-    PostgreSQL casts to the columns' types).  ``rows``: the positions of the rows to write, in that order
-    (default all)."""
-    if not len(frame) or (rows is not None and not len(rows)):
-        return
-    # a column missing on every row is left to be NULL (as it is when not named; no column has a default):
-    # fewer values for the driver to bind, as for the notes and dates of a first month's 100,000 findings
-    at = slice(None) if rows is None else rows
-    cols = [c for c in frame.columns if _given(table, c) or frame[c].notna().to_numpy()[at].any()]
-    quote = conn.dialect.identifier_preparer.quote
-    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in cols)}) "
-           f"VALUES ({', '.join([mark(conn)] * len(cols))})")
-    conn.exec_driver_sql(sql, list(zip(*(_python(frame[c], c in dates, rows) for c in cols))))
-
-
-def _given(table, column: str) -> bool:
-    """Whether ``column`` must be named in an INSERT: it has a default or is not nullable."""
-    c = table.c[column]
-    return c.default is not None or c.server_default is not None or not c.nullable
-
-
-def fetch(conn, sql: str, params) -> np.ndarray:
-    """All rows of a query as a 2-D object array, straight from the driver's cursor (no Row objects)."""
-    cursor = conn.exec_driver_sql(sql, params).cursor
-    rows = cursor.fetchall()
-    out = np.empty((len(rows), len(cursor.description)), dtype=object)
-    if rows:
-        out[:] = rows
-    return out
 
 
 def current(r=S.runs):
@@ -119,11 +57,9 @@ def _dates(values: np.ndarray) -> pd.Series:
     return pd.Series(a.to_numpy(zero_copy_only=False), dtype="datetime64[ns]")
 
 
-def _frame(conn, scope: str, rows: np.ndarray, columns: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame({c: pd.Series(rows[:, i], dtype=object) for i, c in enumerate(columns)})
-    for c in columns:
-        if c in DATES:
-            frame[c] = _dates(rows[:, columns.index(c)])
+def _frame(conn, scope: str, values: list[np.ndarray], columns: list[str]) -> pd.DataFrame:
+    """The columns read (``values``: one array per column) as the state's frame."""
+    frame = pd.DataFrame({c: _dates(v) if c in DATES else pd.Series(v, dtype=object) for c, v in zip(columns, values)})
     if "open" in frame:
         frame["open"] = frame["open"].astype(bool)
     if "digest" in frame:
@@ -139,17 +75,18 @@ def load(conn, scope: str, columns: list[str] = STORED, ids=None) -> pd.DataFram
     """The scope's state: ``columns`` of every finding ever seen, or of ``ids`` only."""
     quote = conn.dialect.identifier_preparer.quote
     m = mark(conn)
-    sql = f"SELECT {', '.join(quote(c) for c in columns)} FROM finding_state WHERE scope = {m}"
     if ids is None:
-        rows = fetch(conn, sql, (scope,))
+        values = fetch_columns(conn, columns, f"FROM finding_state WHERE scope = {m}", (scope,))
     else:
+        sql = f"SELECT {', '.join(quote(c) for c in columns)} FROM finding_state WHERE scope = {m}"
         ids = list(ids)
         parts = [fetch(conn, f"{sql} AND finding_id IN ({', '.join([m] * len(chunk))})", (scope, *chunk))
                  for chunk in (ids[i:i + _IN_CHUNK] for i in range(0, len(ids), _IN_CHUNK))]
         rows = np.concatenate(parts) if parts else np.empty((0, len(columns)), dtype=object)
-    if not len(rows):
+        values = [rows[:, i] for i in range(len(columns))]
+    if not len(values[0]):
         return lifecycle.empty_state().reindex(columns=columns)
-    return _frame(conn, scope, rows, columns)
+    return _frame(conn, scope, values, columns)
 
 
 def prior_for(conn, scope: str, finding_ids: pd.Series, edits: pd.DataFrame | None):

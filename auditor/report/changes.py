@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from auditor.columns import STRING
 from auditor.history.lifecycle import CHANGE_COLUMNS
 from auditor.normalize import firm_key
 from auditor.report.rows import Pending
@@ -38,7 +39,11 @@ _MOSTLY_BLANK = ("note", "firm_answer", "firm_note", "status_from")
 def changes_of(history) -> pd.DataFrame:
     """The Changes sheet's rows: every finding of the run or the previous one, with what changed."""
     changes = history.changes.reset_index(drop=True)
-    blank = {c: changes[c].where(changes[c].ne("")) for c in _MOSTLY_BLANK if c in changes}
+    blank = {}
+    for c in _MOSTLY_BLANK:
+        if c in changes:    # as Arrow text once (the sheet's widths and cells read it as that)
+            text = changes[c].astype(STRING)
+            blank[c] = text.where(text.ne("").fillna(True))
     return changes.assign(overdue=changes["overdue"].map({True: "yes"}), **blank)
 
 

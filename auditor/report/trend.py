@@ -48,7 +48,8 @@ def _by_severity(counts: pd.DataFrame, index: list[str]) -> pd.DataFrame:
     if counts.empty:
         empty = pd.MultiIndex.from_tuples([], names=index) if len(index) > 1 else pd.Index([], name=index[0])
         return pd.DataFrame(0, index=empty, columns=list(SEVERITIES), dtype="int64")
-    wide = counts.pivot_table(index=index, columns="severity", values="open_findings", aggfunc="sum", fill_value=0)
+    # a groupby and unstack: pivot_table gives the same table for several times the fixed cost
+    wide = counts.groupby([*index, "severity"])["open_findings"].sum().unstack("severity", fill_value=0)
     return wide.reindex(columns=list(SEVERITIES), fill_value=0).astype("int64")
 
 
