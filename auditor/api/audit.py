@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Callable, Iterable, Mapping
@@ -55,56 +53,18 @@ def load_inputs(files: Mapping[str, Iterable], *, court: str | None = None, firm
     by the user for that file only; under the key ``"*"``, for every file that has the header."""
     from auditor.load.detect import input_files
     from auditor.load.table import Limits, RawTable, read_table
-    from auditor.validate.table import validate_table, validate_tables
+    from auditor.validate.both_cores import read_and_check
 
     limits = limits or Limits()
     known = (calendar or Calendar.load()).known_courts()
     todo = [(kind, Path(p)) for kind in KINDS for p in input_files(files.get(kind, ()))]
 
-    small: dict[int, RawTable] = {}   # tables checked together once every file is read
-    unread = [len(todo)]
-    lock, all_read = threading.Lock(), threading.Event()
+    def read(i: int, kind: str, path: Path) -> RawTable:
+        progress(f"reading {path.name} ({i} of {len(todo)})")
+        return read_table(path, kind, limits=limits,
+                          header_map=(header_maps or {}).get(str(path), (header_maps or {}).get("*")))
 
-    def one(item) -> InputTable | InputError | None:
-        i, (kind, path) = item
-        raw: RawTable | InputError | None = None
-        try:   # every file counted as read whatever happens, so that the wait for them all ends
-            progress(f"reading {path.name} ({i} of {len(todo)})")
-            raw = read_table(path, kind, limits=limits,
-                             header_map=(header_maps or {}).get(str(path), (header_maps or {}).get("*")))
-        except InputError as exc:
-            raw = exc
-        finally:
-            with lock:
-                if isinstance(raw, RawTable) and len(raw.frame) < JOINED_ROWS:
-                    small[i], raw = raw, None
-                unread[0] -= 1
-                if not unread[0]:
-                    all_read.set()
-        if not isinstance(raw, RawTable):
-            return raw
-        try:
-            return validate_table(raw, court=court, firm=firm, known_courts=known)
-        except InputError as exc:
-            return exc
-
-    # Two files at a time: Arrow's CSV parser and calamine release the GIL, so a big court export and
-    # a big PACER list load side by side.  Biggest first (the PACER list comes last in the given order,
-    # and alone at the end it would keep one core idle); results keep the order the files were given in.
-    # A big table is checked on its thread as soon as it is read; the small ones are checked together
-    # (``validate_tables``) as soon as every file is read, on whichever thread is free: beside the check
-    # of a big table rather than after it.
-    numbered = sorted(enumerate(todo, 1), key=lambda item: -_size(item[1][1]))
-    with ThreadPoolExecutor(2) as pool:
-        tasks = [(item[0], pool.submit(one, item)) for item in numbered]
-        if todo:
-            all_read.wait()
-        order = [i for i, _ in numbered if i in small]
-        together = pool.submit(validate_tables, [small[i] for i in order], court=court, firm=firm,
-                               known_courts=known)
-        done = {i: got for i, task in tasks if (got := task.result()) is not None}
-        done.update(zip(order, together.result()))
-    loaded = [done[i] for i in range(1, len(todo) + 1)]
+    loaded = read_and_check(todo, read, joined_rows=JOINED_ROWS, court=court, firm=firm, known_courts=known)
     tables: list[InputTable] = []
     for (kind, path), table in zip(todo, loaded):
         if isinstance(table, InputError):
@@ -114,13 +74,6 @@ def load_inputs(files: Mapping[str, Iterable], *, court: str | None = None, firm
         tables.append(table)
     _unique_names(tables)
     return tables
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:   # said by the file's own reading
-        return 0
 
 
 def _skipped(path: Path, kind: str, reason: str) -> InputTable:
