@@ -33,7 +33,7 @@ ISSUE_FIELDS = ("file", "sheet", "row", "column", "value", "reason", "code", "se
 
 # What an audit and its report import on first use, beyond this module's own imports
 WARM_MODULES = ("auditor.api.memory", "auditor.history.previous", "auditor.history.record", "auditor.history.where", "auditor.load.detect",
-                "auditor.load.table", "auditor.validate.table", "auditor.validate.pandera_setup",
+                "auditor.load.table", "auditor.validate.both_cores", "auditor.validate.table", "auditor.validate.pandera_setup",
                 "auditor.outputs.staging", "auditor.report.export", "auditor.report.firms", "auditor.report.prepare",
                 "auditor.report.workbook",
                 "openpyxl.packaging.extended")
