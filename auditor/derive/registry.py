@@ -15,19 +15,13 @@ gathers them:
 7. ``pacer``: fields of the PACER account list that look at the other inputs (needs the uses).
 
 ``FAMILIES`` is that order; ``check_order`` refuses an order in which a family comes before one it
-names in ``after``.  After the first two (``FIRST``), the others run in two chains side by side on
-two threads (``CHAINS``): Arrow's and numpy's kernels release the GIL, so the chains share the
-machine's cores.  A chain's families read only the fields of ``FIRST`` and of its own chain
-(``check_chains``), each chain writes into its own shallow copies of the frames, and the fields
-written are put together in ``FAMILIES`` order: the frames come out as if computed one by one.
+names in ``after``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 
@@ -35,8 +29,6 @@ from auditor.court_calendar import Calendar
 from auditor.derive import court, holder, keys, listing, pacer, record, sharing
 from auditor.derive.base import Derived, Family, Run
 
-FIRST: tuple[Family, ...] = (keys.FAMILY, record.FAMILY)
-CHAINS: tuple[tuple[Family, ...], ...] = ((sharing.FAMILY, pacer.FAMILY), (listing.FAMILY, holder.FAMILY, court.FAMILY))
 FAMILIES: tuple[Family, ...] = (keys.FAMILY, record.FAMILY, sharing.FAMILY, listing.FAMILY, holder.FAMILY,
                                 court.FAMILY, pacer.FAMILY)
 
@@ -50,19 +42,7 @@ def check_order(families: tuple[Family, ...]) -> None:
         seen.add(fam.name)
 
 
-def check_chains(first: tuple[Family, ...], chains: tuple[tuple[Family, ...], ...],
-                 families: tuple[Family, ...]) -> None:
-    """Every family is in ``first`` or in one chain, and reads only families before it in its chain or
-    in ``first``."""
-    for chain in chains:
-        check_order(first + chain)
-    placed = [f.name for f in first] + [f.name for chain in chains for f in chain]
-    if sorted(placed) != sorted(f.name for f in families):
-        raise RuntimeError("every derived family runs once: in the first ones or in one chain")
-
-
 check_order(FAMILIES)
-check_chains(FIRST, CHAINS, FAMILIES)
 DERIVED: tuple[Derived, ...] = tuple(d for fam in FAMILIES for d in fam.fields)
 DERIVED_BY_NAME: dict[str, Derived] = {d.name: d for d in DERIVED}
 if len(DERIVED_BY_NAME) != len(DERIVED):
@@ -81,33 +61,8 @@ def derive(tables: dict[str, pd.DataFrame], as_of: dt.date, calendar: Calendar,
     stage, while the chains run (1.42-1.47 GB, against 1.36-1.44 GB before the chains)."""
     run = Run(out={kind: frame.copy(deep=False) for kind, frame in tables.items()}, as_of=as_of, calendar=calendar,
               paa_usernames=tuple(paa_usernames))
-    for fam in FIRST:
+    for fam in FAMILIES:
         fam.compute(run)
-    with ThreadPoolExecutor(max_workers=len(CHAINS) - 1) as pool:
-        jobs = [pool.submit(_chain, run, chain) for chain in CHAINS[1:]]
-        written = _chain(run, CHAINS[0])
-        for job in jobs:
-            written.update(job.result())
-    for fam in FAMILIES[len(FIRST):]:
-        for kind, columns in written[fam.name].items():
-            for name, values in columns.items():
-                run.out[kind][name] = values
     if release is not None:
         release()
     return run.out
-
-
-def _chain(run: Run, chain: tuple[Family, ...]) -> dict[str, dict[str, dict[str, pd.Series]]]:
-    """Compute a chain's families on shallow copies of the frames; per family, per kind, the columns
-    it wrote (added, or a declared field replaced), in the order written."""
-    mine = dataclasses.replace(run, out={kind: frame.copy(deep=False) for kind, frame in run.out.items()},
-                               holder={}, pacer_paa={})
-    written = {}
-    for fam in chain:
-        before = {kind: set(frame.columns) for kind, frame in mine.out.items()}
-        fam.compute(mine)
-        written[fam.name] = {
-            kind: {c: frame[c] for c in [*(c for c in frame.columns if c not in before[kind]),
-                                         *(d.name for d in fam.fields if kind in d.kinds and d.name in before[kind])]}
-            for kind, frame in mine.out.items()}
-    return written

@@ -13,9 +13,8 @@ import pytest
 from auditor.api import load_inputs
 from auditor.court_calendar import Calendar
 from auditor.columns import COURT_ACCOUNTS, KINDS, PACER_ACCOUNTS, ROSTER
-from auditor.derive import registry
-from auditor.derive.base import Derived, Family, Run
-from auditor.derive.registry import CHAINS, DERIVED, FAMILIES, FIRST, check_chains, check_order, derive
+from auditor.derive.base import Family
+from auditor.derive.registry import DERIVED, FAMILIES, check_order, derive
 from auditor.field_types import BOOL, DATE, INT, TEXT
 from conftest import ROOT, write_csv
 
@@ -45,17 +44,12 @@ def col(frame: pd.DataFrame, name: str) -> list:
 _DTYPES = {DATE: "datetime64", BOOL: "boolean", INT: "Int64", TEXT: "string"}
 
 
-@pytest.fixture(scope="module")
-def sample_records() -> dict[str, pd.DataFrame]:
+def test_registry_declares_exactly_what_derive_returns_on_the_sample_data():
     d = ROOT / "sample_data"
     files = {COURT_ACCOUNTS: [d / "court_accounts.csv"], PACER_ACCOUNTS: [d / "pacer_accounts.csv"],
              ROSTER: sorted(d.glob("roster_*"))}
     tables = load_inputs(files)
-    return {k: pd.concat([t.records for t in tables if t.kind == k], ignore_index=True) for k in KINDS}
-
-
-def test_registry_declares_exactly_what_derive_returns_on_the_sample_data(sample_records):
-    records = sample_records
+    records = {k: pd.concat([t.records for t in tables if t.kind == k], ignore_index=True) for k in KINDS}
     out = derive(records, AS_OF, Calendar.load())
     for kind in KINDS:
         added = set(out[kind].columns) - set(records[kind].columns)
@@ -71,40 +65,6 @@ def test_registry_refuses_a_family_before_one_it_needs():
     late = Family("late", (), lambda run: None, after=("keys",))
     with pytest.raises(RuntimeError, match="late must come after keys"):
         check_order((late, *FAMILIES))
-
-
-def test_the_chains_side_by_side_give_the_frames_of_the_families_one_by_one(sample_records):
-    out = derive(sample_records, AS_OF, Calendar.load())
-    run = Run(out={k: f.copy(deep=False) for k, f in sample_records.items()}, as_of=AS_OF, calendar=Calendar.load())
-    for fam in FAMILIES:
-        fam.compute(run)
-    for kind in KINDS:
-        pd.testing.assert_frame_equal(out[kind], run.out[kind])
-
-
-def test_a_chain_hands_back_the_columns_a_family_added_and_the_declared_ones_it_replaced():
-    frame = pd.DataFrame({"firm_name": ["A", "B"], "other": [1, 2]})
-    run = Run(out={PACER_ACCOUNTS: frame}, as_of=AS_OF, calendar=Calendar.load())
-
-    def compute(run: Run) -> None:
-        f = run.out[PACER_ACCOUNTS]
-        f["_hidden"] = [3, 4]
-        f["firm_name"] = ["C", "D"]
-
-    fam = Family("x", (Derived("firm_name", TEXT, (PACER_ACCOUNTS,), "firm"),), compute)
-    written = registry._chain(run, (fam,))
-    assert {k: list(v) for k, v in written["x"][PACER_ACCOUNTS].items()} == {"_hidden": [3, 4],
-                                                                          "firm_name": ["C", "D"]}
-    assert list(frame.columns) == ["firm_name", "other"] and list(frame["firm_name"]) == ["A", "B"]
-
-
-def test_registry_refuses_a_chain_reading_a_family_of_another_chain():
-    check_chains(FIRST, CHAINS, FAMILIES)
-    swapped = (CHAINS[0][:1] + CHAINS[1][1:2], CHAINS[1][:1] + CHAINS[0][1:] + CHAINS[1][2:])   # holder without listing
-    with pytest.raises(RuntimeError, match="holder must come after listing"):
-        check_chains(FIRST, swapped, FAMILIES)
-    with pytest.raises(RuntimeError, match="runs once"):
-        check_chains(FIRST, CHAINS[:1], FAMILIES)
 
 
 # keys and sharing --------------------------------------------------------------------------------
