@@ -174,9 +174,9 @@ def test_long_xlsb_is_read_whole_and_a_far_cell_inside_it_is_found(tmp_path):
 
 
 def test_the_grid_limit_is_an_option_named_when_it_refuses(tmp_path):
-    """A stray cell at ALL10000 below a 3-row table makes a 10-million-cell grid: refused under
-    --max-cells 5000000 with the option named; at the default refused as mostly empty (--max-blank-cells),
-    and read (the stray column kept as unknown) when that limit is raised."""
+    """A stray cell at ALL5000 below a 3-row table makes a 5-million-cell grid: refused under
+    --max-cells 2500000 with the option named; at the default refused as mostly empty (--max-blank-cells,
+    4,000,000 by default), and read (the stray column kept as unknown) when that limit is raised."""
     import openpyxl
 
     wb = openpyxl.Workbook()
@@ -184,14 +184,14 @@ def test_the_grid_limit_is_an_option_named_when_it_refuses(tmp_path):
     ws.append(["Court", "CM/ECF Login", "Filer Name", "Filer Type", "Bar Number", "PACER Login"])
     for i in range(3):
         ws.append(["ncmb", f"l{i}", f"Name {i}", "Attorney", f"NC{i}", f"pacer{i:05d}"])
-    ws["ALL10000"] = "x"
+    ws["ALL5000"] = "x"
     path = tmp_path / "stray.xlsx"
     wb.save(path)
-    refused = run_cli("validate", path, "--max-cells", "5000000")
+    refused = run_cli("validate", path, "--max-cells", "2500000")
     assert refused.returncode == 2, refused.stdout + refused.stderr
-    assert ("spans 10,000 rows by 1,000 columns (to cell ALL10000), more than the limit of 5,000,000 cells"
+    assert ("spans 5,000 rows by 1,000 columns (to cell ALL5000), more than the limit of 2,500,000 cells"
             in refused.stdout + refused.stderr) and "--max-cells" in refused.stdout + refused.stderr
     sparse = run_cli("validate", path)
     assert sparse.returncode == 2 and "only 25 cells hold anything" in sparse.stdout + sparse.stderr
-    read = run_cli("validate", path, "--max-blank-cells", "10000000")
+    read = run_cli("validate", path, "--max-blank-cells", "5000000")
     assert read.returncode == 0 and "4 rows read" in read.stdout, read.stdout + read.stderr
