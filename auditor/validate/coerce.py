@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from auditor import arrow_text
 from auditor import columns as C
 from auditor.columns import STRING
+from auditor.normalize import at
 from auditor.validate.emails import EMAIL_RE, email_shaped  # noqa: F401 - EMAIL_RE named here too
 
 EXCEL_ERRORS = ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
@@ -95,11 +96,11 @@ def _category_map(col: C.Column) -> dict[str, str]:
 def coerce_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     codes, uniques = pd.factorize(s, use_na_sentinel=True)   # each distinct spelling looked at once
     keys = [C.header_key(v) for v in uniques.tolist()]
-    # by code, a blank's code -1 picking the last: yes, and whether the text says yes or no at all
-    yes = np.array([k in _TRUE for k in keys] + [False], dtype=bool)
-    said = np.array([k in _TRUE or k in _FALSE for k in keys] + [False], dtype=bool)
-    val = pd.Series(pd.arrays.BooleanArray(yes[codes], ~said[codes]), index=s.index)
-    return val, pd.Series((codes >= 0) & ~said[codes], index=s.index)
+    # by code (a blank: neither): yes, and whether the text says yes or no at all
+    yes = at(np.array([k in _TRUE for k in keys], dtype=bool), codes, False)
+    said = at(np.array([k in _TRUE or k in _FALSE for k in keys], dtype=bool), codes, False)
+    val = pd.Series(pd.arrays.BooleanArray(yes, ~said), index=s.index)
+    return val, pd.Series((codes >= 0) & ~said, index=s.index)
 
 
 # the dates pandas can hold (nanoseconds since 1970 in 64 bits): about 1677-09-22 to 2262-04-11
@@ -205,13 +206,11 @@ def coerce_date(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     or after the years pandas can hold (1677-2262), else 0).  Out-of-range dates come out blank."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     parsed, side = _dates_of(uniques.tolist())
-    # by code, a blank's code -1 picking the last: the date, its side, whether it was not understood
-    parsed = np.append(parsed.astype("datetime64[ns]"), np.datetime64("NaT", "ns"))
-    side = np.append(side.astype(np.int8), np.int8(0))
+    parsed, side = parsed.astype("datetime64[ns]"), side.astype(np.int8)
     unread = np.isnat(parsed) & (side == 0)
-    unread[-1] = False
-    return (pd.Series(parsed[codes], index=s.index), pd.Series(unread[codes], index=s.index),
-            pd.Series(side[codes], index=s.index))
+    # by code (a blank: no date, on no side, not a text misread)
+    return (pd.Series(at(parsed, codes, np.datetime64("NaT", "ns")), index=s.index),
+            pd.Series(at(unread, codes, False), index=s.index), pd.Series(at(side, codes, np.int8(0)), index=s.index))
 
 
 def coerce_email(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -249,10 +248,10 @@ def coerce_court(s: pd.Series, known_courts) -> tuple[pd.Series, pd.Series]:
     codes, uniques = pd.factorize(s, use_na_sentinel=True)   # each distinct id looked at once
     low = ["".join(str(v).split()).lower() for v in uniques.tolist()]
     ids = low if known is None else [known.get(v, v) for v in low]
-    # by code, a blank's code -1 picking the last: the id, and whether the calendar lacks it
-    unknown = np.array([known is not None and v not in known for v in low] + [False], dtype=bool)
-    out = pa.array(ids + [None], pa.large_string()).take(pa.array(np.where(codes >= 0, codes, len(ids))))
-    return pd.Series(pd.arrays.ArrowStringArray(out), index=s.index), pd.Series(unknown[codes], index=s.index)
+    # by code (a blank: no id, not unknown): the id, and whether the calendar lacks it
+    unknown = at(np.array([known is not None and v not in known for v in low], dtype=bool), codes, False)
+    out = pa.array(ids, pa.large_string()).take(pa.array(codes, mask=codes < 0))
+    return pd.Series(pd.arrays.ArrowStringArray(out), index=s.index), pd.Series(unknown, index=s.index)
 
 
 def no_account(s: pd.Series) -> pd.Series:
