@@ -31,6 +31,8 @@ from auditor.history.firm_answers import ANSWER_COLUMNS, Merge, ending, joined, 
 from auditor.normalize import arrow, firm_key, positions
 
 NEW, PERSISTING, REOPENED, RESOLVED = "new", "persisting", "reopened", "resolved"
+_FOUND = (NEW, PERSISTING, REOPENED)   # a current finding's change, coded by its place here
+_NEW, _PERSISTING, _REOPENED = range(len(_FOUND))
 CHANGES = (NEW, REOPENED, RESOLVED, PERSISTING)
 CLOSED = ("Resolved", "Accepted")
 ACCEPT_DAYS = 90
@@ -110,9 +112,9 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
     known = pos >= 0
     pj = _at(p[["open", "first_seen", "due_date", "status", "notes", "accepted_until"]], pos, f.index)
     was_open = known & pj["open"].fillna(False).to_numpy(dtype=bool)
-    kind = np.where(~known, 0, np.where(was_open, 1, 2))     # NEW, PERSISTING, REOPENED as codes
-    change = pd.Series(np.array([NEW, PERSISTING, REOPENED], dtype=object)[kind], index=f.index)
-    not_reopened = pd.Series(kind != 2, index=f.index)
+    kind = np.where(~known, _NEW, np.where(was_open, _PERSISTING, _REOPENED))
+    change = pd.Series(np.array(_FOUND, dtype=object)[kind], index=f.index)
+    not_reopened = pd.Series(kind != _REOPENED, index=f.index)
 
     first_seen = pd.Series(np.where(known, pd.to_datetime(pj["first_seen"]).to_numpy(), today.to_datetime64()),
                            index=f.index)
@@ -142,7 +144,7 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
     merge = Merge(ids, change, answers, clerk_ids, REOPENED)
     status, until, justified = merge.status(status, until)
     status = status.fillna("Open").astype(object)
-    still_marked = (status == "Resolved") & (kind == 1)
+    still_marked = (status == "Resolved") & (kind == _PERSISTING)
     status = status.where(~still_marked, "Open")
     blank_note = notes.isna() | (notes.astype(STRING).str.strip() == "").fillna(True).astype(bool)
     unjustified = (status == "Accepted") & blank_note & ~justified
@@ -224,7 +226,7 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
     resolved = resolved.assign(change=RESOLVED, days_open=_days(resolved["first_seen"], today), overdue=False,
                                note=fixed_note, **said)
     changes = _under(changes, resolved.reindex(columns=CHANGE_COLUMNS))
-    rank = np.array([CHANGES.index(c) for c in (NEW, PERSISTING, REOPENED)])
+    rank = np.array([CHANGES.index(c) for c in _FOUND])
     ranks = np.concatenate([rank[kind], np.full(len(changes) - len(kind), CHANGES.index(RESOLVED))])
     keys = pa.table({"change": ranks.astype(np.int64),
                      **{c: arrow(changes[c]) for c in ("severity", "rule_id", "finding_id")}})
@@ -232,8 +234,8 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
     changes = changes.take(order.to_numpy()).reset_index(drop=True)
 
     counts = {
-        "new": int((kind == 0).sum()), "resolved": int(now_resolved.sum()),
-        "reopened": int((kind == 2).sum()), "still_open": int((kind == 1).sum()),
+        "new": int((kind == _NEW).sum()), "resolved": int(now_resolved.sum()),
+        "reopened": int((kind == _REOPENED).sum()), "still_open": int((kind == _PERSISTING).sum()),
         "overdue": int(overdue.sum()), "resolved_still_found": int(still_marked.sum()),
         "acceptances_expired": int(expired.sum()), "open": int((~closed).sum()),
         "acceptances_ending": int(ends.sum()), **answer_counts,
