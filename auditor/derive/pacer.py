@@ -119,10 +119,9 @@ def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling
     # (shared-filing-account), which makes it a second account of neither of them
     sel = (uses["efiling"].to_numpy(dtype=bool) & (bar >= 0) & nz.at(is_personal, ub, False)
            & (nz.at(efiling_people, ub, 0) <= 1))
-    eb = pd.DataFrame({"bar": bar[sel], "user": ub[sel]})
-    eb = eb[eb["bar"].duplicated(keep=False)]  # a bar id on one use alone has one username
-    eb = eb.drop_duplicates(["bar", "user"])
-    eb = eb[eb["bar"].duplicated(keep=False)]
+    many = _on_several(bar[sel])   # a bar id on one use alone has one username
+    eb = pd.DataFrame({"bar": bar[sel][many], "user": ub[sel][many]}).drop_duplicates(["bar", "user"])
+    eb = eb[_on_several(eb["bar"].to_numpy(dtype=np.int64))]
     on_bar = np.zeros(len(k.users), dtype=bool)   # per username code: in a group of one bar id
     on_bar[eb["user"].to_numpy()] = True
     eb["user"] = k.users.array.take(eb["user"].to_numpy())
@@ -131,13 +130,13 @@ def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling
     # Who is who, rule 1 before rule 2: usernames sharing an e-mail but e-filed with different bar ids
     # are different people's (a firm's docketing mailbox), so an e-mail group holds only the usernames
     # whose bar id (where each e-files with exactly one) does not differ from the account's own.
+    # A username e-files with one bar id only where its smallest and largest bar ids are the same.
     ue = uses["efiling"].to_numpy(dtype=bool) & (bar >= 0)
-    width = max(int(bar.max(initial=-1)) + 1, 1)
-    pairs = pd.unique(ub[ue] * width + bar[ue])          # each (username, bar id) once
-    alone = np.bincount(pairs // width, minlength=len(k.users)) == 1
-    pairs = pairs[alone[pairs // width]]                 # usernames e-filed with one bar id only
-    one_bar = np.full(len(k.users), -1, dtype=np.int64)
-    one_bar[pairs // width] = pairs % width
+    low = np.full(len(k.users), np.iinfo(np.int64).max, dtype=np.int64)
+    high = np.full(len(k.users), -1, dtype=np.int64)
+    np.minimum.at(low, ub[ue], bar[ue])
+    np.maximum.at(high, ub[ue], bar[ue])
+    one_bar = np.where(low == high, high, -1)
     several_users = p["_user"][several].astype(object).tolist()
     bar_of = dict(zip(several_users, nz.at(one_bar, u[several], -1).tolist()))
     # ... nor those whose holders are a Jr. and a Sr. (a father and son sharing a mailbox): the suffix of
@@ -184,6 +183,14 @@ def _spread(texts: list[str], at: np.ndarray, n: int) -> pa.Array:
     return _take(pa.array(texts, type=pa.large_string()), where)
 
 
+def _on_several(codes: np.ndarray) -> np.ndarray:
+    """Per code (none below 0): another element holds the same code (``duplicated(keep=False)``),
+    counted rather than hashed."""
+    if not len(codes):
+        return np.zeros(0, dtype=bool)
+    return np.bincount(codes)[codes] > 1
+
+
 def _take(values: pa.Array, pos: np.ndarray) -> pa.Array:
     """``values`` at ``pos``, null where pos is -1."""
     return values.take(pa.array(pos, mask=pos < 0))
@@ -195,7 +202,8 @@ def _sorted_sets(keys: pd.Series, values: pd.Series) -> dict:
     f = pd.DataFrame({"k": keys.to_numpy(), "v": values.to_numpy()}).drop_duplicates().sort_values(["k", "v"])
     k, v = f["k"].to_numpy(dtype=object), f["v"].to_numpy(dtype=object)
     starts = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]])) if len(k) else np.zeros(0, dtype=np.int64)
-    return dict(zip(k[starts].tolist(), (part.tolist() for part in np.split(v, starts[1:]))))
+    bounds, listed = np.append(starts, len(v)).tolist(), v.tolist()   # (slices of one list: no array per group)
+    return dict(zip(k[starts].tolist(), (listed[a:b] for a, b in zip(bounds, bounds[1:]))))
 
 
 def _bars_differ(bar_of: dict, a: str, b: str, none=-1) -> bool:

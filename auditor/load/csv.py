@@ -129,7 +129,10 @@ def sniff_delimiter(text: str, score_row) -> str:
         if best_key < (1, 1) and not any(o in head for o in DELIMITERS[i + 1:]) and any(
                 score_row(r) >= 1 for r in recs):
             return d   # it beats the best so far, and every later delimiter would be passed over
-        key = max((score_row(r), len(r)) for r in recs)
+        key = (-1, -1)
+        for r in recs:   # the best (score, cells) of a row; a row scores at most its number of cells
+            if (len(r), len(r)) > key:
+                key = max(key, (score_row(r), len(r)))
         if key > best_key:
             best, best_key = d, key
     return best

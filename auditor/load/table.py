@@ -29,7 +29,7 @@ from auditor.load.clean import arrow, clean
 from auditor.load.csv import read_csv_grid
 from auditor.load.detect import detect
 from auditor.load.limits import Limits
-from auditor.load.layout import footer_rows, values_at
+from auditor.load.layout import first_true, footer_rows, last_true, values_at
 from auditor.load.recognise import SAMPLE, recognise, user_map
 from auditor.load.workbook import read_workbook_grid
 
@@ -185,18 +185,21 @@ def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, f
            header_map: dict[str, str | None]) -> RawTable:
     arrays = [arrow(s) for _, s in grid.items()]   # the cleaned text of each column
     blank = _blank_rows(grid, arrays)
-    nonblank = np.flatnonzero(~blank.to_numpy())
+    nonblank = first_true(~blank.to_numpy(), HEADER_SEARCH_ROWS)
     if len(nonblank) == 0:
         raise InputError(name, "is empty (every cell is blank)" if family == "csv"
                          else f"sheet {sheet_name!r} is empty (every cell is blank)")
     ncols = grid.shape[1]
-    candidates = grid.index[nonblank[:HEADER_SEARCH_ROWS]]
-    cells_of = dict(zip(candidates, map(list, zip(*(_cells(a, nonblank[:HEADER_SEARCH_ROWS]) for a in arrays)))))
+    candidates = grid.index[nonblank]
+    cells_of = dict(zip(candidates, map(list, zip(*(_cells(a, nonblank) for a in arrays)))))
     best_row, best = candidates[0], -1
+    most = min(ncols, len(set(C.alias_map(kind).values())))   # no row can name more columns than this
     for r in candidates:
         s = score(cells_of[r])
         if s > best:
             best_row, best = r, s
+            if best >= most:   # no later row can do better
+                break
     if best < (1 if ncols == 1 else 2):
         best_row = candidates[0]
         best = score(cells_of[best_row])
@@ -279,9 +282,10 @@ def _table(grid, path, name, kind, sheet_name, sha, score, col_offset, limits, f
     frame.index.name = None
 
     blank_data = values_at(blank, frame.index)
-    last = frame.index[~blank_data].max() if (~blank_data).any() else header_row
-    rows_blank = int((blank_data & (frame.index < last)).sum())
-    if rows_blank or blank_data.any():
+    rows_blank = 0
+    if blank_data.any():   # the blank rows above the last row that is not blank are counted (rows go down)
+        last = last_true(~blank_data, 1)
+        rows_blank = int(blank_data[:last[0]].sum()) if len(last) else 0
         frame = frame.loc[~blank_data]
     if len(frame) > limits.max_rows:
         raise InputError(name, (

@@ -66,17 +66,28 @@ def as_text(s: pd.Series) -> pd.Series:
     return s if s.dtype == STRING else s.astype(STRING)
 
 
+def distinct(s: pd.Series) -> tuple[np.ndarray, list[str], pa.Array]:
+    """(code of each cell, -1 where blank; the distinct texts in code order; the codes as Arrow
+    indices, null where blank).  Arrow's dictionary encoding straight on the column's own chunks,
+    without pandas' factorize around it (its int64 copy of the codes and its wrapping of the uniques)."""
+    arr = pa.array(as_text(s).array)
+    enc = pc.dictionary_encode(arr)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks() if enc.num_chunks else pa.array([], pa.dictionary(pa.int32(), arr.type))
+    indices = enc.indices
+    codes = (pc.fill_null(indices, -1) if indices.null_count else indices).to_numpy()
+    return codes, enc.dictionary.to_pylist(), indices
+
+
 def coerce_category(s: pd.Series, col: C.Column) -> tuple[pd.Series, pd.Series]:
     """(canonical value, or the text as read when unknown; mask of unknown values)."""
     cmap = _category_map(col)
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    canon = [cmap.get(C.header_key(v)) for v in uniques.tolist()]
-    # by code (a blank's code -1 picks the last): the canonical value, and whether it is unknown
-    unknown = np.array([c is None for c in canon] + [False], dtype=bool)
-    at = np.where(codes >= 0, codes, len(canon))
-    bad = unknown[at]
-    arr = pa.array(s.astype(STRING).array)
-    out = pa.array(canon + [None], arr.type).take(pa.array(at))
+    codes, uniques, indices = distinct(s)
+    canon = [cmap.get(C.header_key(v)) for v in uniques]
+    # by code (a blank: no value, not unknown): the canonical value, and whether it is unknown
+    bad = at(np.array([c is None for c in canon], dtype=bool), codes, False)
+    arr = pa.array(as_text(s).array)
+    out = pa.array(canon, arr.type).take(indices)
     if bad.any():   # an unknown value is kept as read, for the schema to judge
         out = pc.if_else(pa.array(bad), arr, out)
     return pd.Series(pd.arrays.ArrowStringArray(out), index=s.index), pd.Series(bad, index=s.index)
@@ -94,8 +105,8 @@ def _category_map(col: C.Column) -> dict[str, str]:
 
 
 def coerce_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)   # each distinct spelling looked at once
-    keys = [C.header_key(v) for v in uniques.tolist()]
+    codes, uniques, _ = distinct(s)   # each distinct spelling looked at once
+    keys = [C.header_key(v) for v in uniques]
     # by code (a blank: neither): yes, and whether the text says yes or no at all
     yes = at(np.array([k in _TRUE for k in keys], dtype=bool), codes, False)
     said = at(np.array([k in _TRUE or k in _FALSE for k in keys], dtype=bool), codes, False)
@@ -204,8 +215,8 @@ def _remember(texts: list[str], parsed: np.ndarray, side: np.ndarray) -> dict[st
 def coerce_date(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(dates; mask of cells not understood; -1/1 where a date was understood but lies before
     or after the years pandas can hold (1677-2262), else 0).  Out-of-range dates come out blank."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    parsed, side = _dates_of(uniques.tolist())
+    codes, uniques, _ = distinct(s)
+    parsed, side = _dates_of(uniques)
     parsed, side = parsed.astype("datetime64[ns]"), side.astype(np.int8)
     unread = np.isnat(parsed) & (side == 0)
     # by code (a blank: no date, on no side, not a text misread)
@@ -245,12 +256,12 @@ def coerce_court(s: pd.Series, known_courts) -> tuple[pd.Series, pd.Series]:
     if known_courts is not None:
         known = {str(k).strip().lower(): v for k, v in known_courts.items()}
 
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)   # each distinct id looked at once
-    low = ["".join(str(v).split()).lower() for v in uniques.tolist()]
+    codes, uniques, indices = distinct(s)   # each distinct id looked at once
+    low = ["".join(str(v).split()).lower() for v in uniques]
     ids = low if known is None else [known.get(v, v) for v in low]
     # by code (a blank: no id, not unknown): the id, and whether the calendar lacks it
     unknown = at(np.array([known is not None and v not in known for v in low], dtype=bool), codes, False)
-    out = pa.array(ids, pa.large_string()).take(pa.array(codes, mask=codes < 0))
+    out = pa.array(ids, pa.large_string()).take(indices)
     return pd.Series(pd.arrays.ArrowStringArray(out), index=s.index), pd.Series(unknown, index=s.index)
 
 

@@ -45,7 +45,7 @@ def _shaped(chunk: pa.Array) -> np.ndarray:
     cells = np.flatnonzero(filled)
     if not len(cells):
         return _by_regex(chunk)
-    s, e = starts[cells], ends[cells]
+    s, e = (starts, ends) if len(cells) == len(chunk) else (starts[cells], ends[cells])
     settled = _settled(data, s, e) if len(cells) == len(chunk) - chunk.null_count else None
     if settled is None:   # an empty text cell, white space, or not one "@" a cell: the regex decides
         return _by_regex(chunk)
@@ -69,7 +69,8 @@ def _settled(data: np.ndarray, s: np.ndarray, e: np.ndarray) -> np.ndarray | Non
     local = at > s
     # whether the byte k from a cell's end is a dot, k = 1..5 (a cell of fewer bytes: anything, as the
     # "@" then lies too near the end for the dot to count)
-    dots = {k: data[np.maximum(e - k, 0)] == _DOT for k in range(1, max(_LAST_DOT) + 1)}
+    near = max(_LAST_DOT)   # the ends only grow: when the first is this far in, no byte looked at lies before 0
+    dots = {k: data[e - k if e[0] >= near else np.maximum(e - k, 0)] == _DOT for k in range(1, near + 1)}
     settled = np.zeros(len(s), dtype=bool)
     for d in _LAST_DOT:
         sure = dots[d] & (e - d >= at + 2)

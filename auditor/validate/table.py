@@ -32,8 +32,8 @@ from auditor.validate.issues import Issues
 from auditor.validate.joined import Joined, join
 from auditor.validate.schema import ROLE_COLUMN, run_schema
 from auditor.validate.coerce import (
-    STRING, as_text, coerce_bool, coerce_category, coerce_court, coerce_date, coerce_email, is_excel_error, may_hold_excel_error,
-    no_account,
+    STRING, as_text, coerce_bool, coerce_category, coerce_court, coerce_date, coerce_email, distinct, is_excel_error,
+    may_hold_excel_error, no_account,
 )
 
 _USERNAME_COLUMNS = ("pacer_username", "paa_id")   # cells where "N/A", "none" or "-" mean no account
@@ -145,7 +145,7 @@ _UPGRADED_TYPES = {"upgradedpaceraccount": True, "upgraded": True, "legacypacera
 def _upgraded_from_account_type(frame: pd.DataFrame, text: dict) -> None:
     """PACER's own screen says "Account Type: Upgraded PACER Account" or "Legacy PACER Account":
     where the upgraded column is blank or absent, that answer fills it."""
-    codes, spellings = pd.factorize(text["account_type"])  # a few distinct spellings, looked up once each
+    codes, spellings, _ = distinct(text["account_type"])  # a few distinct spellings, looked up once each
     if not len(spellings):
         return
     answers = pd.array([_UPGRADED_TYPES.get(C.header_key(v)) for v in spellings] + [None], dtype="boolean")
