@@ -38,10 +38,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from isal import isal_zlib
 from openpyxl.utils import get_column_letter
 
 from auditor.normalize import arrow
+
+try:
+    from isal import isal_zlib
+except ImportError:   # an environment installed before isal was a dependency: zlib, as before (slower)
+    isal_zlib = None  # type: ignore[assignment]
 
 from auditor.report.format import FORMULA_START_RE, clean_strings, clean_value
 from auditor.report.cells import FEW_ROWS, few_rows
@@ -294,7 +298,7 @@ class Template:
 def _fast_deflate(fh) -> None:
     """A part zipfile is about to deflate (nothing written yet) deflated by ISA-L instead: zipfile's
     writer takes any object with zlib's ``compress`` and ``flush`` (the attribute is private)."""
-    if getattr(fh, "_compressor", None) is not None:
+    if isal_zlib is not None and getattr(fh, "_compressor", None) is not None:
         fh._compressor = isal_zlib.compressobj(SHEET_LEVEL, isal_zlib.DEFLATED, -15)
 
 
