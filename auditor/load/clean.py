@@ -64,13 +64,18 @@ def _clean_chunk(chunk: pa.Array, ascii_only: bool) -> pa.Array:
             chunk = pc.utf8_normalize(chunk, "NFC")
         return _empty_to_null(chunk)
     data, starts, ends = layout
-    if len(data) == 0:   # every cell empty
+    cells = data[starts[0]:ends[-1]]
+    if len(cells) == 0:   # every cell empty
         return _empty_to_null(chunk)
-    edge = _edge(arrow_text.first_bytes(data, starts)) | _edge(arrow_text.last_bytes(data, ends))
-    edge &= ends > starts
-    if _changed_by(chunk, edge, lambda a: _trim(a, ascii_only)):
-        chunk = _trim(chunk, ascii_only)
-    if not ascii_only and len(data) and data[starts[0]:ends[-1]].max(initial=0) > NFC_SURE_BYTE:
+    top = int(cells.max())
+    # a byte after which a cell may change when trimmed (``_edge``) lies outside 0x21-0x7F: when no byte of
+    # the column does, two passes over its bytes say so without picking out every cell's first and last
+    if top > 0x7F or int(cells.min()) < 0x21:
+        edge = _edge(arrow_text.first_bytes(data, starts)) | _edge(arrow_text.last_bytes(data, ends))
+        edge &= ends > starts
+        if _changed_by(chunk, edge, lambda a: _trim(a, ascii_only)):
+            chunk = _trim(chunk, ascii_only)
+    if not ascii_only and top > NFC_SURE_BYTE:
         wide = ~pc.fill_null(pc.string_is_ascii(chunk), True).to_numpy(zero_copy_only=False)
         if _changed_by(chunk, wide, lambda a: pc.utf8_normalize(a, "NFC")):
             chunk = pc.utf8_normalize(chunk, "NFC")

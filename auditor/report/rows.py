@@ -42,6 +42,11 @@ from openpyxl.utils import get_column_letter
 
 from auditor.normalize import arrow
 
+try:
+    from isal import isal_zlib
+except ImportError:   # an environment installed before isal was a dependency: zlib, as before (slower)
+    isal_zlib = None  # type: ignore[assignment]
+
 from auditor.report.format import FORMULA_START_RE, clean_strings, clean_value
 from auditor.report.cells import FEW_ROWS, few_rows
 from auditor.report import shared_strings
@@ -50,6 +55,10 @@ from auditor.report.sheet_xml import CHUNK_ROWS, row_chunks, sattr as _sattr
 
 PLACEHOLDER_ROW = 2                    # the row openpyxl writes placeholder cells in (row 1 is the header)
 COMPRESS_LEVEL = 1                # zlib level for the big sheets: fast; repeated text still compresses well
+# the court report's big sheets are deflated by ISA-L at its level 1 instead: the same format,
+# about 4x less CPU than zlib's level 1 on a sheet's XML (0.45 -> 0.14 s for a 122 MB Findings sheet,
+# 0.25 -> 0.06 s for a 63 MB Changes sheet) and as small within 2%
+SHEET_LEVEL = 1
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -197,12 +206,14 @@ class Template:
     """A workbook written by openpyxl (bytes), read once and filled any number of times."""
 
     def __init__(self, workbook: bytes, placeholder_rows: dict[str, int], *, store_fixed: bool = False,
-                 shared_strings: bool = False):
+                 shared_strings: bool = False, fast_deflate: bool = False):
         # store_fixed: parts every copy shares (styles, theme, chart...) are stored, not compressed again
         # for each copy (a few kilobytes more per file, much less time when writing thousands)
         self.fixed_compression = zipfile.ZIP_STORED if store_fixed else zipfile.ZIP_DEFLATED
         # shared_strings: a big sheet's recurring texts written once (``report.shared_strings``)
         self.shared_strings = shared_strings
+        # fast_deflate: the big sheets deflated by ISA-L (SHEET_LEVEL), not zlib (the court's report)
+        self.fast_deflate = fast_deflate
         self._rendered: dict = {}
         with zipfile.ZipFile(io.BytesIO(workbook)) as z:
             sheets = {v: k for k, v in _sheet_files(z).items()}
@@ -263,6 +274,8 @@ class Template:
             raise ValueError(f"sheet {m.sheet!r} was laid out without a placeholder row")
         head, tail = m.data[:m.placeholder[0]], m.data[m.placeholder[1]:]
         with zout.open(out, "w", force_zip64=True) as fh:
+            if self.fast_deflate:
+                _fast_deflate(fh)
             fh.write(head)
             if isinstance(p, CellRows):
                 fh.write(self._cell_rows(p, m.styles))
@@ -282,6 +295,13 @@ class Template:
             fh.write(tail)
 
 
+def _fast_deflate(fh) -> None:
+    """A part zipfile is about to deflate (nothing written yet) deflated by ISA-L instead: zipfile's
+    writer takes any object with zlib's ``compress`` and ``flush`` (the attribute is private)."""
+    if isal_zlib is not None and getattr(fh, "_compressor", None) is not None:
+        fh._compressor = isal_zlib.compressobj(SHEET_LEVEL, isal_zlib.DEFLATED, -15)
+
+
 def _last_printed(p) -> int:
     """The last row of a sheet's print area: its rows' last (or the Summary's cover's)."""
     if isinstance(p, CellRows):
@@ -298,7 +318,7 @@ def _print_areas(book: bytes, areas: dict[str, int]) -> bytes:
 
 
 def _write_chunks(fh, chunks) -> None:
-    # Compressing a chunk (zlib, which releases the GIL) overlaps building the next one.
+    # Compressing a chunk (zlib and ISA-L release the GIL) overlaps building the next one.
     with ThreadPoolExecutor(1) as pool:
         pending_write = None
         for chunk in chunks:
@@ -315,7 +335,7 @@ def placeholder_rows(pending: list) -> dict[str, int]:
 
 def finish(workbook: bytes, pending: list, path: Path) -> None:
     """Write ``workbook`` (openpyxl's bytes) to ``path`` with each pending sheet's placeholder row replaced."""
-    Template(workbook, placeholder_rows(pending), shared_strings=True).render(pending, path)
+    Template(workbook, placeholder_rows(pending), shared_strings=True, fast_deflate=True).render(pending, path)
 
 
 def indices(rows) -> pa.Array:

@@ -90,6 +90,19 @@ def test_quoted_newlines_and_blank_lines_number_records_like_excel(tmp_path):
     assert raw.rows_blank == 2
 
 
+def test_header_and_footer_found_past_long_runs_of_blank_rows(tmp_path):
+    # the header search looks among the first rows that are not blank, the footer check among the last
+    # ones: a hundred blank rows above the header and below the totals line move neither
+    p = write(tmp_path, "far.csv", ",,\n" * 100 + "Login,Name,Role\nx,X Y,staff\n,,\ny,Y Z,staff\n"
+              + "Total: 2 records,,\n" + ",,\n" * 100)
+    raw = read_table(p, "court_accounts")
+    assert raw.header_row == 101
+    assert list(raw.frame.index) == [102, 104]
+    assert raw.rows_blank == 1   # the blank row between the two filers; none above the header or below
+    footers = [i for i in raw.header_issues if i["code"] == "footer-row"]
+    assert [i["row"] for i in footers] == [105]
+
+
 def test_title_rows_above_header_are_reported(tmp_path):
     p = write(tmp_path, "t.csv", "Filer accounts export\nas of 2024-01-01\nLogin,Name,Role\nx,X Y,staff\n")
     raw = read_table(p, "court_accounts")
