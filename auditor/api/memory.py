@@ -9,8 +9,7 @@ peaked about 0.2 GB lower.
 
 from __future__ import annotations
 
-import ctypes
-import sys
+from auditor.processes import trim_c_heap
 
 
 def give_back() -> None:
@@ -18,8 +17,4 @@ def give_back() -> None:
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-        except (OSError, AttributeError):   # another C library (musl): nothing to trim
-            pass
+    trim_c_heap()

@@ -29,10 +29,8 @@ frames hold in the end anyway.
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import datetime as dt
-import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -41,6 +39,7 @@ import pandas as pd
 from auditor.court_calendar import Calendar
 from auditor.derive import court, holder, keys, listing, pacer, record, sharing
 from auditor.derive.base import Derived, Family, Run
+from auditor.processes import trim_c_heap
 
 FAMILIES: tuple[Family, ...] = (keys.FAMILY, record.FAMILY, sharing.FAMILY, listing.FAMILY, holder.FAMILY,
                                 court.FAMILY, pacer.FAMILY)
@@ -96,7 +95,11 @@ def derive(tables: dict[str, pd.DataFrame], as_of: dt.date, calendar: Calendar,
         job = pool.submit(_aside, run, ALONGSIDE)
         BESIDE.compute(run)
         written, handed = job.result()
-    _trim_heaps()
+    # The second thread's numpy arrays came from a heap of its own, whose free memory this thread
+    # cannot use: without giving it back, holder and pacer took theirs anew and derive's peak at 1M
+    # rows rose by 20-50 MB (1.20-1.24 GB against 1.18-1.19 GB one after the other; with it
+    # 1.16-1.17 GB, and no more CPU).
+    trim_c_heap()
     for name, value in handed.items():
         setattr(run, name, value)
     for fam in FAMILIES[len(FIRST) + 1:]:
@@ -112,18 +115,6 @@ def derive(tables: dict[str, pd.DataFrame], as_of: dt.date, calendar: Calendar,
 
 
 Written = dict[str, dict[str, dict[str, pd.Series]]]
-
-
-def _trim_heaps() -> None:
-    """Give back the C library's free memory once the second thread is done (glibc's malloc_trim).
-    That thread's numpy arrays came from a heap of its own, whose free memory this thread cannot use:
-    without this, holder and pacer took theirs anew and derive's peak at 1M rows rose by 20-50 MB
-    (1.20-1.24 GB against 1.18-1.19 GB one after the other; with it 1.16-1.17 GB, and no more CPU)."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-        except (OSError, AttributeError):   # another C library (musl): nothing to trim
-            pass
 
 
 def _aside(run: Run, families: tuple[Family, ...]) -> tuple[Written, dict]:
