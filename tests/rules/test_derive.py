@@ -13,9 +13,8 @@ import pytest
 from auditor.api import load_inputs
 from auditor.court_calendar import Calendar
 from auditor.columns import COURT_ACCOUNTS, KINDS, PACER_ACCOUNTS, ROSTER
-from auditor.derive.base import Family, Run
-from auditor.derive.registry import (ALONGSIDE, BESIDE, DERIVED, FAMILIES, FIRST, check_alongside, check_order,
-                                     derive)
+from auditor.derive.base import Family
+from auditor.derive.registry import DERIVED, FAMILIES, check_order, derive
 from auditor.field_types import BOOL, DATE, INT, TEXT
 from conftest import ROOT, write_csv
 
@@ -45,17 +44,12 @@ def col(frame: pd.DataFrame, name: str) -> list:
 _DTYPES = {DATE: "datetime64", BOOL: "boolean", INT: "Int64", TEXT: "string"}
 
 
-@pytest.fixture(scope="module")
-def sample_records() -> dict[str, pd.DataFrame]:
+def test_registry_declares_exactly_what_derive_returns_on_the_sample_data():
     d = ROOT / "sample_data"
     files = {COURT_ACCOUNTS: [d / "court_accounts.csv"], PACER_ACCOUNTS: [d / "pacer_accounts.csv"],
              ROSTER: sorted(d.glob("roster_*"))}
     tables = load_inputs(files)
-    return {k: pd.concat([t.records for t in tables if t.kind == k], ignore_index=True) for k in KINDS}
-
-
-def test_registry_declares_exactly_what_derive_returns_on_the_sample_data(sample_records):
-    records = sample_records
+    records = {k: pd.concat([t.records for t in tables if t.kind == k], ignore_index=True) for k in KINDS}
     out = derive(records, AS_OF, Calendar.load())
     for kind in KINDS:
         added = set(out[kind].columns) - set(records[kind].columns)
@@ -71,24 +65,6 @@ def test_registry_refuses_a_family_before_one_it_needs():
     late = Family("late", (), lambda run: None, after=("keys",))
     with pytest.raises(RuntimeError, match="late must come after keys"):
         check_order((late, *FAMILIES))
-
-
-def test_families_run_alongside_give_the_frames_of_the_families_one_by_one(sample_records):
-    out = derive(sample_records, AS_OF, Calendar.load())
-    run = Run(out={k: f.copy(deep=False) for k, f in sample_records.items()}, as_of=AS_OF, calendar=Calendar.load())
-    for fam in FAMILIES:
-        fam.compute(run)
-    for kind in KINDS:
-        pd.testing.assert_frame_equal(out[kind], run.out[kind])
-
-
-def test_registry_refuses_to_run_alongside_a_family_that_needs_another_not_yet_computed():
-    check_alongside(FAMILIES, FIRST, BESIDE, ALONGSIDE)
-    holder = next(f for f in FAMILIES if f.name == "holder")     # needs listing
-    with pytest.raises(RuntimeError, match="holder cannot run alongside"):
-        check_alongside(FAMILIES, FIRST, BESIDE, (*ALONGSIDE, holder))
-    with pytest.raises(RuntimeError, match="sharing must come right after keys, record"):
-        check_alongside(FAMILIES[:2] + FAMILIES[3:], FIRST, BESIDE, ALONGSIDE)
 
 
 # keys and sharing --------------------------------------------------------------------------------
