@@ -183,6 +183,9 @@ def test_whole_flow_with_the_keyboard_only(page, shared_server, tmp_path):
 
 def _no_overflow(page) -> None:
     """Nothing is wider than the screen, and no card's content is wider than the card."""
+    # measured once the page has loaded: the layout is worked out when asked, and before the style
+    # sheet arrives it is the unstyled page's (a table of the clerk's page once measured 556 px at 390)
+    page.wait_for_load_state("load")
     wide = page.evaluate("() => document.documentElement.scrollWidth")
     assert wide <= page.viewport_size["width"], f"the page is {wide} px wide"
     over = page.evaluate("() => [...document.querySelectorAll('.card')].filter("
