@@ -17,7 +17,7 @@ from auditor import arrow_text
 from auditor import columns as C
 from auditor.columns import STRING
 from auditor.normalize import at
-from auditor.validate.emails import EMAIL_RE, email_shaped  # noqa: F401 - EMAIL_RE named here too
+from auditor.validate.emails import email_shaped
 
 EXCEL_ERRORS = ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
                 "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
