@@ -39,7 +39,7 @@ from auditor.outputs import threads
 from auditor.columns import ROSTER
 from auditor.history import lifecycle, schema as S, state
 from auditor.history.answers import for_audit
-from auditor.history.bulk import values
+from auditor.history.bulk import bulk_insert, values
 from auditor.history.firms import firm_figures, firm_rows, save_firm_figures
 from auditor.history.run_counts import count_rows, runs_and_counts, trend_part
 from auditor.history.store import HistoryError, open_store, translated
@@ -152,7 +152,7 @@ def _save_findings(conn, run_id: int, scope: str, outcome: lifecycle.Outcome, fr
                          "severity": s["severity"], "firm_key": s["firm_key"], "change": s["last_change"],
                          "status": s["status"], "due_date": s["due_date"], "notes": s["notes"],
                          "accepted_until": s["accepted_until"]})
-    state.bulk_insert(conn, S.run_findings, rows.sort_values("finding_id"), ("due_date", "accepted_until"))
+    bulk_insert(conn, S.run_findings, rows.sort_values("finding_id"), ("due_date", "accepted_until"))
     if bulk is not None:
         st, f = S.finding_state, S.run_findings
         # the rows written just above are not copied again (none in a first month: no look-up per row)
@@ -342,7 +342,7 @@ def recording(result: AuditResult, history, *, previous=None, out_edits=None, ba
             firms = firm_figures(conn, runs["run_id"], now=figures)
 
             def rows() -> None:
-                state.bulk_insert(conn, S.run_counts, counted.assign(run_id=run_id))
+                bulk_insert(conn, S.run_counts, counted.assign(run_id=run_id))
                 save_firm_figures(conn, run_id, result.readiness, figures)
                 if back:
                     state.backfill(conn, scope, outcome, result.as_of, run_id)

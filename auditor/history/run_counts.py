@@ -8,6 +8,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from auditor.history import lifecycle, schema as S, state
+from auditor.history.bulk import fetch, mark
 from auditor.history.store import Store, translated
 
 TREND_RUNS = 12
@@ -48,9 +49,9 @@ def runs_and_counts(conn, scope: str, until=None, now: pd.DataFrame | None = Non
     if part is not None:
         ids.remove(int(part["run_id"].iloc[0]))
     ids = ids or [-1]
-    rows = state.fetch(conn, "SELECT run_id, firm_key, severity, SUM(open_findings) FROM run_counts "
-                       f"WHERE run_id IN ({', '.join([state.mark(conn)] * len(ids))}) "
-                       "GROUP BY run_id, firm_key, severity", tuple(ids))
+    rows = fetch(conn, "SELECT run_id, firm_key, severity, SUM(open_findings) FROM run_counts "
+                 f"WHERE run_id IN ({', '.join([mark(conn)] * len(ids))}) "
+                 "GROUP BY run_id, firm_key, severity", tuple(ids))
     counts = pd.DataFrame(rows, columns=TREND_COLUMNS)
     if part is not None:
         counts = pd.concat([counts, part], ignore_index=True) if len(counts) else part.reset_index(drop=True)

@@ -18,9 +18,7 @@ import pyarrow.compute as pc
 from sqlalchemy import func, select
 
 from auditor.history import lifecycle, schema as S
-from auditor.history.bulk import (
-    bulk_insert as bulk_insert, fetch as fetch, fetch_columns, mark as mark, values as _python,
-)
+from auditor.history.bulk import bulk_insert, fetch, fetch_columns, mark, values as _python
 from auditor.history.lifecycle import LAST_DAY
 from auditor.normalize import arrow, isin, positions
 
