@@ -9,7 +9,8 @@ peaked about 0.2 GB lower.
 
 from __future__ import annotations
 
-from auditor.processes import trim_c_heap
+import ctypes
+import sys
 
 
 def give_back() -> None:
@@ -17,4 +18,8 @@ def give_back() -> None:
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
-    trim_c_heap()
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):   # another C library (musl): nothing to trim
+            pass
