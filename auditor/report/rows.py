@@ -234,12 +234,16 @@ class Template:
                     m.table = name.group(1).decode() if name else None
                 self.members.append(m)
 
-    def render(self, pending: list, path: Path) -> None:
-        """Write the workbook to ``path`` with each sheet's placeholder row replaced by its rows."""
+    def render(self, pending: list, path: Path, strings: SharedStrings | None = None) -> None:
+        """Write the workbook to ``path`` with each sheet's placeholder row replaced by its rows (``strings``:
+        the shared strings of ``pending``, when already made)."""
         todo = {p.sheet: p for p in pending}
         tables = {p.table: p for p in pending if isinstance(p, Pending) and p.table}
         areas = {p.sheet: _last_printed(p) for p in pending}
-        strings = SharedStrings(pending) if self.shared_strings else None
+        if not self.shared_strings:
+            strings = None
+        elif strings is None:
+            strings = SharedStrings(pending)
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as zout:
             for m in self.members:
                 p = todo.get(m.sheet)
@@ -345,9 +349,10 @@ def placeholder_rows(pending: list) -> dict[str, int]:
     return {p.sheet: p.first_row for p in pending}
 
 
-def finish(workbook: bytes, pending: list, path: Path) -> None:
-    """Write ``workbook`` (openpyxl's bytes) to ``path`` with each pending sheet's placeholder row replaced."""
-    Template(workbook, placeholder_rows(pending), shared_strings=True, fast_deflate=True).render(pending, path)
+def finish(workbook: bytes, pending: list, path: Path, strings: SharedStrings | None = None) -> None:
+    """Write ``workbook`` (openpyxl's bytes) to ``path`` with each pending sheet's placeholder row replaced
+    (``strings``: ``SharedStrings(pending)``, when already made)."""
+    Template(workbook, placeholder_rows(pending), shared_strings=True, fast_deflate=True).render(pending, path, strings)
 
 
 def indices(rows) -> pa.Array:
