@@ -298,7 +298,7 @@ def column_widths(df: pd.DataFrame, layout: list[ReportColumn]) -> list[float]:
     return widths
 
 
-def _longest(s: pd.Series, enough: int | None = None) -> int | None:
+def _longest(s: pd.Series, enough: float | None = None) -> int | None:
     """The length of the longest value as text, in characters (None when every value is missing); with
     ``enough``, any length of at least ``enough`` when the longest is that long."""
     if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":   # read in Arrow, no copy
