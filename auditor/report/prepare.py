@@ -116,9 +116,18 @@ class Prepared:
     findings: pd.DataFrame
     issues: pd.DataFrame
     finding_keys: pd.Series
-    finding_rows: dict      # firm key -> row positions in findings
-    issue_rows: dict        # firm key -> row positions in issues
+    issue_keys: pd.Series
     result: AuditResult = field(repr=False)
+
+    @cached_property
+    def finding_rows(self) -> dict:
+        """Firm key -> row positions in findings (the firm workbooks': the court's report needs none)."""
+        return _positions(self.finding_keys)
+
+    @cached_property
+    def issue_rows(self) -> dict:
+        """Firm key -> row positions in issues."""
+        return _positions(self.issue_keys)
 
     @cached_property
     def shared(self) -> pd.DataFrame:
@@ -163,7 +172,7 @@ def prepare(result: AuditResult) -> Prepared:
     findings["firm_name"] = one_spelling(findings["firm_name"], fkeys)
     issues["firm_name"] = one_spelling(issues["firm_name"], ikeys)
     findings["related"] = related_ids(findings)
-    return Prepared(findings, issues, fkeys, _positions(fkeys), _positions(ikeys), result)
+    return Prepared(findings, issues, fkeys, ikeys, result)
 
 
 def outsiders_by_firm(shared: pd.DataFrame) -> dict[str, set]:

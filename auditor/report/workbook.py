@@ -12,6 +12,7 @@ copy must not show).
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -27,16 +28,22 @@ from auditor.report.firms import FIRM_COUNTS_ON_SHEET, by_firm_rows
 from auditor.report.format import EXCEL_MAX_DATA_ROWS
 from auditor.report.prepare import Prepared, prepare
 from auditor.report.rows import finish
+from auditor.report.shared_strings import SharedStrings
 
 
 def _save(wb: Workbook, pending: list, path: Path) -> Path:
-    try:  # openpyxl spills sheets to temporary files: a full disk can strike anywhere here
-        layout = io.BytesIO()
-        wb.save(layout)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path.name}: {describe(exc)}") from None
+    # the shared strings are worked out by Arrow's kernels (from the rows' Arrow arrays alone) while
+    # openpyxl, in Python, lays the workbook out
+    with ThreadPoolExecutor(1) as pool:
+        made = pool.submit(SharedStrings, pending)
+        try:  # openpyxl spills sheets to temporary files: a full disk can strike anywhere here
+            layout = io.BytesIO()
+            wb.save(layout)
+        except OSError as exc:
+            raise OutputError(f"cannot write {path.name}: {describe(exc)}") from None
+        strings = made.result()
     with atomic_file(path) as fh:
-        finish(layout.getvalue(), pending, fh)
+        finish(layout.getvalue(), pending, fh, strings)
     return path
 
 
