@@ -29,6 +29,7 @@ import io
 import re
 import zipfile
 from collections import deque
+from collections.abc import Callable
 from functools import lru_cache
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -102,6 +103,7 @@ class CellRows:
     heights: dict = field(default_factory=dict)   # row index (0-based) -> height in points
     cache_key: object = None        # rows with one key are the same XML: rendered once per template
     print_rows: int | None = None   # the print area ends at this row (else at the last row)
+    xml: Callable[[dict], bytes] | None = None   # builds the rows' XML itself from the style ids (rows unused)
 
 
 def text_values(s: pd.Series) -> pa.Array:
@@ -174,6 +176,8 @@ def _cell_tail(value, sattr: str, quoted_attr: str) -> str:
 
 def _cell_rows_xml(p: CellRows, ids: dict) -> bytes:
     """``p``'s rows as sheet XML; ``ids``: placeholder column letter -> style id."""
+    if p.xml is not None:
+        return p.xml(ids)
     out = []
     attrs: dict = {}     # style name -> (its attribute, its quoted twin's)
     for i, row in enumerate(p.rows):
