@@ -34,10 +34,12 @@ def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
     """High severity first, then rule, court and person."""
     if findings.empty:
         return findings.reset_index(drop=True)
-    rank = findings["severity"].map(SEVERITY_RANK).astype("Float64").fillna(len(SEVERITY_RANK))
+    # a severity's rank is its place in SEVERITY_RANK (an unknown one after them all), looked up in Arrow
+    rank = pc.fill_null(pc.index_in(arrow(findings["severity"]), value_set=pa.array(list(SEVERITY_RANK))),
+                        len(SEVERITY_RANK))
     # Arrow sorts the text keys as they are (UTF-8 bytes: the order of code points, as pandas sorts
     # them), stable, missing last; pandas would factorize every key column first
-    keys = pa.table({"_rank": rank.to_numpy(dtype=np.float64), **{c: arrow(findings[c]) for c in SORT_COLUMNS}})
+    keys = pa.table({"_rank": rank, **{c: arrow(findings[c]) for c in SORT_COLUMNS}})
     order = pc.sort_indices(keys, sort_keys=[(c, "ascending") for c in keys.column_names])   # missing last
     return findings.take(order.to_numpy()).reset_index(drop=True)
 
