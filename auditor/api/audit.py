@@ -17,6 +17,7 @@ from auditor.coverage import coverage_of
 from auditor.columns import COURT_ACCOUNTS, KINDS, PACER_ACCOUNTS, ROSTER
 from auditor.derive.registry import derive
 from auditor.errors import InputError, UsageError
+from auditor.load.ahead import parsed
 from auditor.engines.evaluate import Matcher, evaluate
 from auditor.engines.pandas_engine import pandas_matcher
 from auditor.engines.readiness import readiness
@@ -61,8 +62,9 @@ def load_inputs(files: Mapping[str, Iterable], *, court: str | None = None, firm
 
     def read(i: int, kind: str, path: Path) -> RawTable:
         progress(f"reading {path.name} ({i} of {len(todo)})")
-        return read_table(path, kind, limits=limits,
-                          header_map=(header_maps or {}).get(str(path), (header_maps or {}).get("*")))
+        header_map = (header_maps or {}).get(str(path), (header_maps or {}).get("*"))
+        return (parsed(path, kind, limits, header_map)   # parsed while the program was starting (load.ahead)
+                or read_table(path, kind, limits=limits, header_map=header_map))
 
     loaded = read_and_check(todo, read, joined_rows=JOINED_ROWS, court=court, firm=firm, known_courts=known)
     tables: list[InputTable] = []
