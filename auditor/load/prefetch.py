@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv", ".tab")   # the CSV family of load.detect
-_CHUNK = 16 << 20   # bytes read and hashed at a time: a stop is heard within one chunk
+_CHUNK = 16 << 20   # bytes hashed at a time: a stop is heard within one chunk (or the file's read)
 
 
 @dataclass
@@ -32,7 +32,7 @@ class _File:
     path: str
     size: int
     state: str = "queued"   # queued -> reading -> done (or gone), or queued -> left (its reader reads it)
-    data: bytearray | None = None
+    data: bytes | None = None
     sha256: str = ""
     seen: tuple = ()        # (size, modification time, inode, device) of the file as read
     done: threading.Event = field(default_factory=threading.Event)
@@ -65,20 +65,18 @@ class _Ahead:
     def _read(self, f: _File) -> None:
         with open(f.path, "rb") as fh:
             st = os.fstat(fh.fileno())
-            data = bytearray(st.st_size)
-            view, digest, at = memoryview(data), hashlib.sha256(), 0
-            with view:
-                while at < st.st_size:
-                    if self.stopping:
-                        return
-                    n = fh.readinto(view[at:at + _CHUNK])
-                    if not n:
-                        return   # shorter than it was a moment ago: its reader reads it as it is now
-                    digest.update(view[at:at + n])
-                    at += n
-            f.data, f.sha256, f.seen = data, digest.hexdigest(), _seen(st)
+            data = fh.read(st.st_size + 1)   # one read (a bytearray to read into costs its zeroing first)
+        if len(data) != st.st_size:
+            return   # changed while it was read: its reader reads it as it is now
+        digest = hashlib.sha256()
+        with memoryview(data) as view:
+            for at in range(0, len(data), _CHUNK):
+                if self.stopping:
+                    return
+                digest.update(view[at:at + _CHUNK])
+        f.data, f.sha256, f.seen = data, digest.hexdigest(), _seen(st)
 
-    def take(self, path: str) -> tuple[bytearray, str] | None:
+    def take(self, path: str) -> tuple[bytes, str] | None:
         f = self.files.get(path)
         if f is None:
             return None
@@ -118,8 +116,8 @@ _ahead: _Ahead | None = None
 @contextlib.contextmanager
 def reading_ahead(paths: Iterable[str], *, max_bytes: int) -> Iterator[None]:
     """Read the CSV files among ``paths`` (as ``load.detect.input_files`` gives them) ahead while the
-    block runs; what no reader took is let go at its end, and the thread is stopped (within one chunk)
-    and waited for, so no thread outlives the block."""
+    block runs; what no reader took is let go at its end, and the thread is stopped (once the read it is
+    in returns, or within a chunk of a checksum) and waited for, so no thread outlives the block."""
     global _ahead
     files = []
     for p in dict.fromkeys(map(_key, paths)):
@@ -143,7 +141,7 @@ def reading_ahead(paths: Iterable[str], *, max_bytes: int) -> Iterator[None]:
         ahead.stop()
 
 
-def taken(path: str) -> tuple[bytearray, str] | None:
+def taken(path: str) -> tuple[bytes, str] | None:
     """The bytes and sha256 of ``path`` read ahead (waiting while they are being read), or None: not
     read ahead (its caller reads it itself), or changed since."""
     ahead = _ahead

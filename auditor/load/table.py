@@ -97,7 +97,7 @@ def _aside(work: Callable[[], str]) -> Callable[[], str]:
     return done.result
 
 
-def _sha256_of(data: bytes | bytearray) -> str:
+def _sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
@@ -166,7 +166,6 @@ def read_table(path, kind: str, *, sheet: str | None = None, limits: Limits | No
     col_offset = 0
     sheet_name = ""
     if found.family == "csv":
-        data: bytes | bytearray
         digest: Callable[[], str]
         ahead = taken(path)   # read while the program was starting, with its checksum
         if ahead is not None:
