@@ -26,7 +26,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from auditor.court_calendar import Calendar
-from auditor.derive import court, holder, keys, listing, pacer, record, sharing
+from auditor.derive import allocator, court, holder, keys, listing, pacer, record, sharing
 from auditor.derive.base import Derived, Family, Run
 
 FAMILIES: tuple[Family, ...] = (keys.FAMILY, record.FAMILY, sharing.FAMILY, listing.FAMILY, holder.FAMILY,
@@ -66,8 +66,9 @@ def derive(tables: dict[str, pd.DataFrame], as_of: dt.date, calendar: Calendar,
     shared copy-on-write references are kept in plain lists that two threads may update at once."""
     run = Run(out={kind: frame.copy(deep=False) for kind, frame in tables.items()}, as_of=as_of, calendar=calendar,
               paa_usernames=tuple(paa_usernames))
-    for fam in FAMILIES:
-        fam.compute(run)
+    with allocator.kept():   # (the arrays the families drop reused, not taken from the system again)
+        for fam in FAMILIES:
+            fam.compute(run)
     if release is not None:
         release()
     return run.out
