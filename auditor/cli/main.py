@@ -8,6 +8,7 @@ Every failure is one line on standard error; no traceback reaches a user.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -84,23 +85,37 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
         raise click.UsageError("--no-history cannot go with --history, --previous, --backfill or --record-future-date")
     if previous and Path(previous).resolve() == Path(out).resolve():
         raise click.UsageError("--previous and --out name the same file: write this month's report to a new file")
+    from auditor.load.detect import input_files, refuse_missing
+    from auditor.load.prefetch import reading_ahead
+
+    try:
+        files = input_files([*court_accounts, *roster, *pacer_accounts])
+    except AuditorError:
+        if not skip_bad_files:
+            raise
+        files = []   # the reader lists what it cannot read as skipped
     if not skip_bad_files:   # a missing file said at once, before the audit's second of imports
-        from auditor.load.detect import input_files, refuse_missing
+        refuse_missing(files)
+    with contextlib.ExitStack() as ahead:
+        ahead.enter_context(reading_ahead(files, max_bytes=limits.max_file_bytes))   # bytes, beside the imports
+        if files:   # then each file parsed on two threads while the rest of the audit's code loads
+            from auditor.load.ahead import parsing_ahead
 
-        refuse_missing(input_files([*court_accounts, *roster, *pacer_accounts]))
-    from auditor import api
-    from auditor.history.where import for_audit
+            ahead.enter_context(parsing_ahead(_todo(court_accounts, roster, pacer_accounts), limits=limits,
+                                              header_map=header_map))
+        from auditor import api
+        from auditor.history.where import for_audit
 
-    outcome = api.run(
-        court_accounts=court_accounts, roster=roster, pacer_accounts=pacer_accounts, as_of=as_of,
-        rules_files=rules_files, courts_files=courts_files, court=court, firm=firm, paa=paa, engine=engine,
-        limits=limits, rule_limits=rule_limits, skip_bad_files=skip_bad_files, header_map=header_map,
-        out=out, split_by_firm=split_by_firm,
-        findings_csv=findings_csv, findings_parquet=findings_parquet,
-        history=None if no_history else for_audit(history_at, out), previous=previous, backfill=backfill,
-        future=future, max_previous_rows=max_previous_rows, max_note_chars=max_note_chars,
-        progress=Progress(show_progress or (not quiet and sys.stderr.isatty())),
-        tell=lambda line: click.echo(f"auditor: {shown_name(line)}", err=True))
+        outcome = api.run(
+            court_accounts=court_accounts, roster=roster, pacer_accounts=pacer_accounts, as_of=as_of,
+            rules_files=rules_files, courts_files=courts_files, court=court, firm=firm, paa=paa, engine=engine,
+            limits=limits, rule_limits=rule_limits, skip_bad_files=skip_bad_files, header_map=header_map,
+            out=out, split_by_firm=split_by_firm,
+            findings_csv=findings_csv, findings_parquet=findings_parquet,
+            history=None if no_history else for_audit(history_at, out), previous=previous, backfill=backfill,
+            future=future, max_previous_rows=max_previous_rows, max_note_chars=max_note_chars,
+            progress=Progress(show_progress or (not quiet and sys.stderr.isatty())),
+            tell=lambda line: click.echo(f"auditor: {shown_name(line)}", err=True))
     click.get_current_context().meta[OUTPUTS] = PUBLISHED   # a stop from here on: every output is in place
     result, written, view = outcome.result, outcome.written, outcome.history
     f = result.findings
@@ -133,6 +148,15 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
 
 for command in (validate, rules_cmd, columns_cmd, courts, sample, serve, history, recover, notify, invite):
     cli.add_command(command)
+
+
+def _todo(court_accounts, roster, pacer_accounts) -> list[tuple[str, Path]]:
+    """(kind, path) of every input file, as ``api.audit.load_inputs`` reads them."""
+    from auditor.columns import KINDS
+    from auditor.load.detect import input_files
+
+    given = {"court_accounts": court_accounts, "roster": roster, "pacer_accounts": pacer_accounts}
+    return [(kind, Path(p)) for kind in KINDS for p in input_files(given[kind])]
 
 
 def _quiet(_unraisable) -> None:

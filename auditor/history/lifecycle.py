@@ -107,6 +107,9 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
     today = pd.Timestamp(as_of)
     f = findings.reset_index(drop=True).copy()
     ids = f["finding_id"].astype(STRING)
+    if (not len(prior) and (edits is None or not len(edits)) and (answers is None or not len(answers))
+            and f["due_date"].dtype == "datetime64[ns]"):
+        return _first(f, ids, today)
     p = prior.drop_duplicates("finding_id").reset_index(drop=True)
     pos = positions(ids, p["finding_id"])
     known = pos >= 0
@@ -225,13 +228,7 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
     said, fixed_note = resolved_shown(resolved["finding_id"], answers, resolved.index)
     resolved = resolved.assign(change=RESOLVED, days_open=_days(resolved["first_seen"], today), overdue=False,
                                note=fixed_note, **said)
-    changes = _under(changes, resolved.reindex(columns=CHANGE_COLUMNS))
-    rank = np.array([CHANGES.index(c) for c in _FOUND])
-    ranks = np.concatenate([rank[kind], np.full(len(changes) - len(kind), CHANGES.index(RESOLVED))])
-    keys = pa.table({"change": ranks.astype(np.int64),
-                     **{c: arrow(changes[c]) for c in ("severity", "rule_id", "finding_id")}})
-    order = pc.sort_indices(keys, sort_keys=[(c, "ascending") for c in keys.column_names])
-    changes = changes.take(order.to_numpy()).reset_index(drop=True)
+    changes = _ordered(_under(changes, resolved.reindex(columns=CHANGE_COLUMNS)), kind)
 
     counts = {
         "new": int((kind == _NEW).sum()), "resolved": int(now_resolved.sum()),
@@ -242,3 +239,49 @@ def apply(findings: pd.DataFrame, prior: pd.DataFrame, edits: pd.DataFrame | Non
         "firm_fixed_confirmed": int((fixed_note != "").sum()),
     }
     return Outcome(f, changes, state, counts, problems)
+
+
+def _ordered(changes: pd.DataFrame, kind: np.ndarray) -> pd.DataFrame:
+    """The Changes rows in their order: by change (``kind`` of the current findings, then those
+    resolved now), severity, rule and finding."""
+    rank = np.array([CHANGES.index(c) for c in _FOUND])
+    ranks = np.concatenate([rank[kind], np.full(len(changes) - len(kind), CHANGES.index(RESOLVED))])
+    keys = pa.table({"change": ranks.astype(np.int64),
+                     **{c: arrow(changes[c]) for c in ("severity", "rule_id", "finding_id")}})
+    order = pc.sort_indices(keys, sort_keys=[(c, "ascending") for c in keys.column_names])
+    return changes.take(order.to_numpy()).reset_index(drop=True)
+
+
+def _first(f: pd.DataFrame, ids: pd.Series, today: pd.Timestamp) -> Outcome:
+    """:func:`apply` for a scope's first month (no state before it, nothing typed, no firm answer): every
+    finding new and Open, first and last seen today, due when the audit says, nothing accepted, no note.
+    The same frames, without comparing each finding with a state or an edit that is not there (a test
+    holds the two ways to one answer)."""
+    kind = np.full(len(f), _NEW)
+    change = pd.Series(np.array(_FOUND, dtype=object)[kind], index=f.index)
+    due = f["due_date"]
+    status = pd.Series("Open", index=f.index, dtype=object)
+    overdue = due < today
+    answered, note, answer_counts = Merge(ids, change, None, None, REOPENED).shown(status, due)
+    f["first_seen"] = pd.Series(np.full(len(f), today.to_datetime64(), dtype="datetime64[ns]"), index=f.index)
+    f["last_seen"] = today
+    f["status"] = status.astype(STRING)
+    f["notes"] = pd.Series(None, index=f.index, dtype=STRING)
+    f["accepted_until"] = until = pd.Series(pd.NaT, index=f.index, dtype="datetime64[ns]")
+    f[ANSWER_COLUMNS] = answered
+    current = pd.DataFrame({
+        "finding_id": ids, "rule_id": f["rule_id"], "severity": f["severity"],
+        "court_id": f["court_id"], "firm_key": firm_key(f["firm_name"]).fillna(""), "firm_name": f["firm_name"],
+        "person_name": f["person_name"], "cmecf_login": f["cmecf_login"], "pacer_username": f["pacer_username"],
+        "first_seen": f["first_seen"], "last_seen": today, "due_date": due, "status": f["status"],
+        "notes": f["notes"], "accepted_until": until, "open": True, "resolved_on": pd.NaT,
+        "last_change": change,
+    })
+    changes = current.assign(change=change, days_open=_days(current["first_seen"], today), overdue=overdue,
+                             note=joined(note), **answered)[CHANGE_COLUMNS]
+    counts = {
+        "new": len(f), "resolved": 0, "reopened": 0, "still_open": 0, "overdue": int(overdue.sum()),
+        "resolved_still_found": 0, "acceptances_expired": 0, "open": len(f), "acceptances_ending": 0,
+        **answer_counts, "firm_fixed_confirmed": 0,
+    }
+    return Outcome(f, _ordered(changes, kind), current, counts, [])

@@ -46,7 +46,7 @@ def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error(_CP1252_FALLBACK, _cp1252_fallback)
 
 
-def utf16_without_bom(head: bytes) -> str | None:
+def utf16_without_bom(head: bytes | bytearray) -> str | None:
     """"utf-16-le" or "utf-16-be" for text saved as UTF-16 without its byte order mark (mostly Latin
     letters, so every other byte is zero), else None."""
     h = head[:4096]
@@ -61,7 +61,7 @@ def utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
-def decode(data: bytes, name: str) -> tuple[str, str]:
+def decode(data: bytes | bytearray, name: str) -> tuple[str, str]:
     """(text, encoding name) for the bytes of a CSV file."""
     if data.startswith(codecs.BOM_UTF8):
         try:
@@ -138,7 +138,7 @@ def sniff_delimiter(text: str, score_row) -> str:
     return best
 
 
-def _parse_fast(data: bytes, delimiter: str, ncols: int) -> pd.DataFrame | None:
+def _parse_fast(data: bytes | bytearray, delimiter: str, ncols: int) -> pd.DataFrame | None:
     """pyarrow parse of UTF-8 bytes; None when the file needs the careful parser.
 
     The parse without newlines inside values is twice as fast; a quoted newline
@@ -221,7 +221,7 @@ def _records(text: str, delimiter: str, name: str) -> list[list[str]]:
         raise InputError(name, f"cannot be read as CSV ({exc})", row=reader.line_num) from None
 
 
-def read_csv_grid(data: bytes, name: str, score_row, max_columns: int | None = None) -> tuple[pd.DataFrame, dict]:
+def read_csv_grid(data: bytes | bytearray, name: str, score_row, max_columns: int | None = None) -> tuple[pd.DataFrame, dict]:
     """Grid of text cells (columns 0..n-1, index = record number from 1) and facts about the file.
 
     A first record of more than ``max_columns`` cells is refused before the file is parsed."""

@@ -28,10 +28,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from auditor.outputs import threads
 from auditor.model import SEVERITIES, AuditResult
-from auditor.normalize import firm_key
+from auditor.normalize import arrow, firm_key
 from auditor.report.firm_writer import FirmWriter
 from auditor.report.prepare import best_spelling
 
@@ -122,19 +124,13 @@ class FirmRow:
 
 def firm_rows(result: AuditResult, prep, firms: dict[str, str], files: dict[str, str] | None) -> list[FirmRow]:
     """One row per firm: findings by severity, data issues, readiness, its workbook's file name."""
-    f = prep.findings
-    keys = prep.finding_keys
-    # counted in one grouping (pd.crosstab counts each firm and severity with a Python call: 12,000 firms)
-    table = (pd.DataFrame({"k": keys.fillna("").to_numpy(dtype=object), "s": f["severity"].astype(str).to_numpy(
-        dtype=object)}).groupby(["k", "s"]).size().unstack(fill_value=0) if len(f) else pd.DataFrame())
-    table = table.reindex(columns=list(SEVERITIES), fill_value=0)
     issues = firm_key(prep.issues["firm_name"]).value_counts()
     ready = (result.readiness or {}).get("by_firm", {})
     unknown_firms = (result.readiness or {}).get("unknown_firms") or set()
     active_unknown = (result.readiness or {}).get("active_unknown") or ""
     gaps = result.coverage is not None and bool(result.coverage.gaps)
     keys = list(firms)   # every firm's counts looked up at once (a run can name thousands of firms)
-    sev = table.reindex(keys, fill_value=0).to_numpy(dtype=np.int64).tolist()
+    sev = _by_severity(prep.finding_keys, prep.findings["severity"], keys).tolist()
     issue_counts = issues.reindex(keys, fill_value=0).to_numpy(dtype=np.int64).tolist()
     out = []
     for key, name, s, n in zip(keys, firms.values(), sev, issue_counts):
@@ -145,11 +141,22 @@ def firm_rows(result: AuditResult, prep, firms: dict[str, str], files: dict[str,
     return sorted(out, key=lambda row: (-row.findings, row.firm.casefold()))
 
 
+def _by_severity(keys: pd.Series, severity: pd.Series, firms: list[str]) -> np.ndarray:
+    """Each firm's findings by severity (a row per firm of ``firms``, a column per severity): counted on
+    codes in one pass (pd.crosstab counts each firm and severity with a Python call: 12,000 firms)."""
+    firm = pc.index_in(pc.fill_null(arrow(keys), ""), value_set=pa.array(firms, pa.string()))
+    sev = pc.index_in(arrow(severity), value_set=pa.array(SEVERITIES, pa.string()))
+    counted = pc.and_(pc.is_valid(firm), pc.is_valid(sev)).to_numpy(zero_copy_only=False)
+    code = (pc.fill_null(firm, 0).to_numpy(zero_copy_only=False).astype(np.int64) * len(SEVERITIES)
+            + pc.fill_null(sev, 0).to_numpy(zero_copy_only=False))[counted]
+    return np.bincount(code, minlength=len(firms) * len(SEVERITIES)).reshape(len(firms), len(SEVERITIES))
+
+
 def by_firm_rows(result: AuditResult, prep) -> list[FirmRow]:
     """The Firms sheet of a report written without per-firm workbooks: the firms with findings."""
     keys = prep.finding_keys
     seen = pd.DataFrame({"k": keys, "n": prep.findings["firm_name"]}).dropna().drop_duplicates("k")
-    return firm_rows(result, prep, dict(zip(seen["k"].astype(str), seen["n"].astype(str))), None)
+    return firm_rows(result, prep, dict(zip(seen["k"].tolist(), seen["n"].tolist())), None)
 
 
 def write_index_csv(rows: list[FirmRow], path: Path) -> Path:

@@ -28,6 +28,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from functools import lru_cache
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -100,6 +101,7 @@ class CellRows:
     heights: dict = field(default_factory=dict)   # row index (0-based) -> height in points
     cache_key: object = None        # rows with one key are the same XML: rendered once per template
     print_rows: int | None = None   # the print area ends at this row (else at the last row)
+    xml: Callable[[dict], bytes] | None = None   # builds the rows' XML itself from the style ids (rows unused)
 
 
 def text_values(s: pd.Series) -> pa.Array:
@@ -172,6 +174,8 @@ def _cell_tail(value, sattr: str, quoted_attr: str) -> str:
 
 def _cell_rows_xml(p: CellRows, ids: dict) -> bytes:
     """``p``'s rows as sheet XML; ``ids``: placeholder column letter -> style id."""
+    if p.xml is not None:
+        return p.xml(ids)
     out = []
     attrs: dict = {}     # style name -> (its attribute, its quoted twin's)
     for i, row in enumerate(p.rows):
@@ -232,12 +236,16 @@ class Template:
                     m.table = name.group(1).decode() if name else None
                 self.members.append(m)
 
-    def render(self, pending: list, path: Path) -> None:
-        """Write the workbook to ``path`` with each sheet's placeholder row replaced by its rows."""
+    def render(self, pending: list, path: Path, strings: SharedStrings | None = None) -> None:
+        """Write the workbook to ``path`` with each sheet's placeholder row replaced by its rows (``strings``:
+        the shared strings of ``pending``, when already made)."""
         todo = {p.sheet: p for p in pending}
         tables = {p.table: p for p in pending if isinstance(p, Pending) and p.table}
         areas = {p.sheet: _last_printed(p) for p in pending}
-        strings = SharedStrings(pending) if self.shared_strings else None
+        if not self.shared_strings:
+            strings = None
+        elif strings is None:
+            strings = SharedStrings(pending)
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as zout:
             for m in self.members:
                 p = todo.get(m.sheet)
@@ -318,7 +326,10 @@ def _print_areas(book: bytes, areas: dict[str, int]) -> bytes:
 
 
 def _write_chunks(fh, chunks) -> None:
-    # Compressing a chunk (zlib and ISA-L release the GIL) overlaps building the next one.
+    # Compressing a chunk (zlib and ISA-L release the GIL) overlaps building the next one.  (Building
+    # the chunks on two threads as well cut the main thread's CPU but not the audit's time: with the
+    # history's writer thread beside them, the threads waited for the GIL, and the write stage of the 1M
+    # audit took longer, not shorter, at load 4-6.)
     with ThreadPoolExecutor(1) as pool:
         pending_write = None
         for chunk in chunks:
@@ -333,9 +344,10 @@ def placeholder_rows(pending: list) -> dict[str, int]:
     return {p.sheet: p.first_row for p in pending}
 
 
-def finish(workbook: bytes, pending: list, path: Path) -> None:
-    """Write ``workbook`` (openpyxl's bytes) to ``path`` with each pending sheet's placeholder row replaced."""
-    Template(workbook, placeholder_rows(pending), shared_strings=True, fast_deflate=True).render(pending, path)
+def finish(workbook: bytes, pending: list, path: Path, strings: SharedStrings | None = None) -> None:
+    """Write ``workbook`` (openpyxl's bytes) to ``path`` with each pending sheet's placeholder row replaced
+    (``strings``: ``SharedStrings(pending)``, when already made)."""
+    Template(workbook, placeholder_rows(pending), shared_strings=True, fast_deflate=True).render(pending, path, strings)
 
 
 def indices(rows) -> pa.Array:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -26,7 +27,7 @@ from auditor.report.checks import (
     NOT_CHECKED, all_clear, coverage_row, firm_coverage, none_found, readiness_rows, rule_gap,
 )
 from auditor.model import SEVERITIES, AuditResult, InputTable
-from auditor.normalize import firm_key
+from auditor.normalize import arrow, factorize, firm_key, first_positions
 from auditor.report.rows import CellRows, placeholder_date
 from auditor.report.format import (
     COUNT_FORMAT, HEADER_FILL, HEADER_FONT, INPUTS_LAYOUT, PERCENT_FORMAT, READY_MEANING,
@@ -113,10 +114,10 @@ def _by_firm(findings: pd.DataFrame) -> list[tuple[str, int]]:
     """Counts per firm, spellings of one firm ("Smith & Jones, LLP", "smith and jones llp") together."""
     if findings.empty:
         return []
-    key = firm_key(findings["firm_name"]).fillna("")
-    names = findings["firm_name"].astype("string[pyarrow]").fillna(NO_FIRM)
-    g = pd.DataFrame({"key": key, "name": names}).groupby("key", sort=False)["name"]
-    out = [(str(n), int(c)) for n, c in zip(g.first(), g.size())]
+    # each firm's name as its first row gives it, counted on codes (a pandas group per firm: thousands)
+    code, keys = factorize(arrow(firm_key(findings["firm_name"]).fillna("")))
+    first = findings["firm_name"].iloc[first_positions(code, len(keys))].astype("string[pyarrow]").fillna(NO_FIRM)
+    out = zip(first.tolist(), np.bincount(code, minlength=len(keys)).tolist())
     return sorted(out, key=lambda kv: (-kv[1], kv[0]))
 
 

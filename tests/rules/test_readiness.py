@@ -90,3 +90,56 @@ def test_blocks_readiness_must_be_true_or_false(tmp_path):
     proc = run_cli("audit", "--roster", roster, "--rules", rules, "--out", tmp_path / "r.xlsx")
     assert proc.returncode == 2
     assert "legacy-username" in proc.stderr and "blocks_readiness must be true or false" in proc.stderr
+
+
+def test_each_firms_figure_counts_its_own_filers():
+    """Each firm's active and ready e-filers, counted on codes of the firm keys, are what one reading of
+    the records row by row gives: names spelt two ways are one firm, a firm with no filer is listed with
+    none, a record without a firm counts only in the totals, and a firm with a filer of a file the figure
+    cannot judge is named (its counts are not the figure)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+
+    from auditor.columns import COURT_ACCOUNTS, ROSTER as ROSTER_KIND
+    from auditor.engines.readiness import readiness as figure
+    from auditor.normalize import firm_key
+
+    court = pd.DataFrame({"firm_name": pd.array(["Smith & Jones", "smith and jones", None, "Ågren LLP", "Lone",
+                                                 "  ", "Smith & Jones"], dtype="string[pyarrow]"),
+                          "account_status": pd.array(["active", "active", "active", "active", "inactive", "active",
+                                                      "active"], dtype="string[pyarrow]"),
+                          "_file": ["c.csv"] * 7})
+    roster = pd.DataFrame({"firm_name": pd.array(["Agren LLP", "Doe PC", "Doe PC"], dtype="string[pyarrow]"),
+                           "has_left_firm": pd.array([False, False, True], dtype="boolean"),
+                           "pacer_use": pd.array(["efiling", "research", "efiling"], dtype="string[pyarrow]"),
+                           "role": pd.array(["attorney", "paralegal", "attorney"], dtype="string[pyarrow]"),
+                           "_file": ["r.csv", "blind.csv", "r.csv"]})
+    derived = {COURT_ACCOUNTS: court, ROSTER_KIND: roster}
+    not_ready = {COURT_ACCOUNTS: np.array([False, True, False, False, False, False, True])}
+    coverage = SimpleNamespace(unjudged=[(ROSTER_KIND, "r.csv")], readiness="", active_filers="")
+    got = figure(derived, not_ready, coverage)
+
+    expected: dict = {}
+    unknown = set()
+    for kind, frame in derived.items():
+        keys = firm_key(frame["firm_name"]).tolist()
+        for i, key in enumerate(keys):
+            if kind == COURT_ACCOUNTS:
+                filer = frame["account_status"].iloc[i] == "active"
+            else:
+                filer = (not frame["has_left_firm"].iloc[i]
+                         and (frame["pacer_use"].iloc[i] in ("efiling", "both") or frame["role"].iloc[i] == "attorney"))
+            ready = filer and not (kind in not_ready and not_ready[kind][i])
+            if key is None or key is pd.NA:
+                continue
+            a, r = expected.get(key, (0, 0))
+            expected[key] = (a + int(filer), r + int(ready))
+            if filer and kind == ROSTER_KIND and frame["_file"].iloc[i] == "r.csv":
+                unknown.add(key)
+    assert got["by_firm"] == expected and list(got["by_firm"]) == sorted(expected)
+    assert got["by_firm"]["smith and jones"] == (3, 1) and got["by_firm"]["lone"] == (0, 0)
+    assert got["by_firm"]["agren llp"] == (2, 2) and got["by_firm"]["doe pc"] == (0, 0)
+    assert got["unknown_firms"] == unknown == {"agren llp"}
+    assert (got["active_filers"], got["ready_filers"]) == (7, 5)
