@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas as pd
 
 from auditor.court_calendar import Calendar
-from auditor.derive import allocator, court, holder, keys, listing, pacer, record, sharing
+from auditor.derive import court, holder, keys, listing, pacer, record, sharing
 from auditor.derive.base import Derived, Family, Run
 
 FAMILIES: tuple[Family, ...] = (keys.FAMILY, record.FAMILY, sharing.FAMILY, listing.FAMILY, holder.FAMILY,
@@ -58,18 +58,21 @@ def derive(tables: dict[str, pd.DataFrame], as_of: dt.date, calendar: Calendar,
     ``release``: called once the fields are derived, to give the memory the families freed back to
     the system before the next stage takes more (``auditor.api.memory.give_back``).  Not between
     families: each would take its memory from the system again, page by page (0.2-0.9 s of CPU at
-    1M rows on a shared machine, most of it system time).  The families run one after the other on
-    this thread; work on arrays alone goes to one second thread (``Run.pool``: the name keys), with
-    numpy and Arrow arrays taken out of the frames here beforehand, and only this thread puts what
-    comes back into the frames.  The holder's decisions on that thread, beside the last families,
-    raised the derive stage's peak by about 0.1 GiB.  Whole families
-    run in two chains on two threads took about 1 s less wall time at 1M rows, but both chains'
+    1M rows on a shared machine, most of it system time).  Keeping glibc from unmapping and trimming
+    the families' freed arrays while derive runs (``mallopt``) cut its page faults by a quarter, but
+    whole audits showed no less CPU and a 0.03-0.05 GiB higher peak: taken out.
+
+    The families run one after the other on this thread; work on arrays alone goes to one second
+    thread (``Run.pool``: the name keys), with numpy and Arrow arrays taken out of the frames here
+    beforehand, and only this thread puts what comes back into the frames.  The holder's decisions
+    on that thread, beside the last families, raised the stage's peak by about 0.1 GiB.  Whole
+    families in two chains on two threads took about 1 s less wall time at 1M rows, but both chains'
     working memory at once raised the audit's peak from 1.33-1.36 GiB to 1.40-1.56 GiB, over the
     1.5 GB target at times.  Running only listing and court beside sharing, on shallow copies of the
     frames, saved 0.2-0.3 s but is not safe: a shallow copy made while the other thread adds a column
     read the frame half-changed (a test's audit failed with pandas' IndexError), and the frames'
     shared copy-on-write references are kept in plain lists that two threads may update at once."""
-    with allocator.kept(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="derive") as pool:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="derive") as pool:
         run = Run(out={kind: frame.copy(deep=False) for kind, frame in tables.items()}, as_of=as_of,
                   calendar=calendar, paa_usernames=tuple(paa_usernames), pool=pool)
         for fam in FAMILIES:
