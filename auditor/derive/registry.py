@@ -64,8 +64,10 @@ def derive(tables: dict[str, pd.DataFrame], as_of: dt.date, calendar: Calendar,
 
     The families run one after the other on this thread; work on arrays alone goes to one second
     thread (``Run.pool``: the name keys), with numpy and Arrow arrays taken out of the frames here
-    beforehand, and only this thread puts what comes back into the frames.  The holder's decisions
-    on that thread, beside the last families, raised the stage's peak by about 0.1 GiB.  Whole
+    beforehand, and only this thread puts what comes back into the frames.  More work on that thread
+    raised the stage's peak, which became the audit's: the holder's decisions beside the last
+    families by about 0.1 GiB; the PACER list's fields at the records' rows, taken while sharing ran,
+    by 0.03-0.04 GiB; those and the accounts' firms by 0.06-0.15 GiB.  Whole
     families in two chains on two threads took about 1 s less wall time at 1M rows, but both chains'
     working memory at once raised the audit's peak from 1.33-1.36 GiB to 1.40-1.56 GiB, over the
     1.5 GB target at times.  Running only listing and court beside sharing, on shallow copies of the
