@@ -275,11 +275,11 @@ def key_codes(columns: list[pd.Series], key) -> tuple[list[pd.Series], list[np.n
 
 
 def name_codes(columns: list[pa.Array]) -> tuple[list[np.ndarray], pa.Array, list[np.ndarray], pa.Array]:
-    """The integer code of each name's ``name_key``, shared by all the columns (Arrow arrays of large
-    strings; -1 where none), worked out once per distinct name; the keys in code order; also the
-    codes of the names as written, per column, and those names in code order.  Arrays only, in and
-    out: the derive stage runs it on a second thread."""
-    raw_codes, raw = _codes(columns)
+    """The integer code of each name's ``name_key``, shared by all the columns (Arrow arrays of text;
+    -1 where none), worked out once per distinct name; the keys in code order; also the codes of the
+    names as written, per column, and those names in code order.  Arrays only, in and out: the
+    derive stage runs it on a second thread."""
+    raw_codes, raw = _codes([a.cast(pa.large_string()) for a in columns])
     key_code, uniques = factorize(_name_key(raw))
     key_code = np.append(key_code, -1)                   # raw code -1 (missing) -> -1
     return [key_code[c] for c in raw_codes], uniques, raw_codes, raw

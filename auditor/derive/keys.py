@@ -78,8 +78,7 @@ def compute(run: Run) -> None:
     # The name keys (a dozen regex passes) are worked out on the second thread, from the names taken
     # out here as Arrow arrays, while this one hashes the usernames, bar ids and the PACER list's
     # e-mail addresses: Arrow's kernels release the GIL, so the two share the machine's cores.
-    name_job = run.second_thread().submit(_names, kinds, [nz.arrow(out[k][PERSON_COLUMN[k]]).cast(pa.large_string())
-                                               for k in kinds])
+    name_job = run.second_thread().submit(_names, kinds, [nz.arrow(out[k][PERSON_COLUMN[k]]) for k in kinds])
     user_cols = [(k, "pacer_username") for k in kinds] + [(k, "paa_id") for k in (ROSTER, PACER_ACCOUNTS)
                                                           if k in out]
     user_keys, user_codes, users = nz.key_codes([out[k][c] for k, c in user_cols], nz.username_arrow)
