@@ -131,6 +131,12 @@ def parsing_ahead(todo: Iterable[tuple[str, str | os.PathLike]], *, limits: Limi
         ahead.stop()
 
 
+def parsing() -> bool:
+    """Whether a file is still waiting to be parsed ahead or being parsed."""
+    ahead = _ahead
+    return ahead is not None and any(j.state in ("queued", "parsing") for j in ahead.jobs.values())
+
+
 def parsed(path, kind: str, limits: Limits, header_map: Mapping[str, str | None] | None) -> RawTable | None:
     """The table of ``path`` read as ``kind`` with these limits and header map, parsed ahead (waiting
     while it is being parsed); raises the file's InputError.  None: not parsed ahead, read it."""

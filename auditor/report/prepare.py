@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from auditor.columns import PACER_ACCOUNTS
 from auditor.model import DATA_ISSUE_COLUMNS, FINDING_COLUMNS, AuditResult
-from auditor.normalize import arrow, factorize, firm_key, username_arrow, username_key
+from auditor.normalize import arrow, factorize, firm_key, series, username_arrow, username_key
 from auditor.report.format import ANSWER_COLUMNS, SEVERITY_RANK
 
 SORT_COLUMNS = ["rule_id", "court_id", "person_name", "finding_id"]
@@ -34,10 +34,12 @@ def sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
     """High severity first, then rule, court and person."""
     if findings.empty:
         return findings.reset_index(drop=True)
-    rank = findings["severity"].map(SEVERITY_RANK).astype("Float64").fillna(len(SEVERITY_RANK))
+    # a severity's rank is its place in SEVERITY_RANK (an unknown one after them all), looked up in Arrow
+    rank = pc.fill_null(pc.index_in(arrow(findings["severity"]), value_set=pa.array(list(SEVERITY_RANK))),
+                        len(SEVERITY_RANK))
     # Arrow sorts the text keys as they are (UTF-8 bytes: the order of code points, as pandas sorts
     # them), stable, missing last; pandas would factorize every key column first
-    keys = pa.table({"_rank": rank.to_numpy(dtype=np.float64), **{c: arrow(findings[c]) for c in SORT_COLUMNS}})
+    keys = pa.table({"_rank": rank, **{c: arrow(findings[c]) for c in SORT_COLUMNS}})
     order = pc.sort_indices(keys, sort_keys=[(c, "ascending") for c in keys.column_names])   # missing last
     return findings.take(order.to_numpy()).reset_index(drop=True)
 
@@ -98,14 +100,17 @@ def related_ids(findings: pd.DataFrame, group: pd.Series | None = None) -> pd.Se
     shown = (step < size[:, None]) & (rows[at] != rows[:, None])
     shown &= np.cumsum(shown, axis=1) <= MAX_RELATED
     count = shown.sum(axis=1)
-    ids = pa.array(findings["finding_id"].astype(str).to_numpy(dtype=object), pa.string())
+    ids = arrow(findings["finding_id"]).cast(pa.large_string())
     lists = pa.ListArray.from_arrays(pa.array(np.r_[0, np.cumsum(count)], pa.int32()),
                                      ids.take(pa.array(rows[at][shown])))
-    text = pd.Series(pc.binary_join(lists, ", "), dtype="string[pyarrow]")
+    comma, and_, more_, none = (pa.scalar(w, pa.large_string()) for w in (", ", ", and ", " more", ""))
+    text = pc.binary_join(lists, comma)
     more = size - 1 - count
-    text = text.where(more <= 0, text + ", and " + pd.Series(more).astype(str) + " more")
-    out.iloc[rows] = text.to_numpy()
-    return out
+    text = pc.if_else(pa.array(more > 0), pc.binary_join_element_wise(
+        text, and_, pc.cast(pa.array(more), pa.large_string()), more_, none), text)
+    where = np.full(n, -1, dtype=np.int64)   # each row's text among the shared accounts' rows (none: -1)
+    where[rows] = np.arange(len(rows))
+    return series(text.take(pa.array(where, mask=where < 0)), out.index)
 
 
 @dataclass

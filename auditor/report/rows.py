@@ -28,7 +28,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections import deque
+from collections.abc import Callable
 from functools import lru_cache
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -52,7 +52,7 @@ from auditor.report.format import FORMULA_START_RE, clean_strings, clean_value
 from auditor.report.cells import FEW_ROWS, few_rows
 from auditor.report import shared_strings
 from auditor.report.shared_strings import SharedStrings
-from auditor.report.sheet_xml import CHUNK_ROWS, chunk_builders, row_chunks, sattr as _sattr
+from auditor.report.sheet_xml import CHUNK_ROWS, row_chunks, sattr as _sattr
 
 PLACEHOLDER_ROW = 2                    # the row openpyxl writes placeholder cells in (row 1 is the header)
 COMPRESS_LEVEL = 1                # zlib level for the big sheets: fast; repeated text still compresses well
@@ -60,7 +60,6 @@ COMPRESS_LEVEL = 1                # zlib level for the big sheets: fast; repeate
 # about 4x less CPU than zlib's level 1 on a sheet's XML (0.45 -> 0.14 s for a 122 MB Findings sheet,
 # 0.25 -> 0.06 s for a 63 MB Changes sheet) and as small within 2%
 SHEET_LEVEL = 1
-BUILDERS = 2                       # threads building a big sheet's chunks of XML
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -102,6 +101,7 @@ class CellRows:
     heights: dict = field(default_factory=dict)   # row index (0-based) -> height in points
     cache_key: object = None        # rows with one key are the same XML: rendered once per template
     print_rows: int | None = None   # the print area ends at this row (else at the last row)
+    xml: Callable[[dict], bytes] | None = None   # builds the rows' XML itself from the style ids (rows unused)
 
 
 def text_values(s: pd.Series) -> pa.Array:
@@ -174,6 +174,8 @@ def _cell_tail(value, sattr: str, quoted_attr: str) -> str:
 
 def _cell_rows_xml(p: CellRows, ids: dict) -> bytes:
     """``p``'s rows as sheet XML; ``ids``: placeholder column letter -> style id."""
+    if p.xml is not None:
+        return p.xml(ids)
     out = []
     attrs: dict = {}     # style name -> (its attribute, its quoted twin's)
     for i, row in enumerate(p.rows):
@@ -294,7 +296,7 @@ class Template:
                 for chunk in row_chunks(p, m.styles, strings):
                     fh.write(chunk)
             else:
-                _write_chunks(fh, chunk_builders(p, m.styles, strings))
+                _write_chunks(fh, row_chunks(p, m.styles, strings))
             if isinstance(p, Pending) and p.table is None:  # a sheet filter covers the rows written
                 last = max(p.rows, 1) + p.first_row - 1
                 tail = re.sub(rb'(<autoFilter ref="[A-Z]+\d+:[A-Z]+)\d+"', rb'\g<1>%d"' % last, tail)
@@ -323,26 +325,19 @@ def _print_areas(book: bytes, areas: dict[str, int]) -> bytes:
     return book
 
 
-def _write_chunks(fh, builders: list) -> None:
-    """Each chunk's XML built on one of BUILDERS threads (Arrow's kernels and numpy's copies release the
-    GIL) and compressed on another (zlib and ISA-L release it too), in order, a few chunks ahead."""
-    with ThreadPoolExecutor(BUILDERS) as build, ThreadPoolExecutor(1) as pack:
-        built: deque = deque()
-        writing = None
-        for b in builders:
-            built.append(build.submit(b))
-            if len(built) > BUILDERS:   # at most BUILDERS chunks built ahead of the one being written
-                writing = _pack(pack, writing, fh, built.popleft().result())
-        while built:
-            writing = _pack(pack, writing, fh, built.popleft().result())
-        if writing is not None:
-            writing.result()
-
-
-def _pack(pool: ThreadPoolExecutor, writing, fh, chunk):
-    if writing is not None:
-        writing.result()
-    return pool.submit(fh.write, chunk)
+def _write_chunks(fh, chunks) -> None:
+    # Compressing a chunk (zlib and ISA-L release the GIL) overlaps building the next one.  (Building
+    # the chunks on two threads as well cut the main thread's CPU but not the audit's time: with the
+    # history's writer thread beside them, the threads waited for the GIL, and the write stage of the 1M
+    # audit took longer, not shorter, at load 4-6.)
+    with ThreadPoolExecutor(1) as pool:
+        pending_write = None
+        for chunk in chunks:
+            if pending_write is not None:
+                pending_write.result()
+            pending_write = pool.submit(fh.write, chunk)
+        if pending_write is not None:
+            pending_write.result()
 
 
 def placeholder_rows(pending: list) -> dict[str, int]:

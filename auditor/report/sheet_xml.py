@@ -16,8 +16,7 @@ a text padded at either end marked ``xml:space="preserve"``, an empty text an em
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from functools import partial
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -196,13 +195,6 @@ def _heights(p: Pending, start: int, stop: int, shared: dict[str, tuple[Shared, 
 def row_chunks(p: Pending, styles: dict[str, str], strings: SharedStrings | None = None) -> Iterator[memoryview]:
     """The sheet's rows as XML, CHUNK_ROWS rows at a time; the columns ``strings`` holds name their texts
     among the workbook's shared strings."""
-    return (build() for build in chunk_builders(p, styles, strings))
-
-
-def chunk_builders(p: Pending, styles: dict[str, str],
-                   strings: SharedStrings | None = None) -> list[Callable[[], memoryview]]:
-    """What builds each chunk of ``row_chunks``, in order: each reads only Arrow and numpy arrays made
-    here, so that chunks can be built on several threads at once."""
     shared = {}
     known = strings.distinct if strings is not None else set()
     for c in p.columns:
@@ -211,30 +203,26 @@ def chunk_builders(p: Pending, styles: dict[str, str],
             each = (paragraph_lines(column.texts, chars_per_line(c.width)) if c.width is not None
                     else np.ones(len(column.texts)))   # lines each text takes (a wrapped column's)
             shared[c.letter] = (column, each, _shared_tails(c, column, styles))
-    return [partial(_chunk, p, styles, shared, known, start, min(p.rows, start + CHUNK_ROWS))
-            for start in range(0, p.rows, CHUNK_ROWS)]
-
-
-def _chunk(p: Pending, styles: dict[str, str], shared: dict, known: set, start: int, stop: int) -> memoryview:
-    """Rows ``start`` to ``stop`` of the sheet as XML."""
-    rownum = pc.cast(pa.array(np.arange(start + p.first_row, stop + p.first_row, dtype=np.int64)), _STR)
-    g = _Gather(stop - start)
-    g.const('<row r="')
-    g.column(rownum)
-    g.const('" ht="')
-    g.column(_heights(p, start, stop, shared))
-    g.const('" customHeight="1">')
-    for c in p.columns:
-        if c.letter in shared:
-            column, _, tails = shared[c.letter]
-            _shared_cell(g, c, tails, column.codes[start:stop], rownum)
-            continue
-        values = c.values[start:stop]
-        if isinstance(values, pa.ChunkedArray):
-            values = values.combine_chunks()
-        if c.kind in ("date", "int"):
-            _number_cell(g, c, values.cast(_STR), rownum, styles)
-        else:
-            _text_cell(g, c, values.cast(_STR), rownum, styles, distinct=(p.sheet, c.letter) in known)
-    g.const("</row>")
-    return g.xml()
+    for start in range(0, p.rows, CHUNK_ROWS):
+        stop = min(p.rows, start + CHUNK_ROWS)
+        rownum = pc.cast(pa.array(np.arange(start + p.first_row, stop + p.first_row, dtype=np.int64)), _STR)
+        g = _Gather(stop - start)
+        g.const('<row r="')
+        g.column(rownum)
+        g.const('" ht="')
+        g.column(_heights(p, start, stop, shared))
+        g.const('" customHeight="1">')
+        for c in p.columns:
+            if c.letter in shared:
+                column, _, tails = shared[c.letter]
+                _shared_cell(g, c, tails, column.codes[start:stop], rownum)
+                continue
+            values = c.values[start:stop]
+            if isinstance(values, pa.ChunkedArray):
+                values = values.combine_chunks()
+            if c.kind in ("date", "int"):
+                _number_cell(g, c, values.cast(_STR), rownum, styles)
+            else:
+                _text_cell(g, c, values.cast(_STR), rownum, styles, distinct=(p.sheet, c.letter) in known)
+        g.const("</row>")
+        yield g.xml()

@@ -4,6 +4,7 @@ reader read the file themselves; no thread outlives the run."""
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import pandas as pd
@@ -63,3 +64,30 @@ def test_a_file_refused_is_refused_to_its_reader(tmp_path):
             parsed(pdf, "roster", Limits(), None)
         assert parsed(tmp_path / "gone.csv", "roster", Limits(), None) is None   # its reader says it is missing
     assert not _parsing()
+
+
+def test_an_audit_takes_the_tables_parsed_ahead(tmp_path, monkeypatch):
+    """load_inputs gives the same tables with files parsed ahead, without parsing them again, and while
+    they are parsed its own thread loads the report's modules (as long as they are being parsed)."""
+    from auditor.api.audit import load_inputs
+    from auditor.load import table
+
+    court = tmp_path / "ncmb.csv"
+    court.write_text(HEADER + "ncmb,jdoe,\"Doe, John\",Atty,NC123,jdoe1,j@x.com\n")
+    roster = tmp_path / "acme.csv"
+    roster.write_text("Firm,Name,Title,Email\nAcme LLP,Ann Able,Attorney,ann@acme.example\n")
+    files = {"court_accounts": [court], "roster": [roster]}
+    plain = load_inputs(files)
+    read = []
+    monkeypatch.setattr(table, "read_table", lambda *a, **k: read.append(a) or pytest.fail("parsed again"))
+    busy = iter([True, False])
+    monkeypatch.setattr("auditor.api.later.LATER", ("tabnanny", "pyclbr"))
+    monkeypatch.delitem(sys.modules, "tabnanny", raising=False)
+    monkeypatch.delitem(sys.modules, "pyclbr", raising=False)
+    monkeypatch.setattr(sys.modules["auditor.api.audit"], "parsing", lambda: next(busy, False))
+    with parsing_ahead([("court_accounts", court), ("roster", roster)], limits=Limits(), header_map=None):
+        early = load_inputs(files)
+    assert not read and [t.sha256 for t in early] == [t.sha256 for t in plain]
+    for a, b in zip(early, plain):
+        pd.testing.assert_frame_equal(a.records, b.records)
+    assert "tabnanny" in sys.modules and "pyclbr" not in sys.modules   # imported while busy, and only then

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from auditor.model import SEVERITIES
 from auditor.report.answers import answered_words
 from auditor.report.book.base import CourtBook, FirmLayout, FirmRows
+from auditor.report.firms_xml import FirmCells
 from auditor.report.format import PERCENT_FORMAT
 from auditor.report.rows import CellRows
 from auditor.report.sheets import header_row, placeholder_styles, print_setup, text_cell
@@ -56,19 +57,8 @@ def write_firms_sheet(wb, as_of, rows: list[FirmRow], answers: dict[str, str] | 
     count = rx_cell(ws, 0, "#,##0")
     letters = placeholder_styles(ws, {"text": text_cell(ws, "x"), "count": count,
                                  "percent": rx_cell(ws, 0.5, PERCENT_FORMAT)})
-    out = []
-    for r in rows:
-        active, ready, share = r.figures
-        row = [(r.firm, "text"), *[(n, "count") for n in r.severities], (r.findings, "count"),
-               (r.data_issues, "count"), (active, "text" if active == "unknown" else "count"),
-               (ready, "text" if ready == "unknown" else "count"),
-               (share, "text" if share == "unknown" else "percent") if share is not None else None]
-        if with_files:
-            row += [(r.file, "text") if r.file else None, (r.status, "text")]
-        if answers is not None:
-            row.append((answers.get(r.key, "no findings last month"), "text"))
-        out.append(row)
-    return CellRows("Firms", out, letters, first_row=2)
+    cells = FirmCells(rows, with_files, answers, letters)   # laid out column by column (report.firms_xml)
+    return CellRows("Firms", [], letters, first_row=2, print_rows=max(len(rows), 1) + 1, xml=cells.xml)
 
 
 def rx_cell(ws, value, fmt):
