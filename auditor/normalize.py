@@ -202,10 +202,14 @@ def firm_key(s: pd.Series) -> pd.Series:
 
 def email_key(s: pd.Series) -> pd.Series:
     """Lower case, "+tag" removed from the local part: abcde+1@x.com -> abcde@x.com."""
-    a = arrow(s)
+    return series(email_arrow(arrow(s)), s.index)
+
+
+def email_arrow(a: pa.Array) -> pa.Array:
+    """``email_key`` of an Arrow array of text."""
     a = _only(a, _holding(a, _MAY_LOWER), lambda x: pc.utf8_lower(pc.utf8_trim_whitespace(x)))
     a = _only(a, _holding(a, _PLUS), lambda x: _sub(x, r"^([^@+]*)\+[^@]*@", r"\1@"))
-    return series(_blank_to_null(a), s.index)
+    return _blank_to_null(a)
 
 
 def bar_arrow(a: pa.Array) -> pa.Array:
@@ -270,14 +274,15 @@ def key_codes(columns: list[pd.Series], key) -> tuple[list[pd.Series], list[np.n
             series(uniques, pd.RangeIndex(len(uniques))))
 
 
-def name_codes(columns: list[pd.Series]) -> tuple[list[np.ndarray], pd.Series, list[np.ndarray], pa.Array]:
-    """The integer code of each name's ``name_key``, shared by all the columns (-1 where none),
-    worked out once per distinct name; the keys in code order; also the codes of the names as
-    written, per column, and those names in code order."""
-    raw_codes, raw = _codes([arrow(s).cast(pa.large_string()) for s in columns])
+def name_codes(columns: list[pa.Array]) -> tuple[list[np.ndarray], pa.Array, list[np.ndarray], pa.Array]:
+    """The integer code of each name's ``name_key``, shared by all the columns (Arrow arrays of text;
+    -1 where none), worked out once per distinct name; the keys in code order; also the codes of the
+    names as written, per column, and those names in code order.  Arrays only, in and out: the
+    derive stage runs it on a second thread."""
+    raw_codes, raw = _codes([a.cast(pa.large_string()) for a in columns])
     key_code, uniques = factorize(_name_key(raw))
     key_code = np.append(key_code, -1)                   # raw code -1 (missing) -> -1
-    return ([key_code[c] for c in raw_codes], series(uniques, pd.RangeIndex(len(uniques))), raw_codes, raw)
+    return [key_code[c] for c in raw_codes], uniques, raw_codes, raw
 
 
 def _codes(arrays: list[pa.Array]) -> tuple[list[np.ndarray], pa.Array]:

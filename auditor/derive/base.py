@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from collections.abc import Callable
 
@@ -47,6 +48,16 @@ class Run:
     holder: dict[str, np.ndarray] = field(default_factory=dict)     # per kind: PACER list row of the username
     pacer_paa: dict[str, np.ndarray] = field(default_factory=dict)  # per kind: username code of the listed paa_id
     paa_usernames: tuple[str, ...] = ()     # PAA usernames given on the command line (--paa)
+    # The run's second thread, for work on arrays only: numpy and Arrow arrays taken out of the frames
+    # on this thread beforehand go in, arrays come back, and this thread alone puts them into frames.
+    # Never a frame, a series or an index: pandas' copy-on-write references are plain lists that two
+    # threads would update at once.
+    pool: Executor | None = None
+
+    def second_thread(self) -> Executor:
+        if self.pool is None:
+            raise RuntimeError("the families are run by auditor.derive.registry.derive, which gives them a second thread")
+        return self.pool
 
 
 @dataclass(frozen=True)

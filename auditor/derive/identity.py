@@ -33,7 +33,6 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from nameparser import HumanName
@@ -320,27 +319,31 @@ def components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         label = new
 
 
-def email_groups(email_key: pd.Series, pacer: pd.DataFrame | None, pacer_user: np.ndarray | None,
-                  users: np.ndarray) -> np.ndarray:
-    """A code per e-mail address; addresses the PACER account list gives for one account (rows of
-    the same username, or the same account number) share a code."""
-    if pacer is None or pacer_user is None or not len(pacer):
-        return nz.factorize(nz.arrow(email_key))[0]
+def email_groups(email_key: pa.Array, pacer: tuple[np.ndarray, pa.Array, pa.Array] | None,
+                 users: np.ndarray) -> np.ndarray:
+    """A code per e-mail address (``email_key``: the addresses' keys); addresses the PACER account
+    list gives for one account (rows of the same username, or the same account number) share a code.
+    ``pacer``: the list's username codes, e-mail addresses and account numbers (arrays only: the
+    holder family runs this on the derive stage's second thread)."""
+    if pacer is None or not len(pacer[0]):
+        return nz.factorize(email_key)[0]
+    pacer_user, pacer_email, pacer_account = pacer
     marked = np.zeros(int(max(pacer_user.max(initial=-1), users.max(initial=-1))) + 1, dtype=np.bool_)
     marked[users] = True
-    mine = np.flatnonzero(nz.at(marked, pacer_user, False))
-    p_email = nz.email_key(pacer["email"].iloc[mine].reset_index(drop=True))
-    both = pa.concat_arrays([nz.arrow(email_key).cast(pa.large_string()), nz.arrow(p_email).cast(pa.large_string())])
+    mine = pa.array(np.flatnonzero(nz.at(marked, pacer_user, False)))
+    p_email = nz.email_arrow(pacer_email.take(mine))
+    both = pa.concat_arrays([email_key.cast(pa.large_string()), p_email.cast(pa.large_string())])
     code, _ = nz.factorize(both)
     n = int(code.max()) + 1 if len(code) else 0
     mine_code = code[len(email_key):]
-    acct = nz.factorize(nz.arrow(pacer["account_number"].iloc[mine].reset_index(drop=True)))[0]
+    acct = nz.factorize(pacer_account.take(mine))[0]
     edges = []
-    for key in (pacer_user[mine], acct):
+    for key in (pacer_user[mine.to_numpy()], acct):
         ok = (key >= 0) & (mine_code >= 0)
-        f = pd.DataFrame({"k": key[ok], "e": mine_code[ok]}).drop_duplicates()
-        firsts = f.groupby("k")["e"].transform("min").to_numpy()
-        edges.append((f["e"].to_numpy(), firsts))
+        k, e = key[ok], mine_code[ok]
+        low = np.full(int(k.max(initial=-1)) + 1, n, dtype=np.int64)
+        np.minimum.at(low, k, e)                # the smallest address of each account
+        edges.append((e, low[k]))
     i = np.concatenate([e[0] for e in edges]) if edges else np.empty(0, np.int64)
     j = np.concatenate([e[1] for e in edges]) if edges else np.empty(0, np.int64)
     label = components(n, i, j)

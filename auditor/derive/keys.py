@@ -8,7 +8,7 @@ account (a roster finding's name key is worked out for its rows alone: ``engines
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,52 +22,77 @@ from auditor.derive.identity import generation_flags
 
 
 @dataclass
+class Names:
+    """The name keys and names as written as codes (``normalize.name_codes``), worked out on the run's
+    second thread from Arrow arrays taken out beforehand: arrays only, no pandas object."""
+
+    name: dict[str, np.ndarray]   # per kind: the code of each record's name key
+    keys: pa.Array                # the name keys in code order
+    raw: dict[str, np.ndarray]    # per kind: the code of each name as written
+    raws: pa.Array                # the names as written, in code order
+    generation: np.ndarray        # per name as written: it has a suffix of generation (Jr., Sr., II...)
+
+
+@dataclass
 class Keys:
     """Integer codes of the keys, shared by all kinds of the run: ``user`` (PACER usernames and PAA
-    ids), ``name`` (normalised names) and ``bar`` (bar ids); -1 where a record has none."""
+    ids), ``name`` (normalised names) and ``bar`` (bar ids); -1 where a record has none.
+
+    The names' codes are worked out on the run's second thread (``names``, a future): ``name``,
+    ``raw``, ``raws`` and ``generation`` wait for them; ``Names`` are handed to work on that thread."""
 
     user: dict[str, np.ndarray]
     paa: dict[str, np.ndarray]
-    name: dict[str, np.ndarray]
     bar: dict[str, np.ndarray]
     users: pd.Series           # the username keys in code order
-    names: pd.Series           # the name keys in code order
     n_bars: int
-    raw: dict[str, np.ndarray]  # the names as written, as codes
-    raws: pa.Array             # the names as written, in code order
-    generation: np.ndarray     # per name as written: it has a suffix of generation (Jr., Sr., II...)
+    names: Future              # -> Names
     pacer_email_code: np.ndarray | None = None   # the PACER list's e-mail keys (``normalize.email_key``) as codes
 
+    @property
+    def name(self) -> dict[str, np.ndarray]:
+        return self.names.result().name
 
-def _names(columns: list[pd.Series]):
+    @property
+    def raw(self) -> dict[str, np.ndarray]:
+        return self.names.result().raw
+
+    @property
+    def raws(self) -> pa.Array:
+        return self.names.result().raws
+
+    @property
+    def generation(self) -> np.ndarray:
+        return self.names.result().generation
+
+
+def _names(kinds: list[str], columns: list[pa.Array]) -> Names:
     """The name keys and codes, and which names as written carry a suffix of generation."""
-    coded = nz.name_codes(columns)
-    return coded, generation_flags(coded[3])
+    name_codes, keys, raw_codes, raws = nz.name_codes(columns)
+    return Names(dict(zip(kinds, name_codes)), keys, dict(zip(kinds, raw_codes)), raws, generation_flags(raws))
 
 
 def compute(run: Run) -> None:
     out = run.out
     kinds = list(out)
-    # The name keys (a dozen regex passes) are worked out in a second thread while this one hashes
-    # the usernames, bar ids and the PACER list's e-mail addresses: Arrow's kernels release the GIL, so the two share the machine's cores.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        name_job = pool.submit(_names, [out[k][PERSON_COLUMN[k]] for k in kinds])
-        user_cols = [(k, "pacer_username") for k in kinds] + [(k, "paa_id") for k in (ROSTER, PACER_ACCOUNTS)
-                                                              if k in out]
-        user_keys, user_codes, users = nz.key_codes([out[k][c] for k, c in user_cols], nz.username_arrow)
-        bar_kinds = [k for k in kinds if "bar_id" in out[k]]
-        bar_keys, bar_codes, bars = nz.key_codes([out[k]["bar_id"] for k in bar_kinds], nz.bar_arrow)
-        # (the PACER list's e-mail addresses too: ready for the pacer family, and this thread has the time)
-        email_code = (nz.factorize(nz.arrow(nz.email_key(out[PACER_ACCOUNTS]["email"])))[0]
-                      if PACER_ACCOUNTS in out else None)
-        (name_codes, names, raw_codes, raws), generation = name_job.result()
+    # The name keys (a dozen regex passes) are worked out on the second thread, from the names taken
+    # out here as Arrow arrays, while this one hashes the usernames, bar ids and the PACER list's
+    # e-mail addresses: Arrow's kernels release the GIL, so the two share the machine's cores.
+    name_job = run.second_thread().submit(_names, kinds, [nz.arrow(out[k][PERSON_COLUMN[k]]) for k in kinds])
+    user_cols = [(k, "pacer_username") for k in kinds] + [(k, "paa_id") for k in (ROSTER, PACER_ACCOUNTS)
+                                                          if k in out]
+    user_keys, user_codes, users = nz.key_codes([out[k][c] for k, c in user_cols], nz.username_arrow)
+    bar_kinds = [k for k in kinds if "bar_id" in out[k]]
+    bar_keys, bar_codes, bars = nz.key_codes([out[k]["bar_id"] for k in bar_kinds], nz.bar_arrow)
+    # (the PACER list's e-mail addresses too: ready for the pacer family, and this thread has the time)
+    email_code = (nz.factorize(nz.arrow(nz.email_key(out[PACER_ACCOUNTS]["email"])))[0]
+                  if PACER_ACCOUNTS in out else None)
     user = {k: c for (k, col), c in zip(user_cols, user_codes) if col == "pacer_username"}
     paa = {k: c for (k, col), c in zip(user_cols, user_codes) if col == "paa_id"}
     bar = dict(zip(bar_kinds, bar_codes))
     for k in kinds:
         bar.setdefault(k, np.full(len(out[k]), -1, dtype=np.int64))
-    run.keys = Keys(user=user, paa=paa, name=dict(zip(kinds, name_codes)), bar=bar, users=users, names=names,
-                    n_bars=len(bars), raw=dict(zip(kinds, raw_codes)), raws=raws, generation=generation,
+    run.keys = Keys(user=user, paa=paa, bar=bar, users=users, n_bars=len(bars), names=name_job,
                     pacer_email_code=email_code)
     user_key = {k: s for (k, col), s in zip(user_cols, user_keys) if col == "pacer_username"}
     bar_key = dict(zip(bar_kinds, bar_keys))

@@ -71,8 +71,10 @@ def people(uses: pd.DataFrame, raw: pa.Array, column, pacer: pd.DataFrame | None
     if not multi.any():
         return pid, pid_possible, evidence
     rows = np.flatnonzero(multi)
-    email_key = nz.email_key(column("email", rows))
-    email = email_groups(email_key, pacer, pacer_user, multi_users)
+    email_key = nz.email_arrow(nz.arrow(column("email", rows)))
+    listed = (None if pacer is None or pacer_user is None
+              else (pacer_user, nz.arrow(pacer["email"]), nz.arrow(pacer["account_number"])))
+    email = email_groups(email_key, listed, multi_users)
     firm, _ = nz.factorize(nz.arrow(nz.firm_key(column("firm_name", rows))))
     sub = pd.DataFrame({"user": user[rows], "bar": bar[rows], "email": email, "firm": firm, "raw": raw_code[rows]})
     key = np.zeros(len(sub), dtype=np.int64)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 
@@ -57,17 +58,27 @@ def derive(tables: dict[str, pd.DataFrame], as_of: dt.date, calendar: Calendar,
     ``release``: called once the fields are derived, to give the memory the families freed back to
     the system before the next stage takes more (``auditor.api.memory.give_back``).  Not between
     families: each would take its memory from the system again, page by page (0.2-0.9 s of CPU at
-    1M rows on a shared machine, most of it system time).  The families run one after the other:
-    run in two chains on two threads, they took about 1 s less wall time at 1M rows, but both chains'
+    1M rows on a shared machine, most of it system time).  Keeping glibc from unmapping and trimming
+    the families' freed arrays while derive runs (``mallopt``) cut its page faults by a quarter, but
+    whole audits showed no less CPU and a 0.03-0.05 GiB higher peak: taken out.
+
+    The families run one after the other on this thread; work on arrays alone goes to one second
+    thread (``Run.pool``: the name keys), with numpy and Arrow arrays taken out of the frames here
+    beforehand, and only this thread puts what comes back into the frames.  More work on that thread
+    raised the stage's peak, which became the audit's: the holder's decisions beside the last
+    families by about 0.1 GiB; the PACER list's fields at the records' rows, taken while sharing ran,
+    by 0.03-0.04 GiB; those and the accounts' firms by 0.06-0.15 GiB.  Whole
+    families in two chains on two threads took about 1 s less wall time at 1M rows, but both chains'
     working memory at once raised the audit's peak from 1.33-1.36 GiB to 1.40-1.56 GiB, over the
     1.5 GB target at times.  Running only listing and court beside sharing, on shallow copies of the
     frames, saved 0.2-0.3 s but is not safe: a shallow copy made while the other thread adds a column
     read the frame half-changed (a test's audit failed with pandas' IndexError), and the frames'
     shared copy-on-write references are kept in plain lists that two threads may update at once."""
-    run = Run(out={kind: frame.copy(deep=False) for kind, frame in tables.items()}, as_of=as_of, calendar=calendar,
-              paa_usernames=tuple(paa_usernames))
-    for fam in FAMILIES:
-        fam.compute(run)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="derive") as pool:
+        run = Run(out={kind: frame.copy(deep=False) for kind, frame in tables.items()}, as_of=as_of,
+                  calendar=calendar, paa_usernames=tuple(paa_usernames), pool=pool)
+        for fam in FAMILIES:
+            fam.compute(run)
     if release is not None:
         release()
     return run.out

@@ -22,10 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy.exc import DBAPIError
 
-from auditor.history import json_rows
 from auditor.normalize import arrow
 
-_AS_JSON = 1000   # rows from which SQLite is given them as JSON (json_rows) rather than bound one by one
 _FEW = 1000     # rows below which a text column is handed to the driver as it is
 # a text written into a statement as a literal: nothing that ends it (a quote, a backslash) or that a
 # driver takes for a parameter ("?", "%")
@@ -105,9 +103,6 @@ def bulk_insert(conn, table, frame: pd.DataFrame, dates=(), rows: np.ndarray | N
     at = slice(None) if rows is None else rows
     cols = [c for c in frame.columns if _given(table, c) or frame[c].notna().to_numpy()[at].any()]
     quote = conn.dialect.identifier_preparer.quote
-    if (len(frame) if rows is None else len(rows)) >= _AS_JSON and json_rows.usable(conn) and \
-            _as_json(conn, table, frame, cols, dates, rows):
-        return
     bound, written, lists = [], [], []
     for c in cols:
         found = _values(frame[c], c in dates, rows)
@@ -125,42 +120,6 @@ def bulk_insert(conn, table, frame: pd.DataFrame, dates=(), rows: np.ndarray | N
         executemany(conn, sql, lists[0])
         return
     executemany(conn, sql, zip(*lists))
-
-
-def _as_json(conn, table, frame: pd.DataFrame, cols: list[str], dates, rows: np.ndarray | None) -> bool:
-    """:func:`bulk_insert` on SQLite by :mod:`json_rows` (False, nothing written: a column is not of a kind
-    written so, or every column is the same on every row)."""
-    quote = conn.dialect.identifier_preparer.quote
-    bound, arrays, written = [], [], []
-    for c in cols:
-        a = json_rows.tokens(frame[c], c in dates, rows)
-        if a is None:
-            return False
-        value = json_rows.same(a)
-        literal = _literal(value) if value is not None else None
-        if literal is not None:
-            written.append((quote(c), literal))
-        else:
-            bound.append(quote(c))
-            arrays.append(a)
-    if not arrays:
-        return False
-    json_rows.insert(quote(table.name), [*bound, *(c for c, _ in written)], arrays, [v for _, v in written],
-                     lambda sql, params: execute(conn, sql, params))
-    return True
-
-
-def execute(conn, sql: str, params) -> None:
-    """``sql`` once with ``params`` through the driver, on the connection's own transaction; the driver's
-    errors raised as SQLAlchemy's."""
-    dbapi = conn.dialect.loaded_dbapi
-    cursor = conn.connection.dbapi_connection.cursor()
-    try:
-        cursor.execute(sql, params)
-    except dbapi.Error as exc:
-        raise DBAPIError.instance(sql, None, exc, dbapi.Error, dialect=conn.dialect) from exc
-    finally:
-        cursor.close()
 
 
 def executemany(conn, sql: str, rows) -> None:

@@ -9,6 +9,7 @@ findings.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from auditor.history import schema as S
@@ -21,9 +22,14 @@ def firm_rows(run_id: int, readiness: dict | None) -> pd.DataFrame:
     """The run's readiness by firm (``engines.readiness``: firm key -> (active, ready)) as the rows
     ``run_firms`` stores (FIRM_COLUMNS)."""
     unknown = (readiness or {}).get("unknown_firms") or set()   # their figures are unknown: none kept
-    by_firm = {k: v for k, v in ((readiness or {}).get("by_firm") or {}).items() if k not in unknown}
-    return pd.DataFrame([(run_id, str(k), int(a), int(r)) for k, (a, r) in by_firm.items() if k],
-                        columns=FIRM_COLUMNS)
+    by_firm = {k: v for k, v in ((readiness or {}).get("by_firm") or {}).items() if k and k not in unknown}
+    if not by_firm:
+        return pd.DataFrame([], columns=FIRM_COLUMNS)
+    # made column by column (some 20,000 firms a run at national scale), typed as rows of tuples would be
+    counts = np.array(list(by_firm.values()), dtype=np.int64).reshape(-1, 2)
+    return pd.DataFrame({"run_id": np.full(len(counts), run_id, dtype=np.int64),
+                         "firm_key": np.array([str(k) for k in by_firm], dtype=object),
+                         "active_filers": counts[:, 0], "ready_filers": counts[:, 1]})
 
 
 def save_firm_figures(conn, run_id: int, readiness: dict | None, rows: pd.DataFrame | None = None) -> int:

@@ -93,16 +93,21 @@ def prior_for(conn, scope: str, finding_ids: pd.Series, edits: pd.DataFrame | No
     no longer found are read in full when this run changes them (open until now, or given notes), and
     left out otherwise (this run does not touch them)."""
     light = load(conn, scope, LIGHT)
+    if not len(light):   # a first month: nothing to look up (the look-up hashes every finding's id)
+        return _dated(light.drop(columns="digest").reindex(columns=STORED).reset_index(drop=True)), light[["finding_id", "digest"]]
     found = isin(light["finding_id"], finding_ids).to_numpy()
     edited = isin(light["finding_id"], edits["finding_id"]).to_numpy() if edits is not None else False
     changing = ~found & (light["open"].to_numpy(dtype=bool) | edited)
     prior = light[found].drop(columns="digest").reindex(columns=STORED)
     if changing.any():
         prior = pd.concat([prior, load(conn, scope, STORED, ids=_python(light["finding_id"][changing]))])
-    prior = prior.reset_index(drop=True)
+    return _dated(prior.reset_index(drop=True)), light[["finding_id", "digest"]]
+
+
+def _dated(prior: pd.DataFrame) -> pd.DataFrame:
     for c in DATES:
         prior[c] = pd.to_datetime(prior[c])
-    return prior, light[["finding_id", "digest"]]
+    return prior
 
 
 def _text(s: pd.Series, column: str) -> pa.Array:
