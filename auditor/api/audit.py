@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 import pandas as pd
 
+from auditor.collector import leave_out_now
 from auditor.court_calendar import Calendar
 from auditor.coverage import coverage_of
 from auditor.columns import COURT_ACCOUNTS, KINDS, PACER_ACCOUNTS, ROSTER
@@ -131,6 +132,7 @@ def audit_tables(tables: list[InputTable], *, as_of: dt.date | None = None, rule
     progress("deriving fields")
     from auditor.api.memory import give_back
 
+    leave_out_now()   # the loaded tables: the collector's full passes need not walk them again (see api.run)
     derived = derive(records, as_of, calendar, paa_usernames=tuple(paa), release=give_back)
     progress(f"evaluating {sum(r.enabled for r in rules)} rules")
     evaluation = evaluate(rules, derived, present, as_of, matcher)

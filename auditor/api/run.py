@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from collections.abc import Callable, Iterable, Mapping
 
 from auditor.api.audit import Progress, Written, as_of_warning, audit, check_outputs, write_outputs
+from auditor.collector import older_left_out
 from auditor.errors import UsageError
 from auditor.model import AuditResult
 from auditor.outputs.signals import PUBLISHED, note_outputs
@@ -73,6 +74,7 @@ def input_paths(files: Iterable, *, rules_files: Iterable = (), courts_files: It
     return [*input_files(list(files)), *rules_files, *courts_files, *([previous] if previous else [])]
 
 
+@older_left_out()   # the garbage collector's full passes leave out what is alive at the start (auditor.collector)
 def run(*, out, court_accounts: Iterable = (), roster: Iterable = (), pacer_accounts: Iterable = (),
         as_of: dt.date | None = None, rules_files: Iterable = (), courts_files: Iterable = (),
         court: str | None = None, court_option: str = "--court", firm: str | None = None, paa: Iterable[str] = (),
