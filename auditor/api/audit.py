@@ -7,7 +7,6 @@ import datetime as dt
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from collections.abc import Callable, Iterable, Mapping
 
@@ -19,8 +18,6 @@ from auditor.coverage import coverage_of
 from auditor.columns import COURT_ACCOUNTS, KINDS, PACER_ACCOUNTS, ROSTER
 from auditor.derive.registry import derive
 from auditor.errors import InputError, UsageError
-from auditor.api.later import import_while
-from auditor.load.ahead import parsed, parsing
 from auditor.engines.evaluate import Matcher, evaluate
 from auditor.engines.pandas_engine import pandas_matcher
 from auditor.engines.readiness import readiness
@@ -65,12 +62,10 @@ def load_inputs(files: Mapping[str, Iterable], *, court: str | None = None, firm
 
     def read(i: int, kind: str, path: Path) -> RawTable:
         progress(f"reading {path.name} ({i} of {len(todo)})")
-        header_map = (header_maps or {}).get(str(path), (header_maps or {}).get("*"))
-        return (parsed(path, kind, limits, header_map)   # parsed while the program was starting (load.ahead)
-                or read_table(path, kind, limits=limits, header_map=header_map))
+        return read_table(path, kind, limits=limits,
+                          header_map=(header_maps or {}).get(str(path), (header_maps or {}).get("*")))
 
-    loaded = read_and_check(todo, read, joined_rows=JOINED_ROWS, court=court, firm=firm, known_courts=known,
-                            meanwhile=partial(import_while, parsing))   # the report's modules, while idle
+    loaded = read_and_check(todo, read, joined_rows=JOINED_ROWS, court=court, firm=firm, known_courts=known)
     tables: list[InputTable] = []
     for (kind, path), table in zip(todo, loaded):
         if isinstance(table, InputError):

@@ -8,7 +8,6 @@ Every failure is one line on standard error; no traceback reaches a user.
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from pathlib import Path
 
@@ -96,13 +95,7 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
         files = []   # the reader lists what it cannot read as skipped
     if not skip_bad_files:   # a missing file said at once, before the audit's second of imports
         refuse_missing(files)
-    with contextlib.ExitStack() as ahead:
-        ahead.enter_context(reading_ahead(files, max_bytes=limits.max_file_bytes))   # bytes, beside the imports
-        if files:   # then each file parsed on two threads while the rest of the audit's code loads
-            from auditor.load.ahead import parsing_ahead
-
-            ahead.enter_context(parsing_ahead(_todo(court_accounts, roster, pacer_accounts), limits=limits,
-                                              header_map=header_map))
+    with reading_ahead(files, max_bytes=limits.max_file_bytes):   # the CSV files' bytes, beside the imports
         from auditor import api
         from auditor.history.where import for_audit
 
@@ -148,15 +141,6 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
 
 for command in (validate, rules_cmd, columns_cmd, courts, sample, serve, history, recover, notify, invite):
     cli.add_command(command)
-
-
-def _todo(court_accounts, roster, pacer_accounts) -> list[tuple[str, Path]]:
-    """(kind, path) of every input file, as ``api.audit.load_inputs`` reads them."""
-    from auditor.columns import KINDS
-    from auditor.load.detect import input_files
-
-    given = {"court_accounts": court_accounts, "roster": roster, "pacer_accounts": pacer_accounts}
-    return [(kind, Path(p)) for kind in KINDS for p in input_files(given[kind])]
 
 
 def _quiet(_unraisable) -> None:

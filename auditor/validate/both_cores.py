@@ -23,11 +23,9 @@ from auditor.validate.table import validate_table, validate_tables
 
 def read_and_check(todo: list[tuple[str, Path]], read: Callable[[int, str, Path], RawTable], *,
                    joined_rows: int, court: str | None, firm: str | None,
-                   known_courts: Mapping[str, str] | None,
-                   meanwhile: Callable[[], None] | None = None) -> list[InputTable | InputError]:
+                   known_courts: Mapping[str, str] | None) -> list[InputTable | InputError]:
     """For each (kind, path) of ``todo``, in that order: its checked table, or why the file is refused.
-    ``read(number, kind, path)`` reads one file (``number`` counting from 1 in ``todo``'s order);
-    ``meanwhile()`` runs on the calling thread while the two threads read and check."""
+    ``read(number, kind, path)`` reads one file (``number`` counting from 1 in ``todo``'s order)."""
     small: dict[int, RawTable] = {}   # tables checked together once every file is read
     unread = [len(todo)]
     lock, all_read = threading.Lock(), threading.Event()
@@ -55,8 +53,6 @@ def read_and_check(todo: list[tuple[str, Path]], read: Callable[[int, str, Path]
     numbered = sorted(enumerate(todo, 1), key=lambda item: -_size(item[1][1]))
     with ThreadPoolExecutor(2) as pool:
         tasks = [(i, pool.submit(one, i, kind, path)) for i, (kind, path) in numbered]
-        if meanwhile is not None:
-            meanwhile()
         if todo:
             all_read.wait()
         order = [i for i, _ in numbered if i in small]   # biggest first, as the files were read
