@@ -84,31 +84,23 @@ def audit(court_accounts, roster, pacer_accounts, as_of, rules_files, courts_fil
         raise click.UsageError("--no-history cannot go with --history, --previous, --backfill or --record-future-date")
     if previous and Path(previous).resolve() == Path(out).resolve():
         raise click.UsageError("--previous and --out name the same file: write this month's report to a new file")
-    from auditor.load.detect import input_files, refuse_missing
-    from auditor.load.prefetch import reading_ahead
-
-    try:
-        files = input_files([*court_accounts, *roster, *pacer_accounts])
-    except AuditorError:
-        if not skip_bad_files:
-            raise
-        files = []   # the reader lists what it cannot read as skipped
     if not skip_bad_files:   # a missing file said at once, before the audit's second of imports
-        refuse_missing(files)
-    with reading_ahead(files, max_bytes=limits.max_file_bytes):   # the CSV files' bytes, beside the imports
-        from auditor import api
-        from auditor.history.where import for_audit
+        from auditor.load.detect import input_files, refuse_missing
 
-        outcome = api.run(
-            court_accounts=court_accounts, roster=roster, pacer_accounts=pacer_accounts, as_of=as_of,
-            rules_files=rules_files, courts_files=courts_files, court=court, firm=firm, paa=paa, engine=engine,
-            limits=limits, rule_limits=rule_limits, skip_bad_files=skip_bad_files, header_map=header_map,
-            out=out, split_by_firm=split_by_firm,
-            findings_csv=findings_csv, findings_parquet=findings_parquet,
-            history=None if no_history else for_audit(history_at, out), previous=previous, backfill=backfill,
-            future=future, max_previous_rows=max_previous_rows, max_note_chars=max_note_chars,
-            progress=Progress(show_progress or (not quiet and sys.stderr.isatty())),
-            tell=lambda line: click.echo(f"auditor: {shown_name(line)}", err=True))
+        refuse_missing(input_files([*court_accounts, *roster, *pacer_accounts]))
+    from auditor import api
+    from auditor.history.where import for_audit
+
+    outcome = api.run(
+        court_accounts=court_accounts, roster=roster, pacer_accounts=pacer_accounts, as_of=as_of,
+        rules_files=rules_files, courts_files=courts_files, court=court, firm=firm, paa=paa, engine=engine,
+        limits=limits, rule_limits=rule_limits, skip_bad_files=skip_bad_files, header_map=header_map,
+        out=out, split_by_firm=split_by_firm,
+        findings_csv=findings_csv, findings_parquet=findings_parquet,
+        history=None if no_history else for_audit(history_at, out), previous=previous, backfill=backfill,
+        future=future, max_previous_rows=max_previous_rows, max_note_chars=max_note_chars,
+        progress=Progress(show_progress or (not quiet and sys.stderr.isatty())),
+        tell=lambda line: click.echo(f"auditor: {shown_name(line)}", err=True))
     click.get_current_context().meta[OUTPUTS] = PUBLISHED   # a stop from here on: every output is in place
     result, written, view = outcome.result, outcome.written, outcome.history
     f = result.findings

@@ -29,7 +29,6 @@ from auditor.load.clean import arrow, clean
 from auditor.load.csv import read_csv_grid
 from auditor.load.detect import detect
 from auditor.load.limits import Limits
-from auditor.load.prefetch import taken
 from auditor.load.layout import first_true, footer_rows, last_true, values_at
 from auditor.load.recognise import SAMPLE, recognise, user_map
 from auditor.load.workbook import read_workbook_grid
@@ -166,14 +165,9 @@ def read_table(path, kind: str, *, sheet: str | None = None, limits: Limits | No
     col_offset = 0
     sheet_name = ""
     if found.family == "csv":
-        digest: Callable[[], str]
-        ahead = taken(path)   # read while the program was starting, with its checksum
-        if ahead is not None:
-            data, digest = ahead[0], partial(str, ahead[1])
-        else:
-            with open(path, "rb") as fh:
-                data = fh.read()
-            digest = _aside(partial(_sha256_of, data)) if len(data) >= ASIDE_BYTES else partial(_sha256_of, data)
+        with open(path, "rb") as fh:
+            data = fh.read()
+        digest = _aside(partial(_sha256_of, data)) if len(data) >= ASIDE_BYTES else partial(_sha256_of, data)
         grid, facts = read_csv_grid(data, name, score, limits.max_columns)
         del data
     else:
