@@ -16,10 +16,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor import arrow_text
-from auditor.report.format import FORMULA_START_RE
 from auditor.report.heights import lines_of, paragraph_lines
 from auditor.report.heights import LINE_POINTS, MAX_ROW_POINTS
-from auditor.report.sheet_xml import escape, sattr
+from auditor.report.sheet_xml import escape, formula_like, sattr
 
 if TYPE_CHECKING:
     from auditor.report.rows import CellColumn, Pending
@@ -66,8 +65,7 @@ def text_tails(parts: list[tuple[CellColumn, pa.Array]], styles: dict[str, str])
             risky_cols.append(bool(q))
     style = pa.concat_arrays(pieces) if len(pieces) > 1 else pieces[0]
     if any(risky_cols):   # formula-like text in a column that has a style for it (shown quoted)
-        risky = pc.fill_null(pc.match_substring_regex(values, pattern=FORMULA_START_RE), False)
-        where = np.repeat(np.array(risky_cols), sizes) & risky.to_numpy(zero_copy_only=False)
+        where = np.repeat(np.array(risky_cols), sizes) & formula_like(values)
         style = pc.if_else(pa.array(where), _each(quoted, sizes), style)
     # white space at either end is kept only when marked so (as openpyxl marks it)
     padded = pc.not_equal(pc.binary_length(pc.utf8_trim_whitespace(values)), pc.binary_length(values))

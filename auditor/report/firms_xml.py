@@ -15,9 +15,8 @@ import pyarrow.compute as pc
 
 from auditor import arrow_text
 from auditor.report.cells import join
-from auditor.report.format import FORMULA_START_RE
 from auditor.report.rows import text_values
-from auditor.report.sheet_xml import escape, sattr
+from auditor.report.sheet_xml import escape, formula_like, sattr
 
 if TYPE_CHECKING:
     from auditor.report.firms import FirmRow
@@ -79,7 +78,6 @@ def _number_cells(letter: str, numbers: pa.Array, rownum: pa.Array, attr: str) -
 
 
 def _text_cells(letter: str, texts: pa.Array, rownum: pa.Array, attr: str, quoted: str) -> pa.Array:
-    risky = pc.fill_null(pc.match_substring_regex(texts, pattern=FORMULA_START_RE), False)
-    style = pc.if_else(risky, pa.scalar(quoted or attr, _STR), pa.scalar(attr, _STR))
+    style = pc.if_else(pa.array(formula_like(texts)), pa.scalar(quoted or attr, _STR), pa.scalar(attr, _STR))
     return join(f'<c r="{letter}', rownum, '"', style, ' t="inlineStr"><is><t xml:space="preserve">', escape(texts),
                 "</t></is></c>")
