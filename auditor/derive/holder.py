@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import Future
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -39,7 +37,7 @@ def compute(run: Run) -> None:
              for kind in USES if kind in run.out}
     listed = (k.user[PACER_ACCOUNTS], nz.arrow(p["email"]), nz.arrow(p["account_number"])) if p is not None else None
     # (on this thread: on the second, its working memory beside the last families' raised the peak by 0.1 GB)
-    for kind, (verdict, has, evidence) in _decide_all(kinds, listed, k.names).items():
+    for kind, (verdict, has, evidence) in _decide_all(kinds, listed, k.names.result()).items():
         f = run.out[kind]
         f["holder_name_matches"] = pd.Series(pd.arrays.BooleanArray(verdict == SAME, ~has | (verdict == UNKNOWN)),
                                              index=f.index)
@@ -48,9 +46,8 @@ def compute(run: Run) -> None:
 
 
 def _decide_all(kinds: dict, listed: tuple[np.ndarray, pa.Array, pa.Array] | None,
-                names: Future) -> dict[str, tuple[np.ndarray, np.ndarray, pa.Array]]:
+                n: Names) -> dict[str, tuple[np.ndarray, np.ndarray, pa.Array]]:
     """Per kind: the verdict of each record, whether a holder is known, the evidence.  Arrays only."""
-    n = names.result()
     out = {}
     for kind, (size, pos, user, email) in kinds.items():
         verdict = np.zeros(size, dtype=np.int8)

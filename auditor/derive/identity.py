@@ -323,8 +323,7 @@ def email_groups(email_key: pa.Array, pacer: tuple[np.ndarray, pa.Array, pa.Arra
                  users: np.ndarray) -> np.ndarray:
     """A code per e-mail address (``email_key``: the addresses' keys); addresses the PACER account
     list gives for one account (rows of the same username, or the same account number) share a code.
-    ``pacer``: the list's username codes, e-mail addresses and account numbers (arrays only: the
-    holder family runs this on the derive stage's second thread)."""
+    ``pacer``: the list's username codes, e-mail addresses and account numbers."""
     if pacer is None or not len(pacer[0]):
         return nz.factorize(email_key)[0]
     pacer_user, pacer_email, pacer_account = pacer
