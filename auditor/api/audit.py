@@ -185,6 +185,9 @@ def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_account
     calendar = Calendar.load(list(courts_files))
     if court:
         court = calendar.resolve(court, option=court_option)
+    from auditor.api.memory import give_back, lean_pool
+
+    lean_pool()
     tables = load_inputs(files, court=court, firm=firm, calendar=calendar, limits=limits,
                          skip_bad_files=skip_bad_files, progress=progress,
                          header_maps={**({"*": header_map} if header_map else {}), **(header_maps or {})} or None)
@@ -192,8 +195,6 @@ def audit(*, court_accounts: Iterable = (), roster: Iterable = (), pacer_account
         shown = {str(Path(k)): v for k, v in names.items()}
         for t in tables:   # the report names files as the user named them, not as stored
             rename_input(t, shown.get(str(Path(t.path)), t.name))
-    from auditor.api.memory import give_back
-
     give_back()   # what parsing the files took, back before the derive stage takes more
     if engine == "pandas":
         return audit_tables(tables, as_of=as_of, rules=rules, calendar=calendar, paa=paa, progress=progress)
