@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from collections.abc import Callable
 
@@ -49,10 +49,11 @@ class Run:
     pacer_paa: dict[str, np.ndarray] = field(default_factory=dict)  # per kind: username code of the listed paa_id
     paa_usernames: tuple[str, ...] = ()     # PAA usernames given on the command line (--paa)
     # The run's second thread, for work on arrays only: numpy and Arrow arrays taken out of the frames
-    # on this thread beforehand go in, arrays come back, and this thread alone puts them into frames.
-    # Never a frame, a series or an index: pandas' copy-on-write references are plain lists that two
-    # threads would update at once.
+    # on this thread beforehand go in, arrays come back (``later``, by family), and this thread alone
+    # puts them into frames.  Never a frame, a series or an index: pandas' copy-on-write references
+    # are plain lists that two threads would update at once.
     pool: Executor | None = None
+    later: dict[str, Future] = field(default_factory=dict)
 
     def second_thread(self) -> Executor:
         if self.pool is None:
@@ -63,11 +64,14 @@ class Run:
 @dataclass(frozen=True)
 class Family:
     """A family of derived fields computed together by ``compute``; ``after`` names the families
-    whose fields or hand-overs it reads (the registry refuses an order that breaks this)."""
+    whose fields or hand-overs it reads (the registry refuses an order that breaks this).
+    ``finish``, if any, runs on the calling thread once every family has computed: it puts into the
+    frames what ``compute`` handed to the run's second thread."""
     name: str
     fields: tuple[Derived, ...]
     compute: Callable[[Run], None]
     after: tuple[str, ...] = ()
+    finish: Callable[[Run], None] | None = None
 
 
 def as_bool(s) -> pd.Series:

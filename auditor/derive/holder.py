@@ -30,14 +30,19 @@ FIELDS = (
 
 
 def compute(run: Run) -> None:
+    """Hands the decision to the run's second thread, with the arrays it needs taken out here: the
+    records' e-mail addresses, the PACER list's, and the codes (``finish`` puts the answers in)."""
     k = run.keys
     p = run.out.get(PACER_ACCOUNTS)
     kinds = {kind: (len(run.out[kind]), run.holder[kind], k.user[kind],
                     nz.arrow(run.out[kind]["email"]) if p is not None else None)
              for kind in USES if kind in run.out}
     listed = (k.user[PACER_ACCOUNTS], nz.arrow(p["email"]), nz.arrow(p["account_number"])) if p is not None else None
-    # (on this thread: on the second, its working memory beside the last families' raised the peak by 0.1 GB)
-    for kind, (verdict, has, evidence) in _decide_all(kinds, listed, k.names.result()).items():
+    run.later["holder"] = run.second_thread().submit(_decide_all, kinds, listed, k.names.result())
+
+
+def finish(run: Run) -> None:
+    for kind, (verdict, has, evidence) in run.later.pop("holder").result().items():
         f = run.out[kind]
         f["holder_name_matches"] = pd.Series(pd.arrays.BooleanArray(verdict == SAME, ~has | (verdict == UNKNOWN)),
                                              index=f.index)
@@ -92,4 +97,4 @@ def _decide(n: Names, kind: str, email: pa.Array, listed: tuple[np.ndarray, pa.A
     return decide_coded(a, b, names_same)
 
 
-FAMILY = Family("holder", FIELDS, compute, after=("keys", "listing"))
+FAMILY = Family("holder", FIELDS, compute, after=("keys", "listing"), finish=finish)

@@ -79,6 +79,9 @@ def derive(tables: dict[str, pd.DataFrame], as_of: dt.date, calendar: Calendar,
                   calendar=calendar, paa_usernames=tuple(paa_usernames), pool=pool)
         for fam in FAMILIES:
             fam.compute(run)
+        for fam in FAMILIES:
+            if fam.finish is not None:
+                fam.finish(run)
     if release is not None:
         release()
     return run.out
