@@ -48,11 +48,14 @@ def compute(run: Run) -> None:
 
 def _lookups(run: Run) -> None:
     """The PACER list's fields for each record's username (its first row in the list); hands over,
-    per kind, the row of the list (``run.holder``) and the username code of the listed paa_id."""
+    per kind, the row of the list (``run.holder``) and the username code of the listed paa_id.
+
+    The rows are found here; the fields at those rows are taken on the run's second thread (from
+    arrays taken out here) while the next families run, and put in by ``finish``."""
     out, k = run.out, run.keys
     p = out.get(PACER_ACCOUNTS)
     first = nz.first_positions(k.user[PACER_ACCOUNTS], len(k.users)) if p is not None else None
-    few: dict[str, pa.DictionaryArray] = {}   # the _FEW columns, dictionary-encoded once for every kind
+    rows: dict[str, np.ndarray] = {}
     for kind in USES:
         if kind not in out:
             continue
@@ -65,15 +68,51 @@ def _lookups(run: Run) -> None:
             continue
         pos = nz.at(first, k.user[kind])
         f["pacer_listed"] = as_bool(pd.Series(pos >= 0, index=f.index))
+        run.holder[kind] = rows[kind] = pos
+        run.pacer_paa[kind] = nz.at(k.paa[PACER_ACCOUNTS], pos)
+    if rows and p is not None:
+        columns = {src: _column(p[src], dtype) for _, src, dtype in _LISTED}
+        run.later["listing"] = run.second_thread().submit(_fields, columns, rows)
+
+
+def _column(values: pd.Series, dtype) -> pa.Array | tuple[np.ndarray, np.ndarray]:
+    """A PACER list column as arrays: Arrow text, or (values, missing) of a yes/no column."""
+    if dtype == STRING:
+        return nz.arrow(values)
+    b = values.astype("boolean").array
+    return np.asarray(b._data), np.asarray(b._mask)
+
+
+def _fields(columns: dict, rows: dict[str, np.ndarray]) -> dict[str, dict[str, pa.Array | tuple]]:
+    """Per kind, each field of ``_LISTED`` at the PACER list rows of its records.  Arrays only."""
+    few = {src: pc.dictionary_encode(columns[src].cast(pa.large_string())) for src in _FEW}
+    out: dict[str, dict] = {}
+    for kind, pos in rows.items():
+        missing = pos < 0
+        got: dict[str, pa.Array | tuple] = {}
         for col, src, dtype in _LISTED:
             if src in _FEW:
-                if src not in few:
-                    few[src] = pc.dictionary_encode(nz.arrow(p[src]).cast(pa.large_string()))
-                f[col] = nz.series(nz.take_encoded(few[src], pos), f.index)
+                got[col] = nz.take_encoded(few[src], pos)
+            elif dtype == STRING:
+                got[col] = columns[src].take(pa.array(pos, mask=missing))
             else:
-                f[col] = nz.take_at(p[src], pos, f.index, dtype)
-        run.holder[kind] = pos
-        run.pacer_paa[kind] = nz.at(k.paa[PACER_ACCOUNTS], pos)
+                values, mask = columns[src]
+                at = np.maximum(pos, 0)
+                got[col] = ((values[at], mask[at] | missing) if len(values) else
+                            (np.zeros(len(pos), dtype=bool), np.ones(len(pos), dtype=bool)))
+        out[kind] = got
+    return out
+
+
+def finish(run: Run) -> None:
+    job = run.later.pop("listing", None)
+    if job is None:
+        return
+    for kind, got in job.result().items():
+        f = run.out[kind]
+        for col, value in got.items():
+            f[col] = (pd.Series(pd.arrays.BooleanArray(*value), index=f.index) if isinstance(value, tuple)
+                      else nz.series(value, f.index))
 
 
 def _paa(out, k, given: tuple[str, ...] = ()) -> None:
@@ -107,4 +146,4 @@ def _linked_to_paa(r: pd.DataFrame, k, pacer_paa: np.ndarray) -> None:
     r["linked_to_paa"] = as_bool(pd.Series((paa >= 0) | (nz.find(listed, firm_paas) >= 0), index=r.index))
 
 
-FAMILY = Family("listing", FIELDS, compute, after=("keys",))
+FAMILY = Family("listing", FIELDS, compute, after=("keys",), finish=finish)

@@ -7,9 +7,9 @@ record at a time.  Each family module declares the fields it computes (``FAMILY`
 gathers them:
 
 1. ``keys``: usernames, names and bar ids as integer codes, once per run;
-2. ``record``: fields of one record alone (audit date, username length, left the firm);
-3. ``sharing``: the uses of each username and the people behind them (needs ``has_left_firm``);
-4. ``listing``: what the PACER account list says about each record's username;
+2. ``listing``: what the PACER account list says about each record's username;
+3. ``record``: fields of one record alone (audit date, username length, left the firm);
+4. ``sharing``: the uses of each username and the people behind them (needs ``has_left_firm``);
 5. ``holder``: whether the listed holder is the person (needs the listing's rows);
 6. ``court``: the court calendar and bar ids per court;
 7. ``pacer``: fields of the PACER account list that look at the other inputs (needs the uses).
@@ -30,7 +30,7 @@ from auditor.court_calendar import Calendar
 from auditor.derive import court, holder, keys, listing, pacer, record, sharing
 from auditor.derive.base import Derived, Family, Run
 
-FAMILIES: tuple[Family, ...] = (keys.FAMILY, record.FAMILY, sharing.FAMILY, listing.FAMILY, holder.FAMILY,
+FAMILIES: tuple[Family, ...] = (keys.FAMILY, listing.FAMILY, record.FAMILY, sharing.FAMILY, holder.FAMILY,
                                 court.FAMILY, pacer.FAMILY)
 
 
@@ -63,17 +63,19 @@ def derive(tables: dict[str, pd.DataFrame], as_of: dt.date, calendar: Calendar,
     whole audits showed no less CPU and a 0.03-0.05 GiB higher peak: taken out.
 
     The families run one after the other on this thread; work on arrays alone goes to one second
-    thread (``Run.pool``: the name keys), with numpy and Arrow arrays taken out of the frames here
-    beforehand, and only this thread puts what comes back into the frames.  More work on that thread
-    raised the stage's peak, which became the audit's: the holder's decisions beside the last
-    families by about 0.1 GiB; the PACER list's fields at the records' rows, taken while sharing ran,
-    by 0.03-0.04 GiB; those and the accounts' firms by 0.06-0.15 GiB.  Whole
-    families in two chains on two threads took about 1 s less wall time at 1M rows, but both chains'
-    working memory at once raised the audit's peak from 1.33-1.36 GiB to 1.40-1.56 GiB, over the
-    1.5 GB target at times.  Running only listing and court beside sharing, on shallow copies of the
-    frames, saved 0.2-0.3 s but is not safe: a shallow copy made while the other thread adds a column
-    read the frame half-changed (a test's audit failed with pandas' IndexError), and the frames'
-    shared copy-on-write references are kept in plain lists that two threads may update at once."""
+    thread (``Run.pool``: the name keys, then the PACER list's fields at the records' rows while
+    record and sharing run here, then the holder's decisions beside court and pacer), with numpy and
+    Arrow arrays taken out of the frames here beforehand; only this thread puts what comes back into
+    the frames (``Family.finish``, once every family has computed).  With Arrow's buffers from
+    mimalloc, that work on the second thread raised the stage's peak, which is the audit's, by
+    0.1-0.15 GiB; from jemalloc (``auditor.api.memory.lean_pool``) the audit peaks at 1.28-1.37 GiB
+    with it.  Whole families in two chains on two threads took about 1 s less wall time at 1M rows,
+    but both chains' working memory at once raised the audit's peak from 1.33-1.36 GiB to
+    1.40-1.56 GiB (mimalloc), over the 1.5 GB target at times.  Running only listing and court beside
+    sharing, on shallow copies of the frames, saved 0.2-0.3 s but is not safe: a shallow copy made
+    while the other thread adds a column read the frame half-changed (a test's audit failed with
+    pandas' IndexError), and the frames' shared copy-on-write references are kept in plain lists that
+    two threads may update at once."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="derive") as pool:
         run = Run(out={kind: frame.copy(deep=False) for kind, frame in tables.items()}, as_of=as_of,
                   calendar=calendar, paa_usernames=tuple(paa_usernames), pool=pool)
