@@ -79,8 +79,8 @@ def _column(values: pd.Series, dtype) -> pa.Array | tuple[np.ndarray, np.ndarray
     """A PACER list column as arrays: Arrow text, or (values, missing) of a yes/no column."""
     if dtype == STRING:
         return nz.arrow(values)
-    b = values.astype("boolean").array
-    return np.asarray(b._data), np.asarray(b._mask)
+    b = values.astype("boolean")
+    return b.to_numpy(dtype=bool, na_value=False), b.isna().to_numpy()
 
 
 def _fields(columns: dict, rows: dict[str, np.ndarray]) -> dict[str, dict[str, pa.Array | tuple]]:
