@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from collections.abc import Callable
 
@@ -311,12 +312,12 @@ def evaluate(rules: list[Rule], records: dict[str, pd.DataFrame], present: dict[
             run.reason = "not run: " + ("; ".join(notes[rule.id]) or "no records it applies to")
             if not run.gaps:   # every kind it checks is absent
                 run.gaps += [(kind, "", "") for kind in rule.applies_to]
-    parts = []
     not_ready = {kind: np.zeros(len(frame), dtype=bool) for kind, frame in records.items()}
-    for kind, items in plan.items():
+    todo = [(kind, items) for kind, items in plan.items() if not records[kind].empty]
+
+    def one(kind: str, items: list[tuple[Rule, list[str]]]) -> tuple[pd.DataFrame | None, dict[str, int]]:
+        """The findings of one kind, and each rule's count; the kind's readiness marked in ``not_ready``."""
         frame = records[kind]
-        if frame.empty:
-            continue
         masks = matcher([rule for rule, _ in items], kind, frame)
         hits: list[tuple[Rule, np.ndarray]] = []
         for rule, skip_files in items:
@@ -327,14 +328,35 @@ def evaluate(rules: list[Rule], records: dict[str, pd.DataFrame], present: dict[
                 not_ready[kind] |= mask
             if mask.any():
                 hits.append((rule, np.flatnonzero(mask)))
-                runs[rule.id].findings += len(hits[-1][1])
-        if hits:
-            parts.append(build_findings(hits, kind, frame, as_of))
+        counts = {rule.id: len(at) for rule, at in hits}
+        return (build_findings(hits, kind, frame, as_of) if hits else None), counts
+
+    done = _each_kind(one, todo, records, matcher)
+    for kind, _ in todo:
+        for rule_id, n in done[kind][1].items():
+            runs[rule_id].findings += n
+    parts = [done[kind][0] for kind, _ in todo if done[kind][0] is not None]
     for rule_id, run in runs.items():
         if run.ran:
             run.reason = "; ".join(notes[rule_id])
     findings = pd.concat(parts, ignore_index=True) if parts else empty_findings()
     return Evaluation(findings, list(runs.values()), not_ready)
+
+
+def _each_kind(one: Callable, todo: list, records: dict[str, pd.DataFrame], matcher: Matcher) -> dict[str, tuple]:
+    """``one(kind, items)`` for each kind of ``todo``.  With the pandas engine, the kinds other than the
+    largest are evaluated on a second thread beside it: each kind's records are a frame of their own
+    (no pandas object is touched by both threads) and what comes back is put together here, in
+    ``todo``'s order.  Another engine (durable_rules is not safe on two threads) runs them in turn."""
+    if matcher is not pandas_matcher or len(todo) < 2:
+        return {kind: one(kind, items) for kind, items in todo}
+    largest = max(todo, key=lambda item: len(records[item[0]]))
+    rest = [item for item in todo if item is not largest]
+    with ThreadPoolExecutor(1, thread_name_prefix="evaluate") as pool:
+        beside = pool.submit(lambda: {kind: one(kind, items) for kind, items in rest})
+        done = {largest[0]: one(*largest)}
+        done.update(beside.result())
+    return done
 
 
 # Columns a finding is built from (besides the rule's evidence placeholders).
