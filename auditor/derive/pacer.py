@@ -29,9 +29,6 @@ FIELDS = (
             "held by a Jr. and a Sr., or the same bar id e-filing with other usernames that nobody else "
             "e-files with (a bar id filing with another person's account is that account's sharing, not a "
             "second account of either)."),
-    Derived("firm_name", TEXT, (PACER_ACCOUNTS,),
-            "The firm of the account: from a roster listing the username or the account's paa_id, else from a "
-            "court account linked to it."),
     Derived("person_pacer_usernames", TEXT, (PACER_ACCOUNTS,),
             "The usernames counted in person_pacer_accounts (for evidence)."),
     Derived("person_pacer_first", BOOL, (PACER_ACCOUNTS,),
@@ -43,54 +40,79 @@ FIELDS = (
 )
 
 
+FIRM_FIELDS = (
+    Derived("firm_name", TEXT, (PACER_ACCOUNTS,),
+            "The firm of the account: from a roster listing the username or the account's paa_id, else from a "
+            "court account linked to it."),
+)
+
+
 def compute(run: Run) -> None:
     if PACER_ACCOUNTS in run.out:
         if run.uses is None or run.in_uses is None or run.efiling_people is None:
             raise RuntimeError("the pacer family runs after the sharing family")
         pacer_side(run.out[PACER_ACCOUNTS], run.uses, run.in_uses, run.efiling_people, run.keys)
-        pacer_firm(run.out, run.keys)
 
 
-def pacer_firm(out, k) -> None:
-    """A PACER account's firm, so that a firm's own report holds its PAA and accounts: from a roster
-    listing the username or the account's paa_id, else from a court account linked to it.
+def compute_firm(run: Run) -> None:
+    """Hands the choice of each account's firm to the run's second thread, with the arrays it needs
+    taken out here (``finish_firm`` puts the firms in)."""
+    if PACER_ACCOUNTS in run.out:
+        run.later["pacer_firm"] = run.second_thread().submit(_firms, *_firm_sources(run.out, run.keys))
 
-    The first source found is chosen on row positions (numpy), and the firms are then fetched with
-    one take from the sources' firm columns end to end: a take at scattered rows of a large text
-    column costs a cache miss per row, once instead of once per source."""
-    p = out[PACER_ACCOUNTS]
-    n = len(k.users)
-    columns: dict[str, pa.Array] = {}   # the firm column of each source kind, in the order first used
-    chosen = np.full(len(p), -1, dtype=np.int64)    # per account: row of the first source with a firm
-    source = np.full(len(p), -1, dtype=np.int8)     # ... and its kind, as a position in ``columns``
+
+def finish_firm(run: Run) -> None:
+    job = run.later.pop("pacer_firm", None)
+    if job is not None:
+        p = run.out[PACER_ACCOUNTS]
+        p["firm_name"] = nz.series(job.result(), p.index)
+
+
+def _firm_sources(out, k) -> tuple[list[tuple[str, np.ndarray, list[np.ndarray], np.ndarray, pa.Array]], int, int]:
+    """The arrays ``_firms`` reads, taken out of the frames: per source (a roster by username, a roster by
+    paa_id, a court account by username), its kind, the source records' codes, the PACER list's codes to
+    look up, whether each source record names a firm, and the kind's firm column; the number of
+    username codes and of PACER list rows."""
+    sources = []
     for kind, key in ((ROSTER, "user"), (ROSTER, "paa"), (COURT_ACCOUNTS, "user")):
         if kind not in out:
             continue
         f = out[kind]
         src = (k.paa if key == "paa" else k.user)[kind]
-        named = f["firm_name"].notna().to_numpy(dtype=bool)
-        first = nz.first_positions(np.where(named, src, -1), n)   # row of f, first with a firm
-        columns.setdefault(kind, nz.arrow(f["firm_name"]).cast(pa.large_string()))
-        which = list(columns).index(kind)
         mine = (k.paa if key == "paa" else k.user)[PACER_ACCOUNTS]
-        tries = [nz.at(first, mine)]
-        if key == "paa":  # the PAA's own row: its username is the paa_id the roster names
-            tries.append(nz.at(first, k.user[PACER_ACCOUNTS]))
-        for row in tries:
+        tries = [mine, k.user[PACER_ACCOUNTS]] if key == "paa" else [mine]   # a PAA's own row: its username
+        sources.append((kind, src, tries, f["firm_name"].notna().to_numpy(dtype=bool), nz.arrow(f["firm_name"])))
+    return sources, len(k.users), len(out[PACER_ACCOUNTS])
+
+
+def _firms(sources: list, n: int, rows: int) -> pa.Array:
+    """A PACER account's firm, so that a firm's own report holds its PAA and accounts: from a roster
+    listing the username or the account's paa_id, else from a court account linked to it.  Arrays only.
+
+    The first source found is chosen on row positions (numpy), and the firms are then fetched with
+    one take from the sources' firm columns end to end: a take at scattered rows of a large text
+    column costs a cache miss per row, once instead of once per source."""
+    columns: dict[str, pa.Array] = {}   # the firm column of each source kind, in the order first used
+    chosen = np.full(rows, -1, dtype=np.int64)    # per account: row of the first source with a firm
+    source = np.full(rows, -1, dtype=np.int8)     # ... and its kind, as a position in ``columns``
+    for kind, src, tries, named, firms in sources:
+        first = nz.first_positions(np.where(named, src, -1), n)   # row of the source, first with a firm
+        columns.setdefault(kind, firms.cast(pa.large_string()))
+        which = list(columns).index(kind)
+        for codes in tries:
+            row = nz.at(first, codes)
             fill = (chosen < 0) & (row >= 0)
             chosen[fill] = row[fill]
             source[fill] = which
     if not columns:
-        p["firm_name"] = nz.series(pa.nulls(len(p), pa.large_string()), p.index)
-        return
+        return pa.nulls(rows, pa.large_string())
     start = 0
-    where = np.full(len(p), -1, dtype=np.int64)
+    where = np.full(rows, -1, dtype=np.int64)
     for which, names in enumerate(columns.values()):
         mine = source == which
         where[mine] = chosen[mine] + start
         start += len(names)
-    every = pa.concat_arrays(list(columns.values()))
-    p["firm_name"] = nz.series(_take(every, where), p.index)
+    return _take(pa.concat_arrays(list(columns.values())), where)
 
 
 def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling_people: np.ndarray, k) -> None:
@@ -213,3 +235,4 @@ def _bars_differ(bar_of: dict, a: str, b: str, none=-1) -> bool:
 
 
 FAMILY = Family("pacer", FIELDS, compute, after=("keys", "sharing"))
+FIRM = Family("pacer_firm", FIRM_FIELDS, compute_firm, after=("keys",), finish=finish_firm)
