@@ -39,7 +39,8 @@ class Keys:
     ids), ``name`` (normalised names) and ``bar`` (bar ids); -1 where a record has none.
 
     The names' codes are worked out on the run's second thread (``names``, a future): ``name``,
-    ``raw``, ``raws`` and ``generation`` wait for them; ``Names`` are handed to work on that thread."""
+    ``raw``, ``raws`` and ``generation`` wait for them; ``Names`` are handed to work on that thread.
+    So are the PACER list's e-mail keys' codes (``emails``; ``pacer_email_code`` waits for them)."""
 
     user: dict[str, np.ndarray]
     paa: dict[str, np.ndarray]
@@ -47,7 +48,11 @@ class Keys:
     users: pd.Series           # the username keys in code order
     n_bars: int
     names: Future              # -> Names
-    pacer_email_code: np.ndarray | None = None   # the PACER list's e-mail keys (``normalize.email_key``) as codes
+    emails: Future | None = None   # -> the PACER list's e-mail keys (``normalize.email_key``) as codes
+
+    @property
+    def pacer_email_code(self) -> np.ndarray | None:
+        return self.emails.result() if self.emails is not None else None
 
     @property
     def name(self) -> dict[str, np.ndarray]:
@@ -72,28 +77,33 @@ def _names(kinds: list[str], columns: list[pa.Array]) -> Names:
     return Names(dict(zip(kinds, name_codes)), keys, dict(zip(kinds, raw_codes)), raws, generation_flags(raws))
 
 
+def _email_codes(emails: pa.Array) -> np.ndarray:
+    """The code of each e-mail address's key (``normalize.email_key``).  Arrays only."""
+    return nz.factorize(nz.email_arrow(emails))[0]
+
+
 def compute(run: Run) -> None:
     out = run.out
     kinds = list(out)
     # The name keys (a dozen regex passes) are worked out on the second thread, from the names taken
-    # out here as Arrow arrays, while this one hashes the usernames, bar ids and the PACER list's
-    # e-mail addresses: Arrow's kernels release the GIL, so the two share the machine's cores.
+    # out here as Arrow arrays, while this one hashes the usernames and bar ids: Arrow's kernels
+    # release the GIL, so the two share the machine's cores.
     name_job = run.second_thread().submit(_names, kinds, [nz.arrow(out[k][PERSON_COLUMN[k]]) for k in kinds])
     user_cols = [(k, "pacer_username") for k in kinds] + [(k, "paa_id") for k in (ROSTER, PACER_ACCOUNTS)
                                                           if k in out]
     user_keys, user_codes, users = nz.key_codes([out[k][c] for k, c in user_cols], nz.username_arrow)
     bar_kinds = [k for k in kinds if "bar_id" in out[k]]
     bar_keys, bar_codes, bars = nz.key_codes([out[k]["bar_id"] for k in bar_kinds], nz.bar_arrow)
-    # (the PACER list's e-mail addresses too: ready for the pacer family, and this thread has the time)
-    email_code = (nz.factorize(nz.arrow(nz.email_key(out[PACER_ACCOUNTS]["email"])))[0]
-                  if PACER_ACCOUNTS in out else None)
+    # (the PACER list's e-mail addresses too, for the pacer family: on the second thread after the names)
+    emails = (run.second_thread().submit(_email_codes, nz.arrow(out[PACER_ACCOUNTS]["email"]))
+              if PACER_ACCOUNTS in out else None)
     user = {k: c for (k, col), c in zip(user_cols, user_codes) if col == "pacer_username"}
     paa = {k: c for (k, col), c in zip(user_cols, user_codes) if col == "paa_id"}
     bar = dict(zip(bar_kinds, bar_codes))
     for k in kinds:
         bar.setdefault(k, np.full(len(out[k]), -1, dtype=np.int64))
     run.keys = Keys(user=user, paa=paa, bar=bar, users=users, n_bars=len(bars), names=name_job,
-                    pacer_email_code=email_code)
+                    emails=emails)
     user_key = {k: s for (k, col), s in zip(user_cols, user_keys) if col == "pacer_username"}
     bar_key = dict(zip(bar_kinds, bar_keys))
     for kind, frame in out.items():
