@@ -85,9 +85,11 @@ def input_files(folder: Path) -> dict[str, list[Path]]:
 def run_audit(folder: Path, out_dir: Path) -> dict:
     """One full audit, stage by stage (the same calls as ``auditor.api.audit`` and ``write``)."""
     from auditor import api
+    from auditor.api.memory import lean_pool
     from auditor.court_calendar import Calendar
     from auditor.rulebook.catalogue import load_rules
 
+    lean_pool()   # as api.audit does before it reads
     rules = load_rules()
     calendar = Calendar.load()
     files = input_files(folder)
