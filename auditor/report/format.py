@@ -217,7 +217,8 @@ def _bytes_seen(s: pd.Series) -> tuple[bool, int]:
             continue
         data, starts, ends = found
         raw = data[starts[0]:ends[-1]]
-        control = control or not _PLAIN_BYTE[raw[raw < 0x20]].all()
+        # (most columns hold no byte under 0x20 at all: their smallest byte says so, in one pass)
+        control = control or (len(raw) > 0 and raw.min() < 0x20 and not _PLAIN_BYTE[raw[raw < 0x20]].all())
         longest = max(longest, int((ends - starts).max()))
     return control, longest
 
