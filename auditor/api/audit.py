@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
+import sys
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,6 +133,7 @@ def audit_tables(tables: list[InputTable], *, as_of: dt.date | None = None, rule
     leave_out_now()   # the loaded tables: the collector's full passes need not walk them again (see api.run)
     derived = derive(records, as_of, calendar, paa_usernames=tuple(paa), release=give_back)
     progress(f"evaluating {sum(r.enabled for r in rules)} rules")
+    import_beside(REPORT_MODULES)
     evaluation = evaluate(rules, derived, present, as_of, matcher)
     issues = [t.issues for t in tables if len(t.issues)]
     data_issues = (pd.concat(issues, ignore_index=True) if issues else pd.DataFrame(columns=DATA_ISSUE_COLUMNS))
@@ -139,6 +143,25 @@ def audit_tables(tables: list[InputTable], *, as_of: dt.date | None = None, rule
                        data_issues=data_issues[DATA_ISSUE_COLUMNS], rules=evaluation.runs,
                        readiness=readiness(derived, evaluation.not_ready, coverage), engine=engine,
                        coverage=coverage)
+
+
+# What writing the report imports first (openpyxl, 0.2-0.25 s): imported while the rules are evaluated
+REPORT_MODULES = ("auditor.report.firms", "auditor.report.workbook", "pyarrow.acero")
+
+
+def import_beside(modules: Iterable[str]) -> None:
+    """Import ``modules`` on a thread of their own while this one goes on: Python's import lock makes a
+    later import of one of them here wait for it, or find it done.  A module that cannot be imported
+    is left alone here: the import where it is used says why."""
+    def work() -> None:
+        for name in modules:
+            if name not in sys.modules:
+                try:
+                    importlib.import_module(name)
+                except Exception:   # noqa: BLE001 - said where the module is used
+                    return
+
+    threading.Thread(target=work, name="imports", daemon=True).start()
 
 
 def as_of_warning(as_of: dt.date | None, calendar: Calendar | None = None, today: dt.date | None = None) -> str:
