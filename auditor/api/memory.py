@@ -16,26 +16,41 @@ import sys
 
 
 def lean_pool() -> None:
-    """Arrow's buffers from jemalloc rather than its default (mimalloc), for the rest of the process,
-    unless the user chose (``ARROW_DEFAULT_MEMORY_POOL``); the C library's allocator where this
-    pyarrow has no jemalloc.  Buffers allocated before keep the allocator that gave them.
+    """Arrow's buffers, for the rest of the process, from jemalloc rather than its default (mimalloc);
+    from the C library's allocator instead where the process's address space is capped
+    (``RLIMIT_AS``: the upload page's workers, a ``ulimit -v``) or this pyarrow has no jemalloc.
+    Unless the user chose (``ARROW_DEFAULT_MEMORY_POOL``).  Buffers allocated before keep the
+    allocator that gave them.
 
     mimalloc gives the pages of freed buffers back to the system early and takes them again page by
     page for the next buffers: on the 1,000,000-row sample, alternated whole audits (8 of each) spent
     3.3-4.5 s of system time against 2.8-3.6 s with jemalloc and 2.2-3.1 s with the C library's,
     and peaked at 1.32-1.37 GiB against 1.19-1.20 and 1.24-1.27 GiB; median wall times 8.3, 8.1
-    and 8.1 s."""
+    and 8.1 s.  jemalloc reserves more address space, though: the same audit's peak address space
+    was 4.4 GiB against 3.2 (mimalloc) and 2.9 GiB (the C library's), and under a 4 GiB cap it ran
+    out of memory where the others finished."""
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         return
     import pyarrow as pa
 
-    if pa.default_memory_pool().backend_name in ("jemalloc", "system"):
+    want = "system" if _address_space_capped() else "jemalloc"
+    if pa.default_memory_pool().backend_name == want:
         return
-    try:
-        pool = pa.jemalloc_memory_pool()
-    except NotImplementedError:   # a pyarrow built without it (Windows)
-        pool = pa.system_memory_pool()
+    pool = pa.system_memory_pool()
+    if want == "jemalloc":
+        try:
+            pool = pa.jemalloc_memory_pool()
+        except NotImplementedError:   # a pyarrow built without it (Windows)
+            pass
     pa.set_memory_pool(pool)
+
+
+def _address_space_capped() -> bool:
+    try:
+        import resource
+    except ImportError:   # (Windows)
+        return False
+    return resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY
 
 
 def give_back() -> None:
