@@ -5,7 +5,6 @@
   compared with the month before: each month counts once (in the Changes sheet, the Trend, the export).
 - :func:`remove_run`: ``auditor history remove N`` takes the latest run of a scope back, with what it
   changed in the carried state, and keeps the run listed as removed (when, and what it was).
-- :func:`check_date`: a run dated after today is recorded only when the user says so.
 - :func:`scoped_edits`: statuses of ``--previous`` are taken only for findings of the scope they are
   carried into, and a firm's own workbook only for its firm's findings.
 """
@@ -17,22 +16,9 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import select, update
 
-from auditor.errors import UsageError
 from auditor.history import schema as S, state
 from auditor.history.store import HistoryError, Store, translated
 from auditor.normalize import isin
-
-FUTURE_OPTION = "--record-future-date"
-
-
-def check_date(as_of: dt.date | None, allow_future: bool, today: dt.date | None = None) -> None:
-    """Refuse (one line) to record a run dated after today unless ``allow_future``."""
-    today = today or dt.date.today()
-    if as_of is not None and as_of > today and not allow_future:
-        raise UsageError(f"--as-of {as_of.isoformat()} is after today ({today.isoformat()}): a run dated later "
-                         f"is recorded in the history only with {FUTURE_OPTION} (or give --no-history); "
-                         "check the year")
-
 
 def same_month(conn, scope: str, as_of: dt.date) -> int | None:
     """The current run of ``scope`` dated ``as_of``, if any that can be taken back (one recorded by a

@@ -297,7 +297,8 @@ def recording(result: AuditResult, history, *, previous=None, out_edits=None, ba
     Yields the :class:`HistoryView`, whose ``commit()`` records the run (called at the commit point of
     the outputs; else on leaving).
     """
-    from auditor.history.months import check_date, same_month, supersede, take_back
+    from auditor.history.dates import check_date
+    from auditor.history.months import same_month, supersede, take_back
     from auditor.history.previous import PROBLEM_COLUMNS, limit_problems, read_previous
 
     check_date(result.as_of, future)

@@ -122,7 +122,7 @@ def before_audit(out, outputs, store, as_of, future, previous, max_rows, max_not
     whole when too large); the report about to be replaced is read for statuses typed into it."""
     refuse_outputs(store, outputs)
     if store:
-        from auditor.history.months import check_date
+        from auditor.history.dates import check_date
         from auditor.history.previous import read_previous
 
         check_date(as_of, future)
