@@ -121,9 +121,14 @@ def run(*, out, court_accounts: Iterable = (), roster: Iterable = (), pacer_acco
                                           ("--findings-parquet", findings_parquet)], history, as_of, future, previous,
                                     max_previous_rows or MAX_ROWS, max_note_chars or MAX_NOTE_CHARS)
     if history:
-        from auditor.history.store import check_reachable
+        from auditor.history.sqlite_file import quick_reachable
 
-        check_reachable(history)   # a wrong password or a tampered store is said before any input is read
+        # a wrong password or a tampered store is said before any input is read; an SQLite file that
+        # passes the quick checks needs no SQLAlchemy yet (imported while the rules are evaluated)
+        if not quick_reachable(history):
+            from auditor.history.store import check_reachable
+
+            check_reachable(history)
     if as_of is not None:
         from auditor.court_calendar import Calendar
 

@@ -7,7 +7,9 @@ store that passes the checks :mod:`auditor.history.store` makes before reading (
 opening, no planted trigger or view, only the auditor's tables, the current schema) is listed this
 way; for anything else (a database URL, an older or newer schema, a damaged, foreign or busy file)
 :func:`quick_runs` answers None and the caller opens the store as every other command does, which
-migrates it or says in one line what is wrong.
+migrates it or says in one line what is wrong.  An audit checks its history before reading any input
+the same way (:func:`quick_reachable`), so that SQLAlchemy is imported later, beside the rules'
+evaluation, instead of before the first file is read.
 """
 
 from __future__ import annotations
@@ -163,14 +165,26 @@ def _listed(row: tuple) -> tuple:
             reopened, persisting, bool(backfill), run_state(by, removed))
 
 
-def quick_runs(target) -> Rows | None:
-    """The runs of the SQLite history file ``target`` (what ``query.list_runs`` gives), read with
-    ``sqlite3`` alone; None where the store must be opened in full (see the module's words).  The
-    file's own checks raise :class:`HistoryError` as ``store.open_store`` does."""
+def quick_reachable(target) -> bool:
+    """What ``store.check_reachable`` makes sure of before any input is read, for an SQLite history
+    file, with ``sqlite3`` alone: a missing file's place is checked (the audit makes it); an existing
+    one must pass the checks :func:`quick_runs` makes.  False where the store must be checked in full
+    (a database URL, an older or newer schema, a damaged, foreign or busy file): the caller then
+    checks it as before, which says in one line what is wrong.  The file's own checks raise
+    :class:`HistoryError` as ``check_reachable`` does."""
     text = str(target)
     if "://" in text or MISTYPED_URL.match(text):
-        return None
+        return False
     path = Path(text).expanduser()
+    if not path.exists() and not path.is_symlink():
+        check_file(path, create=True, make=False)
+        return True
+    return _our_store(path) is not None
+
+
+def _our_store(path: Path) -> list[tuple] | None:
+    """The runs of the SQLite history file at ``path``, read with ``sqlite3`` alone, as rows of
+    ``_LIST_SQL``; None where the store must be opened in full."""
     check_file(path, create=False)
     try:
         conn = read_only(str(path))()
@@ -187,8 +201,24 @@ def quick_runs(target) -> Rows | None:
         revision = conn.execute("SELECT version_num FROM alembic_version").fetchall()
         if revision != [(REVISION,)]:
             return None
-        return Rows(RUN_COLUMNS, [_listed(row) for row in conn.execute(_LIST_SQL)])
-    except (sqlite3.Error, ValueError, TypeError):
+        return conn.execute(_LIST_SQL).fetchall()
+    except sqlite3.Error:
         return None
     finally:
         conn.close()
+
+
+def quick_runs(target) -> Rows | None:
+    """The runs of the SQLite history file ``target`` (what ``query.list_runs`` gives), read with
+    ``sqlite3`` alone; None where the store must be opened in full (see the module's words).  The
+    file's own checks raise :class:`HistoryError` as ``store.open_store`` does."""
+    text = str(target)
+    if "://" in text or MISTYPED_URL.match(text):
+        return None
+    rows = _our_store(Path(text).expanduser())
+    if rows is None:
+        return None
+    try:
+        return Rows(RUN_COLUMNS, [_listed(row) for row in rows])
+    except (ValueError, TypeError):
+        return None
