@@ -9,11 +9,14 @@ gathers them:
 1. ``keys``: usernames, names and bar ids as integer codes, once per run;
 2. ``listing``: what the PACER account list says about each record's username;
 3. ``pacer_firm``: the firm of each PACER account, from the rosters and court accounts;
-4. ``record``: fields of one record alone (audit date, username length, left the firm);
-5. ``sharing``: the uses of each username and the people behind them (needs ``has_left_firm``);
-6. ``holder``: whether the listed holder is the person (needs the listing's rows);
-7. ``court``: the court calendar and bar ids per court;
+4. ``court``: the court calendar and bar ids per court;
+5. ``holder``: whether the listed holder is the person (needs the listing's rows);
+6. ``record``: fields of one record alone (audit date, username length, left the firm);
+7. ``sharing``: the uses of each username and the people behind them (needs ``has_left_firm``);
 8. ``pacer``: fields of the PACER account list that look at the other inputs (needs the uses).
+
+The families that hand their work to the run's second thread come first, so that it works while
+record, sharing and pacer run on this one.
 
 ``FAMILIES`` is that order; ``check_order`` refuses an order in which a family comes before one it
 names in ``after``.
@@ -31,8 +34,8 @@ from auditor.court_calendar import Calendar
 from auditor.derive import court, holder, keys, listing, pacer, record, sharing
 from auditor.derive.base import Derived, Family, Run
 
-FAMILIES: tuple[Family, ...] = (keys.FAMILY, listing.FAMILY, pacer.FIRM, record.FAMILY, sharing.FAMILY,
-                                holder.FAMILY, court.FAMILY, pacer.FAMILY)
+FAMILIES: tuple[Family, ...] = (keys.FAMILY, listing.FAMILY, pacer.FIRM, court.FAMILY, holder.FAMILY,
+                                record.FAMILY, sharing.FAMILY, pacer.FAMILY)
 
 
 def check_order(families: tuple[Family, ...]) -> None:
@@ -64,10 +67,11 @@ def derive(tables: dict[str, pd.DataFrame], as_of: dt.date, calendar: Calendar,
     whole audits showed no less CPU and a 0.03-0.05 GiB higher peak: taken out.
 
     The families run one after the other on this thread; work on arrays alone goes to one second
-    thread (``Run.pool``: the name keys, then the PACER list's fields at the records' rows and the
-    PACER accounts' firms while record and sharing run here, then the holder's decisions beside court
-    and pacer), with numpy and Arrow arrays taken out of the frames here beforehand; only this thread
-    puts what comes back into the frames (``Family.finish``, once every family has computed).  With Arrow's buffers from
+    thread (``Run.pool``: the name keys and the PACER list's e-mail keys while the usernames and bar
+    ids are hashed here, then the PACER list's fields at the records' rows, the PACER accounts' firms,
+    the courts' fields and the holder's decisions while record, sharing and pacer run here), with
+    numpy and Arrow arrays taken out of the frames here beforehand; only this thread puts what comes
+    back into the frames (``Family.finish``, once every family has computed).  With Arrow's buffers from
     mimalloc, that work on the second thread raised the stage's peak, which is the audit's, by
     0.1-0.15 GiB; from jemalloc (``auditor.api.memory.lean_pool``) the audit peaks at 1.28-1.37 GiB
     with it.  Whole families in two chains on two threads took about 1 s less wall time at 1M rows,
