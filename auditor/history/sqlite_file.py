@@ -172,19 +172,26 @@ def quick_reachable(target) -> bool:
     (a database URL, an older or newer schema, a damaged, foreign or busy file): the caller then
     checks it as before, which says in one line what is wrong.  The file's own checks raise
     :class:`HistoryError` as ``check_reachable`` does."""
-    text = str(target)
-    if "://" in text or MISTYPED_URL.match(text):
+    path = _local_path(target)
+    if path is None:
         return False
-    path = Path(text).expanduser()
     if not path.exists() and not path.is_symlink():
         check_file(path, create=True, make=False)
         return True
-    return _our_store(path) is not None
+    return _our_store(path, "SELECT 1") is not None
 
 
-def _our_store(path: Path) -> list[tuple] | None:
-    """The runs of the SQLite history file at ``path``, read with ``sqlite3`` alone, as rows of
-    ``_LIST_SQL``; None where the store must be opened in full."""
+def _local_path(target) -> Path | None:
+    """The file a history target names; None for a database URL (or one with its "://" mistyped)."""
+    text = str(target)
+    if "://" in text or MISTYPED_URL.match(text):
+        return None
+    return Path(text).expanduser()
+
+
+def _our_store(path: Path, sql: str) -> list[tuple] | None:
+    """The rows of ``sql`` read from the SQLite history file at ``path`` with ``sqlite3`` alone, once
+    the file has passed the checks; None where the store must be opened in full."""
     check_file(path, create=False)
     try:
         conn = read_only(str(path))()
@@ -201,7 +208,7 @@ def _our_store(path: Path) -> list[tuple] | None:
         revision = conn.execute("SELECT version_num FROM alembic_version").fetchall()
         if revision != [(REVISION,)]:
             return None
-        return conn.execute(_LIST_SQL).fetchall()
+        return conn.execute(sql).fetchall()
     except sqlite3.Error:
         return None
     finally:
@@ -212,10 +219,8 @@ def quick_runs(target) -> Rows | None:
     """The runs of the SQLite history file ``target`` (what ``query.list_runs`` gives), read with
     ``sqlite3`` alone; None where the store must be opened in full (see the module's words).  The
     file's own checks raise :class:`HistoryError` as ``store.open_store`` does."""
-    text = str(target)
-    if "://" in text or MISTYPED_URL.match(text):
-        return None
-    rows = _our_store(Path(text).expanduser())
+    path = _local_path(target)
+    rows = _our_store(path, _LIST_SQL) if path is not None else None
     if rows is None:
         return None
     try:
