@@ -340,11 +340,16 @@ def find(keys: np.ndarray, ref: np.ndarray) -> np.ndarray:
     return out
 
 
+def take_rows(values: pa.Array, pos: np.ndarray) -> pa.Array:
+    """``values`` at row positions ``pos`` (null where pos is -1)."""
+    return values.take(pa.array(pos, mask=pos < 0))
+
+
 def take_encoded(encoded: pa.DictionaryArray, pos: np.ndarray) -> pa.Array:
     """The values of a dictionary-encoded text array at row positions ``pos`` (null where pos is -1).
     Where the values are few, this reads small integers at the scattered rows and the texts from the
     small dictionary (in cache): several times faster than a take of the text itself."""
-    return encoded.dictionary.take(encoded.indices.take(pa.array(pos, mask=pos < 0)))
+    return encoded.dictionary.take(take_rows(encoded.indices, pos))
 
 
 def take_at(values: pd.Series, pos: np.ndarray, index, dtype) -> pd.Series:

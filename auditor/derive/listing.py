@@ -88,17 +88,16 @@ def _fields(columns: dict, rows: dict[str, np.ndarray]) -> dict[str, dict[str, p
     few = {src: pc.dictionary_encode(columns[src].cast(pa.large_string())) for src in _FEW}
     out: dict[str, dict] = {}
     for kind, pos in rows.items():
-        missing = pos < 0
         got: dict[str, pa.Array | tuple] = {}
         for col, src, dtype in _LISTED:
             if src in _FEW:
                 got[col] = nz.take_encoded(few[src], pos)
             elif dtype == STRING:
-                got[col] = columns[src].take(pa.array(pos, mask=missing))
+                got[col] = nz.take_rows(columns[src], pos)
             else:
                 values, mask = columns[src]
                 at = np.maximum(pos, 0)
-                got[col] = ((values[at], mask[at] | missing) if len(values) else
+                got[col] = ((values[at], mask[at] | (pos < 0)) if len(values) else
                             (np.zeros(len(pos), dtype=bool), np.ones(len(pos), dtype=bool)))
         out[kind] = got
     return out

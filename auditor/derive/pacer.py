@@ -112,7 +112,7 @@ def _firms(sources: list, n: int, rows: int) -> pa.Array:
         mine = source == which
         where[mine] = chosen[mine] + start
         start += len(names)
-    return _take(pa.concat_arrays(list(columns.values())), where)
+    return nz.take_rows(pa.concat_arrays(list(columns.values())), where)
 
 
 def pacer_side(p: pd.DataFrame, uses: pd.DataFrame, in_uses: np.ndarray, efiling_people: np.ndarray, k) -> None:
@@ -202,7 +202,7 @@ def _spread(texts: list[str], at: np.ndarray, n: int) -> pa.Array:
     """``n`` values: ``texts`` at the rows ``at``, null elsewhere."""
     where = np.full(n, -1, dtype=np.int64)
     where[at] = np.arange(len(at))
-    return _take(pa.array(texts, type=pa.large_string()), where)
+    return nz.take_rows(pa.array(texts, type=pa.large_string()), where)
 
 
 def _on_several(codes: np.ndarray) -> np.ndarray:
@@ -211,11 +211,6 @@ def _on_several(codes: np.ndarray) -> np.ndarray:
     if not len(codes):
         return np.zeros(0, dtype=bool)
     return np.bincount(codes)[codes] > 1
-
-
-def _take(values: pa.Array, pos: np.ndarray) -> pa.Array:
-    """``values`` at ``pos``, null where pos is -1."""
-    return values.take(pa.array(pos, mask=pos < 0))
 
 
 def _sorted_sets(keys: pd.Series, values: pd.Series) -> dict:
