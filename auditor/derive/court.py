@@ -52,7 +52,7 @@ def _spread_and_count(codes: np.ndarray, per_court: tuple[np.ndarray, np.ndarray
     else:   # no record names a court
         spread = (np.zeros(len(codes), dtype=bool), np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[ns]"),
                   np.zeros(len(codes), dtype=bool))
-    when = spread[1].copy()
+    when = spread[1]   # (a new array: taken, or made, above)
     when[~has] = np.datetime64("NaT")
     active = pc.fill_null(pc.equal(status, "active"), False).to_numpy(zero_copy_only=False) & (bar >= 0)
     key = np.where(bar >= 0, (codes.astype(np.int64) + 1) * (n_bars + 1) + bar, -1)  # a blank court is a court
