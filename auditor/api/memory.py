@@ -1,10 +1,10 @@
 """Which allocator Arrow's buffers come from (``lean_pool``), and the memory a finished stage freed,
 given back to the system before the next stage takes more (``give_back``).
 
-Arrow's allocator (jemalloc, see ``lean_pool``) and the C library's (numpy's arrays, Python's larger objects) each keep
-memory freed to them for later use, but neither can use what the other keeps: the arrays the
-derive stage frees are of no use to the Arrow buffers the report is written from, so without this
-the run's peak is the sum of both.  Measured on the 1,000,000-row sample: the report's stage
+Where Arrow's allocator is jemalloc (``lean_pool``), it and the C library's (numpy's arrays, Python's
+larger objects) each keep memory freed to them for later use, but neither can use what the other
+keeps: the arrays the derive stage frees are of no use to the Arrow buffers the report is written
+from, so without this the run's peak is the sum of both.  Measured on the 1,000,000-row sample: the report's stage
 peaked about 0.2 GB lower.
 """
 
